@@ -1,0 +1,42 @@
+# Anxin — the two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DATA_DIR ?= anxin-data
+
+.PHONY: run test install install-test system-deps lint typecheck unit integration browser bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+.stamp-install: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+.stamp-install-test: pyproject.toml .stamp-install
+	$(BIN)/pip install --quiet -e '.[test]'
+	@touch $@
+
+install: .stamp-install
+install-test: .stamp-install-test system-deps
+
+## Debian packages the tests use: poppler (pdfsig, pdftotext), NSS tools (certutil), chromium.
+system-deps:
+	@bash scripts/system-deps.sh
+
+run: install
+	$(BIN)/anxin serve --demo --data-dir $(DATA_DIR)
+
+lint: .stamp-install-test
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
+
+test: install-test lint
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install-test
+	$(BIN)/python bench/use_gate.py
+
+clean:
+	rm -rf $(VENV) .stamp-* .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the test suite drives: pdfsig/pdftotext (poppler-utils),
+# certutil (libnss3-tools) and the system Chromium for the browser tests.
+# Never downloads a browser build of its own. Needs root (or sudo) the first time only.
+set -euo pipefail
+missing=()
+command -v pdfsig >/dev/null || missing+=(poppler-utils)
+command -v certutil >/dev/null || missing+=(libnss3-tools)
+command -v chromium >/dev/null || missing+=(chromium)
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "installing Debian packages: ${missing[*]}"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null

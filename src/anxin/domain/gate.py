@@ -1,0 +1,103 @@
+"""The use gate's rules: "one authorization for one thing".
+
+A use is granted only while the authorization is active, inside its validity window,
+with uses left, for exactly its purpose and for an item of its data scope. The rules are
+checked in a fixed order so that a refusal always names the most fundamental reason.
+
+>>> import datetime as dt
+>>> t = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+>>> view = GateView("active", "loan_approval", ("credit_report",), t, t + dt.timedelta(days=1),
+...                 max_uses=1, uses=0)
+>>> check_use(view, UseRequest("loan_approval", "credit_report"), t)
+>>> check_use(view, UseRequest("account_opening", "credit_report"), t)
+Traceback (most recent call last):
+...
+anxin.domain.gate.UseRefused: the use's purpose account_opening is not the authorization's purpose loan_approval
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from anxin.domain.states import Status
+from anxin.errors import AnxinError
+
+
+class UseRefused(AnxinError):
+    """A refused use; ``code`` is one of :data:`REFUSAL_STATUS`."""
+
+    code = "use_refused"
+
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(detail, code=code)
+        self.status = REFUSAL_STATUS[code]  # type: ignore[misc]
+
+
+REFUSAL_STATUS: dict[str, int] = {
+    "authorization_not_active": 409,
+    "authorization_exhausted": 409,
+    "authorization_expired": 409,
+    "authorization_revoked": 409,
+    "purpose_mismatch": 403,
+    "scope_mismatch": 403,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class GateView:
+    """What the gate needs to know about an authorization."""
+
+    status: str
+    purpose: str
+    data_scope: tuple[str, ...]
+    valid_from: dt.datetime | None
+    valid_until: dt.datetime | None
+    max_uses: int
+    uses: int
+
+
+@dataclass(frozen=True, slots=True)
+class UseRequest:
+    purpose: str
+    data_item: str
+
+
+def effective_status(status: Status, *, now: dt.datetime, valid_until: dt.datetime | None,
+                     request_expires_at: dt.datetime | None) -> Status:
+    """The status as of ``now``: an active letter past its validity is expired, a pending
+    request past its deadline has lapsed, without waiting for any sweep."""
+    if status is Status.ACTIVE and valid_until is not None and now >= valid_until:
+        return Status.EXPIRED
+    if status is Status.PENDING and request_expires_at is not None and now >= request_expires_at:
+        return Status.LAPSED
+    return status
+
+
+def check_use(view: GateView, request: UseRequest, now: dt.datetime) -> None:
+    """Raise :class:`UseRefused` unless a use may be granted now."""
+    status = Status(view.status)
+    if status is Status.REVOKED:
+        raise UseRefused("authorization_revoked", "the subject revoked this authorization")
+    if status is Status.EXHAUSTED or (status is Status.ACTIVE and view.uses >= view.max_uses):
+        raise UseRefused("authorization_exhausted",
+                         f"all {view.max_uses} use(s) of this authorization are spent")
+    if status is Status.EXPIRED or (
+        status is Status.ACTIVE and view.valid_until is not None and now >= view.valid_until
+    ):
+        raise UseRefused("authorization_expired", "the authorization's validity has ended")
+    if status is not Status.ACTIVE:
+        raise UseRefused("authorization_not_active",
+                         f"the authorization is {status.value}, not active")
+    if view.valid_from is not None and now < view.valid_from:
+        raise UseRefused("authorization_not_active", "the authorization's validity has not begun")
+    if request.purpose != view.purpose:
+        raise UseRefused(
+            "purpose_mismatch",
+            f"the use's purpose {request.purpose} is not the authorization's purpose "
+            f"{view.purpose}")
+    if request.data_item not in view.data_scope:
+        raise UseRefused(
+            "scope_mismatch",
+            f"{request.data_item} is outside the authorization's data scope "
+            f"({', '.join(view.data_scope)})")

@@ -1,0 +1,71 @@
+"""The authorization state machine: the only transitions that exist.
+
+``pending`` → ``active`` (signed) → ``exhausted`` | ``expired`` | ``revoked``;
+``pending`` → ``declined`` | ``cancelled`` | ``lapsed``. Nothing else.
+
+>>> transition(Status.PENDING, Action.SIGN)
+<Status.ACTIVE: 'active'>
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from anxin.errors import Conflict
+
+
+class Status(StrEnum):
+    PENDING = "pending"
+    ACTIVE = "active"
+    EXHAUSTED = "exhausted"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+    DECLINED = "declined"
+    CANCELLED = "cancelled"
+    LAPSED = "lapsed"
+
+    @property
+    def is_final(self) -> bool:
+        return self not in (Status.PENDING, Status.ACTIVE)
+
+
+class Action(StrEnum):
+    SIGN = "sign"
+    DECLINE = "decline"
+    CANCEL = "cancel"
+    LAPSE = "lapse"
+    EXHAUST = "exhaust"
+    EXPIRE = "expire"
+    REVOKE = "revoke"
+
+
+TRANSITIONS: dict[tuple[Status, Action], Status] = {
+    (Status.PENDING, Action.SIGN): Status.ACTIVE,
+    (Status.PENDING, Action.DECLINE): Status.DECLINED,
+    (Status.PENDING, Action.CANCEL): Status.CANCELLED,
+    (Status.PENDING, Action.LAPSE): Status.LAPSED,
+    (Status.ACTIVE, Action.EXHAUST): Status.EXHAUSTED,
+    (Status.ACTIVE, Action.EXPIRE): Status.EXPIRED,
+    (Status.ACTIVE, Action.REVOKE): Status.REVOKED,
+}
+
+
+class InvalidTransition(Conflict):
+    code = "invalid_transition"
+
+    def __init__(self, current: Status, action: Action) -> None:
+        super().__init__(
+            f"cannot {action.value} an authorization that is {current.value}",
+            code=f"authorization_{current.value}" if current.is_final else "invalid_transition",
+            status_now=current.value,
+        )
+        self.current = current
+        self.action = action
+
+
+def transition(current: Status, action: Action) -> Status:
+    """Return the state after ``action`` or raise :class:`InvalidTransition`."""
+    try:
+        return TRANSITIONS[(current, action)]
+    except KeyError:
+        raise InvalidTransition(current, action) from None

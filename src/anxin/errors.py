@@ -1,0 +1,90 @@
+"""One error base for the whole product.
+
+Every failure a user can cause or meet is an :class:`AnxinError` subclass with a stable
+machine ``code``. The edges map it: the web layer to an RFC 9457 problem document with
+``status``, the CLI to an exit code. Nothing below the edges prints or exits.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class AnxinError(Exception):
+    """Base of every product error; ``code`` is stable and documented."""
+
+    status: ClassVar[int] = 400
+    title: ClassVar[str] = "Bad request"
+    code: str = "bad_request"
+
+    def __init__(self, detail: str, *, code: str | None = None, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        if code is not None:
+            self.code = code
+        self.extra = extra
+
+
+class ValidationFailed(AnxinError):
+    """Input that breaks a rule; ``field`` names the offending member (dotted path)."""
+
+    status = 422
+    title = "Unprocessable content"
+    code = "validation_failed"
+
+    def __init__(self, detail: str, *, field: str | None = None, code: str | None = None,
+                 **extra: Any) -> None:
+        super().__init__(detail, code=code, **extra)
+        self.field = field
+        if field is not None:
+            self.extra.setdefault("field", field)
+
+
+class NotFound(AnxinError):
+    status = 404
+    title = "Not found"
+    code = "not_found"
+
+
+class Unauthenticated(AnxinError):
+    status = 401
+    title = "Unauthorized"
+    code = "unauthenticated"
+
+
+class Forbidden(AnxinError):
+    status = 403
+    title = "Forbidden"
+    code = "forbidden"
+
+
+class Conflict(AnxinError):
+    status = 409
+    title = "Conflict"
+    code = "conflict"
+
+
+class Gone(AnxinError):
+    status = 410
+    title = "Gone"
+    code = "gone"
+
+
+class TooManyRequests(AnxinError):
+    status = 429
+    title = "Too many requests"
+    code = "rate_limited"
+
+
+class IntegrityFailure(AnxinError):
+    """A cryptographic or structural check failed (verify-or-raise)."""
+
+    status = 422
+    title = "Integrity check failed"
+    code = "integrity_failure"
+
+
+class ConfigurationError(AnxinError):
+    status = 500
+    title = "Configuration error"
+    code = "configuration_error"

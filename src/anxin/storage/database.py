@@ -1,0 +1,94 @@
+"""The database handle: engine, transactions, migrations.
+
+>>> db = Database.connect("sqlite:///:memory:")   # doctest: +SKIP
+>>> db.migrate()                                  # doctest: +SKIP
+>>> with db.transaction() as session: ...         # doctest: +SKIP
+
+On SQLite every transaction starts with ``BEGIN IMMEDIATE`` so that concurrent writers
+queue on the database lock instead of failing on a read-to-write upgrade. On PostgreSQL
+transactions run at READ COMMITTED; the use cases rely on conditional UPDATEs and row
+locks, not on isolation level, for their atomicity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy's events drive BEGIN: pysqlite's own transaction handling is off.
+    dbapi_connection.isolation_level = None
+    cur = dbapi_connection.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
+def _sqlite_begin(conn: Any) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class Database:
+    """An engine and a session factory; use cases open one transaction each."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def connect(cls, url: str, *, pool_size: int = 10) -> Database:
+        if url.startswith("sqlite"):
+            kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False}}
+            if ":memory:" in url or url in ("sqlite://", "sqlite:///"):
+                kwargs["poolclass"] = StaticPool
+            engine = create_engine(url, **kwargs)
+            event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "begin", _sqlite_begin)
+        else:
+            engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size * 2,
+                                   pool_pre_ping=True)
+        return cls(engine)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One transaction: commits if the block ends normally, rolls back otherwise."""
+        with self._sessions() as session, session.begin():
+            yield session
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest migration (creates it on an empty database)."""
+        with self.engine.begin() as conn:
+            command.upgrade(_alembic_config(conn), "head")
+
+    def current_revision(self) -> str | None:
+        with self.engine.connect() as conn:
+            if not self.engine.dialect.has_table(conn, "alembic_version"):
+                return None
+            row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
+            return None if row is None else str(row[0])
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _alembic_config(connection: Any) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location",
+                        str(resources.files("anxin.storage") / "migrations"))
+    cfg.attributes["connection"] = connection
+    return cfg

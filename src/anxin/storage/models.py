@@ -1,0 +1,244 @@
+"""The tables. The schema is created only by the Alembic migrations in ``migrations/``;
+these models must agree with them (a test compares the two)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from anxin.storage.types import BigIntPK, UTCDateTime
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dt.datetime: UTCDateTime, dict[str, Any]: JSON, list[str]: JSON}
+
+
+class Institution(Base):
+    __tablename__ = "institutions"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    code: Mapped[str | None] = mapped_column(String(32))
+    api_key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    callback_url: Mapped[str | None] = mapped_column(String(2000))
+    webhook_secret_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime]
+
+
+class Template(Base):
+    __tablename__ = "templates"
+    __table_args__ = (UniqueConstraint("institution_id", "code", "version"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    institution_id: Mapped[str] = mapped_column(ForeignKey("institutions.id"), index=True)
+    code: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    is_current: Mapped[bool] = mapped_column(Boolean, default=True)
+    title: Mapped[str] = mapped_column(String(200))
+    purpose: Mapped[str] = mapped_column(String(64))
+    data_scope: Mapped[list[str]]
+    body: Mapped[str] = mapped_column(Text)
+    locale: Mapped[str] = mapped_column(String(8))
+    validity_days: Mapped[int] = mapped_column(Integer)
+    max_uses: Mapped[int] = mapped_column(Integer)
+    require_passkey: Mapped[bool] = mapped_column(Boolean)
+    request_ttl_minutes: Mapped[int] = mapped_column(Integer)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime]
+
+
+class Authorization(Base):
+    __tablename__ = "authorizations"
+    __table_args__ = (
+        UniqueConstraint("institution_id", "id"),
+        Index("ix_authorizations_inst_created", "institution_id", "created_at"),
+        Index("ix_authorizations_inst_reference", "institution_id", "reference"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    institution_id: Mapped[str] = mapped_column(ForeignKey("institutions.id"))
+    template_id: Mapped[str] = mapped_column(ForeignKey("templates.id"))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    purpose: Mapped[str] = mapped_column(String(64))
+    data_scope: Mapped[list[str]]
+    reference: Mapped[str] = mapped_column(String(200))
+    subject_name_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    subject_name_masked: Mapped[str] = mapped_column(String(200))
+    subject_id_type: Mapped[str] = mapped_column(String(16))
+    subject_id_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    subject_id_index: Mapped[str] = mapped_column(String(64), index=True)
+    subject_id_masked: Mapped[str] = mapped_column(String(32))
+    subject_mobile_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    subject_mobile_index: Mapped[str] = mapped_column(String(64), index=True)
+    subject_mobile_masked: Mapped[str] = mapped_column(String(32))
+    valid_from: Mapped[dt.datetime | None]
+    valid_until: Mapped[dt.datetime]
+    max_uses: Mapped[int] = mapped_column(Integer)
+    uses: Mapped[int] = mapped_column(Integer, default=0)
+    letter_enc: Mapped[bytes] = mapped_column(LargeBinary)  # the exact letter text, encrypted
+    letter_sha256: Mapped[str] = mapped_column(String(64))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    request_expires_at: Mapped[dt.datetime]
+    callback_url: Mapped[str | None] = mapped_column(String(2000))
+    realname: Mapped[dict[str, Any] | None]
+    otp_sends: Mapped[int] = mapped_column(Integer, default=0)
+    otp_failures: Mapped[int] = mapped_column(Integer, default=0)
+    otp_last_sent_at: Mapped[dt.datetime | None]
+    signing: Mapped[dict[str, Any] | None]
+    signed_at: Mapped[dt.datetime | None]
+    timestamp_at: Mapped[dt.datetime | None]
+    status_changed_at: Mapped[dt.datetime]
+    created_at: Mapped[dt.datetime]
+
+
+class OtpCode(Base):
+    """One-time codes, stored only as keyed hashes. ``scope`` is ``sign`` (key: the
+    authorization id) or ``portal`` (key: the mobile's blind index)."""
+
+    __tablename__ = "otp_codes"
+    __table_args__ = (Index("ix_otp_scope_key", "scope", "key"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    scope: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str] = mapped_column(String(64))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime]
+    consumed_at: Mapped[dt.datetime | None]
+
+
+class UseRecord(Base):
+    """Every call of the use gate, granted or refused."""
+
+    __tablename__ = "uses"
+    __table_args__ = (Index("ix_uses_auth", "authorization_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    authorization_id: Mapped[str] = mapped_column(String(36))
+    institution_id: Mapped[str] = mapped_column(String(36))
+    granted: Mapped[bool] = mapped_column(Boolean)
+    refusal_code: Mapped[str | None] = mapped_column(String(64))
+    purpose: Mapped[str] = mapped_column(String(64))
+    data_item: Mapped[str] = mapped_column(String(64))
+    reference: Mapped[str] = mapped_column(String(200))
+    operator: Mapped[str] = mapped_column(String(200))
+    uses_after: Mapped[int] = mapped_column(Integer)
+    receipt: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime]
+
+
+class IdempotencyRecord(Base):
+    __tablename__ = "idempotency_keys"
+
+    institution_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    route: Mapped[str] = mapped_column(String(200), primary_key=True)
+    request_sha256: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    response: Mapped[dict[str, Any]]
+    created_at: Mapped[dt.datetime]
+
+
+class Document(Base):
+    """Binary artefacts of an authorization: ``letter.pdf`` and what later issues add."""
+
+    __tablename__ = "documents"
+
+    authorization_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    content_enc: Mapped[bytes] = mapped_column(LargeBinary)  # encrypted at rest
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime]
+
+
+class Counter(Base):
+    """Monotonic counters shared by every worker (TSA serial numbers, ...)."""
+
+    __tablename__ = "counters"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)
+
+
+class IssuedCertificate(Base):
+    """Every certificate the issuing CA made, for the CRL and the OCSP responder."""
+
+    __tablename__ = "certificates"
+
+    serial: Mapped[str] = mapped_column(String(64), primary_key=True)  # hex
+    kind: Mapped[str] = mapped_column(String(32))
+    issuer_key_id: Mapped[str] = mapped_column(String(64))
+    authorization_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    subject: Mapped[str] = mapped_column(String(400))
+    not_before: Mapped[dt.datetime]
+    not_after: Mapped[dt.datetime]
+    der: Mapped[bytes] = mapped_column(LargeBinary)
+    revoked_at: Mapped[dt.datetime | None]
+    revocation_reason: Mapped[str | None] = mapped_column(String(32))
+
+
+class LedgerQueued(Base):
+    """Leaves committed with their state change, waiting for the sequencer."""
+
+    __tablename__ = "ledger_queue"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    authorization_id: Mapped[str | None] = mapped_column(String(36))
+    created_at: Mapped[dt.datetime]
+
+
+class LedgerLeaf(Base):
+    __tablename__ = "ledger_leaves"
+
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    leaf_hash: Mapped[bytes] = mapped_column(LargeBinary)
+    authorization_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    created_at: Mapped[dt.datetime]
+
+
+class LedgerNode(Base):
+    """Roots of perfect subtrees: (level, index) covers leaves [index·2^level, (index+1)·2^level)."""
+
+    __tablename__ = "ledger_nodes"
+
+    level: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    hash: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class LedgerHead(Base):
+    """One row: the integrated size; locked by the sequencer to serialise appends."""
+
+    __tablename__ = "ledger_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    size: Mapped[int] = mapped_column(BigInteger)
+    root_hash: Mapped[bytes] = mapped_column(LargeBinary)
+    updated_at: Mapped[dt.datetime]
+
+
+class LedgerCheckpoint(Base):
+    __tablename__ = "ledger_checkpoints"
+
+    size: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    root_hash: Mapped[bytes] = mapped_column(LargeBinary)
+    note: Mapped[str] = mapped_column(Text)
+    tsa_token: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime]
