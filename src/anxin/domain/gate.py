@@ -9,10 +9,10 @@ checked in a fixed order so that a refusal always names the most fundamental rea
 >>> view = GateView("active", "loan_approval", ("credit_report",), t, t + dt.timedelta(days=1),
 ...                 max_uses=1, uses=0)
 >>> check_use(view, UseRequest("loan_approval", "credit_report"), t)
->>> check_use(view, UseRequest("account_opening", "credit_report"), t)
+>>> check_use(view, UseRequest("account_opening", "credit_report"), t)  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-anxin.domain.gate.UseRefused: the use's purpose account_opening is not the authorization's purpose loan_approval
+anxin.domain.gate.UseRefused: the use's purpose account_opening is not the ...
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ class UseRefused(AnxinError):
     def __init__(self, code: str, detail: str) -> None:
         super().__init__(detail, code=code)
         self.status = REFUSAL_STATUS[code]  # type: ignore[misc]
+        self.title = "Forbidden" if self.status == 403 else "Conflict"  # type: ignore[misc]
 
 
 REFUSAL_STATUS: dict[str, int] = {

@@ -4,7 +4,7 @@ these models must agree with them (a test compares the two)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -24,7 +24,8 @@ from anxin.storage.types import BigIntPK, UTCDateTime
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {dt.datetime: UTCDateTime, dict[str, Any]: JSON, list[str]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        dt.datetime: UTCDateTime, dict[str, Any]: JSON, list[str]: JSON}
 
 
 class Institution(Base):
@@ -214,7 +215,7 @@ class LedgerLeaf(Base):
 
 
 class LedgerNode(Base):
-    """Roots of perfect subtrees: (level, index) covers leaves [index·2^level, (index+1)·2^level)."""
+    """Roots of perfect subtrees: (level, i) covers leaves [i·2^level, (i+1)·2^level)."""
 
     __tablename__ = "ledger_nodes"
 

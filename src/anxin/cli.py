@@ -1,0 +1,148 @@
+"""The ``anxin`` command. Only this edge prints or exits.
+
+    anxin init [--data-dir DIR]
+    anxin serve [--host H] [--port P] [--data-dir DIR] [--demo]
+    anxin institution add NAME [--code USCC] [--json]
+    anxin verify FILE [--trust ROOT.crt] [--json] [--report OUT.pdf]
+    anxin ledger verify [--data-dir DIR]
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from anxin.config import Settings, load_settings
+from anxin.errors import AnxinError
+
+app = typer.Typer(help="Anxin: electronic authorization of personal-data use.",
+                  no_args_is_help=True, add_completion=False)
+institution_app = typer.Typer(help="Manage institutions.", no_args_is_help=True)
+app.add_typer(institution_app, name="institution")
+
+DataDir = Annotated[Path | None, typer.Option(
+    "--data-dir", envvar="ANXIN_DATA_DIR", help="Data directory (default ./anxin-data).")]
+
+
+def _settings(data_dir: Path | None, **overrides: object) -> Settings:
+    return load_settings(data_dir=data_dir, **overrides)
+
+
+def _fail(exc: AnxinError, code: int = 1) -> None:
+    typer.echo(f"error: {exc.detail} [{exc.code}]", err=True)
+    raise typer.Exit(code)
+
+
+@app.command()
+def init(data_dir: DataDir = None) -> None:
+    """Create the configuration, the database and the key material (idempotent)."""
+    from anxin.services.setup import initialise
+    settings = _settings(data_dir)
+    try:
+        steps = initialise(settings)
+    except AnxinError as exc:
+        _fail(exc)
+    made = [s.name for s in steps if s.created]
+    if made:
+        typer.echo(f"initialised {settings.data_dir}: created {', '.join(made)}")
+    else:
+        typer.echo(f"{settings.data_dir} is already initialised: nothing changed")
+
+
+@app.command()
+def serve(data_dir: DataDir = None,
+          host: Annotated[str | None, typer.Option(help="Bind address.")] = None,
+          port: Annotated[int | None, typer.Option(help="Port.")] = None,
+          demo: Annotated[bool, typer.Option(help="Seed and print demo data.")] = False,
+          workers: Annotated[int, typer.Option(help="Worker processes.")] = 1) -> None:
+    """Initialise if needed, then serve HTTP."""
+    import uvicorn
+
+    from anxin.services.setup import initialise
+    settings = _settings(data_dir, host=host, port=port)
+    try:
+        made = [s.name for s in initialise(settings) if s.created]
+    except AnxinError as exc:
+        _fail(exc)
+    if made:
+        typer.echo(f"initialised {settings.data_dir}: created {', '.join(made)}")
+    if demo:
+        from anxin.services.context import open_context
+        from anxin.services.demo import seed_demo
+        ctx = open_context(settings)
+        try:
+            d = seed_demo(ctx)
+        finally:
+            ctx.close()
+        typer.echo("\n  Demo institution API key:  " + d.api_key)
+        typer.echo("  Demo signing link:         " + d.signing_url)
+        typer.echo("  API reference:             " + settings.effective_base_url + "/docs\n")
+    # One ASGI factory per worker process; settings travel through the environment.
+    import os
+    os.environ["ANXIN_DATA_DIR"] = str(settings.data_dir.resolve())
+    os.environ["ANXIN_PORT"] = str(settings.port)
+    if settings.base_url:
+        os.environ["ANXIN_BASE_URL"] = settings.base_url
+    uvicorn.run("anxin.web.asgi:app", factory=True, host=settings.host, port=settings.port,
+                workers=workers, log_level="info", access_log=False)
+
+
+@institution_app.command("add")
+def institution_add(name: str, data_dir: DataDir = None,
+                    code: Annotated[str | None, typer.Option(
+                        help="Unified social credit code (18 characters).")] = None,
+                    as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Register an institution and print its id and a new API key (shown once)."""
+    from anxin.services.context import open_context
+    from anxin.services.institutions import add_institution
+    settings = _settings(data_dir)
+    try:
+        ctx = open_context(settings)
+        try:
+            new = add_institution(ctx, name, code)
+        finally:
+            ctx.close()
+    except AnxinError as exc:
+        _fail(exc)
+    if as_json:
+        typer.echo(json.dumps({"id": new.id, "api_key": new.api_key}))
+    else:
+        typer.echo(f"institution {new.id} ({new.name})\nAPI key (shown once): {new.api_key}")
+
+
+@app.command()
+def verify(file: Path,
+           trust: Annotated[Path | None, typer.Option(help="Root certificate to trust.")] = None,
+           as_json: Annotated[bool, typer.Option("--json")] = False,
+           report: Annotated[Path | None, typer.Option(help="Write the PDF report.")] = None,
+           data_dir: DataDir = None) -> None:
+    """Verify a signed letter (PDF) or an evidence package (ZIP), offline.
+    Exit 0 TOTAL_PASSED, 1 TOTAL_FAILED, 2 INDETERMINATE, 3 unreadable input."""
+    from anxin.evidence.offline import run_verify
+    settings = _settings(data_dir)
+    code = run_verify(file, trust=trust, settings=settings, as_json=as_json, report=report,
+                      echo=typer.echo)
+    raise typer.Exit(code)
+
+
+def _mount_optional() -> None:
+    try:
+        from anxin.ledger.cli import ledger_app  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:  # the ledger part is not installed in this build
+        return
+    app.add_typer(ledger_app, name="ledger", help="The tamper-evident ledger.")
+
+
+_mount_optional()
+
+
+def main() -> None:
+    try:
+        app()
+    except AnxinError as exc:
+        typer.echo(f"error: {exc.detail} [{exc.code}]", err=True)
+        sys.exit(1)

@@ -1,0 +1,1 @@
+"""Evidence: the package, the verification report, and offline verification."""

@@ -1,0 +1,1 @@
+"""Identity: SMS gateways, one-time codes, real-name checks, passkeys."""

@@ -1,0 +1,69 @@
+"""SMS gateways. ``outbox`` (default, development) appends JSON lines to a file;
+``webhook:<url>`` posts ``{"to", "text"}`` to a real gateway.
+
+>>> gw = make_sms_gateway("outbox", Path("/tmp/anxin-doc-outbox.jsonl"))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import threading
+from pathlib import Path
+from typing import Protocol
+
+import httpx
+
+from anxin.errors import AnxinError, ConfigurationError
+
+log = logging.getLogger(__name__)
+
+
+class SmsFailed(AnxinError):
+    status = 502
+    title = "SMS gateway failed"
+    code = "sms_failed"
+
+
+class SmsGateway(Protocol):
+    def send(self, to: str, text: str) -> None: ...
+
+
+class OutboxSms:
+    """Development gateway: nothing leaves the machine. Loudly not for production."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        log.warning("SMS outbox gateway in use: codes are written to %s, not sent. "
+                    "Not for production (set ANXIN_SMS=webhook:<url>).", path)
+
+    def send(self, to: str, text: str) -> None:
+        line = json.dumps({"to": to, "text": text,
+                           "at": dt.datetime.now(dt.UTC).isoformat()}, ensure_ascii=False)
+        with self._lock, self.path.open("a", encoding="utf-8") as fh:
+            fh.write(line + "\n")
+
+
+class WebhookSms:
+    def __init__(self, url: str, timeout: float = 5.0) -> None:
+        self.url = url
+        self._client = httpx.Client(timeout=timeout)
+
+    def send(self, to: str, text: str) -> None:
+        try:
+            r = self._client.post(self.url, json={"to": to, "text": text})
+        except httpx.HTTPError as exc:
+            raise SmsFailed(f"the SMS gateway did not answer: {exc}") from None
+        if r.status_code >= 300:
+            raise SmsFailed(f"the SMS gateway answered {r.status_code}")
+
+
+def make_sms_gateway(spec: str, outbox_path: Path) -> SmsGateway:
+    if spec == "outbox":
+        return OutboxSms(outbox_path)
+    if spec.startswith("webhook:"):
+        return WebhookSms(spec[len("webhook:"):])
+    raise ConfigurationError(f"ANXIN_SMS must be 'outbox' or 'webhook:<url>', not {spec!r}")

@@ -1,0 +1,239 @@
+"""Requesting, reading, listing and cancelling authorizations (institution side)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from anxin.domain.events import Event
+from anxin.domain.gate import effective_status
+from anxin.domain.states import Action, Status, transition
+from anxin.domain.subject import Subject
+from anxin.domain.terms import check_ceiling, resolve_max_uses, resolve_validity
+from anxin.domain.vocabulary import join_labels, purpose_label, scope_labels
+from anxin.errors import Conflict, NotFound, ValidationFailed
+from anxin.keys import new_token, token_hash
+from anxin.letters.text import LetterValues, format_date, letter_sha256, render_letter_text
+from anxin.services import idempotency
+from anxin.services.context import Context
+from anxin.services.institutions import InstitutionRef
+from anxin.services.records import record
+from anxin.services.templates import current_template
+from anxin.storage.models import Authorization, Institution, Template, UseRecord
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorizationRequest:
+    template: str
+    subject: Subject
+    reference: str
+    valid_until: dt.datetime | None = None
+    max_uses: int | None = None
+    callback_url: str | None = None
+
+
+def _id_type_label(id_type: str, locale: str) -> str:
+    labels = {"resident_id": ("居民身份证", "resident ID"), "passport": ("护照", "passport")}
+    zh, en = labels[id_type]
+    return zh if locale == "zh-CN" else en
+
+
+def request_authorization(ctx: Context, inst: InstitutionRef, req: AuthorizationRequest, *,
+                          idempotency_key: str | None, body_for_digest: Any
+                          ) -> tuple[int, dict[str, Any]]:
+    if not req.reference.strip() or len(req.reference) > 200:
+        raise ValidationFailed("reference has 1 to 200 characters", field="reference")
+    if req.callback_url is not None and not req.callback_url.startswith(("https://", "http://")):
+        raise ValidationFailed("callback_url is an http(s) URL", field="callback_url")
+    digest = idempotency.request_digest(body_for_digest)
+
+    def run(s: Session) -> tuple[int, dict[str, Any]]:
+        now = ctx.clock()
+        tpl = current_template(s, inst.id, req.template)
+        if tpl is None:
+            raise ValidationFailed(f"unknown template {req.template!r}", field="template",
+                                   code="unknown_template")
+        valid_until = resolve_validity(now=now, template_days=tpl.validity_days,
+                                       requested_until=req.valid_until)
+        max_uses = resolve_max_uses(template_max=tpl.max_uses, requested=req.max_uses)
+        days = max(1, -(-int((valid_until - now).total_seconds()) // 86400))
+        check_ceiling(tpl.purpose, validity_days=days, max_uses=max_uses,
+                      ceilings=ctx.settings.purpose_ceilings)
+        institution = s.get(Institution, inst.id)
+        assert institution is not None
+        subj = req.subject
+        values = LetterValues(
+            subject_name=subj.name, subject_id_type=_id_type_label(subj.id_type, tpl.locale),
+            subject_id_number=subj.id_number, institution=institution.name,
+            purpose=purpose_label(tpl.purpose, tpl.locale),
+            scope=join_labels(scope_labels(tpl.data_scope, tpl.locale), tpl.locale),
+            valid_from=format_date(now, tpl.locale),
+            valid_until=format_date(valid_until, tpl.locale), validity_days=days,
+            max_uses=max_uses, reference=req.reference)
+        text = render_letter_text(tpl.body, values)
+        auth_id = str(uuid.uuid4())
+        token = new_token()
+        k = ctx.keys
+        a = Authorization(
+            id=auth_id, institution_id=inst.id, template_id=tpl.id, status=Status.PENDING.value,
+            purpose=tpl.purpose, data_scope=list(tpl.data_scope), reference=req.reference,
+            subject_name_enc=k.encrypt_text(subj.name, aad=f"{auth_id}/name"),
+            subject_name_masked=_mask_name(subj.name), subject_id_type=subj.id_type.value,
+            subject_id_enc=k.encrypt_text(subj.id_number, aad=f"{auth_id}/id"),
+            subject_id_index=k.blind_index("id", f"{subj.id_type.value}:{subj.id_number}"),
+            subject_id_masked=subj.id_masked,
+            subject_mobile_enc=k.encrypt_text(subj.mobile, aad=f"{auth_id}/mobile"),
+            subject_mobile_index=k.blind_index("mobile", subj.mobile),
+            subject_mobile_masked=subj.mobile_masked, valid_from=now, valid_until=valid_until,
+            max_uses=max_uses, uses=0,
+            letter_enc=k.encrypt_text(text, aad=f"{auth_id}/letter"),
+            letter_sha256=letter_sha256(text), token_hash=token_hash(token),
+            request_expires_at=now + dt.timedelta(minutes=tpl.request_ttl_minutes),
+            callback_url=req.callback_url, realname=None, otp_sends=0, otp_failures=0,
+            signing=None, status_changed_at=now, created_at=now)
+        s.add(a)
+        s.flush()
+        record(s, Event.REQUESTED, at=now, authorization_id=auth_id, institution_id=inst.id,
+               template_id=tpl.id, template_version=tpl.version, purpose=tpl.purpose,
+               letter_sha256=a.letter_sha256, subject_index=a.subject_id_index,
+               reference_sha256=_sha(req.reference), max_uses=max_uses,
+               valid_until=valid_until.isoformat())
+        ctx.metrics.authorizations_requested.inc()
+        out = authorization_dict(a, tpl)
+        out["signing_url"] = f"{ctx.settings.effective_base_url}/s/{token}"
+        return 201, out
+
+    return idempotency.run_idempotent(ctx.db, ctx.clock, inst.id, "POST /v1/authorizations",
+                                      idempotency_key, digest, run)
+
+
+def _sha(text: str) -> str:
+    import hashlib
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _mask_name(name: str) -> str:
+    from anxin.domain.subject import mask_name
+    return mask_name(name)
+
+
+def authorization_dict(a: Authorization, tpl: Template | None = None) -> dict[str, Any]:
+    def iso(v: dt.datetime | None) -> str | None:
+        return None if v is None else v.isoformat()
+
+    out: dict[str, Any] = {
+        "id": a.id, "status": a.status, "purpose": a.purpose, "data_scope": list(a.data_scope),
+        "reference": a.reference, "valid_from": iso(a.valid_from),
+        "valid_until": iso(a.valid_until), "max_uses": a.max_uses, "uses": a.uses,
+        "uses_remaining": max(a.max_uses - a.uses, 0) if a.status == "active" else (
+            0 if a.status != "pending" else a.max_uses),
+        "signed_at": iso(a.signed_at), "timestamp": iso(a.timestamp_at),
+        "letter_sha256": a.letter_sha256, "request_expires_at": iso(a.request_expires_at),
+        "created_at": iso(a.created_at),
+        "subject": {"name": a.subject_name_masked, "id_type": a.subject_id_type,
+                    "id_number": a.subject_id_masked, "mobile": a.subject_mobile_masked},
+    }
+    if tpl is not None:
+        out["template"] = {"code": tpl.code, "version": tpl.version}
+    return out
+
+
+def settle_status(s: Session, ctx: Context, a: Authorization) -> None:
+    """Apply the time-driven transitions (expired, lapsed) on read, with their leaves."""
+    now = ctx.clock()
+    eff = effective_status(Status(a.status), now=now, valid_until=a.valid_until,
+                           request_expires_at=a.request_expires_at)
+    if eff.value == a.status:
+        return
+    action = Action.EXPIRE if eff is Status.EXPIRED else Action.LAPSE
+    new_status = transition(Status(a.status), action).value
+    # Conditional, so that two concurrent readers record the transition once.
+    result = s.execute(update(Authorization)
+                       .where(Authorization.id == a.id, Authorization.status == a.status)
+                       .values(status=new_status, status_changed_at=now)
+                       .execution_options(synchronize_session=False))
+    moved = getattr(result, "rowcount", 0)
+    if moved == 1:
+        record(s, Event.EXPIRED if action is Action.EXPIRE else Event.LAPSED, at=now,
+               authorization_id=a.id, institution_id=a.institution_id)
+    s.refresh(a)
+
+
+def load_for_institution(s: Session, inst: InstitutionRef, auth_id: str,
+                         *, for_update: bool = False) -> Authorization:
+    q = select(Authorization).where(Authorization.id == auth_id,
+                                    Authorization.institution_id == inst.id)
+    if for_update:
+        q = q.with_for_update()
+    a = s.scalars(q).first()
+    if a is None:
+        raise NotFound(f"no authorization {auth_id}", code="authorization_not_found")
+    return a
+
+
+def get_authorization(ctx: Context, inst: InstitutionRef, auth_id: str) -> dict[str, Any]:
+    with ctx.db.transaction() as s:
+        a = load_for_institution(s, inst, auth_id)
+        settle_status(s, ctx, a)
+        tpl = s.get(Template, a.template_id)
+        out = authorization_dict(a, tpl)
+        out["uses_log"] = [
+            {"use_id": u.id, "granted": u.granted, "code": u.refusal_code,
+             "purpose": u.purpose, "data_item": u.data_item, "reference": u.reference,
+             "operator": u.operator, "at": u.created_at.isoformat()}
+            for u in s.scalars(select(UseRecord).where(UseRecord.authorization_id == a.id)
+                               .order_by(UseRecord.created_at))]
+        return out
+
+
+def list_authorizations(ctx: Context, inst: InstitutionRef, *, status: str | None,
+                        reference: str | None, page: int) -> dict[str, Any]:
+    if page < 1:
+        raise ValidationFailed("page starts at 1", field="page")
+    if status is not None and status not in {st.value for st in Status}:
+        raise ValidationFailed(f"unknown status {status!r}", field="status")
+    with ctx.db.transaction() as s:
+        q = select(Authorization).where(Authorization.institution_id == inst.id)
+        if status is not None:
+            q = q.where(Authorization.status == status)
+        if reference is not None:
+            q = q.where(Authorization.reference == reference)
+        total = s.scalar(select(func.count()).select_from(q.subquery())) or 0
+        rows = s.scalars(q.order_by(Authorization.created_at.desc(), Authorization.id)
+                         .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+        items = []
+        for a in rows:
+            settle_status(s, ctx, a)
+            items.append(authorization_dict(a))
+        return {"items": items, "page": page, "page_size": PAGE_SIZE, "total": total,
+                "next_page": page + 1 if page * PAGE_SIZE < total else None}
+
+
+def not_pending(status: str) -> Conflict:
+    return Conflict(f"the authorization is {status}, no longer pending",
+                    code="authorization_not_pending", status_now=status)
+
+
+def cancel_authorization(ctx: Context, inst: InstitutionRef, auth_id: str) -> dict[str, Any]:
+    refusal: Conflict | None = None
+    with ctx.db.transaction() as s:
+        a = load_for_institution(s, inst, auth_id, for_update=True)
+        settle_status(s, ctx, a)  # a lapse found here is kept even if we refuse
+        if a.status != Status.PENDING.value:
+            refusal = not_pending(a.status)
+        else:
+            now = ctx.clock()
+            a.status = transition(Status(a.status), Action.CANCEL).value
+            a.status_changed_at = now
+            record(s, Event.CANCELLED, at=now, authorization_id=a.id, institution_id=inst.id)
+            out = authorization_dict(a)
+    if refusal is not None:
+        raise refusal
+    return out

@@ -1,0 +1,65 @@
+"""The services' context: everything a use case needs, built once from :class:`Settings`.
+
+>>> ctx = open_context(load_settings(data_dir=Path("anxin-data")))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from anxin.config import Settings
+from anxin.errors import ConfigurationError
+from anxin.identity.realname import RealNameCheck, make_realname_check
+from anxin.identity.sms import SmsGateway, make_sms_gateway
+from anxin.keys import DataKeys, load_master_key
+from anxin.seal import Seal, load_seal
+from anxin.services.metrics import Metrics
+from anxin.storage.database import Database
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass
+class Context:
+    settings: Settings
+    db: Database
+    keys: DataKeys
+    sms: SmsGateway
+    realname: RealNameCheck
+    seal: Seal
+    metrics: Metrics
+    clock: Callable[[], dt.datetime] = utcnow
+    # Plug-ins added by later parts (letter signer, ledger, PKI); None until configured.
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def close(self) -> None:
+        self.db.dispose()
+
+
+def open_context(settings: Settings, *, db: Database | None = None,
+                 sms: SmsGateway | None = None, realname: RealNameCheck | None = None,
+                 clock: Callable[[], dt.datetime] = utcnow) -> Context:
+    master = settings.keys_dir / "master.key"
+    if not master.is_file():
+        raise ConfigurationError(
+            f"{settings.data_dir} is not initialised: run `anxin init --data-dir "
+            f"{settings.data_dir}`")
+    if db is None:
+        db = Database.connect(settings.effective_database_url, pool_size=settings.db_pool_size)
+    return Context(
+        settings=settings, db=db,
+        keys=load_master_key(master, settings.key_passphrase),
+        sms=sms or make_sms_gateway(settings.sms, settings.outbox_path),
+        realname=realname or make_realname_check(settings.realname),
+        seal=load_seal(settings.keys_dir, settings.key_passphrase),
+        metrics=Metrics(), clock=clock)
+
+
+def data_dir_ready(data_dir: Path) -> bool:
+    return (data_dir / "keys" / "master.key").is_file()

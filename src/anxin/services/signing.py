@@ -1,0 +1,287 @@
+"""The subject's side of a request: view the letter, get a code, sign or decline.
+
+The signing token is only ever stored as a hash. A code is 6 digits, stored as a keyed
+hash, lives ``otp_ttl_seconds``; at most one a minute and ``otp_max_sends`` per request;
+``otp_max_failures`` wrong entries lock the request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from anxin.domain.events import Event
+from anxin.domain.states import Action, Status, transition
+from anxin.domain.vocabulary import purpose_label, scope_labels
+from anxin.errors import AnxinError, Conflict, NotFound, TooManyRequests, ValidationFailed
+from anxin.keys import token_hash
+from anxin.services.authorizations import not_pending, settle_status
+from anxin.services.context import Context
+from anxin.services.records import record
+from anxin.storage.models import Authorization, Document, Institution, OtpCode, Template
+
+
+class OtpLocked(Conflict):
+    code = "otp_locked"
+
+
+@dataclass(frozen=True, slots=True)
+class SignatureOutcome:
+    pdf: bytes
+    timestamp_at: dt.datetime | None
+    evidence: dict[str, Any]
+
+
+class LetterSigner(Protocol):
+    """Signs the letter inside the signing transaction (the PKI part plugs in here)."""
+
+    def __call__(self, session: Session, auth: Authorization, letter_text: str,
+                 subject_name: str, subject_id_number: str, method: str,
+                 now: dt.datetime) -> SignatureOutcome: ...
+
+
+PasskeyCheck = Callable[[Session, Authorization, dict[str, Any], dt.datetime], dict[str, Any]]
+
+
+def _load_by_token(s: Session, token: str, *, for_update: bool = False) -> Authorization:
+    q = select(Authorization).where(Authorization.token_hash == token_hash(token))
+    if for_update:
+        q = q.with_for_update()
+    a = s.scalars(q).first()
+    if a is None:
+        raise NotFound("this signing link is not valid", code="signing_link_invalid")
+    return a
+
+
+def view(ctx: Context, token: str) -> dict[str, Any]:
+    """Everything the signing page shows, in the letter's locale."""
+    with ctx.db.transaction() as s:
+        a = _load_by_token(s, token)
+        settle_status(s, ctx, a)
+        tpl = s.get(Template, a.template_id)
+        inst = s.get(Institution, a.institution_id)
+        assert tpl is not None
+        assert inst is not None
+        now = ctx.clock()
+        cooldown = 0
+        if a.otp_last_sent_at is not None:
+            wait = ctx.settings.otp_min_interval_seconds - (now - a.otp_last_sent_at
+                                                            ).total_seconds()
+            cooldown = max(0, int(wait + 0.999))
+        return {
+            "id": a.id, "status": a.status, "locale": tpl.locale, "title": tpl.title,
+            "institution": inst.name, "purpose": purpose_label(a.purpose, tpl.locale),
+            "purpose_code": a.purpose,
+            "scope": list(scope_labels(a.data_scope, tpl.locale)),
+            "valid_from": a.valid_from, "valid_until": a.valid_until, "max_uses": a.max_uses,
+            "letter_text": ctx.keys.decrypt_text(a.letter_enc, aad=f"{a.id}/letter"),
+            "letter_sha256": a.letter_sha256, "mobile_masked": a.subject_mobile_masked,
+            "subject_name": a.subject_name_masked, "require_passkey": tpl.require_passkey,
+            "request_expires_at": a.request_expires_at, "signed_at": a.signed_at,
+            "locked": a.otp_failures >= ctx.settings.otp_max_failures,
+            "otp_cooldown_seconds": cooldown,
+            "otp_sends_left": max(ctx.settings.otp_max_sends - a.otp_sends, 0),
+            "has_pdf": s.get(Document, (a.id, "letter.pdf")) is not None,
+        }
+
+
+def _ensure_realname(ctx: Context, token: str) -> None:
+    """Before the first code: check (or record that we trust) name, id and mobile."""
+    with ctx.db.transaction() as s:
+        a = _load_by_token(s, token)
+        if a.realname is not None:
+            if a.realname.get("result") == "mismatch":
+                raise ValidationFailed("the name, id number and mobile do not belong together",
+                                       code="realname_mismatch")
+            return
+        k = ctx.keys
+        triple = (k.decrypt_text(a.subject_name_enc, aad=f"{a.id}/name"), a.subject_id_type,
+                  k.decrypt_text(a.subject_id_enc, aad=f"{a.id}/id"),
+                  k.decrypt_text(a.subject_mobile_enc, aad=f"{a.id}/mobile"))
+    outcome = ctx.realname.check(*triple)  # outside any transaction: may be a network call
+    with ctx.db.transaction() as s:
+        a = _load_by_token(s, token, for_update=True)
+        if a.realname is None:
+            a.realname = outcome.as_dict()
+            record(s, Event.REALNAME_CHECKED, at=ctx.clock(), authorization_id=a.id,
+                   institution_id=a.institution_id, provider=outcome.provider,
+                   result=outcome.result)
+    if outcome.result == "mismatch":
+        raise ValidationFailed("the name, id number and mobile do not belong together",
+                               code="realname_mismatch")
+
+
+def send_code(ctx: Context, token: str) -> None:
+    _ensure_realname(ctx, token)
+    refusal: AnxinError | None = None
+    st = ctx.settings
+    with ctx.db.transaction() as s:
+        a = _load_by_token(s, token, for_update=True)
+        settle_status(s, ctx, a)
+        now = ctx.clock()
+        if a.status != Status.PENDING.value:
+            refusal = not_pending(a.status)
+        elif a.otp_failures >= st.otp_max_failures:
+            refusal = OtpLocked("too many wrong codes: this request is locked")
+        elif a.otp_sends >= st.otp_max_sends:
+            refusal = TooManyRequests(f"at most {st.otp_max_sends} codes per request",
+                                      code="otp_send_limit")
+        elif a.otp_last_sent_at is not None and (
+                now - a.otp_last_sent_at).total_seconds() < st.otp_min_interval_seconds:
+            wait = st.otp_min_interval_seconds - (now - a.otp_last_sent_at).total_seconds()
+            refusal = TooManyRequests("at most one code a minute", code="otp_rate_limited",
+                                      retry_after=int(wait + 0.999))
+        else:
+            code = f"{secrets.randbelow(10**6):06d}"
+            s.add(OtpCode(scope="sign", key=a.id,
+                          code_hash=ctx.keys.secret_mac("otp-sign", f"{a.id}:{code}"),
+                          created_at=now,
+                          expires_at=now + dt.timedelta(seconds=st.otp_ttl_seconds)))
+            a.otp_sends += 1
+            a.otp_last_sent_at = now
+            record(s, Event.OTP_SENT, at=now, authorization_id=a.id,
+                   institution_id=a.institution_id, send_number=a.otp_sends)
+            mobile = ctx.keys.decrypt_text(a.subject_mobile_enc, aad=f"{a.id}/mobile")
+            inst = s.get(Institution, a.institution_id)
+            assert inst is not None
+            # Sent last, inside the transaction: a gateway failure rolls the count back.
+            ctx.sms.send(mobile, otp_text(code, inst.name, st.otp_ttl_seconds // 60))
+            ctx.metrics.codes_sent.labels("sign").inc()
+    if refusal is not None:
+        raise refusal
+
+
+def otp_text(code: str, institution: str, minutes: int) -> str:
+    return (f"【安心授权】验证码 {code}，用于签署{institution}的授权书，{minutes}分钟内有效。"
+            f"请勿告诉他人。/ Anxin code {code} to sign {institution}'s authorization; "
+            f"valid {minutes} min. Never share it.")
+
+
+def _check_code(ctx: Context, s: Session, scope: str, key: str, code: str,
+                now: dt.datetime) -> OtpCode | None:
+    row = s.scalars(select(OtpCode).where(
+        OtpCode.scope == scope, OtpCode.key == key, OtpCode.consumed_at.is_(None),
+        OtpCode.expires_at > now).order_by(OtpCode.id.desc())).first()
+    if row is None:
+        return None
+    expected = ctx.keys.secret_mac(f"otp-{scope}", f"{key}:{code}")
+    return row if hmac.compare_digest(expected, row.code_hash) else None
+
+
+def sign(ctx: Context, token: str, *, otp: str, read_confirmed: bool, client_ip: str | None,
+         user_agent: str | None, passkey: dict[str, Any] | None = None) -> dict[str, Any]:
+    if read_confirmed is not True:
+        raise ValidationFailed("confirm that you have read the whole letter",
+                               field="read_confirmed", code="read_not_confirmed")
+    if not (isinstance(otp, str) and len(otp) == 6 and otp.isdigit()):
+        raise ValidationFailed("the code has 6 digits", field="otp", code="otp_invalid")
+    st = ctx.settings
+    refusal: AnxinError | None = None
+    with ctx.db.transaction() as s:
+        a = _load_by_token(s, token, for_update=True)
+        settle_status(s, ctx, a)
+        now = ctx.clock()
+        tpl = s.get(Template, a.template_id)
+        assert tpl is not None
+        if a.status != Status.PENDING.value:
+            refusal = not_pending(a.status)
+        elif a.otp_failures >= st.otp_max_failures:
+            refusal = OtpLocked("too many wrong codes: this request is locked")
+        else:
+            row = _check_code(ctx, s, "sign", a.id, otp, now)
+            if row is None:
+                a.otp_failures += 1
+                record(s, Event.OTP_FAILED, at=now, authorization_id=a.id,
+                       institution_id=a.institution_id, failures=a.otp_failures)
+                if a.otp_failures >= st.otp_max_failures:
+                    record(s, Event.OTP_LOCKED, at=now, authorization_id=a.id,
+                           institution_id=a.institution_id)
+                    refusal = OtpLocked("too many wrong codes: this request is now locked")
+                else:
+                    left = st.otp_max_failures - a.otp_failures
+                    refusal = ValidationFailed(
+                        f"the code is wrong or has expired ({left} tries left)", field="otp",
+                        code="otp_invalid", tries_left=left)
+            else:
+                refusal = _complete_signing(ctx, s, a, tpl, row, now, client_ip, user_agent,
+                                            passkey)
+        if refusal is None:
+            out = {"status": a.status, "id": a.id, "signed_at": a.signed_at,
+                   "letter_sha256": a.letter_sha256,
+                   "timestamp": a.timestamp_at}
+    if refusal is not None:
+        raise refusal
+    return out
+
+
+def _complete_signing(ctx: Context, s: Session, a: Authorization, tpl: Template, row: OtpCode,
+                      now: dt.datetime, client_ip: str | None, user_agent: str | None,
+                      passkey: dict[str, Any] | None) -> AnxinError | None:
+    passkey_evidence: dict[str, Any] | None = None
+    check: PasskeyCheck | None = ctx.extras.get("passkey_check")
+    if passkey is not None and check is not None:
+        passkey_evidence = check(s, a, passkey, now)
+    elif tpl.require_passkey:
+        return ValidationFailed("this letter must be confirmed with a passkey",
+                                field="passkey", code="passkey_required")
+    row.consumed_at = now
+    record(s, Event.OTP_VERIFIED, at=now, authorization_id=a.id,
+           institution_id=a.institution_id)
+    if passkey_evidence is not None:
+        record(s, Event.PASSKEY_VERIFIED, at=now, authorization_id=a.id,
+               institution_id=a.institution_id,
+               credential_sha256=passkey_evidence.get("credential_sha256"))
+    a.status = transition(Status(a.status), Action.SIGN).value
+    a.signed_at = now
+    a.status_changed_at = now
+    method = "sms+passkey" if passkey_evidence is not None else "sms"
+    a.signing = {"method": method, "otp_verified_at": now.isoformat(), "client_ip": client_ip,
+                 "user_agent": (user_agent or "")[:500], "letter_sha256": a.letter_sha256,
+                 "passkey": passkey_evidence}
+    signer: LetterSigner | None = ctx.extras.get("letter_signer")
+    if signer is not None:
+        k = ctx.keys
+        outcome = signer(s, a, k.decrypt_text(a.letter_enc, aad=f"{a.id}/letter"),
+                         k.decrypt_text(a.subject_name_enc, aad=f"{a.id}/name"),
+                         k.decrypt_text(a.subject_id_enc, aad=f"{a.id}/id"), method, now)
+        a.timestamp_at = outcome.timestamp_at
+        a.signing = {**a.signing, **outcome.evidence}
+        store_document(ctx, s, a.id, "letter.pdf", outcome.pdf, now)
+    record(s, Event.SIGNED, at=now, authorization_id=a.id, institution_id=a.institution_id,
+           letter_sha256=a.letter_sha256, method=method)
+    ctx.metrics.authorizations_signed.inc()
+    return None
+
+
+def store_document(ctx: Context, s: Session, auth_id: str, kind: str, content: bytes,
+                   now: dt.datetime) -> None:
+    import hashlib
+    s.merge(Document(authorization_id=auth_id, kind=kind,
+                     content_enc=ctx.keys.encrypt(content, aad=f"{auth_id}/{kind}"),
+                     sha256=hashlib.sha256(content).hexdigest(), created_at=now))
+
+
+def decline(ctx: Context, token: str) -> dict[str, Any]:
+    refusal: AnxinError | None = None
+    with ctx.db.transaction() as s:
+        a = _load_by_token(s, token, for_update=True)
+        settle_status(s, ctx, a)
+        if a.status != Status.PENDING.value:
+            refusal = not_pending(a.status)
+        else:
+            now = ctx.clock()
+            a.status = transition(Status(a.status), Action.DECLINE).value
+            a.status_changed_at = now
+            record(s, Event.DECLINED, at=now, authorization_id=a.id,
+                   institution_id=a.institution_id)
+        out = {"status": a.status, "id": a.id}
+    if refusal is not None:
+        raise refusal
+    return out

@@ -1,0 +1,1 @@
+"""The web edge: parse input, call a use case, translate errors into problem details."""

@@ -1,0 +1,157 @@
+"""The institution API, ``/v1`` (CONTRACT §2)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from anxin.domain.subject import Subject
+from anxin.errors import NotFound
+from anxin.services import authorizations as auths
+from anxin.services import templates, uses
+from anxin.services.documents import read_document
+from anxin.web.deps import CtxDep, IdempotencyKey, InstitutionDep
+from anxin.web.problems import problems
+
+router = APIRouter(prefix="/v1", tags=["institution API"])
+
+AUTH = problems(s401=["missing_api_key", "invalid_api_key", "institution_suspended"])
+NOT_FOUND = problems(s404=["authorization_not_found"])
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TemplateIn(Strict):
+    code: str = Field(examples=["credit-check-v1"])
+    title: str
+    purpose: str = Field(examples=["loan_approval"])
+    data_scope: list[str] = Field(examples=[["credit_report"]])
+    body: str = Field(description="Letter text with {{ placeholders }}")
+    locale: str = Field("zh-CN", examples=["zh-CN", "en"])
+    validity_days: int = 30
+    max_uses: int = 1
+    require_passkey: bool = False
+    request_ttl_minutes: int = 1440
+
+
+class SubjectIn(Strict):
+    name: str
+    id_type: str = Field(examples=["resident_id", "passport"])
+    id_number: str
+    mobile: str
+
+
+class AuthorizationIn(Strict):
+    template: str
+    subject: SubjectIn
+    reference: str
+    valid_until: dt.datetime | None = None
+    max_uses: int | None = None
+    callback_url: str | None = None
+
+
+class UseIn(Strict):
+    purpose: str
+    reference: str
+    operator: str
+    data_item: str
+
+
+@router.post("/templates", status_code=201, responses={
+    **AUTH, **problems(s422=["validation_failed", "unknown_purpose", "unknown_data_category",
+                             "policy_ceiling_exceeded", "idempotency_key_reused"])},
+    summary="Create a template, or a new version of it")
+def create_template(body: TemplateIn, ctx: CtxDep, inst: InstitutionDep,
+                    idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    spec = templates.TemplateSpec(
+        code=body.code, title=body.title, purpose=body.purpose,
+        data_scope=tuple(body.data_scope), body=body.body, locale=body.locale,
+        validity_days=body.validity_days, max_uses=body.max_uses,
+        require_passkey=body.require_passkey, request_ttl_minutes=body.request_ttl_minutes)
+    status, out = templates.put_template(ctx, inst, spec, idempotency_key=idempotency_key,
+                                         body_for_digest=body.model_dump(mode="json"))
+    return JSONResponse(out, status_code=status)
+
+
+@router.get("/templates", responses=AUTH)
+def list_templates(ctx: CtxDep, inst: InstitutionDep) -> dict[str, Any]:
+    return {"items": templates.list_templates(ctx, inst)}
+
+
+@router.get("/templates/{code}", responses={**AUTH, **problems(s404=["template_not_found"])})
+def get_template(code: str, ctx: CtxDep, inst: InstitutionDep,
+                 version: int | None = None) -> dict[str, Any]:
+    return templates.get_template(ctx, inst, code, version)
+
+
+@router.post("/authorizations", status_code=201, responses={
+    **AUTH, **problems(s422=["validation_failed", "invalid_id_number", "invalid_mobile",
+                             "unknown_template", "validity_exceeds_template",
+                             "max_uses_exceeds_template", "policy_ceiling_exceeded",
+                             "idempotency_key_reused"])},
+    summary="Request an authorization from a template")
+def create_authorization(body: AuthorizationIn, ctx: CtxDep, inst: InstitutionDep,
+                         idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    subject = Subject.parse(body.subject.name, body.subject.id_type, body.subject.id_number,
+                            body.subject.mobile)
+    req = auths.AuthorizationRequest(template=body.template, subject=subject,
+                                     reference=body.reference, valid_until=body.valid_until,
+                                     max_uses=body.max_uses, callback_url=body.callback_url)
+    status, out = auths.request_authorization(ctx, inst, req, idempotency_key=idempotency_key,
+                                              body_for_digest=body.model_dump(mode="json"))
+    return JSONResponse(out, status_code=status)
+
+
+@router.get("/authorizations", responses={**AUTH, **problems(s422=["validation_failed"])})
+def list_authorizations(ctx: CtxDep, inst: InstitutionDep,
+                        status: Annotated[str | None, Query()] = None,
+                        reference: Annotated[str | None, Query()] = None,
+                        page: Annotated[int, Query()] = 1) -> dict[str, Any]:
+    return auths.list_authorizations(ctx, inst, status=status, reference=reference, page=page)
+
+
+@router.get("/authorizations/{auth_id}", responses={**AUTH, **NOT_FOUND})
+def get_authorization(auth_id: str, ctx: CtxDep, inst: InstitutionDep) -> dict[str, Any]:
+    return auths.get_authorization(ctx, inst, auth_id)
+
+
+@router.post("/authorizations/{auth_id}/cancel", responses={
+    **AUTH, **NOT_FOUND, **problems(s409=["authorization_not_pending"])})
+def cancel_authorization(auth_id: str, ctx: CtxDep, inst: InstitutionDep) -> dict[str, Any]:
+    return auths.cancel_authorization(ctx, inst, auth_id)
+
+
+@router.post("/authorizations/{auth_id}/uses", status_code=201, responses={
+    **AUTH, **NOT_FOUND,
+    **problems(s409=["authorization_not_active", "authorization_exhausted",
+                     "authorization_expired", "authorization_revoked"],
+               s403=["purpose_mismatch", "scope_mismatch"], s422=["validation_failed"])},
+    summary="The use gate: grant one use, or refuse")
+def consume_use(auth_id: str, body: UseIn, ctx: CtxDep, inst: InstitutionDep
+                ) -> dict[str, Any]:
+    return uses.consume_use(ctx, inst, auth_id, uses.UseCall(
+        purpose=body.purpose, data_item=body.data_item, reference=body.reference,
+        operator=body.operator))
+
+
+def _document(ctx: CtxDep, inst: InstitutionDep, auth_id: str, kind: str,
+              media_type: str) -> Response:
+    content = read_document(ctx, inst.id, auth_id, kind)
+    if content is None:
+        raise NotFound(f"no {kind} for this authorization (not signed yet?)",
+                       code="document_not_found")
+    return Response(content, media_type=media_type, headers={
+        "Content-Disposition": f'attachment; filename="{auth_id}-{kind}"'})
+
+
+@router.get("/authorizations/{auth_id}/letter.pdf", response_class=Response,
+            responses={**AUTH, **problems(s404=["authorization_not_found",
+                                                "document_not_found"])})
+def letter_pdf(auth_id: str, ctx: CtxDep, inst: InstitutionDep) -> Response:
+    return _document(ctx, inst, auth_id, "letter.pdf", "application/pdf")

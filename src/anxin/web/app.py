@@ -1,0 +1,108 @@
+"""The FastAPI application: ``create_app(settings)``.
+
+>>> app = create_app(load_settings(data_dir=Path("anxin-data")))   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from importlib import resources
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import text
+
+import anxin
+from anxin.config import Settings
+from anxin.errors import AnxinError
+from anxin.services.context import Context, open_context
+from anxin.web.api import v1
+from anxin.web.pages import signing
+from anxin.web.problems import anxin_error_handler, problem_response, validation_error_handler
+
+Plugin = Callable[[FastAPI, Context], None]
+# Parts added later (PKI, ledger, evidence, portal) register a plugin here.
+PLUGINS: list[Plugin] = []
+
+
+def _templates() -> Environment:
+    path = str(resources.files("anxin.web") / "templates")
+    return Environment(loader=FileSystemLoader(path), autoescape=select_autoescape(["html"]))
+
+
+def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
+    own_ctx = ctx is None
+    context = ctx or open_context(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        for start in app.state.on_start:
+            start()
+        yield
+        for stop in app.state.on_stop:
+            stop()
+        if own_ctx:
+            context.close()
+
+    app = FastAPI(title="Anxin API", version=anxin.__version__, lifespan=lifespan,
+                  docs_url=None, redoc_url=None,
+                  description="Electronic authorization of personal-data use. Errors are "
+                              "RFC 9457 problem details with a stable `code`.")
+    app.state.ctx = context
+    app.state.templates = _templates()
+    app.state.on_start = []
+    app.state.on_stop = []
+    app.add_exception_handler(AnxinError, anxin_error_handler)
+    app.add_exception_handler(RequestValidationError, validation_error_handler)
+    app.mount("/static", StaticFiles(packages=[("anxin.web", "static")]), name="static")
+    app.include_router(v1.router)
+    app.include_router(signing.router)
+    _ops_routes(app, context)
+
+    @app.middleware("http")
+    async def metrics_mw(request: Request,
+                         call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        start = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        name = getattr(route, "path", "unmatched")
+        context.metrics.requests.labels(request.method, name, str(response.status_code)).inc()
+        context.metrics.latency.labels(name).observe(time.perf_counter() - start)
+        return response
+
+    for plugin in PLUGINS:
+        plugin(app, context)
+    return app
+
+
+def _ops_routes(app: FastAPI, ctx: Context) -> None:
+    @app.get("/healthz", tags=["operations"])
+    def healthz() -> Response:
+        try:
+            with ctx.db.transaction() as s:
+                s.execute(text("SELECT 1"))
+        except Exception as exc:
+            return problem_response(503, "unhealthy", "Service unavailable", str(exc))
+        return JSONResponse({"status": "ok"})
+
+    @app.get("/metrics", tags=["operations"], response_class=Response)
+    def metrics() -> Response:
+        return Response(ctx.metrics.render(),
+                        media_type="text/plain; version=0.0.4; charset=utf-8")
+
+    @app.get("/.well-known/jwks.json", tags=["operations"])
+    def jwks() -> dict[str, Any]:
+        """The platform seal's public key, to verify use receipts."""
+        return ctx.seal.jwks()
+
+    @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
+    def docs(request: Request) -> HTMLResponse:
+        spec = app.openapi()
+        return HTMLResponse(request.app.state.templates.get_template("docs.html").render(
+            spec=spec))

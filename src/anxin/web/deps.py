@@ -1,0 +1,30 @@
+"""Request dependencies: the services context and the calling institution."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from anxin.services.context import Context
+from anxin.services.institutions import InstitutionRef, authenticate
+
+
+def get_ctx(request: Request) -> Context:
+    ctx: Context = request.app.state.ctx
+    return ctx
+
+
+CtxDep = Annotated[Context, Depends(get_ctx)]
+
+
+def get_institution(ctx: CtxDep, authorization: Annotated[str | None, Header()] = None
+                    ) -> InstitutionRef:
+    key = None
+    if authorization and authorization.lower().startswith("bearer "):
+        key = authorization[7:].strip()
+    return authenticate(ctx, key)
+
+
+InstitutionDep = Annotated[InstitutionRef, Depends(get_institution)]
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]

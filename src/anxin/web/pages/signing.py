@@ -1,0 +1,130 @@
+"""The subject's signing page ``/s/<token>`` and its JSON endpoints (CONTRACT §3).
+
+Every action works with a plain form post too (the page degrades to SMS-only without
+JavaScript); JSON callers get JSON and problem details.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from starlette.concurrency import run_in_threadpool
+
+from anxin.errors import AnxinError, ValidationFailed
+from anxin.services import signing
+from anxin.web.deps import CtxDep
+from anxin.web.pages.i18n import strings
+from anxin.web.problems import problems
+
+router = APIRouter(tags=["signing page"])
+
+
+def _wants_form(request: Request) -> bool:
+    return request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data"))
+
+
+def _fmt(value: dt.datetime | None, locale: str) -> str:
+    if value is None:
+        return ""
+    local = value.astimezone(dt.timezone(dt.timedelta(hours=8)))
+    if locale == "zh-CN":
+        return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+    return local.strftime("%d %b %Y %H:%M") + " (UTC+8)"
+
+
+@router.get("/s/{token}", response_class=HTMLResponse, include_in_schema=False)
+def page(token: str, request: Request, ctx: CtxDep, lang: str | None = None,
+         msg: str | None = None, err: str | None = None) -> HTMLResponse:
+    try:
+        v = signing.view(ctx, token)
+    except AnxinError as exc:
+        return HTMLResponse(f"<!doctype html><meta charset=utf-8><title>Anxin</title>"
+                            f"<p role=alert>{exc.detail}</p>", status_code=exc.status)
+    locale = lang if lang in ("zh-CN", "en") else v["locale"]
+    t = strings(locale)
+    html = request.app.state.templates.get_template("sign.html").render(
+        v=v, t=t, locale=locale, token=token, msg=msg, err=err,
+        other_locale="en" if locale == "zh-CN" else "zh-CN",
+        valid_from=_fmt(v["valid_from"], locale), valid_until=_fmt(v["valid_until"], locale),
+        expires=_fmt(v["request_expires_at"], locale))
+    return HTMLResponse(html, headers={"Cache-Control": "no-store",
+                                       "Referrer-Policy": "no-referrer"})
+
+
+async def _body(request: Request) -> dict[str, Any]:
+    if _wants_form(request):
+        form = await request.form()
+        return {k: str(v) for k, v in form.items()}
+    if not await request.body():
+        return {}
+    try:
+        data = await request.json()
+    except ValueError:
+        raise ValidationFailed("the body is not JSON", field="body") from None
+    if not isinstance(data, dict):
+        raise ValidationFailed("the body is a JSON object", field="body")
+    return data
+
+
+def _back(token: str, *, msg: str | None = None, err: str | None = None) -> Response:
+    q = f"?msg={quote(msg)}" if msg else (f"?err={quote(err)}" if err else "")
+    return RedirectResponse(f"/s/{token}{q}", status_code=303)
+
+
+@router.post("/s/{token}/otp", status_code=204, responses=problems(
+    s404=["signing_link_invalid"], s409=["authorization_not_pending", "otp_locked"],
+    s429=["otp_rate_limited", "otp_send_limit"], s422=["realname_mismatch"]),
+    summary="Send a one-time code to the subject's mobile")
+async def send_code(token: str, request: Request, ctx: CtxDep) -> Response:
+    form = _wants_form(request)
+    try:
+        await run_in_threadpool(signing.send_code, ctx, token)
+    except AnxinError as exc:
+        if form:
+            return _back(token, err=exc.code)
+        raise
+    return _back(token, msg="code_sent") if form else Response(status_code=204)
+
+
+@router.post("/s/{token}/sign", responses=problems(
+    s404=["signing_link_invalid"], s409=["authorization_not_pending", "otp_locked"],
+    s422=["otp_invalid", "read_not_confirmed", "passkey_required", "passkey_invalid"]),
+    summary="Sign with the code (and a passkey assertion where used)")
+async def sign(token: str, request: Request, ctx: CtxDep) -> Response:
+    form = _wants_form(request)
+    try:
+        data = await _body(request)
+        read = data.get("read_confirmed")
+        read_ok = read is True or (form and read in ("on", "true", "1"))
+        out = await run_in_threadpool(
+            signing.sign, ctx, token, otp=str(data.get("otp", "")).strip(),
+            read_confirmed=bool(read_ok),
+            client_ip=request.client.host if request.client else None,
+            user_agent=request.headers.get("user-agent"), passkey=data.get("passkey"))
+    except AnxinError as exc:
+        if form:
+            return _back(token, err=exc.code)
+        raise
+    if form:
+        return _back(token, msg="signed")
+    return JSONResponse({k: (v.isoformat() if isinstance(v, dt.datetime) else v)
+                         for k, v in out.items()})
+
+
+@router.post("/s/{token}/decline", responses=problems(
+    s404=["signing_link_invalid"], s409=["authorization_not_pending"]),
+    summary="Decline the request")
+async def decline(token: str, request: Request, ctx: CtxDep) -> Response:
+    form = _wants_form(request)
+    try:
+        out = await run_in_threadpool(signing.decline, ctx, token)
+    except AnxinError as exc:
+        if form:
+            return _back(token, err=exc.code)
+        raise
+    return _back(token, msg="declined") if form else JSONResponse(out)

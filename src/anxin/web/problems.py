@@ -1,0 +1,72 @@
+"""RFC 9457 problem details, and their OpenAPI documentation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from anxin.errors import AnxinError
+
+PROBLEM_BASE = "https://anxin.dev/problems/"
+
+
+class Problem(BaseModel):
+    type: str
+    title: str
+    status: int
+    code: str
+    detail: str
+    field: str | None = None
+
+
+def problem_response(status: int, code: str, title: str, detail: str,
+                     **extra: Any) -> JSONResponse:
+    body: dict[str, Any] = {"type": PROBLEM_BASE + code, "title": title, "status": status,
+                            "code": code, "detail": detail}
+    body.update({k: v for k, v in extra.items() if v is not None})
+    headers = {}
+    if "retry_after" in extra:
+        headers["Retry-After"] = str(extra["retry_after"])
+    return JSONResponse(body, status_code=status, media_type="application/problem+json",
+                        headers=headers)
+
+
+async def anxin_error_handler(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AnxinError)
+    return problem_response(exc.status, exc.code, exc.title, exc.detail, **exc.extra)
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    parts = [p for p in loc if p not in ("body", "query", "path", "header")]
+    out = ""
+    for p in parts:
+        out += f"[{p}]" if isinstance(p, int) else (("." if out else "") + str(p))
+    return out or "body"
+
+
+async def validation_error_handler(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = exc.errors()
+    first = errors[0] if errors else {"loc": ("body",), "msg": "invalid request"}
+    field = _field(tuple(first.get("loc", ())))
+    return problem_response(
+        422, "validation_failed", "Unprocessable content", f"{field}: {first.get('msg')}",
+        field=field,
+        errors=[{"field": _field(tuple(e.get("loc", ()))), "message": e.get("msg")}
+                for e in errors])
+
+
+def problems(**codes: list[str]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for the problem codes a route can answer:
+    ``problems(s409=["authorization_exhausted"], s403=[...])``."""
+    out: dict[int | str, dict[str, Any]] = {}
+    for key, names in codes.items():
+        status = int(key.lstrip("s"))
+        out[status] = {"model": Problem, "description": "Problem codes: " + ", ".join(
+            f"`{n}`" for n in names),
+            "content": {"application/problem+json": {}}}
+    return out
