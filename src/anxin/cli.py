@@ -70,6 +70,7 @@ def serve(data_dir: DataDir = None,
         _fail(exc)
     if made:
         typer.echo(f"initialised {settings.data_dir}: created {', '.join(made)}")
+        settings = _settings(data_dir, host=host, port=port)  # now with the new anxin.toml
     if demo:
         from anxin.services.context import open_context
         from anxin.services.demo import seed_demo

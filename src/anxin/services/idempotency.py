@@ -57,7 +57,8 @@ def remember(session: Session, institution_id: str, route: str, key: str | None,
 
 def run_idempotent(db: Database, clock: Callable[[], dt.datetime], institution_id: str,
                    route: str, key: str | None, digest: str,
-                   fn: Callable[[Session], tuple[int, dict[str, Any]]]) -> tuple[int, dict[str, Any]]:
+                   fn: Callable[[Session], tuple[int, dict[str, Any]]]
+                   ) -> tuple[int, dict[str, Any]]:
     """Run ``fn`` in a transaction with the idempotency record; one retry on a race."""
     check_key(key)
     for attempt in range(2):

@@ -1,0 +1,55 @@
+"""Database back-ends for the suite: SQLite always; PostgreSQL when one answers.
+
+PostgreSQL is used when ``ANXIN_TEST_DATABASE_URL`` is set (an admin URL; the suite makes
+and drops its own throwaway databases there) or a server answers on 127.0.0.1:5432. When
+``ANXIN_REQUIRE_ALL_TESTS=1`` (CI), a missing server is a failure, never a skip.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+def postgres_admin_url() -> str | None:
+    url = os.environ.get("ANXIN_TEST_DATABASE_URL")
+    if url:
+        return url
+    try:
+        with socket.create_connection(("127.0.0.1", 5432), timeout=0.5):
+            return DEFAULT_PG
+    except OSError:
+        return None
+
+
+def require_postgres() -> str:
+    url = postgres_admin_url()
+    if url is None:
+        if os.environ.get("ANXIN_REQUIRE_ALL_TESTS") == "1":
+            pytest.fail("PostgreSQL is required (ANXIN_REQUIRE_ALL_TESTS=1) but none answers")
+        pytest.skip("no PostgreSQL: set ANXIN_TEST_DATABASE_URL or run one on 127.0.0.1:5432")
+    return url
+
+
+@contextmanager
+def throwaway_postgres(admin_url: str) -> Iterator[str]:
+    """A fresh database on the server, dropped afterwards; yields its URL."""
+    name = f"anxin_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

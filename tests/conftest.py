@@ -1,0 +1,88 @@
+"""Shared fixtures: back-ends (SQLite and PostgreSQL), a controllable clock, the app."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from anxin.config import Settings, load_settings
+from anxin.services.context import Context, open_context
+from anxin.services.institutions import add_institution
+from anxin.services.setup import initialise
+from anxin.web.app import create_app
+from tests.common.backends import require_postgres, throwaway_postgres
+from tests.common.factories import Api
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        self.frozen = False
+
+    def __call__(self) -> dt.datetime:
+        return self.now if self.frozen else self.now + (dt.datetime.now(dt.UTC) - self._t0)
+
+    def start(self) -> FakeClock:
+        self._t0 = dt.datetime.now(dt.UTC)
+        return self
+
+    def advance(self, **kw: float) -> None:
+        self.now += dt.timedelta(**kw)
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+            ) -> Iterator[str]:
+    """A migrated database URL, one per back-end for the whole session."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'anxin.db'}"
+    else:
+        admin = require_postgres()
+        with throwaway_postgres(admin) as url:
+            yield url
+
+
+@pytest.fixture
+def settings(tmp_path: Path, backend: str) -> Settings:
+    initialise(load_settings(data_dir=tmp_path / "data", database_url=backend))
+    # Reloaded: init wrote anxin.toml, whose values (policy ceilings) now apply.
+    return load_settings(data_dir=tmp_path / "data", database_url=backend)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock().start()
+
+
+@pytest.fixture
+def ctx(settings: Settings, clock: FakeClock) -> Iterator[Context]:
+    c = open_context(settings, clock=clock)
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def client(settings: Settings, ctx: Context) -> Iterator[TestClient]:
+    with TestClient(create_app(settings, ctx)) as c:
+        yield c
+
+
+@pytest.fixture
+def api(client: TestClient, ctx: Context) -> Api:
+    inst = add_institution(ctx, "Example Bank")
+    return Api(client, inst.api_key, inst.id)
+
+
+@pytest.fixture
+def other_api(client: TestClient, ctx: Context) -> Api:
+    inst = add_institution(ctx, "Other Lender")
+    return Api(client, inst.api_key, inst.id)
+
+
+@pytest.fixture
+def outbox(settings: Settings) -> Path:
+    return settings.outbox_path

@@ -1,0 +1,194 @@
+"""The institution API over HTTP, on SQLite and PostgreSQL (CONTRACT §2)."""
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select
+
+from anxin.storage.models import Authorization
+from tests.common.factories import mobile, resident_id, sign, token_of
+from tests.common.ledger_view import event_names, ledger_count
+
+
+def count_authorizations(ctx):
+    with ctx.db.transaction() as s:
+        return s.scalar(select(func.count()).select_from(Authorization))
+
+
+def test_happy_path_request_sign_use(api, client, outbox, ctx):
+    api.template()
+    auth = api.request()
+    assert auth["status"] == "pending"
+    assert auth["signing_url"].startswith("http://localhost:")
+    assert auth["subject"]["id_number"] == resident_id(1)[:6] + "********" + resident_id(1)[-4:]
+    assert auth["subject"]["mobile"] == "139****0001"
+    sign(client, outbox, auth)
+    r = api.use(auth["id"])
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert body["uses_remaining"] == 0
+    assert body["receipt"].count(".") == 2
+    got = api.get(f"/v1/authorizations/{auth['id']}").json()
+    assert got["status"] == "exhausted"
+    assert got["uses"] == 1
+    assert got["uses_remaining"] == 0
+    assert got["signed_at"] is not None
+    assert len(got["letter_sha256"]) == 64
+    assert "0001" not in got["subject"]["name"]
+    names = event_names(ctx, auth["id"])
+    assert names[:1] == ["authorization:requested"]
+    for e in ("authorization:otp:sent", "authorization:otp:verified", "authorization:signed",
+              "authorization:use:granted", "authorization:exhausted"):
+        assert e in names
+
+
+def test_leaves_carry_no_clear_personal_data(api, client, outbox, ctx):
+    api.template()
+    auth = api.request()
+    sign(client, outbox, auth)
+    api.use(auth["id"])
+    from tests.common.ledger_view import events_of
+    raw = str(events_of(ctx, auth["id"]))
+    for secret in (resident_id(1), mobile(1), "Zhang San", "LOAN-1", "Q-1", "officer-7"):
+        assert secret not in raw
+
+
+def test_refusals_have_stable_codes(api, client, outbox, clock, ctx):
+    api.template(max_uses=2, data_scope=["credit_report"])
+    pending = api.request(seq=2)
+    r = api.use(pending["id"])
+    assert (r.status_code, r.json()["code"]) == (409, "authorization_not_active")
+    assert r.headers["content-type"].startswith("application/problem+json")
+
+    auth = api.request(seq=3)
+    sign(client, outbox, auth)
+    r = api.use(auth["id"], purpose="account_opening")
+    assert (r.status_code, r.json()["code"]) == (403, "purpose_mismatch")
+    r = api.use(auth["id"], data_item="credit_score")
+    assert (r.status_code, r.json()["code"]) == (403, "scope_mismatch")
+    assert api.use(auth["id"]).status_code == 201
+    assert api.use(auth["id"]).status_code == 201
+    r = api.use(auth["id"])
+    assert (r.status_code, r.json()["code"]) == (409, "authorization_exhausted")
+    names = event_names(ctx, auth["id"])
+    assert names.count("authorization:use:refused") == 3
+    assert names.count("authorization:use:granted") == 2
+
+    expiring = api.request(seq=4)
+    sign(client, outbox, expiring)
+    clock.advance(days=31)
+    r = api.use(expiring["id"])
+    assert (r.status_code, r.json()["code"]) == (409, "authorization_expired")
+    assert api.get(f"/v1/authorizations/{expiring['id']}").json()["status"] == "expired"
+    assert event_names(ctx, expiring["id"]).count("authorization:expired") == 1
+
+
+def test_revoked_authorization_is_refused_at_once(api, client, outbox, ctx):
+    from anxin.services.revocation import revoke_authorization
+    api.template(max_uses=3)
+    auth = api.request()
+    sign(client, outbox, auth)
+    assert api.use(auth["id"]).status_code == 201
+    revoke_authorization(ctx, auth["id"], subject_index=None, channel="test")
+    r = api.use(auth["id"])
+    assert (r.status_code, r.json()["code"]) == (409, "authorization_revoked")
+
+
+def test_another_institution_sees_404_never_data(api, other_api, client, outbox):
+    api.template()
+    auth = api.request()
+    sign(client, outbox, auth)
+    for r in (other_api.get(f"/v1/authorizations/{auth['id']}"),
+              other_api.use(auth["id"]),
+              other_api.post(f"/v1/authorizations/{auth['id']}/cancel"),
+              other_api.get(f"/v1/authorizations/{auth['id']}/letter.pdf")):
+        assert r.status_code == 404, r.text
+        assert auth["reference"] not in r.text
+    assert other_api.get("/v1/authorizations").json()["total"] == 0
+    assert other_api.get("/v1/templates/credit").status_code == 404
+    # and the gate did not move
+    assert api.get(f"/v1/authorizations/{auth['id']}").json()["uses"] == 0
+
+
+def test_unauthenticated(client):
+    r = client.get("/v1/authorizations")
+    assert (r.status_code, r.json()["code"]) == (401, "missing_api_key")
+    r = client.get("/v1/authorizations", headers={"Authorization": "Bearer nope"})
+    assert (r.status_code, r.json()["code"]) == (401, "invalid_api_key")
+
+
+@pytest.mark.parametrize(("patch", "field", "code"), [
+    ({"subject": {"name": "Li Si", "id_type": "resident_id", "id_number": "110105194912310021",
+                  "mobile": "13800138000"}}, "subject.id_number", "invalid_id_number"),
+    ({"subject": {"name": "Li Si", "id_type": "resident_id", "id_number": "11010519491231002X",
+                  "mobile": "1380013800"}}, "subject.mobile", "invalid_mobile"),
+    ({"template": "nope"}, "template", "unknown_template"),
+    ({"valid_until": "2099-01-01T00:00:00Z"}, "valid_until", "validity_exceeds_template"),
+    ({"max_uses": 5}, "max_uses", "max_uses_exceeds_template"),
+    ({"subject": {"name": "Li Si", "id_type": "resident_id"}}, "subject.id_number",
+     "validation_failed"),
+    ({"surprise": 1}, "surprise", "validation_failed"),
+])
+def test_bad_input_is_422_naming_the_field_and_stores_nothing(api, ctx, patch, field, code):
+    api.template()
+    before = (count_authorizations(ctx), ledger_count(ctx))
+    body = {"template": "credit", "subject": {"name": "Li Si", "id_type": "resident_id",
+                                              "id_number": "11010519491231002X",
+                                              "mobile": "13800138000"},
+            "reference": "R-1"} | patch
+    r = api.post("/v1/authorizations", body)
+    assert r.status_code == 422, r.text
+    assert r.json()["field"] == field
+    assert r.json()["code"] == code
+    assert (count_authorizations(ctx), ledger_count(ctx)) == before
+
+
+def test_idempotency_replay_and_conflict(api, ctx):
+    api.template()
+    body = {"template": "credit", "subject": {"name": "Li Si", "id_type": "resident_id",
+                                              "id_number": "11010519491231002X",
+                                              "mobile": "13800138000"}, "reference": "R-9"}
+    h = {"Idempotency-Key": "abc-1"}
+    r1 = api.post("/v1/authorizations", body, headers=h)
+    r2 = api.post("/v1/authorizations", body, headers=h)
+    assert r1.status_code == r2.status_code == 201
+    assert r1.json() == r2.json()
+    n = count_authorizations(ctx)
+    r3 = api.post("/v1/authorizations", body | {"reference": "R-10"}, headers=h)
+    assert (r3.status_code, r3.json()["code"]) == (422, "idempotency_key_reused")
+    assert count_authorizations(ctx) == n
+
+
+def test_cancel_then_the_link_cannot_sign(api, client, outbox):
+    api.template()
+    auth = api.request()
+    r = api.post(f"/v1/authorizations/{auth['id']}/cancel")
+    assert (r.status_code, r.json()["status"]) == (200, "cancelled")
+    r = api.post(f"/v1/authorizations/{auth['id']}/cancel")
+    assert (r.status_code, r.json()["code"]) == (409, "authorization_not_pending")
+    tok = token_of(auth)
+    r = client.post(f"/s/{tok}/otp")
+    assert (r.status_code, r.json()["code"]) == (409, "authorization_not_pending")
+    page = client.get(f"/s/{tok}")
+    assert 'data-state="cancelled"' in page.text
+    assert 'id="sign-form"' not in page.text
+
+
+def test_list_filters_and_pages(api):
+    api.template()
+    for i in range(3):
+        api.request(seq=10 + i, reference="SAME" if i < 2 else "OTHER")
+    out = api.get("/v1/authorizations", params={"reference": "SAME"}).json()
+    assert out["total"] == 2
+    assert {a["reference"] for a in out["items"]} == {"SAME"}
+    assert api.get("/v1/authorizations", params={"status": "active"}).json()["total"] == 0
+    r = api.get("/v1/authorizations", params={"status": "bogus"})
+    assert (r.status_code, r.json()["field"]) == (422, "status")
+
+
+def test_request_with_shorter_validity_and_fewer_uses(api, clock):
+    api.template(max_uses=3)
+    until = (clock() + dt.timedelta(days=5)).isoformat()
+    auth = api.request(valid_until=until, max_uses=2)
+    assert auth["max_uses"] == 2
+    assert auth["valid_until"].startswith(until[:16])
