@@ -14,7 +14,8 @@ NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 
 def test_validity_defaults_to_the_template_and_never_exceeds_it():
-    assert resolve_validity(now=NOW, template_days=30, requested_until=None) == NOW + dt.timedelta(30)
+    default = resolve_validity(now=NOW, template_days=30, requested_until=None)
+    assert default == NOW + dt.timedelta(30)
     shorter = NOW + dt.timedelta(days=3)
     assert resolve_validity(now=NOW, template_days=30, requested_until=shorter) == shorter
     with pytest.raises(ValidationFailed) as exc:
