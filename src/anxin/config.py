@@ -59,6 +59,12 @@ class Settings(BaseSettings):
     checkpoint_interval_seconds: float = 2.0
     sweep_interval_seconds: float = 30.0
     db_pool_size: int = 10
+    # Threads per worker for blocking handlers. Few threads keep the GIL from stretching
+    # the time a row lock is held (see bench/use_gate.py); requests queue in the loop.
+    worker_threads: int = 8
+    # Exposes GET /_bench/select/{id} (one indexed SELECT): the floor bench/use_gate.py
+    # compares the gate with. Off unless ANXIN_BENCH_ENDPOINTS=1.
+    bench_endpoints: bool = False
 
     @property
     def effective_database_url(self) -> str:

@@ -61,8 +61,8 @@ def authenticate(ctx: Context, api_key: str | None) -> InstitutionRef:
     if not api_key:
         raise Unauthenticated("send the API key as 'Authorization: Bearer <key>'",
                               code="missing_api_key")
-    with ctx.db.transaction() as s:
-        inst = s.scalars(select(Institution).where(
+    with ctx.db.core_transaction() as conn:
+        inst = conn.execute(select(Institution.id, Institution.name, Institution.status).where(
             Institution.api_key_hash == hash_api_key(api_key))).first()
         if inst is None:
             raise Unauthenticated("the API key is not valid", code="invalid_api_key")

@@ -19,7 +19,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
@@ -56,8 +56,11 @@ class Database:
             event.listen(engine, "connect", _sqlite_pragmas)
             event.listen(engine, "begin", _sqlite_begin)
         else:
+            # No pre-ping (a round trip per checkout on the hot path); connections are
+            # recycled instead, and a dead one fails its transaction, which is retried by
+            # the caller like any other failure.
             engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size * 2,
-                                   pool_pre_ping=True)
+                                   pool_recycle=1800)
         return cls(engine)
 
     @property
@@ -69,6 +72,12 @@ class Database:
         """One transaction: commits if the block ends normally, rolls back otherwise."""
         with self._sessions() as session, session.begin():
             yield session
+
+    @contextmanager
+    def core_transaction(self) -> Iterator[Connection]:
+        """A Core connection in one transaction, for hot paths that skip the ORM."""
+        with self.engine.begin() as conn:
+            yield conn
 
     def migrate(self) -> None:
         """Bring the schema to the newest migration (creates it on an empty database)."""

@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from importlib import resources
 from typing import Any
 
+import anyio.to_thread
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -42,6 +43,8 @@ def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = (
+            context.settings.worker_threads)
         for start in app.state.on_start:
             start()
         yield
@@ -100,6 +103,14 @@ def _ops_routes(app: FastAPI, ctx: Context) -> None:
     def jwks() -> dict[str, Any]:
         """The platform seal's public key, to verify use receipts."""
         return ctx.seal.jwks()
+
+    if ctx.settings.bench_endpoints:
+        @app.get("/_bench/select/{auth_id}", include_in_schema=False)
+        def bench_select(auth_id: str) -> dict[str, Any]:
+            with ctx.db.transaction() as s:
+                row = s.execute(text("SELECT id, status FROM authorizations WHERE id = :id"),
+                                {"id": auth_id}).first()
+            return {"id": auth_id, "status": None if row is None else row[1]}
 
     @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
     def docs(request: Request) -> HTMLResponse:

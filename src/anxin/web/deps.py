@@ -18,11 +18,16 @@ def get_ctx(request: Request) -> Context:
 CtxDep = Annotated[Context, Depends(get_ctx)]
 
 
-def get_institution(ctx: CtxDep, authorization: Annotated[str | None, Header()] = None
-                    ) -> InstitutionRef:
-    key = None
+def get_api_key(authorization: Annotated[str | None, Header()] = None) -> str | None:
     if authorization and authorization.lower().startswith("bearer "):
-        key = authorization[7:].strip()
+        return authorization[7:].strip() or None
+    return None
+
+
+ApiKey = Annotated[str | None, Depends(get_api_key)]
+
+
+def get_institution(ctx: CtxDep, key: ApiKey) -> InstitutionRef:
     return authenticate(ctx, key)
 
 

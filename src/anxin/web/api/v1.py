@@ -14,7 +14,7 @@ from anxin.errors import NotFound
 from anxin.services import authorizations as auths
 from anxin.services import templates, uses
 from anxin.services.documents import read_document
-from anxin.web.deps import CtxDep, IdempotencyKey, InstitutionDep
+from anxin.web.deps import ApiKey, CtxDep, IdempotencyKey, InstitutionDep
 from anxin.web.problems import problems
 
 router = APIRouter(prefix="/v1", tags=["institution API"])
@@ -133,11 +133,13 @@ def cancel_authorization(auth_id: str, ctx: CtxDep, inst: InstitutionDep) -> dic
                      "authorization_expired", "authorization_revoked"],
                s403=["purpose_mismatch", "scope_mismatch"], s422=["validation_failed"])},
     summary="The use gate: grant one use, or refuse")
-def consume_use(auth_id: str, body: UseIn, ctx: CtxDep, inst: InstitutionDep
-                ) -> dict[str, Any]:
-    return uses.consume_use(ctx, inst, auth_id, uses.UseCall(
+def consume_use(auth_id: str, body: UseIn, ctx: CtxDep, api_key: ApiKey) -> JSONResponse:
+    # The key is checked inside the grant's own statement (the hot path); a bad key still
+    # answers 401 from the slow path.
+    out = uses.consume_use_with_key(ctx, api_key, auth_id, uses.UseCall(
         purpose=body.purpose, data_item=body.data_item, reference=body.reference,
         operator=body.operator))
+    return JSONResponse(out, status_code=201)
 
 
 def _document(ctx: CtxDep, inst: InstitutionDep, auth_id: str, kind: str,

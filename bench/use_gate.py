@@ -1,0 +1,167 @@
+"""Benchmark: the use gate against a bare one-SELECT endpoint of the same stack.
+
+Starts `anxin serve` (2 workers) on a throwaway PostgreSQL database, signs authorizations
+through the real signing endpoints, then drives, from a second process (wrk), first
+`GET /_bench/select/{id}` (one indexed SELECT: the floor of our framework) and then
+`POST /v1/authorizations/{id}/uses`. Prints both throughputs and latencies, checks that
+no authorization was ever granted more than max_uses, and ends with one JSON line.
+
+    python bench/use_gate.py [--seconds 10] [--connections 32] [--pg URL]
+
+Needs `wrk` (Debian package wrk) and PostgreSQL (default 127.0.0.1:5432, user postgres).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.common.backends import DEFAULT_PG, throwaway_postgres
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_health(base: str, proc: subprocess.Popen[bytes]) -> None:
+    for _ in range(300):
+        if proc.poll() is not None:
+            raise SystemExit("server exited")
+        try:
+            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit("server never became healthy")
+
+
+def run_wrk(url: str, script: str, seconds: int, connections: int) -> dict[str, float]:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
+        fh.write(script)
+    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency",
+                          "-s", fh.name, url], capture_output=True, text=True, check=True).stdout
+    os.unlink(fh.name)
+
+    def ms(label: str) -> float:
+        m = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        if m is None:
+            return float("nan")
+        v, unit = float(m.group(1)), m.group(2)
+        return v / 1000 if unit == "us" else v * 1000 if unit == "s" else v
+
+    total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    bad = int(non2xx.group(1)) if non2xx else 0
+    return {"requests": total, "ok": total - bad, "per_s": (total - bad) / seconds,
+            "p50_ms": ms("50"), "p99_ms": ms("99")}
+
+
+def lua(method: str, paths: list[str], headers: dict[str, str], body: str | None) -> str:
+    hdr = "".join(f'wrk.headers["{k}"] = "{v}"\n' for k, v in headers.items())
+    plist = ", ".join(f'"{p}"' for p in paths)
+    b = "nil" if body is None else json.dumps(body)
+    return (f'wrk.method = "{method}"\n{hdr}local paths = {{{plist}}}\nlocal i = 0\n'
+            f"request = function()\n  i = i + 1\n"
+            f"  return wrk.format(nil, paths[(i % #paths) + 1], nil, {b})\nend\n")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument("--connections", type=int, default=32)
+    ap.add_argument("--authorizations", type=int, default=20)
+    ap.add_argument("--pg", default=os.environ.get("ANXIN_TEST_DATABASE_URL", DEFAULT_PG))
+    args = ap.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is needed: apt-get install wrk")
+    with throwaway_postgres(args.pg) as db_url, tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "ANXIN_DATA_DIR": tmp, "ANXIN_DATABASE_URL": db_url,
+               "ANXIN_BENCH_ENDPOINTS": "1", "ANXIN_PORT": str(free_port())}
+        base = f"http://localhost:{env['ANXIN_PORT']}"
+        anxin = [sys.executable, "-m", "anxin"]
+        subprocess.run([*anxin, "init"], env=env, check=True, capture_output=True)
+        inst = json.loads(subprocess.run([*anxin, "institution", "add", "Bench Bank", "--json"],
+                                         env=env, check=True, capture_output=True).stdout)
+        proc = subprocess.Popen([*anxin, "serve", "--workers", "2"], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True)
+        try:
+            wait_health(base, proc)
+            result = bench(base, inst["api_key"], Path(tmp), args)
+        finally:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=30)
+    print(json.dumps(result))
+
+
+def bench(base: str, key: str, data: Path, args: argparse.Namespace) -> dict[str, float]:
+    h = {"Authorization": f"Bearer {key}"}
+    c = httpx.Client(base_url=base, headers=h, timeout=30)
+    c.post("/v1/templates", json={
+        "code": "bench", "title": "Bench", "purpose": "account_opening",
+        "data_scope": ["identity_verification"], "body": "{{ subject_name }} {{ institution }}",
+        "locale": "en", "validity_days": 30, "max_uses": 10000}).raise_for_status()
+    outbox = data / "outbox" / "sms.jsonl"
+
+    def signed(max_uses: int, seq: int) -> str:
+        r = c.post("/v1/authorizations", json={
+            "template": "bench", "reference": f"B-{seq}", "max_uses": max_uses,
+            "subject": {"name": "Bench", "id_type": "passport", "id_number": f"E{seq:08d}",
+                        "mobile": f"139{seq:08d}"}})
+        r.raise_for_status()
+        tok = r.json()["signing_url"].rsplit("/", 1)[1]
+        c.post(f"/s/{tok}/otp").raise_for_status()
+        code = re.search(r"\b(\d{6})\b", outbox.read_text().splitlines()[-1]).group(1)  # type: ignore[union-attr]
+        c.post(f"/s/{tok}/sign", json={"otp": code, "read_confirmed": True}).raise_for_status()
+        return str(r.json()["id"])
+
+    ids = [signed(10000, i) for i in range(args.authorizations)]
+    tight = signed(3, 999)
+    body = json.dumps({"purpose": "account_opening", "reference": "bench", "operator": "wrk",
+                       "data_item": "identity_verification"})
+    hdrs = {**h, "Content-Type": "application/json"}
+    bare = run_wrk(base, lua("GET", [f"/_bench/select/{i}" for i in ids], {}, None),
+                   args.seconds, args.connections)
+    gate = run_wrk(base, lua("POST", [f"/v1/authorizations/{i}/uses" for i in ids], hdrs, body),
+                   args.seconds, args.connections)
+    burst = run_wrk(base, lua("POST", [f"/v1/authorizations/{tight}/uses"], hdrs, body),
+                    2, args.connections)
+    over = 0
+    granted_total = 0
+    for i in [*ids, tight]:
+        a = c.get(f"/v1/authorizations/{i}").json()
+        granted = sum(1 for u in a["uses_log"] if u["granted"])
+        granted_total += granted
+        over += max(0, a["uses"] - a["max_uses"]) + abs(granted - a["uses"])
+    if burst["ok"] != 3:
+        over += abs(burst["ok"] - 3)
+    print(f"bare SELECT endpoint : {bare['per_s']:8.0f} req/s  p50 {bare['p50_ms']:.2f} ms  "
+          f"p99 {bare['p99_ms']:.2f} ms")
+    print(f"use gate (granted)   : {gate['per_s']:8.0f} uses/s p50 {gate['p50_ms']:.2f} ms  "
+          f"p99 {gate['p99_ms']:.2f} ms  ({gate['per_s'] / bare['per_s']:.0%} of bare)")
+    print(f"gate calls answered  : {gate['requests']} in {args.seconds} s, {gate['ok']} granted")
+    print(f"burst on max_uses=3  : {burst['requests']} calls, {burst['ok']} granted")
+    print(f"granted in total     : {granted_total}; over-granted: {over}")
+    return {"gate_per_s": round(gate["per_s"], 1), "bare_per_s": round(bare["per_s"], 1),
+            "p99_ms": round(gate["p99_ms"], 2), "p50_ms": round(gate["p50_ms"], 2),
+            "ratio": round(gate["per_s"] / bare["per_s"], 3), "over_granted": over}
+
+
+if __name__ == "__main__":
+    main()
