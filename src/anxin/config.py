@@ -4,7 +4,7 @@ Sources, lowest to highest priority: defaults, ``anxin.toml`` in the data direct
 ``ANXIN_*`` environment variables, explicit overrides (command-line options).
 
 >>> s = load_settings(data_dir=Path("/tmp/anxin-doc"))
->>> s.database_url.startswith("sqlite:///")
+>>> s.effective_database_url.startswith("sqlite:///")
 True
 """
 

@@ -1,7 +1,9 @@
 """SMS gateways. ``outbox`` (default, development) appends JSON lines to a file;
 ``webhook:<url>`` posts ``{"to", "text"}`` to a real gateway.
 
->>> gw = make_sms_gateway("outbox", Path("/tmp/anxin-doc-outbox.jsonl"))  # doctest: +SKIP
+Example::
+
+    gw = make_sms_gateway("outbox", Path("/tmp/anxin-doc-outbox.jsonl"))
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ unknown placeholder is an error, so a template can neither reach objects or file
 silently drop a term.
 
 >>> render_letter_text("{{ subject_name }} authorizes {{ institution }}.",
-...                    sample_values("en"))
+...                    sample_values("en")).strip()
 'Zhang San authorizes Example Bank.'
 """
 

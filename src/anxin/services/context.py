@@ -1,6 +1,8 @@
 """The services' context: everything a use case needs, built once from :class:`Settings`.
 
->>> ctx = open_context(load_settings(data_dir=Path("anxin-data")))  # doctest: +SKIP
+Example::
+
+    ctx = open_context(load_settings(data_dir=Path("anxin-data")))
 """
 
 from __future__ import annotations

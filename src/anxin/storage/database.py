@@ -1,8 +1,10 @@
 """The database handle: engine, transactions, migrations.
 
->>> db = Database.connect("sqlite:///:memory:")   # doctest: +SKIP
->>> db.migrate()                                  # doctest: +SKIP
->>> with db.transaction() as session: ...         # doctest: +SKIP
+Example::
+
+    db = Database.connect("sqlite:///:memory:")
+    db.migrate()
+    with db.transaction() as session: ...
 
 On SQLite every transaction starts with ``BEGIN IMMEDIATE`` so that concurrent writers
 queue on the database lock instead of failing on a read-to-write upgrade. On PostgreSQL

@@ -1,6 +1,8 @@
 """The FastAPI application: ``create_app(settings)``.
 
->>> app = create_app(load_settings(data_dir=Path("anxin-data")))   # doctest: +SKIP
+Example::
+
+    app = create_app(load_settings(data_dir=Path("anxin-data")))
 """
 
 from __future__ import annotations
