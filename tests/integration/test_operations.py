@@ -1,0 +1,57 @@
+"""Operations: health, metrics, the OpenAPI reference, receipts verifiable from JWKS."""
+
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from anxin.seal import b64url_decode, verify_jws
+from tests.common.factories import sign
+
+
+def test_healthz(client):
+    r = client.get("/healthz")
+    assert (r.status_code, r.json()) == (200, {"status": "ok"})
+
+
+def test_metrics_count_uses_and_codes(api, client, outbox):
+    api.template()
+    auth = api.request()
+    sign(client, outbox, auth)
+    api.use(auth["id"])
+    api.use(auth["id"])
+    text = client.get("/metrics").text
+    assert 'anxin_uses_total{code="",outcome="granted"} 1.0' in text
+    assert 'anxin_uses_total{code="authorization_exhausted",outcome="refused"} 1.0' in text
+    assert 'anxin_sms_codes_sent_total{scope="sign"} 1.0' in text
+    assert "anxin_http_requests_total" in text
+
+
+def test_openapi_documents_every_gate_code(client):
+    spec = client.get("/openapi.json").json()
+    gate = spec["paths"]["/v1/authorizations/{auth_id}/uses"]["post"]["responses"]
+    text = str(gate)
+    for code in ("authorization_not_active", "authorization_exhausted", "authorization_expired",
+                 "authorization_revoked", "purpose_mismatch", "scope_mismatch"):
+        assert code in text
+    assert {"201", "401", "403", "404", "409", "422"} <= set(gate)
+    page = client.get("/docs")
+    assert page.status_code == 200
+    assert "/v1/authorizations/{auth_id}/uses" in page.text
+
+
+def test_receipt_verifies_with_the_published_key(api, client, outbox):
+    api.template()
+    auth = api.request()
+    sign(client, outbox, auth)
+    receipt = api.use(auth["id"]).json()["receipt"]
+    jwk = client.get("/.well-known/jwks.json").json()["keys"][0]
+    pub = ec.EllipticCurvePublicNumbers(
+        int.from_bytes(b64url_decode(jwk["x"]), "big"),
+        int.from_bytes(b64url_decode(jwk["y"]), "big"), ec.SECP256R1()).public_key()
+    claims = verify_jws(receipt, pub)
+    assert claims["authorization_id"] == auth["id"]
+    assert claims["uses"] == 1
+    forged = receipt[:-4] + ("AAAA" if receipt[-4:] != "AAAA" else "BBBB")
+    import pytest
+
+    from anxin.errors import IntegrityFailure
+    with pytest.raises(IntegrityFailure):
+        verify_jws(forged, pub)
