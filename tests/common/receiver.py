@@ -17,7 +17,7 @@ def receiver(respond: Responder | None = None) -> Iterator[tuple[str, list[dict[
     received: list[dict[str, Any]] = []
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             payload = json.loads(body or b"{}")
             received.append({"path": self.path, "headers": dict(self.headers),

@@ -32,7 +32,7 @@ def app_with(settings):
 
 def test_sms_webhook_gateway_posts_the_code(app_with):
     with receiver() as (url, got):
-        ctx, api = app_with(sms=f"webhook:{url}/sms")
+        _ctx, api = app_with(sms=f"webhook:{url}/sms")
         api.template()
         auth = api.request(seq=7)
         assert api.client.post(f"/s/{token_of(auth)}/otp").status_code == 204
