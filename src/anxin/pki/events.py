@@ -44,7 +44,7 @@ EVENT_CERT_BACKDATE = dt.timedelta(minutes=1)
 _BINDING_VERSION = 1
 
 
-class _BindingAsn1(core.Sequence):
+class _BindingAsn1(core.Sequence):  # type: ignore[misc] # asn1crypto is untyped
     _fields = [  # noqa: RUF012 - asn1crypto's declarative spec
         ("version", core.Integer),
         ("authorization_id", core.UTF8String),
@@ -77,8 +77,10 @@ def make_id_commitment(id_number: str) -> tuple[str, str]:
 
 
 def encode_binding(authorization_id: str, letter_sha256_hex: str) -> bytes:
-    return _BindingAsn1({"version": _BINDING_VERSION, "authorization_id": authorization_id,
-                         "letter_sha256": bytes.fromhex(letter_sha256_hex)}).dump()
+    encoded: bytes = _BindingAsn1({
+        "version": _BINDING_VERSION, "authorization_id": authorization_id,
+        "letter_sha256": bytes.fromhex(letter_sha256_hex)}).dump()
+    return encoded
 
 
 def issue_event_certificate(pki: Pki, *, name: str, id_commitment_hex: str,
