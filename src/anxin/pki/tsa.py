@@ -53,12 +53,13 @@ class _Rejected(Exception):  # internal control flow, never escapes respond()
 
 def rejection(fail_info: str, text: str) -> bytes:
     """A ``TimeStampResp`` with status ``rejection`` (fail_info: asn1crypto's bit names)."""
-    reply: bytes = tsp.TimeStampResp({"status": tsp.PKIStatusInfo({
+    # asn1crypto's TimeStampResp wrongly makes the token mandatory: wrap the status by hand.
+    status: bytes = tsp.PKIStatusInfo({
         "status": "rejection",
         "status_string": tsp.PKIFreeText([text]),
         "fail_info": tsp.PKIFailureInfo({fail_info}),
-    })}).dump()
-    return reply
+    }).dump()
+    return der.sequence(status)
 
 
 class TimestampAuthority:
