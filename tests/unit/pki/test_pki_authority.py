@@ -78,7 +78,7 @@ def test_load_refuses_a_pki_with_a_foreign_issuing_ca(tmp_path: Path) -> None:
 
 
 def test_incomplete_pki_names_what_is_missing(tmp_path: Path) -> None:
-    with pytest.raises(ConfigurationError, match="root.crt"):
+    with pytest.raises(ConfigurationError, match=r"root\.crt"):
         load_pki(load_settings(data_dir=tmp_path / "empty"))
 
 
@@ -87,9 +87,13 @@ def test_root_profile(pki: Pki) -> None:
     assert isinstance(root.public_key(), ec.EllipticCurvePublicKey)
     assert root.public_key().curve.name == "secp384r1"  # type: ignore[union-attr]
     bc = _ext(root, x509.BasicConstraints)
-    assert bc.critical and bc.value.ca and bc.value.path_length == 1
+    assert bc.critical
+    assert bc.value.ca
+    assert bc.value.path_length == 1
     ku = _ext(root, x509.KeyUsage)
-    assert ku.critical and ku.value.key_cert_sign and ku.value.crl_sign
+    assert ku.critical
+    assert ku.value.key_cert_sign
+    assert ku.value.crl_sign
     assert root.not_valid_after_utc - root.not_valid_before_utc > dt.timedelta(days=19 * 365)
     root.verify_directly_issued_by(root)
 
@@ -98,9 +102,13 @@ def test_issuing_profile(pki: Pki) -> None:
     issuing = pki.issuing_cert
     issuing.verify_directly_issued_by(pki.root_cert)
     bc = _ext(issuing, x509.BasicConstraints)
-    assert bc.critical and bc.value.ca and bc.value.path_length == 0
+    assert bc.critical
+    assert bc.value.ca
+    assert bc.value.path_length == 0
     ku = _ext(issuing, x509.KeyUsage).value
-    assert ku.key_cert_sign and ku.crl_sign and ku.digital_signature
+    assert ku.key_cert_sign
+    assert ku.crl_sign
+    assert ku.digital_signature
     assert _ext(issuing, x509.AuthorityKeyIdentifier).value.key_identifier == \
         _ext(pki.root_cert, x509.SubjectKeyIdentifier).value.digest
     dp = _ext(issuing, x509.CRLDistributionPoints).value[0].full_name[0].value

@@ -49,7 +49,9 @@ def test_profile(pki: Pki, now: dt.datetime) -> None:
     assert cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == "张三"
     assert ID_NUMBER not in cert.subject.rfc4514_string()
     ku = cert.extensions.get_extension_for_class(x509.KeyUsage)
-    assert ku.critical and ku.value.digital_signature and ku.value.content_commitment
+    assert ku.critical
+    assert ku.value.digital_signature
+    assert ku.value.content_commitment
     assert not ku.value.key_cert_sign
     with pytest.raises(x509.ExtensionNotFound):
         cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage)

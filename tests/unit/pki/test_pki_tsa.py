@@ -156,7 +156,8 @@ def test_pyhanko_accepts_in_process_tokens(pki: Pki) -> None:
         allow_fetching=False, revocation_mode="soft-fail", moment=FIXED)
     status = asyncio.run(validate_tst_signed_data(token["content"], context,
                                                   lambda _alg: digest))
-    assert status["intact"] and status["valid"]
+    assert status["intact"]
+    assert status["valid"]
     assert status["trust_problem_indic"] is None  # the path to our root validated
     assert status["validation_path"] is not None
     assert status["timestamp"] == FIXED.replace(microsecond=891000)
