@@ -108,7 +108,8 @@ def test_vafile_trust_and_nonce(env: FakeCtx, client: TestClient, tmp_path: Path
 def test_never_issued_and_foreign_certs_are_unknown(env: FakeCtx, client: TestClient,
                                                     tmp_path: Path) -> None:
     _event_cert(env, tmp_path / "unrecorded.crt", record=False)
-    assert "Cert Status: unknown" in _ask(client, tmp_path, tmp_path / "unrecorded.crt", "-no_nonce")
+    answer = _ask(client, tmp_path, tmp_path / "unrecorded.crt", "-no_nonce")
+    assert "Cert Status: unknown" in answer
     # a certificate of another installation's CA: not ours to vouch for
     _, foreign = make_pki(tmp_path / "foreign")
     (tmp_path / "foreign-seal.crt").write_bytes(foreign.pem("seal.crt"))
