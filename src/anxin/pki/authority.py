@@ -200,5 +200,5 @@ def _archived(archive_dir: Path) -> list[x509.Certificate]:
         return []
     certs: list[x509.Certificate] = []
     for path in sorted(archive_dir.glob("*/*.crt")):
-        certs.extend(load_certificates(path))
+        certs.extend(c for c in load_certificates(path) if c not in certs)
     return certs
