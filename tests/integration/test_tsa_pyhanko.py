@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import io
+import subprocess
 from pathlib import Path
 
 from asn1crypto import keys as asn1_keys
@@ -71,3 +72,20 @@ def test_pades_b_t_with_the_builtin_tsa(tmp_path: Path) -> None:
     assert status.timestamp_validity.valid
     assert status.timestamp_validity.trusted
     assert read_event_binding(embedded.signer_cert).letter_sha256 == letter_sha256
+
+    # poppler's pdfsig, offline, with an NSS database that trusts only our root
+    (tmp_path / "signed.pdf").write_bytes(signed.getvalue())
+    (tmp_path / "root.pem").write_bytes(pki.pem("root.crt"))
+    nss = tmp_path / "nss"
+    nss.mkdir()
+    _run("certutil", "-N", "-d", f"sql:{nss}", "--empty-password")
+    _run("certutil", "-A", "-d", f"sql:{nss}", "-n", "anxin-root", "-t", "CT,C,C",
+         "-i", str(tmp_path / "root.pem"))
+    report = _run("pdfsig", "-nssdir", f"sql:{nss}", str(tmp_path / "signed.pdf"))
+    assert "Signature Validation: Signature is Valid." in report
+    assert "Certificate Validation: Certificate is Trusted." in report
+
+
+def _run(*args: str) -> str:
+    done = subprocess.run(list(args), capture_output=True, check=True, timeout=60)
+    return (done.stdout + done.stderr).decode()

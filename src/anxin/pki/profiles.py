@@ -150,13 +150,17 @@ def issuing_ca_builder(public_key: ec.EllipticCurvePublicKey, root: x509.Certifi
 
 
 def _end_entity(builder: x509.CertificateBuilder, issuer: x509.Certificate, urls: PkiUrls,
-                key_usage: x509.KeyUsage) -> x509.CertificateBuilder:
+                key_usage: x509.KeyUsage, *, ocsp_url: bool) -> x509.CertificateBuilder:
+    # Only the TSA certificate names the OCSP responder: poppler/NSS (pdfsig) checks a named
+    # responder by default and reports "Unknown issue with Certificate" when it cannot reach
+    # it, which would break offline verification of signed letters. The responder still
+    # answers for every certificate; the CRL distribution point is always there.
     return (issued_by(builder, issuer)
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
             .add_extension(key_usage, critical=True)
             .add_extension(_crl_dp(urls.issuing_crl), critical=False)
-            .add_extension(_aia(ocsp=urls.ocsp, ca_issuers=urls.issuing_cert),
-                           critical=False))
+            .add_extension(_aia(ocsp=urls.ocsp if ocsp_url else None,
+                                ca_issuers=urls.issuing_cert), critical=False))
 
 
 def tsa_builder(public_key: ec.EllipticCurvePublicKey, issuing: x509.Certificate,
@@ -166,7 +170,8 @@ def tsa_builder(public_key: ec.EllipticCurvePublicKey, issuing: x509.Certificate
     builder = _base(ca_name("Anxin TSA", public_key), issuing.subject, public_key,
                     now - BACKDATE, not_after)
     return (_end_entity(builder, issuing, urls,
-                        _key_usage(digital_signature=True, content_commitment=True))
+                        _key_usage(digital_signature=True, content_commitment=True),
+                        ocsp_url=True)
             .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]),
                            critical=True))
 
@@ -182,7 +187,8 @@ def seal_builder(public_key: ec.EllipticCurvePublicKey, issuing: x509.Certificat
     ])
     builder = _base(subject, issuing.subject, public_key, now - BACKDATE, not_after)
     return _end_entity(builder, issuing, urls,
-                       _key_usage(digital_signature=True, content_commitment=True))
+                       _key_usage(digital_signature=True, content_commitment=True),
+                       ocsp_url=False)
 
 
 def event_builder(public_key: ec.EllipticCurvePublicKey, subject: x509.Name,
@@ -191,4 +197,5 @@ def event_builder(public_key: ec.EllipticCurvePublicKey, subject: x509.Name,
     """A one-signing certificate; the caller adds the binding extension."""
     builder = _base(subject, issuing.subject, public_key, not_before, not_after)
     return _end_entity(builder, issuing, urls,
-                       _key_usage(digital_signature=True, content_commitment=True))
+                       _key_usage(digital_signature=True, content_commitment=True),
+                       ocsp_url=False)

@@ -11,7 +11,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
-from cryptography.x509.oid import NameOID
+from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
 
 from anxin.errors import IntegrityFailure, ValidationFailed
 from anxin.pki.authority import Pki
@@ -57,6 +57,10 @@ def test_profile(pki: Pki, now: dt.datetime) -> None:
         cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage)
     assert cert.not_valid_after_utc - now <= dt.timedelta(minutes=10)
     assert cert.not_valid_before_utc <= now
+    # CRL distribution point and caIssuers, but no OCSP URL (see profiles._end_entity)
+    aia = cert.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value
+    assert [d.access_method for d in aia] == [AuthorityInformationAccessOID.CA_ISSUERS]
+    assert cert.extensions.get_extension_for_class(x509.CRLDistributionPoints)
     binding = cert.extensions.get_extension_for_oid(EVENT_BINDING_OID)
     assert not binding.critical
     assert str(EVENT_BINDING_OID.dotted_string).startswith("2.25.")
