@@ -12,6 +12,7 @@ when made. Certificates are revoked for key compromise or mis-issuance only.
 >>> crl_der = build_crl(pki, session, now)                           # doctest: +SKIP
 >>> revoke_certificate(session, "5f3a…", "keyCompromise", now)        # doctest: +SKIP
 >>> reply_der = ocsp_respond(pki, session, request_der, now)          # doctest: +SKIP
+>>> issuing_crl, root_crl = current_crls(pki, session, now)          # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -94,6 +95,13 @@ def build_crl(pki: Pki, session: Session, now: dt.datetime) -> bytes:
         builder = builder.add_revoked_certificate(entry.build())
     crl = builder.sign(pki.issuing_key, hashes.SHA256())
     return crl.public_bytes(serialization.Encoding.DER)
+
+
+def current_crls(pki: Pki, session: Session, now: dt.datetime) -> list[bytes]:
+    """The CRLs a validator needs for our chains, DER: the issuing CA's (fresh) and the
+    root's. Hand them to pyHanko (``ValidationContext(crls=...)``) to embed validation data
+    without fetching over the network."""
+    return [build_crl(pki, session, now), pki.root_crl_der]
 
 
 # -- OCSP ------------------------------------------------------------------------------------
