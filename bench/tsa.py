@@ -62,6 +62,7 @@ def main() -> None:
             "memory_per_s": InMemorySerialSource(),
             "sqlite_per_s": DbSerialSource(db),
             "sqlite_block64_per_s": DbSerialSource(db, block_size=64),
+            "sqlite_prefetch64_per_s": DbSerialSource(db, block_size=64, prefetch=True),
         }
         result = {name: round(_rate(TimestampAuthority(pki, src), n))
                   for name, src in sources.items()}

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from asn1crypto import tsp
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from anxin.pki.authority import Pki
 from anxin.pki.serials import DbSerialSource
@@ -81,3 +82,30 @@ def test_the_counter_row_is_created_by_racing_workers(db: Database) -> None:
     with ThreadPoolExecutor(max_workers=8) as pool:
         got = list(pool.map(lambda s: s.next_serial(), sources))
     assert sorted(got) == list(range(1, 9))
+
+
+def test_prefetched_serials_while_the_caller_holds_the_write_lock(pki: Pki, tmp_path: Path
+                                                                  ) -> None:
+    """The letter signer time-stamps inside its own transaction; on SQLite that
+    transaction holds the write lock, so the TSA must not need the database right then."""
+    db = sqlite_db(tmp_path)
+    tsa = TimestampAuthority(pki, DbSerialSource(db, block_size=4, prefetch=True))
+    seen: list[int] = []
+    for round_ in range(5):
+        with db.transaction() as session:
+            session.execute(text("SELECT 1"))  # BEGIN IMMEDIATE: the write lock is ours
+            start = time.perf_counter()
+            seen += [_serial_and_nonce(tsa.respond(_request(i)))[0] for i in range(2)]
+            assert time.perf_counter() - start < 2, f"round {round_} waited on the lock"
+        time.sleep(0.3)  # the background refill gets the lock once we commit
+    assert len(seen) == len(set(seen)) == 10
+    db.dispose()
+
+
+def test_prefetching_sources_stay_unique_under_load(pki: Pki, db: Database) -> None:
+    sources = [DbSerialSource(db, block_size=16, prefetch=True) for _ in range(3)]
+    workers = [TimestampAuthority(pki, s) for s in sources]
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        replies = list(pool.map(lambda i: workers[i % 3].respond(_request(i)), range(TOKENS)))
+    serials = [_serial_and_nonce(r)[0] for r in replies]
+    assert len(set(serials)) == TOKENS

@@ -6,10 +6,14 @@ shares the database draws from the same sequence. ``block_size > 1`` reserves th
 numbers per round trip (unused numbers of a block are simply never issued: gaps are
 harmless, repeats are impossible).
 
-Caution on SQLite: the reservation is a write transaction of its own. Do not ask for a
-token while the same thread holds another write transaction open on the same SQLite
-database (it would wait on itself until ``busy_timeout``); time-stamp before or after the
-use case's transaction, or pre-reserve with ``block_size``.
+``prefetch=True`` (what :func:`anxin.pki.services.open_pki_services` uses) reserves the
+first block when the source is made and the next one from a background thread when half
+of the current block is used. This matters on SQLite, where a reservation is a write
+transaction of its own: a caller that asks for a token while its own use-case transaction
+holds the database's write lock (the letter signer does) would otherwise wait on itself
+until ``busy_timeout``. With prefetching the caller takes a number already reserved and the
+refill simply runs after the caller commits. On PostgreSQL it keeps the ``counters`` row
+lock out of long transactions.
 
 :class:`InMemorySerialSource` (a random 64-bit prefix and a counter) is for benchmarks and
 tests only: it is unique in practice, not by construction.
@@ -66,26 +70,51 @@ class DbSerialSource:
     """Serials from ``counters`` (row ``name``), shared by every worker."""
 
     def __init__(self, db: Database, *, name: str = TSA_SERIAL_COUNTER,
-                 block_size: int = 1) -> None:
-        if block_size < 1:
-            raise ValueError("block_size must be at least 1")
+                 block_size: int = 1, prefetch: bool = False) -> None:
+        if block_size < 1 or (prefetch and block_size < 2):
+            raise ValueError("block_size must be at least 1 (2 with prefetch)")
         self._db = db
         self._name = name
         self._block_size = block_size
+        self._prefetch = prefetch
         self._lock = threading.Lock()
         self._next = 0
         self._end = 0  # exclusive
+        self._spare: tuple[int, int] | None = None  # a reserved block not yet in use
+        self._refilling = False
+        if prefetch:
+            self._next, self._end = self._block(self._reserve(block_size))
+
+    def _block(self, last: int) -> tuple[int, int]:
+        return last - self._block_size + 1, last + 1
 
     def next_serial(self) -> int:
         if self._block_size == 1:
             return self._reserve(1)
         with self._lock:
             if self._next >= self._end:
-                last = self._reserve(self._block_size)
-                self._next, self._end = last - self._block_size + 1, last + 1
+                if self._spare is not None:
+                    (self._next, self._end), self._spare = self._spare, None
+                else:
+                    self._next, self._end = self._block(self._reserve(self._block_size))
             serial = self._next
             self._next += 1
-            return serial
+            refill = (self._prefetch and self._spare is None and not self._refilling
+                      and self._end - self._next <= self._block_size // 2)
+            if refill:
+                self._refilling = True
+        if refill:
+            threading.Thread(target=self._refill, name="tsa-serial-refill", daemon=True).start()
+        return serial
+
+    def _refill(self) -> None:
+        try:
+            block: tuple[int, int] | None = self._block(self._reserve(self._block_size))
+        except SerialUnavailable:
+            block = None  # the next caller reserves inline and reports the outage
+        with self._lock:
+            self._spare = block
+            self._refilling = False
 
     def _reserve(self, count: int) -> int:
         """Advance the counter by ``count``; return its new value (the block's last)."""

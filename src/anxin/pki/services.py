@@ -30,9 +30,11 @@ class PkiServices:
 
 def open_pki_services(settings: Settings, db: Database, *,
                       clock: Callable[[], dt.datetime] = _utcnow,
-                      serial_block_size: int = 1) -> PkiServices:
-    """Load the keys (once) and make the built-in TSA with database-backed serials."""
+                      serial_block_size: int = 64) -> PkiServices:
+    """Load the keys (once) and make the built-in TSA with database-backed serials,
+    reserved ``serial_block_size`` at a time ahead of use (see :mod:`anxin.pki.serials`);
+    call it at start-up, outside any transaction."""
     pki = load_pki(settings)
-    tsa = TimestampAuthority(pki, DbSerialSource(db, block_size=serial_block_size),
-                             clock=clock)
+    serials = DbSerialSource(db, block_size=serial_block_size, prefetch=True)
+    tsa = TimestampAuthority(pki, serials, clock=clock)
     return PkiServices(pki=pki, tsa=tsa)
