@@ -11,6 +11,7 @@ from asn1crypto import core, tsp
 from fastapi.testclient import TestClient
 
 from anxin.pki.serials import DbSerialSource
+from anxin.pki.services import open_pki_services
 from tests.integration.pki_support import (
     FakeCtx,
     make_app,
@@ -18,6 +19,7 @@ from tests.integration.pki_support import (
     make_pki,
     openssl,
     sqlite_db,
+    utcnow,
 )
 
 
@@ -156,3 +158,30 @@ def test_garbage_is_rejected_not_a_500(client: TestClient, body: bytes) -> None:
     response = client.post("/tsa", content=body)
     assert response.status_code == 200
     assert _rejection(response.content) == ("rejection", {"bad_data_format"})
+
+
+def test_open_pki_services_and_a_context_with_extras(tmp_path: Path) -> None:
+    """The factory the app uses, mounted on a context that keeps plug-ins in ``extras``."""
+    settings, _ = make_pki(tmp_path)
+    db = sqlite_db(tmp_path)
+    services = open_pki_services(settings, db)
+
+    class ExtrasCtx:
+        def __init__(self) -> None:
+            self.db = db
+            self.clock = utcnow
+            self.extras = {"pki": services.pki, "tsa": services.tsa}
+
+    app = make_app(ExtrasCtx())  # type: ignore[arg-type]
+    (tmp_path / "data.txt").write_bytes(b"x\n")
+    with TestClient(app) as client:
+        reply = client.post("/tsa", content=_query(tmp_path, "-sha256", "-cert")).content
+        (tmp_path / "root.crt").write_bytes(client.get("/pki/root.crt").content)
+        (tmp_path / "tsa.crt").write_bytes(client.get("/pki/tsa.crt").content)
+        assert client.get("/pki/issuing.crl").status_code == 200
+    assert "Verification: OK" in _verify(tmp_path, reply, tmp_path / "root.crt",
+                                         tmp_path / "tsa.crt")
+    info = tsp.TimeStampResp.load(reply)["time_stamp_token"]["content"][
+        "encap_content_info"]["content"].parsed
+    assert info["serial_number"].native == 1  # the first number of the database counter
+    db.dispose()
