@@ -1,0 +1,188 @@
+"""The built-in RFC 3161 time-stamping authority, and pyHanko time-stampers that use it.
+
+``TimestampAuthority.respond`` turns a ``TimeStampReq`` (DER) into a ``TimeStampResp``
+(DER) and never raises on bad input: garbage, an unknown hash algorithm, a wrong imprint
+length, an unsupported version, a foreign policy or any extension get ``rejection`` with a
+failure info. Tokens are CMS SignedData signed by the TSA's pre-loaded EC P-256 key
+(ECDSA-SHA256) with the ESSCertIDv2 ``signing-certificate-v2`` attribute; genTime comes from
+the injected clock (millisecond precision, accuracy ±1 s); serial numbers from a
+:class:`~anxin.pki.serials.SerialSource`.
+
+>>> tsa = TimestampAuthority(pki, DbSerialSource(db))            # doctest: +SKIP
+>>> reply_der = tsa.respond(query_der)                            # doctest: +SKIP
+>>> signer_timestamper = make_timestamper(settings, tsa)          # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable
+
+from asn1crypto import algos, cms, core, tsp
+from asn1crypto import x509 as asn1_x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import Encoding
+from pyhanko.sign.timestamps import HTTPTimeStamper, TimeStamper
+
+from anxin.config import Settings
+from anxin.pki import der
+from anxin.pki.authority import Pki
+from anxin.pki.profiles import TSA_POLICY_OID
+from anxin.pki.serials import SerialSource, SerialUnavailable
+
+IMPRINT_LENGTHS = {"sha256": 32, "sha384": 48, "sha512": 64}
+MAX_REQUEST_BYTES = 16 * 1024
+_PARSE_ERRORS = (ValueError, TypeError, KeyError, IndexError, OverflowError)
+_V1 = der.der_integer(1)
+_V3 = der.der_integer(3)
+_GRANTED = der.sequence(der.der_integer(0))  # PKIStatusInfo { status granted }
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class _Rejected(Exception):  # internal control flow, never escapes respond()
+    def __init__(self, fail_info: str, text: str) -> None:
+        super().__init__(text)
+        self.fail_info = fail_info
+        self.text = text
+
+
+def rejection(fail_info: str, text: str) -> bytes:
+    """A ``TimeStampResp`` with status ``rejection`` (fail_info: asn1crypto's bit names)."""
+    # asn1crypto's TimeStampResp wrongly makes the token mandatory: wrap the status by hand.
+    status: bytes = tsp.PKIStatusInfo({
+        "status": "rejection",
+        "status_string": tsp.PKIFreeText([text]),
+        "fail_info": tsp.PKIFailureInfo({fail_info}),
+    }).dump()
+    return der.sequence(status)
+
+
+class TimestampAuthority:
+    """Answers time-stamp requests; thread-safe, holds no per-request state."""
+
+    def __init__(self, pki: Pki, serials: SerialSource, *, policy_oid: str = TSA_POLICY_OID,
+                 clock: Callable[[], dt.datetime] = _utcnow,
+                 accuracy_seconds: int = 1) -> None:
+        self.serials = serials
+        self.policy_oid = policy_oid
+        self._clock = clock
+        self._key: ec.EllipticCurvePrivateKey = pki.tsa_key
+        tsa_cert = asn1_x509.Certificate.load(pki.tsa_cert.public_bytes(Encoding.DER))
+        issuing = asn1_x509.Certificate.load(pki.issuing_cert.public_bytes(Encoding.DER))
+        # The constant parts of every token, encoded once (see anxin.pki.der).
+        self._policy = core.ObjectIdentifier(policy_oid).dump()
+        self._accuracy = tsp.Accuracy({"seconds": accuracy_seconds}).dump()
+        self._tsa_name = der.tlv(0xA0, asn1_x509.GeneralName(
+            name="directory_name", value=tsa_cert.subject).dump())
+        self._certificates = der.tlv(0xA0, tsa_cert.dump() + issuing.dump())
+        self._sid = cms.IssuerAndSerialNumber(
+            {"issuer": tsa_cert.issuer, "serial_number": tsa_cert.serial_number}).dump()
+        self._digest_algorithm = algos.DigestAlgorithm({"algorithm": "sha256"}).dump()
+        self._signature_algorithm = algos.SignedDigestAlgorithm(
+            {"algorithm": "sha256_ecdsa"}).dump()
+        # ESSCertIDv2 with SHA-256 (the DEFAULT, so the algorithm is omitted) + issuerSerial.
+        ess = tsp.SigningCertificateV2({"certs": [tsp.ESSCertIDv2({
+            "cert_hash": hashlib.sha256(tsa_cert.dump()).digest(),
+            "issuer_serial": {
+                "issuer": [asn1_x509.GeneralName(name="directory_name",
+                                                 value=tsa_cert.issuer)],
+                "serial_number": tsa_cert.serial_number}})]})
+        self._static_attrs = (
+            cms.CMSAttribute({"type": "content_type", "values": ["tst_info"]}).dump(),
+            cms.CMSAttribute({"type": "signing_certificate_v2", "values": [ess]}).dump(),
+        )
+        self._message_digest_oid = cms.CMSAttributeType("message_digest").dump()
+        self._signed_data_oid = cms.ContentType("signed_data").dump()
+        self._tst_info_oid = cms.ContentType("tst_info").dump()
+
+    # -- request ---------------------------------------------------------------------------
+    def _parse(self, request_der: bytes) -> tuple[tsp.MessageImprint, int | None, bool]:
+        if len(request_der) > MAX_REQUEST_BYTES:
+            raise _Rejected("bad_data_format", "request too large")
+        try:
+            req = tsp.TimeStampReq.load(request_der, strict=True)
+            version = req["version"].native
+            imprint = req["message_imprint"]
+            algorithm = imprint["hash_algorithm"]["algorithm"].native
+            parameters = imprint["hash_algorithm"]["parameters"].native
+            digest = imprint["hashed_message"].native
+            policy = req["req_policy"].native
+            nonce = req["nonce"].native
+            cert_req = bool(req["cert_req"].native)
+            extensions = req["extensions"].native
+        except _PARSE_ERRORS:
+            raise _Rejected("bad_data_format", "not a DER TimeStampReq") from None
+        if version != "v1":
+            raise _Rejected("bad_request", f"unsupported request version {version}")
+        if algorithm not in IMPRINT_LENGTHS or parameters is not None:
+            raise _Rejected("bad_alg", f"unsupported hash algorithm {algorithm}; "
+                            "use SHA-256, SHA-384 or SHA-512")
+        if not isinstance(digest, bytes) or len(digest) != IMPRINT_LENGTHS[algorithm]:
+            raise _Rejected("bad_data_format",
+                            f"a {algorithm} imprint is {IMPRINT_LENGTHS[algorithm]} bytes")
+        if policy is not None and policy != self.policy_oid:
+            raise _Rejected("unaccepted_policy", f"this TSA only issues under {self.policy_oid}")
+        if extensions:
+            raise _Rejected("unaccepted_extensions", "no request extension is supported")
+        return imprint, nonce, cert_req
+
+    # -- response --------------------------------------------------------------------------
+    def respond(self, request_der: bytes) -> bytes:
+        """A DER ``TimeStampResp``: a token, or a rejection with a failure info."""
+        try:
+            imprint, nonce, cert_req = self._parse(request_der)
+            serial = self.serials.next_serial()
+        except _Rejected as rejected:
+            return rejection(rejected.fail_info, rejected.text)
+        except SerialUnavailable:
+            return rejection("system_failure", "serial numbers are unavailable, retry later")
+        return self._token(imprint, nonce, cert_req, serial)
+
+    def _token(self, imprint: tsp.MessageImprint, nonce: int | None, cert_req: bool,
+               serial: int) -> bytes:
+        now = self._clock().astimezone(dt.UTC)
+        gen_time = now.replace(microsecond=now.microsecond // 1000 * 1000)
+        tst_info = der.sequence(
+            _V1, self._policy, imprint.dump(), der.der_integer(serial),
+            der.der_generalized_time(gen_time), self._accuracy,
+            b"" if nonce is None else der.der_integer(nonce), self._tsa_name)
+        message_digest = der.sequence(self._message_digest_oid, der.der_set_of(
+            der.tlv(der.OCTET_STRING, hashlib.sha256(tst_info).digest())))
+        signed_attrs = der.der_set_of(*self._static_attrs, message_digest)
+        signature = self._key.sign(signed_attrs, ec.ECDSA(hashes.SHA256()))
+        signer_info = der.sequence(
+            _V1, self._sid, self._digest_algorithm, b"\xa0" + signed_attrs[1:],
+            self._signature_algorithm, der.tlv(der.OCTET_STRING, signature))
+        signed_data = der.sequence(
+            _V3, der.tlv(der.SET, self._digest_algorithm),
+            der.sequence(self._tst_info_oid,
+                         der.tlv(0xA0, der.tlv(der.OCTET_STRING, tst_info))),
+            self._certificates if cert_req else b"",
+            der.tlv(der.SET, signer_info))
+        token = der.sequence(self._signed_data_oid, der.tlv(0xA0, signed_data))
+        return der.sequence(_GRANTED, token)
+
+
+class InProcessTimeStamper(TimeStamper):
+    """A pyHanko time-stamper that asks our TSA in-process (no HTTP round trip)."""
+
+    def __init__(self, tsa: TimestampAuthority, *, include_nonce: bool = True) -> None:
+        super().__init__(include_nonce=include_nonce)  # type: ignore[no-untyped-call]
+        self.tsa = tsa
+
+    async def async_request_tsa_response(self, req: tsp.TimeStampReq) -> tsp.TimeStampResp:
+        return tsp.TimeStampResp.load(self.tsa.respond(req.dump()))
+
+
+def make_timestamper(settings: Settings, tsa: TimestampAuthority | None) -> TimeStamper:
+    """``ANXIN_TSA_URL`` set: pyHanko's HTTP client to that TSA; else the built-in one."""
+    if settings.tsa_url:
+        return HTTPTimeStamper(settings.tsa_url)
+    if tsa is None:
+        raise ValueError("no ANXIN_TSA_URL and no built-in TSA given")
+    return InProcessTimeStamper(tsa)

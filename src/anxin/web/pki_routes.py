@@ -1,0 +1,101 @@
+"""Public PKI endpoints for verifiers: certificates, CRLs, OCSP (RFC 6960), TSA (RFC 3161).
+
+Reads from ``request.app.state.ctx``: ``pki`` (:class:`anxin.pki.authority.Pki`), ``tsa``
+(:class:`anxin.pki.tsa.TimestampAuthority`), ``db`` and ``clock()``. Mount with
+``app.include_router(build_router())``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
+
+from anxin.pki.authority import PUBLISHED, Pki
+from anxin.pki.revocation import build_crl, ocsp_error, ocsp_respond
+from anxin.pki.tsa import TimestampAuthority, rejection
+
+MAX_BODY_BYTES = 64 * 1024
+PEM = "application/x-pem-file"
+CRL = "application/pkix-crl"
+
+
+def _part(request: Request, name: str) -> Any:
+    """``ctx.<name>``, or ``ctx.extras[name]`` for contexts that keep plug-ins there."""
+    ctx = request.app.state.ctx
+    if hasattr(ctx, name):
+        return getattr(ctx, name)
+    return ctx.extras[name]
+
+
+async def _body(request: Request) -> bytes | None:
+    """The request body, or None if it is larger than :data:`MAX_BODY_BYTES`."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def build_router() -> APIRouter:
+    router = APIRouter(tags=["pki"])
+
+    def certificate_route(name: str) -> None:
+        async def certificate(request: Request) -> Response:
+            pki: Pki = _part(request, "pki")
+            return Response(pki.pem(name), media_type=PEM,
+                            headers={"Cache-Control": "public, max-age=3600"})
+        certificate.__doc__ = f"The PEM certificate file {name}."
+        router.add_api_route(f"/pki/{name}", certificate, methods=["GET"],
+                             response_class=Response, name=f"pki_{name.replace('.', '_')}")
+
+    for published in PUBLISHED:
+        certificate_route(published)
+
+    @router.get("/pki/root.crl", response_class=Response)
+    async def root_crl(request: Request) -> Response:
+        """The root CA's CRL (DER), signed offline by ``anxin init`` / ``anxin keys``."""
+        pki: Pki = _part(request, "pki")
+        return Response(pki.root_crl_der, media_type=CRL)
+
+    @router.get("/pki/issuing.crl", response_class=Response)
+    def issuing_crl(request: Request) -> Response:
+        """A freshly signed CRL (DER) of the issuing CA."""
+        ctx = request.app.state.ctx
+        with ctx.db.transaction() as session:
+            crl = build_crl(_part(request, "pki"), session, ctx.clock())
+        return Response(crl, media_type=CRL, headers={"Cache-Control": "no-cache"})
+
+    @router.post("/pki/ocsp", response_class=Response)
+    async def ocsp(request: Request) -> Response:
+        """RFC 6960 OCSP responder (``application/ocsp-request``)."""
+        body = await _body(request)
+        reply = ocsp_error("malformed_request") if body is None else \
+            await run_in_threadpool(_ocsp, request, body)
+        return Response(reply, media_type="application/ocsp-response")
+
+    @router.post("/tsa", response_class=Response)
+    async def tsa(request: Request) -> Response:
+        """RFC 3161 time-stamping (``application/timestamp-query``)."""
+        body = await _body(request)
+        authority: TimestampAuthority = _part(request, "tsa")
+        reply = rejection("bad_data_format", "request too large") if body is None else \
+            await run_in_threadpool(authority.respond, body)
+        return Response(reply, media_type="application/timestamp-reply")
+
+    return router
+
+
+def _ocsp(request: Request, body: bytes) -> bytes:
+    ctx = request.app.state.ctx
+    try:
+        with ctx.db.transaction() as session:
+            reply: bytes = ocsp_respond(_part(request, "pki"), session, body, ctx.clock())
+    except SQLAlchemyError:
+        return ocsp_error("try_later")
+    return reply
