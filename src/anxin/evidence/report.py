@@ -6,7 +6,7 @@ proven (a missing trust anchor, an unverifiable timestamp) makes it ``INDETERMIN
 Nothing is a pass by default: a report with no checks is INDETERMINATE.
 
 >>> r = Report(subject="letter.pdf", trust_anchor="root.crt (sha256 ab…)")
->>> r.add("document_integrity", "Document integrity", PASSED, "the signed bytes are intact")
+>>> _ = r.add("document_integrity", "Document integrity", PASSED, "the signed bytes are intact")
 >>> r.indication
 'TOTAL_PASSED'
 """

@@ -10,8 +10,10 @@ Layout of ``<data dir>/keys``::
     seal.key   seal.crt        platform seal, EC P-256 (use receipts, manifests, reports)
     archive/<stamp>/           earlier issuing CA, TSA and seal generations (rotation)
 
->>> created = ensure_pki(settings)      # doctest: +SKIP
->>> pki = load_pki(settings)            # doctest: +SKIP
+Example::
+
+    created = ensure_pki(settings)
+    pki = load_pki(settings)
 """
 
 from __future__ import annotations

@@ -11,11 +11,13 @@ wrong EKU makes some refuse it); and a non-critical binding extension::
         authorizationId  UTF8String,
         letterSha256     OCTET STRING (SIZE (32)) }
 
->>> salt_hex, commitment = make_id_commitment("11010519491231002X")
->>> key, cert = issue_event_certificate(pki, name="张三", id_commitment_hex=commitment,
-...     authorization_id="a1", letter_sha256_hex="00" * 32, now=now)   # doctest: +SKIP
->>> read_event_binding(cert).authorization_id                            # doctest: +SKIP
-'a1'
+Example::
+
+    salt_hex, commitment = make_id_commitment("11010519491231002X")
+    key, cert = issue_event_certificate(pki, name="张三", id_commitment_hex=commitment,
+        authorization_id="a1", letter_sha256_hex="00" * 32, now=now)
+    read_event_binding(cert).authorization_id   # 'a1'
+
 """
 
 from __future__ import annotations

@@ -9,10 +9,12 @@ reason) or ``unknown`` (another issuer, or a serial it never issued).
 Revoking an *authorization* does not revoke its event certificate: the signature was valid
 when made. Certificates are revoked for key compromise or mis-issuance only.
 
->>> crl_der = build_crl(pki, session, now)                           # doctest: +SKIP
->>> revoke_certificate(session, "5f3a…", "keyCompromise", now)        # doctest: +SKIP
->>> reply_der = ocsp_respond(pki, session, request_der, now)          # doctest: +SKIP
->>> issuing_crl, root_crl = current_crls(pki, session, now)          # doctest: +SKIP
+Example::
+
+    crl_der = build_crl(pki, session, now)
+    revoke_certificate(session, "5f3a…", "keyCompromise", now)
+    reply_der = ocsp_respond(pki, session, request_der, now)
+    issuing_crl, root_crl = current_crls(pki, session, now)
 """
 
 from __future__ import annotations

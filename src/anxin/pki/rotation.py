@@ -7,7 +7,9 @@ valid until it expires (``issuing-final.crl`` in the same folder), and the old p
 are destroyed. The seal key is kept and re-certified by the new issuing CA, so receipts'
 ``kid`` does not change. Running servers keep the old keys until they restart.
 
->>> result = rotate_online_keys(settings, db)     # doctest: +SKIP
+Example::
+
+    result = rotate_online_keys(settings, db)
 """
 
 from __future__ import annotations

@@ -1,8 +1,10 @@
 """Build the PKI services of a process once: the loaded :class:`Pki` and the TSA.
 
->>> services = open_pki_services(settings, db)     # doctest: +SKIP
->>> ctx.pki, ctx.tsa = services.pki, services.tsa   # doctest: +SKIP
->>> timestamper = make_timestamper(settings, services.tsa)  # doctest: +SKIP
+Example::
+
+    services = open_pki_services(settings, db)
+    ctx.pki, ctx.tsa = services.pki, services.tsa
+    timestamper = make_timestamper(settings, services.tsa)
 """
 
 from __future__ import annotations

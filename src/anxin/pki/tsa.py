@@ -8,9 +8,11 @@ failure info. Tokens are CMS SignedData signed by the TSA's pre-loaded EC P-256 
 the injected clock (millisecond precision, accuracy ±1 s); serial numbers from a
 :class:`~anxin.pki.serials.SerialSource`.
 
->>> tsa = TimestampAuthority(pki, DbSerialSource(db))            # doctest: +SKIP
->>> reply_der = tsa.respond(query_der)                            # doctest: +SKIP
->>> signer_timestamper = make_timestamper(settings, tsa)          # doctest: +SKIP
+Example::
+
+    tsa = TimestampAuthority(pki, DbSerialSource(db))
+    reply_der = tsa.respond(query_der)
+    signer_timestamper = make_timestamper(settings, tsa)
 """
 
 from __future__ import annotations

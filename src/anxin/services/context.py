@@ -18,6 +18,9 @@ from anxin.errors import ConfigurationError
 from anxin.identity.realname import RealNameCheck, make_realname_check
 from anxin.identity.sms import SmsGateway, make_sms_gateway
 from anxin.keys import DataKeys, load_master_key
+from anxin.pki.authority import Pki
+from anxin.pki.services import open_pki_services
+from anxin.pki.tsa import TimestampAuthority
 from anxin.seal import Seal, load_seal
 from anxin.services.metrics import Metrics
 from anxin.storage.database import Database
@@ -36,6 +39,8 @@ class Context:
     realname: RealNameCheck
     seal: Seal
     metrics: Metrics
+    pki: Pki
+    tsa: TimestampAuthority
     clock: Callable[[], dt.datetime] = utcnow
     # Plug-ins added by later parts (letter signer, ledger, PKI); None until configured.
     extras: dict[str, Any] = field(default_factory=dict)
@@ -54,8 +59,9 @@ def open_context(settings: Settings, *, db: Database | None = None,
             f"{settings.data_dir}`")
     if db is None:
         db = Database.connect(settings.effective_database_url, pool_size=settings.db_pool_size)
+    pki_services = open_pki_services(settings, db, clock=clock)
     return Context(
-        settings=settings, db=db,
+        settings=settings, db=db, pki=pki_services.pki, tsa=pki_services.tsa,
         keys=load_master_key(master, settings.key_passphrase),
         sms=sms or make_sms_gateway(settings.sms, settings.outbox_path),
         realname=realname or make_realname_check(settings.realname),

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from anxin.config import Settings
 from anxin.keys import create_master_key
+from anxin.pki.authority import ensure_pki
 from anxin.seal import create_seal_key
 from anxin.storage.database import Database
 
@@ -73,6 +74,7 @@ INIT_STEPS: list[tuple[str, Callable[[Settings], bool]]] = [
     ("configuration", _config),
     ("master key", _master_key),
     ("seal key", _seal_key),
+    ("PKI (root CA, issuing CA, TSA, seal certificate)", ensure_pki),
     ("database", _database),
 ]
 

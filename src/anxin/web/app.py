@@ -27,6 +27,7 @@ from anxin.errors import AnxinError
 from anxin.services.context import Context, open_context
 from anxin.web.api import v1
 from anxin.web.pages import signing
+from anxin.web.pki_routes import build_router as pki_router
 from anxin.web.problems import anxin_error_handler, problem_response, validation_error_handler
 
 Plugin = Callable[[FastAPI, Context], None]
@@ -68,6 +69,7 @@ def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(packages=[("anxin.web", "static")]), name="static")
     app.include_router(v1.router)
     app.include_router(signing.router)
+    app.include_router(pki_router())
     _ops_routes(app, context)
 
     @app.middleware("http")
