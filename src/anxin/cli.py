@@ -133,10 +133,7 @@ def verify(file: Path,
 def _mount_optional() -> None:
     from anxin.pki.cli import keys_app
     app.add_typer(keys_app, name="keys", help="The platform's keys and certificates.")
-    try:
-        from anxin.ledger.cli import ledger_app  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:  # the ledger part is not installed in this build
-        return
+    from anxin.ledger.cli import ledger_app
     app.add_typer(ledger_app, name="ledger", help="The tamper-evident ledger.")
 
 

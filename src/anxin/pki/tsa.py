@@ -188,3 +188,21 @@ def make_timestamper(settings: Settings, tsa: TimestampAuthority | None) -> Time
     if tsa is None:
         raise ValueError("no ANXIN_TSA_URL and no built-in TSA given")
     return InProcessTimeStamper(tsa)
+
+
+def timestamp_data(tsa: TimestampAuthority, data: bytes) -> bytes:
+    """An RFC 3161 token (the ContentInfo DER) over SHA-256(data), from the in-process
+    TSA, with the TSA certificate included; raises if the TSA refuses."""
+    import hashlib
+    import secrets
+
+    req = tsp.TimeStampReq({
+        "version": 1,
+        "message_imprint": {"hash_algorithm": {"algorithm": "sha256"},
+                            "hashed_message": hashlib.sha256(data).digest()},
+        "nonce": secrets.randbits(63), "cert_req": True})
+    resp = tsp.TimeStampResp.load(tsa.respond(req.dump()))
+    if resp["status"]["status"].native not in ("granted", "granted_with_mods"):
+        raise RuntimeError(f"the TSA refused: {resp['status']['status'].native}")
+    token: bytes = resp["time_stamp_token"].dump()
+    return token

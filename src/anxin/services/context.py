@@ -20,7 +20,9 @@ from anxin.identity.sms import SmsGateway, make_sms_gateway
 from anxin.keys import DataKeys, load_master_key
 from anxin.pki.authority import Pki
 from anxin.pki.services import open_pki_services
-from anxin.pki.tsa import TimestampAuthority
+from anxin.ledger.checkpoint import load_note_signer
+from anxin.ledger.log import Ledger
+from anxin.pki.tsa import TimestampAuthority, timestamp_data
 from anxin.seal import Seal, load_seal
 from anxin.services.metrics import Metrics
 from anxin.storage.database import Database
@@ -41,6 +43,7 @@ class Context:
     metrics: Metrics
     pki: Pki
     tsa: TimestampAuthority
+    ledger: Ledger
     clock: Callable[[], dt.datetime] = utcnow
     # Plug-ins added by later parts (letter signer, ledger, PKI); None until configured.
     extras: dict[str, Any] = field(default_factory=dict)
@@ -60,8 +63,12 @@ def open_context(settings: Settings, *, db: Database | None = None,
     if db is None:
         db = Database.connect(settings.effective_database_url, pool_size=settings.db_pool_size)
     pki_services = open_pki_services(settings, db, clock=clock)
+    tsa = pki_services.tsa
+    ledger = Ledger(db, signer=load_note_signer(settings),
+                    timestamp=lambda data: timestamp_data(tsa, data),
+                    checkpoint_interval=settings.checkpoint_interval_seconds, clock=clock)
     return Context(
-        settings=settings, db=db, pki=pki_services.pki, tsa=pki_services.tsa,
+        settings=settings, db=db, pki=pki_services.pki, tsa=tsa, ledger=ledger,
         keys=load_master_key(master, settings.key_passphrase),
         sms=sms or make_sms_gateway(settings.sms, settings.outbox_path),
         realname=realname or make_realname_check(settings.realname),

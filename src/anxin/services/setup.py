@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from anxin.config import Settings
 from anxin.keys import create_master_key
+from anxin.ledger.checkpoint import ensure_ledger_key
 from anxin.pki.authority import ensure_pki
 from anxin.seal import create_seal_key
 from anxin.storage.database import Database
@@ -75,6 +76,7 @@ INIT_STEPS: list[tuple[str, Callable[[Settings], bool]]] = [
     ("master key", _master_key),
     ("seal key", _seal_key),
     ("PKI (root CA, issuing CA, TSA, seal certificate)", ensure_pki),
+    ("ledger signing key", ensure_ledger_key),
     ("database", _database),
 ]
 

@@ -1,0 +1,152 @@
+"""Checkpoints: C2SP tlog-checkpoint bodies as C2SP signed notes, Ed25519.
+
+A checkpoint is ``<origin>\\n<size>\\n<base64 root>\\n``; the signed note appends a blank
+line and ``— <key name> <base64(key hash[4] || signature)>\\n``. The verifier key is
+``<name>+<hex key hash>+<base64(0x01 || public key)>``, key hash = the first four bytes of
+SHA-256(name || "\\n" || 0x01 || public key).
+
+>>> from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+>>> signer = NoteSigner("localhost/anxin", Ed25519PrivateKey.generate())
+>>> note = signer.sign_checkpoint(Checkpoint("localhost/anxin", 3, b"\\x00" * 32))
+>>> verify_checkpoint(note, signer.verifier_key).size
+3
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
+
+from anxin.config import Settings
+from anxin.errors import IntegrityFailure
+
+ALG_ED25519 = b"\x01"
+DASH = "\u2014"
+
+
+class CheckpointInvalid(IntegrityFailure):
+    code = "checkpoint_invalid"
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    origin: str
+    size: int
+    root: bytes
+
+    def body(self) -> str:
+        return f"{self.origin}\n{self.size}\n{base64.b64encode(self.root).decode()}\n"
+
+
+def key_hash(name: str, public_raw: bytes) -> bytes:
+    return hashlib.sha256(name.encode() + b"\n" + ALG_ED25519 + public_raw).digest()[:4]
+
+
+class NoteSigner:
+    def __init__(self, name: str, key: Ed25519PrivateKey) -> None:
+        if not name or any(c.isspace() for c in name) or "+" in name:
+            raise ValueError("a note key name has no spaces and no '+'")
+        self.name = name
+        self.key = key
+        self.public_raw = key.public_key().public_bytes(serialization.Encoding.Raw,
+                                                        serialization.PublicFormat.Raw)
+        self.hash = key_hash(name, self.public_raw)
+
+    @property
+    def verifier_key(self) -> str:
+        return (f"{self.name}+{self.hash.hex()}+"
+                f"{base64.b64encode(ALG_ED25519 + self.public_raw).decode()}")
+
+    def sign_checkpoint(self, cp: Checkpoint) -> str:
+        text = cp.body()
+        sig = self.key.sign(text.encode())
+        return f"{text}\n{DASH} {self.name} {base64.b64encode(self.hash + sig).decode()}\n"
+
+
+def parse_verifier_key(vkey: str) -> tuple[str, bytes, Ed25519PublicKey]:
+    try:
+        name, hash_hex, b64 = vkey.strip().split("+", 2)
+        raw = base64.b64decode(b64, validate=True)
+    except ValueError:
+        raise CheckpointInvalid("not a signed-note verifier key") from None
+    if raw[:1] != ALG_ED25519 or len(raw) != 33:
+        raise CheckpointInvalid("the verifier key is not an Ed25519 key")
+    if key_hash(name, raw[1:]).hex() != hash_hex:
+        raise CheckpointInvalid("the verifier key's hash does not match its key")
+    return name, bytes.fromhex(hash_hex), Ed25519PublicKey.from_public_bytes(raw[1:])
+
+
+def verify_checkpoint(note: str, verifier_key: str) -> Checkpoint:
+    """Parse a signed checkpoint and check its signature by ``verifier_key``, or raise."""
+    name, khash, pub = parse_verifier_key(verifier_key)
+    text, sep, sigs = note.partition("\n\n")
+    if not sep:
+        raise CheckpointInvalid("a signed note has a blank line before its signatures")
+    text += "\n"
+    found = False
+    for line in sigs.splitlines():
+        parts = line.split(" ")
+        if len(parts) != 3 or parts[0] != DASH or parts[1] != name:
+            continue
+        try:
+            blob = base64.b64decode(parts[2], validate=True)
+        except ValueError:
+            raise CheckpointInvalid("a signature line is not base64") from None
+        if blob[:4] != khash:
+            continue
+        try:
+            pub.verify(blob[4:], text.encode())
+        except InvalidSignature:
+            raise CheckpointInvalid(f"the checkpoint signature by {name} does not verify"
+                                    ) from None
+        found = True
+    if not found:
+        raise CheckpointInvalid(f"the checkpoint carries no signature by {name}")
+    lines = text.split("\n")
+    try:
+        origin, size, root = lines[0], int(lines[1]), base64.b64decode(lines[2],
+                                                                       validate=True)
+    except (IndexError, ValueError):
+        raise CheckpointInvalid("the checkpoint body is not origin/size/root") from None
+    if len(root) != 32 or size < 0:
+        raise CheckpointInvalid("the checkpoint's root or size is malformed")
+    return Checkpoint(origin, size, root)
+
+
+def origin_for(settings: Settings) -> str:
+    host = urlsplit(settings.effective_base_url).netloc or "localhost"
+    return f"{host}/anxin"
+
+
+def ensure_ledger_key(settings: Settings) -> bool:
+    path = settings.keys_dir / "ledger.key"
+    if path.exists():
+        return False
+    key = Ed25519PrivateKey.generate()
+    enc: serialization.KeySerializationEncryption = (
+        serialization.BestAvailableEncryption(settings.key_passphrase.encode())
+        if settings.key_passphrase else serialization.NoEncryption())
+    path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                       serialization.PrivateFormat.PKCS8, enc))
+    path.chmod(0o600)
+    return True
+
+
+def load_note_signer(settings: Settings, keys_dir: Path | None = None) -> NoteSigner:
+    path = (keys_dir or settings.keys_dir) / "ledger.key"
+    key = serialization.load_pem_private_key(
+        path.read_bytes(),
+        settings.key_passphrase.encode() if settings.key_passphrase else None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise CheckpointInvalid("the ledger key is not Ed25519")
+    return NoteSigner(origin_for(settings), key)

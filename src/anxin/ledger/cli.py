@@ -1,0 +1,39 @@
+"""``anxin ledger verify``: recompute the whole log and check every signed checkpoint."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from anxin.config import load_settings
+from anxin.ledger.audit import audit_ledger
+from anxin.ledger.checkpoint import load_note_signer
+from anxin.storage.database import Database
+
+ledger_app = typer.Typer(help="The tamper-evident ledger.", no_args_is_help=True)
+
+
+@ledger_app.command("verify")
+def verify(data_dir: Annotated[Path | None, typer.Option(
+        "--data-dir", envvar="ANXIN_DATA_DIR", help="Data directory.")] = None) -> None:
+    """Recompute every leaf, node and checkpoint root from storage; exit 0 only if all
+    agree with the signed checkpoints."""
+    settings = load_settings(data_dir=data_dir)
+    db = Database.connect(settings.effective_database_url)
+    try:
+        report = audit_ledger(db, load_note_signer(settings).verifier_key)
+    finally:
+        db.dispose()
+    if report.ok:
+        typer.echo(f"ledger OK: {report.size} entries, {report.checkpoints} signed "
+                   f"checkpoint(s) agree")
+        return
+    if report.first_bad_index is not None:
+        typer.echo(f"ledger FAILED: first bad index {report.first_bad_index}", err=True)
+    else:
+        typer.echo("ledger FAILED", err=True)
+    for p in report.problems:
+        typer.echo(f"  - {p}", err=True)
+    raise typer.Exit(1)

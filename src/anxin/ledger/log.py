@@ -1,0 +1,284 @@
+"""The storage-backed log: sequencing queued leaves, proofs from stored nodes, checkpoints.
+
+Use cases enqueue leaves in their own transactions (:mod:`anxin.storage.ledger_queue`).
+:meth:`Ledger.integrate` gives them indices in queue order, inside one transaction that
+locks the ``ledger_head`` row, so any number of workers append to one linear log. It
+stores each leaf and the perfect-subtree nodes the leaf completes; roots and proofs then
+read O(log n) nodes.
+
+Example::
+
+    ledger = Ledger(db, signer=load_note_signer(settings))
+    ledger.integrate()
+    note = ledger.checkpoint(force=True).note
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import delete, insert, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+
+from anxin.errors import IntegrityFailure, NotFound
+from anxin.ledger.checkpoint import Checkpoint, NoteSigner, verify_checkpoint
+from anxin.ledger.merkle import (
+    EMPTY_ROOT,
+    append_nodes,
+    consistency_proof,
+    frontier,
+    inclusion_proof,
+    leaf_hash,
+    node_hash,
+    tree_root,
+    verify_consistency,
+)
+from anxin.storage.database import Database
+from anxin.storage.models import (
+    LedgerCheckpoint,
+    LedgerHead,
+    LedgerLeaf,
+    LedgerNode,
+    LedgerQueued,
+)
+
+log = logging.getLogger(__name__)
+
+Timestamp = Callable[[bytes], bytes]
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCheckpoint:
+    size: int
+    root: bytes
+    note: str
+    tsa_token: bytes | None
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    index: int
+    data: bytes
+
+
+class _DbNodes:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def get_many(self, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+        wanted = list(set(keys))
+        out: dict[tuple[int, int], bytes] = {}
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i:i + 500]
+            rows = self.conn.execute(select(LedgerNode.level, LedgerNode.idx, LedgerNode.hash)
+                                     .where(tuple_(LedgerNode.level, LedgerNode.idx)
+                                            .in_(chunk)))
+            out.update({(r[0], r[1]): bytes(r[2]) for r in rows})
+        return out
+
+
+class Ledger:
+    def __init__(self, db: Database, *, signer: NoteSigner,
+                 timestamp: Timestamp | None = None, checkpoint_interval: float = 2.0,
+                 clock: Callable[[], dt.datetime] = _utcnow) -> None:
+        self.db = db
+        self.signer = signer
+        self.timestamp = timestamp
+        self.checkpoint_interval = checkpoint_interval
+        self.clock = clock
+        self._last_checkpoint_at = 0.0
+
+    # --- sequencing -----------------------------------------------------------------
+
+    def _lock_head(self, conn: Connection) -> tuple[int, bytes]:
+        insert_ignore = (postgresql.insert(LedgerHead).on_conflict_do_nothing()
+                         if self.db.dialect == "postgresql"
+                         else sqlite.insert(LedgerHead).on_conflict_do_nothing())
+        conn.execute(insert_ignore.values(id=1, size=0, root_hash=EMPTY_ROOT,
+                                          updated_at=self.clock()))
+        row = conn.execute(select(LedgerHead.size, LedgerHead.root_hash)
+                           .where(LedgerHead.id == 1).with_for_update()).one()
+        return int(row[0]), bytes(row[1])
+
+    def integrate(self, max_batch: int = 1000) -> int:
+        """Sequence up to ``max_batch`` committed queued leaves; returns how many."""
+        with self.db.core_transaction() as conn:
+            size, _ = self._lock_head(conn)
+            queued = conn.execute(select(LedgerQueued.id, LedgerQueued.data,
+                                         LedgerQueued.authorization_id, LedgerQueued.created_at)
+                                  .order_by(LedgerQueued.id).limit(max_batch)).all()
+            if not queued:
+                return 0
+            known = _DbNodes(conn).get_many(frontier(size))
+            edge = dict(known)
+            leaves, nodes = [], []
+            for i, q in enumerate(queued):
+                index = size + i
+                data = bytes(q.data)
+                h = leaf_hash(data)
+                made = append_nodes(index, h, lambda lv, ix: edge[(lv, ix)])
+                for lv, ix, nh in made:
+                    edge[(lv, ix)] = nh
+                    nodes.append({"level": lv, "idx": ix, "hash": nh})
+                leaves.append({"idx": index, "data": data, "leaf_hash": h,
+                               "authorization_id": q.authorization_id,
+                               "created_at": q.created_at})
+            new_size = size + len(queued)
+            root = _fold_frontier(edge, new_size)
+            conn.execute(insert(LedgerLeaf), leaves)
+            conn.execute(insert(LedgerNode), nodes)
+            conn.execute(delete(LedgerQueued).where(
+                LedgerQueued.id.in_([q.id for q in queued])))
+            conn.execute(update(LedgerHead).where(LedgerHead.id == 1).values(
+                size=new_size, root_hash=root, updated_at=self.clock()))
+            return len(queued)
+
+    def integrate_all(self) -> int:
+        total = 0
+        while (n := self.integrate()) > 0:
+            total += n
+        return total
+
+    # --- reading --------------------------------------------------------------------
+
+    def size(self) -> int:
+        with self.db.core_transaction() as conn:
+            row = conn.execute(select(LedgerHead.size).where(LedgerHead.id == 1)).first()
+            return 0 if row is None else int(row[0])
+
+    def root(self, size: int) -> bytes:
+        with self.db.core_transaction() as conn:
+            self._check_size(conn, size)
+            return tree_root(_DbNodes(conn), size)
+
+    def _check_size(self, conn: Connection, size: int) -> None:
+        row = conn.execute(select(LedgerHead.size).where(LedgerHead.id == 1)).first()
+        current = 0 if row is None else int(row[0])
+        if not 0 <= size <= current:
+            raise NotFound(f"the log has {current} entries, not {size}",
+                           code="ledger_size_unknown")
+
+    def inclusion_proof(self, index: int, size: int) -> list[bytes]:
+        with self.db.core_transaction() as conn:
+            self._check_size(conn, size)
+            return inclusion_proof(_DbNodes(conn), index, size)
+
+    def consistency_proof(self, first: int, second: int) -> list[bytes]:
+        with self.db.core_transaction() as conn:
+            self._check_size(conn, second)
+            return consistency_proof(_DbNodes(conn), first, second)
+
+    def entries(self, start: int, end: int, limit: int = 1000) -> list[Entry]:
+        end = min(end, start + limit)
+        with self.db.core_transaction() as conn:
+            rows = conn.execute(select(LedgerLeaf.idx, LedgerLeaf.data)
+                                .where(LedgerLeaf.idx >= start, LedgerLeaf.idx < end)
+                                .order_by(LedgerLeaf.idx))
+            return [Entry(int(r[0]), bytes(r[1])) for r in rows]
+
+    def entries_for_authorization(self, authorization_id: str) -> list[Entry]:
+        with self.db.core_transaction() as conn:
+            rows = conn.execute(select(LedgerLeaf.idx, LedgerLeaf.data)
+                                .where(LedgerLeaf.authorization_id == authorization_id)
+                                .order_by(LedgerLeaf.idx))
+            return [Entry(int(r[0]), bytes(r[1])) for r in rows]
+
+    # --- checkpoints ----------------------------------------------------------------
+
+    def latest_checkpoint(self) -> StoredCheckpoint | None:
+        with self.db.core_transaction() as conn:
+            row = conn.execute(select(LedgerCheckpoint).order_by(
+                LedgerCheckpoint.size.desc()).limit(1)).first()
+        return None if row is None else _stored(row)
+
+    def checkpoint_at(self, size: int) -> StoredCheckpoint | None:
+        with self.db.core_transaction() as conn:
+            row = conn.execute(select(LedgerCheckpoint).where(
+                LedgerCheckpoint.size == size)).first()
+        return None if row is None else _stored(row)
+
+    def checkpoint(self, *, force: bool = False) -> StoredCheckpoint | None:
+        """Integrate, then sign a checkpoint of the new size if it grew (at most every
+        ``checkpoint_interval`` seconds unless forced). Never signs a tree inconsistent
+        with the latest stored checkpoint."""
+        self.integrate_all()
+        latest = self.latest_checkpoint()
+        now = time.monotonic()
+        if not force and now - self._last_checkpoint_at < self.checkpoint_interval:
+            return latest
+        with self.db.core_transaction() as conn:
+            row = conn.execute(select(LedgerHead.size, LedgerHead.root_hash)
+                               .where(LedgerHead.id == 1)).first()
+            size, root = (0, EMPTY_ROOT) if row is None else (int(row[0]), bytes(row[1]))
+            if latest is not None and latest.size == size:
+                return latest
+            if size == 0:
+                return latest
+            if latest is not None:
+                if latest.size > size:
+                    raise IntegrityFailure(
+                        f"the log has {size} entries but checkpoint {latest.size} was signed:"
+                        " the log was truncated", code="ledger_truncated")
+                proof = consistency_proof(_DbNodes(conn), latest.size, size)
+                verify_consistency(latest.size, size, latest.root, root, proof)
+        note = self.signer.sign_checkpoint(Checkpoint(self.signer.name, size, root))
+        token = self.timestamp(note.encode()) if self.timestamp is not None else None
+        try:
+            with self.db.core_transaction() as conn:
+                conn.execute(insert(LedgerCheckpoint).values(
+                    size=size, root_hash=root, note=note, tsa_token=token,
+                    created_at=self.clock()))
+        except IntegrityError:
+            pass  # another worker signed the same size: Ed25519 made the same note
+        self._last_checkpoint_at = now
+        return self.checkpoint_at(size)
+
+    # --- background -----------------------------------------------------------------
+
+    def start_background(self, stop: threading.Event, *, poll: float = 0.05) -> threading.Thread:
+        def loop() -> None:
+            while not stop.is_set():
+                try:
+                    n = self.integrate()
+                    self.checkpoint()
+                except Exception:  # keep the sequencer alive: log, then retry
+                    log.exception("ledger sequencer failed; retrying")
+                    n = 0
+                if n == 0:
+                    stop.wait(poll)
+
+        t = threading.Thread(target=loop, name="ledger-sequencer", daemon=True)
+        t.start()
+        return t
+
+    def verify_note(self, note: str) -> Checkpoint:
+        return verify_checkpoint(note, self.signer.verifier_key)
+
+
+def _fold_frontier(edge: dict[tuple[int, int], bytes], size: int) -> bytes:
+    parts = frontier(size)
+    if not parts:
+        return EMPTY_ROOT
+    acc = edge[parts[-1]]
+    for p in reversed(parts[:-1]):
+        acc = node_hash(edge[p], acc)
+    return acc
+
+
+def _stored(row: object) -> StoredCheckpoint:
+    r = row._mapping  # type: ignore[attr-defined]
+    return StoredCheckpoint(int(r["size"]), bytes(r["root_hash"]), str(r["note"]),
+                            None if r["tsa_token"] is None else bytes(r["tsa_token"]),
+                            r["created_at"])
