@@ -14,6 +14,11 @@ from anxin.errors import AnxinError
 
 operator_app = typer.Typer(help="Manage console operators.", no_args_is_help=True)
 
+
+@operator_app.callback()
+def operators() -> None:
+    """Manage console operators (password with argon2, TOTP second factor)."""
+
 DataDir = Annotated[Path | None, typer.Option(
     "--data-dir", envvar="ANXIN_DATA_DIR", help="Data directory (default ./anxin-data).")]
 
