@@ -60,8 +60,8 @@ def operator(client: TestClient, settings: Settings, ctx: Context) -> str:
 
 def _console_leaves(ctx: Context) -> list[dict]:
     with ctx.db.transaction() as s:
-        data = [r for r in s.scalars(select(LedgerLeaf.data))] + [
-            r for r in s.scalars(select(LedgerQueued.data))]
+        data = list(s.scalars(select(LedgerLeaf.data))) + list(
+            s.scalars(select(LedgerQueued.data)))
     return [e for e in map(json.loads, data) if e["event"] == "console:action"]
 
 

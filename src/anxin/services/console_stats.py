@@ -35,7 +35,7 @@ def dashboard(ctx: Context, *, days: int = 14) -> dict[str, Any]:
         per_inst[kind][inst_id] += 1
 
     with ctx.db.transaction() as s:
-        names = {i: n for i, n in s.execute(select(Institution.id, Institution.name))}
+        names: dict[str, str] = dict(s.execute(select(Institution.id, Institution.name)).all())
         for inst_id, created in s.execute(select(A.institution_id, A.created_at).where(
                 A.created_at >= start)):
             add("requests", inst_id, created)

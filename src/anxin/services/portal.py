@@ -185,7 +185,7 @@ def view_mine(ctx: Context, index: str, auth_id: str, locale: str = "zh-CN"
         out = _summary(ctx, s, a, locale)
         out["letter_text"] = ctx.keys.decrypt_text(a.letter_enc, aad=f"{a.id}/letter")
         out["letter_sha256"] = a.letter_sha256
-        names = {i: n for i, n in s.execute(select(Institution.id, Institution.name))}
+        names: dict[str, str] = dict(s.execute(select(Institution.id, Institution.name)).all())
         out["uses_log"] = [
             {"at": u.created_at, "institution": names.get(u.institution_id, "?"),
              "purpose": purpose_label(u.purpose, locale), "reference": u.reference,
