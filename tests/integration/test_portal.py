@@ -159,3 +159,18 @@ def test_session_cookie_flags_and_idle_expiry(client: TestClient, outbox, clock)
 def test_english_pages(client: TestClient) -> None:
     assert "Sign in to see your authorizations" in client.get("/me?lang=en").text
     assert "登录查看我的授权" in client.get("/me?lang=zh-CN").text
+
+
+def test_cookies_are_secure_on_https(client: TestClient, ctx: Context, outbox) -> None:
+    ctx.settings = ctx.settings.model_copy(update={"base_url": "https://anxin.example"})
+    client.base_url = "https://testserver"  # type: ignore[assignment]
+    r = client.get("/me")
+    assert "Secure" in r.headers["set-cookie"]
+    r = client.post("/me/code", data={"mobile": mobile(11), "csrf": csrf_of(r.text)})
+    code = last_code(outbox, to="+86" + mobile(11))
+    r = client.post("/me/login", data={"mobile": mobile(11), "code": code,
+                                       "csrf": csrf_of(r.text)}, follow_redirects=False)
+    session_cookie = next(c for c in r.headers.get_list("set-cookie")
+                          if c.startswith("anxin_me="))
+    assert "Secure" in session_cookie
+    assert "HttpOnly" in session_cookie
