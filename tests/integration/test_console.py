@@ -235,3 +235,12 @@ def test_operator_cli_refuses_short_password_and_duplicates(settings: Settings,
                              env=env)
     assert out.exit_code == 1
     assert "operator_exists" in out.output
+
+
+def test_operator_app_mounts_under_anxin_operator() -> None:
+    import typer
+    root = typer.Typer()
+    root.add_typer(operator_app, name="operator")
+    out = CliRunner().invoke(root, ["operator", "add", "--help"])
+    assert out.exit_code == 0
+    assert "USERNAME" in out.output.upper()

@@ -71,5 +71,5 @@ def bar_chart(title: str, labels: list[str], values: list[int], *, width: int = 
     for i, (label, v) in enumerate(zip(labels, values, strict=True)):
         h = round((height - 30) * v / top)
         bars.append({"x": round(i * slot + slot * 0.15), "w": max(round(slot * 0.7), 1),
-                     "y": height - 20 - h, "h": h, "value": v, "label": label[5:]})
+                     "y": height - 20 - h, "h": h, "value": v, "label": label})
     return {"title": title, "width": width, "height": height, "bars": bars, "max": top}

@@ -31,7 +31,7 @@ Handler = Callable[[Request, SessionRef, dict[str, str]], Awaitable[Response]]
 
 def _page(request: Request, template: str, sess: SessionRef | None, status: int = 200,
           **values: Any) -> Response:
-    name = operator_name(ctx_of(request), sess.principal) if sess else None
+    name = getattr(request.state, "operator_name", None) if sess else None
     return html(request, template, status, operator=name,
                 csrf=values.pop("csrf", sess.csrf if sess else None), **values)
 
@@ -67,6 +67,8 @@ def build_router() -> APIRouter:
             sess = await _session(request)
         except Unauthenticated:
             return _redirect("/console/login?err=session_expired")
+        request.state.operator_name = await run_in_threadpool(
+            operator_name, ctx_of(request), sess.principal)
         form: dict[str, str] = {}
         if post:
             form = await form_of(request)
@@ -117,16 +119,13 @@ def build_router() -> APIRouter:
     async def home(request: Request) -> Response:
         async def run(request: Request, sess: SessionRef, form: dict[str, str]) -> Response:
             stats = await run_in_threadpool(dashboard, ctx_of(request))
-            charts = [dict(bar_chart(k.replace("_", " ").capitalize(), stats["days"],
+            days = [d[5:] for d in stats["days"]]  # MM-DD
+            charts = [dict(bar_chart(k.replace("_", " ").capitalize(), days,
                                      stats["per_day"][k]), key=k) for k in SERIES]
-            inst_charts = []
-            for k in ("requests", "uses_granted", "revocations"):
-                rows = stats["per_institution"]
-                c = bar_chart(f"{k.replace('_', ' ').capitalize()} per institution",
-                              [f"     {r['name']}" for r in rows], [r[k] for r in rows])
-                for b, r in zip(c["bars"], rows, strict=True):
-                    b["full"] = r["name"]
-                inst_charts.append(dict(c, key=k))
+            rows = stats["per_institution"]
+            inst_charts = [dict(bar_chart(f"{k.replace('_', ' ').capitalize()} per institution",
+                                          [r["name"] for r in rows], [r[k] for r in rows]),
+                                key=k) for k in ("requests", "uses_granted", "revocations")]
             return _page(request, "console_dashboard.html", sess, title="dashboard",
                          stats=stats, charts=charts, inst_charts=inst_charts, series=SERIES)
         return await guarded(request, run, post=False)
