@@ -22,6 +22,7 @@ from anxin.letters.text import LetterValues, format_date, letter_sha256, render_
 from anxin.services import idempotency
 from anxin.services.context import Context
 from anxin.services.institutions import InstitutionRef
+from anxin.services.notifications import notify
 from anxin.services.records import record
 from anxin.services.templates import current_template
 from anxin.storage.models import Authorization, Institution, Template, UseRecord
@@ -161,8 +162,10 @@ def settle_status(s: Session, ctx: Context, a: Authorization) -> None:
                        .execution_options(synchronize_session=False))
     moved = getattr(result, "rowcount", 0)
     if moved == 1:
-        record(s, Event.EXPIRED if action is Action.EXPIRE else Event.LAPSED, at=now,
-               authorization_id=a.id, institution_id=a.institution_id)
+        event = Event.EXPIRED if action is Action.EXPIRE else Event.LAPSED
+        record(s, event, at=now, authorization_id=a.id, institution_id=a.institution_id)
+        notify(s, institution_id=a.institution_id, authorization_id=a.id,
+               reference=a.reference, event=event, at=now)
     s.refresh(a)
 
 
@@ -233,6 +236,8 @@ def cancel_authorization(ctx: Context, inst: InstitutionRef, auth_id: str) -> di
             a.status = transition(Status(a.status), Action.CANCEL).value
             a.status_changed_at = now
             record(s, Event.CANCELLED, at=now, authorization_id=a.id, institution_id=inst.id)
+            notify(s, institution_id=inst.id, authorization_id=a.id, reference=a.reference,
+                   event=Event.CANCELLED, at=now)
             out = authorization_dict(a)
     if refusal is not None:
         raise refusal

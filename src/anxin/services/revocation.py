@@ -11,6 +11,7 @@ from anxin.domain.states import Action, Status, transition
 from anxin.errors import AnxinError, Conflict, NotFound
 from anxin.services.authorizations import authorization_dict, settle_status
 from anxin.services.context import Context
+from anxin.services.notifications import notify
 from anxin.services.records import record
 from anxin.storage.models import Authorization
 
@@ -35,6 +36,8 @@ def revoke_authorization(ctx: Context, auth_id: str, *, subject_index: str | Non
             a.status_changed_at = now
             record(s, Event.REVOKED, at=now, authorization_id=a.id,
                    institution_id=a.institution_id, channel=channel)
+            notify(s, institution_id=a.institution_id, authorization_id=a.id,
+                   reference=a.reference, event=Event.REVOKED, at=now)
         out = authorization_dict(a)
     if refusal is not None:
         raise refusal

@@ -24,6 +24,7 @@ from anxin.errors import AnxinError, Conflict, NotFound, TooManyRequests, Valida
 from anxin.keys import token_hash
 from anxin.services.authorizations import not_pending, settle_status
 from anxin.services.context import Context
+from anxin.services.notifications import notify
 from anxin.services.records import record
 from anxin.storage.models import Authorization, Document, Institution, OtpCode, Template
 
@@ -256,6 +257,8 @@ def _complete_signing(ctx: Context, s: Session, a: Authorization, tpl: Template,
         store_document(ctx, s, a.id, "letter.pdf", outcome.pdf, now)
     record(s, Event.SIGNED, at=now, authorization_id=a.id, institution_id=a.institution_id,
            letter_sha256=a.letter_sha256, method=method)
+    notify(s, institution_id=a.institution_id, authorization_id=a.id, reference=a.reference,
+           event=Event.SIGNED, at=now)
     ctx.metrics.authorizations_signed.inc()
     return None
 
@@ -281,6 +284,8 @@ def decline(ctx: Context, token: str) -> dict[str, Any]:
             a.status_changed_at = now
             record(s, Event.DECLINED, at=now, authorization_id=a.id,
                    institution_id=a.institution_id)
+            notify(s, institution_id=a.institution_id, authorization_id=a.id,
+                   reference=a.reference, event=Event.DECLINED, at=now)
         out = {"status": a.status, "id": a.id}
     if refusal is not None:
         raise refusal

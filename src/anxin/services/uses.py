@@ -28,7 +28,9 @@ from anxin.ledger.leaf import make_leaf
 from anxin.services.authorizations import settle_status
 from anxin.services.context import Context
 from anxin.services.institutions import InstitutionRef, authenticate
+from anxin.services.notifications import notification_row
 from anxin.storage.models import Authorization, Institution, LedgerQueued, UseRecord
+from anxin.storage.portal_models import Notification
 
 A = Authorization
 _READ = select(A.id, A.status, A.purpose, A.data_scope, A.valid_from, A.valid_until,
@@ -75,7 +77,7 @@ _GRANT = (
             status=case((A.uses + 1 >= A.max_uses, Status.EXHAUSTED.value), else_=A.status),
             status_changed_at=bindparam("now"))
     .returning(A.id, A.institution_id, A.uses, A.status, A.max_uses, A.data_scope,
-               A.letter_sha256))
+               A.letter_sha256, A.reference))
 _GRANT_BY_INSTITUTION = _GRANT.where(A.institution_id == bindparam("iid"))
 _GRANT_BY_KEY = _GRANT.where(A.institution_id == select(Institution.id).where(
     Institution.api_key_hash == bindparam("key_hash"),
@@ -177,6 +179,10 @@ def _grant(ctx: Context, conn: Connection, institution_id: str, row: Any, call: 
                                 institution_id=institution_id))
     conn.execute(insert(LedgerQueued),
                  [{"data": d, "authorization_id": row.id, "created_at": now} for d in leaves])
+    if status_after == Status.EXHAUSTED.value:
+        conn.execute(insert(Notification).values(notification_row(
+            institution_id=institution_id, authorization_id=row.id, reference=row.reference,
+            event=Event.EXHAUSTED, at=now)))
     ctx.metrics.uses.labels("granted", "").inc()
     return {"use_id": use_id, "uses": uses_after, "uses_remaining": row.max_uses - uses_after,
             "status": status_after, "receipt": receipt, "granted_at": now.isoformat()}

@@ -1,0 +1,1 @@
+"""Background work started by ``anxin serve``: notification delivery and the expiry sweep."""

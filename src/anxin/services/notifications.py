@@ -1,0 +1,130 @@
+"""Notifications to institutions: a durable outbox written with each status change.
+
+Every status change (signed, declined, cancelled, revoked, expired, exhausted, lapsed)
+calls :func:`notify` (ORM use cases) or executes :func:`notification_row` (the use gate's
+Core path) in the SAME transaction as the change, so a notification exists if and only
+if the change committed. Delivery (:mod:`anxin.notify.worker`) happens later, outside the
+use case, so a slow or dead receiver never blocks it.
+
+A delivery is a POST of the JSON payload with the header
+``Anxin-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>``; the
+secret is the institution's webhook secret (encrypted at rest).
+
+>>> sign_payload(b"secret", b'{"id":1}', 1700000000)
+'t=1700000000,v1=...'  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from anxin.domain.events import Event
+from anxin.errors import ValidationFailed
+from anxin.services.context import Context
+from anxin.services.institutions import InstitutionRef
+from anxin.storage.models import Institution
+from anxin.storage.portal_models import Notification
+
+NOTIFIED_EVENTS = frozenset({Event.SIGNED, Event.DECLINED, Event.CANCELLED, Event.REVOKED,
+                             Event.EXPIRED, Event.EXHAUSTED, Event.LAPSED})
+STATUS_OF = {Event.SIGNED: "active", Event.DECLINED: "declined",
+             Event.CANCELLED: "cancelled", Event.REVOKED: "revoked",
+             Event.EXPIRED: "expired", Event.EXHAUSTED: "exhausted", Event.LAPSED: "lapsed"}
+SIGNATURE_HEADER = "Anxin-Signature"
+# A catch-up read returns only rows older than this, so that a row committed late with a
+# lower id (concurrent writers on PostgreSQL) is never jumped over by a cursor.
+SETTLE_SECONDS = 2.0
+PAGE_SIZE = 100
+
+
+def notification_row(*, institution_id: str, authorization_id: str, reference: str,
+                     event: Event, at: dt.datetime) -> dict[str, Any]:
+    """The column values of one outbox row (for a Core ``insert(Notification)``)."""
+    if event not in NOTIFIED_EVENTS:
+        raise ValueError(f"{event} is not a notified status change")
+    payload = {"event": event.value, "authorization_id": authorization_id,
+               "institution_id": institution_id, "status": STATUS_OF[event],
+               "reference": reference,
+               "occurred_at": at.astimezone(dt.UTC).isoformat(timespec="microseconds")}
+    return {"institution_id": institution_id, "authorization_id": authorization_id,
+            "event": event.value, "payload": payload, "state": "pending", "attempts": 0,
+            "next_attempt_at": at, "claimed_until": None, "delivered_at": None,
+            "last_error": None, "created_at": at}
+
+
+def notify(session: Session, *, institution_id: str, authorization_id: str, reference: str,
+           event: Event, at: dt.datetime) -> None:
+    """Enqueue the notification of a status change inside the caller's transaction."""
+    session.add(Notification(**notification_row(
+        institution_id=institution_id, authorization_id=authorization_id,
+        reference=reference, event=event, at=at)))
+
+
+def sign_payload(secret: bytes, body: bytes, timestamp: int) -> str:
+    """The ``Anxin-Signature`` header value for ``body`` sent at ``timestamp``."""
+    mac = hmac.new(secret, str(timestamp).encode() + b"." + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={mac}"
+
+
+def verify_signature(secret: bytes, body: bytes, header: str, *, now: int,
+                     tolerance: int = 300) -> None:
+    """What a receiver does: check the MAC and that the timestamp is recent, or raise."""
+    parts = dict(p.split("=", 1) for p in header.split(",") if "=" in p)
+    try:
+        t = int(parts["t"])
+        got = parts["v1"]
+    except (KeyError, ValueError):
+        raise ValidationFailed("malformed Anxin-Signature header",
+                               code="signature_malformed") from None
+    if abs(now - t) > tolerance:
+        raise ValidationFailed("the signature's timestamp is too old (replay?)",
+                               code="signature_stale")
+    want = sign_payload(secret, body, t).split("v1=", 1)[1]
+    if not hmac.compare_digest(want, got):
+        raise ValidationFailed("the signature does not match", code="signature_invalid")
+
+
+def new_webhook_secret() -> str:
+    return "whsec_" + secrets.token_urlsafe(32)
+
+
+def store_webhook_secret(ctx: Context, inst: Institution, secret: str) -> None:
+    inst.webhook_secret_enc = ctx.keys.encrypt_text(secret, aad=f"{inst.id}/webhook_secret")
+
+
+def webhook_secret(ctx: Context, inst_id: str, blob: bytes | None) -> bytes | None:
+    if blob is None:
+        return None
+    return ctx.keys.decrypt_text(blob, aad=f"{inst_id}/webhook_secret").encode()
+
+
+def event_dict(n: Notification) -> dict[str, Any]:
+    return {"cursor": str(n.id), **n.payload, "delivery": n.state,
+            "attempts": n.attempts}
+
+
+def list_events(ctx: Context, inst: InstitutionRef, *, after: str | None,
+                limit: int = PAGE_SIZE) -> dict[str, Any]:
+    """An institution's own events after ``after`` (a cursor), oldest first."""
+    try:
+        cursor = int(after) if after else 0
+    except ValueError:
+        raise ValidationFailed("after is a cursor from a previous answer",
+                               field="after") from None
+    if not 1 <= limit <= PAGE_SIZE:
+        raise ValidationFailed(f"limit is between 1 and {PAGE_SIZE}", field="limit")
+    settled = ctx.clock() - dt.timedelta(seconds=SETTLE_SECONDS)
+    with ctx.db.transaction() as s:
+        rows = s.scalars(select(Notification).where(
+            Notification.institution_id == inst.id, Notification.id > cursor,
+            Notification.created_at <= settled).order_by(Notification.id).limit(limit)).all()
+        items = [event_dict(n) for n in rows]
+    nxt = items[-1]["cursor"] if items else (str(cursor) if cursor else None)
+    return {"events": items, "next": nxt, "has_more": len(items) == limit}

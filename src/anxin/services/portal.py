@@ -1,0 +1,224 @@
+"""The person's own portal (CONTRACT §4): sign in by SMS code, see every authorization
+given (found through the mobile's blind index, never by scanning clear data), every use
+of it, download the letter and evidence, revoke in one step.
+
+Sign-in codes follow the signing rules: one a minute and five an hour per mobile, a
+code lives ``otp_ttl_seconds``, ``otp_max_failures`` wrong entries lock the mobile for an
+hour. Codes are stored as keyed hashes (scope ``portal``, key the mobile's blind index).
+A code is sent whether or not the number has authorizations, so the form tells nobody
+whether a number is known.
+
+>>> start_portal_session(ctx, ctx.keys.blind_index("mobile", "+8613900000001"))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from anxin.domain.subject import normalize_mobile
+from anxin.domain.vocabulary import purpose_label, scope_labels
+from anxin.errors import AnxinError, Conflict, NotFound, TooManyRequests, ValidationFailed
+from anxin.services.authorizations import settle_status
+from anxin.services.context import Context
+from anxin.services.documents import read_document
+from anxin.services.revocation import revoke_authorization
+from anxin.services.signing import _check_code
+from anxin.services.web_sessions import start_session
+from anxin.storage.models import Authorization, Document, Institution, OtpCode, Template, UseRecord
+from anxin.storage.portal_models import PortalThrottle
+
+LOCK = dt.timedelta(hours=1)
+EvidenceBuilder = Callable[[Context, str], bytes]
+
+
+def mobile_index(ctx: Context, mobile: str) -> str:
+    return ctx.keys.blind_index("mobile", normalize_mobile(mobile, field="mobile"))
+
+
+def start_portal_session(ctx: Context, mobile_index: str) -> str:
+    """Open a portal session for the person with this mobile blind index; returns the
+    cookie value. The passkey sign-in calls this once the assertion is verified."""
+    return start_session(ctx, "portal", mobile_index)
+
+
+def _throttle(s: Session, index: str) -> PortalThrottle:
+    q = select(PortalThrottle).where(PortalThrottle.mobile_index == index).with_for_update()
+    row = s.scalars(q).first()
+    if row is None:
+        try:
+            with s.begin_nested():
+                s.add(PortalThrottle(mobile_index=index, failures=0))
+        except IntegrityError:
+            pass  # another request made it first
+        row = s.scalars(q).first()
+        assert row is not None
+    return row
+
+
+def _locked(row: PortalThrottle, now: dt.datetime) -> bool:
+    return row.locked_until is not None and row.locked_until > now
+
+
+def send_portal_code(ctx: Context, mobile: str) -> str:
+    """Send a sign-in code; returns the masked number it went to."""
+    e164 = normalize_mobile(mobile, field="mobile")
+    index = ctx.keys.blind_index("mobile", e164)
+    st = ctx.settings
+    refusal: AnxinError | None = None
+    with ctx.db.transaction() as s:
+        row = _throttle(s, index)
+        now = ctx.clock()
+        sent_last_hour = s.scalar(select(func.count()).select_from(OtpCode).where(
+            OtpCode.scope == "portal", OtpCode.key == index,
+            OtpCode.created_at > now - dt.timedelta(hours=1))) or 0
+        if _locked(row, now):
+            refusal = Conflict("too many wrong codes: try again in an hour", code="otp_locked")
+        elif row.last_sent_at is not None and (
+                now - row.last_sent_at).total_seconds() < st.otp_min_interval_seconds:
+            wait = st.otp_min_interval_seconds - (now - row.last_sent_at).total_seconds()
+            refusal = TooManyRequests("at most one code a minute", code="otp_rate_limited",
+                                      retry_after=int(wait + 0.999))
+        elif sent_last_hour >= st.otp_max_sends:
+            refusal = TooManyRequests(f"at most {st.otp_max_sends} codes an hour",
+                                      code="otp_send_limit")
+        else:
+            code = f"{secrets.randbelow(10**6):06d}"
+            s.add(OtpCode(scope="portal", key=index,
+                          code_hash=ctx.keys.secret_mac("otp-portal", f"{index}:{code}"),
+                          created_at=now,
+                          expires_at=now + dt.timedelta(seconds=st.otp_ttl_seconds)))
+            row.last_sent_at = now
+            minutes = st.otp_ttl_seconds // 60
+            ctx.sms.send(e164, f"【安心授权】登录验证码 {code}，{minutes}分钟内有效，请勿告诉他人。"
+                               f"/ Anxin sign-in code {code}, valid {minutes} min. "
+                               f"Never share it.")
+            ctx.metrics.codes_sent.labels("portal").inc()
+    if refusal is not None:
+        raise refusal
+    from anxin.domain.subject import mask_mobile
+    return mask_mobile(e164)
+
+
+def sign_in_with_code(ctx: Context, mobile: str, code: str) -> str:
+    """Check the code; on success open a session and return the cookie value."""
+    index = mobile_index(ctx, mobile)
+    code = code.strip()
+    st = ctx.settings
+    refusal: AnxinError | None = None
+    with ctx.db.transaction() as s:
+        row = _throttle(s, index)
+        now = ctx.clock()
+        if _locked(row, now):
+            refusal = Conflict("too many wrong codes: try again in an hour", code="otp_locked")
+        else:
+            otp = None
+            if len(code) == 6 and code.isdigit():
+                otp = _check_code(ctx, s, "portal", index, code, now)
+            if otp is None:
+                row.failures += 1
+                if row.failures >= st.otp_max_failures:
+                    row.locked_until = now + LOCK
+                    row.failures = 0
+                    refusal = Conflict("too many wrong codes: try again in an hour",
+                                       code="otp_locked")
+                else:
+                    left = st.otp_max_failures - row.failures
+                    refusal = ValidationFailed(
+                        f"the code is wrong or has expired ({left} tries left)", field="code",
+                        code="otp_invalid", tries_left=left)
+            else:
+                otp.consumed_at = now
+                row.failures = 0
+    if refusal is not None:
+        raise refusal
+    return start_portal_session(ctx, index)
+
+
+def _own(s: Session, index: str, auth_id: str) -> Authorization:
+    a = s.scalars(select(Authorization).where(Authorization.id == auth_id,
+                                              Authorization.subject_mobile_index == index)
+                  ).first()
+    if a is None:  # another person's id and an unknown id look the same
+        raise NotFound(f"no authorization {auth_id}", code="authorization_not_found")
+    return a
+
+
+def _summary(ctx: Context, s: Session, a: Authorization, locale: str) -> dict[str, Any]:
+    inst = s.get(Institution, a.institution_id)
+    tpl = s.get(Template, a.template_id)
+    assert inst is not None
+    assert tpl is not None
+    return {"id": a.id, "status": a.status, "institution": inst.name, "title": tpl.title,
+            "purpose": purpose_label(a.purpose, locale), "purpose_code": a.purpose,
+            "scope": list(scope_labels(a.data_scope, locale)), "reference": a.reference,
+            "valid_from": a.valid_from, "valid_until": a.valid_until, "uses": a.uses,
+            "max_uses": a.max_uses, "created_at": a.created_at, "signed_at": a.signed_at,
+            "status_changed_at": a.status_changed_at, "letter_locale": tpl.locale}
+
+
+def list_mine(ctx: Context, index: str, locale: str = "zh-CN") -> list[dict[str, Any]]:
+    """Every authorization of this person, newest first, across all institutions."""
+    with ctx.db.transaction() as s:
+        rows = s.scalars(select(Authorization).where(
+            Authorization.subject_mobile_index == index).order_by(
+            Authorization.created_at.desc(), Authorization.id)).all()
+        out = []
+        for a in rows:
+            settle_status(s, ctx, a)
+            out.append(_summary(ctx, s, a, locale))
+        return out
+
+
+def view_mine(ctx: Context, index: str, auth_id: str, locale: str = "zh-CN"
+              ) -> dict[str, Any]:
+    """One authorization: the letter, every call of the gate on it, what can be downloaded."""
+    with ctx.db.transaction() as s:
+        a = _own(s, index, auth_id)
+        settle_status(s, ctx, a)
+        out = _summary(ctx, s, a, locale)
+        out["letter_text"] = ctx.keys.decrypt_text(a.letter_enc, aad=f"{a.id}/letter")
+        out["letter_sha256"] = a.letter_sha256
+        names: dict[str, str] = dict(s.execute(select(Institution.id, Institution.name)).all())
+        out["uses_log"] = [
+            {"at": u.created_at, "institution": names.get(u.institution_id, "?"),
+             "purpose": purpose_label(u.purpose, locale), "reference": u.reference,
+             "operator": u.operator, "data_item": u.data_item, "granted": u.granted,
+             "refusal": u.refusal_code}
+            for u in s.scalars(select(UseRecord).where(UseRecord.authorization_id == a.id)
+                               .order_by(UseRecord.created_at, UseRecord.id))]
+        out["has_letter_pdf"] = s.get(Document, (a.id, "letter.pdf")) is not None
+        out["has_evidence"] = ctx.extras.get("evidence_builder") is not None and (
+            a.signed_at is not None)
+        return out
+
+
+def letter_pdf_mine(ctx: Context, index: str, auth_id: str) -> bytes:
+    with ctx.db.transaction() as s:
+        _own(s, index, auth_id)
+    pdf = read_document(ctx, None, auth_id, "letter.pdf")
+    if pdf is None:
+        raise NotFound("this letter has no signed PDF", code="document_not_found")
+    return pdf
+
+
+def evidence_mine(ctx: Context, index: str, auth_id: str) -> bytes:
+    with ctx.db.transaction() as s:
+        a = _own(s, index, auth_id)
+        signed = a.signed_at is not None
+    builder: EvidenceBuilder | None = ctx.extras.get("evidence_builder")
+    if builder is None or not signed:
+        raise NotFound("no evidence package for this authorization",
+                       code="document_not_found")
+    return builder(ctx, auth_id)
+
+
+def revoke_mine(ctx: Context, index: str, auth_id: str) -> dict[str, Any]:
+    """Revoke at once: the use gate refuses from the commit on (``authorization_revoked``)."""
+    return revoke_authorization(ctx, auth_id, subject_index=index, channel="portal")

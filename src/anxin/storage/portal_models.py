@@ -1,0 +1,90 @@
+"""Tables of the person's portal, the notification outbox and the operator console.
+
+Kept apart from :mod:`anxin.storage.models` (same ``Base``, same metadata); created by the
+migration ``0005_portal``. Import this module wherever these tables are used so that
+they are registered on the metadata.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import BigInteger, Index, Integer, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from anxin.storage.models import Base
+from anxin.storage.types import BigIntPK
+
+
+class WebSession(Base):
+    """A signed-in browser: the person's portal (``realm`` portal, ``principal`` the
+    mobile's blind index) or the console (``console``, the operator id). Only the keyed
+    hash of the cookie's token is stored."""
+
+    __tablename__ = "web_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    realm: Mapped[str] = mapped_column(String(16))
+    principal: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime]
+    last_seen_at: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime]           # idle limit, slides on every request
+    absolute_expires_at: Mapped[dt.datetime]  # hard limit, never slides
+
+
+class PortalThrottle(Base):
+    """Per mobile (blind index): wrong-code count and lock. Locked for update by every
+    code request and check, so concurrent attempts are counted one after another."""
+
+    __tablename__ = "portal_throttle"
+
+    mobile_index: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None]
+    last_sent_at: Mapped[dt.datetime | None]
+
+
+class Notification(Base):
+    """The durable outbox of status changes, written in the transaction of the change.
+
+    ``id`` is the institution's catch-up cursor (``GET /v1/events?after=``). ``state``:
+    ``pending`` → ``delivered`` | ``no_endpoint`` | ``failed`` (gave up after the last
+    retry). A worker claims a row by setting ``claimed_until`` (a lease), delivers outside
+    any transaction, then records the outcome.
+    """
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        Index("ix_notifications_due", "state", "next_attempt_at"),
+        Index("ix_notifications_inst", "institution_id", "id"),
+        Index("ix_notifications_auth", "authorization_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    institution_id: Mapped[str] = mapped_column(String(36))
+    authorization_id: Mapped[str] = mapped_column(String(36))
+    event: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]]
+    state: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime]
+    claimed_until: Mapped[dt.datetime | None]
+    delivered_at: Mapped[dt.datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[dt.datetime]
+
+
+class Operator(Base):
+    """A console operator: argon2 password hash, TOTP secret encrypted at rest."""
+
+    __tablename__ = "operators"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    totp_secret_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)  # no code used twice
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime]

@@ -1,0 +1,65 @@
+"""What the portal and the console pages share: cookies, CSRF, forms, safe headers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, Response
+
+from anxin.keys import new_token
+from anxin.services.context import Context
+
+SAFE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer",
+                "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff",
+                "Content-Security-Policy": "default-src 'self'; style-src 'self' "
+                                           "'unsafe-inline'; frame-ancestors 'none'"}
+
+
+def ctx_of(request: Request) -> Context:
+    ctx: Context = request.app.state.ctx
+    return ctx
+
+
+def secure_cookies(ctx: Context) -> bool:
+    return ctx.settings.effective_base_url.startswith("https://")
+
+
+def set_cookie(response: Response, ctx: Context, name: str, value: str, *, path: str,
+               max_age: int | None = None) -> None:
+    """Http-only, SameSite=Strict, Secure whenever the site is served over https."""
+    response.set_cookie(name, value, path=path, httponly=True, samesite="strict",
+                        secure=secure_cookies(ctx), max_age=max_age)
+
+
+def pre_token(request: Request, name: str) -> tuple[str, bool]:
+    """The pre-sign-in CSRF cookie (double submit): its value, and whether it is new."""
+    value = request.cookies.get(name)
+    if value and 20 <= len(value) <= 100:
+        return value, False
+    return new_token(), True
+
+
+def pre_csrf(ctx: Context, realm: str, pre: str) -> str:
+    return ctx.keys.secret_mac(f"pre-csrf-{realm}", pre)[:40]
+
+
+async def form_of(request: Request) -> dict[str, str]:
+    form = await request.form()
+    return {k: str(v) for k, v in form.items()}
+
+
+def html(request: Request, template: str, status: int = 200, **values: Any) -> HTMLResponse:
+    body = request.app.state.templates.get_template(template).render(**values)
+    return HTMLResponse(body, status_code=status, headers=SAFE_HEADERS)
+
+
+def fmt_time(value: dt.datetime | None, locale: str) -> str:
+    """China time, as the person reads it."""
+    if value is None:
+        return ""
+    local = value.astimezone(dt.timezone(dt.timedelta(hours=8)))
+    if locale == "zh-CN":
+        return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+    return local.strftime("%d %b %Y %H:%M") + " (UTC+8)"

@@ -1,0 +1,35 @@
+"""The plugin of the portal, notifications and console: ``install_portal(app, ctx)``.
+
+Adds the routers (``/me``, ``/console``, ``GET /v1/events``) and, unless
+``ctx.extras["portal_background"]`` is False, starts the notification delivery worker and
+the expiry sweep with the application (``app.state.on_start`` / ``on_stop``, run by the
+app's lifespan, so ``anxin serve`` runs them in every worker process; both are safe with
+several). Idempotent: installing twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from anxin.notify.sweep import make_sweeper
+from anxin.notify.worker import DeliveryWorker
+from anxin.services.context import Context
+from anxin.web.api import events
+from anxin.web.pages import console, portal
+
+
+def install_portal(app: FastAPI, ctx: Context) -> None:
+    if getattr(app.state, "portal_installed", False):
+        return
+    app.state.portal_installed = True
+    app.include_router(portal.build_router())
+    app.include_router(console.build_router())
+    app.include_router(events.build_router())
+    if ctx.extras.get("portal_background", True) is False:
+        return
+    worker = DeliveryWorker(ctx)
+    sweeper = make_sweeper(ctx)
+    app.state.notification_worker = worker
+    app.state.expiry_sweeper = sweeper
+    app.state.on_start.extend([worker.start, sweeper.start])
+    app.state.on_stop.extend([sweeper.stop, worker.stop])

@@ -1,0 +1,221 @@
+"""Notifications: the outbox is written with each status change, delivered signed
+(HMAC of ``timestamp.body``) once per transition, in order per authorization, through
+receiver outages and worker restarts; ``GET /v1/events`` catches up."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Select, select
+
+from anxin.config import Settings
+from anxin.errors import ValidationFailed
+from anxin.notify.worker import DeliveryWorker, RetryPolicy
+from anxin.services import console
+from anxin.services.context import Context, open_context
+from anxin.services.notifications import verify_signature
+from anxin.services.revocation import revoke_authorization
+from anxin.storage.portal_models import Notification
+from tests.common.factories import Api, sign, token_of
+from tests.common.portal_fixtures import Receiver, client, receiver
+
+__all__ = ["client", "receiver"]
+FAST = RetryPolicy(base_seconds=0.05, max_seconds=0.2, lease_seconds=30)
+
+
+def _hook(ctx: Context, api: Api, url: str) -> bytes:
+    secret = console.set_webhook(ctx, "op-test", api.institution_id, url, new_secret=True)
+    assert secret is not None
+    return secret.encode()
+
+
+def _mine(ids: Iterable[str]) -> Select[tuple[Notification]]:
+    return select(Notification).where(Notification.authorization_id.in_(list(ids)))
+
+
+def _drain(worker: DeliveryWorker, ctx: Context, ids: Iterable[str], *,
+           until: float = 10.0) -> None:
+    """Run passes until no notification of these authorizations is pending."""
+    ids = list(ids)
+    deadline = time.monotonic() + until
+    while time.monotonic() < deadline:
+        worker.deliver_due()
+        with ctx.db.transaction() as s:
+            if all(n.state != "pending" for n in s.scalars(_mine(ids))):
+                return
+        time.sleep(0.05)
+    raise AssertionError("notifications still pending")
+
+
+def api_ctx(client: TestClient) -> Context:
+    ctx: Context = client.app.state.ctx  # type: ignore[attr-defined]
+    return ctx
+
+
+def _every_transition(client: TestClient, api: Api, outbox) -> dict[str, list[str]]:
+    api.template(max_uses=1)
+    used = api.request(seq=21)
+    sign(client, outbox, used)
+    assert api.use(used["id"]).status_code == 201          # → exhausted
+    revoked = api.request(seq=22)
+    sign(client, outbox, revoked)
+    declined = api.request(seq=23)
+    assert client.post(f"/s/{token_of(declined)}/decline").status_code == 200
+    cancelled = api.request(seq=24)
+    assert api.post(f"/v1/authorizations/{cancelled['id']}/cancel").status_code == 200
+    revoke_authorization(api_ctx(client), revoked["id"], subject_index=None, channel="test")
+    return {used["id"]: ["authorization:signed", "authorization:exhausted"],
+            revoked["id"]: ["authorization:signed", "authorization:revoked"],
+            declined["id"]: ["authorization:declined"],
+            cancelled["id"]: ["authorization:cancelled"]}
+
+
+def _check(receiver: Receiver, secret: bytes, expected: dict[str, list[str]]) -> None:
+    seen: dict[str, list[str]] = defaultdict(list)
+    ids = []
+    for msg in receiver.received:
+        verify_signature(secret, msg["body"], msg["headers"]["Anxin-Signature"],
+                         now=int(time.time()))
+        ids.append(msg["json"]["id"])
+        seen[msg["json"]["authorization_id"]].append(msg["json"]["event"])
+        assert msg["headers"]["Anxin-Event-Id"] == msg["json"]["id"]
+    assert len(ids) == len(set(ids)), "a notification arrived twice"
+    assert dict(seen) == expected
+
+
+def test_every_transition_once_in_order_signed(client: TestClient, api: Api, outbox,
+                                               ctx: Context, receiver: Receiver) -> None:
+    secret = _hook(ctx, api, receiver.url)
+    expected = _every_transition(client, api, outbox)
+    r = client.post(f"/me/authorizations/{next(iter(expected))}/revoke",
+                    follow_redirects=False)
+    assert r.status_code == 303  # no portal session: sent to sign in, nothing revoked
+    worker = DeliveryWorker(ctx, policy=FAST)
+    try:
+        _drain(worker, ctx, expected)
+    finally:
+        worker.stop()
+    _check(receiver, secret, expected)
+    tampered = receiver.received[0]
+    with pytest.raises(ValidationFailed, match="does not match"):
+        verify_signature(secret, tampered["body"] + b" ",
+                         tampered["headers"]["Anxin-Signature"], now=int(time.time()))
+
+
+def test_receiver_down_then_up_loses_nothing(client: TestClient, api: Api, outbox,
+                                             ctx: Context, receiver: Receiver) -> None:
+    secret = _hook(ctx, api, receiver.url)
+    receiver.down()
+    api.template()
+    auths = [api.request(seq=30 + i) for i in range(3)]
+    for a in auths:
+        sign(client, outbox, a)
+    worker = DeliveryWorker(ctx, policy=FAST)
+    for _ in range(4):
+        worker.deliver_due()
+        time.sleep(0.1)
+    with ctx.db.transaction() as s:
+        rows = s.scalars(_mine(a["id"] for a in auths)).all()
+        assert all(n.state == "pending" for n in rows)
+        assert max(n.attempts for n in rows) >= 2
+        assert all(n.last_error for n in rows if n.attempts)
+    receiver.up()  # same port
+    _drain(worker, ctx, [a["id"] for a in auths])
+    worker.stop()
+    _check(receiver, secret, {a["id"]: ["authorization:signed"] for a in auths})
+
+
+def test_restart_mid_retry_loses_nothing(client: TestClient, api: Api, outbox, ctx: Context,
+                                         settings: Settings, clock,
+                                         receiver: Receiver) -> None:
+    secret = _hook(ctx, api, receiver.url)
+    receiver.status = 503  # up, but failing
+    api.template()
+    a = api.request(seq=40)
+    sign(client, outbox, a)
+    first = DeliveryWorker(ctx, policy=FAST, poll_seconds=0.02)
+    first.start()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        with ctx.db.transaction() as s:
+            if s.scalars(_mine([a["id"]])).one().attempts:
+                break
+        time.sleep(0.02)
+    first.stop()  # "anxin serve" stops mid-retry
+    receiver.status = 200
+    fresh = open_context(settings, clock=clock)  # a new process on the same database
+    try:
+        second = DeliveryWorker(fresh, policy=FAST)
+        _drain(second, fresh, [a["id"]])
+        second.stop()
+    finally:
+        fresh.close()
+    _check(receiver, secret, {a["id"]: ["authorization:signed"]})
+
+
+def test_two_workers_deliver_each_once_in_order(client: TestClient, api: Api, outbox,
+                                               ctx: Context, settings: Settings, clock,
+                                               receiver: Receiver) -> None:
+    secret = _hook(ctx, api, receiver.url)
+    expected = _every_transition(client, api, outbox)
+    other = open_context(settings, clock=clock)
+    workers = [DeliveryWorker(ctx, policy=FAST, poll_seconds=0.01, batch=2),
+               DeliveryWorker(other, policy=FAST, poll_seconds=0.01, batch=2)]
+    try:
+        for w in workers:
+            w.start()
+        _drain(workers[0], ctx, expected)
+    finally:
+        for w in workers:
+            w.stop()
+        other.close()
+    _check(receiver, secret, expected)
+
+
+def test_no_endpoint_and_no_secret(client: TestClient, api: Api, outbox, ctx: Context,
+                                   receiver: Receiver) -> None:
+    api.template()
+    a = api.request(seq=50)
+    sign(client, outbox, a)
+    worker = DeliveryWorker(ctx, policy=FAST)
+    worker.deliver_due()
+    with ctx.db.transaction() as s:
+        assert s.scalars(_mine([a["id"]])).one().state == "no_endpoint"
+    # A per-request callback URL without any secret: retried, never sent unsigned.
+    b = api.request(seq=51, callback_url=receiver.url)
+    sign(client, outbox, b)
+    worker.deliver_due()
+    worker.stop()
+    assert receiver.received == []
+    with ctx.db.transaction() as s:
+        n = s.scalars(_mine([b["id"]])).one()
+        assert n.state == "pending"
+        assert "secret" in (n.last_error or "")
+
+
+def test_events_catch_up_own_only(client: TestClient, api: Api, other_api: Api, outbox,
+                                  clock) -> None:
+    api.template()
+    other_api.template()
+    mine = [api.request(seq=60 + i) for i in range(3)]
+    for a in mine:
+        sign(client, outbox, a)
+    theirs = other_api.request(seq=70)
+    sign(client, outbox, theirs)
+    assert api.get("/v1/events").json()["events"] == []  # not settled yet
+    clock.advance(seconds=5)
+    page1 = api.get("/v1/events?limit=2").json()
+    assert [e["authorization_id"] for e in page1["events"]] == [a["id"] for a in mine[:2]]
+    assert page1["has_more"] is True
+    page2 = api.get(f"/v1/events?after={page1['next']}").json()
+    assert [e["authorization_id"] for e in page2["events"]] == [mine[2]["id"]]
+    assert all(e["event"] == "authorization:signed" and e["status"] == "active"
+               for e in page1["events"] + page2["events"])
+    theirs_seen = other_api.get("/v1/events").json()["events"]
+    assert [e["authorization_id"] for e in theirs_seen] == [theirs["id"]]
+    assert api.get("/v1/events?after=abc").status_code == 422
+    assert client.get("/v1/events").status_code == 401

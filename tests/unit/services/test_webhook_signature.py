@@ -1,0 +1,40 @@
+"""The webhook signature: HMAC-SHA256 of ``<t>.<body>``, checked with a replay window."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+import pytest
+
+from anxin.errors import ValidationFailed
+from anxin.services.notifications import sign_payload, verify_signature
+
+SECRET = b"whsec_test"
+BODY = b'{"event":"authorization:revoked","id":"7"}'
+
+
+def test_header_is_hmac_of_timestamp_dot_body() -> None:
+    header = sign_payload(SECRET, BODY, 1700000000)
+    want = hmac.new(SECRET, b"1700000000." + BODY, hashlib.sha256).hexdigest()
+    assert header == f"t=1700000000,v1={want}"
+    verify_signature(SECRET, BODY, header, now=1700000100)
+
+
+@pytest.mark.parametrize(("body", "secret", "now", "code"), [
+    (BODY + b" ", SECRET, 1700000000, "signature_invalid"),
+    (BODY, b"other", 1700000000, "signature_invalid"),
+    (BODY, SECRET, 1700000000 + 301, "signature_stale"),
+])
+def test_tampering_other_secret_and_replay_are_refused(body: bytes, secret: bytes, now: int,
+                                                       code: str) -> None:
+    header = sign_payload(SECRET, BODY, 1700000000)
+    with pytest.raises(ValidationFailed) as exc:
+        verify_signature(secret, body, header, now=now)
+    assert exc.value.code == code
+
+
+def test_malformed_header() -> None:
+    with pytest.raises(ValidationFailed) as exc:
+        verify_signature(SECRET, BODY, "v1=abc", now=0)
+    assert exc.value.code == "signature_malformed"
