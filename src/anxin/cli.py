@@ -133,7 +133,9 @@ def verify(file: Path,
 def _mount_optional() -> None:
     from anxin.pki.cli import keys_app
     app.add_typer(keys_app, name="keys", help="The platform's keys and certificates.")
+    from anxin.console.cli import operator_app
     from anxin.ledger.cli import ledger_app
+    app.add_typer(operator_app, name="operator", help="Operator accounts of the console.")
     app.add_typer(ledger_app, name="ledger", help="The tamper-evident ledger.")
 
 

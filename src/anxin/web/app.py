@@ -28,11 +28,12 @@ from anxin.services.context import Context, open_context
 from anxin.web.api import v1
 from anxin.web.pages import signing
 from anxin.web.pki_routes import build_router as pki_router
+from anxin.web.portal_plugin import install_portal
 from anxin.web.problems import anxin_error_handler, problem_response, validation_error_handler
 
 Plugin = Callable[[FastAPI, Context], None]
 # Parts added later (PKI, ledger, evidence, portal) register a plugin here.
-PLUGINS: list[Plugin] = []
+PLUGINS: list[Plugin] = [install_portal]
 
 
 def _templates() -> Environment:
