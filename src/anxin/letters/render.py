@@ -1,0 +1,204 @@
+"""Render an authorization letter to PDF (A4, Chinese or English), deterministically.
+
+The letter is what the person agrees to: the title, a boxed block of key terms (institution,
+purpose, data scope, validity, number of uses), the full letter text, and in small type the
+authorization id and the SHA-256 of the letter text (the hash the signing page shows). The
+bottom of the last page is kept free for the visible signature that :mod:`.sign` stamps
+there (:data:`SIGNATURE_BOX`). The same :class:`LetterSpec` always renders to the same
+bytes: the creation date is ``valid_from`` and fpdf2's file id derives from the content.
+
+>>> pdf = render_letter_pdf(spec)            # doctest: +SKIP
+>>> pdf[:5]                                   # doctest: +SKIP
+b'%PDF-'
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from fpdf import FPDF
+from fpdf.enums import WrapMode, XPos, YPos
+from fpdf.output import OutputProducer
+
+from anxin.errors import ValidationFailed
+from anxin.letters.font import CJK_FAMILY, attach_cjk_font, cjk_face, miniature_font
+
+# A4 in millimetres; the signature box (x, y, w, h) sits at the bottom right of the last page.
+_PAGE_W, _PAGE_H, _MARGIN = 210.0, 297.0, 20.0
+SIGNATURE_BOX_MM = (110.0, 236.0, 80.0, 36.0)
+_MM_TO_PT = 72 / 25.4
+# The same box in PDF user space (points, origin bottom-left): (x1, y1, x2, y2).
+SIGNATURE_BOX = (
+    round(SIGNATURE_BOX_MM[0] * _MM_TO_PT, 2),
+    round((_PAGE_H - SIGNATURE_BOX_MM[1] - SIGNATURE_BOX_MM[3]) * _MM_TO_PT, 2),
+    round((SIGNATURE_BOX_MM[0] + SIGNATURE_BOX_MM[2]) * _MM_TO_PT, 2),
+    round((_PAGE_H - SIGNATURE_BOX_MM[1]) * _MM_TO_PT, 2),
+)
+
+_LABELS = {
+    "zh-CN": {
+        "institution": "被授权机构", "purpose": "授权用途", "scope": "数据范围",
+        "validity": "有效期", "uses": "可使用次数", "subject": "授权人",
+        "reference": "业务编号", "key_terms": "授权要点", "id": "授权编号",
+        "sha": "授权书文本 SHA-256", "uses_fmt": "{n} 次", "scope_sep": "、",
+        "until": " 至 ", "page": "第 {page} / {{nb}} 页", "sign_here": "签署",
+    },
+    "en": {
+        "institution": "Institution", "purpose": "Purpose", "scope": "Data scope",
+        "validity": "Valid", "uses": "Number of uses", "subject": "Person authorizing",
+        "reference": "Reference", "key_terms": "Key terms", "id": "Authorization id",
+        "sha": "Letter text SHA-256", "uses_fmt": "{n}", "scope_sep": ", ",
+        "until": " to ", "page": "Page {page} of {{nb}}", "sign_here": "Signature",
+    },
+}
+_CHINA_TZ = dt.timezone(dt.timedelta(hours=8))
+# Characters the visible signature stamp (drawn later by .sign with this letter's embedded
+# font) may need: printable ASCII and the stamp's Chinese labels and method names.
+STAMP_CHARACTERS = "".join(chr(c) for c in range(0x20, 0x7F)) + "签署人时间方式短信验证通行密钥由平台电子签名：（）·+"
+
+
+@dataclass(frozen=True)
+class LetterSpec:
+    """Everything printed on one letter; ``letter_text`` is the exact agreed text."""
+
+    authorization_id: str
+    locale: str
+    title: str
+    institution_name: str
+    purpose_label: str
+    scope_labels: tuple[str, ...]
+    valid_from: dt.datetime
+    valid_until: dt.datetime
+    max_uses: int
+    subject_name: str
+    subject_id_masked: str
+    reference: str
+    letter_text: str
+    letter_sha256: str
+
+    def check(self) -> None:
+        """Raise :class:`ValidationFailed` if the spec cannot make an honest letter."""
+        if self.locale not in _LABELS:
+            raise ValidationFailed(f"unsupported letter locale {self.locale!r}", field="locale")
+        for name in ("valid_from", "valid_until"):
+            if getattr(self, name).tzinfo is None:
+                raise ValidationFailed(f"{name} needs a time zone", field=name)
+        digest = hashlib.sha256(self.letter_text.encode("utf-8")).hexdigest()
+        if digest != self.letter_sha256.lower():
+            raise ValidationFailed("letter_sha256 is not the SHA-256 of letter_text",
+                                   field="letter_sha256", code="letter_hash_mismatch")
+
+
+def _format_time(moment: dt.datetime, locale: str) -> str:
+    local = moment.astimezone(_CHINA_TZ)
+    if locale == "zh-CN":
+        return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M} (UTC+8)"
+    return f"{local:%Y-%m-%d %H:%M} (UTC+8)"
+
+
+class _LetterPDF(FPDF):
+    """fpdf2 document with the localized page-number footer."""
+
+    def __init__(self, page_label: str) -> None:
+        super().__init__(orientation="P", unit="mm", format="A4")
+        self._page_label = page_label
+
+    def footer(self) -> None:
+        self.set_y(-15)
+        self.set_font(CJK_FAMILY, size=8)
+        self.cell(0, 6, self._page_label.format(page=self.page_no()), align="C")
+
+
+class _MiniatureFontProducer(OutputProducer):
+    """Hands fpdf2's subsetter a miniature of the cached face instead of the full one."""
+
+    def _add_fonts(self, *args: Any, **kwargs: Any) -> Any:
+        font = self.fpdf.fonts[CJK_FAMILY]
+        font.ttfont = miniature_font(cjk_face(), set(font.subset.get_all_glyph_names()))
+        return super()._add_fonts(*args, **kwargs)
+
+
+def _key_terms(pdf: FPDF, spec: LetterSpec, labels: dict[str, str]) -> None:
+    rows = [
+        (labels["institution"], spec.institution_name),
+        (labels["purpose"], spec.purpose_label),
+        (labels["scope"], labels["scope_sep"].join(spec.scope_labels)),
+        (labels["validity"], _format_time(spec.valid_from, spec.locale) + labels["until"]
+         + _format_time(spec.valid_until, spec.locale)),
+        (labels["uses"], labels["uses_fmt"].format(n=spec.max_uses)),
+        (labels["subject"], f"{spec.subject_name} ({spec.subject_id_masked})"),
+        (labels["reference"], spec.reference),
+    ]
+    label_w, width = 34.0, _PAGE_W - 2 * _MARGIN
+    pdf.set_font(CJK_FAMILY, size=11)
+    pdf.cell(0, 8, labels["key_terms"], new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    top = pdf.get_y()
+    pdf.set_y(top + 2)
+    for label, value in rows:
+        y = pdf.get_y()
+        pdf.set_x(_MARGIN + 3)
+        pdf.set_font(CJK_FAMILY, size=9)
+        pdf.cell(label_w, 6.5, label)
+        pdf.set_font(CJK_FAMILY, size=10.5)
+        pdf.multi_cell(width - label_w - 6, 6.5, value, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_y(max(pdf.get_y(), y + 6.5))
+    bottom = pdf.get_y() + 2
+    pdf.set_line_width(0.4)
+    pdf.rect(_MARGIN, top, width, bottom - top)
+    pdf.set_y(bottom + 6)
+
+
+def render_letter_pdf(spec: LetterSpec) -> bytes:
+    """The letter as PDF bytes; identical bytes for an identical ``spec``."""
+    spec.check()
+    labels = _LABELS[spec.locale]
+    face = cjk_face()
+    pdf = _LetterPDF(labels["page"])
+    attach_cjk_font(pdf, face)
+    pdf.set_creation_date(spec.valid_from.astimezone(dt.UTC))
+    pdf.set_title(spec.title)
+    pdf.set_author(spec.institution_name)
+    pdf.set_subject(f"{labels['id']}: {spec.authorization_id}")
+    pdf.set_creator("Anxin")
+    pdf.set_producer("Anxin (fpdf2)")
+    pdf.set_lang("zh-CN" if spec.locale == "zh-CN" else "en")
+    pdf.alias_nb_pages()
+    pdf.set_margins(_MARGIN, _MARGIN, _MARGIN)
+    pdf.set_auto_page_break(auto=True, margin=22)
+    pdf.add_page()
+
+    pdf.set_font(CJK_FAMILY, size=18)
+    pdf.multi_cell(0, 10, spec.title, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(4)
+    _key_terms(pdf, spec, labels)
+
+    pdf.set_font(CJK_FAMILY, size=11)
+    wrap = WrapMode.CHAR if spec.locale == "zh-CN" else WrapMode.WORD
+    for paragraph in spec.letter_text.split("\n"):
+        pdf.multi_cell(0, 7, paragraph, align="L", wrapmode=wrap,
+                       new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(4)
+    pdf.set_font(CJK_FAMILY, size=7.5)
+    pdf.set_text_color(80, 80, 80)
+    pdf.cell(0, 4.5, f"{labels['id']}: {spec.authorization_id}",
+             new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(0, 4.5, f"{labels['sha']}: {spec.letter_sha256.lower()}",
+             new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    box_x, box_y, box_w, box_h = SIGNATURE_BOX_MM
+    if pdf.get_y() > box_y - 8:
+        pdf.add_page()
+    pdf.set_xy(box_x, box_y - 6)
+    pdf.set_font(CJK_FAMILY, size=8)
+    pdf.cell(box_w, 5, labels["sign_here"])
+    pdf.set_draw_color(170, 170, 170)
+    pdf.set_line_width(0.2)
+    pdf.rect(box_x, box_y, box_w, box_h)
+    font = pdf.fonts[CJK_FAMILY]
+    for character in STAMP_CHARACTERS:
+        font.subset.pick(ord(character))
+
+    return bytes(pdf.output(output_producer_class=_MiniatureFontProducer))
