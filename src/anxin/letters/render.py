@@ -55,6 +55,26 @@ _LABELS = {
     },
 }
 _CHINA_TZ = dt.timezone(dt.timedelta(hours=8))
+# The exact letter text rides along as an attachment so that a verifier can recompute its
+# SHA-256 and compare it with the event certificate's binding; /Keywords carries both ids.
+LETTER_TEXT_ATTACHMENT = "letter.txt"
+_KEYWORD_PREFIX = "anxin:"
+
+
+def letter_keywords(authorization_id: str, letter_sha256: str) -> str:
+    """The machine-readable /Keywords entry of a letter."""
+    return (f"{_KEYWORD_PREFIX}authorization_id={authorization_id} "
+            f"{_KEYWORD_PREFIX}letter_sha256={letter_sha256.lower()}")
+
+
+def parse_letter_keywords(keywords: str) -> dict[str, str]:
+    """Inverse of :func:`letter_keywords` (unknown words are ignored)."""
+    found: dict[str, str] = {}
+    for word in keywords.split():
+        if word.startswith(_KEYWORD_PREFIX) and "=" in word:
+            key, _, value = word[len(_KEYWORD_PREFIX):].partition("=")
+            found[key] = value
+    return found
 # Characters the visible signature stamp (drawn later by .sign with this letter's embedded
 # font) may need: printable ASCII and the stamp's Chinese labels and method names.
 STAMP_CHARACTERS = "".join(chr(c) for c in range(0x20, 0x7F)) + "签署人时间方式短信验证通行密钥由平台电子签名：（）·+"
@@ -165,6 +185,11 @@ def render_letter_pdf(spec: LetterSpec) -> bytes:
     pdf.set_creator("Anxin")
     pdf.set_producer("Anxin (fpdf2)")
     pdf.set_lang("zh-CN" if spec.locale == "zh-CN" else "en")
+    pdf.set_keywords(letter_keywords(spec.authorization_id, spec.letter_sha256))
+    created = spec.valid_from.astimezone(dt.UTC)
+    pdf.embed_file(bytes=spec.letter_text.encode("utf-8"), basename=LETTER_TEXT_ATTACHMENT,
+                   mime_type="text/plain", desc="The exact letter text (UTF-8) agreed to",
+                   creation_date=created, modification_date=created, compress=True)
     pdf.alias_nb_pages()
     pdf.set_margins(_MARGIN, _MARGIN, _MARGIN)
     pdf.set_auto_page_break(auto=True, margin=22)
