@@ -81,12 +81,12 @@ class TestPKI:
         """The certificates above an event certificate, nearest first."""
         return [self.issuing_cert, self.root_cert]
 
-    def issue_event_cert(self, signer_name: str, *, minutes: int = 10,
+    def issue_event_cert(self, signer_name: str, *, minutes: float = 10,
                          extra_extensions: list[tuple[x509.ExtensionType, bool]] | None = None,
                          ) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
         """A fresh P-256 key and a short-lived non-repudiation certificate for it."""
         key = ec.generate_private_key(ec.SECP256R1())
-        now = _now()
+        now = dt.datetime.now(dt.UTC)
         builder = (
             x509.CertificateBuilder()
             .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, signer_name)]))
@@ -110,11 +110,14 @@ class TestPKI:
         self.revoked[cert.serial_number] = _now() - dt.timedelta(seconds=1)
 
     def issuing_crl(self) -> bytes:
-        """A DER CRL of the issuing CA listing :meth:`revoke`-d certificates."""
+        """A DER CRL of the issuing CA listing :meth:`revoke`-d certificates.
+
+        Like the OCSP response, issued now (right after signing, as the product does).
+        """
         now = _now()
         builder = (x509.CertificateRevocationListBuilder()
                    .issuer_name(self.issuing_cert.subject)
-                   .last_update(now - dt.timedelta(minutes=5))
+                   .last_update(now)
                    .next_update(now + dt.timedelta(days=7))
                    .add_extension(x509.CRLNumber(1), critical=False))
         for serial, when in self.revoked.items():
@@ -135,13 +138,16 @@ class TestPKI:
                 .public_bytes(serialization.Encoding.DER))
 
     def ocsp_response(self, cert: x509.Certificate) -> bytes:
-        """A DER OCSP response from the issuing CA about ``cert`` (good or revoked)."""
+        """A DER OCSP response from the issuing CA about ``cert`` (good or revoked).
+
+        ``thisUpdate`` is now: a response made right after signing, as the product does.
+        """
         now = _now()
         revoked_at = self.revoked.get(cert.serial_number)
         builder = ocsp.OCSPResponseBuilder().add_response(
             cert=cert, issuer=self.issuing_cert, algorithm=hashes.SHA256(),
             cert_status=ocsp.OCSPCertStatus.REVOKED if revoked_at else ocsp.OCSPCertStatus.GOOD,
-            this_update=now - dt.timedelta(minutes=1), next_update=now + dt.timedelta(hours=1),
+            this_update=now, next_update=now + dt.timedelta(hours=1),
             revocation_time=revoked_at, revocation_reason=None,
         ).responder_id(ocsp.OCSPResponderEncoding.HASH, self.issuing_cert)
         return builder.sign(self.issuing_key, hashes.SHA256()).public_bytes(

@@ -40,13 +40,13 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfReadError
 from pyhanko.sign.fields import SigFieldSpec, SigSeedSubFilter
-from pyhanko.sign.general import as_signing_certificate_v2
 from pyhanko.sign.signers.cms_embedder import PdfCMSEmbedder, SigIOSetup, SigObjSetup
 from pyhanko.sign.signers.pdf_byterange import DocumentTimestamp, SignatureObject
 from pyhanko.sign.timestamps.api import TimeStamper
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 
 from anxin.errors import ValidationFailed
+from anxin.letters import cms_der
 from anxin.letters.render import SIGNATURE_BOX
 from anxin.letters.stamp import build_stamp_appearance
 
@@ -73,38 +73,35 @@ def _raw_signature(key: SigningKey, data: bytes) -> tuple[bytes, str]:
     raise ValidationFailed("the signer key must be ECDSA or RSA", code="unsupported_key")
 
 
+def _der_of(cert: CertificateLike) -> bytes:
+    if isinstance(cert, asn1_x509.Certificate):
+        return bytes(cert.dump())
+    return cert.public_bytes(serialization.Encoding.DER)
+
+
+def _issuer_and_serial(cert: CertificateLike) -> tuple[bytes, int]:
+    if isinstance(cert, asn1_x509.Certificate):
+        return bytes(cert.issuer.dump()), int(cert.serial_number)
+    return cert.issuer.public_bytes(), cert.serial_number
+
+
 async def _pades_cms(document_digest: bytes, *, signer_key: SigningKey,
-                     signer_cert: asn1_x509.Certificate,
-                     chain: Sequence[asn1_x509.Certificate],
-                     timestamper: TimeStamper) -> cms.ContentInfo:
-    """A detached CAdES signature over ``document_digest`` with a signature timestamp."""
-    signed_attrs = cms.CMSAttributes([
-        cms.CMSAttribute({"type": "content_type", "values": ["data"]}),
-        cms.CMSAttribute({"type": "message_digest", "values": [document_digest]}),
-        cms.CMSAttribute({"type": "signing_certificate_v2",
-                          "values": [as_signing_certificate_v2(signer_cert)]}),
-    ])
-    signature, algorithm = _raw_signature(signer_key, signed_attrs.dump())
+                     signer_cert: CertificateLike, chain: Sequence[CertificateLike],
+                     timestamper: TimeStamper) -> bytes:
+    """A detached CAdES-B-T signature over ``document_digest`` (DER ContentInfo)."""
+    cert_der = _der_of(signer_cert)
+    issuer_der, serial = _issuer_and_serial(signer_cert)
+    attributes = cms_der.signed_attributes(
+        document_digest, signer_cert_der=cert_der, issuer_name_der=issuer_der,
+        serial_number=serial)
+    signature, algorithm = _raw_signature(
+        signer_key, cms_der.signed_attributes_for_signing(attributes))
     token = await timestamper.async_timestamp(hashlib.sha256(signature).digest(), "sha256")
-    signer_info = cms.SignerInfo({
-        "version": "v1",
-        "sid": cms.SignerIdentifier({"issuer_and_serial_number": cms.IssuerAndSerialNumber({
-            "issuer": signer_cert.issuer, "serial_number": signer_cert.serial_number})}),
-        "digest_algorithm": {"algorithm": "sha256"},
-        "signed_attrs": signed_attrs,
-        "signature_algorithm": {"algorithm": algorithm},
-        "signature": signature,
-        "unsigned_attrs": cms.CMSAttributes([cms.CMSAttribute({
-            "type": "signature_time_stamp_token", "values": [token]})]),
-    })
-    signed_data = cms.SignedData({
-        "version": "v1",
-        "digest_algorithms": [{"algorithm": "sha256"}],
-        "encap_content_info": {"content_type": "data"},
-        "certificates": [signer_cert, *chain],
-        "signer_infos": [signer_info],
-    })
-    return cms.ContentInfo({"content_type": "signed_data", "content": signed_data})
+    return cms_der.signed_data(
+        attributes_content=attributes, signature=signature, signature_algorithm=algorithm,
+        sid=cms_der.issuer_and_serial(issuer_der, serial),
+        certificates_der=[cert_der, *(_der_of(c) for c in chain)],
+        timestamp_token_der=bytes(token.dump()))
 
 
 def _writer_for(pdf: bytes) -> IncrementalPdfFileWriter:
@@ -125,8 +122,6 @@ async def async_sign_letter(
     """Async form of :func:`sign_letter` (for callers already inside an event loop)."""
     if signing_time.tzinfo is None:
         raise ValidationFailed("signing_time needs a time zone", field="signing_time")
-    cert = as_asn1_certificate(signer_cert)
-    chain_asn1 = [as_asn1_certificate(c) for c in chain]
     writer = _writer_for(pdf)
     embedder = PdfCMSEmbedder(new_field_spec=SigFieldSpec(
         sig_field_name=SIGNATURE_FIELD, on_page=-1, box=SIGNATURE_BOX))
@@ -139,9 +134,8 @@ async def async_sign_letter(
         timestamp=signing_time, subfilter=SigSeedSubFilter.PADES, name=signer_name,
         location=location, reason=reason, bytes_reserved=bytes_reserved)))
     prepared, output = flow.send(SigIOSetup(md_algorithm="sha256"))
-    signed = await _pades_cms(prepared.document_digest, signer_key=signer_key,
-                              signer_cert=cert, chain=chain_asn1, timestamper=timestamper)
-    encoded = signed.dump()
+    encoded = await _pades_cms(prepared.document_digest, signer_key=signer_key,
+                               signer_cert=signer_cert, chain=chain, timestamper=timestamper)
     if 2 * len(encoded) > bytes_reserved - 2:
         return await async_sign_letter(
             pdf, signer_key=signer_key, signer_cert=signer_cert, chain=chain,
