@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from fontTools import ttLib
-from fontTools.ttLib import newTable
-from fontTools.ttLib.tables._c_m_a_p import CmapSubtable
-from fontTools.ttLib.tables._g_l_y_f import Glyph
+from fontTools import ttLib  # type: ignore[import-untyped]
+from fontTools.ttLib import newTable  # type: ignore[import-untyped]
+from fontTools.ttLib.tables._c_m_a_p import CmapSubtable  # type: ignore[import-untyped]
+from fontTools.ttLib.tables._g_l_y_f import Glyph  # type: ignore[import-untyped]
 from fpdf import FPDF
 from fpdf.fonts import SubsetMap, TTFFont
 
@@ -57,7 +57,7 @@ _face: ParsedFace | None = None
 
 def cjk_face() -> ParsedFace:
     """The process-wide parsed CJK face (parsed on first use, then reused)."""
-    global _face  # noqa: PLW0603 - a lazily built, immutable per-process cache
+    global _face  # a lazily built, immutable per-process cache
     with _face_lock:
         if _face is None:
             _face = _parse_face()
@@ -70,6 +70,7 @@ def _parse_face() -> ParsedFace:
         holder = FPDF()
         holder.add_font(CJK_FAMILY, "", font_path)
         prototype = holder.fonts[CJK_FAMILY]
+        assert isinstance(prototype, TTFFont)
         tt = prototype.ttfont
         order = tuple(tt.getGlyphOrder())
         loca = tt["loca"]
@@ -132,7 +133,7 @@ class _FullOrder:
     def __init__(self, order: tuple[str, ...]) -> None:
         self.glyphOrder = order
 
-    def getGlyphName(self, glyph_id: int) -> str:  # noqa: N802 - fontTools' protocol
+    def getGlyphName(self, glyph_id: int) -> str:  # fontTools' protocol
         return self.glyphOrder[glyph_id]
 
 

@@ -48,7 +48,8 @@ def _attachment(root: Any, name: str) -> bytes | None:
     if "/Names" not in root or "/EmbeddedFiles" not in root["/Names"]:
         return None
     tree = root["/Names"]["/EmbeddedFiles"]
-    names = tree["/Names"] if "/Names" in tree else None
+    # pyHanko's .get() would not resolve an indirect reference; [] does.
+    names = tree["/Names"] if "/Names" in tree else None  # noqa: SIM401
     if not isinstance(names, ArrayObject):
         return None
     for index in range(0, len(names) - 1, 2):
@@ -61,7 +62,7 @@ def _attachment(root: Any, name: str) -> bytes | None:
 def _letter_of(reader: PdfFileReader, revision: int) -> SignedLetter:
     history = reader.get_historical_resolver(revision)
     trailer = history.trailer_view
-    info = trailer["/Info"] if "/Info" in trailer else {}
+    info = trailer["/Info"] if "/Info" in trailer else {}  # noqa: SIM401 (resolves refs)
     keywords = parse_letter_keywords(str(info["/Keywords"]) if "/Keywords" in info else "")
     raw_text = _attachment(history.root, LETTER_TEXT_ATTACHMENT)
     text = raw_text.decode("utf-8", errors="strict") if raw_text is not None else None

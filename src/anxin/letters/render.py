@@ -21,6 +21,7 @@ from typing import Any
 
 from fpdf import FPDF
 from fpdf.enums import WrapMode, XPos, YPos
+from fpdf.fonts import TTFFont
 from fpdf.output import OutputProducer
 
 from anxin.errors import ValidationFailed
@@ -32,10 +33,10 @@ SIGNATURE_BOX_MM = (110.0, 236.0, 80.0, 36.0)
 _MM_TO_PT = 72 / 25.4
 # The same box in PDF user space (points, origin bottom-left): (x1, y1, x2, y2).
 SIGNATURE_BOX = (
-    round(SIGNATURE_BOX_MM[0] * _MM_TO_PT, 2),
-    round((_PAGE_H - SIGNATURE_BOX_MM[1] - SIGNATURE_BOX_MM[3]) * _MM_TO_PT, 2),
-    round((SIGNATURE_BOX_MM[0] + SIGNATURE_BOX_MM[2]) * _MM_TO_PT, 2),
-    round((_PAGE_H - SIGNATURE_BOX_MM[1]) * _MM_TO_PT, 2),
+    round(SIGNATURE_BOX_MM[0] * _MM_TO_PT),
+    round((_PAGE_H - SIGNATURE_BOX_MM[1] - SIGNATURE_BOX_MM[3]) * _MM_TO_PT),
+    round((SIGNATURE_BOX_MM[0] + SIGNATURE_BOX_MM[2]) * _MM_TO_PT),
+    round((_PAGE_H - SIGNATURE_BOX_MM[1]) * _MM_TO_PT),
 )
 
 _LABELS = {
@@ -77,7 +78,8 @@ def parse_letter_keywords(keywords: str) -> dict[str, str]:
     return found
 # Characters the visible signature stamp (drawn later by .sign with this letter's embedded
 # font) may need: printable ASCII and the stamp's Chinese labels and method names.
-STAMP_CHARACTERS = "".join(chr(c) for c in range(0x20, 0x7F)) + "签署人时间方式短信验证通行密钥由平台电子签名：（）·+"
+STAMP_CHARACTERS = ("".join(chr(c) for c in range(0x20, 0x7F))
+                    + "签署人时间方式短信验证通行密钥由平台电子签名：（）·+")
 
 
 @dataclass(frozen=True)
@@ -137,6 +139,7 @@ class _MiniatureFontProducer(OutputProducer):
 
     def _add_fonts(self, *args: Any, **kwargs: Any) -> Any:
         font = self.fpdf.fonts[CJK_FAMILY]
+        assert isinstance(font, TTFFont)
         font.ttfont = miniature_font(cjk_face(), set(font.subset.get_all_glyph_names()))
         return super()._add_fonts(*args, **kwargs)
 
@@ -223,6 +226,7 @@ def render_letter_pdf(spec: LetterSpec) -> bytes:
     pdf.set_line_width(0.2)
     pdf.rect(box_x, box_y, box_w, box_h)
     font = pdf.fonts[CJK_FAMILY]
+    assert isinstance(font, TTFFont)
     for character in STAMP_CHARACTERS:
         font.subset.pick(ord(character))
 

@@ -30,11 +30,10 @@ import datetime as dt
 import hashlib
 from collections.abc import Sequence
 from io import BytesIO
-from typing import Any
+from typing import Any, TypeAlias
 
 from asn1crypto import cms, core, crl, ocsp
 from asn1crypto import x509 as asn1_x509
-from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -53,7 +52,8 @@ from anxin.letters.stamp import build_stamp_appearance
 SIGNATURE_FIELD = "AnxinSignature"
 ARCHIVE_TIMESTAMP_FIELD = "AnxinArchiveTimestamp"
 SigningKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
-CertificateLike = x509.Certificate | asn1_x509.Certificate
+# A cryptography or an asn1crypto certificate (asn1crypto is untyped, hence Any).
+CertificateLike: TypeAlias = Any
 # Hex characters reserved for /Contents; doubled and retried if a CMS ever outgrows it.
 _DEFAULT_RESERVED = 16384
 
@@ -76,7 +76,8 @@ def _raw_signature(key: SigningKey, data: bytes) -> tuple[bytes, str]:
 def _der_of(cert: CertificateLike) -> bytes:
     if isinstance(cert, asn1_x509.Certificate):
         return bytes(cert.dump())
-    return cert.public_bytes(serialization.Encoding.DER)
+    der: bytes = cert.public_bytes(serialization.Encoding.DER)
+    return der
 
 
 def _issuer_and_serial(cert: CertificateLike) -> tuple[bytes, int]:
@@ -188,7 +189,8 @@ async def async_upgrade_to_lta(
         embed_roots=True)
     flow = PdfCMSEmbedder().write_cms(field_name=ARCHIVE_TIMESTAMP_FIELD, writer=writer)
     next(flow)
-    flow.send(SigObjSetup(sig_placeholder=DocumentTimestamp(bytes_reserved=bytes_reserved)))
+    placeholder = DocumentTimestamp(bytes_reserved=bytes_reserved)  # type: ignore[no-untyped-call]
+    flow.send(SigObjSetup(sig_placeholder=placeholder))
     prepared, output = flow.send(SigIOSetup(md_algorithm="sha256"))
     token = await timestamper.async_timestamp(prepared.document_digest, "sha256")
     encoded = token.dump()

@@ -15,13 +15,14 @@ import re
 import zlib
 from typing import Any
 
-from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils import generic as _generic
 from pyhanko.pdf_utils.generic import pdf_name
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
 from anxin.errors import ValidationFailed
 from anxin.letters.render import SIGNATURE_BOX
 
+generic: Any = _generic  # pyHanko's generic objects are untyped constructors
 _BFCHAR = re.compile(rb"<([0-9A-Fa-f]{4})>\s*<([0-9A-Fa-f]{4,8})>")
 _CHINA_TZ = dt.timezone(dt.timedelta(hours=8))
 _LABELS = {
@@ -41,8 +42,9 @@ def _letter_font(writer: IncrementalPdfFileWriter) -> tuple[Any, dict[str, bytes
     while page.get("/Type") == "/Pages":
         page = page["/Kids"][-1].get_object()
     holder = page if "/Resources" in page else pages
-    resources = holder["/Resources"] if "/Resources" in holder else {}
-    fonts = resources["/Font"] if "/Font" in resources else {}
+    if "/Resources" not in holder or "/Font" not in holder["/Resources"]:
+        raise ValidationFailed("the letter's last page has no fonts", code="stamp_font_missing")
+    fonts: Any = holder["/Resources"]["/Font"]
     for name in fonts:
         ref = fonts.raw_get(name)
         font = ref.get_object()

@@ -17,7 +17,8 @@ from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.validation import ades
-from pyhanko.sign.validation.dss import DocumentSecurityStore, NoDSSFoundError
+from pyhanko.sign.validation.dss import DocumentSecurityStore
+from pyhanko.sign.validation.errors import NoDSSFoundError
 from pyhanko.sign.validation.pdf_embedded import (
     async_validate_pdf_signature,
     async_validate_pdf_timestamp,
@@ -143,8 +144,8 @@ def _signature_timestamp(result: Any, status: Any) -> tuple[Any, dt.datetime | N
 def _context(opened: OpenedLetter, roots: list[asn1_x509.Certificate],
              revocation_mode: str) -> ValidationContext:
     """A no-fetching validation context: the roots plus whatever the DSS holds."""
-    settings = {"trust_roots": roots, "allow_fetching": False,
-                "revocation_mode": revocation_mode}
+    settings: dict[str, Any] = {"trust_roots": roots, "allow_fetching": False,
+                                "revocation_mode": revocation_mode}
     try:
         return DocumentSecurityStore.read_dss(opened.reader).as_validation_context(settings)
     except NoDSSFoundError:
@@ -179,8 +180,9 @@ async def _valid_at_signature_time(opened: OpenedLetter, roots: list[asn1_x509.C
     revocation data from the DSS issued after it (``retroactive_revinfo``): an event
     certificate revoked before signing fails, one that simply expired since passes.
     """
-    settings = {"trust_roots": roots, "allow_fetching": False, "revocation_mode": "hard-fail",
-                "moment": signature_time, "retroactive_revinfo": True}
+    settings: dict[str, Any] = {
+        "trust_roots": roots, "allow_fetching": False, "revocation_mode": "hard-fail",
+        "moment": signature_time, "retroactive_revinfo": True}
     try:
         at_signing = DocumentSecurityStore.read_dss(opened.reader).as_validation_context(settings)
     except NoDSSFoundError:
