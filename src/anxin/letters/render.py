@@ -25,7 +25,7 @@ from fpdf.fonts import TTFFont
 from fpdf.output import OutputProducer
 
 from anxin.errors import ValidationFailed
-from anxin.letters.font import CJK_FAMILY, attach_cjk_font, cjk_face, miniature_font
+from anxin.letters.font import CJK_FAMILY, PrebuiltSubset, attach_cjk_font, cjk_face
 
 # A4 in millimetres; the signature box (x, y, w, h) sits at the bottom right of the last page.
 _PAGE_W, _PAGE_H, _MARGIN = 210.0, 297.0, 20.0
@@ -134,13 +134,13 @@ class _LetterPDF(FPDF):
         self.cell(0, 6, self._page_label.format(page=self.page_no()), align="C")
 
 
-class _MiniatureFontProducer(OutputProducer):
-    """Hands fpdf2's subsetter a miniature of the cached face instead of the full one."""
+class _PrebuiltSubsetProducer(OutputProducer):
+    """Hands fpdf2 a prebuilt subset of the cached face instead of the parsed full face."""
 
     def _add_fonts(self, *args: Any, **kwargs: Any) -> Any:
         font = self.fpdf.fonts[CJK_FAMILY]
         assert isinstance(font, TTFFont)
-        font.ttfont = miniature_font(cjk_face(), set(font.subset.get_all_glyph_names()))
+        font.ttfont = PrebuiltSubset(cjk_face(), set(font.subset.get_all_glyph_names()))
         return super()._add_fonts(*args, **kwargs)
 
 
@@ -230,4 +230,4 @@ def render_letter_pdf(spec: LetterSpec) -> bytes:
     for character in STAMP_CHARACTERS:
         font.subset.pick(ord(character))
 
-    return bytes(pdf.output(output_producer_class=_MiniatureFontProducer))
+    return bytes(pdf.output(output_producer_class=_PrebuiltSubsetProducer))

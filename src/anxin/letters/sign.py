@@ -32,7 +32,7 @@ from collections.abc import Sequence
 from io import BytesIO
 from typing import Any, TypeAlias
 
-from asn1crypto import cms, core, crl, ocsp
+from asn1crypto import crl, ocsp
 from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
@@ -218,15 +218,3 @@ def upgrade_to_lta(
     return asyncio.run(async_upgrade_to_lta(
         pdf, certificates=certificates, crls=crls, ocsp_responses=ocsp_responses,
         timestamper=timestamper))
-
-
-def signature_value_digest(signed_data: cms.SignedData) -> bytes:
-    """SHA-256 of the first signer's signature value (what a signature timestamp covers)."""
-    value: core.OctetString = signed_data["signer_infos"][0]["signature"]
-    return hashlib.sha256(value.native).digest()
-
-
-__all__ = [
-    "ARCHIVE_TIMESTAMP_FIELD", "SIGNATURE_FIELD", "Any", "as_asn1_certificate",
-    "async_sign_letter", "async_upgrade_to_lta", "sign_letter", "upgrade_to_lta",
-]

@@ -8,6 +8,7 @@ import time
 from io import BytesIO
 
 import pytest
+from fontTools.ttLib import TTFont
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from anxin.errors import ValidationFailed
@@ -89,6 +90,14 @@ def test_font_is_an_embedded_subset():
     program = descendant["/FontDescriptor"]["/FontFile2"]
     assert 5_000 < len(program.data) < 300_000  # the whole face is 5 MB
     assert len(pdf) < 150_000
+    embedded = TTFont(BytesIO(program.data))  # a well-formed TrueType font
+    cmap = embedded.getBestCmap()
+    assert ord("授") in cmap
+    assert embedded["maxp"].numGlyphs == len(embedded.getGlyphOrder()) < 400
+    glyf = embedded["glyf"]
+    for char in "授权书张三":
+        coordinates, _, _ = glyf[cmap[ord(char)]].getCoordinates(glyf)  # composites resolve
+        assert len(coordinates) > 10, char
 
 
 def test_font_is_parsed_once_per_process():
