@@ -80,8 +80,11 @@ def issuer_and_serial(issuer_name_der: bytes, serial_number: int) -> bytes:
 
 
 def signed_attributes(document_digest: bytes, *, signer_cert_der: bytes,
-                      issuer_name_der: bytes, serial_number: int) -> bytes:
+                      issuer_name_der: bytes, serial_number: int,
+                      content_type: str = "1.2.840.113549.1.7.1") -> bytes:
     """The content of the signed attributes SET (without its tag): what gets signed.
+
+    ``content_type`` is the encapsulated content's type (``data`` for a PDF signature).
 
     signingCertificateV2 (RFC 5035) names the signer certificate by its SHA-256 (the
     default algorithm, hence omitted) and its issuer/serial as GeneralNames.
@@ -92,7 +95,7 @@ def signed_attributes(document_digest: bytes, *, signer_cert_der: bytes,
                       + issuer_serial)
     signing_certificate = tlv(_SEQUENCE, tlv(_SEQUENCE, ess_cert_id))
     attributes = [
-        _attribute(_CONTENT_TYPE, _DATA),
+        _attribute(_CONTENT_TYPE, der_oid(content_type)),
         _attribute(_MESSAGE_DIGEST, tlv(_OCTET_STRING, document_digest)),
         _attribute(_SIGNING_CERTIFICATE_V2, signing_certificate),
     ]

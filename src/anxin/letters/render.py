@@ -20,12 +20,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from fpdf import FPDF
-from fpdf.enums import WrapMode, XPos, YPos
+from fpdf.enums import XPos, YPos
 from fpdf.fonts import TTFFont
 from fpdf.output import OutputProducer
 
 from anxin.errors import ValidationFailed
 from anxin.letters.font import CJK_FAMILY, PrebuiltSubset, attach_cjk_font, cjk_face
+from anxin.letters.layout import wrap_lines
 
 # A4 in millimetres; the signature box (x, y, w, h) sits at the bottom right of the last page.
 _PAGE_W, _PAGE_H, _MARGIN = 210.0, 297.0, 20.0
@@ -144,6 +145,17 @@ class _PrebuiltSubsetProducer(OutputProducer):
         return super()._add_fonts(*args, **kwargs)
 
 
+def _write_lines(pdf: FPDF, text: str, *, size: float, line_h: float, width: float,
+                 x: float | None = None, align: str = "L") -> None:
+    """``text`` wrapped by :func:`wrap_lines`, one cell per line, starting at ``x``."""
+    font = pdf.fonts[CJK_FAMILY]
+    assert isinstance(font, TTFFont)
+    pdf.set_font(CJK_FAMILY, size=size)
+    for line in wrap_lines(text, font.cw, size_pt=size, width_mm=width):
+        pdf.set_x(pdf.l_margin if x is None else x)
+        pdf.cell(width, line_h, line, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
 def _key_terms(pdf: FPDF, spec: LetterSpec, labels: dict[str, str]) -> None:
     rows = [
         (labels["institution"], spec.institution_name),
@@ -165,8 +177,9 @@ def _key_terms(pdf: FPDF, spec: LetterSpec, labels: dict[str, str]) -> None:
         pdf.set_x(_MARGIN + 3)
         pdf.set_font(CJK_FAMILY, size=9)
         pdf.cell(label_w, 6.5, label)
-        pdf.set_font(CJK_FAMILY, size=10.5)
-        pdf.multi_cell(width - label_w - 6, 6.5, value, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_y(y)
+        _write_lines(pdf, value, size=10.5, line_h=6.5, width=width - label_w - 6,
+                     x=_MARGIN + 3 + label_w)
         pdf.set_y(max(pdf.get_y(), y + 6.5))
     bottom = pdf.get_y() + 2
     pdf.set_line_width(0.4)
@@ -198,16 +211,12 @@ def render_letter_pdf(spec: LetterSpec) -> bytes:
     pdf.set_auto_page_break(auto=True, margin=22)
     pdf.add_page()
 
-    pdf.set_font(CJK_FAMILY, size=18)
-    pdf.multi_cell(0, 10, spec.title, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    _write_lines(pdf, spec.title, size=18, line_h=10, width=_PAGE_W - 2 * _MARGIN, align="C")
     pdf.ln(4)
     _key_terms(pdf, spec, labels)
 
-    pdf.set_font(CJK_FAMILY, size=11)
-    wrap = WrapMode.CHAR if spec.locale == "zh-CN" else WrapMode.WORD
     for paragraph in spec.letter_text.split("\n"):
-        pdf.multi_cell(0, 7, paragraph, align="L", wrapmode=wrap,
-                       new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        _write_lines(pdf, paragraph, size=11, line_h=7, width=_PAGE_W - 2 * _MARGIN)
     pdf.ln(4)
     pdf.set_font(CJK_FAMILY, size=7.5)
     pdf.set_text_color(80, 80, 80)
