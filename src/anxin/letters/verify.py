@@ -27,7 +27,6 @@ Non-PDF input, or a PDF without a signature, raises
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -39,6 +38,7 @@ from pyhanko.pdf_utils.misc import PdfError
 
 from anxin.errors import AnxinError, ValidationFailed
 from anxin.letters.letter_data import SignedLetter, open_signed_letter
+from anxin.letters.sign import run_sync
 from anxin.letters.validation import ValidationOutcome, validate_pades
 
 PASSED, FAILED, INDETERMINATE = "passed", "failed", "indeterminate"
@@ -171,7 +171,7 @@ def verify_letter(pdf: bytes, trust_roots: Sequence[x509.Certificate | asn1_x509
     roots = [_as_asn1(r) for r in trust_roots]
     opened = open_signed_letter(pdf)
     try:
-        outcome = asyncio.run(validate_pades(opened, roots, validation_time=validation_time))
+        outcome = run_sync(validate_pades(opened, roots, validation_time=validation_time))
     except (PdfError, ValueError, KeyError, IndexError, TypeError) as exc:
         check = Check("document_integrity", FAILED, f"the signed file cannot be processed: {exc}")
         return LetterVerification(TOTAL_FAILED, "FORMAT_FAILURE", (check,))
