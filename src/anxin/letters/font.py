@@ -24,7 +24,7 @@ from fontTools import ttLib  # type: ignore[import-untyped]
 from fpdf import FPDF
 from fpdf.fonts import SubsetMap, TTFFont
 
-from anxin.letters.sfnt import build_subset, glyph_closure
+from anxin.letters.sfnt import build_subset, composite_components, glyph_closure
 
 CJK_FAMILY = "wqy-microhei"
 _FONT_PACKAGE = "paperang_p2_fonts_cjk"
@@ -45,6 +45,7 @@ class ParsedFace:
     raw_tables: dict[str, bytes]
     post_header: bytes
     codepoints: dict[str, tuple[int, ...]]
+    components: dict[int, tuple[int, ...]]
 
 
 _face_lock = threading.Lock()
@@ -82,7 +83,8 @@ def _parse_face() -> ParsedFace:
                       glyph_index={name: i for i, name in enumerate(order)},
                       raw_glyphs=raw_glyphs, metrics=metrics, raw_tables=raw_tables,
                       post_header=post_header,
-                      codepoints={n: tuple(cps) for n, cps in codepoints.items()})
+                      codepoints={n: tuple(cps) for n, cps in codepoints.items()},
+                      components=composite_components(raw_glyphs))
 
 
 def attach_cjk_font(pdf: FPDF, face: ParsedFace) -> None:
@@ -111,7 +113,7 @@ class PrebuiltSubset(ttLib.TTFont):  # type: ignore[misc]
         super().__init__(recalcTimestamp=False, recalcBBoxes=False)
         wanted = {face.glyph_index[n] for n in {".notdef", *glyph_names}
                   if n in face.glyph_index}
-        keep = glyph_closure(face.raw_glyphs, wanted)
+        keep = glyph_closure(face.components, wanted)
         order = [".notdef", *(face.glyph_order[g] for g in sorted(keep) if g != 0)]
         self.setGlyphOrder(order)
         self._face = face
@@ -122,7 +124,7 @@ class PrebuiltSubset(ttLib.TTFont):  # type: ignore[misc]
         # fpdf2's subsetter trims the order to the glyphs it asked for; composites' parts
         # go after them, so the ids fpdf2 already assigned stay valid.
         present = {face.glyph_index[n] for n in order}
-        parts = glyph_closure(face.raw_glyphs, present) - present
+        parts = glyph_closure(face.components, present) - present
         order.extend(face.glyph_order[g] for g in sorted(parts))
         file.write(build_subset(
             order=order, glyph_index=face.glyph_index,

@@ -36,7 +36,16 @@ def component_offsets(raw: bytes) -> list[tuple[int, int]]:
             return found
 
 
-def glyph_closure(raw_glyphs: Sequence[bytes], glyph_ids: set[int]) -> set[int]:
+def composite_components(raw_glyphs: Sequence[bytes]) -> dict[int, tuple[int, ...]]:
+    """For each composite glyph of a face, the glyph ids it uses (computed once)."""
+    found = {}
+    for gid, raw in enumerate(raw_glyphs):
+        if len(raw) >= 10 and raw[0] & 0x80:  # numberOfContours < 0
+            found[gid] = tuple(g for _, g in component_offsets(raw))
+    return found
+
+
+def glyph_closure(components: Mapping[int, tuple[int, ...]], glyph_ids: set[int]) -> set[int]:
     """``glyph_ids`` plus every glyph their composites use (transitively)."""
     keep: set[int] = set()
     pending = list(glyph_ids)
@@ -44,7 +53,7 @@ def glyph_closure(raw_glyphs: Sequence[bytes], glyph_ids: set[int]) -> set[int]:
         gid = pending.pop()
         if gid not in keep:
             keep.add(gid)
-            pending.extend(g for _, g in component_offsets(raw_glyphs[gid]))
+            pending.extend(components.get(gid, ()))
     return keep
 
 

@@ -78,6 +78,11 @@ class LetterVerification:
     def passed(self) -> bool:
         return self.indication == TOTAL_PASSED
 
+    @property
+    def exit_code(self) -> int:
+        """CONTRACT §1: 0 TOTAL_PASSED, 1 TOTAL_FAILED, 2 INDETERMINATE (3 is unreadable)."""
+        return {TOTAL_PASSED: 0, TOTAL_FAILED: 1}.get(self.indication, 2)
+
     def check(self, name: str) -> Check:
         """The check called ``name`` (KeyError if it was not run)."""
         for item in self.checks:
