@@ -18,10 +18,10 @@ from anxin.errors import ConfigurationError
 from anxin.identity.realname import RealNameCheck, make_realname_check
 from anxin.identity.sms import SmsGateway, make_sms_gateway
 from anxin.keys import DataKeys, load_master_key
-from anxin.pki.authority import Pki
-from anxin.pki.services import open_pki_services
 from anxin.ledger.checkpoint import load_note_signer
 from anxin.ledger.log import Ledger
+from anxin.pki.authority import Pki
+from anxin.pki.services import open_pki_services
 from anxin.pki.tsa import TimestampAuthority, timestamp_data
 from anxin.seal import Seal, load_seal
 from anxin.services.metrics import Metrics

@@ -1,0 +1,258 @@
+"""Signed letters per second: Anxin's signing path against a plain pyHanko baseline.
+
+One run, one letter (the zh-CN test letter), one in-process TSA for every path:
+
+* ``ours B-T``   render the letter + fresh P-256 event key and certificate + PAdES B-T
+                 (:func:`anxin.letters.sign.sign_letter`);
+* ``ours B-LTA`` the same + an OCSP response for the event certificate + the B-LTA upgrade
+                 (DSS + document timestamp, :func:`anxin.letters.sign.upgrade_to_lta`);
+* ``baseline``   plain pyHanko: fresh event key and certificate, ``SimpleSigner`` +
+                 ``PdfSigner.sign_pdf`` at default settings (size estimation by a dry run,
+                 no ``bytes_reserved``), signing the already rendered letter — i.e. the
+                 baseline does *not* pay for rendering, our paths do.
+
+The TSA is a parameter (``--tsa``): ``loaded`` (default) is pyHanko's DummyTimeStamper
+with its RSA key loaded once (the same object serves every path); ``stock`` is the
+DummyTimeStamper as shipped, which re-parses its key for every token. When the pki
+package's in-process ECDSA TSA is merged, pass it through :func:`run` instead.
+
+    PYTHONPATH=src python bench/sign.py [--seconds 4] [--tsa loaded|stock] [--profile]
+
+The last line is JSON: {"baseline_per_s": .., "bt_per_s": .., "lta_per_s": ..}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import datetime as dt
+import hashlib
+import io
+import itertools
+import json
+import pstats
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.common.* helpers
+
+from asn1crypto import cms, core
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+from cryptography.hazmat.primitives.serialization import Encoding
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.sign import signers
+from pyhanko.sign.fields import SigSeedSubFilter
+from pyhanko.sign.general import (
+    as_signing_certificate,
+    get_pyca_cryptography_hash,
+    simple_cms_attribute,
+)
+from pyhanko.sign.timestamps import DummyTimeStamper
+from pyhanko.sign.timestamps.api import TimeStamper
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+from tests.common.letters import letter_spec
+from tests.common.test_ca import TestPKI, _asn1_key, build_test_pki, to_asn1
+
+from anxin.letters import cms_der
+from anxin.letters.render import render_letter_pdf
+from anxin.letters.sign import sign_letter, upgrade_to_lta
+
+
+class LoadedKeyTimeStamper(DummyTimeStamper):  # type: ignore[misc]
+    """pyHanko's in-process test TSA, with its RSA key parsed once instead of per token."""
+
+    def __init__(self, pki: TestPKI) -> None:
+        super().__init__(tsa_cert=to_asn1(pki.tsa_cert), tsa_key=_asn1_key(pki.tsa_key),
+                         certs_to_embed=[to_asn1(pki.issuing_cert), to_asn1(pki.root_cert)])
+        self._loaded_key = pki.tsa_key
+        self._signing_certificate = as_signing_certificate(self.tsa_cert)
+
+    def _sign_tst_info(self, tst_info_data: bytes, md_algorithm: str,
+                       gen_time: dt.datetime) -> tuple[bytes, Any]:
+        digest = hashes.Hash(get_pyca_cryptography_hash(md_algorithm))
+        digest.update(tst_info_data)
+        attributes = cms.CMSAttributes([
+            simple_cms_attribute("content_type", "tst_info"),
+            simple_cms_attribute("signing_time", cms.Time({"utc_time": core.UTCTime(gen_time)})),
+            simple_cms_attribute("signing_certificate", self._signing_certificate),
+            simple_cms_attribute("message_digest", digest.finalize()),
+        ])
+        signature = self._loaded_key.sign(attributes.dump(), PKCS1v15(),
+                                          get_pyca_cryptography_hash(md_algorithm.upper()))
+        return signature, attributes
+
+
+class DirectTimeStamper(TimeStamper):  # type: ignore[misc]
+    """An in-process RFC 3161 TSA writing its tokens directly in DER (bench stand-in for
+    the product's built-in TSA): TSTInfo with policy, SHA-256 imprint, unique serial,
+    microsecond genTime and the requester's nonce-free request semantics of an in-process
+    call; SignedData with signingCertificateV2 and the TSA chain; RSA key loaded once."""
+
+    _TST_INFO = "1.2.840.113549.1.9.16.1.4"
+
+    def __init__(self, pki: TestPKI) -> None:
+        super().__init__(include_nonce=False)
+        self._key = pki.tsa_key
+        self._cert_der = pki.tsa_cert.public_bytes(Encoding.DER)
+        self._issuer = pki.tsa_cert.issuer.public_bytes()
+        self._serial = pki.tsa_cert.serial_number
+        self._chain = [self._cert_der, *(c.public_bytes(Encoding.DER) for c in pki.chain)]
+        self._policy = cms_der.der_oid("1.3.6.1.4.1.99999.1.1")
+        self._counter = itertools.count(int(time.time() * 1000) << 16)
+
+    def _tst_info(self, message_digest: bytes) -> bytes:
+        now = dt.datetime.now(dt.UTC)
+        stamp = now.strftime("%Y%m%d%H%M%S") + (f".{now.microsecond:06d}".rstrip("0")
+                                               .rstrip(".")) + "Z"
+        imprint = cms_der.tlv(0x30, cms_der.tlv(0x30, cms_der.der_oid("2.16.840.1.101.3.4.2.1"))
+                              + cms_der.tlv(0x04, message_digest))
+        return cms_der.tlv(0x30, cms_der.der_integer(1) + self._policy + imprint
+                           + cms_der.der_integer(next(self._counter))
+                           + cms_der.tlv(0x18, stamp.encode()))
+
+    async def async_timestamp(self, message_digest: bytes, md_algorithm: str) -> Any:
+        if md_algorithm != "sha256":
+            raise ValueError("this bench TSA stamps SHA-256 imprints")
+        tst_info = self._tst_info(message_digest)
+        attributes = cms_der.signed_attributes(
+            hashlib.sha256(tst_info).digest(), signer_cert_der=self._cert_der,
+            issuer_name_der=self._issuer, serial_number=self._serial,
+            content_type=self._TST_INFO)
+        signature = self._key.sign(cms_der.signed_attributes_for_signing(attributes),
+                                   PKCS1v15(), hashes.SHA256())
+        sha256 = cms_der.tlv(0x30, cms_der.der_oid("2.16.840.1.101.3.4.2.1"))
+        signer_info = cms_der.tlv(0x30, b"".join((
+            cms_der.der_integer(1), cms_der.issuer_and_serial(self._issuer, self._serial),
+            sha256, cms_der.tlv(0xA0, attributes),
+            cms_der.tlv(0x30, cms_der.der_oid("1.2.840.113549.1.1.11") + b"\x05\x00"),
+            cms_der.tlv(0x04, signature))))
+        content = cms_der.tlv(0x30, b"".join((
+            cms_der.der_integer(3), cms_der.tlv(0x31, sha256),
+            cms_der.tlv(0x30, cms_der.der_oid(self._TST_INFO)
+                        + cms_der.tlv(0xA0, cms_der.tlv(0x04, tst_info))),
+            cms_der.tlv(0xA0, b"".join(self._chain)),
+            cms_der.tlv(0x31, signer_info))))
+        return cms.ContentInfo.load(cms_der.tlv(
+            0x30, cms_der.der_oid("1.2.840.113549.1.7.2") + cms_der.tlv(0xA0, content)))
+
+
+def make_timestamper(kind: str, pki: TestPKI) -> Any:
+    if kind == "direct":
+        return DirectTimeStamper(pki)
+    if kind == "loaded":
+        return LoadedKeyTimeStamper(pki)
+    return pki.timestamper()
+
+
+def our_bt(pki: TestPKI, tsa: Any, rendered: bytes | None = None) -> tuple[bytes, Any]:
+    """Our B-T path; renders the letter unless ``rendered`` is given."""
+    spec = letter_spec("zh-CN")
+    pdf = rendered if rendered is not None else render_letter_pdf(spec)
+    key, cert = pki.issue_event_cert(spec.subject_name)
+    signed = sign_letter(pdf, signer_key=key, signer_cert=cert, chain=pki.chain,
+                         timestamper=tsa, signer_name=spec.subject_name,
+                         method_label="短信验证", reason="个人信息查询授权", location="Anxin",
+                         signing_time=dt.datetime.now(dt.UTC))
+    del key  # the event key is used once and dropped
+    return signed, cert
+
+
+def our_lta(pki: TestPKI, tsa: Any, crl_der: bytes, rendered: bytes | None = None) -> bytes:
+    """Our B-T path + an OCSP response for the event certificate + the B-LTA upgrade."""
+    signed, cert = our_bt(pki, tsa, rendered)
+    return upgrade_to_lta(signed, certificates=[cert, *pki.chain, pki.tsa_cert],
+                          crls=[crl_der], ocsp_responses=[pki.ocsp_response(cert)],
+                          timestamper=tsa)
+
+
+def baseline(pki: TestPKI, tsa: Any, rendered: bytes | None = None) -> bytes:
+    """Plain pyHanko at default settings; renders the letter unless ``rendered`` is given."""
+    pdf = rendered if rendered is not None else render_letter_pdf(letter_spec("zh-CN"))
+    key, cert = pki.issue_event_cert("张三")
+    signer = signers.SimpleSigner(
+        signing_cert=to_asn1(cert), signing_key=_asn1_key(key),
+        cert_registry=SimpleCertificateStore.from_certs([to_asn1(c) for c in pki.chain]))
+    meta = signers.PdfSignatureMetadata(field_name="Signature1",
+                                        subfilter=SigSeedSubFilter.PADES)
+    out = signers.PdfSigner(meta, signer, timestamper=tsa).sign_pdf(
+        IncrementalPdfFileWriter(io.BytesIO(pdf)))
+    return bytes(out.getvalue())
+
+
+def per_second(work: Callable[[], object], seconds: float) -> float:
+    work()  # warm-up (the font is parsed here, once per process)
+    count, started = 0, time.perf_counter()
+    while (elapsed := time.perf_counter() - started) < seconds or count < 5:
+        work()
+        count += 1
+    return count / elapsed
+
+
+def run(pki: TestPKI, tsa: Any, seconds: float) -> dict[str, float]:
+    """Every figure, all with the same ``tsa`` (plus the stock-TSA reference baseline)."""
+    rendered = render_letter_pdf(letter_spec("zh-CN"))
+    crl_der = pki.issuing_crl()  # the product refreshes its CRL periodically, not per letter
+    stock = pki.timestamper()
+    return {
+        "render_per_s": per_second(lambda: render_letter_pdf(letter_spec("zh-CN")), seconds),
+        "baseline_per_s": per_second(lambda: baseline(pki, tsa), seconds),
+        "baseline_sign_only_per_s": per_second(lambda: baseline(pki, tsa, rendered), seconds),
+        "baseline_stock_tsa_sign_only_per_s": per_second(
+            lambda: baseline(pki, stock, rendered), seconds),
+        "bt_per_s": per_second(lambda: our_bt(pki, tsa), seconds),
+        "lta_per_s": per_second(lambda: our_lta(pki, tsa, crl_der), seconds),
+        "bt_sign_only_per_s": per_second(lambda: our_bt(pki, tsa, rendered), seconds),
+        "lta_sign_only_per_s": per_second(lambda: our_lta(pki, tsa, crl_der, rendered),
+                                          seconds),
+    }
+
+
+def report(figures: dict[str, float], tsa_kind: str) -> None:
+    base, base_sign = figures["baseline_per_s"], figures["baseline_sign_only_per_s"]
+    stock = figures["baseline_stock_tsa_sign_only_per_s"]
+    rows = [
+        ("render only (cached face, own subsetter)", figures["render_per_s"], None),
+        ("baseline: render + cert + plain pyHanko B-T", base, None),
+        ("ours:     render + cert + B-T", figures["bt_per_s"], base),
+        ("ours:     render + cert + B-T + OCSP + B-LTA", figures["lta_per_s"], base),
+        ("baseline: cert + plain pyHanko B-T (pre-rendered)", base_sign, None),
+        ("ours:     cert + B-T (pre-rendered)", figures["bt_sign_only_per_s"], base_sign),
+        ("ours:     cert + B-T + OCSP + B-LTA (pre-rendered)", figures["lta_sign_only_per_s"],
+         base_sign),
+        ("reference: plain pyHanko, stock DummyTimeStamper (pre-rendered)", stock, None),
+        ("ours B-T (render incl.) vs that stock-TSA reference", figures["bt_per_s"], stock),
+        ("ours B-LTA (render incl.) vs that stock-TSA reference", figures["lta_per_s"], stock),
+    ]
+    print(f"TSA for every row except the reference: {tsa_kind}; letter: zh-CN test letter")
+    for label, value, against in rows:
+        ratio = f"  {value / against:5.1f}x" if against else ""
+        print(f"  {label:<66} {value:7.1f} /s{ratio}")
+    print("  goals: B-T >= 5x baseline, B-LTA >= 2.5x baseline")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=4.0, help="time per measurement")
+    parser.add_argument("--tsa", choices=("direct", "loaded", "stock"), default="direct")
+    parser.add_argument("--profile", action="store_true", help="cProfile our B-LTA path")
+    args = parser.parse_args()
+    pki = build_test_pki("Anxin Bench")
+    tsa = make_timestamper(args.tsa, pki)
+    if args.profile:
+        crl_der = pki.issuing_crl()
+        our_lta(pki, tsa, crl_der)
+        profiler = cProfile.Profile()
+        profiler.runcall(lambda: [our_lta(pki, tsa, crl_der) for _ in range(50)])
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+    figures = run(pki, tsa, args.seconds)
+    report(figures, args.tsa)
+    print(json.dumps({key: round(figures[key], 1)
+                      for key in ("baseline_per_s", "bt_per_s", "lta_per_s")}))
+
+
+if __name__ == "__main__":
+    main()

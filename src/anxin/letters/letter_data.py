@@ -1,0 +1,107 @@
+"""Open a signed letter: its signatures and the letter data of the signed revision.
+
+What a verifier needs beyond the signatures is read from the revision the signature
+covers (never from later updates): the authorization id and the stated SHA-256 of the
+letter text (``/Keywords``), and the exact letter text (the ``letter.txt`` attachment),
+whose hash is recomputed here. :class:`SignedLetter` is what a caller compares with the
+event certificate's binding extension.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from io import BytesIO
+from typing import Any
+
+from pyhanko.pdf_utils.generic import ArrayObject
+from pyhanko.pdf_utils.misc import PdfError
+from pyhanko.pdf_utils.reader import PdfFileReader
+
+from anxin.errors import IntegrityFailure, ValidationFailed
+from anxin.letters.render import LETTER_TEXT_ATTACHMENT, parse_letter_keywords
+
+_READ_ERRORS = (PdfError, ValueError, KeyError, IndexError, TypeError, AttributeError)
+
+
+@dataclass(frozen=True)
+class SignedLetter:
+    """The letter data of the signed revision (from the PDF; not yet trusted alone)."""
+
+    authorization_id: str | None
+    stated_sha256: str | None
+    letter_text: str | None
+    text_sha256: str | None
+
+
+@dataclass(frozen=True)
+class OpenedLetter:
+    """A parsed signed letter: the one signature, its document timestamps, the data."""
+
+    reader: PdfFileReader
+    signature: Any  # pyhanko EmbeddedPdfSignature (/Sig)
+    document_timestamps: tuple[Any, ...]  # EmbeddedPdfSignature (/DocTimeStamp), in order
+    letter: SignedLetter
+
+
+def _attachment(root: Any, name: str) -> bytes | None:
+    if "/Names" not in root or "/EmbeddedFiles" not in root["/Names"]:
+        return None
+    tree = root["/Names"]["/EmbeddedFiles"]
+    # pyHanko's .get() would not resolve an indirect reference; [] does.
+    names = tree["/Names"] if "/Names" in tree else None  # noqa: SIM401
+    if not isinstance(names, ArrayObject):
+        return None
+    for index in range(0, len(names) - 1, 2):
+        if str(names[index]) == name:
+            spec = names[index + 1].get_object()
+            return bytes(spec["/EF"]["/F"].get_object().data)
+    return None
+
+
+def _letter_of(reader: PdfFileReader, revision: int) -> SignedLetter:
+    history = reader.get_historical_resolver(revision)
+    trailer = history.trailer_view
+    info = trailer["/Info"] if "/Info" in trailer else {}  # noqa: SIM401 (resolves refs)
+    keywords = parse_letter_keywords(str(info["/Keywords"]) if "/Keywords" in info else "")
+    raw_text = _attachment(history.root, LETTER_TEXT_ATTACHMENT)
+    text = raw_text.decode("utf-8", errors="strict") if raw_text is not None else None
+    return SignedLetter(
+        authorization_id=keywords.get("authorization_id"),
+        stated_sha256=keywords.get("letter_sha256"),
+        letter_text=text,
+        text_sha256=hashlib.sha256(raw_text).hexdigest() if raw_text is not None else None,
+    )
+
+
+def open_signed_letter(pdf: bytes) -> OpenedLetter:
+    """Parse ``pdf``; ValidationFailed(unreadable_input) if it is no signed PDF.
+
+    A file that looks like a signed PDF but cannot be parsed raises
+    ``IntegrityFailure(code="damaged_signed_pdf")``: damage, not a foreign format.
+    """
+    if not pdf.startswith(b"%PDF-"):
+        raise ValidationFailed("the input is not a PDF", code="unreadable_input")
+    try:
+        reader = PdfFileReader(BytesIO(pdf), strict=False)
+        signatures = list(reader.embedded_signatures)
+    except _READ_ERRORS as exc:
+        if b"/ByteRange" in pdf:
+            raise IntegrityFailure(f"the signed PDF cannot be parsed: {exc}",
+                                   code="damaged_signed_pdf") from exc
+        raise ValidationFailed(f"the PDF cannot be read: {exc}",
+                               code="unreadable_input") from exc
+    regular = [s for s in signatures if s.sig_object_type == "/Sig"]
+    stamps = tuple(s for s in signatures if s.sig_object_type == "/DocTimeStamp")
+    if not regular:
+        raise ValidationFailed("the PDF carries no signature", code="unreadable_input")
+    if len(regular) > 1:
+        raise IntegrityFailure(f"a letter carries one signature, this PDF has {len(regular)}",
+                               code="unexpected_signatures")
+    try:
+        letter = _letter_of(reader, regular[0].signed_revision)
+    except (*_READ_ERRORS, UnicodeDecodeError) as exc:
+        raise IntegrityFailure(f"the signed letter data cannot be read: {exc}",
+                               code="damaged_signed_pdf") from exc
+    return OpenedLetter(reader=reader, signature=regular[0], document_timestamps=stamps,
+                        letter=letter)

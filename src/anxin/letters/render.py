@@ -1,0 +1,242 @@
+"""Render an authorization letter to PDF (A4, Chinese or English), deterministically.
+
+The letter is what the person agrees to: the title, a boxed block of key terms (institution,
+purpose, data scope, validity, number of uses), the full letter text, and in small type the
+authorization id and the SHA-256 of the letter text (the hash the signing page shows). The
+bottom of the last page is kept free for the visible signature that :mod:`.sign` stamps
+there (:data:`SIGNATURE_BOX`). The same :class:`LetterSpec` always renders to the same
+bytes: the creation date is ``valid_from`` and fpdf2's file id derives from the content.
+
+>>> pdf = render_letter_pdf(spec)            # doctest: +SKIP
+>>> pdf[:5]                                   # doctest: +SKIP
+b'%PDF-'
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+from fpdf.fonts import TTFFont
+from fpdf.output import OutputProducer
+
+from anxin.errors import ValidationFailed
+from anxin.letters.font import CJK_FAMILY, PrebuiltSubset, attach_cjk_font, cjk_face
+from anxin.letters.layout import wrap_lines
+
+# A4 in millimetres; the signature box (x, y, w, h) sits at the bottom right of the last page.
+_PAGE_W, _PAGE_H, _MARGIN = 210.0, 297.0, 20.0
+SIGNATURE_BOX_MM = (110.0, 236.0, 80.0, 36.0)
+_MM_TO_PT = 72 / 25.4
+# The same box in PDF user space (points, origin bottom-left): (x1, y1, x2, y2).
+SIGNATURE_BOX = (
+    round(SIGNATURE_BOX_MM[0] * _MM_TO_PT),
+    round((_PAGE_H - SIGNATURE_BOX_MM[1] - SIGNATURE_BOX_MM[3]) * _MM_TO_PT),
+    round((SIGNATURE_BOX_MM[0] + SIGNATURE_BOX_MM[2]) * _MM_TO_PT),
+    round((_PAGE_H - SIGNATURE_BOX_MM[1]) * _MM_TO_PT),
+)
+
+_LABELS = {
+    "zh-CN": {
+        "institution": "被授权机构", "purpose": "授权用途", "scope": "数据范围",
+        "validity": "有效期", "uses": "可使用次数", "subject": "授权人",
+        "reference": "业务编号", "key_terms": "授权要点", "id": "授权编号",
+        "sha": "授权书文本 SHA-256", "uses_fmt": "{n} 次", "scope_sep": "、",
+        "until": " 至 ", "page": "第 {page} / {{nb}} 页", "sign_here": "签署",
+    },
+    "en": {
+        "institution": "Institution", "purpose": "Purpose", "scope": "Data scope",
+        "validity": "Valid", "uses": "Number of uses", "subject": "Person authorizing",
+        "reference": "Reference", "key_terms": "Key terms", "id": "Authorization id",
+        "sha": "Letter text SHA-256", "uses_fmt": "{n}", "scope_sep": ", ",
+        "until": " to ", "page": "Page {page} of {{nb}}", "sign_here": "Signature",
+    },
+}
+_CHINA_TZ = dt.timezone(dt.timedelta(hours=8))
+# The exact letter text rides along as an attachment so that a verifier can recompute its
+# SHA-256 and compare it with the event certificate's binding; /Keywords carries both ids.
+LETTER_TEXT_ATTACHMENT = "letter.txt"
+_KEYWORD_PREFIX = "anxin:"
+
+
+def letter_keywords(authorization_id: str, letter_sha256: str) -> str:
+    """The machine-readable /Keywords entry of a letter."""
+    return (f"{_KEYWORD_PREFIX}authorization_id={authorization_id} "
+            f"{_KEYWORD_PREFIX}letter_sha256={letter_sha256.lower()}")
+
+
+def parse_letter_keywords(keywords: str) -> dict[str, str]:
+    """Inverse of :func:`letter_keywords` (unknown words are ignored)."""
+    found: dict[str, str] = {}
+    for word in keywords.split():
+        if word.startswith(_KEYWORD_PREFIX) and "=" in word:
+            key, _, value = word[len(_KEYWORD_PREFIX):].partition("=")
+            found[key] = value
+    return found
+# Characters the visible signature stamp (drawn later by .sign with this letter's embedded
+# font) may need: printable ASCII and the stamp's Chinese labels and method names.
+STAMP_CHARACTERS = ("".join(chr(c) for c in range(0x20, 0x7F))
+                    + "签署人时间方式短信验证通行密钥由平台电子签名：（）·+")
+
+
+@dataclass(frozen=True)
+class LetterSpec:
+    """Everything printed on one letter; ``letter_text`` is the exact agreed text."""
+
+    authorization_id: str
+    locale: str
+    title: str
+    institution_name: str
+    purpose_label: str
+    scope_labels: tuple[str, ...]
+    valid_from: dt.datetime
+    valid_until: dt.datetime
+    max_uses: int
+    subject_name: str
+    subject_id_masked: str
+    reference: str
+    letter_text: str
+    letter_sha256: str
+
+    def check(self) -> None:
+        """Raise :class:`ValidationFailed` if the spec cannot make an honest letter."""
+        if self.locale not in _LABELS:
+            raise ValidationFailed(f"unsupported letter locale {self.locale!r}", field="locale")
+        for name in ("valid_from", "valid_until"):
+            if getattr(self, name).tzinfo is None:
+                raise ValidationFailed(f"{name} needs a time zone", field=name)
+        digest = hashlib.sha256(self.letter_text.encode("utf-8")).hexdigest()
+        if digest != self.letter_sha256.lower():
+            raise ValidationFailed("letter_sha256 is not the SHA-256 of letter_text",
+                                   field="letter_sha256", code="letter_hash_mismatch")
+
+
+def _format_time(moment: dt.datetime, locale: str) -> str:
+    local = moment.astimezone(_CHINA_TZ)
+    if locale == "zh-CN":
+        return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M} (UTC+8)"
+    return f"{local:%Y-%m-%d %H:%M} (UTC+8)"
+
+
+class _LetterPDF(FPDF):
+    """fpdf2 document with the localized page-number footer."""
+
+    def __init__(self, page_label: str) -> None:
+        super().__init__(orientation="P", unit="mm", format="A4")
+        self._page_label = page_label
+
+    def footer(self) -> None:
+        self.set_y(-15)
+        self.set_font(CJK_FAMILY, size=8)
+        self.cell(0, 6, self._page_label.format(page=self.page_no()), align="C")
+
+
+class _PrebuiltSubsetProducer(OutputProducer):
+    """Hands fpdf2 a prebuilt subset of the cached face instead of the parsed full face."""
+
+    def _add_fonts(self, *args: Any, **kwargs: Any) -> Any:
+        font = self.fpdf.fonts[CJK_FAMILY]
+        assert isinstance(font, TTFFont)
+        font.ttfont = PrebuiltSubset(cjk_face(), set(font.subset.get_all_glyph_names()))
+        return super()._add_fonts(*args, **kwargs)
+
+
+def _write_lines(pdf: FPDF, text: str, *, size: float, line_h: float, width: float,
+                 x: float | None = None, align: str = "L") -> None:
+    """``text`` wrapped by :func:`wrap_lines`, one cell per line, starting at ``x``."""
+    font = pdf.fonts[CJK_FAMILY]
+    assert isinstance(font, TTFFont)
+    pdf.set_font(CJK_FAMILY, size=size)
+    for line in wrap_lines(text, font.cw, size_pt=size, width_mm=width):
+        pdf.set_x(pdf.l_margin if x is None else x)
+        pdf.cell(width, line_h, line, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
+def _key_terms(pdf: FPDF, spec: LetterSpec, labels: dict[str, str]) -> None:
+    rows = [
+        (labels["institution"], spec.institution_name),
+        (labels["purpose"], spec.purpose_label),
+        (labels["scope"], labels["scope_sep"].join(spec.scope_labels)),
+        (labels["validity"], _format_time(spec.valid_from, spec.locale) + labels["until"]
+         + _format_time(spec.valid_until, spec.locale)),
+        (labels["uses"], labels["uses_fmt"].format(n=spec.max_uses)),
+        (labels["subject"], f"{spec.subject_name} ({spec.subject_id_masked})"),
+        (labels["reference"], spec.reference),
+    ]
+    label_w, width = 34.0, _PAGE_W - 2 * _MARGIN
+    pdf.set_font(CJK_FAMILY, size=11)
+    pdf.cell(0, 8, labels["key_terms"], new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    top = pdf.get_y()
+    pdf.set_y(top + 2)
+    for label, value in rows:
+        y = pdf.get_y()
+        pdf.set_x(_MARGIN + 3)
+        pdf.set_font(CJK_FAMILY, size=9)
+        pdf.cell(label_w, 6.5, label)
+        pdf.set_y(y)
+        _write_lines(pdf, value, size=10.5, line_h=6.5, width=width - label_w - 6,
+                     x=_MARGIN + 3 + label_w)
+        pdf.set_y(max(pdf.get_y(), y + 6.5))
+    bottom = pdf.get_y() + 2
+    pdf.set_line_width(0.4)
+    pdf.rect(_MARGIN, top, width, bottom - top)
+    pdf.set_y(bottom + 6)
+
+
+def render_letter_pdf(spec: LetterSpec) -> bytes:
+    """The letter as PDF bytes; identical bytes for an identical ``spec``."""
+    spec.check()
+    labels = _LABELS[spec.locale]
+    face = cjk_face()
+    pdf = _LetterPDF(labels["page"])
+    attach_cjk_font(pdf, face)
+    pdf.set_creation_date(spec.valid_from.astimezone(dt.UTC))
+    pdf.set_title(spec.title)
+    pdf.set_author(spec.institution_name)
+    pdf.set_subject(f"{labels['id']}: {spec.authorization_id}")
+    pdf.set_creator("Anxin")
+    pdf.set_producer("Anxin (fpdf2)")
+    pdf.set_lang("zh-CN" if spec.locale == "zh-CN" else "en")
+    pdf.set_keywords(letter_keywords(spec.authorization_id, spec.letter_sha256))
+    created = spec.valid_from.astimezone(dt.UTC)
+    pdf.embed_file(bytes=spec.letter_text.encode("utf-8"), basename=LETTER_TEXT_ATTACHMENT,
+                   mime_type="text/plain", desc="The exact letter text (UTF-8) agreed to",
+                   creation_date=created, modification_date=created, compress=True)
+    pdf.alias_nb_pages()
+    pdf.set_margins(_MARGIN, _MARGIN, _MARGIN)
+    pdf.set_auto_page_break(auto=True, margin=22)
+    pdf.add_page()
+
+    _write_lines(pdf, spec.title, size=18, line_h=10, width=_PAGE_W - 2 * _MARGIN, align="C")
+    pdf.ln(4)
+    _key_terms(pdf, spec, labels)
+
+    for paragraph in spec.letter_text.split("\n"):
+        _write_lines(pdf, paragraph, size=11, line_h=7, width=_PAGE_W - 2 * _MARGIN)
+    pdf.ln(4)
+    pdf.set_font(CJK_FAMILY, size=7.5)
+    pdf.set_text_color(80, 80, 80)
+    pdf.cell(0, 4.5, f"{labels['id']}: {spec.authorization_id}",
+             new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(0, 4.5, f"{labels['sha']}: {spec.letter_sha256.lower()}",
+             new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    box_x, box_y, box_w, box_h = SIGNATURE_BOX_MM
+    if pdf.get_y() > box_y - 8:
+        pdf.add_page()
+    pdf.set_xy(box_x, box_y - 6)
+    pdf.set_font(CJK_FAMILY, size=8)
+    pdf.cell(box_w, 5, labels["sign_here"])
+    pdf.set_draw_color(170, 170, 170)
+    pdf.set_line_width(0.2)
+    pdf.rect(box_x, box_y, box_w, box_h)
+    font = pdf.fonts[CJK_FAMILY]
+    assert isinstance(font, TTFFont)
+    for character in STAMP_CHARACTERS:
+        font.subset.pick(ord(character))
+
+    return bytes(pdf.output(output_producer_class=_PrebuiltSubsetProducer))

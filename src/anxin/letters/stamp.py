@@ -1,0 +1,102 @@
+"""The visible signature stamp, drawn with the letter's own embedded CJK font.
+
+The letter already embeds a subset of WenQuanYi Micro Hei that includes the stamp's
+characters (:data:`anxin.letters.render.STAMP_CHARACTERS` plus the signer's name, which
+the key terms print). The stamp's form XObject refers to that font object and encodes its
+text through the font's ``/ToUnicode`` map, so signing embeds no second font and runs no
+font subsetter. A character the letter's font lacks is refused (``stamp_glyph_missing``)
+rather than drawn as a blank.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zlib
+from typing import Any
+
+from pyhanko.pdf_utils import generic as _generic
+from pyhanko.pdf_utils.generic import pdf_name
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+from anxin.errors import ValidationFailed
+from anxin.letters.render import SIGNATURE_BOX
+
+generic: Any = _generic  # pyHanko's generic objects are untyped constructors
+_BFCHAR = re.compile(rb"<([0-9A-Fa-f]{4})>\s*<([0-9A-Fa-f]{4,8})>")
+_CHINA_TZ = dt.timezone(dt.timedelta(hours=8))
+_LABELS = {
+    "zh-CN": ("签署人", "签署时间", "签署方式", "由 Anxin 平台电子签名 (PAdES)"),
+    "en": ("Signed by", "Time", "Method", "Electronically signed via Anxin (PAdES)"),
+}
+
+
+def _locale_of(text: str) -> str:
+    return "zh-CN" if any(ord(c) >= 0x2E80 for c in text) else "en"
+
+
+def _letter_font(writer: IncrementalPdfFileWriter) -> tuple[Any, dict[str, bytes]]:
+    """The last page's Type0 font with a ToUnicode map, and unicode → 2-byte code."""
+    pages = writer.root["/Pages"]
+    page = pages["/Kids"][-1].get_object()
+    while page.get("/Type") == "/Pages":
+        page = page["/Kids"][-1].get_object()
+    holder = page if "/Resources" in page else pages
+    if "/Resources" not in holder or "/Font" not in holder["/Resources"]:
+        raise ValidationFailed("the letter's last page has no fonts", code="stamp_font_missing")
+    fonts: Any = holder["/Resources"]["/Font"]
+    for name in fonts:
+        ref = fonts.raw_get(name)
+        font = ref.get_object()
+        if font.get("/Subtype") == "/Type0" and "/ToUnicode" in font:
+            cmap = font["/ToUnicode"].data
+            codes: dict[str, bytes] = {}
+            for code, text in _BFCHAR.findall(cmap):
+                char = bytes.fromhex(text.decode()).decode("utf-16-be")
+                codes.setdefault(char, bytes.fromhex(code.decode()))
+            return ref, codes
+    raise ValidationFailed("the letter has no embedded Unicode font for the stamp",
+                           code="stamp_font_missing")
+
+
+def _encode(text: str, codes: dict[str, bytes]) -> bytes:
+    missing = sorted({c for c in text if c not in codes})
+    if missing:
+        raise ValidationFailed(
+            f"the letter's font lacks the stamp characters {''.join(missing)!r}",
+            code="stamp_glyph_missing")
+    return b"<" + b"".join(codes[c] for c in text).hex().upper().encode() + b">"
+
+
+def build_stamp_appearance(writer: IncrementalPdfFileWriter, *, signer_name: str,
+                           signing_time: dt.datetime, method_label: str) -> Any:
+    """The ``/AP`` dictionary of the signature widget (a form XObject added to ``writer``)."""
+    font_ref, codes = _letter_font(writer)
+    name_label, time_label, method_title, footer = _LABELS[_locale_of(method_label)]
+    local = signing_time.astimezone(_CHINA_TZ)
+    lines = [
+        (11.0, f"{name_label}: {signer_name}"),
+        (8.0, f"{time_label}: {local:%Y-%m-%d %H:%M:%S} UTC+8"),
+        (8.0, f"{method_title}: {method_label}"),
+        (6.5, footer),
+    ]
+    width = SIGNATURE_BOX[2] - SIGNATURE_BOX[0]
+    height = SIGNATURE_BOX[3] - SIGNATURE_BOX[1]
+    ops = [b"q 0.13 0.33 0.62 RG 1.2 w 1 1 %.2f %.2f re S Q" % (width - 2, height - 2),
+           b"BT 0.13 0.33 0.62 rg"]
+    y = height - 20.0
+    for size, text in lines:
+        ops.append(b"/F1 %.1f Tf 1 0 0 1 8 %.2f Tm %s Tj" % (size, y, _encode(text, codes)))
+        y -= size + 9.0
+    ops.append(b"ET")
+    stream = generic.StreamObject({
+        pdf_name("/Type"): pdf_name("/XObject"),
+        pdf_name("/Subtype"): pdf_name("/Form"),
+        pdf_name("/BBox"): generic.ArrayObject(
+            [generic.FloatObject(0), generic.FloatObject(0),
+             generic.FloatObject(width), generic.FloatObject(height)]),
+        pdf_name("/Resources"): generic.DictionaryObject({
+            pdf_name("/Font"): generic.DictionaryObject({pdf_name("/F1"): font_ref})}),
+        pdf_name("/Filter"): pdf_name("/FlateDecode"),
+    }, encoded_data=zlib.compress(b"\n".join(ops)))
+    return generic.DictionaryObject({pdf_name("/N"): writer.add_object(stream)})
