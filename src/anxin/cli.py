@@ -123,7 +123,12 @@ def verify(file: Path,
            data_dir: DataDir = None) -> None:
     """Verify a signed letter (PDF) or an evidence package (ZIP), offline.
     Exit 0 TOTAL_PASSED, 1 TOTAL_FAILED, 2 INDETERMINATE, 3 unreadable input."""
+    import logging
+
     from anxin.evidence.offline import run_verify
+    # pyHanko logs every unprovable path with a traceback; the report says it plainly.
+    for name in ("pyhanko", "pyhanko_certvalidator"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
     settings = _settings(data_dir)
     code = run_verify(file, trust=trust, settings=settings, as_json=as_json, report=report,
                       echo=typer.echo)

@@ -1,15 +1,16 @@
 """Authorization letters: render (fpdf2), sign PAdES B-T → B-LTA, verify offline.
 
->>> pdf = render_letter_pdf(spec)                                        # doctest: +SKIP
->>> signed = sign_letter(pdf, signer_key=key, signer_cert=cert, chain=[issuing, root],
-...                      timestamper=tsa, signer_name="张三", method_label="短信验证",
-...                      reason="个人信息查询授权", location="Anxin",
-...                      signing_time=now)                                 # doctest: +SKIP
->>> archived = upgrade_to_lta(signed, certificates=[cert, issuing, root, tsa_cert],
-...                           crls=[issuing_crl_der], ocsp_responses=[ocsp_der],
-...                           timestamper=tsa)                            # doctest: +SKIP
->>> verify_letter(archived, [root]).indication                            # doctest: +SKIP
-'TOTAL_PASSED'
+Example::
+
+    pdf = render_letter_pdf(spec)
+    signed = sign_letter(pdf, signer_key=key, signer_cert=cert, chain=[issuing, root],
+                         timestamper=tsa, signer_name="张三", method_label="短信验证",
+                         reason="个人信息查询授权", location="Anxin", signing_time=now)
+    archived = upgrade_to_lta(signed, certificates=[cert, issuing, root, tsa_cert],
+                              crls=[issuing_crl_der], ocsp_responses=[ocsp_der],
+                              timestamper=tsa)
+    verify_letter(archived, [root]).indication       # 'TOTAL_PASSED'
+
 """
 
 from anxin.letters.letter_data import SignedLetter

@@ -7,9 +7,11 @@ bottom of the last page is kept free for the visible signature that :mod:`.sign`
 there (:data:`SIGNATURE_BOX`). The same :class:`LetterSpec` always renders to the same
 bytes: the creation date is ``valid_from`` and fpdf2's file id derives from the content.
 
->>> pdf = render_letter_pdf(spec)            # doctest: +SKIP
->>> pdf[:5]                                   # doctest: +SKIP
-b'%PDF-'
+Example::
+
+    pdf = render_letter_pdf(spec)
+    pdf[:5]
+    # -> b'%PDF-'
 """
 
 from __future__ import annotations
@@ -80,7 +82,7 @@ def parse_letter_keywords(keywords: str) -> dict[str, str]:
 # Characters the visible signature stamp (drawn later by .sign with this letter's embedded
 # font) may need: printable ASCII and the stamp's Chinese labels and method names.
 STAMP_CHARACTERS = ("".join(chr(c) for c in range(0x20, 0x7F))
-                    + "签署人时间方式短信验证通行密钥由平台电子签名：（）·+")
+                    + "签署人时间方式短信验证码通行密钥由平台电子签名：（）·+")
 
 
 @dataclass(frozen=True)
@@ -240,3 +242,8 @@ def render_letter_pdf(spec: LetterSpec) -> bytes:
         font.subset.pick(ord(character))
 
     return bytes(pdf.output(output_producer_class=_PrebuiltSubsetProducer))
+
+
+# Public names for other documents that reuse the letter's font machinery (the report).
+PrebuiltSubsetProducer = _PrebuiltSubsetProducer
+write_lines = _write_lines

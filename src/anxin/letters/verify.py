@@ -20,9 +20,11 @@ timestamps) and adds the letter's own checks, each reported as a :class:`Check`:
 Non-PDF input, or a PDF without a signature, raises
 ``ValidationFailed(code="unreadable_input")`` (the CLI's exit 3).
 
->>> result = verify_letter(pdf, [root_cert])                    # doctest: +SKIP
->>> result.indication, result.sub_indication                    # doctest: +SKIP
-('TOTAL_PASSED', None)
+Example::
+
+    result = verify_letter(pdf, [root_cert])
+    result.indication, result.sub_indication
+    # -> ('TOTAL_PASSED', None)
 """
 
 from __future__ import annotations

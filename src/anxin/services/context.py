@@ -67,13 +67,16 @@ def open_context(settings: Settings, *, db: Database | None = None,
     ledger = Ledger(db, signer=load_note_signer(settings),
                     timestamp=lambda data: timestamp_data(tsa, data),
                     checkpoint_interval=settings.checkpoint_interval_seconds, clock=clock)
-    return Context(
+    ctx = Context(
         settings=settings, db=db, pki=pki_services.pki, tsa=tsa, ledger=ledger,
         keys=load_master_key(master, settings.key_passphrase),
         sms=sms or make_sms_gateway(settings.sms, settings.outbox_path),
         realname=realname or make_realname_check(settings.realname),
         seal=load_seal(settings.keys_dir, settings.key_passphrase),
         metrics=Metrics(), clock=clock)
+    from anxin.services.letter_signing import PkiLetterSigner
+    ctx.extras["letter_signer"] = PkiLetterSigner(settings, ctx.pki, ctx.tsa)
+    return ctx
 
 
 def data_dir_ready(data_dir: Path) -> bool:

@@ -10,8 +10,10 @@ A delivery is a POST of the JSON payload with the header
 ``Anxin-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>``; the
 secret is the institution's webhook secret (encrypted at rest).
 
->>> sign_payload(b"secret", b'{"id":1}', 1700000000)
-'t=1700000000,v1=...'  # doctest: +SKIP
+Example::
+
+    sign_payload(b"secret", b'{"id":1}', 1700000000)
+    # -> 't=1700000000,v1=...'
 """
 
 from __future__ import annotations

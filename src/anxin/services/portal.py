@@ -8,7 +8,9 @@ hour. Codes are stored as keyed hashes (scope ``portal``, key the mobile's blind
 A code is sent whether or not the number has authorizations, so the form tells nobody
 whether a number is known.
 
->>> start_portal_session(ctx, ctx.keys.blind_index("mobile", "+8613900000001"))  # doctest: +SKIP
+Example::
+
+    start_portal_session(ctx, ctx.keys.blind_index("mobile", "+8613900000001"))
 """
 
 from __future__ import annotations

@@ -5,8 +5,10 @@ after ``idle`` without a request or ``absolute`` after sign-in, whichever comes 
 CSRF token of a form is a keyed hash of the session token, so it needs no storage and
 cannot be computed without the cookie.
 
->>> token = start_session(ctx, "portal", mobile_index)     # doctest: +SKIP
->>> resume_session(ctx, "portal", token).principal          # doctest: +SKIP
+Example::
+
+    token = start_session(ctx, "portal", mobile_index)
+    resume_session(ctx, "portal", token).principal
 """
 
 from __future__ import annotations

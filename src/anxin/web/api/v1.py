@@ -152,6 +152,28 @@ def _document(ctx: CtxDep, inst: InstitutionDep, auth_id: str, kind: str,
         "Content-Disposition": f'attachment; filename="{auth_id}-{kind}"'})
 
 
+@router.get("/authorizations/{auth_id}/evidence.zip", response_class=Response,
+            responses={**AUTH, **problems(s404=["authorization_not_found",
+                                                "document_not_found"])},
+            summary="The evidence package (ZIP), checkable offline")
+def evidence_zip(auth_id: str, ctx: CtxDep, inst: InstitutionDep) -> Response:
+    from anxin.evidence.package import build_package
+    data = build_package(ctx, inst.id, auth_id)
+    return Response(data, media_type="application/zip", headers={
+        "Content-Disposition": f'attachment; filename="{auth_id}-evidence.zip"'})
+
+
+@router.get("/authorizations/{auth_id}/report.pdf", response_class=Response,
+            responses={**AUTH, **problems(s404=["authorization_not_found",
+                                                "document_not_found"])},
+            summary="The Digital Signature Verification Report (PDF, sealed)")
+def report_pdf(auth_id: str, ctx: CtxDep, inst: InstitutionDep) -> Response:
+    from anxin.evidence.package import build_report_pdf
+    data = build_report_pdf(ctx, inst.id, auth_id)
+    return Response(data, media_type="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{auth_id}-report.pdf"'})
+
+
 @router.get("/authorizations/{auth_id}/letter.pdf", response_class=Response,
             responses={**AUTH, **problems(s404=["authorization_not_found",
                                                 "document_not_found"])})

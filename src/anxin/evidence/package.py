@@ -1,0 +1,215 @@
+"""The evidence package of one authorization: one ZIP a court can check offline.
+
+Layout::
+
+    README.txt                  what this is and how to check it
+    letter.pdf                  the signed letter (PAdES B-LTA)
+    authorization.json          the record: terms, status, uses, how it was signed
+    identity/id-commitment.json salt and commitment of the id number in the certificate
+    identity/sms.json           the SMS evidence (masked number, times)
+    identity/passkey.json       the WebAuthn assertion and credential key (if used)
+    certificates/*.crt          root, issuing CA, TSA, seal, event certificate (PEM)
+    revocation/*.crl|.der       CRLs and the event certificate's OCSP response
+    timestamps/signature.tst    the letter signature's RFC 3161 token
+    ledger/entries.json         every leaf of this authorization with its inclusion proof
+    ledger/checkpoint.txt       the signed checkpoint the proofs lead to (+ .tst)
+    ledger/verifier-key.txt     the ledger's signed-note verifier key
+    report.json, report.pdf     the verification report at issuance
+    manifest.json               SHA-256 of every file above
+    manifest.p7s                detached CMS of manifest.json by the platform seal, timestamped
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import io
+import json
+import zipfile
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from sqlalchemy import select
+
+from anxin.errors import NotFound
+from anxin.evidence.seal_cms import sign_detached
+from anxin.letters.letter_data import open_signed_letter
+from anxin.pki.revocation import current_crls
+from anxin.pki.tsa import make_timestamper
+from anxin.services.authorizations import authorization_dict
+from anxin.services.context import Context
+from anxin.services.letter_signing import ocsp_for
+from anxin.storage.models import Authorization, Document, OtpCode, Template, UseRecord
+
+README = """Anxin evidence package / 安心授权证据包
+=========================================
+
+This archive proves one authorization of personal-data use: who agreed, to what,
+when, how they were identified, and every use made of it. Everything in it can be
+checked offline, with ordinary tools, trusting only the platform's root certificate
+(certificates/root.crt — compare its fingerprint with the one the platform publishes).
+
+本压缩包证明一次个人信息使用授权：谁、同意了什么、何时、如何核验身份，以及每一次使用。
+所有内容均可离线、用通用工具核验，只需信任平台根证书（certificates/root.crt）。
+
+Checks / 核验:
+  anxin verify this.zip --trust certificates/root.crt
+  pdfsig letter.pdf            (poppler; trust root.crt in the NSS database first)
+  pyhanko sign adesverify --trust certificates/root.crt --trust-replace letter.pdf
+  openssl ts -verify -in ... -CAfile certificates/root.crt -untrusted certificates/tsa.crt
+  openssl cms -verify -binary -inform DER -in manifest.p7s -content manifest.json \\
+      -CAfile certificates/root.crt -purpose any
+
+manifest.json lists the SHA-256 of every file; manifest.p7s is its detached signature
+by the platform seal, timestamped. The ledger entries are RFC 9162 Merkle leaves with
+inclusion proofs against ledger/checkpoint.txt, a C2SP signed note (Ed25519) whose key
+is ledger/verifier-key.txt.
+"""
+
+
+def _pem(cert: x509.Certificate) -> bytes:
+    return cert.public_bytes(serialization.Encoding.PEM)
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def signature_token(pdf: bytes) -> bytes | None:
+    signer = open_signed_letter(pdf).signature.signed_data["signer_infos"][0]
+    for attr in signer["unsigned_attrs"] or []:
+        if attr["type"].native == "signature_time_stamp_token":
+            token: bytes = attr["values"][0].dump()
+            return token
+    return None
+
+
+def build_package(ctx: Context, institution_id: str | None, auth_id: str) -> bytes:
+    files = collect_files(ctx, institution_id, auth_id)
+    return finish_package(ctx, files, auth_id)
+
+
+def build_report_pdf(ctx: Context, institution_id: str | None, auth_id: str) -> bytes:
+    """The sealed report of a freshly built package (its report.pdf)."""
+    import zipfile as zf
+    with zf.ZipFile(io.BytesIO(build_package(ctx, institution_id, auth_id))) as z:
+        return z.read("report.pdf")
+
+
+def collect_files(ctx: Context, institution_id: str | None, auth_id: str) -> dict[str, bytes]:
+    ctx.ledger.integrate_all()
+    checkpoint = ctx.ledger.checkpoint(force=True)
+    now = ctx.clock()
+    pki = ctx.pki
+    files: dict[str, bytes] = {"README.txt": README.encode()}
+    with ctx.db.transaction() as s:
+        q = select(Authorization).where(Authorization.id == auth_id)
+        if institution_id is not None:
+            q = q.where(Authorization.institution_id == institution_id)
+        a = s.scalars(q).first()
+        if a is None:
+            raise NotFound(f"no authorization {auth_id}", code="authorization_not_found")
+        doc = s.get(Document, (auth_id, "letter.pdf"))
+        if doc is None or a.signing is None:
+            raise NotFound("the authorization is not signed: there is no evidence yet",
+                           code="document_not_found")
+        tpl = s.get(Template, a.template_id)
+        pdf = ctx.keys.decrypt(doc.content_enc, aad=f"{auth_id}/letter.pdf")
+        record = authorization_dict(a, tpl)
+        uses = s.scalars(select(UseRecord).where(UseRecord.authorization_id == auth_id)
+                         .order_by(UseRecord.created_at)).all()
+        record["uses_log"] = [
+            {"use_id": u.id, "granted": u.granted, "code": u.refusal_code,
+             "purpose": u.purpose, "data_item": u.data_item, "reference": u.reference,
+             "operator": u.operator, "at": u.created_at.isoformat(), "receipt": u.receipt}
+            for u in uses]
+        signing = dict(a.signing)
+        sends = s.scalars(select(OtpCode.created_at).where(
+            OtpCode.scope == "sign", OtpCode.key == auth_id).order_by(OtpCode.id)).all()
+        event_pem = signing.pop("event_certificate_pem", None)
+        event_cert = x509.load_pem_x509_certificate(event_pem.encode()) if event_pem else None
+        crls = current_crls(pki, s, now)
+        ocsp_der = ocsp_for(pki, s, event_cert, now) if event_cert is not None else None
+    passkey = signing.pop("passkey", None)
+    record["signing"] = {k: v for k, v in signing.items()
+                         if k not in ("id_commitment_salt",)}
+    files["letter.pdf"] = pdf
+    files["authorization.json"] = _json(record)
+    files["identity/id-commitment.json"] = _json({
+        "algorithm": "SHA-256(salt || id_number)", "salt": signing.get("id_commitment_salt"),
+        "commitment": signing.get("id_commitment"),
+        "note": "The event certificate's subject serialNumber holds the commitment. "
+                "Whoever knows the person's id number can recompute it."})
+    files["identity/sms.json"] = _json({
+        "mobile_masked": a.subject_mobile_masked,
+        "codes_sent_at": [t.isoformat() for t in sends],
+        "code_verified_at": signing.get("otp_verified_at"),
+        "client_ip": signing.get("client_ip"), "user_agent": signing.get("user_agent")})
+    if passkey:
+        files["identity/passkey.json"] = _json(passkey)
+    for name, cert in (("root", pki.root_cert), ("issuing", pki.issuing_cert),
+                       ("tsa", pki.tsa_cert), ("seal", pki.seal_cert)):
+        files[f"certificates/{name}.crt"] = _pem(cert)
+    if event_cert is not None:
+        files["certificates/event.crt"] = _pem(event_cert)
+    for i, crl in enumerate(crls):
+        files[f"revocation/crl-{i}.crl"] = crl
+    if ocsp_der is not None:
+        files["revocation/event-ocsp.der"] = ocsp_der
+    token = signature_token(pdf)
+    if token is not None:
+        files["timestamps/signature.tst"] = token
+    if checkpoint is not None:
+        entries = []
+        for e in ctx.ledger.entries_for_authorization(auth_id):
+            if e.index >= checkpoint.size:
+                continue
+            proof = ctx.ledger.inclusion_proof(e.index, checkpoint.size)
+            entries.append({"index": e.index, "data": _b64(e.data),
+                            "proof": [_b64(p) for p in proof]})
+        files["ledger/entries.json"] = _json({"checkpoint_size": checkpoint.size,
+                                              "entries": entries})
+        files["ledger/checkpoint.txt"] = checkpoint.note.encode()
+        if checkpoint.tsa_token:
+            files["ledger/checkpoint.tst"] = checkpoint.tsa_token
+    files["ledger/verifier-key.txt"] = (ctx.ledger.signer.verifier_key + "\n").encode()
+    return files
+
+
+def finish_package(ctx: Context, files: dict[str, bytes], auth_id: str) -> bytes:
+    """Verify what was collected, add the report, then the signed manifest."""
+    from anxin.evidence.package_verify import verify_files
+    from anxin.evidence.report_pdf import render_report_pdf
+
+    timestamper = make_timestamper(ctx.settings, ctx.tsa)
+    signed = _with_manifest(ctx, dict(files), timestamper)
+    report = verify_files(signed, f"{auth_id}-evidence.zip", [ctx.pki.root_cert],
+                          "the platform's own root certificate (at issuance)")
+    files["report.json"] = report.to_json().encode()
+    files["report.pdf"] = render_report_pdf(report, seal=(ctx.pki, timestamper))
+    return _zip(_with_manifest(ctx, files, timestamper))
+
+
+def _with_manifest(ctx: Context, files: dict[str, bytes], timestamper: Any) -> dict[str, bytes]:
+    import hashlib
+    manifest = {"format": "anxin-evidence/1",
+                "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                "files": {n: hashlib.sha256(b).hexdigest() for n, b in sorted(files.items())}}
+    files["manifest.json"] = _json(manifest)
+    files["manifest.p7s"] = sign_detached(ctx.pki, files["manifest.json"], timestamper)
+    return files
+
+
+def _json(obj: Any) -> bytes:
+    return json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True, default=str).encode()
+
+
+def _zip(files: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name in sorted(files):
+            info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, files[name])
+    return buf.getvalue()

@@ -1,0 +1,325 @@
+"""Offline verification of an evidence package: every check of CONTRACT §7, each named.
+
+Trust flows from one root: the manifest's seal signature (chained to the root) vouches
+for every file, including the ledger's verifier key; the letter's signature, the
+timestamps and the event certificate chain to the same root.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from cryptography import x509
+
+from anxin.errors import AnxinError
+from anxin.evidence.letter_checks import add_letter_checks
+from anxin.evidence.report import (
+    FAILED,
+    FORMAT_FAILURE,
+    HASH_FAILURE,
+    INDETERMINATE,
+    NO_CERTIFICATE_CHAIN_FOUND,
+    PASSED,
+    SIG_CONSTRAINTS_FAILURE,
+    SIG_CRYPTO_FAILURE,
+    Report,
+)
+from anxin.evidence.seal_cms import verify_detached, verify_token
+from anxin.evidence.ziputil import UnreadableInput, read_zip
+from anxin.ledger.checkpoint import verify_checkpoint
+from anxin.ledger.merkle import leaf_hash, verify_inclusion
+from anxin.letters.letter_data import open_signed_letter
+from anxin.pki.events import read_event_binding
+
+MANIFEST, SIGNATURE = "manifest.json", "manifest.p7s"
+
+
+def verify_package(data: bytes, name: str, roots: Sequence[x509.Certificate],
+                   anchor: str) -> Report:
+    return verify_files(read_zip(data), name, roots, anchor)
+
+
+def _certs(files: dict[str, bytes]) -> list[x509.Certificate]:
+    out: list[x509.Certificate] = []
+    for n, b in files.items():
+        if n.startswith("certificates/") and n.endswith(".crt"):
+            try:
+                out.extend(x509.load_pem_x509_certificates(b))
+            except ValueError:
+                continue
+    return out
+
+
+def verify_files(files: dict[str, bytes], name: str, roots: Sequence[x509.Certificate],
+                 anchor: str) -> Report:
+    report = Report(subject=name, trust_anchor=anchor, kind="evidence package")
+    if MANIFEST not in files and "letter.pdf" not in files:
+        raise UnreadableInput("this ZIP is not an Anxin evidence package (no manifest.json)")
+    if not roots:
+        report.add("trust_anchor", "Trust anchor", INDETERMINATE,
+                   "no root certificate to trust was given", NO_CERTIFICATE_CHAIN_FOUND)
+    record = _record(files)
+    auth_id = str(record.get("id")) if record else None
+    report.authorization_id = auth_id
+    certs = _certs(files)
+    crls = [b for n, b in files.items() if n.startswith("revocation/") and n.endswith(".crl")]
+    _check_manifest(report, files, roots, certs, crls)
+    letter = None
+    if "letter.pdf" in files:
+        try:
+            letter = add_letter_checks(report, files["letter.pdf"], roots)
+        except AnxinError as exc:
+            report.add("document_integrity", "Document integrity", FAILED,
+                       f"the letter cannot be read: {exc.detail}", FORMAT_FAILURE)
+    else:
+        report.add("document_integrity", "Document integrity", FAILED,
+                   "letter.pdf is missing", FORMAT_FAILURE)
+    _check_event_certificate(report, files, record, letter)
+    _check_signature_token(report, files, roots, certs)
+    _check_passkey(report, files, record)
+    _check_ledger(report, files, roots, certs, auth_id, record)
+    _check_sms(report, files)
+    if record:
+        report.facts.update({"status": record.get("status"), "purpose": record.get("purpose"),
+                             "data_scope": record.get("data_scope"),
+                             "valid_until": record.get("valid_until"),
+                             "uses": record.get("uses"), "max_uses": record.get("max_uses"),
+                             "signed_at": record.get("signed_at")})
+    return report
+
+
+def _record(files: dict[str, bytes]) -> dict[str, Any]:
+    try:
+        rec = json.loads(files.get("authorization.json", b"{}"))
+    except ValueError:
+        return {}
+    return rec if isinstance(rec, dict) else {}
+
+
+def _check_manifest(report: Report, files: dict[str, bytes],
+                    roots: Sequence[x509.Certificate], certs: list[x509.Certificate],
+                    crls: list[bytes]) -> None:
+    title = "Package manifest (every file's SHA-256)"
+    try:
+        manifest = json.loads(files[MANIFEST])
+        listed: dict[str, str] = dict(manifest["files"])
+    except (KeyError, ValueError, TypeError):
+        report.add("manifest_files", title, FAILED, "manifest.json is missing or malformed",
+                   FORMAT_FAILURE)
+        listed = {}
+    else:
+        missing = sorted(n for n in listed if n not in files)
+        changed = sorted(n for n, h in listed.items()
+                         if n in files and hashlib.sha256(files[n]).hexdigest() != h)
+        extra = sorted(n for n in files if n not in listed and n not in (MANIFEST, SIGNATURE))
+        if missing or changed or extra:
+            parts = ([f"missing: {', '.join(missing)}"] if missing else []) + (
+                [f"changed: {', '.join(changed)}"] if changed else []) + (
+                [f"not listed: {', '.join(extra)}"] if extra else [])
+            report.add("manifest_files", title, FAILED, "; ".join(parts), HASH_FAILURE,
+                       missing=missing, changed=changed, extra=extra)
+        else:
+            report.add("manifest_files", title, PASSED,
+                       f"all {len(listed)} files match their SHA-256 in the manifest")
+    stitle = "Manifest signature (platform seal, timestamped)"
+    if MANIFEST not in files or SIGNATURE not in files:
+        report.add("manifest_signature", stitle, FAILED, "manifest.p7s is missing",
+                   FORMAT_FAILURE)
+        return
+    res = verify_detached(files[MANIFEST], files[SIGNATURE], roots, certs, crls)
+    if not (res.intact and res.valid):
+        report.add("manifest_signature", stitle, FAILED,
+                   "the seal's signature does not match manifest.json", SIG_CRYPTO_FAILURE)
+    elif not res.trusted:
+        report.add("manifest_signature", stitle, INDETERMINATE,
+                   f"signed by {res.signer}, but not chained to the trusted root",
+                   NO_CERTIFICATE_CHAIN_FOUND)
+    elif not res.timestamped:
+        report.add("manifest_signature", stitle, INDETERMINATE,
+                   f"signed by {res.signer}; its timestamp could not be validated",
+                   SIG_CONSTRAINTS_FAILURE)
+    else:
+        report.add("manifest_signature", stitle, PASSED,
+                   f"signed by {res.signer}, trusted, with a valid signature timestamp")
+
+
+def _check_event_certificate(report: Report, files: dict[str, bytes], record: dict[str, Any],
+                             letter: Any) -> None:
+    title = "Event certificate: identity, commitment and letter binding"
+    signer = getattr(letter, "signer_certificate", None)
+    if signer is None:
+        report.add("event_certificate", title, INDETERMINATE,
+                   "no signer certificate could be read from the letter", FORMAT_FAILURE)
+        return
+    problems = []
+    try:
+        packaged = x509.load_pem_x509_certificate(files["certificates/event.crt"])
+        if packaged != signer:
+            problems.append("certificates/event.crt is not the certificate that signed "
+                            "the letter")
+    except (KeyError, ValueError):
+        problems.append("certificates/event.crt is missing or unreadable")
+    try:
+        binding = read_event_binding(signer)
+    except AnxinError as exc:
+        report.add("event_certificate", title, FAILED, exc.detail, SIG_CONSTRAINTS_FAILURE)
+        return
+    if record and binding.authorization_id != record.get("id"):
+        problems.append("the certificate binds another authorization id")
+    if record and binding.letter_sha256 != record.get("letter_sha256"):
+        problems.append("the certificate binds another letter hash than the record's")
+    try:
+        commit = json.loads(files["identity/id-commitment.json"])
+        if commit.get("commitment") != binding.id_commitment:
+            problems.append("the id commitment differs from the certificate's")
+    except (KeyError, ValueError):
+        problems.append("identity/id-commitment.json is missing")
+    if problems:
+        report.add("event_certificate", title, FAILED, "; ".join(problems),
+                   SIG_CONSTRAINTS_FAILURE)
+    else:
+        report.add("event_certificate", title, PASSED,
+                   f"issued to {signer.subject.rfc4514_string()}, binds authorization "
+                   f"{binding.authorization_id} and letter SHA-256 {binding.letter_sha256[:16]}…;"
+                   f" id commitment {binding.id_commitment[:16]}… with the packaged salt",
+                   authorization_id=binding.authorization_id,
+                   letter_sha256=binding.letter_sha256, id_commitment=binding.id_commitment)
+
+
+def _check_signature_token(report: Report, files: dict[str, bytes],
+                           roots: Sequence[x509.Certificate],
+                           certs: list[x509.Certificate]) -> None:
+    title = "Signature timestamp token (timestamps/signature.tst)"
+    token = files.get("timestamps/signature.tst")
+    if token is None or "letter.pdf" not in files:
+        report.add("timestamp_token", title, FAILED, "the timestamp token is missing",
+                   FORMAT_FAILURE)
+        return
+    try:
+        signer = open_signed_letter(files["letter.pdf"]).signature.signed_data[
+            "signer_infos"][0]
+        signature_value = signer["signature"].native
+    except AnxinError:
+        report.add("timestamp_token", title, INDETERMINATE, "the letter cannot be read",
+                   FORMAT_FAILURE)
+        return
+    status, detail = verify_token(token, signature_value, roots, certs)
+    if status == "passed":
+        report.add("timestamp_token", title, PASSED,
+                   f"the token covers the letter's signature value; {detail}")
+    elif status == "indeterminate":
+        report.add("timestamp_token", title, INDETERMINATE, detail,
+                   NO_CERTIFICATE_CHAIN_FOUND)
+    else:
+        report.add("timestamp_token", title, FAILED,
+                   f"the token does not cover the letter's signature: {detail}", HASH_FAILURE)
+
+
+def _check_passkey(report: Report, files: dict[str, bytes], record: dict[str, Any]) -> None:
+    title = "Passkey assertion (WebAuthn)"
+    method = (record.get("signing") or {}).get("method", "sms") if record else "sms"
+    raw = files.get("identity/passkey.json")
+    if raw is None:
+        if "passkey" in str(method):
+            report.add("passkey_assertion", title, FAILED,
+                       "the record says a passkey was used but its evidence is missing",
+                       FORMAT_FAILURE)
+        return
+    try:
+        from anxin.identity.passkey_evidence import (  # type: ignore[import-not-found,unused-ignore]
+            verify_assertion_evidence,
+        )
+    except ImportError:  # pragma: no cover - only in a build without passkeys
+        report.add("passkey_assertion", title, INDETERMINATE, "no passkey verifier here")
+        return
+    try:
+        verify_assertion_evidence(json.loads(raw), str(record.get("id")),
+                                  str(record.get("letter_sha256")))
+    except (AnxinError, ValueError) as exc:
+        report.add("passkey_assertion", title, FAILED, str(exc), SIG_CRYPTO_FAILURE)
+        return
+    report.add("passkey_assertion", title, PASSED,
+               "the person's authenticator signed a challenge committing to this "
+               "authorization and this letter's SHA-256")
+
+
+def _check_ledger(report: Report, files: dict[str, bytes], roots: Sequence[x509.Certificate],
+                  certs: list[x509.Certificate], auth_id: str | None,
+                  record: dict[str, Any]) -> None:
+    title = "Ledger: each entry's inclusion in a signed checkpoint"
+    try:
+        vkey = files["ledger/verifier-key.txt"].decode().strip()
+        note = files["ledger/checkpoint.txt"].decode()
+        entries = json.loads(files["ledger/entries.json"])["entries"]
+    except (KeyError, ValueError, UnicodeDecodeError):
+        report.add("ledger_inclusion", title, FAILED, "the ledger files are missing",
+                   FORMAT_FAILURE)
+        return
+    try:
+        cp = verify_checkpoint(note, vkey)
+    except AnxinError as exc:
+        report.add("checkpoint_signature", "Ledger checkpoint signature", FAILED, exc.detail,
+                   SIG_CRYPTO_FAILURE)
+        return
+    token = files.get("ledger/checkpoint.tst")
+    when = ""
+    if token is not None:
+        status, when = verify_token(token, note.encode(), roots, certs)
+        if status == "failed":
+            report.add("checkpoint_signature", "Ledger checkpoint signature", FAILED,
+                       f"the checkpoint's timestamp does not cover it: {when}", HASH_FAILURE)
+            return
+        if status == "indeterminate":
+            report.add("checkpoint_signature", "Ledger checkpoint signature", INDETERMINATE,
+                       when, NO_CERTIFICATE_CHAIN_FOUND)
+            return
+    report.add("checkpoint_signature", "Ledger checkpoint signature", PASSED,
+               f"checkpoint of {cp.size} entries signed by {cp.origin}"
+               + (f", timestamped ({when})" if when else ""), size=cp.size)
+    events, bad = [], []
+    for e in entries:
+        try:
+            data = base64.b64decode(e["data"], validate=True)
+            proof = [base64.b64decode(p, validate=True) for p in e["proof"]]
+            leaf = json.loads(data)
+            if leaf.get("authorization_id") != auth_id:
+                bad.append(f"entry {e['index']} belongs to another authorization")
+                continue
+            verify_inclusion(leaf_hash(data), int(e["index"]), cp.size, proof, cp.root)
+            events.append(leaf.get("event"))
+        except AnxinError as exc:
+            bad.append(f"entry {e.get('index')}: {exc.detail}")
+        except (KeyError, ValueError, TypeError):
+            bad.append(f"entry {e.get('index')} is malformed")
+    granted = sum(1 for u in record.get("uses_log", []) if u.get("granted")) if record else 0
+    if not bad and events.count("authorization:use:granted") != granted:
+        bad.append(f"the record lists {granted} granted uses but the ledger "
+                   f"{events.count('authorization:use:granted')}")
+    if not bad and "authorization:signed" not in events:
+        bad.append("no signing event in the ledger")
+    if bad:
+        report.add("ledger_inclusion", title, FAILED, "; ".join(bad), HASH_FAILURE)
+    else:
+        report.add("ledger_inclusion", title, PASSED,
+                   f"{len(events)} entries, each proven included in checkpoint {cp.size}",
+                   events=events)
+
+
+def _check_sms(report: Report, files: dict[str, bytes]) -> None:
+    try:
+        sms = json.loads(files["identity/sms.json"])
+    except (KeyError, ValueError):
+        report.add("sms_evidence", "SMS verification record", FAILED,
+                   "identity/sms.json is missing", FORMAT_FAILURE)
+        return
+    if not sms.get("code_verified_at"):
+        report.add("sms_evidence", "SMS verification record", FAILED,
+                   "no verified code is recorded", FORMAT_FAILURE)
+        return
+    report.add("sms_evidence", "SMS verification record", PASSED,
+               f"a code sent to {sms.get('mobile_masked')} was verified at "
+               f"{sms.get('code_verified_at')}")

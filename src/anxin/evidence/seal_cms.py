@@ -1,0 +1,103 @@
+"""Detached CMS (CAdES-T style) signatures by the platform seal, and their offline check.
+
+The manifest of an evidence package is signed this way: SHA-256, ECDSA by the seal
+certificate (issued by the issuing CA), with an RFC 3161 signature timestamp.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from asn1crypto import cms, keys
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from pyhanko.sign.signers.pdf_cms import SimpleSigner
+from pyhanko.sign.timestamps import TimeStamper
+from pyhanko.sign.validation.generic_cms import (
+    async_validate_detached_cms,
+    validate_tst_signed_data,
+)
+from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+from anxin.pki.authority import Pki
+
+
+def _asn1(cert: x509.Certificate) -> asn1_x509.Certificate:
+    return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+
+
+def sign_detached(pki: Pki, data: bytes, timestamper: TimeStamper) -> bytes:
+    key = keys.PrivateKeyInfo.load(pki.seal_key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()))
+    signer = SimpleSigner(
+        signing_cert=_asn1(pki.seal_cert), signing_key=key,
+        cert_registry=SimpleCertificateStore.from_certs(  # type: ignore[no-untyped-call]
+
+            [_asn1(pki.issuing_cert), _asn1(pki.root_cert)]))
+    info = asyncio.run(signer.async_sign_general_data(data, "sha256", detached=True,
+                                                      timestamper=timestamper))
+    out: bytes = info.dump()
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class CmsCheck:
+    intact: bool
+    valid: bool
+    trusted: bool
+    timestamped: bool
+    signer: str
+    detail: str
+
+
+def _context(roots: Sequence[x509.Certificate], certs: Sequence[x509.Certificate],
+             crls: Sequence[bytes]) -> ValidationContext:
+    return ValidationContext(trust_roots=[_asn1(r) for r in roots],
+                             other_certs=[_asn1(c) for c in certs], crls=list(crls),
+                             allow_fetching=False, revocation_mode="soft-fail")
+
+
+def verify_detached(data: bytes, signature: bytes, roots: Sequence[x509.Certificate],
+                    certs: Sequence[x509.Certificate] = (),
+                    crls: Sequence[bytes] = ()) -> CmsCheck:
+    vc = _context(roots, certs, crls)
+    try:
+        signed_data = cms.ContentInfo.load(signature)["content"]
+        status = asyncio.run(async_validate_detached_cms(
+            data, signed_data, signer_validation_context=vc, ts_validation_context=vc))
+    except Exception:  # any parse or validation error of untrusted input is a failure
+        return CmsCheck(False, False, False, False, "", "the signature is not a valid CMS")
+    ts = status.timestamp_validity
+    cert = status.signing_cert
+    signer = cert.subject.human_friendly if cert is not None else ""
+    trusted = status.trust_problem_indic is None and status.valid
+    return CmsCheck(status.intact, status.valid, trusted,
+                    ts is not None and ts.intact and ts.valid and ts.trusted, signer,
+                    status.summary() if hasattr(status, "summary") else "")
+
+
+def verify_token(token: bytes, data: bytes, roots: Sequence[x509.Certificate],
+                 certs: Sequence[x509.Certificate] = ()) -> tuple[str, str]:
+    """Check an RFC 3161 token over ``data``: ``("passed", ...)`` when intact, over this
+    data and from a TSA chained to a root; ``"indeterminate"`` when intact and over this
+    data but not chained to a given root; ``"failed"`` otherwise."""
+    vc = _context(roots, certs, ())
+    try:
+        signed_data = cms.ContentInfo.load(token)["content"]
+        result = asyncio.run(validate_tst_signed_data(
+            signed_data, vc, lambda alg: hashlib.new(alg, data).digest()))
+    except Exception as exc:  # pyHanko raises several types for a bad token
+        return "failed", f"the token does not validate: {exc}"
+    when = result.get("timestamp")
+    label = f"genTime {when.isoformat()}" if when is not None else "no time"
+    if not (result.get("intact") and result.get("valid")):
+        return "failed", f"the token is not over this data or its signature is bad ({label})"
+    if result.get("trust_problem_indic") is not None or result.get("validation_path") is None:
+        return "indeterminate", f"the TSA is not chained to a trusted root ({label})"
+    return "passed", label
