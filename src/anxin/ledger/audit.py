@@ -76,16 +76,18 @@ def audit_ledger(db: Database, verifier_key: str) -> AuditReport:
             if idx != expected:
                 report.bad(f"index {expected} is missing (next stored is {idx})", expected)
                 return report
-            h = leaf_hash(bytes(data))
-            if h != bytes(stored_hash):
+            h = bytes(stored_hash)
+            if leaf_hash(bytes(data)) != h:
                 report.bad(f"entry {idx}: its data does not hash to its stored leaf hash", idx)
             made = append_nodes(idx, h, lambda lv, ix, e=edge: e[(lv, ix)])
             for lv, ix, nh in made:
                 edge[(lv, ix)] = nh
                 got = stored.get((lv, ix))
                 if got is not None and got != nh:
-                    report.bad(f"node ({lv}, {ix}) over entries from {ix << lv}: stored hash "
-                               f"differs from the recomputed one", ix << lv)
+                    # The bad entry lies in this node's range; name the range's start.
+                    report.bad(f"node ({lv}, {ix}) over entries {ix << lv}-"
+                               f"{((ix + 1) << lv) - 1}: stored hash differs from the "
+                               f"recomputed one", ix << lv)
             expected = idx + 1
             if expected in roots_wanted:
                 root = _root(edge, expected)

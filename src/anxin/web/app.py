@@ -7,6 +7,7 @@ Example::
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -26,6 +27,7 @@ from anxin.config import Settings
 from anxin.errors import AnxinError
 from anxin.services.context import Context, open_context
 from anxin.web.api import v1
+from anxin.web.ledger_routes import router as ledger_router
 from anxin.web.pages import signing
 from anxin.web.pki_routes import build_router as pki_router
 from anxin.web.portal_plugin import install_portal
@@ -71,6 +73,7 @@ def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
     app.include_router(v1.router)
     app.include_router(signing.router)
     app.include_router(pki_router())
+    app.include_router(ledger_router)
     _ops_routes(app, context)
 
     @app.middleware("http")
@@ -84,6 +87,17 @@ def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
         context.metrics.latency.labels(name).observe(time.perf_counter() - start)
         return response
 
+    if context.extras.get("ledger_background", True):
+        stop = threading.Event()
+        threads: list[threading.Thread] = []
+
+        def stop_ledger() -> None:
+            stop.set()
+            for t in threads:
+                t.join(timeout=10)
+
+        app.state.on_start.append(lambda: threads.append(context.ledger.start_background(stop)))
+        app.state.on_stop.append(stop_ledger)
     for plugin in PLUGINS:
         plugin(app, context)
     return app

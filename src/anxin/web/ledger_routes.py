@@ -1,0 +1,72 @@
+"""The public ledger endpoints (CONTRACT §7): checkpoint, verifier key, proofs, entries."""
+
+from __future__ import annotations
+
+import base64
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import PlainTextResponse
+
+from anxin.errors import NotFound, ValidationFailed
+from anxin.services.context import Context
+from anxin.web.problems import problems
+
+router = APIRouter(prefix="/ledger", tags=["ledger"])
+
+
+def _ctx(request: Request) -> Context:
+    ctx: Context = request.app.state.ctx
+    return ctx
+
+
+def _b64(items: list[bytes]) -> list[str]:
+    return [base64.b64encode(h).decode() for h in items]
+
+
+@router.get("/checkpoint", response_class=PlainTextResponse,
+            responses=problems(s404=["no_checkpoint"]),
+            summary="The latest signed checkpoint (C2SP signed note)")
+def checkpoint(request: Request) -> PlainTextResponse:
+    cp = _ctx(request).ledger.checkpoint(force=False) or _ctx(request).ledger.checkpoint(
+        force=True)
+    if cp is None:
+        raise NotFound("the ledger is empty: no checkpoint yet", code="no_checkpoint")
+    return PlainTextResponse(cp.note, media_type="text/plain; charset=utf-8")
+
+
+@router.get("/key", response_class=PlainTextResponse, summary="The signed-note verifier key")
+def key(request: Request) -> PlainTextResponse:
+    return PlainTextResponse(_ctx(request).ledger.signer.verifier_key + "\n",
+                             media_type="text/plain; charset=utf-8")
+
+
+@router.get("/proof/inclusion", responses=problems(
+    s400=["ledger_bad_range"], s404=["ledger_size_unknown"]))
+def inclusion(request: Request, index: Annotated[int, Query(ge=0)],
+              size: Annotated[int, Query(ge=1)]) -> dict[str, Any]:
+    if index >= size:
+        raise ValidationFailed("index must be below size", field="index",
+                               code="ledger_bad_range")
+    return {"hashes": _b64(_ctx(request).ledger.inclusion_proof(index, size))}
+
+
+@router.get("/proof/consistency", responses=problems(
+    s400=["ledger_bad_range"], s404=["ledger_size_unknown"]))
+def consistency(request: Request, first: Annotated[int, Query(ge=1)],
+                second: Annotated[int, Query(ge=1)]) -> dict[str, Any]:
+    if first > second:
+        raise ValidationFailed("first must not exceed second", field="first",
+                               code="ledger_bad_range")
+    return {"hashes": _b64(_ctx(request).ledger.consistency_proof(first, second))}
+
+
+@router.get("/entries")
+def entries(request: Request, start: Annotated[int, Query(ge=0)],
+            end: Annotated[int, Query(ge=0)]) -> dict[str, Any]:
+    if end < start:
+        raise ValidationFailed("end must not be below start", field="end",
+                               code="ledger_bad_range")
+    got = _ctx(request).ledger.entries(start, end, limit=1000)
+    return {"entries": [{"index": e.index, "data": base64.b64encode(e.data).decode()}
+                        for e in got]}
