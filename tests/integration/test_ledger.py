@@ -99,10 +99,14 @@ def test_consistency_between_checkpoints(api, client, outbox, ctx):
 
 def test_rolled_back_use_case_leaves_no_leaf(ctx):
     before = ctx.ledger.size()
-    with pytest.raises(RuntimeError), ctx.db.transaction() as s:
-        enqueue_leaf(s, make_leaf("test:rollback", at=ctx.clock()), authorization_id=None,
-                     at=ctx.clock())
-        raise RuntimeError("the use case failed")
+    def failing_use_case():
+        with ctx.db.transaction() as s:
+            enqueue_leaf(s, make_leaf("test:rollback", at=ctx.clock()), authorization_id=None,
+                         at=ctx.clock())
+            raise RuntimeError("the use case failed")
+
+    with pytest.raises(RuntimeError):
+        failing_use_case()
     ctx.ledger.integrate_all()
     assert ctx.ledger.size() == before
 
