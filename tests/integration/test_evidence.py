@@ -240,3 +240,23 @@ def test_evidence_of_another_institution_is_404(api, other_api, client, outbox):
     assert (r.status_code, r.json()["code"]) == (404, "document_not_found")
 
 
+
+
+def test_public_verify_page(world, api, client, outbox):
+    # The world's package is from another platform's root: INDETERMINATE here.
+    r = client.post("/verify", files={"file": ("p.zip", world["packages"][0][1])},
+                    headers={"Accept": "application/json"})
+    assert (r.status_code, r.json()["indication"]) == (200, "INDETERMINATE")
+    api.template()
+    auth = api.request()
+    sign(client, outbox, auth)
+    pdf = api.get(f"/v1/authorizations/{auth['id']}/letter.pdf").content
+    r = client.post("/verify", files={"file": ("letter.pdf", pdf)})
+    assert r.status_code == 200
+    assert 'data-indication="TOTAL_PASSED"' in r.text
+    assert client.get("/verify").status_code == 200
+    r = client.post("/verify", files={"file": ("x.txt", b"not a document")},
+                    headers={"Accept": "application/json"})
+    assert (r.status_code, r.json()["code"]) == (422, "unreadable_input")
+    r = client.post("/verify", files={"file": ("big.zip", b"PK\x03\x04" + b"0" * (21 << 20))})
+    assert r.status_code == 413

@@ -28,7 +28,7 @@ from anxin.errors import AnxinError
 from anxin.services.context import Context, open_context
 from anxin.web.api import v1
 from anxin.web.ledger_routes import router as ledger_router
-from anxin.web.pages import signing
+from anxin.web.pages import signing, verify_page
 from anxin.web.pki_routes import build_router as pki_router
 from anxin.web.portal_plugin import install_portal
 from anxin.web.problems import anxin_error_handler, problem_response, validation_error_handler
@@ -74,6 +74,7 @@ def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
     app.include_router(signing.router)
     app.include_router(pki_router())
     app.include_router(ledger_router)
+    app.include_router(verify_page.router)
     _ops_routes(app, context)
 
     @app.middleware("http")

@@ -1,0 +1,53 @@
+"""The public ``/verify`` page: anyone uploads a letter or an evidence package and gets the
+verification report against this platform's root. Size-limited; nothing is stored."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Request, UploadFile
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from anxin.errors import AnxinError, ValidationFailed
+from anxin.evidence.offline import anchor_label, verify_bytes
+from anxin.services.context import Context
+from anxin.web.problems import problem_response, problems
+
+router = APIRouter(tags=["verification"])
+MAX_UPLOAD = 20 * 1024 * 1024
+
+
+@router.get("/verify", response_class=HTMLResponse, include_in_schema=False)
+def form(request: Request) -> HTMLResponse:
+    return HTMLResponse(request.app.state.templates.get_template("verify.html").render(
+        report=None, error=None))
+
+
+@router.post("/verify", responses=problems(s413=["upload_too_large"],
+                                           s422=["unreadable_input"]),
+             summary="Verify an uploaded letter (PDF) or evidence package (ZIP)")
+async def verify(request: Request, file: Annotated[UploadFile, File()]) -> Response:
+    ctx: Context = request.app.state.ctx
+    data = await file.read(MAX_UPLOAD + 1)
+    wants_json = "application/json" in request.headers.get("accept", "")
+    if len(data) > MAX_UPLOAD:
+        return problem_response(413, "upload_too_large", "Content too large",
+                                f"uploads are limited to {MAX_UPLOAD // (1024 * 1024)} MiB")
+    roots = [ctx.pki.root_cert]
+    try:
+        report = await run_in_threadpool(
+            verify_bytes, data, file.filename or "upload", roots,
+            anchor_label(roots, "this platform's root"))
+    except AnxinError as exc:
+        if exc.code != "unreadable_input" and not isinstance(exc, ValidationFailed):
+            raise
+        if wants_json:
+            return problem_response(422, "unreadable_input", "Unprocessable content",
+                                    exc.detail)
+        return HTMLResponse(request.app.state.templates.get_template("verify.html").render(
+            report=None, error=exc.detail), status_code=422)
+    if wants_json:
+        return JSONResponse(report.as_dict())
+    return HTMLResponse(request.app.state.templates.get_template("verify.html").render(
+        report=report, error=None))
