@@ -25,11 +25,12 @@ from anxin.errors import AnxinError
 from anxin.services.context import Context, open_context
 from anxin.web.api import v1
 from anxin.web.pages import signing
+from anxin.web.pages.passkey_routes import install_passkeys
 from anxin.web.problems import anxin_error_handler, problem_response, validation_error_handler
 
 Plugin = Callable[[FastAPI, Context], None]
 # Parts added later (PKI, ledger, evidence, portal) register a plugin here.
-PLUGINS: list[Plugin] = []
+PLUGINS: list[Plugin] = [install_passkeys]
 
 
 def _templates() -> Environment:
