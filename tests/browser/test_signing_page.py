@@ -238,6 +238,8 @@ def test_accessibility_and_no_layout_shift(server, page, locale):
         violations = page.evaluate(AXE_RUN)
         bad = [v for v in violations if v["impact"] in ("serious", "critical")]
         assert bad == [], bad
+    page.set_viewport_size({"width": 320, "height": 640})  # the narrowest phones
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
     page.set_viewport_size({"width": 390, "height": 844})
     # Asking for a code shows a message and count-downs in reserved space: nothing moves.
     where = "document.getElementById('sign').getBoundingClientRect().top + window.scrollY"
