@@ -9,6 +9,7 @@ import pytest
 from anxin.errors import ValidationFailed
 from anxin.identity.passkeys import (
     passkey_login_options,
+    purge_challenges,
     verify_assertion_evidence,
     verify_passkey_login,
 )
@@ -217,3 +218,29 @@ def test_portal_sign_in_with_a_passkey(api, client, outbox, ctx, authn):
     with pytest.raises(ValidationFailed):
         verify_passkey_login(ctx, {"challenge_id": opts["challenge_id"],
                                    "credential": authn.get(opts["publicKey"])}, "0" * 64)
+
+
+def test_used_and_lapsed_challenges_are_purged(api, client, outbox, ctx, authn, clock):
+    from sqlalchemy import select
+
+    from anxin.storage.passkey_models import PasskeyChallenge
+    api.template()
+    auth = api.request(seq=7)
+    tok = token_of(auth)
+    code = code_for(client, outbox, tok)
+    register(client, authn, tok, code)               # one used challenge
+    client.post(f"/s/{tok}/passkey/assertion/options", json={"otp": code})  # one live
+
+    def mine() -> list[str]:
+        with ctx.db.transaction() as s:
+            return [c.purpose for c in s.scalars(select(PasskeyChallenge).where(
+                PasskeyChallenge.key == auth["id"]))]
+
+    assert sorted(mine()) == ["register", "sign"]
+    with ctx.db.transaction() as s:
+        assert purge_challenges(s, ctx.clock()) >= 1
+    assert mine() == ["sign"]
+    clock.advance(minutes=6)
+    with ctx.db.transaction() as s:
+        assert purge_challenges(s, ctx.clock()) >= 1
+    assert mine() == []

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 from webauthn import (
     generate_authentication_options,
@@ -67,7 +67,7 @@ if TYPE_CHECKING:
 
 __all__ = ["CHALLENGE_TTL", "PasskeyLogin", "RelyingParty", "begin_registration",
            "begin_signing_assertion", "check_signing_assertion", "credentials_of",
-           "finish_registration", "passkey_login_options", "relying_party",
+           "finish_registration", "passkey_login_options", "purge_challenges", "relying_party",
            "verify_assertion_evidence", "verify_passkey_login"]
 
 CHALLENGE_TTL = dt.timedelta(minutes=5)
@@ -110,6 +110,13 @@ def credentials_of(s: Session, mobile_index: str) -> list[PasskeyCredential]:
     return list(s.scalars(select(PasskeyCredential).where(
         PasskeyCredential.subject_mobile_index == mobile_index
     ).order_by(PasskeyCredential.created_at)))
+
+
+def purge_challenges(s: Session, now: dt.datetime) -> int:
+    """Delete lapsed or used challenges (for the periodic sweep); answers how many."""
+    result = s.execute(delete(PasskeyChallenge).where(
+        (PasskeyChallenge.expires_at <= now) | PasskeyChallenge.consumed_at.is_not(None)))
+    return int(getattr(result, "rowcount", 0))
 
 
 def _descriptors(creds: list[PasskeyCredential]) -> list[PublicKeyCredentialDescriptor]:
