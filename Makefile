@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DATA_DIR ?= anxin-data
 
-.PHONY: run test install install-test system-deps lint typecheck unit integration browser bench clean
+.PHONY: run test install install-test system-deps browser-deps lint typecheck unit integration browser bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,11 +19,15 @@ $(BIN)/python:
 	@touch $@
 
 install: .stamp-install
-install-test: .stamp-install-test system-deps
+install-test: .stamp-install-test system-deps browser-deps
 
 ## Debian packages the tests use: poppler (pdfsig, pdftotext), NSS tools (certutil), chromium.
 system-deps:
 	@bash scripts/system-deps.sh
+
+## axe-core (npm registry) for the browser tests' accessibility check, in tests/browser/node.
+browser-deps:
+	@bash scripts/browser-deps.sh
 
 run: install
 	$(BIN)/anxin serve --demo --data-dir $(DATA_DIR)

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite drives: pdfsig/pdftotext (poppler-utils),
-# certutil (libnss3-tools) and the system Chromium for the browser tests.
+# certutil (libnss3-tools), the system Chromium for the browser tests and npm (axe-core).
 # Never downloads a browser build of its own. Needs root (or sudo) the first time only.
 set -euo pipefail
 missing=()
 command -v pdfsig >/dev/null || missing+=(poppler-utils)
 command -v certutil >/dev/null || missing+=(libnss3-tools)
 command -v chromium >/dev/null || missing+=(chromium)
+command -v npm >/dev/null || missing+=(npm)  # fetches axe-core (scripts/browser-deps.sh)
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "installing Debian packages: ${missing[*]}"
 SUDO=""

@@ -29,13 +29,14 @@ from anxin.services.context import Context, open_context
 from anxin.web.api import v1
 from anxin.web.ledger_routes import router as ledger_router
 from anxin.web.pages import signing, verify_page
+from anxin.web.pages.passkey_routes import install_passkeys
 from anxin.web.pki_routes import build_router as pki_router
 from anxin.web.portal_plugin import install_portal
 from anxin.web.problems import anxin_error_handler, problem_response, validation_error_handler
 
 Plugin = Callable[[FastAPI, Context], None]
 # Parts added later (PKI, ledger, evidence, portal) register a plugin here.
-PLUGINS: list[Plugin] = [install_portal]
+PLUGINS: list[Plugin] = [install_passkeys, install_portal]
 
 
 def _templates() -> Environment:

@@ -12,7 +12,7 @@ from alembic import op
 import anxin.storage.types
 
 revision = '0005_portal'
-down_revision = '0001'
+down_revision = '0004_passkeys'
 branch_labels = None
 depends_on = None
 

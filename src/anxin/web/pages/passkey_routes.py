@@ -1,0 +1,78 @@
+"""Passkey endpoints behind the signing link, and the plug-in that installs them.
+
+- ``POST /s/<token>/passkey/register/options``  ``{"otp"}`` → creation options
+- ``POST /s/<token>/passkey/register/verify``   ``{"challenge_id", "credential"}`` → 201
+- ``POST /s/<token>/passkey/assertion/options`` ``{"otp"}`` → request options whose
+  challenge commits to the letter (``registered: 0`` when the subject has none yet)
+
+The assertion itself travels with ``POST /s/<token>/sign`` as its ``passkey`` member
+(``{"challenge_id", "credential"}``), checked by the callable this plug-in puts into
+``ctx.extras["passkey_check"]``.
+
+>>> PLUGINS.append(install_passkeys)                       # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from anxin.errors import ValidationFailed
+from anxin.services import passkey_signing
+from anxin.services.context import Context
+from anxin.web.deps import CtxDep
+from anxin.web.problems import problems
+
+router = APIRouter(tags=["signing page"])
+
+_OTP_REFUSALS = problems(
+    s404=["signing_link_invalid"], s409=["authorization_not_pending", "otp_locked"],
+    s422=["otp_invalid"])
+
+
+async def _json(request: Request) -> dict[str, Any]:
+    try:
+        data = await request.json()
+    except ValueError:
+        raise ValidationFailed("the body is a JSON object", field="body") from None
+    if not isinstance(data, dict):
+        raise ValidationFailed("the body is a JSON object", field="body")
+    return data
+
+
+@router.post("/s/{token}/passkey/register/options", responses=_OTP_REFUSALS,
+             summary="Options to register a passkey (needs the current SMS code)")
+async def register_options(token: str, request: Request, ctx: CtxDep) -> JSONResponse:
+    data = await _json(request)
+    out = await run_in_threadpool(passkey_signing.registration_options, ctx, token,
+                                  data.get("otp"))
+    return JSONResponse(out, headers={"Cache-Control": "no-store"})
+
+
+@router.post("/s/{token}/passkey/register/verify", status_code=201, responses=problems(
+    s404=["signing_link_invalid"], s409=["authorization_not_pending",
+                                         "passkey_already_registered"],
+    s422=["passkey_invalid"]), summary="Register the new passkey")
+async def register_verify(token: str, request: Request, ctx: CtxDep) -> JSONResponse:
+    data = await _json(request)
+    out = await run_in_threadpool(passkey_signing.register, ctx, token, data)
+    return JSONResponse(out, status_code=201)
+
+
+@router.post("/s/{token}/passkey/assertion/options", responses=_OTP_REFUSALS,
+             summary="Options for the letter-bound passkey assertion (needs the SMS code)")
+async def assertion_options(token: str, request: Request, ctx: CtxDep) -> JSONResponse:
+    data = await _json(request)
+    out = await run_in_threadpool(passkey_signing.assertion_options, ctx, token,
+                                  data.get("otp"))
+    return JSONResponse(out, headers={"Cache-Control": "no-store"})
+
+
+def install_passkeys(app: FastAPI, ctx: Context) -> None:
+    """Plug-in for ``anxin.web.app.PLUGINS``: routes, the signing check, the page script."""
+    app.include_router(router)
+    ctx.extras["passkey_check"] = passkey_signing.make_passkey_check(ctx)
+    app.state.templates.globals["passkeys_enabled"] = True
