@@ -21,6 +21,7 @@ from anxin.services.institutions import add_institution
 from anxin.services.setup import initialise
 from anxin.web.app import create_app
 from tests.common.factories import Api, sign
+from tests.common.soft_authenticator import SoftAuthenticator
 
 
 def unzip(data):
@@ -57,6 +58,19 @@ def world(tmp_path_factory):
             r = api.get(f"/v1/authorizations/{auth['id']}/evidence.zip")
             assert r.status_code == 200, r.text
             packages.append((auth, r.content))
+        # A third one signed with a passkey (software authenticator).
+        from tests.common.factories import token_of
+        from tests.integration.test_passkeys import assertion, code_for, register
+        from tests.integration.test_passkeys import sign as sign_with
+        authn = SoftAuthenticator(settings.effective_base_url, "localhost")
+        auth = api.request(seq=3)
+        tok = token_of(auth)
+        code = code_for(client, settings.outbox_path, tok)
+        register(client, authn, tok, code)
+        assert sign_with(client, tok, code, assertion(client, authn, tok, code)).status_code == 200
+        r = api.get(f"/v1/authorizations/{auth['id']}/evidence.zip")
+        assert r.status_code == 200, r.text
+        packages.append((auth, r.content))
         report = api.get(f"/v1/authorizations/{packages[0][0]['id']}/report.pdf")
         yield {"settings": settings, "packages": packages, "report_pdf": report.content,
                "root": x509.load_pem_x509_certificate(
@@ -83,6 +97,22 @@ def test_whole_package_passes_with_every_check(world):
               for e in json.loads(files["ledger/entries.json"])["entries"]]
     assert "authorization:use:refused" in events
     assert json.loads(files["report.json"])["indication"] == "TOTAL_PASSED"
+
+
+def test_passkey_package_passes_and_a_forged_passkey_signature_fails(world):
+    _auth, data = world["packages"][2]
+    report = verify(world, data)
+    assert report.indication == "TOTAL_PASSED", report.summary_lines()
+    assert "passkey_assertion" in {c.id for c in report.checks}
+    files = unzip(data)
+    ev = json.loads(files["identity/passkey.json"])
+    sig = bytearray(__import__("base64").urlsafe_b64decode(ev["signature"] + "=="))
+    sig[-1] ^= 1
+    ev["signature"] = __import__("base64").urlsafe_b64encode(bytes(sig)).decode().rstrip("=")
+    files["identity/passkey.json"] = json.dumps(ev).encode()
+    report = verify(world, rezip(files))
+    assert report.indication == "TOTAL_FAILED"
+    assert "passkey_assertion" in report.failed_checks
 
 
 def test_offline_in_a_fresh_process_without_the_data_directory(world, tmp_path):

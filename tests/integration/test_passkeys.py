@@ -244,3 +244,22 @@ def test_used_and_lapsed_challenges_are_purged(api, client, outbox, ctx, authn, 
     with ctx.db.transaction() as s:
         assert purge_challenges(s, ctx.clock()) >= 1
     assert mine() == []
+
+
+def test_portal_sign_in_with_a_passkey_over_http(api, client, outbox, ctx, authn):
+    api.template()
+    auth = api.request(seq=8)
+    tok = token_of(auth)
+    register(client, authn, tok, code_for(client, outbox, tok))
+    assert "/me/passkey" in client.get("/me").text
+    opts = client.post("/me/passkey/options").json()
+    r = client.post("/me/passkey/verify", json={"challenge_id": opts["challenge_id"],
+                                               "credential": authn.get(opts["publicKey"])})
+    assert (r.status_code, r.json()["signed_in"]) == (200, True)
+    assert "anxin_me" in r.cookies or any(c.name == "anxin_me" for c in client.cookies.jar)
+    listing = client.get("/me")
+    assert listing.status_code == 200
+    assert auth["id"] in listing.text
+    r = client.post("/me/passkey/verify", json={"challenge_id": opts["challenge_id"],
+                                               "credential": authn.get(opts["publicKey"])})
+    assert r.status_code == 422

@@ -30,9 +30,10 @@ def test_serve_runs_delivery_and_sweep(settings: Settings, clock, outbox,
                          sweep_interval_seconds=0.1)
     ctx = open_context(fast, clock=clock)
     app = create_app(fast, ctx)
+    before = len(app.state.on_start)  # create_app installs it already (with the ledger)
     install_portal(app, ctx)
     install_portal(app, ctx)  # idempotent
-    assert len(app.state.on_start) == 2
+    assert len(app.state.on_start) == before
     with TestClient(app) as c:
         assert app.state.notification_worker._thread.running
         assert app.state.expiry_sweeper.running

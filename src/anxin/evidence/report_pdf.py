@@ -4,7 +4,6 @@ signed by the platform seal and timestamped (PAdES B-T)."""
 
 from __future__ import annotations
 
-import asyncio
 import io
 from typing import Any
 
@@ -16,6 +15,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from anxin.asyncutil import run_coroutine
 from anxin.evidence.report import (
     FAILED,
     INDETERMINATE,
@@ -146,6 +146,6 @@ def _seal(pdf: bytes, pki: Any, timestamper: Any) -> bytes:
         reason="Anxin verification report", location="Anxin")
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
     out = io.BytesIO()
-    asyncio.run(signers.PdfSigner(meta, signer=signer, timestamper=timestamper)
-                .async_sign_pdf(writer, output=out))
+    run_coroutine(lambda: signers.PdfSigner(meta, signer=signer, timestamper=timestamper)
+                  .async_sign_pdf(writer, output=out))
     return out.getvalue()

@@ -6,7 +6,6 @@ certificate (issued by the issuing CA), with an RFC 3161 signature timestamp.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from pyhanko.sign.validation.generic_cms import (
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from anxin.asyncutil import run_coroutine
 from anxin.pki.authority import Pki
 
 
@@ -40,8 +40,8 @@ def sign_detached(pki: Pki, data: bytes, timestamper: TimeStamper) -> bytes:
         cert_registry=SimpleCertificateStore.from_certs(  # type: ignore[no-untyped-call]
 
             [_asn1(pki.issuing_cert), _asn1(pki.root_cert)]))
-    info = asyncio.run(signer.async_sign_general_data(data, "sha256", detached=True,
-                                                      timestamper=timestamper))
+    info = run_coroutine(lambda: signer.async_sign_general_data(
+        data, "sha256", detached=True, timestamper=timestamper))
     out: bytes = info.dump()
     return out
 
@@ -69,7 +69,7 @@ def verify_detached(data: bytes, signature: bytes, roots: Sequence[x509.Certific
     vc = _context(roots, certs, crls)
     try:
         signed_data = cms.ContentInfo.load(signature)["content"]
-        status = asyncio.run(async_validate_detached_cms(
+        status = run_coroutine(lambda: async_validate_detached_cms(
             data, signed_data, signer_validation_context=vc, ts_validation_context=vc))
     except Exception:  # any parse or validation error of untrusted input is a failure
         return CmsCheck(False, False, False, False, "", "the signature is not a valid CMS")
@@ -90,7 +90,7 @@ def verify_token(token: bytes, data: bytes, roots: Sequence[x509.Certificate],
     vc = _context(roots, certs, ())
     try:
         signed_data = cms.ContentInfo.load(token)["content"]
-        result = asyncio.run(validate_tst_signed_data(
+        result = run_coroutine(lambda: validate_tst_signed_data(
             signed_data, vc, lambda alg: hashlib.new(alg, data).digest()))
     except Exception as exc:  # pyHanko raises several types for a bad token
         return "failed", f"the token does not validate: {exc}"

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import delete, insert, select, tuple_, update
+from sqlalchemy import and_, delete, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
@@ -78,15 +78,18 @@ class _DbNodes:
         self.conn = conn
 
     def get_many(self, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
-        wanted = list(set(keys))
-        out: dict[tuple[int, int], bytes] = {}
-        for i in range(0, len(wanted), 500):
-            chunk = wanted[i:i + 500]
-            rows = self.conn.execute(select(LedgerNode.level, LedgerNode.idx, LedgerNode.hash)
-                                     .where(tuple_(LedgerNode.level, LedgerNode.idx)
-                                            .in_(chunk)))
-            out.update({(r[0], r[1]): bytes(r[2]) for r in rows})
-        return out
+        by_level: dict[int, list[int]] = {}
+        for level, idx in set(keys):
+            by_level.setdefault(level, []).append(idx)
+        if not by_level:
+            return {}
+        # One query, one index range per level: both SQLite and PostgreSQL use the
+        # primary key for this form (SQLite does not for a row-value IN list).
+        cond = or_(*(and_(LedgerNode.level == lv, LedgerNode.idx.in_(ixs))
+                     for lv, ixs in by_level.items()))
+        rows = self.conn.execute(select(LedgerNode.level, LedgerNode.idx, LedgerNode.hash)
+                                 .where(cond))
+        return {(int(r[0]), int(r[1])): bytes(r[2]) for r in rows}
 
 
 class Ledger:

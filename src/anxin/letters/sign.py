@@ -66,9 +66,15 @@ def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
 
     A loop kept per thread saved ~0.5 ms a call but outlived the web server's worker
     threads unclosed (leaking its sockets); a fresh loop is closed every time. Not for use
-    from inside a running loop: async callers use the ``async_*`` functions.
+    from inside a running loop: async callers use the ``async_*`` functions (called there
+    anyway, it runs on a fresh loop in a short-lived thread rather than fail).
     """
-    return asyncio.run(coroutine)
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    from anxin.asyncutil import run_coroutine
+    return run_coroutine(lambda: coroutine)
 
 
 def as_asn1_certificate(cert: CertificateLike) -> asn1_x509.Certificate:

@@ -102,6 +102,9 @@ def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
         app.state.on_stop.append(stop_ledger)
     for plugin in PLUGINS:
         plugin(app, context)
+    from anxin.web.pages import portal_passkey
+    app.include_router(portal_passkey.router)
+    context.extras.setdefault("portal_passkey_url", "/me/passkey")
     return app
 
 

@@ -1,0 +1,314 @@
+"""Ledger benchmark: appends per second, and proof times at 1k, 100k and 1M leaves.
+
+    python bench/ledger.py [--pg-admin-url URL] [--max-size 1000000] [--no-sqlite]
+
+Appends: *single* is one use-case transaction enqueuing a leaf followed by one sequencer
+transaction integrating it; *batched* is 1,000 leaves enqueued in one transaction, then
+integrated by one sequencer transaction. Proofs: the log is grown to each size by bulk
+loading leaves and the nodes computed in memory (COPY on PostgreSQL), then inclusion and
+consistency proofs are timed through :class:`anxin.ledger.log.Ledger` (a transaction, one
+batched node read, the fold) at random indices. PostgreSQL runs in a throwaway database
+that is dropped at the end. The last line printed is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import random
+import sqlite3
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, insert, text
+from sqlalchemy.engine import make_url
+
+from anxin.config import load_settings
+from anxin.ledger.audit import audit_ledger
+from anxin.ledger.checkpoint import NoteSigner
+from anxin.ledger.leaf import make_leaf
+from anxin.ledger.log import Ledger
+from anxin.ledger.merkle import (
+    append_nodes,
+    frontier,
+    leaf_hash,
+    node_hash,
+    verify_consistency,
+    verify_inclusion,
+)
+from anxin.storage.database import Database
+from anxin.storage.ledger_queue import enqueue_leaf
+from anxin.storage.models import LedgerQueued
+
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+AT = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+BULK = 50_000
+
+
+def leaf(n: int) -> bytes:
+    return make_leaf("authorization:use:granted", at=AT, authorization_id=f"{n:036d}",
+                     institution_id="inst", request_sha256="ab" * 32, n=n)
+
+
+@contextmanager
+def sqlite_url() -> Iterator[str]:
+    with tempfile.TemporaryDirectory() as tmp:
+        yield f"sqlite:///{Path(tmp) / 'bench.db'}"
+
+
+@contextmanager
+def pg_url(admin_url: str) -> Iterator[str]:
+    name = f"anxin_bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def open_ledger(url: str) -> Ledger:
+    db = Database.connect(url)
+    db.migrate()
+    settings = load_settings(Path(tempfile.gettempdir()), database_url=url)
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    del settings
+    return Ledger(db, signer=NoteSigner("bench/anxin", Ed25519PrivateKey.generate()))
+
+
+def bench_appends(ledger: Ledger, single: int, batches: int) -> dict[str, float]:
+    db = ledger.db
+    t0 = time.perf_counter()
+    for n in range(single):
+        with db.transaction() as session:
+            enqueue_leaf(session, leaf(n), authorization_id=None, at=AT)
+        ledger.integrate()
+    single_rate = single / (time.perf_counter() - t0)
+    integrate_time = 0.0
+    t0 = time.perf_counter()
+    for b in range(batches):
+        with db.transaction() as session:
+            for n in range(1000):
+                enqueue_leaf(session, leaf(single + b * 1000 + n), authorization_id=None, at=AT)
+        t1 = time.perf_counter()
+        assert ledger.integrate(max_batch=1000) == 1000
+        integrate_time += time.perf_counter() - t1
+    batched_rate = batches * 1000 / (time.perf_counter() - t0)
+    base = single + batches * 1000
+    t0 = time.perf_counter()
+    for b in range(batches):  # a producer that inserts its 1,000 queue rows in one statement
+        with db.transaction() as session:
+            session.execute(insert(LedgerQueued), [
+                {"data": leaf(base + b * 1000 + n), "authorization_id": None, "created_at": AT}
+                for n in range(1000)])
+        assert ledger.integrate(max_batch=1000) == 1000
+    bulk_rate = batches * 1000 / (time.perf_counter() - t0)
+    report = audit_ledger(ledger.db, ledger.signer.verifier_key)
+    assert report.ok, report.problems
+    assert report.size == single + 2 * batches * 1000
+    return {"single": single_rate, "batched": batched_rate, "batched_bulk_enqueue": bulk_rate,
+            "sequencer_only": batches * 1000 / integrate_time}
+
+
+class _Frontier:
+    """The right edge of the tree: appends compute the nodes they complete."""
+
+    def __init__(self) -> None:
+        self.size = 0
+        self.edge: dict[tuple[int, int], bytes] = {}
+
+    def append(self, h: bytes) -> list[tuple[int, int, bytes]]:
+        made = append_nodes(self.size, h, lambda lv, ix: self.edge[(lv, ix)])
+        for lv, ix, nh in made:
+            self.edge[(lv, ix)] = nh
+        self.size += 1
+        keep = set(frontier(self.size))
+        if len(self.edge) > 256:
+            self.edge = {k: v for k, v in self.edge.items() if k in keep}
+        return made
+
+    def root(self) -> bytes:
+        parts = frontier(self.size)
+        acc = self.edge[parts[-1]]
+        for p in reversed(parts[:-1]):
+            acc = node_hash(self.edge[p], acc)
+        return acc
+
+
+class BulkLoader:
+    """Grows a log by writing leaves, nodes and the head directly (no queue)."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self.frontier = _Frontier()
+        self.hashes: dict[int, bytes] = {}
+
+    def grow_to(self, size: int) -> None:
+        while self.frontier.size < size:
+            start = self.frontier.size
+            stop = min(size, start + BULK)
+            leaves, nodes = [], []
+            for i in range(start, stop):
+                data = leaf(i)
+                h = leaf_hash(data)
+                self.hashes[i] = h
+                leaves.append((i, data, h, None, AT))
+                nodes.extend(self.frontier.append(h))
+            self._write(leaves, nodes)
+        with self.ledger.db.transaction() as session:
+            session.execute(text("UPDATE ledger_head SET size = :s, root_hash = :r WHERE id = 1"),
+                            {"s": self.frontier.size, "r": self.frontier.root()})
+        with self.ledger.db.engine.connect() as conn:  # fresh statistics after a bulk load
+            conn.execute(text("ANALYZE"))
+            conn.commit()
+
+    def _write(self, leaves: list[tuple[Any, ...]], nodes: list[tuple[int, int, bytes]]) -> None:
+        raw = self.ledger.db.engine.raw_connection()
+        try:
+            conn: Any = raw.driver_connection
+            if isinstance(conn, sqlite3.Connection):
+                cur = conn.cursor()
+                cur.execute("BEGIN")
+                cur.executemany("INSERT INTO ledger_leaves (idx, data, leaf_hash, "
+                                "authorization_id, created_at) VALUES (?, ?, ?, ?, ?)",
+                                [(i, d, h, a, AT.replace(tzinfo=None).isoformat(" "))
+                                 for i, d, h, a, _ in leaves])
+                cur.executemany("INSERT INTO ledger_nodes (level, idx, hash) VALUES (?, ?, ?)",
+                                nodes)
+                cur.execute("COMMIT")
+            else:
+                with conn.cursor() as cur:
+                    with cur.copy("COPY ledger_leaves (idx, data, leaf_hash, authorization_id, "
+                                  "created_at) FROM STDIN") as copy:
+                        for row in leaves:
+                            copy.write_row(row)
+                    with cur.copy("COPY ledger_nodes (level, idx, hash) FROM STDIN") as copy:
+                        for row in nodes:
+                            copy.write_row(row)
+                conn.commit()
+        finally:
+            raw.close()
+
+
+def timed(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
+    samples = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - t0) * 1000)
+    samples.sort()
+    return statistics.median(samples), samples[int(len(samples) * 0.95) - 1]
+
+
+def bench_proofs(ledger: Ledger, sizes: list[int], repeat: int, *, verify: bool = False
+                 ) -> dict[int, dict[str, float]]:
+    loader = BulkLoader(ledger)
+    ledger.integrate()  # creates the head row
+    rng = random.Random(7)
+    out = {}
+    for size in sizes:
+        t0 = time.perf_counter()
+        loader.grow_to(size)
+        build = time.perf_counter() - t0
+        root = ledger.root(size)
+        index, first = rng.randrange(size), rng.randrange(1, size)
+        verify_inclusion(loader.hashes[index], index, size, ledger.inclusion_proof(index, size),
+                         root)
+        verify_consistency(first, size, ledger.root(first), root,
+                           ledger.consistency_proof(first, size))
+        inc = timed(lambda s=size: ledger.inclusion_proof(rng.randrange(s), s), repeat)
+        con = timed(lambda s=size: ledger.consistency_proof(rng.randrange(1, s), s), repeat)
+        rt = timed(lambda s=size: ledger.root(s), repeat)
+        verify_s = None
+        if verify and size == sizes[-1]:
+            t0 = time.perf_counter()
+            report = audit_ledger(ledger.db, ledger.signer.verifier_key)
+            verify_s = time.perf_counter() - t0
+            assert report.ok, report.problems
+            print(f"    full verify (anxin ledger verify) of {size:,} leaves: {verify_s:.1f} s")
+        out[size] = {"build_s": build, "verify_s": verify_s or 0.0,
+                     "inclusion_ms": inc[0], "inclusion_p95_ms": inc[1],
+                     "consistency_ms": con[0], "consistency_p95_ms": con[1], "root_ms": rt[0]}
+        print(f"    {size:>9,} leaves (built in {build:5.1f} s): inclusion {inc[0]:.2f} ms "
+              f"(p95 {inc[1]:.2f}), consistency {con[0]:.2f} ms (p95 {con[1]:.2f}), "
+              f"root {rt[0]:.2f} ms")
+    return out
+
+
+def run_backend(name: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
+    print(f"== {name}")
+    ledger = open_ledger(url)
+    try:
+        appends = bench_appends(ledger, args.single, args.batches)
+        print(f"    appends: single {appends['single']:,.0f}/s; batched "
+              f"{appends['batched']:,.0f}/s (enqueued row by row), "
+              f"{appends['batched_bulk_enqueue']:,.0f}/s (enqueued in one statement); "
+              f"the sequencer alone {appends['sequencer_only']:,.0f}/s")
+        ledger.db.dispose()
+    finally:
+        ledger.db.dispose()
+    with (sqlite_url() if name == "sqlite" else pg_url(args.pg_admin_url)) as fresh:
+        ledger = open_ledger(fresh)
+        try:
+            sizes = [s for s in (1_000, 100_000, 1_000_000) if s <= args.max_size]
+            proofs = bench_proofs(ledger, sizes, args.repeat, verify=args.verify)
+        finally:
+            ledger.db.dispose()
+    return {"appends": appends, "proofs": proofs}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--pg-admin-url", default=DEFAULT_PG)
+    parser.add_argument("--max-size", type=int, default=1_000_000)
+    parser.add_argument("--single", type=int, default=500)
+    parser.add_argument("--batches", type=int, default=10)
+    parser.add_argument("--repeat", type=int, default=300)
+    parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument("--verify", action="store_true",
+                        help="also time a full verify of the largest log")
+    args = parser.parse_args()
+    results: dict[str, Any] = {}
+    if not args.no_sqlite:
+        with sqlite_url() as url:
+            results["sqlite"] = run_backend("sqlite", url, args)
+    with pg_url(args.pg_admin_url) as url:
+        results["pg"] = run_backend("postgresql", url, args)
+    summary: dict[str, float] = {
+        "append_batched_pg_per_s": round(results["pg"]["appends"]["batched"]),
+        "append_single_pg_per_s": round(results["pg"]["appends"]["single"]),
+        "append_batched_bulk_enqueue_pg_per_s": round(
+            results["pg"]["appends"]["batched_bulk_enqueue"]),
+        "sequencer_pg_per_s": round(results["pg"]["appends"]["sequencer_only"]),
+    }
+    labels = {1_000: "1k", 100_000: "100k", 1_000_000: "1m"}
+    for size, label in labels.items():
+        if size in results["pg"]["proofs"]:
+            summary[f"inclusion_ms_{label}"] = round(
+                results["pg"]["proofs"][size]["inclusion_ms"], 3)
+            summary[f"consistency_ms_{label}"] = round(
+                results["pg"]["proofs"][size]["consistency_ms"], 3)
+    if "sqlite" in results:
+        summary["append_batched_sqlite_per_s"] = round(results["sqlite"]["appends"]["batched"])
+        summary["append_single_sqlite_per_s"] = round(results["sqlite"]["appends"]["single"])
+        for size, label in labels.items():
+            if size in results["sqlite"]["proofs"]:
+                summary[f"inclusion_ms_{label}_sqlite"] = round(
+                    results["sqlite"]["proofs"][size]["inclusion_ms"], 3)
+                summary[f"consistency_ms_{label}_sqlite"] = round(
+                    results["sqlite"]["proofs"][size]["consistency_ms"], 3)
+    print(json.dumps(summary))
+
+
+if __name__ == "__main__":
+    main()
