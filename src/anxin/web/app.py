@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from importlib import resources
 from typing import Any
@@ -21,11 +21,13 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import text
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import anxin
 from anxin.config import Settings
 from anxin.errors import AnxinError
 from anxin.services.context import Context, open_context
+from anxin.services.metrics import Metrics
 from anxin.web.api import v1
 from anxin.web.ledger_routes import router as ledger_router
 from anxin.web.pages import signing, verify_page
@@ -78,16 +80,7 @@ def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
     app.include_router(verify_page.router)
     _ops_routes(app, context)
 
-    @app.middleware("http")
-    async def metrics_mw(request: Request,
-                         call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        start = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        name = getattr(route, "path", "unmatched")
-        context.metrics.requests.labels(request.method, name, str(response.status_code)).inc()
-        context.metrics.latency.labels(name).observe(time.perf_counter() - start)
-        return response
+    app.add_middleware(MetricsMiddleware, metrics=context.metrics)
 
     if context.extras.get("ledger_background", True):
         stop = threading.Event()
@@ -106,6 +99,35 @@ def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
     app.include_router(portal_passkey.router)
     context.extras.setdefault("portal_passkey_url", "/me/passkey")
     return app
+
+
+class MetricsMiddleware:
+    """Counts requests by route and status, and times them (plain ASGI: no per-request
+    task or body buffering, unlike ``BaseHTTPMiddleware``)."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = 500
+
+        async def send_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            route = getattr(scope.get("route"), "path", "unmatched")
+            self.metrics.requests.labels(scope["method"], route, str(status)).inc()
+            self.metrics.latency.labels(route).observe(time.perf_counter() - start)
 
 
 def _ops_routes(app: FastAPI, ctx: Context) -> None:
