@@ -140,7 +140,27 @@ class DirectTimeStamper(TimeStamper):  # type: ignore[misc]
             0x30, cms_der.der_oid("1.2.840.113549.1.7.2") + cms_der.tlv(0xA0, content)))
 
 
+def product_timestamper() -> Any:
+    """The product's own built-in TSA (ECDSA, anxin.pki.tsa), in process, with in-memory
+    serial numbers (storage is excluded from this benchmark)."""
+    import tempfile
+    from pathlib import Path
+
+    from anxin.config import load_settings
+    from anxin.pki.authority import ensure_pki, load_pki
+    from anxin.pki.serials import InMemorySerialSource
+    from anxin.pki.tsa import InProcessTimeStamper, TimestampAuthority
+    from anxin.seal import create_seal_key
+    settings = load_settings(data_dir=Path(tempfile.mkdtemp()))
+    settings.keys_dir.mkdir(parents=True)
+    create_seal_key(settings.keys_dir / "seal.key", None)
+    ensure_pki(settings)
+    return InProcessTimeStamper(TimestampAuthority(load_pki(settings), InMemorySerialSource()))
+
+
 def make_timestamper(kind: str, pki: TestPKI) -> Any:
+    if kind == "product":
+        return product_timestamper()
     if kind == "direct":
         return DirectTimeStamper(pki)
     if kind == "loaded":
@@ -237,7 +257,8 @@ def report(figures: dict[str, float], tsa_kind: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=4.0, help="time per measurement")
-    parser.add_argument("--tsa", choices=("direct", "loaded", "stock"), default="direct")
+    parser.add_argument("--tsa", choices=("direct", "product", "loaded", "stock"),
+                        default="direct")
     parser.add_argument("--profile", action="store_true", help="cProfile our B-LTA path")
     args = parser.parse_args()
     pki = build_test_pki("Anxin Bench")
