@@ -250,16 +250,20 @@ class Ledger:
 
     # --- background -----------------------------------------------------------------
 
-    def start_background(self, stop: threading.Event, *, poll: float = 0.05) -> threading.Thread:
+    def start_background(self, stop: threading.Event, *,
+                         poll: float = 0.1) -> threading.Thread:
         def loop() -> None:
             while not stop.is_set():
+                n = 0
                 try:
                     n = self.integrate()
-                    self.checkpoint()
+                    if time.monotonic() - self._last_checkpoint_at >= self.checkpoint_interval:
+                        self.checkpoint()
                 except Exception:  # keep the sequencer alive: log, then retry
                     log.exception("ledger sequencer failed; retrying")
-                    n = 0
-                if n == 0:
+                # A full batch means a backlog: go again at once; otherwise leave the
+                # database to the use cases until the next poll.
+                if n < 1000:
                     stop.wait(poll)
 
         t = threading.Thread(target=loop, name="ledger-sequencer", daemon=True)
