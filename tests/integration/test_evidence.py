@@ -103,7 +103,11 @@ def test_passkey_package_passes_and_a_forged_passkey_signature_fails(world):
     _auth, data = world["packages"][2]
     report = verify(world, data)
     assert report.indication == "TOTAL_PASSED", report.summary_lines()
-    assert "passkey_assertion" in {c.id for c in report.checks}
+    assert {"passkey_assertion", "letter_passkey"} <= {c.id for c in report.checks}
+    # The letter alone carries the assertion, inside its signed revision.
+    letter_report = verify_bytes(unzip(data)["letter.pdf"], "letter.pdf", [world["root"]], "r")
+    assert letter_report.indication == "TOTAL_PASSED"
+    assert "letter_passkey" in {c.id for c in letter_report.checks}
     files = unzip(data)
     ev = json.loads(files["identity/passkey.json"])
     sig = bytearray(__import__("base64").urlsafe_b64decode(ev["signature"] + "=="))

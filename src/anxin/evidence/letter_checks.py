@@ -96,4 +96,30 @@ def add_letter_checks(report: Report, pdf: bytes,
                 result.signer_certificate).id_commitment
     if result.signature_timestamp is not None:
         report.facts["signature_time"] = result.signature_timestamp.isoformat()
+    _passkey_in_letter(report, pdf, result)
     return result
+
+
+def _passkey_in_letter(report: Report, pdf: bytes, result: LetterVerification) -> None:
+    """A letter signed with a passkey carries the assertion inside its signed revision."""
+    import json
+
+    from anxin.identity.passkey_evidence import verify_assertion_evidence
+    from anxin.letters.letter_data import open_signed_letter, signed_attachment
+    from anxin.letters.render import PASSKEY_ATTACHMENT
+    try:
+        raw = signed_attachment(open_signed_letter(pdf), PASSKEY_ATTACHMENT)
+    except AnxinError:
+        return
+    if raw is None:
+        return
+    title = "Passkey assertion inside the signed letter"
+    letter = result.letter
+    try:
+        verify_assertion_evidence(json.loads(raw), str(letter.authorization_id if letter else ""),
+                                  str(letter.text_sha256 if letter else ""))
+    except (AnxinError, ValueError) as exc:
+        report.add("letter_passkey", title, FAILED, str(exc), SIG_CRYPTO_FAILURE)
+        return
+    report.add("letter_passkey", title, PASSED,
+               "the person's authenticator signed a challenge committing to this letter")

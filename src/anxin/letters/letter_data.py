@@ -105,3 +105,12 @@ def open_signed_letter(pdf: bytes) -> OpenedLetter:
                                code="damaged_signed_pdf") from exc
     return OpenedLetter(reader=reader, signature=regular[0], document_timestamps=stamps,
                         letter=letter)
+
+
+def signed_attachment(opened: OpenedLetter, name: str) -> bytes | None:
+    """An embedded file of the *signed* revision (so covered by the signature), or None."""
+    history = opened.reader.get_historical_resolver(opened.signature.signed_revision)
+    try:
+        return _attachment(history.root, name)
+    except _READ_ERRORS:
+        return None

@@ -62,6 +62,9 @@ _CHINA_TZ = dt.timezone(dt.timedelta(hours=8))
 # The exact letter text rides along as an attachment so that a verifier can recompute its
 # SHA-256 and compare it with the event certificate's binding; /Keywords carries both ids.
 LETTER_TEXT_ATTACHMENT = "letter.txt"
+# The person's WebAuthn assertion over this letter, when a passkey was used: inside the
+# signed revision, so the letter alone proves it.
+PASSKEY_ATTACHMENT = "passkey-assertion.json"
 _KEYWORD_PREFIX = "anxin:"
 
 
@@ -103,6 +106,7 @@ class LetterSpec:
     reference: str
     letter_text: str
     letter_sha256: str
+    passkey_evidence: bytes | None = None  # JSON, embedded as PASSKEY_ATTACHMENT
 
     def check(self) -> None:
         """Raise :class:`ValidationFailed` if the spec cannot make an honest letter."""
@@ -208,6 +212,11 @@ def render_letter_pdf(spec: LetterSpec) -> bytes:
     pdf.embed_file(bytes=spec.letter_text.encode("utf-8"), basename=LETTER_TEXT_ATTACHMENT,
                    mime_type="text/plain", desc="The exact letter text (UTF-8) agreed to",
                    creation_date=created, modification_date=created, compress=True)
+    if spec.passkey_evidence is not None:
+        pdf.embed_file(bytes=spec.passkey_evidence, basename=PASSKEY_ATTACHMENT,
+                       mime_type="application/json",
+                       desc="The signer's WebAuthn assertion over this letter",
+                       creation_date=created, modification_date=created, compress=True)
     pdf.alias_nb_pages()
     pdf.set_margins(_MARGIN, _MARGIN, _MARGIN)
     pdf.set_auto_page_break(auto=True, margin=22)

@@ -10,6 +10,7 @@ in the DSS, then a document timestamp. Everything commits with the signing itsel
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -32,6 +33,13 @@ METHOD_LABELS = {
     ("sms+passkey", "zh-CN"): "短信验证码 + 通行密钥", ("sms+passkey", "en"): "SMS code + passkey",
 }
 REASONS = {"zh-CN": "同意本授权书", "en": "I agree to this authorization"}
+
+
+def _passkey_json(auth: Authorization) -> bytes | None:
+    evidence = (auth.signing or {}).get("passkey")
+    if not evidence:
+        return None
+    return json.dumps(evidence, sort_keys=True, ensure_ascii=False).encode()
 
 
 def signature_time(pdf: bytes) -> dt.datetime | None:
@@ -82,7 +90,8 @@ class PkiLetterSigner:
             valid_from=auth.valid_from or now, valid_until=auth.valid_until,
             max_uses=auth.max_uses, subject_name=subject_name,
             subject_id_masked=auth.subject_id_masked, reference=auth.reference,
-            letter_text=letter_text, letter_sha256=auth.letter_sha256)
+            letter_text=letter_text, letter_sha256=auth.letter_sha256,
+            passkey_evidence=_passkey_json(auth))
         try:
             signed = sign_letter(
                 render_letter_pdf(spec), signer_key=key, signer_cert=cert,
