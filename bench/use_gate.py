@@ -54,8 +54,9 @@ def wait_health(base: str, proc: subprocess.Popen[bytes]) -> None:
 def run_wrk(url: str, script: str, seconds: int, connections: int) -> dict[str, float]:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
         fh.write(script)
-    out = subprocess.run(["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s", "--latency",
-                          "-s", fh.name, url], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(["wrk", f"-t{min(2, connections)}", f"-c{connections}",
+                          f"-d{seconds}s", "--latency", "-s", fh.name, url],
+                         capture_output=True, text=True, check=True).stdout
     os.unlink(fh.name)
 
     def ms(label: str) -> float:
