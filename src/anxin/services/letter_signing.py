@@ -28,6 +28,11 @@ from anxin.pki.tsa import TimestampAuthority, make_timestamper
 from anxin.services.signing import SignatureOutcome
 from anxin.storage.models import Authorization, Institution, Template
 
+# Minutes, not years: the key signs once and is dropped. Thirty rather than ten because
+# poppler's pdfsig judges a certificate at the current time, not at the signature time, and
+# an institution usually checks the letter within the half hour after signing.
+EVENT_CERT_LIFETIME = dt.timedelta(minutes=30)
+
 METHOD_LABELS = {
     ("sms", "zh-CN"): "短信验证码", ("sms", "en"): "SMS code",
     ("sms+passkey", "zh-CN"): "短信验证码 + 通行密钥", ("sms+passkey", "en"): "SMS code + passkey",
@@ -81,7 +86,7 @@ class PkiLetterSigner:
         salt_hex, commitment = make_id_commitment(subject_id_number)
         key, cert = issue_event_certificate(
             pki, name=subject_name, id_commitment_hex=commitment, authorization_id=auth.id,
-            letter_sha256_hex=auth.letter_sha256, now=now)
+            letter_sha256_hex=auth.letter_sha256, now=now, lifetime=EVENT_CERT_LIFETIME)
         record_certificate(session, cert, kind="event", authorization_id=auth.id)
         spec = LetterSpec(
             authorization_id=auth.id, locale=tpl.locale, title=tpl.title,
