@@ -61,6 +61,9 @@ def clock() -> FakeClock:
 @pytest.fixture
 def ctx(settings: Settings, clock: FakeClock) -> Iterator[Context]:
     c = open_context(settings, clock=clock)
+    # The expiry sweep and the delivery worker act on the whole (shared) database; tests
+    # that exercise them start them explicitly (tests/integration/test_sweep.py & co).
+    c.extras["portal_background"] = False
     yield c
     c.close()
 
@@ -86,3 +89,9 @@ def other_api(client: TestClient, ctx: Context) -> Api:
 @pytest.fixture
 def outbox(settings: Settings) -> Path:
     return settings.outbox_path
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Browser tests last: Playwright's sync API keeps an event loop running in the main
+    thread while its session lasts, which code under test must not find."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
