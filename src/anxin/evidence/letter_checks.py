@@ -24,8 +24,10 @@ from anxin.evidence.report import (
     SIG_CRYPTO_FAILURE,
     Report,
 )
-from anxin.letters import LetterVerification, verify_letter
-from anxin.letters.letter_data import SignedLetter
+from anxin.letters import LetterVerification
+from anxin.letters.letter_data import OpenedLetter, SignedLetter, open_signed_letter
+from anxin.letters.sign import run_sync
+from anxin.letters.verify import async_verify_opened_letter
 from anxin.pki.events import read_event_binding, verify_event_binding
 
 TITLES = {
@@ -74,8 +76,14 @@ def _trusts_nothing() -> x509.Certificate:
 
 def add_letter_checks(report: Report, pdf: bytes,
                       roots: Sequence[x509.Certificate]) -> LetterVerification:
-    result = verify_letter(pdf, list(roots) or [_trusts_nothing()],
-                           binding_check=binding_check)
+    return run_sync(async_add_letter_checks(report, open_signed_letter(pdf), roots))
+
+
+async def async_add_letter_checks(report: Report, opened: OpenedLetter,
+                                  roots: Sequence[x509.Certificate]) -> LetterVerification:
+    """The letter's checks on a letter parsed once by the caller, in its event loop."""
+    result = await async_verify_opened_letter(opened, list(roots) or [_trusts_nothing()],
+                                              binding_check=binding_check)
     for check in result.checks:
         outcome = _RESULT.get(check.status, INDETERMINATE)
         sub = None

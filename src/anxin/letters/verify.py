@@ -39,7 +39,7 @@ from cryptography import x509
 from pyhanko.pdf_utils.misc import PdfError
 
 from anxin.errors import AnxinError, ValidationFailed
-from anxin.letters.letter_data import SignedLetter, open_signed_letter
+from anxin.letters.letter_data import OpenedLetter, SignedLetter, open_signed_letter
 from anxin.letters.sign import run_sync
 from anxin.letters.validation import ValidationOutcome, validate_pades
 
@@ -175,10 +175,22 @@ def verify_letter(pdf: bytes, trust_roots: Sequence[x509.Certificate | asn1_x509
     """
     if not trust_roots:
         raise ValidationFailed("at least one trust root is needed", code="no_trust_root")
+    return run_sync(async_verify_opened_letter(
+        open_signed_letter(pdf), trust_roots, binding_check=binding_check,
+        validation_time=validation_time))
+
+
+async def async_verify_opened_letter(
+        opened: OpenedLetter, trust_roots: Sequence[x509.Certificate | asn1_x509.Certificate],
+        *, binding_check: BindingCheck | None = None,
+        validation_time: dt.datetime | None = None) -> LetterVerification:
+    """:func:`verify_letter` on a letter already parsed by ``open_signed_letter`` (a caller
+    that needs the parsed PDF for more checks parses it once), in the caller's event loop."""
+    if not trust_roots:
+        raise ValidationFailed("at least one trust root is needed", code="no_trust_root")
     roots = [_as_asn1(r) for r in trust_roots]
-    opened = open_signed_letter(pdf)
     try:
-        outcome = run_sync(validate_pades(opened, roots, validation_time=validation_time))
+        outcome = await validate_pades(opened, roots, validation_time=validation_time)
     except (PdfError, ValueError, KeyError, IndexError, TypeError) as exc:
         check = Check("document_integrity", FAILED, f"the signed file cannot be processed: {exc}")
         return LetterVerification(TOTAL_FAILED, "FORMAT_FAILURE", (check,))
