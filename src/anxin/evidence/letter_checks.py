@@ -8,10 +8,12 @@ import datetime as dt
 import functools
 from collections.abc import Sequence
 
+from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from pyhanko_certvalidator.sig_validate import SignatureValidator
 
 from anxin.errors import AnxinError
 from anxin.evidence.report import (
@@ -80,10 +82,14 @@ def add_letter_checks(report: Report, pdf: bytes,
 
 
 async def async_add_letter_checks(report: Report, opened: OpenedLetter,
-                                  roots: Sequence[x509.Certificate]) -> LetterVerification:
-    """The letter's checks on a letter parsed once by the caller, in its event loop."""
+                                  roots: Sequence[x509.Certificate | asn1_x509.Certificate],
+                                  signatures: SignatureValidator | None = None,
+                                  ) -> LetterVerification:
+    """The letter's checks on a letter parsed once by the caller, in its event loop;
+    ``signatures`` shared with the caller's other checks."""
     result = await async_verify_opened_letter(opened, list(roots) or [_trusts_nothing()],
-                                              binding_check=binding_check)
+                                              binding_check=binding_check,
+                                              signatures=signatures)
     for check in result.checks:
         outcome = _RESULT.get(check.status, INDETERMINATE)
         sub = None

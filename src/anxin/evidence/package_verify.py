@@ -35,6 +35,7 @@ from anxin.ledger.checkpoint import verify_checkpoint
 from anxin.ledger.merkle import leaf_hash, verify_inclusion
 from anxin.letters.letter_data import OpenedLetter, open_signed_letter
 from anxin.letters.sign import run_sync
+from anxin.letters.signature_memo import MemoisedSignatureValidator
 from anxin.pki.events import read_event_binding
 
 MANIFEST, SIGNATURE = "manifest.json", "manifest.p7s"
@@ -75,13 +76,15 @@ async def _verify_files(files: dict[str, bytes], name: str,
     report.authorization_id = auth_id
     crls = [b for n, b in files.items() if n.startswith("revocation/") and n.endswith(".crl")]
     trust = TrustMaterial.of(roots, _certs(files), crls)
-    token_context = trust.context(with_crls=False)  # shared by the two RFC 3161 tokens
-    await _check_manifest(report, files, trust)
+    signatures = MemoisedSignatureValidator()  # each distinct signature verified once
+    context = trust.context(with_crls=True, signatures=signatures)  # seal + both tokens
+    await _check_manifest(report, files, context)
     letter, opened = None, None
     if "letter.pdf" in files:
         try:
             opened = open_signed_letter(files["letter.pdf"])
-            letter = await async_add_letter_checks(report, opened, roots)
+            letter = await async_add_letter_checks(report, opened, trust.roots or (),
+                                                   signatures)
         except AnxinError as exc:
             report.add("document_integrity", "Document integrity", FAILED,
                        f"the letter cannot be read: {exc.detail}", FORMAT_FAILURE)
@@ -89,9 +92,9 @@ async def _verify_files(files: dict[str, bytes], name: str,
         report.add("document_integrity", "Document integrity", FAILED,
                    "letter.pdf is missing", FORMAT_FAILURE)
     _check_event_certificate(report, files, record, letter)
-    await _check_signature_token(report, files, opened, token_context)
+    await _check_signature_token(report, files, opened, context)
     _check_passkey(report, files, record)
-    await _check_ledger(report, files, token_context, auth_id, record)
+    await _check_ledger(report, files, context, auth_id, record)
     _check_sms(report, files)
     if record:
         report.facts.update({"status": record.get("status"), "purpose": record.get("purpose"),
@@ -111,7 +114,7 @@ def _record(files: dict[str, bytes]) -> dict[str, Any]:
 
 
 async def _check_manifest(report: Report, files: dict[str, bytes],
-                          trust: TrustMaterial) -> None:
+                          context: ValidationContext) -> None:
     title = "Package manifest (every file's SHA-256)"
     try:
         manifest = json.loads(files[MANIFEST])
@@ -139,7 +142,7 @@ async def _check_manifest(report: Report, files: dict[str, bytes],
         report.add("manifest_signature", stitle, FAILED, "manifest.p7s is missing",
                    FORMAT_FAILURE)
         return
-    res = await async_verify_detached(files[MANIFEST], files[SIGNATURE], trust)
+    res = await async_verify_detached(files[MANIFEST], files[SIGNATURE], context)
     if not (res.intact and res.valid):
         report.add("manifest_signature", stitle, FAILED,
                    "the seal's signature does not match manifest.json", SIG_CRYPTO_FAILURE)

@@ -23,6 +23,7 @@ from pyhanko.sign.validation.generic_cms import (
 )
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
+from pyhanko_certvalidator.sig_validate import SignatureValidator
 
 from anxin.pki.authority import Pki
 
@@ -71,25 +72,27 @@ class TrustMaterial:
         return cls(tuple(_asn1(r) for r in roots), tuple(_asn1(c) for c in certs),
                    tuple(crls))
 
-    def context(self, *, with_crls: bool) -> ValidationContext:
-        """A no-fetching, soft-fail context; the CRLs only where ``with_crls``."""
+    def context(self, *, with_crls: bool,
+                signatures: SignatureValidator | None = None) -> ValidationContext:
+        """A no-fetching, soft-fail context; the CRLs only where ``with_crls``;
+        ``signatures`` (e.g. a MemoisedSignatureValidator) shared with other checks."""
         return ValidationContext(trust_roots=list(self.roots), other_certs=list(self.certs),
                                  crls=list(self.crls) if with_crls else [],
-                                 allow_fetching=False, revocation_mode="soft-fail")
+                                 allow_fetching=False, revocation_mode="soft-fail",
+                                 signature_validator=signatures)
 
 
 def verify_detached(data: bytes, signature: bytes, roots: Sequence[x509.Certificate],
                     certs: Sequence[x509.Certificate] = (),
                     crls: Sequence[bytes] = ()) -> CmsCheck:
-    return asyncio.run(async_verify_detached(data, signature,
-                                             TrustMaterial.of(roots, certs, crls)))
+    trust = TrustMaterial.of(roots, certs, crls)
+    return asyncio.run(async_verify_detached(data, signature, trust.context(with_crls=True)))
 
 
 async def async_verify_detached(data: bytes, signature: bytes,
-                                trust: TrustMaterial) -> CmsCheck:
+                                vc: ValidationContext) -> CmsCheck:
     """The seal's detached CMS over ``data``, its signer and its timestamp's TSA checked
-    against ``trust`` with its CRLs."""
-    vc = trust.context(with_crls=True)
+    in ``vc`` (``TrustMaterial.context(with_crls=True)``)."""
     try:
         signed_data = cms.ContentInfo.load(signature)["content"]
         status = await async_validate_detached_cms(

@@ -40,8 +40,10 @@ from pyhanko_certvalidator.policy_decl import (
     RevocationCheckingRule,
 )
 from pyhanko_certvalidator.registry import SimpleTrustManager
+from pyhanko_certvalidator.sig_validate import SignatureValidator
 
 from anxin.letters.letter_data import OpenedLetter
+from anxin.letters.signature_memo import MemoisedSignatureValidator
 
 PASSED, FAILED, INDETERMINATE = "passed", "failed", "indeterminate"
 # Revocation data counts for the window its issuer declares (nextUpdate − thisUpdate), as in
@@ -142,10 +144,11 @@ def _signature_timestamp(result: Any, status: Any) -> tuple[Any, dt.datetime | N
 
 
 def _context(opened: OpenedLetter, roots: list[asn1_x509.Certificate],
-             revocation_mode: str) -> ValidationContext:
+             revocation_mode: str, signatures: SignatureValidator) -> ValidationContext:
     """A no-fetching validation context: the roots plus whatever the DSS holds."""
     settings: dict[str, Any] = {"trust_roots": roots, "allow_fetching": False,
-                                "revocation_mode": revocation_mode}
+                                "revocation_mode": revocation_mode,
+                                "signature_validator": signatures}
     try:
         return DocumentSecurityStore.read_dss(opened.reader).as_validation_context(settings)
     except NoDSSFoundError:
@@ -153,12 +156,13 @@ def _context(opened: OpenedLetter, roots: list[asn1_x509.Certificate],
 
 
 async def _document_timestamps(opened: OpenedLetter, roots: list[asn1_x509.Certificate],
+                               signatures: SignatureValidator,
                                ) -> tuple[list[Any], tuple[dt.datetime, ...]]:
     if not opened.document_timestamps:
         return [_check("document_timestamp", INDETERMINATE,
                        "no document timestamp: the letter is B-T, not yet B-LTA")], ()
     checks, times = [], []
-    context = _context(opened, roots, "hard-fail")
+    context = _context(opened, roots, "hard-fail", signatures)
     for stamp in opened.document_timestamps:
         status = await async_validate_pdf_timestamp(stamp, validation_context=context)
         times.append(status.timestamp)
@@ -173,7 +177,8 @@ async def _document_timestamps(opened: OpenedLetter, roots: list[asn1_x509.Certi
 
 
 async def _valid_at_signature_time(opened: OpenedLetter, roots: list[asn1_x509.Certificate],
-                                   signature_time: dt.datetime) -> bool:
+                                   signature_time: dt.datetime,
+                                   signatures: SignatureValidator) -> bool:
     """Short-lived certificate rule: the chain holds at the timestamped signature time.
 
     The validation context sits at ``signature_time`` (a trusted RFC 3161 time) and accepts
@@ -182,24 +187,31 @@ async def _valid_at_signature_time(opened: OpenedLetter, roots: list[asn1_x509.C
     """
     settings: dict[str, Any] = {
         "trust_roots": roots, "allow_fetching": False, "revocation_mode": "hard-fail",
-        "moment": signature_time, "retroactive_revinfo": True}
+        "moment": signature_time, "retroactive_revinfo": True,
+        "signature_validator": signatures}
     try:
         at_signing = DocumentSecurityStore.read_dss(opened.reader).as_validation_context(settings)
     except NoDSSFoundError:
         return False
     status = await async_validate_pdf_signature(
         opened.signature, signer_validation_context=at_signing,
-        ts_validation_context=_context(opened, roots, "hard-fail"))
+        ts_validation_context=_context(opened, roots, "hard-fail", signatures))
     return bool(status.intact and status.valid and status.trusted)
 
 
 async def validate_pades(opened: OpenedLetter, roots: list[asn1_x509.Certificate], *,
-                         validation_time: dt.datetime | None = None) -> ValidationOutcome:
-    """Run the AdES (LTA when timestamped) validation of ``opened``'s signature."""
+                         validation_time: dt.datetime | None = None,
+                         signatures: SignatureValidator | None = None) -> ValidationOutcome:
+    """Run the AdES (LTA when timestamped) validation of ``opened``'s signature.
+
+    ``signatures`` verifies the cryptographic signatures met on the way; by default one
+    :class:`MemoisedSignatureValidator` for this call (a caller verifying more than the
+    letter passes its own, to share it)."""
+    signatures = signatures or MemoisedSignatureValidator()
     spec = PdfSignatureValidationSpec(SignatureValidationSpec(
         cert_validation_policy=CertValidationPolicySpec(
             trust_manager=SimpleTrustManager.build(trust_roots=roots),
-            revinfo_policy=_REVOCATION_POLICY),
+            revinfo_policy=_REVOCATION_POLICY, signature_validator=signatures),
         revinfo_gathering_policy=RevocationInfoGatheringSpec(
             online_fetching_rule=RevinfoOnlineFetchingRule.LOCAL_ONLY)))
     timing = (ValidationTimingInfo(validation_time, validation_time, True)
@@ -213,7 +225,8 @@ async def validate_pades(opened: OpenedLetter, roots: list[asn1_x509.Certificate
         # AdES stopped early (no revocation data in a B-T letter, an expired event
         # certificate): still report integrity, signature value and signature timestamp.
         basic = await async_validate_pdf_signature(
-            opened.signature, signer_validation_context=_context(opened, roots, "soft-fail"))
+            opened.signature,
+            signer_validation_context=_context(opened, roots, "soft-fail", signatures))
         status = status or basic
     else:
         basic = status
@@ -223,10 +236,11 @@ async def validate_pades(opened: OpenedLetter, roots: list[asn1_x509.Certificate
                          f"attributes {'verifies' if status.valid else 'does not verify'}"))
     chain = _chain(result, status)
     ts_check, ts_time = _signature_timestamp(result, basic)
-    dts_checks, archive_times = await _document_timestamps(opened, roots)
+    dts_checks, archive_times = await _document_timestamps(opened, roots, signatures)
     archived = bool(archive_times) and all(c.status == PASSED for c in dts_checks)
     if (ades_sub in _EXPIRED_SIGNER and ts_check.status == PASSED and archived
-            and ts_time is not None and await _valid_at_signature_time(opened, roots, ts_time)):
+            and ts_time is not None and await _valid_at_signature_time(opened, roots, ts_time,
+                                                                   signatures)):
         chain = _check("signer_certificate_chain", PASSED,
                        f"short-lived event certificate chains to a supplied root and was valid "
                        f"and unrevoked at the timestamped signature time {ts_time.isoformat()} "

@@ -37,6 +37,7 @@ from typing import Any
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from pyhanko.pdf_utils.misc import PdfError
+from pyhanko_certvalidator.sig_validate import SignatureValidator
 
 from anxin.errors import AnxinError, ValidationFailed
 from anxin.letters.letter_data import OpenedLetter, SignedLetter, open_signed_letter
@@ -183,14 +184,17 @@ def verify_letter(pdf: bytes, trust_roots: Sequence[x509.Certificate | asn1_x509
 async def async_verify_opened_letter(
         opened: OpenedLetter, trust_roots: Sequence[x509.Certificate | asn1_x509.Certificate],
         *, binding_check: BindingCheck | None = None,
-        validation_time: dt.datetime | None = None) -> LetterVerification:
+        validation_time: dt.datetime | None = None,
+        signatures: SignatureValidator | None = None) -> LetterVerification:
     """:func:`verify_letter` on a letter already parsed by ``open_signed_letter`` (a caller
-    that needs the parsed PDF for more checks parses it once), in the caller's event loop."""
+    that needs the parsed PDF for more checks parses it once), in the caller's event loop;
+    ``signatures`` as in :func:`validate_pades`."""
     if not trust_roots:
         raise ValidationFailed("at least one trust root is needed", code="no_trust_root")
     roots = [_as_asn1(r) for r in trust_roots]
     try:
-        outcome = await validate_pades(opened, roots, validation_time=validation_time)
+        outcome = await validate_pades(opened, roots, validation_time=validation_time,
+                                       signatures=signatures)
     except (PdfError, ValueError, KeyError, IndexError, TypeError) as exc:
         check = Check("document_integrity", FAILED, f"the signed file cannot be processed: {exc}")
         return LetterVerification(TOTAL_FAILED, "FORMAT_FAILURE", (check,))
