@@ -15,6 +15,12 @@ The two are timed in alternating rounds (machine load hits both alike).
 Goal (issue 6): ``packages_per_s >= 0.5 * pyhanko_letters_per_s``.
 
     PYTHONPATH=src python bench/verify.py [--seconds 4] [--profile]
+                                          [--package P.zip --trust ROOT.crt] [--save DIR]
+
+A fresh package's event certificate is still valid; ten minutes later it has expired and
+the verifier also proves it valid at the timestamped signature time (one more signature
+validation). ``--save DIR`` keeps the built package and root; ``--package``/``--trust``
+time an existing one instead of building one (e.g. a saved one, once expired).
 
 The last line is JSON: {"packages_per_s": .., "pyhanko_letters_per_s": ..}.
 """
@@ -107,10 +113,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=4.0)
     parser.add_argument("--profile", action="store_true", help="cProfile the package path")
+    parser.add_argument("--package", type=Path, help="an existing evidence.zip to time")
+    parser.add_argument("--trust", type=Path, help="its root certificate (PEM)")
+    parser.add_argument("--save", type=Path, help="keep the built package and root here")
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory(prefix="anxin-bench-verify-") as tmp:
-        package, root = build_package(Path(tmp))
+    if args.package is not None:
+        if args.trust is None:
+            raise SystemExit("--package needs --trust")
+        package = args.package.read_bytes()
+        root = x509.load_pem_x509_certificate(args.trust.read_bytes())
+    else:
+        with tempfile.TemporaryDirectory(prefix="anxin-bench-verify-") as tmp:
+            package, root = build_package(Path(tmp))
+        if args.save is not None:
+            args.save.mkdir(parents=True, exist_ok=True)
+            (args.save / "evidence.zip").write_bytes(package)
+            (args.save / "root.crt").write_bytes(root.public_bytes(Encoding.PEM))
     with zipfile.ZipFile(io.BytesIO(package)) as z:
         letter = z.read("letter.pdf")
     root_asn1 = asn1_x509.Certificate.load(root.public_bytes(Encoding.DER))

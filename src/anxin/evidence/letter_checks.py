@@ -13,7 +13,6 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from pyhanko_certvalidator.sig_validate import SignatureValidator
 
 from anxin.errors import AnxinError
 from anxin.evidence.report import (
@@ -29,6 +28,7 @@ from anxin.evidence.report import (
 from anxin.letters import LetterVerification
 from anxin.letters.letter_data import OpenedLetter, SignedLetter, open_signed_letter
 from anxin.letters.sign import run_sync
+from anxin.letters.verification_memory import VerificationMemory
 from anxin.letters.verify import async_verify_opened_letter
 from anxin.pki.events import read_event_binding, verify_event_binding
 
@@ -83,13 +83,13 @@ def add_letter_checks(report: Report, pdf: bytes,
 
 async def async_add_letter_checks(report: Report, opened: OpenedLetter,
                                   roots: Sequence[x509.Certificate | asn1_x509.Certificate],
-                                  signatures: SignatureValidator | None = None,
+                                  memory: VerificationMemory | None = None,
                                   ) -> LetterVerification:
     """The letter's checks on a letter parsed once by the caller, in its event loop;
-    ``signatures`` shared with the caller's other checks."""
+    ``memory`` shared with the caller's other checks."""
     result = await async_verify_opened_letter(opened, list(roots) or [_trusts_nothing()],
                                               binding_check=binding_check,
-                                              signatures=signatures)
+                                              memory=memory)
     for check in result.checks:
         outcome = _RESULT.get(check.status, INDETERMINATE)
         sub = None

@@ -35,7 +35,7 @@ from anxin.ledger.checkpoint import verify_checkpoint
 from anxin.ledger.merkle import leaf_hash, verify_inclusion
 from anxin.letters.letter_data import OpenedLetter, open_signed_letter
 from anxin.letters.sign import run_sync
-from anxin.letters.signature_memo import MemoisedSignatureValidator
+from anxin.letters.verification_memory import VerificationMemory
 from anxin.pki.events import read_event_binding
 
 MANIFEST, SIGNATURE = "manifest.json", "manifest.p7s"
@@ -75,16 +75,17 @@ async def _verify_files(files: dict[str, bytes], name: str,
     auth_id = str(record.get("id")) if record else None
     report.authorization_id = auth_id
     crls = [b for n, b in files.items() if n.startswith("revocation/") and n.endswith(".crl")]
-    trust = TrustMaterial.of(roots, _certs(files), crls)
-    signatures = MemoisedSignatureValidator()  # each distinct signature verified once
-    context = trust.context(with_crls=True, signatures=signatures)  # seal + both tokens
+    memory = VerificationMemory()  # each signature verified, each certificate parsed once
+    trust = TrustMaterial.of(roots, _certs(files), crls, memory.certificates)
+    context = trust.context(with_crls=True, signatures=memory.signatures)
+    token_context = trust.context(with_crls=False, signatures=memory.signatures)
     await _check_manifest(report, files, context)
     letter, opened = None, None
     if "letter.pdf" in files:
         try:
             opened = open_signed_letter(files["letter.pdf"])
             letter = await async_add_letter_checks(report, opened, trust.roots or (),
-                                                   signatures)
+                                                   memory)
         except AnxinError as exc:
             report.add("document_integrity", "Document integrity", FAILED,
                        f"the letter cannot be read: {exc.detail}", FORMAT_FAILURE)
@@ -92,9 +93,9 @@ async def _verify_files(files: dict[str, bytes], name: str,
         report.add("document_integrity", "Document integrity", FAILED,
                    "letter.pdf is missing", FORMAT_FAILURE)
     _check_event_certificate(report, files, record, letter)
-    await _check_signature_token(report, files, opened, context)
+    await _check_signature_token(report, files, opened, token_context)
     _check_passkey(report, files, record)
-    await _check_ledger(report, files, context, auth_id, record)
+    await _check_ledger(report, files, token_context, auth_id, record)
     _check_sms(report, files)
     if record:
         report.facts.update({"status": record.get("status"), "purpose": record.get("purpose"),

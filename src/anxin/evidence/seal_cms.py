@@ -25,6 +25,7 @@ from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 from pyhanko_certvalidator.sig_validate import SignatureValidator
 
+from anxin.letters.verification_memory import ParsedCertificates, trusted_root
 from anxin.pki.authority import Pki
 
 
@@ -68,9 +69,14 @@ class TrustMaterial:
 
     @classmethod
     def of(cls, roots: Sequence[x509.Certificate], certs: Sequence[x509.Certificate] = (),
-           crls: Sequence[bytes] = ()) -> TrustMaterial:
-        return cls(tuple(_asn1(r) for r in roots), tuple(_asn1(c) for c in certs),
-                   tuple(crls))
+           crls: Sequence[bytes] = (), parsed: ParsedCertificates | None = None,
+           ) -> TrustMaterial:
+        """The roots parsed once per process; the other certificates through ``parsed``
+        (one object per certificate for the whole verification)."""
+        pool = parsed or ParsedCertificates()
+        der = serialization.Encoding.DER
+        return cls(tuple(pool.add(trusted_root(r.public_bytes(der))) for r in roots),
+                   tuple(pool.load(c.public_bytes(der)) for c in certs), tuple(crls))
 
     def context(self, *, with_crls: bool,
                 signatures: SignatureValidator | None = None) -> ValidationContext:

@@ -7,7 +7,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from anxin.letters.signature_memo import MemoisedSignatureValidator
+from anxin.letters.verification_memory import MemoisedSignatureValidator
 
 ALGO = algos.SignedDigestAlgorithm({"algorithm": "sha256_ecdsa"})
 
