@@ -28,6 +28,7 @@ from pyhanko.sign.validation.policy_decl import (
     SignatureValidationSpec,
 )
 from pyhanko.sign.validation.status import SignatureCoverageLevel
+from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.context import CertValidationPolicySpec
 from pyhanko_certvalidator.ltv.types import ValidationTimingInfo
 from pyhanko_certvalidator.policy_decl import (
@@ -140,14 +141,12 @@ def _signature_timestamp(result: Any, status: Any) -> tuple[Any, dt.datetime | N
                   f"time {when.isoformat()}"), when
 
 
-async def _document_timestamps(opened: OpenedLetter, roots: list[asn1_x509.Certificate],
-                               dss: DssData, memory: VerificationMemory,
+async def _document_timestamps(opened: OpenedLetter, context: ValidationContext,
                                ) -> tuple[list[Any], tuple[dt.datetime, ...]]:
     if not opened.document_timestamps:
         return [_check("document_timestamp", INDETERMINATE,
                        "no document timestamp: the letter is B-T, not yet B-LTA")], ()
     checks, times = [], []
-    context = dss_context(dss, roots, memory, "hard-fail")
     for stamp in opened.document_timestamps:
         status = await async_validate_pdf_timestamp(stamp, validation_context=context)
         times.append(status.timestamp)
@@ -163,7 +162,8 @@ async def _document_timestamps(opened: OpenedLetter, roots: list[asn1_x509.Certi
 
 async def _valid_at_signature_time(opened: OpenedLetter, roots: list[asn1_x509.Certificate],
                                    signature_time: dt.datetime, dss: DssData,
-                                   memory: VerificationMemory) -> bool:
+                                   memory: VerificationMemory,
+                                   now_context: ValidationContext) -> bool:
     """Short-lived certificate rule: the chain holds at the timestamped signature time.
 
     The validation context sits at ``signature_time`` (a trusted RFC 3161 time) and accepts
@@ -176,7 +176,7 @@ async def _valid_at_signature_time(opened: OpenedLetter, roots: list[asn1_x509.C
                              retroactive_revinfo=True)
     status = await async_validate_pdf_signature(
         opened.signature, signer_validation_context=at_signing,
-        ts_validation_context=dss_context(dss, roots, memory, "hard-fail"))
+        ts_validation_context=now_context)
     return bool(status.intact and status.valid and status.trusted)
 
 
@@ -219,18 +219,20 @@ async def validate_pades(opened: OpenedLetter, roots: list[asn1_x509.Certificate
                          f"attributes {'verifies' if status.valid else 'does not verify'}"))
     chain = _chain(result, status)
     ts_check, ts_time = _signature_timestamp(result, basic)
-    dts_checks, archive_times = await _document_timestamps(opened, roots, dss, memory)
+    # Hard-fail, now, with the DSS: for the document timestamps and the signature's TSA.
+    now_context = dss_context(dss, roots, memory, "hard-fail")
+    dts_checks, archive_times = await _document_timestamps(opened, now_context)
     archived = bool(archive_times) and all(c.status == PASSED for c in dts_checks)
     if (ades_sub in _EXPIRED_SIGNER and ts_check.status == PASSED and archived
             and ts_time is not None and await _valid_at_signature_time(opened, roots, ts_time, dss,
-                                                                   memory)):
+                                                                   memory, now_context)):
         chain = _check("signer_certificate_chain", PASSED,
                        f"short-lived event certificate chains to a supplied root and was valid "
                        f"and unrevoked at the timestamped signature time {ts_time.isoformat()} "
                        f"(revocation data from the DSS; expired since, as designed)")
         ades_status, ades_sub = "PASSED", None
     checks.extend([chain, ts_check, *dts_checks])
-    signer = opened.signature.signer_cert
+    signer = getattr(status, "signing_cert", None) or opened.signature.signer_cert
     crypto_cert = x509.load_der_x509_certificate(signer.dump()) if signer is not None else None
     name = signer.subject.native.get("common_name") if signer is not None else None
     return ValidationOutcome(
