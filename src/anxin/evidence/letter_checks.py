@@ -8,6 +8,7 @@ import datetime as dt
 import functools
 from collections.abc import Sequence
 
+from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -24,8 +25,11 @@ from anxin.evidence.report import (
     SIG_CRYPTO_FAILURE,
     Report,
 )
-from anxin.letters import LetterVerification, verify_letter
-from anxin.letters.letter_data import SignedLetter
+from anxin.letters import LetterVerification
+from anxin.letters.letter_data import OpenedLetter, SignedLetter, open_signed_letter
+from anxin.letters.sign import run_sync
+from anxin.letters.verification_memory import VerificationMemory
+from anxin.letters.verify import async_verify_opened_letter
 from anxin.pki.events import read_event_binding, verify_event_binding
 
 TITLES = {
@@ -74,8 +78,18 @@ def _trusts_nothing() -> x509.Certificate:
 
 def add_letter_checks(report: Report, pdf: bytes,
                       roots: Sequence[x509.Certificate]) -> LetterVerification:
-    result = verify_letter(pdf, list(roots) or [_trusts_nothing()],
-                           binding_check=binding_check)
+    return run_sync(async_add_letter_checks(report, open_signed_letter(pdf), roots))
+
+
+async def async_add_letter_checks(report: Report, opened: OpenedLetter,
+                                  roots: Sequence[x509.Certificate | asn1_x509.Certificate],
+                                  memory: VerificationMemory | None = None,
+                                  ) -> LetterVerification:
+    """The letter's checks on a letter parsed once by the caller, in its event loop;
+    ``memory`` shared with the caller's other checks."""
+    result = await async_verify_opened_letter(opened, list(roots) or [_trusts_nothing()],
+                                              binding_check=binding_check,
+                                              memory=memory)
     for check in result.checks:
         outcome = _RESULT.get(check.status, INDETERMINATE)
         sub = None
@@ -96,21 +110,19 @@ def add_letter_checks(report: Report, pdf: bytes,
                 result.signer_certificate).id_commitment
     if result.signature_timestamp is not None:
         report.facts["signature_time"] = result.signature_timestamp.isoformat()
-    _passkey_in_letter(report, pdf, result)
+    _passkey_in_letter(report, opened, result)
     return result
 
 
-def _passkey_in_letter(report: Report, pdf: bytes, result: LetterVerification) -> None:
+def _passkey_in_letter(report: Report, opened: OpenedLetter,
+                       result: LetterVerification) -> None:
     """A letter signed with a passkey carries the assertion inside its signed revision."""
     import json
 
     from anxin.identity.passkey_evidence import verify_assertion_evidence
-    from anxin.letters.letter_data import open_signed_letter, signed_attachment
+    from anxin.letters.letter_data import signed_attachment
     from anxin.letters.render import PASSKEY_ATTACHMENT
-    try:
-        raw = signed_attachment(open_signed_letter(pdf), PASSKEY_ATTACHMENT)
-    except AnxinError:
-        return
+    raw = signed_attachment(opened, PASSKEY_ATTACHMENT)
     if raw is None:
         return
     title = "Passkey assertion inside the signed letter"

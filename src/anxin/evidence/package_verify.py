@@ -14,9 +14,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from cryptography import x509
+from pyhanko_certvalidator import ValidationContext
 
 from anxin.errors import AnxinError
-from anxin.evidence.letter_checks import add_letter_checks
+from anxin.evidence.letter_checks import async_add_letter_checks
 from anxin.evidence.report import (
     FAILED,
     FORMAT_FAILURE,
@@ -28,11 +29,13 @@ from anxin.evidence.report import (
     SIG_CRYPTO_FAILURE,
     Report,
 )
-from anxin.evidence.seal_cms import verify_detached, verify_token
+from anxin.evidence.seal_cms import TrustMaterial, async_verify_detached, async_verify_token
 from anxin.evidence.ziputil import UnreadableInput, read_zip
 from anxin.ledger.checkpoint import verify_checkpoint
 from anxin.ledger.merkle import leaf_hash, verify_inclusion
-from anxin.letters.letter_data import open_signed_letter
+from anxin.letters.letter_data import OpenedLetter, open_signed_letter
+from anxin.letters.sign import run_sync
+from anxin.letters.verification_memory import VerificationMemory
 from anxin.pki.events import read_event_binding
 
 MANIFEST, SIGNATURE = "manifest.json", "manifest.p7s"
@@ -56,6 +59,12 @@ def _certs(files: dict[str, bytes]) -> list[x509.Certificate]:
 
 def verify_files(files: dict[str, bytes], name: str, roots: Sequence[x509.Certificate],
                  anchor: str) -> Report:
+    """Every check on the package's files, in one event loop, the letter parsed once."""
+    return run_sync(_verify_files(files, name, roots, anchor))
+
+
+async def _verify_files(files: dict[str, bytes], name: str,
+                        roots: Sequence[x509.Certificate], anchor: str) -> Report:
     report = Report(subject=name, trust_anchor=anchor, kind="evidence package")
     if MANIFEST not in files and "letter.pdf" not in files:
         raise UnreadableInput("this ZIP is not an Anxin evidence package (no manifest.json)")
@@ -65,13 +74,18 @@ def verify_files(files: dict[str, bytes], name: str, roots: Sequence[x509.Certif
     record = _record(files)
     auth_id = str(record.get("id")) if record else None
     report.authorization_id = auth_id
-    certs = _certs(files)
     crls = [b for n, b in files.items() if n.startswith("revocation/") and n.endswith(".crl")]
-    _check_manifest(report, files, roots, certs, crls)
-    letter = None
+    memory = VerificationMemory()  # each signature verified, each certificate parsed once
+    trust = TrustMaterial.of(roots, _certs(files), crls, memory.certificates)
+    context = trust.context(with_crls=True, signatures=memory.signatures)
+    token_context = trust.context(with_crls=False, signatures=memory.signatures)
+    await _check_manifest(report, files, context)
+    letter, opened = None, None
     if "letter.pdf" in files:
         try:
-            letter = add_letter_checks(report, files["letter.pdf"], roots)
+            opened = open_signed_letter(files["letter.pdf"])
+            letter = await async_add_letter_checks(report, opened, trust.roots or (),
+                                                   memory)
         except AnxinError as exc:
             report.add("document_integrity", "Document integrity", FAILED,
                        f"the letter cannot be read: {exc.detail}", FORMAT_FAILURE)
@@ -79,9 +93,9 @@ def verify_files(files: dict[str, bytes], name: str, roots: Sequence[x509.Certif
         report.add("document_integrity", "Document integrity", FAILED,
                    "letter.pdf is missing", FORMAT_FAILURE)
     _check_event_certificate(report, files, record, letter)
-    _check_signature_token(report, files, roots, certs)
+    await _check_signature_token(report, files, opened, token_context)
     _check_passkey(report, files, record)
-    _check_ledger(report, files, roots, certs, auth_id, record)
+    await _check_ledger(report, files, token_context, auth_id, record)
     _check_sms(report, files)
     if record:
         report.facts.update({"status": record.get("status"), "purpose": record.get("purpose"),
@@ -100,9 +114,8 @@ def _record(files: dict[str, bytes]) -> dict[str, Any]:
     return rec if isinstance(rec, dict) else {}
 
 
-def _check_manifest(report: Report, files: dict[str, bytes],
-                    roots: Sequence[x509.Certificate], certs: list[x509.Certificate],
-                    crls: list[bytes]) -> None:
+async def _check_manifest(report: Report, files: dict[str, bytes],
+                          context: ValidationContext) -> None:
     title = "Package manifest (every file's SHA-256)"
     try:
         manifest = json.loads(files[MANIFEST])
@@ -130,7 +143,7 @@ def _check_manifest(report: Report, files: dict[str, bytes],
         report.add("manifest_signature", stitle, FAILED, "manifest.p7s is missing",
                    FORMAT_FAILURE)
         return
-    res = verify_detached(files[MANIFEST], files[SIGNATURE], roots, certs, crls)
+    res = await async_verify_detached(files[MANIFEST], files[SIGNATURE], context)
     if not (res.intact and res.valid):
         report.add("manifest_signature", stitle, FAILED,
                    "the seal's signature does not match manifest.json", SIG_CRYPTO_FAILURE)
@@ -190,24 +203,21 @@ def _check_event_certificate(report: Report, files: dict[str, bytes], record: di
                    letter_sha256=binding.letter_sha256, id_commitment=binding.id_commitment)
 
 
-def _check_signature_token(report: Report, files: dict[str, bytes],
-                           roots: Sequence[x509.Certificate],
-                           certs: list[x509.Certificate]) -> None:
+async def _check_signature_token(report: Report, files: dict[str, bytes],
+                                 opened: OpenedLetter | None,
+                                 context: ValidationContext) -> None:
     title = "Signature timestamp token (timestamps/signature.tst)"
     token = files.get("timestamps/signature.tst")
     if token is None or "letter.pdf" not in files:
         report.add("timestamp_token", title, FAILED, "the timestamp token is missing",
                    FORMAT_FAILURE)
         return
-    try:
-        signer = open_signed_letter(files["letter.pdf"]).signature.signed_data[
-            "signer_infos"][0]
-        signature_value = signer["signature"].native
-    except AnxinError:
+    if opened is None:
         report.add("timestamp_token", title, INDETERMINATE, "the letter cannot be read",
                    FORMAT_FAILURE)
         return
-    status, detail = verify_token(token, signature_value, roots, certs)
+    signature_value = opened.signature.signer_info["signature"].native
+    status, detail = await async_verify_token(token, signature_value, context)
     if status == "passed":
         report.add("timestamp_token", title, PASSED,
                    f"the token covers the letter's signature value; {detail}")
@@ -247,9 +257,8 @@ def _check_passkey(report: Report, files: dict[str, bytes], record: dict[str, An
                "authorization and this letter's SHA-256")
 
 
-def _check_ledger(report: Report, files: dict[str, bytes], roots: Sequence[x509.Certificate],
-                  certs: list[x509.Certificate], auth_id: str | None,
-                  record: dict[str, Any]) -> None:
+async def _check_ledger(report: Report, files: dict[str, bytes], context: ValidationContext,
+                        auth_id: str | None, record: dict[str, Any]) -> None:
     title = "Ledger: each entry's inclusion in a signed checkpoint"
     try:
         vkey = files["ledger/verifier-key.txt"].decode().strip()
@@ -268,7 +277,7 @@ def _check_ledger(report: Report, files: dict[str, bytes], roots: Sequence[x509.
     token = files.get("ledger/checkpoint.tst")
     when = ""
     if token is not None:
-        status, when = verify_token(token, note.encode(), roots, certs)
+        status, when = await async_verify_token(token, note.encode(), context)
         if status == "failed":
             report.add("checkpoint_signature", "Ledger checkpoint signature", FAILED,
                        f"the checkpoint's timestamp does not cover it: {when}", HASH_FAILURE)

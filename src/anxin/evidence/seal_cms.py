@@ -22,8 +22,10 @@ from pyhanko.sign.validation.generic_cms import (
 )
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
+from pyhanko_certvalidator.sig_validate import SignatureValidator
 
 from anxin.asyncutil import run_coroutine
+from anxin.letters.verification_memory import ParsedCertificates, trusted_root
 from anxin.pki.authority import Pki
 
 
@@ -56,21 +58,52 @@ class CmsCheck:
     detail: str
 
 
-def _context(roots: Sequence[x509.Certificate], certs: Sequence[x509.Certificate],
-             crls: Sequence[bytes]) -> ValidationContext:
-    return ValidationContext(trust_roots=[_asn1(r) for r in roots],
-                             other_certs=[_asn1(c) for c in certs], crls=list(crls),
-                             allow_fetching=False, revocation_mode="soft-fail")
+@dataclass(frozen=True, slots=True)
+class TrustMaterial:
+    """The roots to trust and the certificates and CRLs a package supplies, parsed once
+    (asn1crypto) for all the CMS checks of one verification."""
+
+    roots: tuple[asn1_x509.Certificate, ...]
+    certs: tuple[asn1_x509.Certificate, ...]
+    crls: tuple[bytes, ...]
+
+    @classmethod
+    def of(cls, roots: Sequence[x509.Certificate], certs: Sequence[x509.Certificate] = (),
+           crls: Sequence[bytes] = (), parsed: ParsedCertificates | None = None,
+           ) -> TrustMaterial:
+        """The roots parsed once per process; the other certificates through ``parsed``
+        (one object per certificate for the whole verification)."""
+        pool = parsed or ParsedCertificates()
+        der = serialization.Encoding.DER
+        return cls(tuple(pool.add(trusted_root(r.public_bytes(der))) for r in roots),
+                   tuple(pool.load(c.public_bytes(der)) for c in certs), tuple(crls))
+
+    def context(self, *, with_crls: bool,
+                signatures: SignatureValidator | None = None) -> ValidationContext:
+        """A no-fetching, soft-fail context; the CRLs only where ``with_crls``;
+        ``signatures`` (e.g. a MemoisedSignatureValidator) shared with other checks."""
+        return ValidationContext(trust_roots=list(self.roots), other_certs=list(self.certs),
+                                 crls=list(self.crls) if with_crls else [],
+                                 allow_fetching=False, revocation_mode="soft-fail",
+                                 signature_validator=signatures)
 
 
 def verify_detached(data: bytes, signature: bytes, roots: Sequence[x509.Certificate],
                     certs: Sequence[x509.Certificate] = (),
                     crls: Sequence[bytes] = ()) -> CmsCheck:
-    vc = _context(roots, certs, crls)
+    trust = TrustMaterial.of(roots, certs, crls)
+    return run_coroutine(lambda: async_verify_detached(
+        data, signature, trust.context(with_crls=True)))
+
+
+async def async_verify_detached(data: bytes, signature: bytes,
+                                vc: ValidationContext) -> CmsCheck:
+    """The seal's detached CMS over ``data``, its signer and its timestamp's TSA checked
+    in ``vc`` (``TrustMaterial.context(with_crls=True)``)."""
     try:
         signed_data = cms.ContentInfo.load(signature)["content"]
-        status = run_coroutine(lambda: async_validate_detached_cms(
-            data, signed_data, signer_validation_context=vc, ts_validation_context=vc))
+        status = await async_validate_detached_cms(
+            data, signed_data, signer_validation_context=vc, ts_validation_context=vc)
     except Exception:  # any parse or validation error of untrusted input is a failure
         return CmsCheck(False, False, False, False, "", "the signature is not a valid CMS")
     ts = status.timestamp_validity
@@ -87,11 +120,19 @@ def verify_token(token: bytes, data: bytes, roots: Sequence[x509.Certificate],
     """Check an RFC 3161 token over ``data``: ``("passed", ...)`` when intact, over this
     data and from a TSA chained to a root; ``"indeterminate"`` when intact and over this
     data but not chained to a given root; ``"failed"`` otherwise."""
-    vc = _context(roots, certs, ())
+    trust = TrustMaterial.of(roots, certs)
+    return run_coroutine(lambda: async_verify_token(
+        token, data, trust.context(with_crls=False)))
+
+
+async def async_verify_token(token: bytes, data: bytes,
+                             vc: ValidationContext) -> tuple[str, str]:
+    """:func:`verify_token` with a context (``TrustMaterial.context(with_crls=False)``)
+    that the tokens of one verification may share."""
     try:
         signed_data = cms.ContentInfo.load(token)["content"]
-        result = run_coroutine(lambda: validate_tst_signed_data(
-            signed_data, vc, lambda alg: hashlib.new(alg, data).digest()))
+        result = await validate_tst_signed_data(
+            signed_data, vc, lambda alg: hashlib.new(alg, data).digest())
     except Exception as exc:  # pyHanko raises several types for a bad token
         return "failed", f"the token does not validate: {exc}"
     when = result.get("timestamp")

@@ -17,8 +17,6 @@ from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.validation import ades
-from pyhanko.sign.validation.dss import DocumentSecurityStore
-from pyhanko.sign.validation.errors import NoDSSFoundError
 from pyhanko.sign.validation.pdf_embedded import (
     async_validate_pdf_signature,
     async_validate_pdf_timestamp,
@@ -41,7 +39,9 @@ from pyhanko_certvalidator.policy_decl import (
 )
 from pyhanko_certvalidator.registry import SimpleTrustManager
 
+from anxin.letters.dss_context import DssData, dss_context, read_dss_data
 from anxin.letters.letter_data import OpenedLetter
+from anxin.letters.verification_memory import VerificationMemory
 
 PASSED, FAILED, INDETERMINATE = "passed", "failed", "indeterminate"
 # Revocation data counts for the window its issuer declares (nextUpdate − thisUpdate), as in
@@ -141,24 +141,12 @@ def _signature_timestamp(result: Any, status: Any) -> tuple[Any, dt.datetime | N
                   f"time {when.isoformat()}"), when
 
 
-def _context(opened: OpenedLetter, roots: list[asn1_x509.Certificate],
-             revocation_mode: str) -> ValidationContext:
-    """A no-fetching validation context: the roots plus whatever the DSS holds."""
-    settings: dict[str, Any] = {"trust_roots": roots, "allow_fetching": False,
-                                "revocation_mode": revocation_mode}
-    try:
-        return DocumentSecurityStore.read_dss(opened.reader).as_validation_context(settings)
-    except NoDSSFoundError:
-        return ValidationContext(**settings)
-
-
-async def _document_timestamps(opened: OpenedLetter, roots: list[asn1_x509.Certificate],
+async def _document_timestamps(opened: OpenedLetter, context: ValidationContext,
                                ) -> tuple[list[Any], tuple[dt.datetime, ...]]:
     if not opened.document_timestamps:
         return [_check("document_timestamp", INDETERMINATE,
                        "no document timestamp: the letter is B-T, not yet B-LTA")], ()
     checks, times = [], []
-    context = _context(opened, roots, "hard-fail")
     for stamp in opened.document_timestamps:
         status = await async_validate_pdf_timestamp(stamp, validation_context=context)
         times.append(status.timestamp)
@@ -173,33 +161,40 @@ async def _document_timestamps(opened: OpenedLetter, roots: list[asn1_x509.Certi
 
 
 async def _valid_at_signature_time(opened: OpenedLetter, roots: list[asn1_x509.Certificate],
-                                   signature_time: dt.datetime) -> bool:
+                                   signature_time: dt.datetime, dss: DssData,
+                                   memory: VerificationMemory,
+                                   now_context: ValidationContext) -> bool:
     """Short-lived certificate rule: the chain holds at the timestamped signature time.
 
     The validation context sits at ``signature_time`` (a trusted RFC 3161 time) and accepts
     revocation data from the DSS issued after it (``retroactive_revinfo``): an event
     certificate revoked before signing fails, one that simply expired since passes.
     """
-    settings: dict[str, Any] = {
-        "trust_roots": roots, "allow_fetching": False, "revocation_mode": "hard-fail",
-        "moment": signature_time, "retroactive_revinfo": True}
-    try:
-        at_signing = DocumentSecurityStore.read_dss(opened.reader).as_validation_context(settings)
-    except NoDSSFoundError:
+    if not dss.present:
         return False
+    at_signing = dss_context(dss, roots, memory, "hard-fail", moment=signature_time,
+                             retroactive_revinfo=True)
     status = await async_validate_pdf_signature(
         opened.signature, signer_validation_context=at_signing,
-        ts_validation_context=_context(opened, roots, "hard-fail"))
+        ts_validation_context=now_context)
     return bool(status.intact and status.valid and status.trusted)
 
 
 async def validate_pades(opened: OpenedLetter, roots: list[asn1_x509.Certificate], *,
-                         validation_time: dt.datetime | None = None) -> ValidationOutcome:
-    """Run the AdES (LTA when timestamped) validation of ``opened``'s signature."""
+                         validation_time: dt.datetime | None = None,
+                         memory: VerificationMemory | None = None) -> ValidationOutcome:
+    """Run the AdES (LTA when timestamped) validation of ``opened``'s signature.
+
+    ``memory`` holds the signatures verified and certificates parsed on the way; by
+    default one for this call (a caller verifying more than the letter passes its own)."""
+    memory = memory or VerificationMemory()
+    roots = [memory.certificates.add(r) for r in roots]
+    dss = read_dss_data(opened, memory)
     spec = PdfSignatureValidationSpec(SignatureValidationSpec(
         cert_validation_policy=CertValidationPolicySpec(
             trust_manager=SimpleTrustManager.build(trust_roots=roots),
-            revinfo_policy=_REVOCATION_POLICY),
+            revinfo_policy=_REVOCATION_POLICY,
+            signature_validator=memory.signatures),
         revinfo_gathering_policy=RevocationInfoGatheringSpec(
             online_fetching_rule=RevinfoOnlineFetchingRule.LOCAL_ONLY)))
     timing = (ValidationTimingInfo(validation_time, validation_time, True)
@@ -213,7 +208,8 @@ async def validate_pades(opened: OpenedLetter, roots: list[asn1_x509.Certificate
         # AdES stopped early (no revocation data in a B-T letter, an expired event
         # certificate): still report integrity, signature value and signature timestamp.
         basic = await async_validate_pdf_signature(
-            opened.signature, signer_validation_context=_context(opened, roots, "soft-fail"))
+            opened.signature,
+            signer_validation_context=dss_context(dss, roots, memory, "soft-fail"))
         status = status or basic
     else:
         basic = status
@@ -223,17 +219,20 @@ async def validate_pades(opened: OpenedLetter, roots: list[asn1_x509.Certificate
                          f"attributes {'verifies' if status.valid else 'does not verify'}"))
     chain = _chain(result, status)
     ts_check, ts_time = _signature_timestamp(result, basic)
-    dts_checks, archive_times = await _document_timestamps(opened, roots)
+    # Hard-fail, now, with the DSS: for the document timestamps and the signature's TSA.
+    now_context = dss_context(dss, roots, memory, "hard-fail")
+    dts_checks, archive_times = await _document_timestamps(opened, now_context)
     archived = bool(archive_times) and all(c.status == PASSED for c in dts_checks)
     if (ades_sub in _EXPIRED_SIGNER and ts_check.status == PASSED and archived
-            and ts_time is not None and await _valid_at_signature_time(opened, roots, ts_time)):
+            and ts_time is not None and await _valid_at_signature_time(opened, roots, ts_time, dss,
+                                                                   memory, now_context)):
         chain = _check("signer_certificate_chain", PASSED,
                        f"short-lived event certificate chains to a supplied root and was valid "
                        f"and unrevoked at the timestamped signature time {ts_time.isoformat()} "
                        f"(revocation data from the DSS; expired since, as designed)")
         ades_status, ades_sub = "PASSED", None
     checks.extend([chain, ts_check, *dts_checks])
-    signer = opened.signature.signer_cert
+    signer = getattr(status, "signing_cert", None) or opened.signature.signer_cert
     crypto_cert = x509.load_der_x509_certificate(signer.dump()) if signer is not None else None
     name = signer.subject.native.get("common_name") if signer is not None else None
     return ValidationOutcome(

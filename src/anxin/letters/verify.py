@@ -39,9 +39,10 @@ from cryptography import x509
 from pyhanko.pdf_utils.misc import PdfError
 
 from anxin.errors import AnxinError, ValidationFailed
-from anxin.letters.letter_data import SignedLetter, open_signed_letter
+from anxin.letters.letter_data import OpenedLetter, SignedLetter, open_signed_letter
 from anxin.letters.sign import run_sync
 from anxin.letters.validation import ValidationOutcome, validate_pades
+from anxin.letters.verification_memory import VerificationMemory, trusted_root
 
 PASSED, FAILED, INDETERMINATE = "passed", "failed", "indeterminate"
 TOTAL_PASSED, TOTAL_FAILED = "TOTAL_PASSED", "TOTAL_FAILED"
@@ -114,7 +115,7 @@ def _as_asn1(cert: x509.Certificate | asn1_x509.Certificate) -> asn1_x509.Certif
         return cert
     from cryptography.hazmat.primitives.serialization import Encoding
 
-    return asn1_x509.Certificate.load(cert.public_bytes(Encoding.DER))
+    return trusted_root(cert.public_bytes(Encoding.DER))
 
 
 def _overall(checks: Sequence[Check], outcome: ValidationOutcome) -> tuple[str, str | None]:
@@ -175,10 +176,25 @@ def verify_letter(pdf: bytes, trust_roots: Sequence[x509.Certificate | asn1_x509
     """
     if not trust_roots:
         raise ValidationFailed("at least one trust root is needed", code="no_trust_root")
+    return run_sync(async_verify_opened_letter(
+        open_signed_letter(pdf), trust_roots, binding_check=binding_check,
+        validation_time=validation_time))
+
+
+async def async_verify_opened_letter(
+        opened: OpenedLetter, trust_roots: Sequence[x509.Certificate | asn1_x509.Certificate],
+        *, binding_check: BindingCheck | None = None,
+        validation_time: dt.datetime | None = None,
+        memory: VerificationMemory | None = None) -> LetterVerification:
+    """:func:`verify_letter` on a letter already parsed by ``open_signed_letter`` (a caller
+    that needs the parsed PDF for more checks parses it once), in the caller's event loop;
+    ``memory`` as in :func:`validate_pades`."""
+    if not trust_roots:
+        raise ValidationFailed("at least one trust root is needed", code="no_trust_root")
     roots = [_as_asn1(r) for r in trust_roots]
-    opened = open_signed_letter(pdf)
     try:
-        outcome = run_sync(validate_pades(opened, roots, validation_time=validation_time))
+        outcome = await validate_pades(opened, roots, validation_time=validation_time,
+                                       memory=memory)
     except (PdfError, ValueError, KeyError, IndexError, TypeError) as exc:
         check = Check("document_integrity", FAILED, f"the signed file cannot be processed: {exc}")
         return LetterVerification(TOTAL_FAILED, "FORMAT_FAILURE", (check,))

@@ -1,0 +1,99 @@
+"""One verification's memory: the signatures it has verified, the certificates it has parsed.
+
+Verifying a letter or an evidence package validates the same certificate paths many
+times (the signer's, each timestamp's TSA, each CRL's and OCSP response's issuer), and
+pyHanko checks every signature on the way again each time: the issuing CA's signature on
+the TSA certificate, a CRL's signature, and so on — about forty ECDSA verifications per
+package, most of them repeats. :class:`MemoisedSignatureValidator` performs each distinct
+verification once and answers repeats from memory.
+
+Nothing is skipped: a repeat is the very same verification (same signature, same signed
+bytes, same public key, same algorithm and parameters, same context), whose outcome is
+determined by those inputs. Only successes are remembered; a failure is verified again
+(and fails again) every time.
+
+:class:`ParsedCertificates` gives every DER certificate met (the trust roots, the
+package's ``certificates/``, the letter's DSS) one asn1crypto object per verification, so
+that what pyHanko derives from it (its names prepared for comparison, its extensions) is
+derived once. The trust root, constant for a process, is parsed once per process
+(:func:`trusted_root`).
+
+Make one :class:`VerificationMemory` per verification and drop it afterwards: it is not
+meant to outlive the inputs it has seen, nor to be shared between threads.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+
+from asn1crypto import algos
+from asn1crypto import x509 as asn1_x509
+from asn1crypto.keys import PublicKeyInfo
+from pyhanko_certvalidator.sig_validate import (
+    DEFAULT_VALIDATION_CONTEXT,
+    DefaultSignatureValidator,
+    SignatureValidationContext,
+)
+
+_Key = tuple[bytes, bytes, bytes, bytes, SignatureValidationContext]
+
+
+class MemoisedSignatureValidator(DefaultSignatureValidator):
+    """pyHanko's signature validator, each distinct successful verification done once."""
+
+    def __init__(self) -> None:
+        self._verified: set[_Key] = set()
+        self.performed = 0  # verifications actually computed (for tests and benchmarks)
+
+    def validate_signature(
+        self,
+        signature: bytes,
+        signed_data: bytes,
+        public_key_info: PublicKeyInfo,
+        signature_algorithm: algos.SignedDigestAlgorithm,
+        context: SignatureValidationContext = DEFAULT_VALIDATION_CONTEXT,
+    ) -> None:
+        key = (bytes(signature), bytes(signed_data), public_key_info.dump(),
+               signature_algorithm.dump(), context)
+        if key in self._verified:
+            return
+        self.performed += 1
+        super().validate_signature(signature, signed_data, public_key_info,
+                                   signature_algorithm, context)
+        self._verified.add(key)
+
+
+@functools.lru_cache(maxsize=8)
+def trusted_root(der: bytes) -> asn1_x509.Certificate:
+    """The parsed form of a trust root, once per process: fully parsed and its names
+    prepared here, so that verifications (possibly in several threads) only read it."""
+    cert = asn1_x509.Certificate.load(der)
+    _ = cert.native, cert.subject.hashable, cert.issuer.hashable, cert.sha256
+    return cert
+
+
+class ParsedCertificates:
+    """One asn1crypto object per distinct DER certificate within one verification."""
+
+    def __init__(self) -> None:
+        self._by_der: dict[bytes, asn1_x509.Certificate] = {}
+
+    def add(self, cert: asn1_x509.Certificate) -> asn1_x509.Certificate:
+        """``cert``, or the object already held for the same DER."""
+        return self._by_der.setdefault(cert.dump(), cert)
+
+    def load(self, der: bytes) -> asn1_x509.Certificate:
+        held = self._by_der.get(der)
+        if held is None:
+            held = self._by_der[der] = asn1_x509.Certificate.load(der)
+        return held
+
+
+@dataclass(frozen=True)
+class VerificationMemory:
+    """What one verification (a letter, or a package with its letter) shares across its
+    checks."""
+
+    signatures: MemoisedSignatureValidator = field(default_factory=MemoisedSignatureValidator)
+    certificates: ParsedCertificates = field(default_factory=ParsedCertificates)
