@@ -8,7 +8,12 @@ from dataclasses import dataclass, field
 from sqlalchemy import and_, func, or_, select
 
 from anxin.ledger.checkpoint import CheckpointInvalid, verify_checkpoint
-from anxin.ledger.merkle import EMPTY_ROOT, append_nodes, frontier, leaf_hash, node_hash
+from anxin.ledger.merkle import (
+    append_nodes,
+    frontier,
+    leaf_hash,
+    root_from_edge,
+)
 from anxin.storage.database import Database
 from anxin.storage.models import LedgerCheckpoint, LedgerHead, LedgerLeaf, LedgerNode
 
@@ -90,7 +95,7 @@ def audit_ledger(db: Database, verifier_key: str) -> AuditReport:
                                f"recomputed one", ix << lv)
             expected = idx + 1
             if expected in roots_wanted:
-                root = _root(edge, expected)
+                root = root_from_edge(edge, expected)
                 if root != roots_wanted[expected]:
                     report.bad(f"checkpoint {expected}: recomputed root differs", idx)
             # forget nodes no longer on the right edge
@@ -98,16 +103,8 @@ def audit_ledger(db: Database, verifier_key: str) -> AuditReport:
             if len(edge) > 4 * 64:
                 edge = {k: v for k, v in edge.items() if k in keep}
     report.size = expected
-    if head is not None and expected and _root(edge, expected) != bytes(head[1]):
+    if head is not None and expected and root_from_edge(edge, expected) != bytes(head[1]):
         report.bad("the head's root differs from the recomputed root")
     return report
 
 
-def _root(edge: dict[tuple[int, int], bytes], size: int) -> bytes:
-    parts = frontier(size)
-    if not parts:
-        return EMPTY_ROOT
-    acc = edge[parts[-1]]
-    for p in reversed(parts[:-1]):
-        acc = node_hash(edge[p], acc)
-    return acc

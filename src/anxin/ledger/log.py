@@ -36,7 +36,7 @@ from anxin.ledger.merkle import (
     frontier,
     inclusion_proof,
     leaf_hash,
-    node_hash,
+    root_from_edge,
     tree_root,
     verify_consistency,
 )
@@ -139,7 +139,7 @@ class Ledger:
                                "authorization_id": q.authorization_id,
                                "created_at": q.created_at})
             new_size = size + len(queued)
-            root = _fold_frontier(edge, new_size)
+            root = root_from_edge(edge, new_size)
             conn.execute(insert(LedgerLeaf), leaves)
             conn.execute(insert(LedgerNode), nodes)
             conn.execute(delete(LedgerQueued).where(
@@ -272,16 +272,6 @@ class Ledger:
 
     def verify_note(self, note: str) -> Checkpoint:
         return verify_checkpoint(note, self.signer.verifier_key)
-
-
-def _fold_frontier(edge: dict[tuple[int, int], bytes], size: int) -> bytes:
-    parts = frontier(size)
-    if not parts:
-        return EMPTY_ROOT
-    acc = edge[parts[-1]]
-    for p in reversed(parts[:-1]):
-        acc = node_hash(edge[p], acc)
-    return acc
 
 
 def _stored(row: object) -> StoredCheckpoint:

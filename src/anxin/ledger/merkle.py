@@ -273,3 +273,14 @@ class _Getter(Protocol):
 def frontier(size: int) -> list[tuple[int, int]]:
     """The perfect subtrees that make up a tree of ``size`` leaves, left to right."""
     return _perfect_parts(0, size)
+
+
+def root_from_edge(edge: dict[tuple[int, int], bytes], size: int) -> bytes:
+    """The root of a tree of ``size`` leaves from its right-edge perfect subtrees."""
+    parts = frontier(size)
+    if not parts:
+        return EMPTY_ROOT
+    acc = edge[parts[-1]]
+    for p in reversed(parts[:-1]):
+        acc = node_hash(edge[p], acc)
+    return acc

@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import json
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +20,7 @@ from anxin.errors import NotFound, ValidationFailed
 from anxin.keys import hash_api_key, new_api_key
 from anxin.services.authorizations import authorization_dict
 from anxin.services.context import Context
+from anxin.services.institutions import insert_institution
 from anxin.services.notifications import new_webhook_secret, store_webhook_secret
 from anxin.services.records import record
 from anxin.storage.models import (
@@ -73,22 +73,11 @@ def list_institutions(ctx: Context) -> list[dict[str, Any]]:
 def create_institution(ctx: Context, operator_id: str, name: str, code: str | None
                        ) -> tuple[str, str]:
     """Register an institution; returns its id and API key (shown once)."""
-    name = " ".join(name.split())
-    if not name or len(name) > 200:
-        raise ValidationFailed("the institution name has 1 to 200 characters", field="name")
-    if code is not None and not (code.isalnum() and len(code) == 18):
-        raise ValidationFailed("a unified social credit code has 18 letters and digits",
-                               field="code")
-    api_key = new_api_key()
-    inst_id = str(uuid.uuid4())
     now = ctx.clock()
     with ctx.db.transaction() as s:
-        s.add(Institution(id=inst_id, name=name, code=code, api_key_hash=hash_api_key(api_key),
-                          status="active", created_at=now))
-        s.flush()
-        record(s, Event.INSTITUTION_CREATED, at=now, institution_id=inst_id)
-        _action(s, ctx, operator_id, "institution.create", now, inst_id)
-    return inst_id, api_key
+        new = insert_institution(s, name, code, now)
+        _action(s, ctx, operator_id, "institution.create", now, new.id)
+    return new.id, new.api_key
 
 
 def set_institution_status(ctx: Context, operator_id: str, inst_id: str, status: str) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from anxin.domain.events import Event
 from anxin.errors import Unauthenticated, ValidationFailed
@@ -28,7 +30,9 @@ class NewInstitution:
     api_key: str
 
 
-def add_institution(ctx: Context, name: str, code: str | None = None) -> NewInstitution:
+def insert_institution(s: Session, name: str, code: str | None,
+                       now: dt.datetime) -> NewInstitution:
+    """Validate and add an institution with a new API key, in the caller's transaction."""
     name = " ".join(name.split())
     if not name or len(name) > 200:
         raise ValidationFailed("the institution name has 1 to 200 characters", field="name")
@@ -37,12 +41,16 @@ def add_institution(ctx: Context, name: str, code: str | None = None) -> NewInst
                                field="code")
     api_key = new_api_key()
     inst_id = str(uuid.uuid4())
-    now = ctx.clock()
-    with ctx.db.transaction() as s:
-        s.add(Institution(id=inst_id, name=name, code=code, api_key_hash=hash_api_key(api_key),
-                          status="active", created_at=now))
-        record(s, Event.INSTITUTION_CREATED, at=now, institution_id=inst_id)
+    s.add(Institution(id=inst_id, name=name, code=code, api_key_hash=hash_api_key(api_key),
+                      status="active", created_at=now))
+    s.flush()
+    record(s, Event.INSTITUTION_CREATED, at=now, institution_id=inst_id)
     return NewInstitution(inst_id, name, api_key)
+
+
+def add_institution(ctx: Context, name: str, code: str | None = None) -> NewInstitution:
+    with ctx.db.transaction() as s:
+        return insert_institution(s, name, code, ctx.clock())
 
 
 def rotate_api_key(ctx: Context, institution_id: str) -> str:
