@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy import and_, delete, insert, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
@@ -52,6 +52,8 @@ from anxin.storage.models import (
 log = logging.getLogger(__name__)
 
 Timestamp = Callable[[bytes], bytes]
+# PostgreSQL advisory-lock key of the sequencer ("anxinled" as a 64-bit integer).
+_SEQUENCER_LOCK = int.from_bytes(b"anxinled", "big") & 0x7FFFFFFFFFFFFFFF
 
 
 def _utcnow() -> dt.datetime:
@@ -115,9 +117,15 @@ class Ledger:
                            .where(LedgerHead.id == 1).with_for_update()).one()
         return int(row[0]), bytes(row[1])
 
-    def integrate(self, max_batch: int = 1000) -> int:
-        """Sequence up to ``max_batch`` committed queued leaves; returns how many."""
+    def integrate(self, max_batch: int = 1000, *, wait: bool = True) -> int:
+        """Sequence up to ``max_batch`` committed queued leaves; returns how many.
+        ``wait=False`` (the background loop) returns 0 at once when another worker is
+        sequencing, instead of queueing behind it on the head row."""
         with self.db.core_transaction() as conn:
+            if not wait and self.db.dialect == "postgresql" and not conn.execute(
+                    text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": _SEQUENCER_LOCK}
+            ).scalar():
+                return 0
             size, _ = self._lock_head(conn)
             queued = conn.execute(select(LedgerQueued.id, LedgerQueued.data,
                                          LedgerQueued.authorization_id, LedgerQueued.created_at)
@@ -256,7 +264,7 @@ class Ledger:
             while not stop.is_set():
                 n = 0
                 try:
-                    n = self.integrate()
+                    n = self.integrate(wait=False)
                     if time.monotonic() - self._last_checkpoint_at >= self.checkpoint_interval:
                         self.checkpoint()
                 except Exception:  # keep the sequencer alive: log, then retry
