@@ -165,11 +165,11 @@ def _grant(ctx: Context, conn: Connection, institution_id: str, row: Any, call: 
         "operator_sha256": _sha(call.operator), "letter_sha256": row.letter_sha256,
         "uses": uses_after, "max_uses": row.max_uses, "iat": int(now.timestamp()),
         "granted_at": now.isoformat()})
-    conn.execute(insert(UseRecord).values(
+    use_row = insert(UseRecord).values(
         id=use_id, authorization_id=row.id, institution_id=institution_id, granted=True,
         refusal_code=None, purpose=call.purpose, data_item=call.data_item,
         reference=call.reference, operator=call.operator, uses_after=uses_after,
-        receipt=receipt, created_at=now))
+        receipt=receipt, created_at=now)
     leaves = [make_leaf(Event.USE_GRANTED.value, at=now, authorization_id=row.id,
                         institution_id=institution_id, use_id=use_id, uses=uses_after,
                         data_item=call.data_item, reference_sha256=_sha(call.reference),
@@ -177,8 +177,14 @@ def _grant(ctx: Context, conn: Connection, institution_id: str, row: Any, call: 
     if status_after == Status.EXHAUSTED.value:
         leaves.append(make_leaf(Event.EXHAUSTED.value, at=now, authorization_id=row.id,
                                 institution_id=institution_id))
-    conn.execute(insert(LedgerQueued),
-                 [{"data": d, "authorization_id": row.id, "created_at": now} for d in leaves])
+    queue_rows = insert(LedgerQueued).values(
+        [{"data": d, "authorization_id": row.id, "created_at": now} for d in leaves])
+    if conn.dialect.name == "postgresql":
+        # One round trip for both rows: the use record as a data-modifying CTE.
+        conn.execute(queue_rows.add_cte(use_row.cte("use_row")))
+    else:
+        conn.execute(use_row)
+        conn.execute(queue_rows)
     if status_after == Status.EXHAUSTED.value:
         conn.execute(insert(Notification).values(notification_row(
             institution_id=institution_id, authorization_id=row.id, reference=row.reference,
