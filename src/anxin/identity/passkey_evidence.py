@@ -13,8 +13,10 @@ hashed bytes is unambiguous. The authenticator signs ``authenticatorData ||
 SHA-256(clientDataJSON)`` and ``clientDataJSON`` carries the challenge: the signature thus
 commits to this letter of this authorization.
 
->>> verify_assertion_evidence(evidence, auth_id, letter_sha256)   # doctest: +SKIP
-(returns None, or raises IntegrityFailure naming the failed check)
+Example::
+
+    verify_assertion_evidence(evidence, auth_id, letter_sha256)
+    # -> (returns None, or raises IntegrityFailure naming the failed check)
 """
 
 from __future__ import annotations

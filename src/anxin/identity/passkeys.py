@@ -13,9 +13,11 @@ Three ceremonies, each with a single-use challenge kept server-side for five min
 The relying-party id and origin come from ``ANXIN_BASE_URL``; user verification is required
 everywhere; sign counters are checked and advanced.
 
->>> opts = passkey_login_options(ctx, mobile_index)          # doctest: +SKIP
->>> login = verify_passkey_login(ctx, browser_payload)       # doctest: +SKIP
->>> login.mobile_index                                       # doctest: +SKIP
+Example::
+
+    opts = passkey_login_options(ctx, mobile_index)
+    login = verify_passkey_login(ctx, browser_payload)
+    login.mobile_index
 """
 
 from __future__ import annotations

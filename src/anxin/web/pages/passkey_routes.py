@@ -9,7 +9,9 @@ The assertion itself travels with ``POST /s/<token>/sign`` as its ``passkey`` me
 (``{"challenge_id", "credential"}``), checked by the callable this plug-in puts into
 ``ctx.extras["passkey_check"]``.
 
->>> PLUGINS.append(install_passkeys)                       # doctest: +SKIP
+Example::
+
+    PLUGINS.append(install_passkeys)
 """
 
 from __future__ import annotations
