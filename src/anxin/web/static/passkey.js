@@ -68,6 +68,8 @@
     if (!c) throw failure("passkey_cancelled");
     return c;
   }
+  // Shared with the portal's passkey sign-in (portal-passkey.js).
+  window.anxinWebAuthn = {toBuf: toBuf, toB64u: toB64u, request: request, asJSON: asJSON};
   window.anxinPasskey = async function (token, otp, progress, signal) {
     if (!window.PublicKeyCredential || !navigator.credentials) throw failure("passkey_unsupported");
     var base = "/s/" + token + "/passkey/";
