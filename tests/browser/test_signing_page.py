@@ -63,6 +63,14 @@ def test_whole_signing_path_with_a_new_passkey(server, context, page):
     page.goto(auth["signing_url"])
     expect(page.locator("#state")).to_have_attribute("data-state", "active")
     expect(page.locator("#sign")).to_have_count(0)
+    # The same passkey signs the person into their portal, with nothing typed.
+    page.goto(server.base_url + "/me")
+    page.locator("#passkey-signin").click()
+    page.wait_for_url("**/me/passkey")
+    page.locator("#go").click()
+    page.wait_for_url(server.base_url + "/me")
+    expect(page.locator("body")).to_contain_text("Example Bank")
+    shoot(page, "04-portal-after-passkey-sign-in")
 
 
 def test_returning_subject_signs_with_the_registered_passkey(server, context, page):

@@ -30,7 +30,8 @@ PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
 <button class="primary" id="go" type="button">使用通行密钥 / Use my passkey</button>
 <div id="notice" role="status" aria-live="polite"></div>
 <p><a href="/me">改用短信验证码 / Use an SMS code instead</a></p></section></main>
-<script src="/static/passkey.js"></script><script src="/static/portal-passkey.js"></script></body></html>"""
+<script src="/static/passkey.js"></script>
+<script src="/static/portal-passkey.js"></script></body></html>"""
 
 
 @router.get("/me/passkey", response_class=HTMLResponse, include_in_schema=False)
