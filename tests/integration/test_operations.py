@@ -1,9 +1,12 @@
 """Operations: health, metrics, the OpenAPI reference, receipts verifiable from JWKS."""
 
+import hashlib
+
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from anxin.seal import b64url_decode, verify_jws
 from tests.common.factories import sign
+from tests.common.ledger_view import event_names, events_of
 
 
 def test_healthz(client):
@@ -41,17 +44,34 @@ def test_receipt_verifies_with_the_published_key(api, client, outbox):
     api.template()
     auth = api.request()
     sign(client, outbox, auth)
-    receipt = api.use(auth["id"]).json()["receipt"]
+    granted = api.use(auth["id"]).json()
+    receipt = granted["receipt"]
     jwk = client.get("/.well-known/jwks.json").json()["keys"][0]
     pub = ec.EllipticCurvePublicNumbers(
         int.from_bytes(b64url_decode(jwk["x"]), "big"),
         int.from_bytes(b64url_decode(jwk["y"]), "big"), ec.SECP256R1()).public_key()
     claims = verify_jws(receipt, pub)
+    got = api.get(f"/v1/authorizations/{auth['id']}").json()
     assert claims["authorization_id"] == auth["id"]
-    assert claims["uses"] == 1
+    assert claims["use_id"] == granted["use_id"]
+    assert (claims["letter_sha256"], claims["max_uses"]) == (got["letter_sha256"], 1)
+    assert (claims["purpose"], claims["data_item"]) == ("loan_approval", "credit_report")
     forged = receipt[:-4] + ("AAAA" if receipt[-4:] != "AAAA" else "BBBB")
     import pytest
 
     from anxin.errors import IntegrityFailure
     with pytest.raises(IntegrityFailure):
         verify_jws(forged, pub)
+
+
+def test_the_grant_leaf_commits_to_the_receipt(api, client, outbox, ctx):
+    api.template()
+    auth = api.request()
+    sign(client, outbox, auth)
+    granted = api.use(auth["id"]).json()
+    leaves = [e for e in events_of(ctx, auth["id"]) if e["event"] == "authorization:use:granted"]
+    assert len(leaves) == 1
+    assert leaves[0]["use_id"] == granted["use_id"]
+    assert leaves[0]["receipt_sha256"] == hashlib.sha256(granted["receipt"].encode()).hexdigest()
+    assert event_names(ctx, auth["id"])[-2:] == ["authorization:use:granted",
+                                                  "authorization:exhausted"]

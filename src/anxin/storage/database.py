@@ -46,6 +46,7 @@ class Database:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._sessions = sessionmaker(engine, expire_on_commit=False)
 
     @classmethod
@@ -79,6 +80,19 @@ class Database:
     def core_transaction(self) -> Iterator[Connection]:
         """A Core connection in one transaction, for hot paths that skip the ORM."""
         with self.engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def single_statement(self) -> Iterator[Connection]:
+        """A connection for work that is ONE statement, which is then atomic on its own.
+        On PostgreSQL it runs in autocommit (one statement, data-modifying CTEs included,
+        is one transaction), which saves the BEGIN and COMMIT round trips and holds any
+        row lock for the statement only. On SQLite it is an ordinary transaction."""
+        if self.dialect != "postgresql":
+            with self.engine.begin() as conn:
+                yield conn
+            return
+        with self._autocommit.connect() as conn:
             yield conn
 
     def migrate(self) -> None:

@@ -153,9 +153,10 @@ def _ops_routes(app: FastAPI, ctx: Context) -> None:
     if ctx.settings.bench_endpoints:
         @app.get("/_bench/select/{auth_id}", include_in_schema=False)
         def bench_select(auth_id: str) -> dict[str, Any]:
-            with ctx.db.transaction() as s:
-                row = s.execute(text("SELECT id, status FROM authorizations WHERE id = :id"),
-                                {"id": auth_id}).first()
+            # The floor: one statement, no BEGIN/COMMIT round trips (as the gate's grant).
+            with ctx.db.single_statement() as conn:
+                row = conn.execute(text("SELECT id, status FROM authorizations WHERE id = :id"),
+                                   {"id": auth_id}).first()
             return {"id": auth_id, "status": None if row is None else row[1]}
 
     @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
