@@ -48,14 +48,18 @@ class Seal:
         self.public_key = key.public_key()
         self.x5c = x5c or []
         self.kid = jwk_thumbprint(self.public_key)
-
-    def sign_jws(self, payload: dict[str, Any]) -> str:
+        # The header is the same for every receipt: encoded once. It names the key (kid,
+        # as in the JWKS) and the seal certificate by its SHA-256 thumbprint (x5t#S256);
+        # the chain itself is published under /pki/ and in every evidence package, not
+        # repeated in each receipt (it tripled a receipt's size).
         header: dict[str, Any] = {"alg": "ES256", "typ": "JWT", "kid": self.kid}
         if self.x5c:
-            header["x5c"] = [base64.b64encode(c).decode() for c in self.x5c]
-        signing_input = (b64url(json.dumps(header, separators=(",", ":")).encode()) + "."
-                         + b64url(json.dumps(payload, separators=(",", ":"),
-                                             sort_keys=True).encode()))
+            header["x5t#S256"] = b64url(hashlib.sha256(self.x5c[0]).digest())
+        self._header = b64url(json.dumps(header, separators=(",", ":")).encode()) + "."
+
+    def sign_jws(self, payload: dict[str, Any]) -> str:
+        signing_input = self._header + b64url(json.dumps(payload, separators=(",", ":"),
+                                                         sort_keys=True).encode())
         der = self.key.sign(signing_input.encode(), ec.ECDSA(hashes.SHA256()))
         r, s = decode_dss_signature(der)
         return signing_input + "." + b64url(r.to_bytes(32, "big") + s.to_bytes(32, "big"))

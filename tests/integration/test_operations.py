@@ -1,7 +1,10 @@
 """Operations: health, metrics, the OpenAPI reference, receipts verifiable from JWKS."""
 
 import hashlib
+import json
 
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from anxin.seal import b64url_decode, verify_jws
@@ -56,6 +59,13 @@ def test_receipt_verifies_with_the_published_key(api, client, outbox):
     assert claims["use_id"] == granted["use_id"]
     assert (claims["letter_sha256"], claims["max_uses"]) == (got["letter_sha256"], 1)
     assert (claims["purpose"], claims["data_item"]) == ("loan_approval", "credit_report")
+    # The header names the seal certificate published under /pki/ by its thumbprint.
+    header = json.loads(b64url_decode(receipt.split(".")[0]))
+    pem = client.get("/pki/seal.crt").content
+    der = x509.load_pem_x509_certificate(pem).public_bytes(serialization.Encoding.DER)
+    assert header["kid"] == jwk["kid"]
+    assert b64url_decode(header["x5t#S256"]) == hashlib.sha256(der).digest()
+    assert len(receipt) < 1500
     forged = receipt[:-4] + ("AAAA" if receipt[-4:] != "AAAA" else "BBBB")
     import pytest
 
