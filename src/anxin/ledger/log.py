@@ -56,24 +56,30 @@ Timestamp = Callable[[bytes], bytes]
 _SEQUENCER_LOCK = int.from_bytes(b"anxinled", "big") & 0x7FFFFFFFFFFFFFFF
 
 
-# PostgreSQL: a batch's writes in ONE statement, rows passed as arrays (one round trip,
-# no per-row parameter handling): the leaves, the nodes they complete, the queue rows
-# they came from, and the new head.
-_PG_APPEND = text("""
+# PostgreSQL: a batch's writes in ONE statement, rows passed as arrays in psycopg's binary
+# format (one round trip, no per-row parameter handling or escaping): the leaves, the
+# nodes they complete, the queue rows they came from, and the new head.
+_PG_APPEND = """
 WITH dq AS (
-  DELETE FROM ledger_queue WHERE id = ANY(CAST(:ids AS bigint[]))
+  DELETE FROM ledger_queue WHERE id = ANY(%(ids)b::bigint[])
 ), lv AS (
   INSERT INTO ledger_leaves (idx, data, leaf_hash, authorization_id, created_at)
-  SELECT * FROM unnest(CAST(:idx AS bigint[]), CAST(:data AS bytea[]),
-                       CAST(:leaf_hash AS bytea[]), CAST(:auth AS varchar[]),
-                       CAST(:at AS timestamptz[]))
+  SELECT * FROM unnest(%(idx)b::bigint[], %(data)b::bytea[], %(leaf_hash)b::bytea[],
+                       %(auth)b::varchar[], %(at)b::timestamptz[])
 ), nd AS (
   INSERT INTO ledger_nodes (level, idx, hash)
-  SELECT * FROM unnest(CAST(:n_level AS integer[]), CAST(:n_idx AS bigint[]),
-                       CAST(:n_hash AS bytea[]))
+  SELECT * FROM unnest(%(n_level)b::integer[], %(n_idx)b::bigint[], %(n_hash)b::bytea[])
 )
-UPDATE ledger_head SET size = :size, root_hash = :root, updated_at = :now WHERE id = 1
-""")
+UPDATE ledger_head SET size = %(size)b, root_hash = %(root)b, updated_at = %(now)b
+ WHERE id = 1
+"""
+
+
+_PG_NODES = """
+SELECT n.level, n.idx, n.hash FROM ledger_nodes n
+  JOIN unnest(%(lv)b::integer[], %(ix)b::bigint[]) AS k(level, idx)
+    ON n.level = k.level AND n.idx = k.idx
+"""
 
 
 def _utcnow() -> dt.datetime:
@@ -105,6 +111,13 @@ class _DbNodes:
             by_level.setdefault(level, []).append(idx)
         if not by_level:
             return {}
+        if self.conn.dialect.name == "postgresql":
+            raw = self.conn.connection.driver_connection
+            assert raw is not None
+            pairs = [(lv, ix) for lv, ixs in by_level.items() for ix in ixs]
+            rows = raw.cursor(binary=True).execute(_PG_NODES, {
+                "lv": [p[0] for p in pairs], "ix": [p[1] for p in pairs]}).fetchall()
+            return {(int(r[0]), int(r[1])): bytes(r[2]) for r in rows}
         # One query, one index range per level: both SQLite and PostgreSQL use the
         # primary key for this form (SQLite does not for a row-value IN list).
         cond = or_(*(and_(LedgerNode.level == lv, LedgerNode.idx.in_(ixs))
@@ -128,13 +141,16 @@ class Ledger:
     # --- sequencing -----------------------------------------------------------------
 
     def _lock_head(self, conn: Connection) -> tuple[int, bytes]:
-        insert_ignore = (postgresql.insert(LedgerHead).on_conflict_do_nothing()
-                         if self.db.dialect == "postgresql"
-                         else sqlite.insert(LedgerHead).on_conflict_do_nothing())
-        conn.execute(insert_ignore.values(id=1, size=0, root_hash=EMPTY_ROOT,
-                                          updated_at=self.clock()))
-        row = conn.execute(select(LedgerHead.size, LedgerHead.root_hash)
-                           .where(LedgerHead.id == 1).with_for_update()).one()
+        locked = select(LedgerHead.size, LedgerHead.root_hash).where(
+            LedgerHead.id == 1).with_for_update()
+        row = conn.execute(locked).first()
+        if row is None:  # an empty log: make its head once
+            insert_ignore = (postgresql.insert(LedgerHead).on_conflict_do_nothing()
+                             if self.db.dialect == "postgresql"
+                             else sqlite.insert(LedgerHead).on_conflict_do_nothing())
+            conn.execute(insert_ignore.values(id=1, size=0, root_hash=EMPTY_ROOT,
+                                              updated_at=self.clock()))
+            row = conn.execute(locked).one()
         return int(row[0]), bytes(row[1])
 
     def integrate(self, max_batch: int = 1000, *, wait: bool = True) -> int:
@@ -169,7 +185,9 @@ class Ledger:
             new_size = size + len(queued)
             root = root_from_edge(edge, new_size)
             if self.db.dialect == "postgresql":
-                conn.execute(_PG_APPEND, {
+                raw = conn.connection.driver_connection
+                assert raw is not None
+                raw.cursor(binary=True).execute(_PG_APPEND, {
                     "ids": [q.id for q in queued],
                     "idx": [r["idx"] for r in leaves], "data": [r["data"] for r in leaves],
                     "leaf_hash": [r["leaf_hash"] for r in leaves],
