@@ -40,6 +40,7 @@ test: install-test lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: install-test
+	@bash scripts/system-deps.sh --bench
 	$(BIN)/python bench/use_gate.py
 
 clean:
