@@ -192,3 +192,26 @@ def test_request_with_shorter_validity_and_fewer_uses(api, clock):
     auth = api.request(valid_until=until, max_uses=2)
     assert auth["max_uses"] == 2
     assert auth["valid_until"].startswith(until[:16])
+
+
+def test_the_gate_does_not_trust_what_it_remembered_over_the_row(api, client, outbox, ctx):
+    """The PostgreSQL grant signs its receipt from facts it remembers per process and
+    re-checks them in its WHERE clause: if the row says otherwise, the row wins."""
+    from sqlalchemy import update
+
+    from anxin.seal import verify_jws
+
+    api.template(max_uses=3)
+    auth = api.request(max_uses=2)
+    sign(client, outbox, auth)
+    assert api.use(auth["id"]).status_code == 201
+    with ctx.db.transaction() as s:  # not something the product does: a repair by hand
+        s.execute(update(Authorization).where(Authorization.id == auth["id"])
+                  .values(max_uses=3))
+    r = api.use(auth["id"])
+    assert r.status_code == 201, r.text
+    assert (r.json()["uses"], r.json()["uses_remaining"]) == (2, 1)
+    assert verify_jws(r.json()["receipt"], ctx.seal.public_key)["max_uses"] == 3
+    assert api.use(auth["id"]).status_code == 201
+    refused = api.use(auth["id"])
+    assert (refused.status_code, refused.json()["code"]) == (409, "authorization_exhausted")

@@ -206,16 +206,17 @@ class _Signed:
 _SIGNED_CACHE_SIZE = 10_000
 
 
-def _signed_facts(ctx: Context, auth_id: str) -> _Signed | None:
+def _signed_facts(ctx: Context, auth_id: str, *, fresh: bool = False) -> _Signed | None:
     """The immutable facts of a signed authorization, remembered per process (bounded).
     The grant re-checks them in its WHERE clause, so a stale entry can only miss."""
     cache: dict[str, _Signed] = ctx.extras.setdefault("signed_authorizations", {})
-    facts = cache.get(auth_id)
+    facts = None if fresh else cache.get(auth_id)
     if facts is None:
         with ctx.db.single_statement() as conn:
             row = conn.execute(select(A.letter_sha256, A.max_uses, A.reference)
                                .where(A.id == auth_id)).first()
         if row is None or row.letter_sha256 is None:
+            cache.pop(auth_id, None)
             return None
         if len(cache) >= _SIGNED_CACHE_SIZE:
             cache.clear()
@@ -225,12 +226,12 @@ def _signed_facts(ctx: Context, auth_id: str) -> _Signed | None:
 
 
 def _grant_in_one_statement(ctx: Context, institution_id: str, key_hash: str, auth_id: str,
-                            call: UseCall) -> dict[str, Any] | None:
+                            call: UseCall, *, fresh: bool = False) -> dict[str, Any] | None:
     """PostgreSQL: the grant, its use record with the receipt, its leaves and (on the last
     use) the notification are ONE statement in autocommit: one round trip, and the
     authorization's row lock lives only as long as that statement. The receipt is signed
     before it, from facts fixed at signing; the count after the grant is in the answer."""
-    facts = _signed_facts(ctx, auth_id)
+    facts = _signed_facts(ctx, auth_id, fresh=fresh)
     if facts is None:
         return None
     now = ctx.clock()
@@ -249,6 +250,11 @@ def _grant_in_one_statement(ctx: Context, institution_id: str, key_hash: str, au
             "leaf": leaves[0], "exhausted_leaf": leaves[1],
             "notice": json.dumps(notice["payload"])}).first()
     if row is None:
+        # A refusal (the slow path names it) -- unless what this process remembered no
+        # longer matches the row, which a fresh read settles once.
+        if not fresh and _signed_facts(ctx, auth_id, fresh=True) != facts:
+            return _grant_in_one_statement(ctx, institution_id, key_hash, auth_id, call,
+                                           fresh=True)
         return None
     ctx.metrics.uses.labels("granted", "").inc()
     return {"use_id": use_id, "uses": int(row.uses),
