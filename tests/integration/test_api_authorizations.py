@@ -215,3 +215,38 @@ def test_the_gate_does_not_trust_what_it_remembered_over_the_row(api, client, ou
     assert api.use(auth["id"]).status_code == 201
     refused = api.use(auth["id"])
     assert (refused.status_code, refused.json()["code"]) == (409, "authorization_exhausted")
+
+
+GOOD_USE = {"purpose": "loan_approval", "reference": "Q-1", "operator": "officer-7",
+            "data_item": "credit_report"}
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({k: v for k, v in GOOD_USE.items() if k != "purpose"}, "purpose"),
+    (GOOD_USE | {"surprise": 1}, "surprise"),
+    (GOOD_USE | {"data_item": 7}, "data_item"),
+    (GOOD_USE | {"reference": "x" * 201}, "reference"),
+    (GOOD_USE | {"operator": ""}, "operator"),
+])
+def test_a_bad_gate_call_answers_422_naming_the_field_and_stores_nothing(
+        api, client, outbox, ctx, body, field):
+    api.template()
+    auth = api.request()
+    sign(client, outbox, auth)
+    before = ledger_count(ctx)
+    r = api.post(f"/v1/authorizations/{auth['id']}/uses", body)
+    assert (r.status_code, r.json()["code"], r.json()["field"]) == (
+        422, "validation_failed", field), r.text
+    got = api.get(f"/v1/authorizations/{auth['id']}").json()
+    assert (got["uses"], got["status"], got["uses_log"]) == (0, "active", [])
+    assert ledger_count(ctx) == before
+    assert api.use(auth["id"]).status_code == 201  # and the use is still there to take
+
+
+def test_a_gate_call_that_is_not_json_answers_422(api, client, outbox):
+    api.template()
+    auth = api.request()
+    sign(client, outbox, auth)
+    r = client.post(f"/v1/authorizations/{auth['id']}/uses", content=b"{not json",
+                    headers={**api.h, "Content-Type": "application/json"})
+    assert (r.status_code, r.json()["code"]) == (422, "validation_failed")

@@ -38,6 +38,10 @@ def test_openapi_documents_every_gate_code(client):
                  "authorization_revoked", "purpose_mismatch", "scope_mismatch"):
         assert code in text
     assert {"201", "401", "403", "404", "409", "422"} <= set(gate)
+    body = spec["paths"]["/v1/authorizations/{auth_id}/uses"]["post"]["requestBody"]
+    schema = body["content"]["application/json"]["schema"]
+    assert set(schema["required"]) == {"purpose", "reference", "operator", "data_item"}
+    assert schema["additionalProperties"] is False
     page = client.get("/docs")
     assert page.status_code == 200
     assert "/v1/authorizations/{auth_id}/uses" in page.text

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Header, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ValidationError
 
 from anxin.services.context import Context
 from anxin.services.institutions import InstitutionRef, authenticate
@@ -35,3 +37,18 @@ def get_institution(ctx: CtxDep, key: ApiKey) -> InstitutionRef:
 
 InstitutionDep = Annotated[InstitutionRef, Depends(get_institution)]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def validated_body(model: type[M], raw: bytes) -> M:
+    """A JSON body validated against ``model`` by pydantic-core directly, with FastAPI's
+    422 (the same errors, located under ``body``). For the hottest route only: FastAPI's
+    body parameter costs a third of that route's CPU (bench/use_gate.py)."""
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as exc:
+        raise RequestValidationError(
+            [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)],
+            body=raw) from None

@@ -5,16 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
 from anxin.domain.subject import Subject
 from anxin.errors import NotFound
 from anxin.services import authorizations as auths
 from anxin.services import templates, uses
 from anxin.services.documents import read_document
-from anxin.web.deps import ApiKey, CtxDep, IdempotencyKey, InstitutionDep
+from anxin.web.deps import ApiKey, CtxDep, IdempotencyKey, InstitutionDep, validated_body
 from anxin.web.problems import problems
 
 router = APIRouter(prefix="/v1", tags=["institution API"])
@@ -132,13 +133,19 @@ def cancel_authorization(auth_id: str, ctx: CtxDep, inst: InstitutionDep) -> dic
     **problems(s409=["authorization_not_active", "authorization_exhausted",
                      "authorization_expired", "authorization_revoked"],
                s403=["purpose_mismatch", "scope_mismatch"], s422=["validation_failed"])},
-    summary="The use gate: grant one use, or refuse")
-def consume_use(auth_id: str, body: UseIn, ctx: CtxDep, api_key: ApiKey) -> JSONResponse:
-    # The key is checked inside the grant's own statement (the hot path); a bad key still
-    # answers 401 from the slow path.
-    out = uses.consume_use_with_key(ctx, api_key, auth_id, uses.UseCall(
-        purpose=body.purpose, data_item=body.data_item, reference=body.reference,
-        operator=body.operator))
+    summary="The use gate: grant one use, or refuse",
+    openapi_extra={"requestBody": {"required": True, "content": {
+        "application/json": {"schema": UseIn.model_json_schema()}}}})
+async def consume_use(auth_id: str, request: Request, ctx: CtxDep,
+                      api_key: ApiKey) -> JSONResponse:
+    # The body is validated here (UseIn, the same 422) rather than as a FastAPI body
+    # parameter, and the key is checked inside the grant's own statement (a bad key still
+    # answers 401 from the slow path): this is the hottest route.
+    body = validated_body(UseIn, await request.body())
+    out = await run_in_threadpool(uses.consume_use_with_key, ctx, api_key, auth_id,
+                                  uses.UseCall(purpose=body.purpose, data_item=body.data_item,
+                                               reference=body.reference,
+                                               operator=body.operator))
     return JSONResponse(out, status_code=201)
 
 
