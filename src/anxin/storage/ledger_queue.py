@@ -16,5 +16,9 @@ from anxin.storage.models import LedgerQueued
 
 def enqueue_leaf(session: Session, data: bytes, *, authorization_id: str | None,
                  at: dt.datetime) -> None:
-    session.execute(insert(LedgerQueued).values(data=data, authorization_id=authorization_id,
-                                                created_at=at))
+    session.execute(_ENQUEUE, {"data": data, "authorization_id": authorization_id,
+                               "created_at": at})
+
+
+# Built once: a statement with values() baked in is a new statement (and cache key) per call.
+_ENQUEUE = insert(LedgerQueued)
