@@ -144,6 +144,27 @@ def test_forms_work_without_javascript(api, client, outbox):
     assert api.get(f"/v1/authorizations/{auth['id']}").json()["status"] == "active"
 
 
+def test_without_javascript_the_page_keeps_its_language_and_counts_tries(api, client, outbox):
+    api.template()  # an English letter, read in Chinese
+    auth = api.request()
+    tok = token_of(auth)
+    page = client.get(f"/s/{tok}?lang=zh-CN").text
+    assert f'action="/s/{tok}/sign?lang=zh-CN"' in page
+    assert f'formaction="/s/{tok}/otp?lang=zh-CN"' in page
+    r = client.post(f"/s/{tok}/otp?lang=zh-CN", data={"read_confirmed": "on"},
+                    follow_redirects=False)
+    assert r.headers["location"] == f"/s/{tok}?msg=code_sent&lang=zh-CN"
+    wrong = "000000" if last_code(outbox) != "000000" else "111111"
+    r = client.post(f"/s/{tok}/sign?lang=zh-CN", data={"otp": wrong, "read_confirmed": "on"},
+                    follow_redirects=False)
+    assert r.headers["location"] == f"/s/{tok}?err=otp_invalid&tries=4&lang=zh-CN"
+    page = client.get(r.headers["location"]).text
+    assert 'lang="zh-CN"' in page
+    assert "验证码错误或已过期，还可尝试 4 次。" in page
+    r = client.post(f"/s/{tok}/decline?lang=en", data={"x": ""}, follow_redirects=False)
+    assert r.headers["location"] == f"/s/{tok}?msg=declined&lang=en"
+
+
 def test_chinese_letter_renders_in_chinese(api, client):
     from anxin.services.demo import DEMO_BODY_ZH
     api.template(code="zh", locale="zh-CN", body=DEMO_BODY_ZH)

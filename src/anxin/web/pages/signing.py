@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
@@ -39,7 +39,8 @@ def _fmt(value: dt.datetime | None, locale: str) -> str:
 
 @router.get("/s/{token}", response_class=HTMLResponse, include_in_schema=False)
 def page(token: str, request: Request, ctx: CtxDep, lang: str | None = None,
-         msg: str | None = None, err: str | None = None) -> HTMLResponse:
+         msg: str | None = None, err: str | None = None,
+         tries: int | None = None) -> HTMLResponse:
     try:
         v = signing.view(ctx, token)
     except AnxinError as exc:
@@ -48,7 +49,7 @@ def page(token: str, request: Request, ctx: CtxDep, lang: str | None = None,
     locale = lang if lang in ("zh-CN", "en") else v["locale"]
     t = strings(locale)
     html = request.app.state.templates.get_template("sign.html").render(
-        v=v, t=t, locale=locale, token=token, msg=msg, err=err,
+        v=v, t=t, locale=locale, token=token, msg=msg, err=err, tries=tries,
         other_locale="en" if locale == "zh-CN" else "zh-CN",
         valid_from=_fmt(v["valid_from"], locale), valid_until=_fmt(v["valid_until"], locale),
         expires=_fmt(v["request_expires_at"], locale))
@@ -71,8 +72,21 @@ async def _body(request: Request) -> dict[str, Any]:
     return data
 
 
-def _back(token: str, *, msg: str | None = None, err: str | None = None) -> Response:
-    q = f"?msg={quote(msg)}" if msg else (f"?err={quote(err)}" if err else "")
+def _back(token: str, request: Request, *, msg: str | None = None,
+          error: AnxinError | None = None) -> Response:
+    """Back to the page after a form post (no JavaScript), in the language the page was
+    shown in, with the outcome and, after a wrong code, how many tries are left."""
+    params: dict[str, str] = {}
+    if msg:
+        params["msg"] = msg
+    if error is not None:
+        params["err"] = error.code
+        if isinstance(error.extra.get("tries_left"), int):
+            params["tries"] = str(error.extra["tries_left"])
+    lang = request.query_params.get("lang")
+    if lang in ("zh-CN", "en"):
+        params["lang"] = lang
+    q = "?" + urlencode(params) if params else ""
     return RedirectResponse(f"/s/{token}{q}", status_code=303)
 
 
@@ -86,9 +100,9 @@ async def send_code(token: str, request: Request, ctx: CtxDep) -> Response:
         await run_in_threadpool(signing.send_code, ctx, token)
     except AnxinError as exc:
         if form:
-            return _back(token, err=exc.code)
+            return _back(token, request, error=exc)
         raise
-    return _back(token, msg="code_sent") if form else Response(status_code=204)
+    return _back(token, request, msg="code_sent") if form else Response(status_code=204)
 
 
 @router.post("/s/{token}/sign", responses=problems(
@@ -108,10 +122,10 @@ async def sign(token: str, request: Request, ctx: CtxDep) -> Response:
             user_agent=request.headers.get("user-agent"), passkey=data.get("passkey"))
     except AnxinError as exc:
         if form:
-            return _back(token, err=exc.code)
+            return _back(token, request, error=exc)
         raise
     if form:
-        return _back(token, msg="signed")
+        return _back(token, request, msg="signed")
     return JSONResponse({k: (v.isoformat() if isinstance(v, dt.datetime) else v)
                          for k, v in out.items()})
 
@@ -125,6 +139,6 @@ async def decline(token: str, request: Request, ctx: CtxDep) -> Response:
         out = await run_in_threadpool(signing.decline, ctx, token)
     except AnxinError as exc:
         if form:
-            return _back(token, err=exc.code)
+            return _back(token, request, error=exc)
         raise
-    return _back(token, msg="declined") if form else JSONResponse(out)
+    return _back(token, request, msg="declined") if form else JSONResponse(out)
