@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from asn1crypto import ocsp
@@ -226,3 +228,31 @@ def test_pem_endpoints(env: FakeCtx, client: TestClient) -> None:
         assert response.headers["content-type"] == "application/x-pem-file"
         assert response.content == env.pki.pem(name)
     assert client.get("/pki/root.key").status_code == 404
+
+
+@pytest.mark.parametrize("encode", [
+    lambda der: quote(base64.b64encode(der).decode(), safe=""),  # RFC 6960 A.1, to the letter
+    lambda der: base64.b64encode(der).decode(),  # '/' and '+' left as they are
+    lambda der: base64.urlsafe_b64encode(der).decode().rstrip("="),  # base64url, no padding
+])
+def test_ocsp_over_get(env: FakeCtx, client: TestClient, tmp_path: Path, encode) -> None:
+    _event_cert(env, tmp_path / "event.crt")
+    openssl("ocsp", "-issuer", tmp_path / "issuing.crt", "-cert", tmp_path / "event.crt",
+            "-reqout", tmp_path / "req.der")
+    der = (tmp_path / "req.der").read_bytes()
+    response = client.get("/pki/ocsp/" + encode(der))
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/ocsp-response"
+    (tmp_path / "resp.der").write_bytes(response.content)
+    answer = openssl("ocsp", "-respin", tmp_path / "resp.der", "-reqin", tmp_path / "req.der",
+                     "-CAfile", tmp_path / "root.crt", "-resp_text")
+    assert "Response verify OK" in answer
+    assert "Cert Status: good" in answer
+
+
+def test_ocsp_get_that_is_not_a_request_answers_malformed(client: TestClient) -> None:
+    for junk in ("not*base64", base64.b64encode(b"not DER").decode()):
+        reply = client.get("/pki/ocsp/" + quote(junk, safe=""))
+        assert reply.status_code == 200
+        assert x_ocsp.load_der_ocsp_response(reply.content).response_status == \
+            x_ocsp.OCSPResponseStatus.MALFORMED_REQUEST

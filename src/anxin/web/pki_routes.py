@@ -7,7 +7,10 @@ Reads from ``request.app.state.ctx``: ``pki`` (:class:`anxin.pki.authority.Pki`)
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Any
+from urllib.parse import unquote
 
 from fastapi import APIRouter, Request, Response
 from sqlalchemy.exc import SQLAlchemyError
@@ -79,6 +82,16 @@ def build_router() -> APIRouter:
             await run_in_threadpool(_ocsp, request, body)
         return Response(reply, media_type="application/ocsp-response")
 
+    @router.get("/pki/ocsp/{encoded:path}", response_class=Response)
+    async def ocsp_get(encoded: str, request: Request) -> Response:
+        """RFC 6960 A.1 OCSP over GET: the DER request, base64, URL-encoded, as the last
+        part of the path (what browsers and Windows send for small requests)."""
+        body = _decode_ocsp_get(encoded)
+        reply = ocsp_error("malformed_request") if body is None else \
+            await run_in_threadpool(_ocsp, request, body)
+        return Response(reply, media_type="application/ocsp-response",
+                        headers={"Cache-Control": "no-cache"})
+
     @router.post("/tsa", response_class=Response)
     async def tsa(request: Request) -> Response:
         """RFC 3161 time-stamping (``application/timestamp-query``)."""
@@ -89,6 +102,20 @@ def build_router() -> APIRouter:
         return Response(reply, media_type="application/timestamp-reply")
 
     return router
+
+
+def _decode_ocsp_get(encoded: str) -> bytes | None:
+    """The request of an OCSP GET path, or None. The server has already undone the URL
+    encoding (so an encoded '/' is back, hence the path converter); some clients send
+    base64url or leave '+' and '/' unencoded, which decode the same here."""
+    text = unquote(encoded).strip()
+    if not text or len(text) > MAX_BODY_BYTES * 4 // 3 + 4:
+        return None
+    text = text.replace("-", "+").replace("_", "/").replace(" ", "+")
+    try:
+        return base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        return None
 
 
 def _ocsp(request: Request, body: bytes) -> bytes:
