@@ -34,9 +34,7 @@ from anxin.identity.passkeys import (
 from anxin.services.authorizations import not_pending, settle_status
 from anxin.services.context import Context
 from anxin.services.records import record
-from anxin.services.signing import OtpLocked, PasskeyCheck
-from anxin.services.signing import _check_code as check_code
-from anxin.services.signing import _load_by_token as load_by_token
+from anxin.services.signing import OtpLocked, PasskeyCheck, check_code, load_by_token
 from anxin.storage.models import Authorization
 
 

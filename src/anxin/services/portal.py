@@ -31,7 +31,7 @@ from anxin.services.authorizations import settle_status
 from anxin.services.context import Context
 from anxin.services.documents import read_document
 from anxin.services.revocation import revoke_authorization
-from anxin.services.signing import _check_code
+from anxin.services.signing import check_code
 from anxin.services.web_sessions import start_session
 from anxin.storage.models import Authorization, Document, Institution, OtpCode, Template, UseRecord
 from anxin.storage.portal_models import PortalThrottle
@@ -122,7 +122,7 @@ def sign_in_with_code(ctx: Context, mobile: str, code: str) -> str:
         else:
             otp = None
             if len(code) == 6 and code.isdigit():
-                otp = _check_code(ctx, s, "portal", index, code, now)
+                otp = check_code(ctx, s, "portal", index, code, now)
             if otp is None:
                 row.failures += 1
                 if row.failures >= st.otp_max_failures:

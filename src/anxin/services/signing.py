@@ -51,7 +51,8 @@ class LetterSigner(Protocol):
 PasskeyCheck = Callable[[Session, Authorization, dict[str, Any], dt.datetime], dict[str, Any]]
 
 
-def _load_by_token(s: Session, token: str, *, for_update: bool = False) -> Authorization:
+def load_by_token(s: Session, token: str, *, for_update: bool = False) -> Authorization:
+    """The authorization a signing link names (by the token's hash), row-locked if asked."""
     q = select(Authorization).where(Authorization.token_hash == token_hash(token))
     if for_update:
         q = q.with_for_update()
@@ -64,7 +65,7 @@ def _load_by_token(s: Session, token: str, *, for_update: bool = False) -> Autho
 def view(ctx: Context, token: str) -> dict[str, Any]:
     """Everything the signing page shows, in the letter's locale."""
     with ctx.db.transaction() as s:
-        a = _load_by_token(s, token)
+        a = load_by_token(s, token)
         settle_status(s, ctx, a)
         tpl = s.get(Template, a.template_id)
         inst = s.get(Institution, a.institution_id)
@@ -96,7 +97,7 @@ def view(ctx: Context, token: str) -> dict[str, Any]:
 def _ensure_realname(ctx: Context, token: str) -> None:
     """Before the first code: check (or record that we trust) name, id and mobile."""
     with ctx.db.transaction() as s:
-        a = _load_by_token(s, token)
+        a = load_by_token(s, token)
         if a.realname is not None:
             if a.realname.get("result") == "mismatch":
                 raise ValidationFailed("the name, id number and mobile do not belong together",
@@ -108,7 +109,7 @@ def _ensure_realname(ctx: Context, token: str) -> None:
                   k.decrypt_text(a.subject_mobile_enc, aad=f"{a.id}/mobile"))
     outcome = ctx.realname.check(*triple)  # outside any transaction: may be a network call
     with ctx.db.transaction() as s:
-        a = _load_by_token(s, token, for_update=True)
+        a = load_by_token(s, token, for_update=True)
         if a.realname is None:
             a.realname = outcome.as_dict()
             record(s, Event.REALNAME_CHECKED, at=ctx.clock(), authorization_id=a.id,
@@ -124,7 +125,7 @@ def send_code(ctx: Context, token: str) -> None:
     refusal: AnxinError | None = None
     st = ctx.settings
     with ctx.db.transaction() as s:
-        a = _load_by_token(s, token, for_update=True)
+        a = load_by_token(s, token, for_update=True)
         settle_status(s, ctx, a)
         now = ctx.clock()
         if a.status != Status.PENDING.value:
@@ -165,8 +166,11 @@ def otp_text(code: str, institution: str, minutes: int) -> str:
             f"valid {minutes} min. Never share it.")
 
 
-def _check_code(ctx: Context, s: Session, scope: str, key: str, code: str,
-                now: dt.datetime) -> OtpCode | None:
+def check_code(ctx: Context, s: Session, scope: str, key: str, code: str,
+               now: dt.datetime) -> OtpCode | None:
+    """The live code of ``scope``/``key`` if ``code`` matches it (compared as keyed
+    hashes, in constant time), else None. Shared by signing, passkeys and the portal;
+    the caller counts failures and consumes the code."""
     row = s.scalars(select(OtpCode).where(
         OtpCode.scope == scope, OtpCode.key == key, OtpCode.consumed_at.is_(None),
         OtpCode.expires_at > now).order_by(OtpCode.id.desc())).first()
@@ -186,7 +190,7 @@ def sign(ctx: Context, token: str, *, otp: str, read_confirmed: bool, client_ip:
     st = ctx.settings
     refusal: AnxinError | None = None
     with ctx.db.transaction() as s:
-        a = _load_by_token(s, token, for_update=True)
+        a = load_by_token(s, token, for_update=True)
         settle_status(s, ctx, a)
         now = ctx.clock()
         tpl = s.get(Template, a.template_id)
@@ -196,7 +200,7 @@ def sign(ctx: Context, token: str, *, otp: str, read_confirmed: bool, client_ip:
         elif a.otp_failures >= st.otp_max_failures:
             refusal = OtpLocked("too many wrong codes: this request is locked")
         else:
-            row = _check_code(ctx, s, "sign", a.id, otp, now)
+            row = check_code(ctx, s, "sign", a.id, otp, now)
             if row is None:
                 a.otp_failures += 1
                 record(s, Event.OTP_FAILED, at=now, authorization_id=a.id,
@@ -274,7 +278,7 @@ def store_document(ctx: Context, s: Session, auth_id: str, kind: str, content: b
 def decline(ctx: Context, token: str) -> dict[str, Any]:
     refusal: AnxinError | None = None
     with ctx.db.transaction() as s:
-        a = _load_by_token(s, token, for_update=True)
+        a = load_by_token(s, token, for_update=True)
         settle_status(s, ctx, a)
         if a.status != Status.PENDING.value:
             refusal = not_pending(a.status)
