@@ -244,3 +244,30 @@ def test_operator_app_mounts_under_anxin_operator() -> None:
     out = CliRunner().invoke(root, ["operator", "add", "--help"])
     assert out.exit_code == 0
     assert "USERNAME" in out.output.upper()
+
+
+def test_dashboard_counts_exactly_per_institution_and_day(client: TestClient, api: Api, outbox,
+                                                          ctx: Context) -> None:
+    from anxin.services.console_stats import SERIES, dashboard
+    from anxin.services.revocation import revoke_authorization
+
+    before = dashboard(ctx)
+    api.template(max_uses=2)
+    a = api.request(seq=140)
+    sign(client, outbox, a)
+    assert api.use(a["id"]).status_code == 201
+    assert api.use(a["id"], purpose="account_opening").status_code == 403
+    assert api.use(a["id"], data_item="judicial_records").status_code == 403
+    revoke_authorization(ctx, a["id"], subject_index=None, channel="console")
+    b = api.request(seq=141)
+    assert client.post(f"/s/{b['signing_url'].rsplit('/', 1)[1]}/decline").status_code == 200
+    api.request(seq=142)
+    after = dashboard(ctx)
+    mine = next(i for i in after["per_institution"] if i["id"] == api.institution_id)
+    expected = {"requests": 3, "signatures": 1, "declines": 1, "uses_granted": 1,
+                "uses_refused": 2, "revocations": 1}
+    assert {k: mine[k] for k in SERIES} == expected
+    for k in SERIES:  # all of it today (UTC), and in the totals
+        assert after["per_day"][k][-1] - before["per_day"][k][-1] == expected[k], k
+        assert after["totals"][k] - before["totals"][k] == expected[k], k
+    assert after["days"][-1] == ctx.clock().date().isoformat()
