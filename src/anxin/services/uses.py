@@ -206,15 +206,17 @@ class _Signed:
 _SIGNED_CACHE_SIZE = 10_000
 
 
-def _signed_facts(ctx: Context, auth_id: str, *, fresh: bool = False) -> _Signed | None:
+_FACTS = select(A.letter_sha256, A.max_uses, A.reference).where(A.id == bindparam("aid"))
+
+
+def _signed_facts(ctx: Context, conn: Connection, auth_id: str, *,
+                  fresh: bool = False) -> _Signed | None:
     """The immutable facts of a signed authorization, remembered per process (bounded).
     The grant re-checks them in its WHERE clause, so a stale entry can only miss."""
     cache: dict[str, _Signed] = ctx.extras.setdefault("signed_authorizations", {})
     facts = None if fresh else cache.get(auth_id)
     if facts is None:
-        with ctx.db.single_statement() as conn:
-            row = conn.execute(select(A.letter_sha256, A.max_uses, A.reference)
-                               .where(A.id == auth_id)).first()
+        row = conn.execute(_FACTS, {"aid": auth_id}).first()
         if row is None or row.letter_sha256 is None:
             cache.pop(auth_id, None)
             return None
@@ -226,40 +228,46 @@ def _signed_facts(ctx: Context, auth_id: str, *, fresh: bool = False) -> _Signed
 
 
 def _grant_in_one_statement(ctx: Context, institution_id: str, key_hash: str, auth_id: str,
-                            call: UseCall, *, fresh: bool = False) -> dict[str, Any] | None:
+                            call: UseCall) -> dict[str, Any] | None:
     """PostgreSQL: the grant, its use record with the receipt, its leaves and (on the last
     use) the notification are ONE statement in autocommit: one round trip, and the
     authorization's row lock lives only as long as that statement. The receipt is signed
-    before it, from facts fixed at signing; the count after the grant is in the answer."""
-    facts = _signed_facts(ctx, auth_id, fresh=fresh)
-    if facts is None:
-        return None
-    now = ctx.clock()
-    use_id = str(uuid.uuid4())
-    receipt = _receipt(ctx, use_id, auth_id, institution_id, call, facts.letter_sha256,
-                       facts.max_uses, now)
-    leaves = _grant_leaves(use_id, auth_id, institution_id, call, receipt, now)
-    notice = notification_row(institution_id=institution_id, authorization_id=auth_id,
-                              reference=facts.reference, event=Event.EXHAUSTED, at=now)
+    before it, from facts fixed at signing; the count after the grant is in the answer.
+    An authorization's first use in this process reads those facts first, on the same
+    connection."""
     with ctx.db.single_statement() as conn:
-        row = conn.execute(_ONE_STATEMENT, {
-            "aid": auth_id, "iid": institution_id, "key_hash": key_hash, "now": now,
-            "purpose": call.purpose, "item": call.data_item, "use_id": use_id,
-            "reference": call.reference, "operator": call.operator, "receipt": receipt,
-            "letter_sha256": facts.letter_sha256, "max_uses": facts.max_uses,
-            "leaf": leaves[0], "exhausted_leaf": leaves[1],
-            "notice": json.dumps(notice["payload"])}).first()
-    if row is None:
-        # A refusal (the slow path names it) -- unless what this process remembered no
-        # longer matches the row, which a fresh read settles once.
-        if not fresh and _signed_facts(ctx, auth_id, fresh=True) != facts:
-            return _grant_in_one_statement(ctx, institution_id, key_hash, auth_id, call,
-                                           fresh=True)
-        return None
-    ctx.metrics.uses.labels("granted", "").inc()
-    return {"use_id": use_id, "uses": int(row.uses),
-            "uses_remaining": int(row.max_uses) - int(row.uses), "status": str(row.status),
-            "receipt": receipt, "granted_at": now.isoformat()}
+        facts = _signed_facts(ctx, conn, auth_id)
+        for fresh in (False, True):
+            if facts is None:
+                return None
+            now = ctx.clock()
+            use_id = str(uuid.uuid4())
+            receipt = _receipt(ctx, use_id, auth_id, institution_id, call,
+                               facts.letter_sha256, facts.max_uses, now)
+            leaves = _grant_leaves(use_id, auth_id, institution_id, call, receipt, now)
+            notice = notification_row(institution_id=institution_id, authorization_id=auth_id,
+                                      reference=facts.reference, event=Event.EXHAUSTED, at=now)
+            row = conn.execute(_ONE_STATEMENT, {
+                "aid": auth_id, "iid": institution_id, "key_hash": key_hash, "now": now,
+                "purpose": call.purpose, "item": call.data_item, "use_id": use_id,
+                "reference": call.reference, "operator": call.operator, "receipt": receipt,
+                "letter_sha256": facts.letter_sha256, "max_uses": facts.max_uses,
+                "leaf": leaves[0], "exhausted_leaf": leaves[1],
+                "notice": json.dumps(notice["payload"])}).first()
+            if row is not None:
+                ctx.metrics.uses.labels("granted", "").inc()
+                return {"use_id": use_id, "uses": int(row.uses),
+                        "uses_remaining": int(row.max_uses) - int(row.uses),
+                        "status": str(row.status), "receipt": receipt,
+                        "granted_at": now.isoformat()}
+            if fresh:
+                break
+            # A refusal (the slow path names it) -- unless what this process remembered
+            # no longer matches the row, which a fresh read settles once.
+            remembered, facts = facts, _signed_facts(ctx, conn, auth_id, fresh=True)
+            if facts == remembered:
+                break
+    return None
 
 
 def _receipt(ctx: Context, use_id: str, auth_id: str, institution_id: str, call: UseCall,
