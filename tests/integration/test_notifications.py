@@ -83,6 +83,7 @@ def _check(receiver: Receiver, secret: bytes, expected: dict[str, list[str]]) ->
         ids.append(msg["json"]["id"])
         seen[msg["json"]["authorization_id"]].append(msg["json"]["event"])
         assert msg["headers"]["Anxin-Event-Id"] == msg["json"]["id"]
+        assert msg["headers"]["Anxin-Event"] == msg["json"]["event"]
     assert len(ids) == len(set(ids)), "a notification arrived twice"
     assert dict(seen) == expected
 

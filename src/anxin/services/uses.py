@@ -188,7 +188,8 @@ WITH g AS (
 ), n AS (
   INSERT INTO notifications (institution_id, authorization_id, event, payload, state,
                              attempts, next_attempt_at, created_at)
-  SELECT :iid, g.id, 'exhausted', CAST(:notice AS json), 'pending', 0, :now, :now
+  SELECT :iid, g.id, :n_event, CAST(:n_payload AS json), :n_state, :n_attempts,
+         :now, :now
     FROM g WHERE g.status = 'exhausted'
 )
 SELECT uses, status, max_uses FROM g
@@ -253,7 +254,9 @@ def _grant_in_one_statement(ctx: Context, institution_id: str, key_hash: str, au
                 "reference": call.reference, "operator": call.operator, "receipt": receipt,
                 "letter_sha256": facts.letter_sha256, "max_uses": facts.max_uses,
                 "leaf": leaves[0], "exhausted_leaf": leaves[1],
-                "notice": json.dumps(notice["payload"])}).first()
+                # the outbox row's values come from notification_row, as on every path
+                "n_event": notice["event"], "n_payload": json.dumps(notice["payload"]),
+                "n_state": notice["state"], "n_attempts": notice["attempts"]}).first()
             if row is not None:
                 ctx.metrics.uses.labels("granted", "").inc()
                 return {"use_id": use_id, "uses": int(row.uses),
