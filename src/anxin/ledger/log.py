@@ -21,6 +21,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import and_, delete, insert, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -82,6 +83,14 @@ SELECT n.level, n.idx, n.hash FROM ledger_nodes n
 """
 
 
+def _pg_binary(conn: Connection, sql: str, params: dict[str, Any]) -> Any:
+    """Run ``sql`` on the psycopg connection under ``conn`` (same transaction), with the
+    binary parameter format its ``%(name)b`` placeholders ask for; returns the cursor."""
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    return raw.cursor(binary=True).execute(sql, params)
+
+
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -112,10 +121,8 @@ class _DbNodes:
         if not by_level:
             return {}
         if self.conn.dialect.name == "postgresql":
-            raw = self.conn.connection.driver_connection
-            assert raw is not None
             pairs = [(lv, ix) for lv, ixs in by_level.items() for ix in ixs]
-            rows = raw.cursor(binary=True).execute(_PG_NODES, {
+            rows = _pg_binary(self.conn, _PG_NODES, {
                 "lv": [p[0] for p in pairs], "ix": [p[1] for p in pairs]}).fetchall()
             return {(int(r[0]), int(r[1])): bytes(r[2]) for r in rows}
         # One query, one index range per level: both SQLite and PostgreSQL use the
@@ -185,9 +192,7 @@ class Ledger:
             new_size = size + len(queued)
             root = root_from_edge(edge, new_size)
             if self.db.dialect == "postgresql":
-                raw = conn.connection.driver_connection
-                assert raw is not None
-                raw.cursor(binary=True).execute(_PG_APPEND, {
+                _pg_binary(conn, _PG_APPEND, {
                     "ids": [q.id for q in queued],
                     "idx": [r["idx"] for r in leaves], "data": [r["data"] for r in leaves],
                     "leaf_hash": [r["leaf_hash"] for r in leaves],

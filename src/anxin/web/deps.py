@@ -44,8 +44,9 @@ M = TypeVar("M", bound=BaseModel)
 
 def validated_body(model: type[M], raw: bytes) -> M:
     """A JSON body validated against ``model`` by pydantic-core directly, with FastAPI's
-    422 (the same errors, located under ``body``). For the hottest route only: FastAPI's
-    body parameter costs a third of that route's CPU (bench/use_gate.py)."""
+    422 (the same errors, located under ``body``). For the hottest route only: the use
+    gate cost 1.46 ms of CPU per call in-process with a FastAPI body parameter, 1.27 ms
+    with this (minimum of 12 interleaved blocks of 300 calls, PostgreSQL)."""
     try:
         return model.model_validate_json(raw)
     except ValidationError as exc:
