@@ -77,20 +77,14 @@ def build_router() -> APIRouter:
     @router.post("/pki/ocsp", response_class=Response)
     async def ocsp(request: Request) -> Response:
         """RFC 6960 OCSP responder (``application/ocsp-request``)."""
-        body = await _body(request)
-        reply = ocsp_error("malformed_request") if body is None else \
-            await run_in_threadpool(_ocsp, request, body)
-        return Response(reply, media_type="application/ocsp-response")
+        return await _ocsp_answer(request, await _body(request))
 
     @router.get("/pki/ocsp/{encoded:path}", response_class=Response)
     async def ocsp_get(encoded: str, request: Request) -> Response:
         """RFC 6960 A.1 OCSP over GET: the DER request, base64, URL-encoded, as the last
         part of the path (what browsers and Windows send for small requests)."""
-        body = _decode_ocsp_get(encoded)
-        reply = ocsp_error("malformed_request") if body is None else \
-            await run_in_threadpool(_ocsp, request, body)
-        return Response(reply, media_type="application/ocsp-response",
-                        headers={"Cache-Control": "no-cache"})
+        return await _ocsp_answer(request, _decode_ocsp_get(encoded),
+                                  headers={"Cache-Control": "no-cache"})
 
     @router.post("/tsa", response_class=Response)
     async def tsa(request: Request) -> Response:
@@ -104,10 +98,19 @@ def build_router() -> APIRouter:
     return router
 
 
+async def _ocsp_answer(request: Request, body: bytes | None,
+                       headers: dict[str, str] | None = None) -> Response:
+    """The responder's answer to a request's DER (None: unreadable or too large)."""
+    reply = ocsp_error("malformed_request") if body is None else \
+        await run_in_threadpool(_ocsp, request, body)
+    return Response(reply, media_type="application/ocsp-response", headers=headers)
+
+
 def _decode_ocsp_get(encoded: str) -> bytes | None:
-    """The request of an OCSP GET path, or None. The server has already undone the URL
-    encoding (so an encoded '/' is back, hence the path converter); some clients send
-    base64url or leave '+' and '/' unencoded, which decode the same here."""
+    """The request of an OCSP GET path, or None. The server has already undone one URL
+    encoding (so an encoded '/' is back, hence the path converter; ``unquote`` undoes a
+    second, for clients that encode twice); base64url, and '+' and '/' left unencoded,
+    decode the same here."""
     text = unquote(encoded).strip()
     if not text or len(text) > MAX_BODY_BYTES * 4 // 3 + 4:
         return None
