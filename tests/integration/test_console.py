@@ -21,7 +21,7 @@ from anxin.console.cli import operator_app
 from anxin.console.totp import totp_code
 from anxin.services.context import Context
 from anxin.storage.models import LedgerLeaf, LedgerQueued
-from tests.common.factories import EN_BODY, Api, resident_id, sign
+from tests.common.factories import EN_BODY, Api, resident_id, sign, token_of
 from tests.common.portal_fixtures import client, csrf_of
 
 __all__ = ["client"]
@@ -260,7 +260,7 @@ def test_dashboard_counts_exactly_per_institution_and_day(client: TestClient, ap
     assert api.use(a["id"], data_item="judicial_records").status_code == 403
     revoke_authorization(ctx, a["id"], subject_index=None, channel="console")
     b = api.request(seq=141)
-    assert client.post(f"/s/{b['signing_url'].rsplit('/', 1)[1]}/decline").status_code == 200
+    assert client.post(f"/s/{token_of(b)}/decline").status_code == 200
     api.request(seq=142)
     after = dashboard(ctx)
     mine = next(i for i in after["per_institution"] if i["id"] == api.institution_id)
