@@ -20,6 +20,7 @@ from anxin.evidence.report import (
     HASH_FAILURE,
     INDETERMINATE,
     NO_CERTIFICATE_CHAIN_FOUND,
+    OUT_OF_BOUNDS_NO_POE,
     PASSED,
     SIG_CONSTRAINTS_FAILURE,
     SIG_CRYPTO_FAILURE,
@@ -96,7 +97,10 @@ async def async_add_letter_checks(report: Report, opened: OpenedLetter,
         if outcome == FAILED:
             sub = SUBS.get(check.name, SIG_CRYPTO_FAILURE)
         elif outcome == INDETERMINATE:
-            sub = (NO_CERTIFICATE_CHAIN_FOUND if check.name == "signer_certificate_chain"
+            # A letter whose newest archive timestamp's TSA expired unrenewed says so on
+            # every check it leaves unproven; otherwise an unproven chain is named as such.
+            sub = (result.sub_indication if result.sub_indication == OUT_OF_BOUNDS_NO_POE
+                   else NO_CERTIFICATE_CHAIN_FOUND if check.name == "signer_certificate_chain"
                    else result.sub_indication)
         report.add(check.name, TITLES.get(check.name, check.name.replace("_", " ").capitalize()),
                    outcome, check.detail, sub)

@@ -9,7 +9,8 @@ Layout::
     identity/sms.json           the SMS evidence (masked number, times)
     identity/passkey.json       the WebAuthn assertion and credential key (if used)
     certificates/*.crt          root, issuing CA, TSA, seal, event certificate (PEM)
-    revocation/*.crl|.der       CRLs and the event certificate's OCSP response
+    revocation/*.crl|.der       CRLs and OCSP responses for every certificate used (event,
+                                TSAs, seal, issuing CAs), for the checks outside the letter
     timestamps/signature.tst    the letter signature's RFC 3161 token
     ledger/entries.json         every leaf of this authorization with its inclusion proof
     ledger/checkpoint.txt       the signed checkpoint the proofs lead to (+ .tst)
@@ -35,11 +36,11 @@ from sqlalchemy import select
 from anxin.errors import NotFound
 from anxin.evidence.seal_cms import sign_detached
 from anxin.letters.letter_data import open_signed_letter
-from anxin.pki.revocation import current_crls
+from anxin.letters.timestamps import timestamp_certificates
+from anxin.pki.revocation import known_issuers, validation_data
 from anxin.pki.tsa import make_timestamper
 from anxin.services.authorizations import authorization_dict
 from anxin.services.context import Context
-from anxin.services.letter_signing import ocsp_for
 from anxin.storage.models import Authorization, Document, OtpCode, Template, UseRecord
 
 README = """Anxin evidence package / 安心授权证据包
@@ -129,8 +130,10 @@ def collect_files(ctx: Context, institution_id: str | None, auth_id: str) -> dic
             OtpCode.scope == "sign", OtpCode.key == auth_id).order_by(OtpCode.id)).all()
         event_pem = signing.pop("event_certificate_pem", None)
         event_cert = x509.load_pem_x509_certificate(event_pem.encode()) if event_pem else None
-        crls = current_crls(pki, s, now)
-        ocsp_der = ocsp_for(pki, s, event_cert, now) if event_cert is not None else None
+        used_tsas, _ = timestamp_certificates(pdf)
+        leaves = [c for c in (event_cert, *used_tsas, pki.tsa_cert, pki.seal_cert)
+                  if c is not None]
+        status = validation_data(pki, s, [*leaves, *known_issuers(pki, leaves)], now)
     passkey = signing.pop("passkey", None)
     record["signing"] = {k: v for k, v in signing.items()
                          if k not in ("id_commitment_salt",)}
@@ -153,10 +156,14 @@ def collect_files(ctx: Context, institution_id: str | None, auth_id: str) -> dic
         files[f"certificates/{name}.crt"] = _pem(cert)
     if event_cert is not None:
         files["certificates/event.crt"] = _pem(event_cert)
-    for i, crl in enumerate(crls):
+    earlier = [c for c in (*used_tsas, *known_issuers(pki, used_tsas))
+               if c not in (pki.tsa_cert, pki.issuing_cert)]
+    if earlier:  # TSAs and issuing CAs of earlier generations that the letter's stamps used
+        files["certificates/earlier.crt"] = b"".join(_pem(c) for c in earlier)
+    for i, crl in enumerate(status.crls):
         files[f"revocation/crl-{i}.crl"] = crl
-    if ocsp_der is not None:
-        files["revocation/event-ocsp.der"] = ocsp_der
+    for i, response in enumerate(status.ocsps):
+        files[f"revocation/ocsp-{i}.der"] = response
     token = signature_token(pdf)
     if token is not None:
         files["timestamps/signature.tst"] = token

@@ -8,6 +8,7 @@ timestamps and the event certificate chain to the same root.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Sequence
@@ -24,6 +25,7 @@ from anxin.evidence.report import (
     HASH_FAILURE,
     INDETERMINATE,
     NO_CERTIFICATE_CHAIN_FOUND,
+    OUT_OF_BOUNDS_NO_POE,
     PASSED,
     SIG_CONSTRAINTS_FAILURE,
     SIG_CRYPTO_FAILURE,
@@ -93,7 +95,11 @@ async def _verify_files(files: dict[str, bytes], name: str,
         report.add("document_integrity", "Document integrity", FAILED,
                    "letter.pdf is missing", FORMAT_FAILURE)
     _check_event_certificate(report, files, record, letter)
-    await _check_signature_token(report, files, opened, token_context)
+    # The signature's token is judged when the letter's first archive timestamp proves it
+    # existed (its TSA may have expired since: the letter's renewals carry it forward).
+    poe = getattr(letter, "archive_timestamps", ())
+    await _check_signature_token(report, files, opened, trust.context(
+        with_crls=True, signatures=memory.signatures, moment=poe[0] if poe else None))
     _check_passkey(report, files, record)
     await _check_ledger(report, files, token_context, auth_id, record)
     _check_sms(report, files)
@@ -147,6 +153,13 @@ async def _check_manifest(report: Report, files: dict[str, bytes],
     if not (res.intact and res.valid):
         report.add("manifest_signature", stitle, FAILED,
                    "the seal's signature does not match manifest.json", SIG_CRYPTO_FAILURE)
+    elif not res.trusted and res.signer_not_after is not None and \
+            res.signer_not_after < dt.datetime.now(dt.UTC):
+        report.add("manifest_signature", stitle, INDETERMINATE,
+                   f"signed by {res.signer}, whose certificate expired "
+                   f"{res.signer_not_after.isoformat()}: this copy of the package is too old "
+                   f"to be proven now; fetch the current one (`anxin archive renew FILE.zip "
+                   f"--server URL`)", OUT_OF_BOUNDS_NO_POE)
     elif not res.trusted:
         report.add("manifest_signature", stitle, INDETERMINATE,
                    f"signed by {res.signer}, but not chained to the trusted root",

@@ -6,6 +6,7 @@ certificate (issued by the issuing CA), with an RFC 3161 signature timestamp.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -56,6 +57,7 @@ class CmsCheck:
     timestamped: bool
     signer: str
     detail: str
+    signer_not_after: dt.datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,14 +80,17 @@ class TrustMaterial:
         return cls(tuple(pool.add(trusted_root(r.public_bytes(der))) for r in roots),
                    tuple(pool.load(c.public_bytes(der)) for c in certs), tuple(crls))
 
-    def context(self, *, with_crls: bool,
-                signatures: SignatureValidator | None = None) -> ValidationContext:
+    def context(self, *, with_crls: bool, signatures: SignatureValidator | None = None,
+                moment: dt.datetime | None = None) -> ValidationContext:
         """A no-fetching, soft-fail context; the CRLs only where ``with_crls``;
-        ``signatures`` (e.g. a MemoisedSignatureValidator) shared with other checks."""
+        ``signatures`` (e.g. a MemoisedSignatureValidator) shared with other checks;
+        ``moment`` a past validation time (a proof of existence), at which revocation
+        data issued later counts too."""
         return ValidationContext(trust_roots=list(self.roots), other_certs=list(self.certs),
                                  crls=list(self.crls) if with_crls else [],
                                  allow_fetching=False, revocation_mode="soft-fail",
-                                 signature_validator=signatures)
+                                 signature_validator=signatures, moment=moment,
+                                 retroactive_revinfo=moment is not None)
 
 
 def verify_detached(data: bytes, signature: bytes, roots: Sequence[x509.Certificate],
@@ -110,9 +115,11 @@ async def async_verify_detached(data: bytes, signature: bytes,
     cert = status.signing_cert
     signer = cert.subject.human_friendly if cert is not None else ""
     trusted = status.trust_problem_indic is None and status.valid
+    not_after = (cert["tbs_certificate"]["validity"]["not_after"].native
+                 if cert is not None else None)
     return CmsCheck(status.intact, status.valid, trusted,
                     ts is not None and ts.intact and ts.valid and ts.trusted, signer,
-                    status.summary() if hasattr(status, "summary") else "")
+                    status.summary() if hasattr(status, "summary") else "", not_after)
 
 
 def verify_token(token: bytes, data: bytes, roots: Sequence[x509.Certificate],

@@ -14,6 +14,10 @@ pyHanko's generic path estimates sizes with a dry-run signature and re-encodes h
 :func:`upgrade_to_lta` then adds, as one more incremental update, a DSS with the
 certificates, CRLs and OCSP responses the caller supplies (the product signs offline from
 its own CA, nothing is fetched) and a document timestamp over the whole file (B-LTA).
+Called again on a B-LTA letter it *renews* the archive: the DSS grows by the new
+validation data (the previous archive timestamp's chain status, the new TSA's) and a new
+document timestamp, in a field of its own, covers everything before it (PAdES-LTA
+§5.5 of ETSI EN 319 142-1); earlier revisions are never changed.
 
 Example::
 
@@ -40,7 +44,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfReadError
-from pyhanko.sign.fields import SigFieldSpec, SigSeedSubFilter
+from pyhanko.sign.fields import SigFieldSpec, SigSeedSubFilter, enumerate_sig_fields
 from pyhanko.sign.signers.cms_embedder import PdfCMSEmbedder, SigIOSetup, SigObjSetup
 from pyhanko.sign.signers.pdf_byterange import DocumentTimestamp, SignatureObject
 from pyhanko.sign.timestamps.api import TimeStamper
@@ -191,6 +195,17 @@ def _load_ocsp(der: bytes | ocsp.OCSPResponse) -> ocsp.OCSPResponse:
     return der if isinstance(der, ocsp.OCSPResponse) else ocsp.OCSPResponse.load(der)
 
 
+def _free_archive_field(writer: IncrementalPdfFileWriter) -> str:
+    """``AnxinArchiveTimestamp`` for the first archive timestamp, then ``…2``, ``…3``."""
+    taken = {name for name, _value, _ref in enumerate_sig_fields(writer)}
+    if ARCHIVE_TIMESTAMP_FIELD not in taken:
+        return ARCHIVE_TIMESTAMP_FIELD
+    n = 2
+    while f"{ARCHIVE_TIMESTAMP_FIELD}{n}" in taken:
+        n += 1
+    return f"{ARCHIVE_TIMESTAMP_FIELD}{n}"
+
+
 async def async_upgrade_to_lta(
     pdf: bytes, *, certificates: Sequence[CertificateLike],
     crls: Sequence[bytes | crl.CertificateList] = (),
@@ -202,11 +217,12 @@ async def async_upgrade_to_lta(
         raise ValidationFailed("B-LTA needs revocation data (a CRL or OCSP responses)",
                                code="missing_revocation_data")
     writer = _writer_for(pdf)
+    field_name = _free_archive_field(writer)
     DocumentSecurityStore.supply_dss_in_writer(
         writer, None, certs=[as_asn1_certificate(c) for c in certificates],
         crls=[_load_crl(c) for c in crls], ocsps=[_load_ocsp(o) for o in ocsp_responses],
         embed_roots=True)
-    flow = PdfCMSEmbedder().write_cms(field_name=ARCHIVE_TIMESTAMP_FIELD, writer=writer)
+    flow = PdfCMSEmbedder().write_cms(field_name=field_name, writer=writer)
     next(flow)
     placeholder = DocumentTimestamp(bytes_reserved=bytes_reserved)  # type: ignore[no-untyped-call]
     flow.send(SigObjSetup(sig_placeholder=placeholder))

@@ -2,9 +2,9 @@
 
 Policy (offline, fail closed): trust only the supplied roots; never fetch anything
 (``LOCAL_ONLY``; certificates, CRLs and OCSP responses come from the CMS and the DSS);
-the end-entity (event) certificate needs revocation data (CRL or OCSP) — a B-T letter
-without a DSS therefore stays INDETERMINATE until upgraded to B-LTA; CA certificates are
-checked when they declare a CRL distribution point or OCSP responder.
+every certificate but the root needs revocation data (CRL or OCSP) — a B-T letter without
+a DSS therefore stays INDETERMINATE until upgraded to B-LTA; archive timestamps are judged
+as a chain, each at the time the next one proves (the newest now).
 """
 
 from __future__ import annotations
@@ -45,18 +45,23 @@ from anxin.letters.verification_memory import VerificationMemory
 
 PASSED, FAILED, INDETERMINATE = "passed", "failed", "indeterminate"
 # Revocation data counts for the window its issuer declares (nextUpdate − thisUpdate), as in
-# pyHanko's own ``adesverify``; the event certificate needs it, CAs when they declare it.
+# pyHanko's own ``adesverify``; every certificate of a chain needs it (the issuing CA's
+# comes from the root's CRL), as in ``adesverify``.
 _REVOCATION_POLICY = CertRevTrustPolicy(
     RevocationCheckingPolicy(
         ee_certificate_rule=RevocationCheckingRule.CRL_OR_OCSP_REQUIRED,
-        intermediate_ca_cert_rule=RevocationCheckingRule.CHECK_IF_DECLARED),
+        intermediate_ca_cert_rule=RevocationCheckingRule.CRL_OR_OCSP_REQUIRED),
     freshness=None,
     freshness_req_type=FreshnessReqType.MAX_DIFF_REVOCATION_VALIDATION,
 )
 # AdES results that only say "the signing certificate is no longer valid now": for a
-# short-lived event certificate the normal case minutes after signing.
+# short-lived event certificate the normal case minutes after signing; pyHanko reports an
+# expired issuing CA (after its ten years) as CERTIFICATE_CHAIN_GENERAL_FAILURE. Each
+# leads to a full validation at the proven signature time (_valid_at_signature_time),
+# which a chain that is wrong in any other way fails just the same.
 _EXPIRED_SIGNER = frozenset({"OUT_OF_BOUNDS_NO_POE", "OUT_OF_BOUNDS_NOT_REVOKED", "NO_POE",
-                             "REVOCATION_OUT_OF_BOUNDS_NO_POE"})
+                             "REVOCATION_OUT_OF_BOUNDS_NO_POE",
+                             "CERTIFICATE_CHAIN_GENERAL_FAILURE"})
 _ALLOWED_LATER_CHANGES = (ModificationLevel.NONE, ModificationLevel.LTA_UPDATES)
 
 
@@ -141,29 +146,90 @@ def _signature_timestamp(result: Any, status: Any) -> tuple[Any, dt.datetime | N
                   f"time {when.isoformat()}"), when
 
 
-async def _document_timestamps(opened: OpenedLetter, context: ValidationContext,
-                               ) -> tuple[list[Any], tuple[dt.datetime, ...]]:
+def _gen_time(stamp: Any) -> dt.datetime:
+    when = stamp.signed_data["encap_content_info"]["content"].parsed["gen_time"].native
+    assert isinstance(when, dt.datetime)
+    return when
+
+
+def _expired_at(status: Any, moment: dt.datetime) -> dt.datetime | None:
+    """The TSA certificate's expiry when it lies before ``moment`` (else None)."""
+    cert = getattr(status, "signing_cert", None)
+    if cert is None:
+        return None
+    not_after = cert["tbs_certificate"]["validity"]["not_after"].native
+    return not_after if isinstance(not_after, dt.datetime) and not_after < moment else None
+
+
+async def _document_timestamps(opened: OpenedLetter, dss: DssData,
+                               roots: list[asn1_x509.Certificate], memory: VerificationMemory,
+                               validation_time: dt.datetime | None,
+                               ) -> tuple[list[Any], tuple[dt.datetime, ...], bool]:
+    """Each archive timestamp judged at the time the next one proves (the newest at the
+    validation time): the chain of archive timestamps of EN 319 102-1 §5.6.3, with the
+    validation data of the DSS. Also says whether the newest one's TSA has expired (the
+    letter was not renewed in time)."""
     if not opened.document_timestamps:
         return [_check("document_timestamp", INDETERMINATE,
-                       "no document timestamp: the letter is B-T, not yet B-LTA")], ()
-    checks, times = [], []
-    for stamp in opened.document_timestamps:
+                       "no document timestamp: the letter is B-T, not yet B-LTA")], (), False
+    stamps = sorted(opened.document_timestamps, key=lambda s: s.signed_revision)
+    times = [_gen_time(s) for s in stamps]
+    now = validation_time or dt.datetime.now(dt.UTC)
+    checks, lapsed = [], False
+    for i, stamp in enumerate(stamps):
+        moment = times[i + 1] if i + 1 < len(stamps) else validation_time
+        extra: dict[str, Any] = {"moment": moment} if moment else {}
+        context = dss_context(dss, roots, memory, "hard-fail", retroactive_revinfo=True,
+                              **extra)
         status = await async_validate_pdf_timestamp(stamp, validation_context=context)
-        times.append(status.timestamp)
         good = status.intact and status.valid and status.trusted
+        at = (f"judged at {times[i + 1].isoformat()}, the time the next archive timestamp "
+              f"proves" if i + 1 < len(stamps) else "judged now")
+        if good:
+            checks.append(_check("document_timestamp", PASSED,
+                                 f"archive timestamp {times[i].isoformat()} ({at}): intact, "
+                                 f"its TSA chains to a supplied root, status not revoked; "
+                                 f"covers {status.coverage.name if status.coverage else '?'}"))
+            continue
+        expired = _expired_at(status, moment or now) if status.intact else None
+        if expired is not None and i + 1 == len(stamps):
+            lapsed = True
+            checks.append(_check(
+                "document_timestamp", INDETERMINATE,
+                f"archive timestamp {times[i].isoformat()}: its TSA certificate expired "
+                f"{expired.isoformat()} and the letter was not renewed before "
+                f"(`anxin archive renew`): no proof of existence after that"))
+            continue
         checks.append(_check(
-            "document_timestamp", PASSED if good else FAILED if not status.intact
-            else INDETERMINATE,
-            f"archive timestamp {status.timestamp.isoformat()}: intact={status.intact}, "
-            f"valid={status.valid}, trusted={status.trusted}, "
-            f"coverage={status.coverage.name if status.coverage else None}"))
-    return checks, tuple(times)
+            "document_timestamp", FAILED if not status.intact else INDETERMINATE,
+            f"archive timestamp {times[i].isoformat()} ({at}): intact={status.intact}, "
+            f"valid={status.valid}, trusted={status.trusted}"))
+    return checks, tuple(times), lapsed
+
+
+async def _signature_timestamp_at_poe(opened: OpenedLetter, poe_context: ValidationContext,
+                                      poe: dt.datetime, fallback: tuple[Any, dt.datetime | None],
+                                      ) -> tuple[Any, dt.datetime | None]:
+    """The signature timestamp judged at ``poe``, when the first archive timestamp proves
+    the token existed: its TSA certificate may have expired since (a letter renewed past
+    the signature TSA's five years). ``fallback`` when it does not hold then either."""
+    status = await async_validate_pdf_signature(
+        opened.signature, signer_validation_context=poe_context,
+        ts_validation_context=poe_context)
+    token = status.timestamp_validity
+    if token is None or not (token.intact and token.valid and token.trusted):
+        return fallback
+    return _check("signature_timestamp", PASSED,
+                  f"token imprint matches the signature value; time "
+                  f"{token.timestamp.isoformat()}; TSA trusted at {poe.isoformat()}, when the "
+                  f"first archive timestamp proves the token existed (the TSA certificate "
+                  f"may have expired since)"), token.timestamp
 
 
 async def _valid_at_signature_time(opened: OpenedLetter, roots: list[asn1_x509.Certificate],
                                    signature_time: dt.datetime, dss: DssData,
                                    memory: VerificationMemory,
-                                   now_context: ValidationContext) -> bool:
+                                   ts_context: ValidationContext) -> bool:
     """Short-lived certificate rule: the chain holds at the timestamped signature time.
 
     The validation context sits at ``signature_time`` (a trusted RFC 3161 time) and accepts
@@ -176,7 +242,7 @@ async def _valid_at_signature_time(opened: OpenedLetter, roots: list[asn1_x509.C
                              retroactive_revinfo=True)
     status = await async_validate_pdf_signature(
         opened.signature, signer_validation_context=at_signing,
-        ts_validation_context=now_context)
+        ts_validation_context=ts_context)
     return bool(status.intact and status.valid and status.trusted)
 
 
@@ -219,18 +285,26 @@ async def validate_pades(opened: OpenedLetter, roots: list[asn1_x509.Certificate
                          f"attributes {'verifies' if status.valid else 'does not verify'}"))
     chain = _chain(result, status)
     ts_check, ts_time = _signature_timestamp(result, basic)
-    # Hard-fail, now, with the DSS: for the document timestamps and the signature's TSA.
-    now_context = dss_context(dss, roots, memory, "hard-fail")
-    dts_checks, archive_times = await _document_timestamps(opened, now_context)
+    dts_checks, archive_times, lapsed = await _document_timestamps(
+        opened, dss, roots, memory, validation_time)
     archived = bool(archive_times) and all(c.status == PASSED for c in dts_checks)
+    # The signature's TSA judged when the first archive timestamp proves the token existed.
+    poe_extra: dict[str, Any] = {"moment": archive_times[0]} if archive_times else {}
+    poe_context = dss_context(dss, roots, memory, "hard-fail", retroactive_revinfo=True,
+                              **poe_extra)
+    if ts_check.status != PASSED and archived and archive_times:
+        ts_check, ts_time = await _signature_timestamp_at_poe(
+            opened, poe_context, archive_times[0], (ts_check, ts_time))
     if (ades_sub in _EXPIRED_SIGNER and ts_check.status == PASSED and archived
             and ts_time is not None and await _valid_at_signature_time(opened, roots, ts_time, dss,
-                                                                   memory, now_context)):
+                                                                   memory, poe_context)):
         chain = _check("signer_certificate_chain", PASSED,
                        f"short-lived event certificate chains to a supplied root and was valid "
                        f"and unrevoked at the timestamped signature time {ts_time.isoformat()} "
                        f"(revocation data from the DSS; expired since, as designed)")
         ades_status, ades_sub = "PASSED", None
+    if lapsed and ades_status != "FAILED":
+        ades_status, ades_sub = "INDETERMINATE", "OUT_OF_BOUNDS_NO_POE"
     checks.extend([chain, ts_check, *dts_checks])
     signer = getattr(status, "signing_cert", None) or opened.signature.signer_cert
     crypto_cert = x509.load_der_x509_certificate(signer.dump()) if signer is not None else None

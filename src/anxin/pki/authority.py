@@ -19,7 +19,8 @@ Example::
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cryptography import x509
@@ -39,7 +40,10 @@ from anxin.pki.keyfiles import (
 )
 from anxin.pki.profiles import PkiUrls
 
-ROOT_CRL_LIFETIME = dt.timedelta(days=365)
+# The root is offline: its CRL is signed at `anxin init` and at every issuing-CA rotation,
+# and announces no update before the current issuing CA expires (at least a year), so that
+# the issuing CA's status stays provable offline for as long as its certificates matter.
+ROOT_CRL_MIN_LIFETIME = dt.timedelta(days=365)
 PUBLISHED = ("root.crt", "issuing.crt", "tsa.crt", "seal.crt")
 
 
@@ -57,6 +61,10 @@ class Pki:
     seal_key: ec.EllipticCurvePrivateKey
     root_crl_der: bytes
     archived_certs: tuple[x509.Certificate, ...] = ()
+    # Retired issuing CAs' final CRLs (``archive/*/issuing-final.crl``) by their key id.
+    retired_crls: Mapping[str, bytes] = field(default_factory=dict)
+    # Their last OCSP responses (``archive/*/final-ocsp/<serial hex>.der``) by serial.
+    retired_ocsps: Mapping[str, bytes] = field(default_factory=dict)
 
     @property
     def issuing_key_id(self) -> str:
@@ -98,11 +106,13 @@ def _ensure_key(path: Path, passphrase: str | None,
 
 def build_root_crl(root_cert: x509.Certificate, root_key: ec.EllipticCurvePrivateKey,
                    now: dt.datetime, revoked: list[x509.RevokedCertificate] | None = None,
-                   ) -> bytes:
-    """The root's CRL (revoked issuing CAs), long-lived because the root stays offline."""
+                   *, until: dt.datetime | None = None) -> bytes:
+    """The root's CRL (revoked issuing CAs), long-lived because the root stays offline:
+    ``nextUpdate`` is ``until`` (the current issuing CA's expiry), at least a year."""
+    next_update = max(until or now, now + ROOT_CRL_MIN_LIFETIME)
     builder = (x509.CertificateRevocationListBuilder()
                .issuer_name(root_cert.subject)
-               .last_update(now).next_update(now + ROOT_CRL_LIFETIME)
+               .last_update(now).next_update(next_update)
                .add_extension(x509.CRLNumber(int(now.timestamp() * 1000)), critical=False)
                .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
                    root_key.public_key()), critical=False))
@@ -113,8 +123,9 @@ def build_root_crl(root_cert: x509.Certificate, root_key: ec.EllipticCurvePrivat
 
 
 def issue_generation(keys_dir: Path, settings: Settings, root_cert: x509.Certificate,
-                     root_key: ec.EllipticCurvePrivateKey, now: dt.datetime) -> None:
-    """Create the issuing CA, TSA and seal certificates that are missing (keys reused)."""
+                     root_key: ec.EllipticCurvePrivateKey | None, now: dt.datetime) -> None:
+    """Create the issuing CA, TSA and seal certificates that are missing (keys reused);
+    ``root_key`` is needed only when the issuing CA itself is missing."""
     urls = PkiUrls(settings.effective_base_url)
     pw = settings.key_passphrase
     issuing_path = keys_dir / "issuing.crt"
@@ -122,6 +133,8 @@ def issue_generation(keys_dir: Path, settings: Settings, root_cert: x509.Certifi
     if issuing_path.exists():
         issuing_cert = load_certificate(issuing_path)
     else:
+        if root_key is None:
+            raise ConfigurationError("a new issuing CA needs the root key")
         issuing_cert = profiles.sign(
             profiles.issuing_ca_builder(issuing_key.public_key(), root_cert, urls, now),
             root_key)
@@ -155,9 +168,11 @@ def ensure_pki(settings: Settings, *, now: dt.datetime | None = None) -> bool:
         root_cert = profiles.sign(profiles.root_ca_builder(root_key.public_key(), now),
                                   root_key)
         write_certificates(root_path, [root_cert])
-    if not (keys_dir / "root.crl").exists():
-        (keys_dir / "root.crl").write_bytes(build_root_crl(root_cert, root_key, now))
     issue_generation(keys_dir, settings, root_cert, root_key, now)
+    if not (keys_dir / "root.crl").exists():
+        issuing = load_certificate(keys_dir / "issuing.crt")
+        (keys_dir / "root.crl").write_bytes(build_root_crl(
+            root_cert, root_key, now, until=issuing.not_valid_after_utc))
     return True
 
 
@@ -185,6 +200,9 @@ def load_pki(settings: Settings) -> Pki:
         seal_key=load_private_key(keys_dir / "seal.key", pw),
         root_crl_der=(keys_dir / "root.crl").read_bytes(),
         archived_certs=tuple(_archived(keys_dir / "archive")),
+        retired_crls=_retired_crls(keys_dir / "archive"),
+        retired_ocsps={path.stem: path.read_bytes() for path in
+                       sorted((keys_dir / "archive").glob("*/final-ocsp/*.der"))},
     )
     check_key_matches(pki.issuing_key, issuing_cert, "issuing CA")
     check_key_matches(pki.tsa_key, tsa_cert, "TSA")
@@ -195,6 +213,23 @@ def load_pki(settings: Settings) -> Pki:
         if authority_key_id(cert) != pki.issuing_key_id:
             raise ConfigurationError(f"{what} was not issued by the current issuing CA")
     return pki
+
+
+def _retired_crls(archive_dir: Path) -> dict[str, bytes]:
+    """The final CRL of each retired issuing CA, by the key id of the CA that signed it."""
+    out: dict[str, bytes] = {}
+    if not archive_dir.is_dir():
+        return out
+    for path in sorted(archive_dir.glob("*/issuing-final.crl")):
+        der = path.read_bytes()
+        crl = x509.load_der_x509_crl(der)
+        try:
+            aki = crl.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value
+        except x509.ExtensionNotFound:
+            continue
+        if aki.key_identifier is not None:
+            out[aki.key_identifier.hex()] = der
+    return out
 
 
 def _archived(archive_dir: Path) -> list[x509.Certificate]:

@@ -52,24 +52,34 @@ def show(data_dir: DataDir = None) -> None:
 @keys_app.command("rotate")
 def rotate(data_dir: DataDir = None,
            yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")]
-           = False) -> None:
+           = False,
+           leaves: Annotated[bool, typer.Option(
+               "--leaves", help="Only a new TSA key and a re-certified seal, under the "
+               "current issuing CA (no root key needed).")] = False) -> None:
     """Retire the issuing CA and TSA keys and issue new ones under the same root.
 
     Earlier signatures and time-stamps stay valid: their certificates are archived and the
-    retiring CA signs a last CRL. Restart running servers afterwards.
+    retiring CA signs a last CRL. Restart running servers afterwards, then run
+    `anxin archive renew` so that every letter gets a document timestamp by the new TSA.
     """
     settings = load_settings(data_dir=data_dir)
     if not yes:
-        typer.confirm("Rotate the issuing CA and TSA keys now?", abort=True)
+        what = "TSA key" if leaves else "issuing CA and TSA keys"
+        typer.confirm(f"Rotate the {what} now?", abort=True)
     db = Database.connect(settings.effective_database_url)
     try:
-        result = rotate_online_keys(settings, db)
+        result = rotate_online_keys(settings, db, leaves_only=leaves)
     except AnxinError as exc:
         typer.echo(f"error: {exc.detail}", err=True)
         raise typer.Exit(1) from None
     finally:
         db.dispose()
-    typer.echo(f"issuing CA {result.old_issuing_key_id[:8]} retired -> "
-               f"{result.new_issuing_key_id[:8]}; new TSA {result.new_tsa_key_id[:8]}")
+    if leaves:
+        typer.echo(f"new TSA {result.new_tsa_key_id[:8]} under issuing CA "
+                   f"{result.new_issuing_key_id[:8]}; seal re-certified")
+    else:
+        typer.echo(f"issuing CA {result.old_issuing_key_id[:8]} retired -> "
+                   f"{result.new_issuing_key_id[:8]}; new TSA {result.new_tsa_key_id[:8]}")
     typer.echo(f"archived in {result.archive_dir}")
-    typer.echo("restart running `anxin serve` processes to use the new keys")
+    typer.echo("restart running `anxin serve` processes to use the new keys, then run "
+               "`anxin archive renew`")

@@ -105,10 +105,48 @@ def _key_usage(*, digital_signature: bool = False, content_commitment: bool = Fa
                          decipher_only=False)
 
 
-def _crl_dp(url: str) -> x509.CRLDistributionPoints:
-    return x509.CRLDistributionPoints([x509.DistributionPoint(
-        full_name=[x509.UniformResourceIdentifier(url)], relative_name=None, reasons=None,
-        crl_issuer=None)])
+# CRL partitions (RFC 5280 §5.2.5 "nameRelativeToCRLIssuer"). The issuing CA's CRLs come in
+# scopes: one for its short-lived event certificates, one per TSA and seal certificate.
+# Each certificate names its scope in its distribution points and each CRL in its issuing
+# distribution point, so a CRL issued for one scope never speaks for another. Why: the
+# newest TSA needs a long-lived CRL to be judged at any later time, while an older TSA must
+# get no status information dated after its own expiry (a past validation slides back to
+# the expiry of the newest status it has, and that must fall inside the TSA's validity).
+END_ENTITY_PARTITION = "end-entity status"
+
+
+def partition_name(label: str) -> x509.RelativeDistinguishedName:
+    """The relative name of a CRL partition (appended to the issuer's name)."""
+    return x509.RelativeDistinguishedName([x509.NameAttribute(NameOID.COMMON_NAME, label)])
+
+
+def own_partition(label: str, public_key: ec.EllipticCurvePublicKey) -> str:
+    """The CRL partition of one long-lived leaf (a TSA, the seal)."""
+    return f"{label} {key_id_hex(public_key)[:16]} status"
+
+
+def _crl_dp(url: str | None, partition: str) -> x509.CRLDistributionPoints:
+    points = [x509.DistributionPoint(full_name=None, relative_name=partition_name(partition),
+                                     reasons=None, crl_issuer=None)]
+    if url is not None:
+        points.insert(0, x509.DistributionPoint(
+            full_name=[x509.UniformResourceIdentifier(url)], relative_name=None,
+            reasons=None, crl_issuer=None))
+    return x509.CRLDistributionPoints(points)
+
+
+def crl_partition_of(cert: x509.Certificate) -> str | None:
+    """The CRL partition a certificate names (None: it names none, an older profile)."""
+    try:
+        points = cert.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
+    except x509.ExtensionNotFound:
+        return None
+    for point in points:
+        if point.relative_name is not None:
+            values = point.relative_name.get_attributes_for_oid(NameOID.COMMON_NAME)
+            if values:
+                return str(values[0].value)
+    return None
 
 
 def _aia(*, ocsp: str | None, ca_issuers: str) -> x509.AuthorityInformationAccess:
@@ -142,36 +180,49 @@ def issuing_ca_builder(public_key: ec.EllipticCurvePublicKey, root: x509.Certifi
     not_after = min(now + ISSUING_LIFETIME, root.not_valid_after_utc)
     builder = _base(ca_name("Anxin Issuing CA", public_key), root.subject, public_key,
                     now - BACKDATE, not_after)
+    # No CRL distribution point, for the reason given in tsa_builder: the root's CRL, which
+    # covers the issuing CA, is supplied in every letter and package.
     return (issued_by(builder, root)
             .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
             .add_extension(_key_usage(digital_signature=True, cert_sign=True), critical=True)
-            .add_extension(_crl_dp(urls.root_crl), critical=False)
             .add_extension(_aia(ocsp=None, ca_issuers=urls.root_cert), critical=False))
 
 
 def _end_entity(builder: x509.CertificateBuilder, issuer: x509.Certificate, urls: PkiUrls,
-                key_usage: x509.KeyUsage, *, ocsp_url: bool) -> x509.CertificateBuilder:
-    # Only the TSA certificate names the OCSP responder: poppler/NSS (pdfsig) checks a named
-    # responder by default and reports "Unknown issue with Certificate" when it cannot reach
-    # it, which would break offline verification of signed letters. The responder still
-    # answers for every certificate; the CRL distribution point is always there.
-    return (issued_by(builder, issuer)
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(key_usage, critical=True)
-            .add_extension(_crl_dp(urls.issuing_crl), critical=False)
-            .add_extension(_aia(ocsp=urls.ocsp if ocsp_url else None,
-                                ca_issuers=urls.issuing_cert), critical=False))
+                key_usage: x509.KeyUsage, *, partition: str | None = None,
+                ) -> x509.CertificateBuilder:
+    # No certificate names the OCSP responder: poppler/NSS (pdfsig) checks a named responder
+    # by default and reports "Unknown issue with Certificate" when it cannot reach it, which
+    # would break offline verification of signed letters. The responder still answers for
+    # every certificate. A TSA or seal certificate names its own CRL partition and no URL:
+    # see :func:`tsa_builder`.
+    builder = (issued_by(builder, issuer)
+               .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+               .add_extension(key_usage, critical=True))
+    dp = (_crl_dp(None, partition) if partition is not None
+          else _crl_dp(urls.issuing_crl, END_ENTITY_PARTITION))
+    return (builder.add_extension(dp, critical=False)
+            .add_extension(_aia(ocsp=None, ca_issuers=urls.issuing_cert), critical=False))
 
 
 def tsa_builder(public_key: ec.EllipticCurvePublicKey, issuing: x509.Certificate,
                 urls: PkiUrls, now: dt.datetime) -> x509.CertificateBuilder:
-    """RFC 3161 §2.3: exactly one EKU, id-kp-timeStamping, critical."""
+    """RFC 3161 §2.3: exactly one EKU, id-kp-timeStamping, critical.
+
+    No revocation URL (no CRL URL, no OCSP responder): the newest archive timestamp of a
+    letter is judged at the verifier's current time, years after it was made and perhaps
+    with no network; a validator that finds a revocation URL in the certificate fetches it
+    and, when that fails, ignores the status embedded in the letter (pyHanko does). The
+    TSA's status is therefore always supplied, never pointed at: the CRL of its own
+    partition (named in its distribution point, no URL) and an OCSP response, in every
+    letter's DSS and package (:mod:`anxin.pki.revocation`).
+    """
     not_after = min(now + LEAF_LIFETIME, issuing.not_valid_after_utc)
     builder = _base(ca_name("Anxin TSA", public_key), issuing.subject, public_key,
                     now - BACKDATE, not_after)
     return (_end_entity(builder, issuing, urls,
                         _key_usage(digital_signature=True, content_commitment=True),
-                        ocsp_url=True)
+                        partition=own_partition("TSA", public_key))
             .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]),
                            critical=True))
 
@@ -186,9 +237,11 @@ def seal_builder(public_key: ec.EllipticCurvePublicKey, issuing: x509.Certificat
         x509.NameAttribute(NameOID.ORGANIZATION_NAME, ORGANIZATION),
     ])
     builder = _base(subject, issuing.subject, public_key, now - BACKDATE, not_after)
+    # Its own CRL partition, no URL, like the TSA: a package's manifest is judged years
+    # after it was sealed, from the status the package carries.
     return _end_entity(builder, issuing, urls,
                        _key_usage(digital_signature=True, content_commitment=True),
-                       ocsp_url=False)
+                       partition=own_partition("Seal", public_key))
 
 
 def event_builder(public_key: ec.EllipticCurvePublicKey, subject: x509.Name,
@@ -197,5 +250,4 @@ def event_builder(public_key: ec.EllipticCurvePublicKey, subject: x509.Name,
     """A one-signing certificate; the caller adds the binding extension."""
     builder = _base(subject, issuing.subject, public_key, not_before, not_after)
     return _end_entity(builder, issuing, urls,
-                       _key_usage(digital_signature=True, content_commitment=True),
-                       ocsp_url=False)
+                       _key_usage(digital_signature=True, content_commitment=True))

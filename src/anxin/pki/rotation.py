@@ -1,6 +1,10 @@
-"""Rotation of the online keys: a new issuing CA and TSA under the same root.
+"""Rotation of the online keys: a new issuing CA and TSA under the same root, or (with
+``leaves_only``) a new TSA and a re-certified seal under the same issuing CA.
 
-What was signed before stays valid: the old certificates move to
+Rotate the leaves before the TSA certificate ages out (five years), the issuing CA before
+it does (ten); then ``anxin archive renew`` adds a document timestamp by the new TSA to
+every stored letter (:mod:`anxin.services.archive`). A leaves-only rotation needs no root
+key. What was signed before stays valid: the old certificates move to
 ``keys/archive/<UTC stamp>-<old issuing key id>/`` (they are also embedded in every
 signature and time-stamp token made with them), the retired issuing CA signs a last CRL
 valid until it expires (``issuing-final.crl`` in the same folder), and the old private keys
@@ -26,12 +30,14 @@ from sqlalchemy import select
 from anxin.config import Settings
 from anxin.errors import ConfigurationError
 from anxin.pki.authority import (
+    Pki,
     build_root_crl,
     issue_generation,
     load_pki,
     subject_key_id,
 )
 from anxin.pki.keyfiles import check_key_matches, load_certificate, load_private_key
+from anxin.pki.revocation import crl_scope, ocsp_for_certificate
 from anxin.storage.database import Database
 from anxin.storage.models import IssuedCertificate
 
@@ -47,15 +53,55 @@ class RotationResult:
     new_tsa_key_id: str
 
 
-def _final_crl(settings: Settings, db: Database | None, now: dt.datetime) -> bytes:
-    """The retiring issuing CA's last CRL, valid until the CA itself expires."""
+# How long after a full rotation `anxin archive renew` has to run (the background renewal
+# of `anxin serve` does, within a day): the retired CA's final CRL announces no update
+# after this, and a past validation of the retired TSA's archive timestamps slides its
+# control time back to that date, which must follow the renewal that proves them.
+RENEW_WITHIN = dt.timedelta(days=90)
+
+
+def _live_leaves(pki: Pki, now: dt.datetime) -> list[x509.Certificate]:
+    """The retiring issuing CA's TSA and seal certificates (current and archived) that
+    have not expired."""
+    return [pki.tsa_cert, pki.seal_cert, *(
+        c for c in pki.archived_certs
+        if c.issuer == pki.issuing_cert.subject and c.not_valid_after_utc > now)]
+
+
+def _final_until(pki: Pki, now: dt.datetime) -> dt.datetime:
+    """``RENEW_WITHIN`` from now, but never after the CA or one of its live leaves
+    expires (the control time of a past validation of their timestamps slides back to
+    it, and must fall inside their validity)."""
+    until = min([now + RENEW_WITHIN, pki.issuing_cert.not_valid_after_utc,
+                 *(c.not_valid_after_utc - dt.timedelta(days=1)
+                   for c in _live_leaves(pki, now))])
+    return max(until, now + dt.timedelta(hours=1))
+
+
+def _final_ocsps(settings: Settings, db: Database | None, now: dt.datetime) -> dict[str, bytes]:
+    """The retiring CA's last OCSP responses for its live leaves, by serial (hex)."""
     pki = load_pki(settings)
+    if db is None:
+        return {}
+    until = _final_until(pki, now)
+    with db.transaction() as session:
+        return {format(c.serial_number, "x"): ocsp_for_certificate(pki, session, c, now,
+                                                                   until=until)
+                for c in _live_leaves(pki, now)}
+
+
+def _final_crl(settings: Settings, db: Database | None, now: dt.datetime) -> bytes:
+    """The retiring issuing CA's last CRL, ``nextUpdate`` at :func:`_final_until`."""
+    pki = load_pki(settings)
+    until = _final_until(pki, now)
     builder = (x509.CertificateRevocationListBuilder()
                .issuer_name(pki.issuing_cert.subject)
                .last_update(now)
-               .next_update(max(pki.issuing_cert.not_valid_after_utc,
-                                now + dt.timedelta(days=1)))
-               .add_extension(x509.CRLNumber(int(now.timestamp() * 1000)), critical=False))
+               .next_update(until)
+               .add_extension(x509.CRLNumber(int(now.timestamp() * 1000)), critical=False)
+               .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
+                   pki.issuing_key.public_key()), critical=False)
+               .add_extension(crl_scope(), critical=True))
     if db is not None:
         with db.transaction() as session:
             rows = session.execute(
@@ -81,29 +127,45 @@ def _destroy(path: Path) -> None:
 
 
 def rotate_online_keys(settings: Settings, db: Database | None = None, *,
-                       now: dt.datetime | None = None) -> RotationResult:
-    """Retire the issuing CA and TSA keys and make new ones (needs the root key)."""
+                       now: dt.datetime | None = None,
+                       leaves_only: bool = False) -> RotationResult:
+    """Retire the issuing CA and TSA keys and make new ones (needs the root key); with
+    ``leaves_only``, retire the TSA key only and re-certify the seal (no root key)."""
     now = now or dt.datetime.now(dt.UTC)
     keys_dir = settings.keys_dir
     root_cert = load_certificate(keys_dir / "root.crt")
-    root_key = load_private_key(keys_dir / "root.key", settings.key_passphrase)
-    check_key_matches(root_key, root_cert, "root CA")
+    root_key = None
+    if not leaves_only:
+        root_key = load_private_key(keys_dir / "root.key", settings.key_passphrase)
+        check_key_matches(root_key, root_cert, "root CA")
     final_crl = _final_crl(settings, db, now)  # also proves the current PKI loads
+    final_ocsps = {} if leaves_only else _final_ocsps(settings, db, now)
     old_id = subject_key_id(load_certificate(keys_dir / "issuing.crt"))
     archive_dir = keys_dir / "archive" / f"{now:%Y%m%dT%H%M%S%fZ}-{old_id[:8]}"
     try:
         archive_dir.mkdir(parents=True)
     except FileExistsError:
         raise ConfigurationError(f"{archive_dir} exists already") from None
-    (archive_dir / "issuing-final.crl").write_bytes(final_crl)
-    for name in ARCHIVED_CERTS:
+    archived: tuple[str, ...] = ARCHIVED_CERTS
+    retired: tuple[str, ...] = RETIRED_KEYS
+    if leaves_only:
+        archived, retired = ("tsa.crt", "seal.crt"), ("tsa.key",)
+    else:
+        (archive_dir / "issuing-final.crl").write_bytes(final_crl)
+        (archive_dir / "final-ocsp").mkdir()
+        for serial, response in final_ocsps.items():
+            (archive_dir / "final-ocsp" / f"{serial}.der").write_bytes(response)
+    for name in archived:
         os.replace(keys_dir / name, archive_dir / name)
-    for name in RETIRED_KEYS:
+    for name in retired:
         _destroy(keys_dir / name)
     issue_generation(keys_dir, settings, root_cert, root_key, now)
-    crl_tmp = keys_dir / "root.crl.tmp"
-    crl_tmp.write_bytes(build_root_crl(root_cert, root_key, now))
-    os.replace(crl_tmp, keys_dir / "root.crl")
+    if root_key is not None:
+        crl_tmp = keys_dir / "root.crl.tmp"
+        crl_tmp.write_bytes(build_root_crl(
+            root_cert, root_key, now,
+            until=load_certificate(keys_dir / "issuing.crt").not_valid_after_utc))
+        os.replace(crl_tmp, keys_dir / "root.crl")
     pki = load_pki(settings)
     return RotationResult(archive_dir=archive_dir, old_issuing_key_id=old_id,
                           new_issuing_key_id=pki.issuing_key_id,

@@ -3,7 +3,8 @@
 For each signing: a fresh event key and certificate (issuing CA, minutes of validity,
 binding the authorization id and the letter's SHA-256, the id number only as a salted
 commitment), the letter rendered to PDF, signed PAdES B-T with the TSA's timestamp, the
-key dropped, then upgraded to B-LTA: the certificates, a fresh CRL and an OCSP response
+key dropped, then upgraded to B-LTA: the certificates and the revocation data of every
+chain used (event certificate, issuing CA, TSA: :func:`anxin.pki.revocation.validation_data`)
 in the DSS, then a document timestamp. Everything commits with the signing itself.
 """
 
@@ -12,9 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.x509 import ocsp
+from cryptography.hazmat.primitives import serialization
 from sqlalchemy.orm import Session
 
 from anxin.config import Settings
@@ -23,7 +22,7 @@ from anxin.letters import LetterSpec, render_letter_pdf, sign_letter, upgrade_to
 from anxin.letters.letter_data import open_signed_letter
 from anxin.pki.authority import Pki
 from anxin.pki.events import issue_event_certificate, make_id_commitment, record_certificate
-from anxin.pki.revocation import current_crls, ocsp_respond
+from anxin.pki.revocation import validation_data
 from anxin.pki.tsa import TimestampAuthority, make_timestamper
 from anxin.services.signing import SignatureOutcome
 from anxin.storage.models import Authorization, Institution, Template
@@ -58,13 +57,6 @@ def signature_time(pdf: bytes) -> dt.datetime | None:
             when = info["gen_time"].native
             return when if isinstance(when, dt.datetime) else None
     return None
-
-
-def ocsp_for(pki: Pki, session: Session, cert: x509.Certificate, now: dt.datetime) -> bytes:
-    request = (ocsp.OCSPRequestBuilder()
-               .add_certificate(cert, pki.issuing_cert, hashes.SHA1())  # noqa: S303 - RFC 6960 CertID
-               .build().public_bytes(serialization.Encoding.DER))
-    return ocsp_respond(pki, session, request, now)
 
 
 class PkiLetterSigner:
@@ -108,10 +100,10 @@ class PkiLetterSigner:
         finally:
             del key  # the event key never outlives its one signature
         gen_time = signature_time(signed)
+        status = validation_data(pki, session, [cert, pki.tsa_cert, pki.issuing_cert], now)
         archived = upgrade_to_lta(
             signed, certificates=[cert, pki.issuing_cert, pki.root_cert, pki.tsa_cert],
-            crls=current_crls(pki, session, now),
-            ocsp_responses=[ocsp_for(pki, session, cert, now)], timestamper=self.timestamper)
+            crls=status.crls, ocsp_responses=status.ocsps, timestamper=self.timestamper)
         serial = format(cert.serial_number, "x")
         return SignatureOutcome(pdf=archived, timestamp_at=gen_time, evidence={
             "event_certificate_serial": serial, "id_commitment": commitment,

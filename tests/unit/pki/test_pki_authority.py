@@ -14,6 +14,7 @@ from anxin.config import Settings, load_settings
 from anxin.errors import ConfigurationError
 from anxin.pki.authority import Pki, ensure_pki, load_pki
 from anxin.pki.keyfiles import load_private_key, write_private_key
+from anxin.pki.profiles import END_ENTITY_PARTITION, crl_partition_of, own_partition
 
 FILES = ("root.crt", "root.key", "root.crl", "issuing.crt", "issuing.key", "tsa.crt",
          "tsa.key", "seal.crt", "seal.key")
@@ -111,8 +112,10 @@ def test_issuing_profile(pki: Pki) -> None:
     assert ku.digital_signature
     assert _ext(issuing, x509.AuthorityKeyIdentifier).value.key_identifier == \
         _ext(pki.root_cert, x509.SubjectKeyIdentifier).value.digest
-    dp = _ext(issuing, x509.CRLDistributionPoints).value[0].full_name[0].value
-    assert dp == "https://anxin.example.test/pki/root.crl"
+    # No revocation URL: its status (the root's CRL) is supplied in every letter, never
+    # fetched (profiles.tsa_builder says why).
+    with pytest.raises(x509.ExtensionNotFound):
+        issuing.extensions.get_extension_for_class(x509.CRLDistributionPoints)
 
 
 def test_tsa_has_exactly_one_critical_timestamping_eku(pki: Pki) -> None:
@@ -124,18 +127,21 @@ def test_tsa_has_exactly_one_critical_timestamping_eku(pki: Pki) -> None:
     assert _ext(pki.tsa_cert, x509.KeyUsage).value.digital_signature
 
 
-@pytest.mark.parametrize(("which", "names_ocsp"), [("tsa_cert", True), ("seal_cert", False)])
-def test_end_entities_point_at_crl_and_ocsp(pki: Pki, which: str, names_ocsp: bool) -> None:
+@pytest.mark.parametrize(("which", "label"), [("tsa_cert", "TSA"), ("seal_cert", "Seal")])
+def test_long_lived_leaves_name_their_own_crl_partition_and_no_url(
+        pki: Pki, which: str, label: str) -> None:
+    """No certificate names the OCSP responder (pdfsig would call it); the TSA and the seal
+    name no revocation URL at all, only their own CRL partition (profiles.tsa_builder says
+    why): their status is always supplied in the letter or package, never fetched."""
     cert: x509.Certificate = getattr(pki, which)
     aia = {d.access_method: d.access_location.value
            for d in _ext(cert, x509.AuthorityInformationAccess).value}
-    expected = {AuthorityInformationAccessOID.CA_ISSUERS:
-                "https://anxin.example.test/pki/issuing.crt"}
-    if names_ocsp:
-        expected[AuthorityInformationAccessOID.OCSP] = "https://anxin.example.test/pki/ocsp"
-    assert aia == expected
-    dp = _ext(cert, x509.CRLDistributionPoints).value[0].full_name[0].value
-    assert dp == "https://anxin.example.test/pki/issuing.crl"
+    assert aia == {AuthorityInformationAccessOID.CA_ISSUERS:
+                   "https://anxin.example.test/pki/issuing.crt"}
+    points = list(_ext(cert, x509.CRLDistributionPoints).value)
+    assert [p.full_name for p in points] == [None]
+    assert crl_partition_of(cert) == own_partition(label, cert.public_key())
+    assert crl_partition_of(cert) != END_ENTITY_PARTITION
 
 
 def test_published_tsa_file_carries_the_chain(pki: Pki, pki_settings: Settings) -> None:
