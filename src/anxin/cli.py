@@ -5,6 +5,8 @@
     anxin institution add NAME [--code USCC] [--json]
     anxin verify FILE [--trust ROOT.crt] [--json] [--report OUT.pdf]
     anxin ledger verify [--data-dir DIR]
+    anxin archive renew [--data-dir DIR] [--due]
+    anxin archive renew FILE.zip --server URL [--api-key KEY]
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ app = typer.Typer(help="Anxin: electronic authorization of personal-data use.",
                   no_args_is_help=True, add_completion=False)
 institution_app = typer.Typer(help="Manage institutions.", no_args_is_help=True)
 app.add_typer(institution_app, name="institution")
+archive_app = typer.Typer(help="Keep signed letters verifiable for ever (archive timestamps).",
+                          no_args_is_help=True)
+app.add_typer(archive_app, name="archive")
 
 DataDir = Annotated[Path | None, typer.Option(
     "--data-dir", envvar="ANXIN_DATA_DIR", help="Data directory (default ./anxin-data).")]
@@ -133,6 +138,53 @@ def verify(file: Path,
     code = run_verify(file, trust=trust, settings=settings, as_json=as_json, report=report,
                       echo=typer.echo)
     raise typer.Exit(code)
+
+
+@archive_app.command("renew")
+def archive_renew(
+        file: Annotated[Path | None, typer.Argument(
+            help="An evidence package held elsewhere, to refresh from --server.")] = None,
+        server: Annotated[str | None, typer.Option(
+            help="Base URL of the Anxin service that made the package.")] = None,
+        api_key: Annotated[str | None, typer.Option(
+            envvar="ANXIN_API_KEY", help="The institution's API key (for --server).")] = None,
+        due: Annotated[bool, typer.Option(
+            help="Only letters whose newest archive timestamp is not by the current TSA.")]
+        = False,
+        data_dir: DataDir = None) -> None:
+    """Add a new document timestamp to every stored letter (keeping the old ones), or,
+    with FILE and --server, replace a held package by the current one of the same
+    authorization after checking that it extends it."""
+    if file is not None:
+        if not server:
+            typer.echo("error: FILE needs --server URL (the service that made it)", err=True)
+            raise typer.Exit(2)
+        from anxin.evidence.renew_remote import refresh_package
+        try:
+            line = refresh_package(file, server, api_key)
+        except AnxinError as exc:
+            _fail(exc)
+        typer.echo(line)
+        return
+    from anxin.services.archive import renew_archive, tsa_expiry_warning
+    from anxin.services.context import open_context
+    try:
+        ctx = open_context(_settings(data_dir))
+    except AnxinError as exc:
+        _fail(exc)
+    try:
+        warning = tsa_expiry_warning(ctx)
+        if warning:
+            typer.echo(f"warning: {warning}", err=True)
+        result = renew_archive(ctx, due_only=due)
+    finally:
+        ctx.close()
+    typer.echo(f"renewed {result.renewed} letter(s), skipped {result.skipped}, "
+               f"failed {len(result.failed)}")
+    for auth_id, reason in result.failed:
+        typer.echo(f"  {auth_id}: {reason}", err=True)
+    if result.failed:
+        raise typer.Exit(1)
 
 
 def _mount_optional() -> None:

@@ -58,6 +58,12 @@ class Settings(BaseSettings):
     otp_max_failures: int = 5
     checkpoint_interval_seconds: float = 2.0
     sweep_interval_seconds: float = 30.0
+    # How often `anxin serve` looks for letters whose newest archive timestamp is not by
+    # the current TSA (after `anxin keys rotate`) and renews them; 0 turns it off.
+    archive_renew_interval_seconds: float = 86400.0
+    # Warn (in the log, and from `anxin archive renew`) when the TSA certificate expires
+    # within this many days.
+    tsa_expiry_warning_days: int = 365
     db_pool_size: int = 10
     # Threads per worker for blocking handlers. Few threads keep the GIL from stretching
     # the time a row lock is held (see bench/use_gate.py); requests queue in the loop.

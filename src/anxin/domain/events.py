@@ -23,6 +23,7 @@ class Event(StrEnum):
     EXHAUSTED = "authorization:exhausted"
     EXPIRED = "authorization:expired"
     REVOKED = "authorization:revoked"
+    LETTER_RENEWED = "authorization:letter:renewed"
     INSTITUTION_CREATED = "institution:created"
     INSTITUTION_KEY_ROTATED = "institution:key:rotated"
     INSTITUTION_SUSPENDED = "institution:suspended"

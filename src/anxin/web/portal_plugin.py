@@ -1,10 +1,11 @@
 """The plugin of the portal, notifications and console: ``install_portal(app, ctx)``.
 
 Adds the routers (``/me``, ``/console``, ``GET /v1/events``) and, unless
-``ctx.extras["portal_background"]`` is False, starts the notification delivery worker and
-the expiry sweep with the application (``app.state.on_start`` / ``on_stop``, run by the
-app's lifespan, so ``anxin serve`` runs them in every worker process; both are safe with
-several). Idempotent: installing twice changes nothing.
+``ctx.extras["portal_background"]`` is False, starts the notification delivery worker, the
+expiry sweep and the archive renewal (:mod:`anxin.services.archive`) with the application
+(``app.state.on_start`` / ``on_stop``, run by the app's lifespan, so ``anxin serve`` runs
+them in every worker process; all are safe with several). Idempotent: installing twice
+changes nothing.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from fastapi import FastAPI
 
 from anxin.notify.sweep import make_sweeper
 from anxin.notify.worker import DeliveryWorker
+from anxin.services.archive import make_archive_renewer
 from anxin.services.context import Context
 from anxin.web.api import events
 from anxin.web.pages import console, portal
@@ -33,3 +35,8 @@ def install_portal(app: FastAPI, ctx: Context) -> None:
     app.state.expiry_sweeper = sweeper
     app.state.on_start.extend([worker.start, sweeper.start])
     app.state.on_stop.extend([sweeper.stop, worker.stop])
+    renewer = make_archive_renewer(ctx)
+    if renewer is not None:
+        app.state.archive_renewer = renewer
+        app.state.on_start.append(renewer.start)
+        app.state.on_stop.append(renewer.stop)
