@@ -53,13 +53,15 @@ def letter_spec(locale: str = "zh-CN", *, text: str | None = None,
 
 def sign_spec(pki: TestPKI, spec: LetterSpec, *, signer_name: str | None = None,
               extra_extensions: list[tuple[x509.ExtensionType, bool]] | None = None,
-              ) -> tuple[bytes, x509.Certificate]:
-    """Render and sign (B-T) a letter with a fresh event certificate from ``pki``."""
+              rendered: bytes | None = None) -> tuple[bytes, x509.Certificate]:
+    """Render (unless ``rendered`` is given) and sign (B-T) a letter with a fresh event
+    certificate from ``pki``."""
     name = signer_name or spec.subject_name
     key, cert = pki.issue_event_cert(name, extra_extensions=extra_extensions)
     method = "短信验证" if spec.locale == "zh-CN" else "SMS verification"
+    pdf = rendered if rendered is not None else render_letter_pdf(spec)
     signed = sign_letter(
-        render_letter_pdf(spec), signer_key=key, signer_cert=cert, chain=pki.chain,
+        pdf, signer_key=key, signer_cert=cert, chain=pki.chain,
         timestamper=pki.timestamper(), signer_name=name, method_label=method,
         reason="Authorization of personal-data use", location="Anxin",
         signing_time=dt.datetime.now(dt.UTC).replace(microsecond=0))

@@ -8,7 +8,7 @@ from io import BytesIO
 
 import pytest
 from cryptography import x509
-from pyhanko.pdf_utils.generic import NameObject, NumberObject, pdf_string
+from pyhanko.pdf_utils.generic import DictionaryObject, NameObject, NumberObject, pdf_string
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
 from anxin.errors import IntegrityFailure, ValidationFailed
@@ -102,9 +102,7 @@ def test_one_changed_byte_is_total_failed_hash_failure(pki, lta_letter):
 
 def test_an_update_after_signing_is_detected(pki, lta_letter):
     writer = IncrementalPdfFileWriter(BytesIO(lta_letter))
-    info = writer.trailer["/Info"]
-    info[NameObject("/Title")] = pdf_string("A different letter")
-    writer.update_container(info)
+    writer.set_info(DictionaryObject({NameObject("/Title"): pdf_string("A different letter")}))
     page = writer.root["/Pages"]["/Kids"][0]
     page[NameObject("/Rotate")] = NumberObject(90)
     writer.update_container(page)

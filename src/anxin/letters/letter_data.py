@@ -2,9 +2,10 @@
 
 What a verifier needs beyond the signatures is read from the revision the signature
 covers (never from later updates): the authorization id and the stated SHA-256 of the
-letter text (``/Keywords``), and the exact letter text (the ``letter.txt`` attachment),
-whose hash is recomputed here. :class:`SignedLetter` is what a caller compares with the
-event certificate's binding extension.
+letter text (the XMP's ``anxin:`` properties of a PDF/A letter, ``/Keywords`` of an older
+one), and the exact letter text (the ``letter.txt`` attachment), whose hash is recomputed
+here. :class:`SignedLetter` is what a caller compares with the event certificate's binding
+extension.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from dataclasses import dataclass
 from io import BytesIO
 from typing import Any
 
-from pyhanko.pdf_utils.generic import ArrayObject
+from pyhanko.pdf_utils.generic import ArrayObject, IndirectObject
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from anxin.errors import IntegrityFailure, ValidationFailed
+from anxin.letters.pdfa import read_letter_properties
 from anxin.letters.render import LETTER_TEXT_ATTACHMENT, parse_letter_keywords
 
 _READ_ERRORS = (PdfError, ValueError, KeyError, IndexError, TypeError, AttributeError)
@@ -59,11 +61,31 @@ def _attachment(root: Any, name: str) -> bytes | None:
     return None
 
 
-def _letter_of(reader: PdfFileReader, revision: int) -> SignedLetter:
-    history = reader.get_historical_resolver(revision)
+def _metadata_of(history: Any) -> bytes:
+    """The XMP packet of ``history``'s revision, read as a plain stream: resolving
+    ``root["/Metadata"]`` makes pyHanko 0.38's historical resolver build an XMP stream object
+    that it then cannot re-home ("No container reference available")."""
+    ref = history.root.raw_get("/Metadata")
+    if not isinstance(ref, IndirectObject):
+        raise ValueError("the catalog's /Metadata is not a stream reference")
+    return bytes(history.get_object(ref.reference).data)
+
+
+def _stated_ids(history: Any) -> dict[str, str]:
+    """The authorization id and stated hash: from the XMP (PDF/A letters), else /Keywords.
+
+    Letters rendered before PDF/A have no XMP and state both in the /Info dictionary.
+    """
+    if "/Metadata" in history.root:
+        return read_letter_properties(_metadata_of(history))
     trailer = history.trailer_view
     info = trailer["/Info"] if "/Info" in trailer else {}  # noqa: SIM401 (resolves refs)
-    keywords = parse_letter_keywords(str(info["/Keywords"]) if "/Keywords" in info else "")
+    return parse_letter_keywords(str(info["/Keywords"]) if "/Keywords" in info else "")
+
+
+def _letter_of(reader: PdfFileReader, revision: int) -> SignedLetter:
+    history = reader.get_historical_resolver(revision)
+    keywords = _stated_ids(history)
     raw_text = _attachment(history.root, LETTER_TEXT_ATTACHMENT)
     text = raw_text.decode("utf-8", errors="strict") if raw_text is not None else None
     return SignedLetter(

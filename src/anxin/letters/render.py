@@ -6,6 +6,8 @@ authorization id and the SHA-256 of the letter text (the hash the signing page s
 bottom of the last page is kept free for the visible signature that :mod:`.sign` stamps
 there (:data:`SIGNATURE_BOX`). The same :class:`LetterSpec` always renders to the same
 bytes: the creation date is ``valid_from`` and fpdf2's file id derives from the content.
+The letter is PDF/A-3b (:mod:`.pdfa`: XMP with both ids, sRGB output intent, the
+attachments as associated files).
 
 Example::
 
@@ -29,6 +31,7 @@ from fpdf.output import OutputProducer
 from anxin.errors import ValidationFailed
 from anxin.letters.font import CJK_FAMILY, PrebuiltSubset, attach_cjk_font, cjk_face
 from anxin.letters.layout import wrap_lines
+from anxin.letters.pdfa import COMPLIANCE, add_srgb_output_intent, letter_xmp
 
 # A4 in millimetres; the signature box (x, y, w, h) sits at the bottom right of the last page.
 _PAGE_W, _PAGE_H, _MARGIN = 210.0, 297.0, 20.0
@@ -60,7 +63,7 @@ _LABELS = {
 }
 _CHINA_TZ = dt.timezone(dt.timedelta(hours=8))
 # The exact letter text rides along as an attachment so that a verifier can recompute its
-# SHA-256 and compare it with the event certificate's binding; /Keywords carries both ids.
+# SHA-256 and compare it with the event certificate's binding; the XMP carries both ids.
 LETTER_TEXT_ATTACHMENT = "letter.txt"
 # The person's WebAuthn assertion over this letter, when a passkey was used: inside the
 # signed revision, so the letter alone proves it.
@@ -69,7 +72,7 @@ _KEYWORD_PREFIX = "anxin:"
 
 
 def letter_keywords(authorization_id: str, letter_sha256: str) -> str:
-    """The machine-readable /Keywords entry of a letter."""
+    """The machine-readable keywords of a letter (``pdf:Keywords``; /Keywords before PDF/A)."""
     return (f"{_KEYWORD_PREFIX}authorization_id={authorization_id} "
             f"{_KEYWORD_PREFIX}letter_sha256={letter_sha256.lower()}")
 
@@ -132,7 +135,7 @@ class _LetterPDF(FPDF):
     """fpdf2 document with the localized page-number footer."""
 
     def __init__(self, page_label: str) -> None:
-        super().__init__(orientation="P", unit="mm", format="A4")
+        super().__init__(orientation="P", unit="mm", format="A4", enforce_compliance=COMPLIANCE)
         self._page_label = page_label
 
     def footer(self) -> None:
@@ -200,22 +203,24 @@ def render_letter_pdf(spec: LetterSpec) -> bytes:
     face = cjk_face()
     pdf = _LetterPDF(labels["page"])
     attach_cjk_font(pdf, face)
-    pdf.set_creation_date(spec.valid_from.astimezone(dt.UTC))
-    pdf.set_title(spec.title)
-    pdf.set_author(spec.institution_name)
-    pdf.set_subject(f"{labels['id']}: {spec.authorization_id}")
-    pdf.set_creator("Anxin")
-    pdf.set_producer("Anxin (fpdf2)")
-    pdf.set_lang("zh-CN" if spec.locale == "zh-CN" else "en")
-    pdf.set_keywords(letter_keywords(spec.authorization_id, spec.letter_sha256))
     created = spec.valid_from.astimezone(dt.UTC)
+    pdf.set_creation_date(created)
+    pdf.set_lang("zh-CN" if spec.locale == "zh-CN" else "en")
+    pdf.set_xmp_metadata(letter_xmp(
+        title=spec.title, author=spec.institution_name,
+        subject=f"{labels['id']}: {spec.authorization_id}",
+        keywords=letter_keywords(spec.authorization_id, spec.letter_sha256), created=created,
+        authorization_id=spec.authorization_id, letter_sha256=spec.letter_sha256))
+    add_srgb_output_intent(pdf)
     pdf.embed_file(bytes=spec.letter_text.encode("utf-8"), basename=LETTER_TEXT_ATTACHMENT,
                    mime_type="text/plain", desc="The exact letter text (UTF-8) agreed to",
+                   associated_file_relationship="Source",
                    creation_date=created, modification_date=created, compress=True)
     if spec.passkey_evidence is not None:
         pdf.embed_file(bytes=spec.passkey_evidence, basename=PASSKEY_ATTACHMENT,
                        mime_type="application/json",
                        desc="The signer's WebAuthn assertion over this letter",
+                       associated_file_relationship="Supplement",
                        creation_date=created, modification_date=created, compress=True)
     pdf.alias_nb_pages()
     pdf.set_margins(_MARGIN, _MARGIN, _MARGIN)

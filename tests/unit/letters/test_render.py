@@ -13,11 +13,8 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 
 from anxin.errors import ValidationFailed
 from anxin.letters.font import cjk_face
-from anxin.letters.render import (
-    LETTER_TEXT_ATTACHMENT,
-    parse_letter_keywords,
-    render_letter_pdf,
-)
+from anxin.letters.pdfa import read_letter_properties
+from anxin.letters.render import LETTER_TEXT_ATTACHMENT, render_letter_pdf
 from tests.common.letters import EN_TEXT, ZH_TEXT, letter_spec, pdftotext
 
 
@@ -72,9 +69,9 @@ def test_letter_is_a4_and_carries_its_ids_and_text():
     box = page["/MediaBox"] if "/MediaBox" in page else reader.root["/Pages"]["/MediaBox"]
     width, height = float(box[2]), float(box[3])
     assert (round(width), round(height)) == (595, 842)
-    keywords = parse_letter_keywords(str(reader.trailer_view["/Info"]["/Keywords"]))
-    assert keywords == {"authorization_id": spec.authorization_id,
-                        "letter_sha256": spec.letter_sha256}
+    stated = read_letter_properties(reader.root["/Metadata"].data)
+    assert stated == {"authorization_id": spec.authorization_id,
+                      "letter_sha256": spec.letter_sha256}
     names = reader.root["/Names"]["/EmbeddedFiles"]["/Names"]
     assert str(names[0]) == LETTER_TEXT_ATTACHMENT
     assert names[1]["/EF"]["/F"].data.decode("utf-8") == spec.letter_text
