@@ -14,6 +14,7 @@ Layout::
     ledger/entries.json         every leaf of this authorization with its inclusion proof
     ledger/checkpoint.txt       the signed checkpoint the proofs lead to (+ .tst)
     ledger/verifier-key.txt     the ledger's signed-note verifier key
+    ledger/commitment-key.json  the key that opens this authorization's commitments
     report.json, report.pdf     the verification report at issuance
     manifest.json               SHA-256 of every file above
     manifest.p7s                detached CMS of manifest.json by the platform seal, timestamped
@@ -34,6 +35,7 @@ from sqlalchemy import select
 
 from anxin.errors import NotFound
 from anxin.evidence.seal_cms import sign_detached
+from anxin.ledger.chain import COMMITMENT_ALGORITHM
 from anxin.letters.letter_data import open_signed_letter
 from anxin.pki.revocation import current_crls
 from anxin.pki.tsa import make_timestamper
@@ -117,6 +119,7 @@ def collect_files(ctx: Context, institution_id: str | None, auth_id: str) -> dic
         tpl = s.get(Template, a.template_id)
         pdf = ctx.keys.decrypt(doc.content_enc, aad=f"{auth_id}/letter.pdf")
         record = authorization_dict(a, tpl)
+        commitment_key = ctx.keys.commitment_key(a.id, a.commitment_salt)
         uses = s.scalars(select(UseRecord).where(UseRecord.authorization_id == auth_id)
                          .order_by(UseRecord.created_at)).all()
         record["uses_log"] = [
@@ -174,6 +177,12 @@ def collect_files(ctx: Context, institution_id: str | None, auth_id: str) -> dic
         if checkpoint.tsa_token:
             files["ledger/checkpoint.tst"] = checkpoint.tsa_token
     files["ledger/verifier-key.txt"] = (ctx.ledger.signer.verifier_key + "\n").encode()
+    files["ledger/commitment-key.json"] = _json({
+        "algorithm": COMMITMENT_ALGORITHM, "authorization_id": auth_id,
+        "key": commitment_key.hex(),
+        "note": "The ledger entries and use receipts of this authorization commit to its "
+                "reference and to each use's reference and operator with this key; it "
+                "opens them and no other authorization's."})
     return files
 
 
