@@ -72,7 +72,8 @@ def test_a_replaced_entry_with_the_same_seq_breaks_prev():
                           seq=2, authorization_id="a1", send_number=99)
     entries[2] = (entries[2][0], forged)  # chains to seq 1; seq 3 names the original
     problems = verify_chain(entries).problems
-    assert problems and "seq 3" in problems[0]
+    assert problems
+    assert "seq 3" in problems[0]
 
 
 def test_a_repeated_seq_is_seen():
