@@ -79,10 +79,15 @@ def _check_chain(report: Report, record: dict[str, Any],
     status = str(record.get("status"))
     wanted = STATUS_EVENT.get(status)
     last = states[-1] if states else None
-    if wanted is None or last != wanted:
+    if wanted is None:
+        report.add("ledger_completeness", title, INDETERMINATE,
+                   f"the record's status {status!r} has no state entry this verifier knows",
+                   FORMAT_FAILURE, status=status)
+        return
+    if last != wanted:
         report.add("ledger_completeness", title, FAILED,
                    f"the record's status is {status!r} but the ledger's last state entry is "
-                   f"{last or 'none'}" + (f" (it needs {wanted})" if wanted else ""),
+                   f"{last or 'none'} (it needs {wanted})",
                    HASH_FAILURE, status=status, last_state_event=last)
         return
     n = len(found.chained)
