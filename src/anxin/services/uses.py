@@ -3,6 +3,8 @@
 A grant is one conditional UPDATE (``uses < max_uses`` and still active and valid), so no
 number of concurrent calls can grant more than ``max_uses``. Every call, granted or
 refused, leaves a use record and a ledger leaf; a refusal commits them, then raises.
+Each leaf continues the authorization's hash chain (:mod:`anxin.ledger.chain`), under the
+row lock of the statement that grants or refuses.
 
 This is the hottest path of the product. On PostgreSQL a grant is ONE statement in
 autocommit (the UPDATE, the use record with its receipt, the leaves and, on the last use,
@@ -162,39 +164,40 @@ def _try_grant(ctx: Context, key_hash: str | None, inst: InstitutionRef | None, 
     return None
 
 
-# The chain head is read under the row lock (lk, FOR UPDATE) and the grant's leaves are
-# completed in SQL from their templates (anxin.ledger.chain.LeafTemplate): the grant leaf
-# with the head as its prev, the exhausted leaf after it; g advances the head past the
-# leaves it writes. Everything else is as before: one statement, one round trip.
-_GRANT_LEAF = LeafTemplate.sql("gl", "lk.head", "lk.seq")
-_EXHAUSTED_LEAF = LeafTemplate.sql("xl", "l1.h1", "l1.seq + 1")
+# The grant's leaves continue the authorization's chain (anxin.ledger.chain): the UPDATE
+# that grants, holding the row lock, completes them in SQL from their templates
+# (LeafTemplate: the leaf's bytes around prev and seq) -- the grant leaf after the head,
+# the exhausted leaf after it -- and advances the head past them. SET sees the old row,
+# RETURNING the new one: ledger_prev keeps the old head for RETURNING to rebuild the
+# leaves' bytes from. Still one statement, one round trip, one row visit.
+_LEAF_HASH = "sha256(decode('00', 'hex') || {})"
+_OLD_HEAD = "coalesce(ledger_head, :zero)"
+_SET_GRANT_LEAF = LeafTemplate.sql("gl", _OLD_HEAD, "ledger_seq")
+_SET_EXHAUSTED_LEAF = LeafTemplate.sql("xl", _LEAF_HASH.format(_SET_GRANT_LEAF),
+                                       "ledger_seq + 1")
+_SEQ_BEFORE = "(ledger_seq - CASE WHEN status = 'exhausted' THEN 2 ELSE 1 END)"
+_RET_GRANT_LEAF = LeafTemplate.sql("gl", "ledger_prev", _SEQ_BEFORE)
+_RET_EXHAUSTED_LEAF = LeafTemplate.sql("xl", _LEAF_HASH.format(_RET_GRANT_LEAF),
+                                       f"{_SEQ_BEFORE} + 1")
 _ONE_STATEMENT = text(f"""
-WITH lk AS MATERIALIZED (
-  SELECT ledger_seq AS seq, coalesce(ledger_head, :zero) AS head FROM authorizations
-   WHERE id = :aid AND status = 'active' AND uses < max_uses
-     FOR UPDATE
-), l0 AS MATERIALIZED (
-  SELECT lk.seq, {_GRANT_LEAF} AS leaf FROM lk
-), l1 AS MATERIALIZED (
-  SELECT seq, leaf, sha256(decode('00', 'hex') || leaf) AS h1 FROM l0
-), l2 AS MATERIALIZED (
-  SELECT seq, leaf, h1, {_EXHAUSTED_LEAF} AS xleaf FROM l1
-), g AS (
+WITH g AS (
   UPDATE authorizations
      SET uses = uses + 1,
          status = CASE WHEN uses + 1 >= max_uses THEN 'exhausted' ELSE status END,
          status_changed_at = :now,
-         ledger_seq = l2.seq + CASE WHEN uses + 1 >= max_uses THEN 2 ELSE 1 END,
+         ledger_prev = {_OLD_HEAD},
+         ledger_seq = ledger_seq + CASE WHEN uses + 1 >= max_uses THEN 2 ELSE 1 END,
          ledger_head = CASE WHEN uses + 1 >= max_uses
-                            THEN sha256(decode('00', 'hex') || l2.xleaf) ELSE l2.h1 END
-    FROM l2
+                            THEN {_LEAF_HASH.format(_SET_EXHAUSTED_LEAF)}
+                            ELSE {_LEAF_HASH.format(_SET_GRANT_LEAF)} END
    WHERE id = :aid AND institution_id = :iid AND status = 'active' AND uses < max_uses
      AND valid_until > :now AND valid_from <= :now AND purpose = :purpose
      AND jsonb_exists(CAST(data_scope AS jsonb), :item)
      AND letter_sha256 = :letter_sha256 AND max_uses = :max_uses
      AND EXISTS (SELECT 1 FROM institutions
                   WHERE id = :iid AND api_key_hash = :key_hash AND status = 'active')
-  RETURNING id, uses, status, max_uses, l2.leaf, l2.xleaf
+  RETURNING id, uses, status, max_uses, {_RET_GRANT_LEAF} AS leaf,
+            CASE WHEN status = 'exhausted' THEN {_RET_EXHAUSTED_LEAF} END AS xleaf
 ), u AS (
   INSERT INTO uses (id, authorization_id, institution_id, granted, refusal_code, purpose,
                     data_item, reference, operator, uses_after, receipt, created_at)
@@ -373,8 +376,8 @@ def _grant(ctx: Context, conn: Connection, institution_id: str, row: Any, call: 
     # The UPDATE returned the chain head and holds the row lock until this transaction
     # ends (SQLite: the database lock), so the head it returned is still the head.
     seq = int(row.ledger_seq)
-    leaves = [grant_t.render(ZERO_HASH if row.ledger_head is None else bytes(row.ledger_head),
-                             seq)]
+    prev = ZERO_HASH if row.ledger_head is None else bytes(row.ledger_head)
+    leaves = [grant_t.render(prev, seq)]
     if status_after == Status.EXHAUSTED.value:
         leaves.append(exhausted_t.render(leaf_hash(leaves[0]), seq + 1))
     queue_rows = insert(LedgerQueued).values(
@@ -384,13 +387,13 @@ def _grant(ctx: Context, conn: Connection, institution_id: str, row: Any, call: 
         # One round trip for the three: the use record and the chain head as
         # data-modifying CTEs.
         advance = (update(A).where(A.id == row.id)
-                   .values(ledger_seq=next_seq, ledger_head=head))
+                   .values(ledger_seq=next_seq, ledger_head=head, ledger_prev=prev))
         conn.execute(queue_rows.add_cte(use_row.cte("use_row"))
                      .add_cte(advance.cte("chain_head")))
     else:
         conn.execute(use_row)
         conn.execute(queue_rows)
-        advance_chain(conn, row.id, next_seq, head)
+        advance_chain(conn, row.id, prev=prev, next_seq=next_seq, head=head)
     if status_after == Status.EXHAUSTED.value:
         conn.execute(insert(Notification).values(notification_row(
             institution_id=institution_id, authorization_id=row.id, reference=row.reference,
@@ -400,27 +403,25 @@ def _grant(ctx: Context, conn: Connection, institution_id: str, row: Any, call: 
             "status": status_after, "receipt": receipt, "granted_at": now.isoformat()}
 
 
-_REFUSE_LEAF = LeafTemplate.sql("rl", "lk.head", "lk.seq")
-# PostgreSQL: a refusal is one statement too: the chain head read under the row lock, the
-# leaf completed from it, the head advanced, the use record and the leaf written.
+_SET_REFUSE_LEAF = LeafTemplate.sql("rl", _OLD_HEAD, "ledger_seq")
+_RET_REFUSE_LEAF = LeafTemplate.sql("rl", "ledger_prev", "ledger_seq - 1")
+# PostgreSQL: a refusal is one statement too: the UPDATE that advances the chain head
+# (under the row lock) completes the leaf, then the use record and the leaf are written.
 _REFUSE_ONE_STATEMENT = text(f"""
-WITH lk AS MATERIALIZED (
-  SELECT id, ledger_seq AS seq, coalesce(ledger_head, :zero) AS head FROM authorizations
-   WHERE id = :aid FOR UPDATE
-), l1 AS MATERIALIZED (
-  SELECT lk.id, lk.seq, {_REFUSE_LEAF} AS leaf FROM lk
-), h AS (
+WITH h AS (
   UPDATE authorizations
-     SET ledger_seq = l1.seq + 1, ledger_head = sha256(decode('00', 'hex') || l1.leaf)
-    FROM l1 WHERE authorizations.id = l1.id
+     SET ledger_prev = {_OLD_HEAD}, ledger_seq = ledger_seq + 1,
+         ledger_head = {_LEAF_HASH.format(_SET_REFUSE_LEAF)}
+   WHERE id = :aid
+  RETURNING id, {_RET_REFUSE_LEAF} AS leaf
 ), u AS (
   INSERT INTO uses (id, authorization_id, institution_id, granted, refusal_code, purpose,
                     data_item, reference, operator, uses_after, receipt, created_at)
-  VALUES (:use_id, :aid, :iid, false, :code, :purpose, :item, :reference, :operator,
-          :uses_after, NULL, :now)
+  SELECT :use_id, h.id, :iid, false, :code, :purpose, :item, :reference, :operator,
+         :uses_after, NULL, :now FROM h
 )
 INSERT INTO ledger_queue (data, authorization_id, created_at)
-SELECT leaf, id, :now FROM l1
+SELECT leaf, id, :now FROM h
 """)  # noqa: S608 - the f-string joins constant SQL only
 
 
@@ -454,6 +455,6 @@ def _refuse(ctx: Context, inst: InstitutionRef, row: Any, call: UseCall,
                 receipt=None, created_at=now))
             conn.execute(insert(LedgerQueued).values(
                 data=leaf, authorization_id=row.id, created_at=now))
-            advance_chain(conn, row.id, seq + 1, leaf_hash(leaf))
+            advance_chain(conn, row.id, prev=prev, next_seq=seq + 1, head=leaf_hash(leaf))
     ctx.metrics.uses.labels("refused", exc.code).inc()
     raise exc

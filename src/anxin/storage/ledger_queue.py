@@ -37,7 +37,8 @@ _A = cast(Table, Authorization.__table__)  # Core: no ORM synchronisation of the
 _HEAD = (select(Authorization.ledger_seq, Authorization.ledger_head)
          .where(Authorization.id == bindparam("aid")).with_for_update())
 _ADVANCE = (update(_A).where(_A.c.id == bindparam("aid"))
-            .values(ledger_seq=bindparam("next_seq"), ledger_head=bindparam("head")))
+            .values(ledger_seq=bindparam("next_seq"), ledger_head=bindparam("head"),
+                    ledger_prev=bindparam("prev")))
 
 
 def lock_chain_head(conn: Session | Connection, authorization_id: str
@@ -50,9 +51,12 @@ def lock_chain_head(conn: Session | Connection, authorization_id: str
     return int(row[0]), bytes(row[1]) if row[1] is not None else ZERO_HASH
 
 
-def advance_chain(conn: Session | Connection, authorization_id: str, next_seq: int,
-                  head: bytes) -> None:
-    conn.execute(_ADVANCE, {"aid": authorization_id, "next_seq": next_seq, "head": head})
+def advance_chain(conn: Session | Connection, authorization_id: str, *, prev: bytes,
+                  next_seq: int, head: bytes) -> None:
+    """Advance the head from ``prev`` to ``head`` (the last leaf hash), ``next_seq`` the
+    next leaf's seq; under the lock :func:`lock_chain_head` (or an UPDATE) took."""
+    conn.execute(_ADVANCE, {"aid": authorization_id, "next_seq": next_seq, "head": head,
+                            "prev": prev})
 
 
 def enqueue_chained(session: Session, event: str, *, at: dt.datetime,
@@ -68,6 +72,7 @@ def enqueue_chained(session: Session, event: str, *, at: dt.datetime,
         data = chained_leaf(event, at=at, prev=prev, seq=seq,
                             authorization_id=authorization_id,
                             institution_id=institution_id, **fields)
-        advance_chain(session, authorization_id, seq + 1, leaf_hash(data))
+        advance_chain(session, authorization_id, prev=prev, next_seq=seq + 1,
+                      head=leaf_hash(data))
     enqueue_leaf(session, data, authorization_id=authorization_id, at=at)
     return data

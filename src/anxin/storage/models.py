@@ -110,6 +110,9 @@ class Authorization(Base):
     # last one (the next leaf's ``prev``). Updated under the row lock with every leaf.
     ledger_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     ledger_head: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The head before the last statement that advanced it: the gate's single UPDATE
+    # returns the leaves it chained from it (RETURNING sees only the new row).
+    ledger_prev: Mapped[bytes | None] = mapped_column(LargeBinary)
     # Random salt of the key committing to this authorization's low-entropy values.
     commitment_salt: Mapped[bytes | None] = mapped_column(LargeBinary)
 

@@ -1,5 +1,5 @@
-"""ledger chain: each authorization's chain head (last leaf hash, next sequence number)
-and the salt of its commitment key
+"""ledger chain: each authorization's chain head (last leaf hash, next sequence number,
+the head before the last advance) and the salt of its commitment key
 
 Revision ID: 0006_ledger_chain
 Revises: 0005_portal
@@ -23,11 +23,13 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('ledger_seq', sa.Integer(), nullable=False,
                                       server_default='0'))
         batch_op.add_column(sa.Column('ledger_head', sa.LargeBinary(), nullable=True))
+        batch_op.add_column(sa.Column('ledger_prev', sa.LargeBinary(), nullable=True))
         batch_op.add_column(sa.Column('commitment_salt', sa.LargeBinary(), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table('authorizations', schema=None) as batch_op:
         batch_op.drop_column('commitment_salt')
+        batch_op.drop_column('ledger_prev')
         batch_op.drop_column('ledger_head')
         batch_op.drop_column('ledger_seq')
