@@ -3,7 +3,7 @@
     anxin init [--data-dir DIR]
     anxin serve [--host H] [--port P] [--data-dir DIR] [--demo]
     anxin institution add NAME [--code USCC] [--json]
-    anxin verify FILE [--trust ROOT.crt] [--json] [--report OUT.pdf]
+    anxin verify FILE [--trust ROOT.crt] [--json] [--report OUT.pdf] [--ledger URL|DIR]
     anxin ledger verify [--data-dir DIR]
     anxin archive renew [--data-dir DIR] [--due]
     anxin archive renew FILE.zip --server URL [--api-key KEY]
@@ -125,7 +125,10 @@ def verify(file: Path,
            trust: Annotated[Path | None, typer.Option(help="Root certificate to trust.")] = None,
            as_json: Annotated[bool, typer.Option("--json")] = False,
            report: Annotated[Path | None, typer.Option(help="Write the PDF report.")] = None,
-           data_dir: DataDir = None) -> None:
+           data_dir: DataDir = None,
+           ledger: Annotated[str | None, typer.Option(
+               help="Also check the package's ledger entries against the log: its base "
+                    "URL (GET <URL>/ledger/...) or a data directory.")] = None) -> None:
     """Verify a signed letter (PDF) or an evidence package (ZIP), offline.
     Exit 0 TOTAL_PASSED, 1 TOTAL_FAILED, 2 INDETERMINATE, 3 unreadable input."""
     import logging
@@ -136,7 +139,7 @@ def verify(file: Path,
         logging.getLogger(name).setLevel(logging.CRITICAL)
     settings = _settings(data_dir)
     code = run_verify(file, trust=trust, settings=settings, as_json=as_json, report=report,
-                      echo=typer.echo)
+                      echo=typer.echo, ledger=ledger)
     raise typer.Exit(code)
 
 

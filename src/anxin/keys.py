@@ -45,6 +45,7 @@ class DataKeys:
         self._aead = AESGCM(_derive(master, "field-encryption"))
         self._index_key = _derive(master, "blind-index")
         self._secret_key = _derive(master, "secret-mac")
+        self._commitment_root = _derive(master, "ledger-commitment")
 
     def encrypt(self, plaintext: bytes, *, aad: str) -> bytes:
         nonce = os.urandom(12)
@@ -73,6 +74,16 @@ class DataKeys:
         """A keyed hash of a short secret (one-time code, session token)."""
         return hmac.new(self._secret_key, f"{kind}\x00{value}".encode(),
                         hashlib.sha256).hexdigest()
+
+
+    def commitment_key(self, authorization_id: str, salt: bytes | None) -> bytes:
+        """The key of one authorization's commitments in leaves and receipts
+        (:func:`anxin.ledger.chain.commit`): HKDF of a master-derived key with the
+        authorization's random salt. The evidence package discloses it, which opens that
+        authorization's commitments and no other's."""
+        return HKDF(algorithm=hashes.SHA256(), length=32, salt=salt,
+                    info=f"anxin/commitment/{authorization_id}".encode()
+                    ).derive(self._commitment_root)
 
 
 def _kek(passphrase: str, salt: bytes) -> bytes:

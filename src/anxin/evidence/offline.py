@@ -62,7 +62,10 @@ def verify_bytes(data: bytes, name: str, roots: list[x509.Certificate],
 
 
 def run_verify(file: Path, *, trust: Path | None, settings: Settings, as_json: bool,
-               report: Path | None, echo: Callable[[str], None]) -> int:
+               report: Path | None, echo: Callable[[str], None],
+               ledger: str | None = None) -> int:
+    """``ledger``: a log (URL or data directory) to check the package's entries against
+    (:mod:`anxin.evidence.ledger_check`); without it, nothing leaves this machine."""
     try:
         if file.stat().st_size > MAX_INPUT:
             echo(f"{file} is larger than {MAX_INPUT} bytes")
@@ -80,6 +83,9 @@ def run_verify(file: Path, *, trust: Path | None, settings: Settings, as_json: b
         else:
             roots, source = [], "no --trust and no local data directory"
         result = verify_bytes(data, file.name, roots, anchor_label(roots, source))
+        if ledger is not None:
+            from anxin.evidence.ledger_check import add_log_checks
+            add_log_checks(result, data, ledger)
     except OSError as exc:
         echo(f"cannot read the trust anchor: {exc.strerror}")
         return EXIT_UNREADABLE

@@ -15,6 +15,7 @@ Layout::
     ledger/entries.json         every leaf of this authorization with its inclusion proof
     ledger/checkpoint.txt       the signed checkpoint the proofs lead to (+ .tst)
     ledger/verifier-key.txt     the ledger's signed-note verifier key
+    ledger/commitment-key.json  the key that opens this authorization's commitments
     report.json, report.pdf     the verification report at issuance
     manifest.json               SHA-256 of every file above
     manifest.p7s                detached CMS of manifest.json by the platform seal, timestamped
@@ -35,6 +36,7 @@ from sqlalchemy import select
 
 from anxin.errors import NotFound
 from anxin.evidence.seal_cms import sign_detached
+from anxin.ledger.chain import COMMITMENT_ALGORITHM
 from anxin.letters.letter_data import open_signed_letter
 from anxin.letters.timestamps import timestamp_certificates
 from anxin.pki.revocation import known_issuers, validation_data
@@ -118,6 +120,7 @@ def collect_files(ctx: Context, institution_id: str | None, auth_id: str) -> dic
         tpl = s.get(Template, a.template_id)
         pdf = ctx.keys.decrypt(doc.content_enc, aad=f"{auth_id}/letter.pdf")
         record = authorization_dict(a, tpl)
+        commitment_key = ctx.keys.commitment_key(a.id, a.commitment_salt)
         uses = s.scalars(select(UseRecord).where(UseRecord.authorization_id == auth_id)
                          .order_by(UseRecord.created_at)).all()
         record["uses_log"] = [
@@ -181,6 +184,12 @@ def collect_files(ctx: Context, institution_id: str | None, auth_id: str) -> dic
         if checkpoint.tsa_token:
             files["ledger/checkpoint.tst"] = checkpoint.tsa_token
     files["ledger/verifier-key.txt"] = (ctx.ledger.signer.verifier_key + "\n").encode()
+    files["ledger/commitment-key.json"] = _json({
+        "algorithm": COMMITMENT_ALGORITHM, "authorization_id": auth_id,
+        "key": commitment_key.hex(),
+        "note": "The ledger entries and use receipts of this authorization commit to its "
+                "reference and to each use's reference and operator with this key; it "
+                "opens them and no other authorization's."})
     return files
 
 

@@ -18,6 +18,7 @@ from cryptography import x509
 from pyhanko_certvalidator import ValidationContext
 
 from anxin.errors import AnxinError
+from anxin.evidence.ledger_completeness import add_completeness_checks
 from anxin.evidence.letter_checks import async_add_letter_checks
 from anxin.evidence.report import (
     FAILED,
@@ -303,6 +304,7 @@ async def _check_ledger(report: Report, files: dict[str, bytes], context: Valida
                f"checkpoint of {cp.size} entries signed by {cp.origin}"
                + (f", timestamped ({when})" if when else ""), size=cp.size)
     events, bad = [], []
+    proven: list[tuple[int, bytes]] = []
     for e in entries:
         try:
             data = base64.b64decode(e["data"], validate=True)
@@ -313,6 +315,7 @@ async def _check_ledger(report: Report, files: dict[str, bytes], context: Valida
                 continue
             verify_inclusion(leaf_hash(data), int(e["index"]), cp.size, proof, cp.root)
             events.append(leaf.get("event"))
+            proven.append((int(e["index"]), data))
         except AnxinError as exc:
             bad.append(f"entry {e.get('index')}: {exc.detail}")
         except (KeyError, ValueError, TypeError):
@@ -329,6 +332,7 @@ async def _check_ledger(report: Report, files: dict[str, bytes], context: Valida
         report.add("ledger_inclusion", title, PASSED,
                    f"{len(events)} entries, each proven included in checkpoint {cp.size}",
                    events=events)
+    add_completeness_checks(report, files, record, proven)
 
 
 def _check_sms(report: Report, files: dict[str, bytes]) -> None:

@@ -14,7 +14,9 @@ from typing import Any
 
 from anxin.errors import ValidationFailed
 
-LEAF_VERSION = 1
+# 2: leaves of an authorization are chained (seq, prev) and commit to low-entropy values
+# with the authorization's key (anxin.ledger.chain).
+LEAF_VERSION = 2
 _SCALARS = frozenset({str, int, bool, type(None)})
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,7 @@ from anxin.domain.terms import check_ceiling, resolve_max_uses, resolve_validity
 from anxin.domain.vocabulary import join_labels, purpose_label, scope_labels
 from anxin.errors import Conflict, NotFound, ValidationFailed
 from anxin.keys import new_token, token_hash
+from anxin.ledger.chain import commit
 from anxin.letters.text import LetterValues, format_date, letter_sha256, render_letter_text
 from anxin.services import idempotency
 from anxin.services.context import Context
@@ -98,13 +100,16 @@ def request_authorization(ctx: Context, inst: InstitutionRef, req: Authorization
             letter_sha256=letter_sha256(text), token_hash=token_hash(token),
             request_expires_at=now + dt.timedelta(minutes=tpl.request_ttl_minutes),
             callback_url=req.callback_url, realname=None, otp_sends=0, otp_failures=0,
-            signing=None, status_changed_at=now, created_at=now)
+            signing=None, status_changed_at=now, created_at=now, ledger_seq=0,
+            commitment_salt=os.urandom(16))
         s.add(a)
         s.flush()
         record(s, Event.REQUESTED, at=now, authorization_id=auth_id, institution_id=inst.id,
                template_id=tpl.id, template_version=tpl.version, purpose=tpl.purpose,
                letter_sha256=a.letter_sha256, subject_index=a.subject_id_index,
-               reference_sha256=_sha(req.reference), max_uses=max_uses,
+               reference_commitment=commit(k.commitment_key(auth_id, a.commitment_salt),
+                                           "reference", req.reference),
+               max_uses=max_uses,
                valid_until=valid_until.isoformat())
         ctx.metrics.authorizations_requested.inc()
         out = authorization_dict(a, tpl)
@@ -113,11 +118,6 @@ def request_authorization(ctx: Context, inst: InstitutionRef, req: Authorization
 
     return idempotency.run_idempotent(ctx.db, ctx.clock, inst.id, "POST /v1/authorizations",
                                       idempotency_key, digest, run)
-
-
-def _sha(text: str) -> str:
-    import hashlib
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _mask_name(name: str) -> str:

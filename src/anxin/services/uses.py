@@ -3,6 +3,8 @@
 A grant is one conditional UPDATE (``uses < max_uses`` and still active and valid), so no
 number of concurrent calls can grant more than ``max_uses``. Every call, granted or
 refused, leaves a use record and a ledger leaf; a refusal commits them, then raises.
+Each leaf continues the authorization's hash chain (:mod:`anxin.ledger.chain`), under the
+row lock of the statement that grants or refuses.
 
 This is the hottest path of the product. On PostgreSQL a grant is ONE statement in
 autocommit (the UPDATE, the use record with its receipt, the leaves and, on the last use,
@@ -28,17 +30,19 @@ from anxin.domain.gate import GateView, UseRefused, UseRequest, check_use, effec
 from anxin.domain.states import Status
 from anxin.errors import NotFound, ValidationFailed
 from anxin.keys import hash_api_key
-from anxin.ledger.leaf import make_leaf
+from anxin.ledger.chain import ZERO_HASH, LeafTemplate, commit, leaf_template
+from anxin.ledger.merkle import leaf_hash
 from anxin.services.authorizations import settle_status
 from anxin.services.context import Context
 from anxin.services.institutions import InstitutionRef, authenticate
 from anxin.services.notifications import notification_row
+from anxin.storage.ledger_queue import advance_chain, lock_chain_head
 from anxin.storage.models import Authorization, Institution, LedgerQueued, UseRecord
 from anxin.storage.portal_models import Notification
 
 A = Authorization
 _READ = select(A.id, A.status, A.purpose, A.data_scope, A.valid_from, A.valid_until,
-               A.max_uses, A.uses, A.letter_sha256, A.request_expires_at)
+               A.max_uses, A.uses, A.letter_sha256, A.request_expires_at, A.commitment_salt)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +85,7 @@ _GRANT = (
             status=case((A.uses + 1 >= A.max_uses, Status.EXHAUSTED.value), else_=A.status),
             status_changed_at=bindparam("now"))
     .returning(A.id, A.institution_id, A.uses, A.status, A.max_uses, A.data_scope,
-               A.letter_sha256, A.reference))
+               A.letter_sha256, A.reference, A.ledger_seq, A.ledger_head, A.commitment_salt))
 _GRANT_BY_INSTITUTION = _GRANT.where(A.institution_id == bindparam("iid"))
 _GRANT_BY_KEY = _GRANT.where(A.institution_id == select(Institution.id).where(
     Institution.api_key_hash == bindparam("key_hash"),
@@ -160,19 +164,40 @@ def _try_grant(ctx: Context, key_hash: str | None, inst: InstitutionRef | None, 
     return None
 
 
-_ONE_STATEMENT = text("""
+# The grant's leaves continue the authorization's chain (anxin.ledger.chain): the UPDATE
+# that grants, holding the row lock, completes them in SQL from their templates
+# (LeafTemplate: the leaf's bytes around prev and seq) -- the grant leaf after the head,
+# the exhausted leaf after it -- and advances the head past them. SET sees the old row,
+# RETURNING the new one: ledger_prev keeps the old head for RETURNING to rebuild the
+# leaves' bytes from. Still one statement, one round trip, one row visit.
+_LEAF_HASH = "sha256(decode('00', 'hex') || {})"
+_OLD_HEAD = "coalesce(ledger_head, :zero)"
+_SET_GRANT_LEAF = LeafTemplate.sql("gl", _OLD_HEAD, "ledger_seq")
+_SET_EXHAUSTED_LEAF = LeafTemplate.sql("xl", _LEAF_HASH.format(_SET_GRANT_LEAF),
+                                       "ledger_seq + 1")
+_SEQ_BEFORE = "(ledger_seq - CASE WHEN status = 'exhausted' THEN 2 ELSE 1 END)"
+_RET_GRANT_LEAF = LeafTemplate.sql("gl", "ledger_prev", _SEQ_BEFORE)
+_RET_EXHAUSTED_LEAF = LeafTemplate.sql("xl", _LEAF_HASH.format(_RET_GRANT_LEAF),
+                                       f"{_SEQ_BEFORE} + 1")
+_ONE_STATEMENT = text(f"""
 WITH g AS (
   UPDATE authorizations
      SET uses = uses + 1,
          status = CASE WHEN uses + 1 >= max_uses THEN 'exhausted' ELSE status END,
-         status_changed_at = :now
+         status_changed_at = :now,
+         ledger_prev = {_OLD_HEAD},
+         ledger_seq = ledger_seq + CASE WHEN uses + 1 >= max_uses THEN 2 ELSE 1 END,
+         ledger_head = CASE WHEN uses + 1 >= max_uses
+                            THEN {_LEAF_HASH.format(_SET_EXHAUSTED_LEAF)}
+                            ELSE {_LEAF_HASH.format(_SET_GRANT_LEAF)} END
    WHERE id = :aid AND institution_id = :iid AND status = 'active' AND uses < max_uses
      AND valid_until > :now AND valid_from <= :now AND purpose = :purpose
      AND jsonb_exists(CAST(data_scope AS jsonb), :item)
      AND letter_sha256 = :letter_sha256 AND max_uses = :max_uses
      AND EXISTS (SELECT 1 FROM institutions
                   WHERE id = :iid AND api_key_hash = :key_hash AND status = 'active')
-  RETURNING id, uses, status, max_uses
+  RETURNING id, uses, status, max_uses, {_RET_GRANT_LEAF} AS leaf,
+            CASE WHEN status = 'exhausted' THEN {_RET_EXHAUSTED_LEAF} END AS xleaf
 ), u AS (
   INSERT INTO uses (id, authorization_id, institution_id, granted, refusal_code, purpose,
                     data_item, reference, operator, uses_after, receipt, created_at)
@@ -181,8 +206,7 @@ WITH g AS (
 ), q AS (
   INSERT INTO ledger_queue (data, authorization_id, created_at)
   SELECT v.data, g.id, :now
-    FROM g CROSS JOIN (VALUES (1, CAST(:leaf AS bytea)), (2, CAST(:exhausted_leaf AS bytea)))
-         AS v(ord, data)
+    FROM g CROSS JOIN LATERAL (VALUES (1, g.leaf), (2, g.xleaf)) AS v(ord, data)
    WHERE v.ord = 1 OR g.status = 'exhausted'
    ORDER BY v.ord
 ), n AS (
@@ -193,7 +217,7 @@ WITH g AS (
     FROM g WHERE g.status = 'exhausted'
 )
 SELECT uses, status, max_uses FROM g
-""")
+""")  # noqa: S608 - the f-string joins constant SQL only
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,12 +226,14 @@ class _Signed:
     letter_sha256: str
     max_uses: int
     reference: str
+    commitment_key: bytes
 
 
 _SIGNED_CACHE_SIZE = 10_000
 
 
-_FACTS = select(A.letter_sha256, A.max_uses, A.reference).where(A.id == bindparam("aid"))
+_FACTS = select(A.letter_sha256, A.max_uses, A.reference, A.commitment_salt).where(
+    A.id == bindparam("aid"))
 
 
 def _signed_facts(ctx: Context, conn: Connection, auth_id: str, *,
@@ -223,8 +249,9 @@ def _signed_facts(ctx: Context, conn: Connection, auth_id: str, *,
             return None
         if len(cache) >= _SIGNED_CACHE_SIZE:
             cache.clear()
-        facts = cache[auth_id] = _Signed(str(row.letter_sha256), int(row.max_uses),
-                                         str(row.reference))
+        facts = cache[auth_id] = _Signed(
+            str(row.letter_sha256), int(row.max_uses), str(row.reference),
+            ctx.keys.commitment_key(auth_id, row.commitment_salt))
     return facts
 
 
@@ -244,8 +271,9 @@ def _grant_in_one_statement(ctx: Context, institution_id: str, key_hash: str, au
             now = ctx.clock()
             use_id = str(uuid.uuid4())
             receipt = _receipt(ctx, use_id, auth_id, institution_id, call,
-                               facts.letter_sha256, facts.max_uses, now)
-            leaves = _grant_leaves(use_id, auth_id, institution_id, call, receipt, now)
+                               facts.letter_sha256, facts.max_uses, now, facts.commitment_key)
+            grant_t, exhausted_t = _grant_leaves(use_id, auth_id, institution_id, call,
+                                                 receipt, now, facts.commitment_key)
             notice = notification_row(institution_id=institution_id, authorization_id=auth_id,
                                       reference=facts.reference, event=Event.EXHAUSTED, at=now)
             row = conn.execute(_ONE_STATEMENT, {
@@ -253,7 +281,8 @@ def _grant_in_one_statement(ctx: Context, institution_id: str, key_hash: str, au
                 "purpose": call.purpose, "item": call.data_item, "use_id": use_id,
                 "reference": call.reference, "operator": call.operator, "receipt": receipt,
                 "letter_sha256": facts.letter_sha256, "max_uses": facts.max_uses,
-                "leaf": leaves[0], "exhausted_leaf": leaves[1],
+                "zero": ZERO_HASH,
+                **grant_t.params("gl"), **exhausted_t.params("xl"),
                 # the outbox row's values come from notification_row, as on every path
                 "n_event": notice["event"], "n_payload": json.dumps(notice["payload"]),
                 "n_state": notice["state"], "n_attempts": notice["attempts"]}).first()
@@ -274,28 +303,39 @@ def _grant_in_one_statement(ctx: Context, institution_id: str, key_hash: str, au
 
 
 def _receipt(ctx: Context, use_id: str, auth_id: str, institution_id: str, call: UseCall,
-             letter_sha256: str, max_uses: int, now: dt.datetime) -> str:
+             letter_sha256: str, max_uses: int, now: dt.datetime, key: bytes) -> str:
     """The signed statement of one grant. It names the use, the letter it was granted
     under and the call; which use of ``max_uses`` it was is the order of the grant
-    leaves in the ledger (and ``uses`` in the 201 answer)."""
+    leaves in the ledger (and ``uses`` in the 201 answer). The reference and the
+    operator are keyed commitments (the authorization's key, disclosed by its evidence
+    package), not plain hashes anyone could brute-force."""
     return ctx.seal.sign_jws({
         "iss": ctx.settings.effective_base_url, "typ": "anxin-use-receipt", "use_id": use_id,
         "authorization_id": auth_id, "institution_id": institution_id,
         "purpose": call.purpose, "data_item": call.data_item,
-        "reference_sha256": _sha(call.reference), "operator_sha256": _sha(call.operator),
+        "reference_commitment": commit(key, "reference", call.reference),
+        "operator_commitment": commit(key, "operator", call.operator),
         "letter_sha256": letter_sha256, "max_uses": max_uses,
         "iat": int(now.timestamp()), "granted_at": now.isoformat()})
 
 
 def _grant_leaves(use_id: str, auth_id: str, institution_id: str, call: UseCall,
-                  receipt: str, now: dt.datetime) -> tuple[bytes, bytes]:
+                  receipt: str, now: dt.datetime, key: bytes
+                  ) -> tuple[LeafTemplate, LeafTemplate]:
     """The grant's leaf (which commits to the receipt) and the leaf written as well when
-    that grant was the last use."""
-    return (make_leaf(Event.USE_GRANTED.value, at=now, authorization_id=auth_id,
-                      institution_id=institution_id, use_id=use_id, data_item=call.data_item,
-                      reference_sha256=_sha(call.reference), receipt_sha256=_sha(receipt)),
-            make_leaf(Event.EXHAUSTED.value, at=now, authorization_id=auth_id,
-                      institution_id=institution_id))
+    that grant was the last use, as templates: their chain fields are known only under
+    the row lock."""
+    return (leaf_template(Event.USE_GRANTED.value, at=now, authorization_id=auth_id,
+                          institution_id=institution_id, use_id=use_id,
+                          data_item=call.data_item, **_call_commitments(key, call),
+                          receipt_sha256=_sha(receipt)),
+            leaf_template(Event.EXHAUSTED.value, at=now, authorization_id=auth_id,
+                          institution_id=institution_id))
+
+
+def _call_commitments(key: bytes, call: UseCall) -> dict[str, str]:
+    return {"reference_commitment": commit(key, "reference", call.reference),
+            "operator_commitment": commit(key, "operator", call.operator)}
 
 
 def _slow_path(ctx: Context, inst: InstitutionRef, auth_id: str, call: UseCall,
@@ -323,26 +363,37 @@ def _grant(ctx: Context, conn: Connection, institution_id: str, row: Any, call: 
            now: dt.datetime) -> dict[str, Any]:
     uses_after, status_after = int(row.uses), str(row.status)
     use_id = str(uuid.uuid4())
+    key = ctx.keys.commitment_key(row.id, row.commitment_salt)
     receipt = _receipt(ctx, use_id, row.id, institution_id, call, row.letter_sha256,
-                       int(row.max_uses), now)
+                       int(row.max_uses), now, key)
     use_row = insert(UseRecord).values(
         id=use_id, authorization_id=row.id, institution_id=institution_id, granted=True,
         refusal_code=None, purpose=call.purpose, data_item=call.data_item,
         reference=call.reference, operator=call.operator, uses_after=uses_after,
         receipt=receipt, created_at=now)
-    grant_leaf, exhausted_leaf = _grant_leaves(use_id, row.id, institution_id, call,
-                                               receipt, now)
-    leaves = [grant_leaf]
+    grant_t, exhausted_t = _grant_leaves(use_id, row.id, institution_id, call, receipt,
+                                         now, key)
+    # The UPDATE returned the chain head and holds the row lock until this transaction
+    # ends (SQLite: the database lock), so the head it returned is still the head.
+    seq = int(row.ledger_seq)
+    prev = ZERO_HASH if row.ledger_head is None else bytes(row.ledger_head)
+    leaves = [grant_t.render(prev, seq)]
     if status_after == Status.EXHAUSTED.value:
-        leaves.append(exhausted_leaf)
+        leaves.append(exhausted_t.render(leaf_hash(leaves[0]), seq + 1))
     queue_rows = insert(LedgerQueued).values(
         [{"data": d, "authorization_id": row.id, "created_at": now} for d in leaves])
+    next_seq, head = seq + len(leaves), leaf_hash(leaves[-1])
     if conn.dialect.name == "postgresql":
-        # One round trip for both rows: the use record as a data-modifying CTE.
-        conn.execute(queue_rows.add_cte(use_row.cte("use_row")))
+        # One round trip for the three: the use record and the chain head as
+        # data-modifying CTEs.
+        advance = (update(A).where(A.id == row.id)
+                   .values(ledger_seq=next_seq, ledger_head=head, ledger_prev=prev))
+        conn.execute(queue_rows.add_cte(use_row.cte("use_row"))
+                     .add_cte(advance.cte("chain_head")))
     else:
         conn.execute(use_row)
         conn.execute(queue_rows)
+        advance_chain(conn, row.id, prev=prev, next_seq=next_seq, head=head)
     if status_after == Status.EXHAUSTED.value:
         conn.execute(insert(Notification).values(notification_row(
             institution_id=institution_id, authorization_id=row.id, reference=row.reference,
@@ -352,21 +403,58 @@ def _grant(ctx: Context, conn: Connection, institution_id: str, row: Any, call: 
             "status": status_after, "receipt": receipt, "granted_at": now.isoformat()}
 
 
+_SET_REFUSE_LEAF = LeafTemplate.sql("rl", _OLD_HEAD, "ledger_seq")
+_RET_REFUSE_LEAF = LeafTemplate.sql("rl", "ledger_prev", "ledger_seq - 1")
+# PostgreSQL: a refusal is one statement too: the UPDATE that advances the chain head
+# (under the row lock) completes the leaf, then the use record and the leaf are written.
+_REFUSE_ONE_STATEMENT = text(f"""
+WITH h AS (
+  UPDATE authorizations
+     SET ledger_prev = {_OLD_HEAD}, ledger_seq = ledger_seq + 1,
+         ledger_head = {_LEAF_HASH.format(_SET_REFUSE_LEAF)}
+   WHERE id = :aid
+  RETURNING id, {_RET_REFUSE_LEAF} AS leaf
+), u AS (
+  INSERT INTO uses (id, authorization_id, institution_id, granted, refusal_code, purpose,
+                    data_item, reference, operator, uses_after, receipt, created_at)
+  SELECT :use_id, h.id, :iid, false, :code, :purpose, :item, :reference, :operator,
+         :uses_after, NULL, :now FROM h
+)
+INSERT INTO ledger_queue (data, authorization_id, created_at)
+SELECT leaf, id, :now FROM h
+""")  # noqa: S608 - the f-string joins constant SQL only
+
+
 def _refuse(ctx: Context, inst: InstitutionRef, row: Any, call: UseCall,
             exc: UseRefused) -> dict[str, Any]:
-    """Record the refused call and its leaf, commit, then raise."""
+    """Record the refused call and its leaf (continuing the authorization's chain under
+    its row lock), commit, then raise."""
     now = ctx.clock()
     use_id = str(uuid.uuid4())
-    with ctx.db.core_transaction() as conn:
-        conn.execute(insert(UseRecord).values(
-            id=use_id, authorization_id=row.id, institution_id=inst.id, granted=False,
-            refusal_code=exc.code, purpose=call.purpose, data_item=call.data_item,
-            reference=call.reference, operator=call.operator, uses_after=row.uses,
-            receipt=None, created_at=now))
-        conn.execute(insert(LedgerQueued).values(
-            data=make_leaf(Event.USE_REFUSED.value, at=now, authorization_id=row.id,
-                           institution_id=inst.id, use_id=use_id, code=exc.code,
-                           reference_sha256=_sha(call.reference)),
-            authorization_id=row.id, created_at=now))
+    key = ctx.keys.commitment_key(row.id, row.commitment_salt)
+    template = leaf_template(Event.USE_REFUSED.value, at=now, authorization_id=row.id,
+                             institution_id=inst.id, use_id=use_id, code=exc.code,
+                             **_call_commitments(key, call))
+    if ctx.db.dialect == "postgresql":
+        with ctx.db.single_statement() as conn:
+            conn.execute(_REFUSE_ONE_STATEMENT, {
+                "aid": row.id, "iid": inst.id, "zero": ZERO_HASH, "use_id": use_id,
+                "code": exc.code, "purpose": call.purpose, "item": call.data_item,
+                "reference": call.reference, "operator": call.operator,
+                "uses_after": row.uses, "now": now, **template.params("rl")})
+    else:
+        with ctx.db.core_transaction() as conn:
+            head = lock_chain_head(conn, row.id)
+            assert head is not None
+            seq, prev = head
+            leaf = template.render(prev, seq)
+            conn.execute(insert(UseRecord).values(
+                id=use_id, authorization_id=row.id, institution_id=inst.id, granted=False,
+                refusal_code=exc.code, purpose=call.purpose, data_item=call.data_item,
+                reference=call.reference, operator=call.operator, uses_after=row.uses,
+                receipt=None, created_at=now))
+            conn.execute(insert(LedgerQueued).values(
+                data=leaf, authorization_id=row.id, created_at=now))
+            advance_chain(conn, row.id, prev=prev, next_seq=seq + 1, head=leaf_hash(leaf))
     ctx.metrics.uses.labels("refused", exc.code).inc()
     raise exc

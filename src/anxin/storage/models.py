@@ -105,6 +105,16 @@ class Authorization(Base):
     timestamp_at: Mapped[dt.datetime | None]
     status_changed_at: Mapped[dt.datetime]
     created_at: Mapped[dt.datetime]
+    # The per-authorization hash chain inside the ledger (anxin.ledger.chain): the number
+    # of chained leaves so far (the next leaf's ``seq``) and the RFC 9162 leaf hash of the
+    # last one (the next leaf's ``prev``). Updated under the row lock with every leaf.
+    ledger_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    ledger_head: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The head before the last statement that advanced it: the gate's single UPDATE
+    # returns the leaves it chained from it (RETURNING sees only the new row).
+    ledger_prev: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Random salt of the key committing to this authorization's low-entropy values.
+    commitment_salt: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class OtpCode(Base):

@@ -13,7 +13,7 @@ AT = dt.datetime(2026, 11, 29, 8, 0, tzinfo=dt.UTC)
 def test_same_fields_same_bytes_whatever_the_order():
     a = make_leaf("authorization:use:granted", at=AT, authorization_id="a1", use_id="u1",
                   uses=2)
-    b = canonical_json({"uses": 2, "use_id": "u1", "authorization_id": "a1", "v": 1,
+    b = canonical_json({"uses": 2, "use_id": "u1", "authorization_id": "a1", "v": 2,
                         "event": "authorization:use:granted",
                         "at": "2026-11-29T08:00:00.000000+00:00"})
     assert a == b
