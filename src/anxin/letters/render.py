@@ -52,6 +52,7 @@ _LABELS = {
         "reference": "业务编号", "key_terms": "授权要点", "id": "授权编号",
         "sha": "授权书文本 SHA-256", "uses_fmt": "{n} 次", "scope_sep": "、",
         "until": " 至 ", "page": "第 {page} / {{nb}} 页", "sign_here": "签署",
+        "root": "平台根证书 SHA-256 指纹（核验时与平台公布的指纹比对）",
     },
     "en": {
         "institution": "Institution", "purpose": "Purpose", "scope": "Data scope",
@@ -59,6 +60,8 @@ _LABELS = {
         "reference": "Reference", "key_terms": "Key terms", "id": "Authorization id",
         "sha": "Letter text SHA-256", "uses_fmt": "{n}", "scope_sep": ", ",
         "until": " to ", "page": "Page {page} of {{nb}}", "sign_here": "Signature",
+        "root": "Platform root certificate SHA-256 (compare with the one the platform "
+                "publishes)",
     },
 }
 _CHINA_TZ = dt.timezone(dt.timedelta(hours=8))
@@ -110,6 +113,9 @@ class LetterSpec:
     letter_text: str
     letter_sha256: str
     passkey_evidence: bytes | None = None  # JSON, embedded as PASSKEY_ATTACHMENT
+    # SHA-256 (hex) of the DER of the root the letter's signature chains to: printed so
+    # that whoever checks it compares it with the operator's published fingerprint.
+    root_sha256: str | None = None
 
     def check(self) -> None:
         """Raise :class:`ValidationFailed` if the spec cannot make an honest letter."""
@@ -240,6 +246,9 @@ def render_letter_pdf(spec: LetterSpec) -> bytes:
              new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.cell(0, 4.5, f"{labels['sha']}: {spec.letter_sha256.lower()}",
              new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    if spec.root_sha256:
+        pdf.cell(0, 4.5, f"{labels['root']}:", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.cell(0, 4.5, spec.root_sha256.lower(), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     box_x, box_y, box_w, box_h = SIGNATURE_BOX_MM
     if pdf.get_y() > box_y - 8:

@@ -11,6 +11,7 @@ in the DSS, then a document timestamp. Everything commits with the signing itsel
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 
 from cryptography.hazmat.primitives import serialization
@@ -64,6 +65,8 @@ class PkiLetterSigner:
 
     def __init__(self, settings: Settings, pki: Pki, tsa: TimestampAuthority) -> None:
         self.pki = pki
+        self.root_sha256 = hashlib.sha256(
+            pki.root_cert.public_bytes(serialization.Encoding.DER)).hexdigest()
         # One timestamper per process: pyHanko caches per instance.
         self.timestamper = make_timestamper(settings, tsa)
 
@@ -88,7 +91,7 @@ class PkiLetterSigner:
             max_uses=auth.max_uses, subject_name=subject_name,
             subject_id_masked=auth.subject_id_masked, reference=auth.reference,
             letter_text=letter_text, letter_sha256=auth.letter_sha256,
-            passkey_evidence=_passkey_json(auth))
+            passkey_evidence=_passkey_json(auth), root_sha256=self.root_sha256)
         try:
             signed = sign_letter(
                 render_letter_pdf(spec), signer_key=key, signer_cert=cert,
