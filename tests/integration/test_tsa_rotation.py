@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from anxin.pki.authority import ensure_pki, load_pki, subject_key_id
 from anxin.pki.cli import keys_app
 from anxin.pki.events import issue_event_certificate, make_id_commitment, record_certificate
 from anxin.pki.revocation import revoke_certificate
-from anxin.pki.rotation import rotate_online_keys
+from anxin.pki.rotation import RENEW_WITHIN, rotate_online_keys
 from anxin.pki.serials import InMemorySerialSource
 from anxin.pki.tsa import TimestampAuthority
 from tests.integration.pki_support import openssl, sqlite_db, utcnow
@@ -54,14 +53,19 @@ def test_rotation_keeps_old_tokens_verifiable(tmp_path: Path) -> None:
     after.seal_cert.verify_directly_issued_by(after.issuing_cert)
     assert before.issuing_cert in after.archived_certs
     assert before.tsa_cert in after.archived_certs
-    assert sorted(p.name for p in result.archive_dir.iterdir()) == [
-        "issuing-final.crl", "issuing.crt", "seal.crt", "tsa.crt"]  # no private key kept
+    assert sorted(p.name for p in result.archive_dir.iterdir()) == [  # no private key kept
+        "final-ocsp", "issuing-final.crl", "issuing.crt", "seal.crt", "tsa.crt"]
+    # the retired CA's last word on its live TSA and seal certificates, for renewals
+    assert sorted(p.stem for p in (result.archive_dir / "final-ocsp").iterdir()) == sorted(
+        format(c.serial_number, "x") for c in (before.tsa_cert, before.seal_cert))
     final = x509.load_der_x509_crl((result.archive_dir / "issuing-final.crl").read_bytes())
     assert final.is_signature_valid(before.issuing_cert.public_key())  # type: ignore[arg-type]
     assert final.get_revoked_certificate_by_serial_number(event.serial_number) is not None
     assert final.next_update_utc is not None
-    assert final.next_update_utc >= before.issuing_cert.not_valid_after_utc - dt.timedelta(
-        seconds=1)
+    # no update announced after the renewal window (rotation.RENEW_WITHIN), nor after a
+    # live TSA or seal certificate of the retired CA expires
+    assert utcnow() < final.next_update_utc <= utcnow() + RENEW_WITHIN
+    assert final.next_update_utc < before.tsa_cert.not_valid_after_utc
 
     # the old token verifies against the same root with the archived chain
     verified = openssl("ts", "-verify", "-data", tmp_path / "data.txt", "-in",

@@ -37,7 +37,7 @@ Example::
     crl_der = build_crl(pki, session, now)
     revoke_certificate(session, "5f3a…", "keyCompromise", now)
     reply_der = ocsp_respond(pki, session, request_der, now)
-    issuing_crl, root_crl = current_crls(pki, session, now)
+    crls = current_crls(pki, session, now)   # every CRL our chains need, DER
     data = validation_data(pki, session, [event_cert, pki.tsa_cert], now)
 """
 
@@ -142,10 +142,12 @@ def build_crl(pki: Pki, session: Session, now: dt.datetime, *,
 
 
 def current_crls(pki: Pki, session: Session, now: dt.datetime) -> list[bytes]:
-    """The CRLs a validator needs for our chains, DER: the issuing CA's (fresh) and the
-    root's. Hand them to pyHanko (``ValidationContext(crls=...)``) to embed validation data
-    without fetching over the network."""
-    return [build_crl(pki, session, now), pki.root_crl_der]
+    """The CRLs a validator needs for our chains, DER: the issuing CA's (fresh; the
+    end-entity partition and the TSA's and the seal's) and the root's. Hand them to pyHanko
+    (``ValidationContext(crls=...)``) to embed validation data without fetching over the
+    network."""
+    partitions = validation_data(pki, session, [pki.tsa_cert, pki.seal_cert], now).crls
+    return [*partitions, build_crl(pki, session, now)]
 
 
 # -- OCSP ------------------------------------------------------------------------------------

@@ -24,11 +24,17 @@ from anxin.pki.profiles import TSA_POLICY_OID
 from anxin.pki.serials import InMemorySerialSource, SerialUnavailable
 from anxin.pki.tsa import InProcessTimeStamper, TimestampAuthority, make_timestamper
 
-FIXED = dt.datetime.now(dt.UTC).replace(microsecond=891234)
+
+def fixed_time(pki: Pki) -> dt.datetime:
+    """A fixed clock inside the TSA certificate's validity, however late the shared PKI
+    fixture was made (a clock read at import went out of it on a loaded machine)."""
+    return (pki.tsa_cert.not_valid_before_utc + dt.timedelta(minutes=10)).replace(
+        microsecond=891234)
 
 
 def _tsa(pki: Pki, **kw: Any) -> TimestampAuthority:
-    return TimestampAuthority(pki, InMemorySerialSource(), clock=lambda: FIXED, **kw)
+    return TimestampAuthority(pki, InMemorySerialSource(), clock=lambda: fixed_time(pki),
+                              **kw)
 
 
 def _request(digest: bytes, algorithm: str = "sha256", **fields: Any) -> bytes:
@@ -64,7 +70,7 @@ def test_token_fields(pki: Pki, algorithm: str) -> None:
     assert info["message_imprint"]["hashed_message"].native == digest
     assert info["nonce"].native == 2**70 + 5
     assert info["policy"].dotted == TSA_POLICY_OID
-    assert info["gen_time"].native == FIXED.replace(microsecond=891000)
+    assert info["gen_time"].native == fixed_time(pki).replace(microsecond=891000)
     assert info["accuracy"]["seconds"].native == 1
     assert info["tsa"].chosen.native == info["tsa"].chosen.native  # a directory name
     assert info["ordering"].native is False
@@ -153,14 +159,14 @@ def test_pyhanko_accepts_in_process_tokens(pki: Pki) -> None:
     token = asyncio.run(stamper.async_timestamp(digest, "sha256"))
     context = ValidationContext(
         trust_roots=[asn1_x509.Certificate.load(pki.root_cert.public_bytes(Encoding.DER))],
-        allow_fetching=False, revocation_mode="soft-fail", moment=FIXED)
+        allow_fetching=False, revocation_mode="soft-fail", moment=fixed_time(pki))
     status = asyncio.run(validate_tst_signed_data(token["content"], context,
                                                   lambda _alg: digest))
     assert status["intact"]
     assert status["valid"]
     assert status["trust_problem_indic"] is None  # the path to our root validated
     assert status["validation_path"] is not None
-    assert status["timestamp"] == FIXED.replace(microsecond=891000)
+    assert status["timestamp"] == fixed_time(pki).replace(microsecond=891000)
 
 
 def test_make_timestamper_prefers_the_configured_url(pki: Pki, tmp_path: Any) -> None:
