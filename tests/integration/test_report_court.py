@@ -109,7 +109,8 @@ def test_a_package_from_another_installation_never_passes(two, tmp_path):
         b_root.subject.get_attributes_for_oid(x509.NameOID.ORGANIZATION_NAME)
     assert verify_bytes(two["active"], "b.zip", [a_root], "root A").indication != "TOTAL_PASSED"
     r = cli(tmp_path, two["active"], "--trust", str(two["a_root"]), "--json")
-    assert r.returncode != 0 and json.loads(r.stdout)["indication"] != "TOTAL_PASSED"
+    assert r.returncode != 0
+    assert json.loads(r.stdout)["indication"] != "TOTAL_PASSED"
     r = cli(tmp_path, two["active"], "--trust-fingerprint", fp(two["a_root"]), "--json")
     assert r.returncode == 2, r.stdout
     report = json.loads(r.stdout)
@@ -141,10 +142,12 @@ def test_without_trust_outside_a_data_directory_names_the_root_needed(two, tmp_p
     assert report["trust_anchor"]["sha256"] is None
     assert report["trust_anchor"]["claimed_root"]["sha256"] == fp(two["b_root"])
     detail = next(c["detail"] for c in report["checks"] if c["id"] == "trust_anchor")
-    assert fp(two["b_root"]) in detail and "pki/root.crt" in detail
+    assert fp(two["b_root"]) in detail
+    assert "pki/root.crt" in detail
     assert "compare" in detail
     r = cli(tmp_path, two["active"])
-    assert r.returncode == 2 and fp(two["b_root"]) in r.stdout
+    assert r.returncode == 2
+    assert fp(two["b_root"]) in r.stdout
     assert not (tmp_path / "empty-data-dir").exists()
 
 
@@ -159,7 +162,8 @@ def test_a_wrong_or_malformed_fingerprint_is_not_trusted(two, tmp_path):
 def test_the_readme_sends_the_reader_to_the_published_root(two):
     readme = unzip(two["active"])["README.txt"].decode()
     assert fp(two["b_root"]) in readme
-    assert "/pki/root.crt" in readme and "published-root.crt" in readme
+    assert "/pki/root.crt" in readme
+    assert "published-root.crt" in readme
     assert "-CAfile certificates/root.crt" not in readme
     assert "--trust certificates/root.crt" not in readme
     assert "请勿信任" in readme
@@ -169,9 +173,11 @@ def test_a_revoked_consent_is_validly_given_and_revoked(two, tmp_path):
     files = unzip(two["revoked"])
     record = json.loads(files["authorization.json"])
     assert record["status"] == "revoked"
-    assert record["revoked_at"] and record["status_changed_at"] == record["revoked_at"]
+    assert record["revoked_at"]
+    assert record["status_changed_at"] == record["revoked_at"]
     assert record["revoked_by"] == {"party": "subject", "channel": "portal"}
-    assert record["signed_at"] and record["status_times"]["revoked"] == record["revoked_at"]
+    assert record["signed_at"]
+    assert record["status_times"]["revoked"] == record["revoked_at"]
     assert [h["status"] for h in record["status_history"]] == ["pending", "active", "revoked"]
     root = x509.load_pem_x509_certificate(two["b_root"].read_bytes())
     report = verify_bytes(two["revoked"], "r.zip", [root], "root B").as_dict()
@@ -186,10 +192,13 @@ def test_a_revoked_consent_is_validly_given_and_revoked(two, tmp_path):
     assert packaged["revoked_at"] == record["revoked_at"]
     text = pdftotext(files["report.pdf"], tmp_path)
     assert "The consent was validly given and signed." in text
-    assert "REVOKED" in text and "已撤销" in text and "by the person" in text
+    assert "REVOKED" in text
+    assert "已撤销" in text
+    assert "by the person" in text
     # The active package says so too; its record has no revoked_at.
     active = json.loads(unzip(two["active"])["report.json"])
-    assert active["authorization_status"] == "active" and active["revoked_at"] is None
+    assert active["authorization_status"] == "active"
+    assert active["revoked_at"] is None
     r = cli(tmp_path, two["revoked"], "--trust", str(two["b_root"]))
     assert r.returncode == 0
     assert "Status at package time: REVOKED at" in r.stdout
@@ -247,13 +256,15 @@ def test_the_report_names_what_a_court_needs_in_readable_words(two, tmp_path):
     sig = report["signature"]
     assert sig["level"] == "PAdES-BASELINE-LTA"
     assert sig["sub_filter"] == "ETSI.CAdES.detached"
-    assert sig["byte_range"][0] == 0 and len(sig["byte_range"]) == 4
+    assert sig["byte_range"][0] == 0
+    assert len(sig["byte_range"]) == 4
     assert report["best_signature_time"] == sig["best_signature_time"]
     assert report["validation_policy"]["id"].startswith("urn:anxin:validation-policy")
     roles = {c["role"]: c for c in report["certificates"]}
     event = roles["signer (event certificate)"]
     assert "serialNumber (id commitment)=" in event["subject"]
-    assert event["revocation"] and event["revocation"][0]["this_update"]
+    assert event["revocation"]
+    assert event["revocation"][0]["this_update"]
     assert "timestamping authority (TSA)" in roles
     kinds = {o["type"] for o in report["validation_objects"]}
     assert {"certificate", "crl", "ocsp_response", "timestamp"} <= kinds
@@ -274,3 +285,17 @@ def test_the_report_names_what_a_court_needs_in_readable_words(two, tmp_path):
                 "credit_report"):
         assert raw not in flat, raw
         assert raw not in r.stdout, raw
+
+
+def test_a_letter_alone_is_pinned_by_fingerprint_too(two, tmp_path):
+    letter = unzip(two["active"])["letter.pdf"]
+    r = cli(tmp_path, letter, "--json")
+    assert r.returncode == 2
+    report = json.loads(r.stdout)
+    assert report["trust_anchor"]["claimed_root"]["sha256"] == fp(two["b_root"])
+    assert report["authorization_status"] is None
+    r = cli(tmp_path, letter, "--trust-fingerprint", fp(two["b_root"]), "--json")
+    assert r.returncode == 0, r.stdout
+    r = cli(tmp_path, letter, "--trust-fingerprint", fp(two["a_root"]))
+    assert r.returncode == 2
+    assert "not known from the letter alone" in r.stdout
