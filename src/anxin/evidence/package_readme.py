@@ -48,7 +48,7 @@ and its status when this package was made (active, exhausted, expired, revoked .
 Other tools / 其他工具 (with the root you obtained / 使用您自行取得的根证书):
   pdfsig letter.pdf            (poppler; add published-root.crt to the NSS database first)
   pyhanko sign adesverify --trust published-root.crt --trust-replace letter.pdf
-  openssl ts -verify -in timestamps/signature.tst -token_in -data ... \\
+  openssl ts -verify -in ledger/checkpoint.tst -token_in -data ledger/checkpoint.txt \\
       -CAfile published-root.crt -untrusted certificates/tsa.crt
   openssl cms -verify -binary -inform DER -in manifest.p7s -content manifest.json \\
       -CAfile published-root.crt -certfile certificates/issuing.crt -purpose any
