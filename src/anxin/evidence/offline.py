@@ -17,7 +17,7 @@ from cryptography import x509
 
 from anxin.config import Settings
 from anxin.errors import AnxinError
-from anxin.evidence.anchors import TrustAnchor, claimed_root, fingerprint, roots_by_fingerprint
+from anxin.evidence.anchors import TrustAnchor, fingerprint, roots_by_fingerprint
 from anxin.evidence.report import (
     INDETERMINATE,
     NO_CERTIFICATE_CHAIN_FOUND,
@@ -111,9 +111,8 @@ def describe(report: Report, opened: Any, pdf: bytes, files: dict[str, bytes] | 
     if files is not None:
         from anxin.evidence.package_verify import package_certificates
         certs = package_certificates(files)
-    with contextlib.suppress(Exception):
-        from anxin.evidence.validation_objects import letter_certificates
-        certs += letter_certificates(opened)
+    from anxin.evidence.validation_objects import cms_certificates
+    certs += cms_certificates(opened)
     report.trust_anchor = report.trust_anchor.with_claimed(certs)
 
 
@@ -181,6 +180,3 @@ def run_verify(file: Path, *, trust: Sequence[Path] = (), fingerprints: Sequence
         from anxin.evidence.etsi import report_xml
         xml.write_bytes(report_xml(result))
     return result.exit_code
-
-
-__all__ = ["claimed_root", "run_verify", "select_trust", "verify_bytes"]
