@@ -75,6 +75,8 @@ _BARE_COVERAGE = {"ENTIRE_FILE": "the entire file",
 _ENUM_RE = re.compile(r"<?(\b(?:ModificationLevel|SignatureCoverageLevel)\.[A-Z_]+)(?::[^>]*>)?")
 _OID_RE = re.compile(r"\b(2\.5\.4\.\d+)=")
 _BARE_RE = re.compile(r"\((ENTIRE_FILE|ENTIRE_REVISION)\)")
+_COVERAGE_RE = re.compile(r"coverage=(ENTIRE_FILE|ENTIRE_REVISION)")
+_ADES_RE = re.compile(r"\bAdES(?:Indeterminate|Failure|Passed)\.([A-Z_]+)")
 
 
 def readable_name(name: x509.Name) -> str:
@@ -105,6 +107,8 @@ def readable_detail(text: str) -> str:
     text = _ENUM_RE.sub(lambda m: _ENUM_WORDS.get(m.group(1), m.group(1).split(".")[-1]
                                                   .replace("_", " ").lower()), text)
     text = _BARE_RE.sub(lambda m: f"({_BARE_COVERAGE[m.group(1)]})", text)
+    text = _COVERAGE_RE.sub(lambda m: f"coverage: {_BARE_COVERAGE[m.group(1)]}", text)
+    text = _ADES_RE.sub(lambda m: m.group(1), text)
     return _OID_RE.sub(lambda m: f"{_OID_WORDS.get(m.group(1), m.group(1))}=", text)
 
 

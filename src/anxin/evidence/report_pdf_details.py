@@ -107,9 +107,10 @@ def _anchor(pdf: FPDF, report: Report, row: Row, heading: Heading) -> None:
         row(pdf, "SHA-256 指纹 / fingerprint", r.sha256)
         row(pdf, "来源 / Source", r.source)
     if anchor.claimed is not None:
+        note = ("与受信任的根相同 / the same as the trusted root" if anchor.claimed_is_trusted
+                else "不被信任，仅供比对 / not trusted, shown for comparison")
         row(pdf, "文件声明的根 / Root the input claims",
-            f"{anchor.claimed.subject}, SHA-256 {anchor.claimed.sha256} (不被信任，仅供比对 / "
-            "not trusted, shown for comparison)")
+            f"{anchor.claimed.subject}, SHA-256 {anchor.claimed.sha256} ({note})")
 
 
 def _certificates(pdf: FPDF, report: Report, row: Row, heading: Heading) -> None:
