@@ -82,11 +82,16 @@ def two(tmp_path_factory):
         sign(client, settings.outbox_path, auth)
         assert api.use(auth["id"]).status_code == 201
         active = api.get(f"/v1/authorizations/{auth['id']}/evidence.zip").content
+        once = api.request(seq=2, max_uses=1)
+        sign(client, settings.outbox_path, once)
+        assert api.use(once["id"]).status_code == 201
+        exhausted = api.get(f"/v1/authorizations/{once['id']}/evidence.zip").content
         revoke_authorization(ctx, auth["id"], subject_index=None, channel="portal")
         revoked = api.get(f"/v1/authorizations/{auth['id']}/evidence.zip")
         assert revoked.status_code == 200, revoked.text
         yield {"a_root": a_dir / "keys" / "root.crt", "b_root": b_dir / "keys" / "root.crt",
-               "active": active, "revoked": revoked.content, "auth": auth, "base": base}
+               "active": active, "revoked": revoked.content, "exhausted": exhausted,
+               "auth": auth, "base": base}
     ctx.close()
 
 
@@ -299,3 +304,18 @@ def test_a_letter_alone_is_pinned_by_fingerprint_too(two, tmp_path):
     r = cli(tmp_path, letter, "--trust-fingerprint", fp(two["a_root"]))
     assert r.returncode == 2
     assert "not known from the letter alone" in r.stdout
+
+
+def test_an_exhausted_consent_states_when_it_was_exhausted(two, tmp_path):
+    files = unzip(two["exhausted"])
+    record = json.loads(files["authorization.json"])
+    report = json.loads(files["report.json"])
+    assert report["indication"] == "TOTAL_PASSED"
+    assert report["authorization_status"] == "exhausted"
+    assert report["status_changed_at"] == record["status_changed_at"]
+    assert record["status_times"]["exhausted"] == record["status_changed_at"]
+    assert record["revoked_at"] is None
+    assert report["revoked_at"] is None
+    assert [h["status"] for h in record["status_history"]][-1] == "exhausted"
+    text = " ".join(pdftotext(files["report.pdf"], tmp_path).split())
+    assert "Status at package time: EXHAUSTED since" in text
