@@ -216,6 +216,10 @@ def _validates(schema, xml: bytes) -> bool:
 def test_the_xml_report_validates_against_the_etsi_schema(two, schema, tmp_path):
     packaged = unzip(two["revoked"])["report.xml"]
     assert _validates(schema, packaged), schema.error_log
+    status = etree.fromstring(packaged).find(
+        f".//{VR}OtherInformation/{{urn:anxin:verification-report:1}}AuthorizationStatus")
+    assert status.get("status") == "revoked"
+    assert status.get("revokedAt")
     out = tmp_path / "report.xml"
     r = cli(tmp_path, two["active"], "--trust", str(two["b_root"]), "--xml", str(out))
     assert r.returncode == 0

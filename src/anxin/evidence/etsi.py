@@ -31,6 +31,7 @@ VR = "http://uri.etsi.org/19102/v1.4.1#"
 DS = "http://www.w3.org/2000/09/xmldsig#"
 XADES = "http://uri.etsi.org/01903/v1.3.2#"
 TSL = "http://uri.etsi.org/02231/v2#"
+ANXIN = "urn:anxin:verification-report:1"
 SHA256 = "http://www.w3.org/2001/04/xmlenc#sha256"
 ECDSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"
 RSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
@@ -42,7 +43,7 @@ OBJECT_TYPES = {"certificate": "certificate", "crl": "CRL", "ocsp_response": "OC
                 "timestamp": "timestamp", "signed_data": "signedData"}
 POE_VALIDATION = "urn:etsi:019102:poetype:validation"
 
-for prefix, uri in (("vr", VR), ("ds", DS), ("XAdES", XADES), ("tsl", TSL)):
+for prefix, uri in (("vr", VR), ("ds", DS), ("XAdES", XADES), ("tsl", TSL), ("anxin", ANXIN)):
     ET.register_namespace(prefix, uri)
 
 
@@ -190,6 +191,7 @@ def report_xml(report: Report) -> bytes:
     status = _status(svr, "SignatureValidationStatus", MAIN[report.indication],
                      [report.sub_indication])
     _report_data(status, report)
+    _consent(svr, report)
     _objects(root, report, doc_id)
     validator = _v(root, "SignatureValidator")
     did = _v(validator, "DigitalId")
@@ -197,6 +199,20 @@ def report_xml(report: Report) -> bytes:
     ET.indent(root)
     body: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
     return body
+
+
+def _consent(svr: ET.Element, report: Report) -> None:
+    """The second answer (the authorization's status at package time), in our own
+    namespace inside ``OtherInformation`` (lax, so the ETSI schema accepts it)."""
+    c = report.consent
+    if c is None or not c.status:
+        return
+    other = _v(svr, "OtherInformation")
+    attrs = {"status": c.status, "statusChangedAt": c.status_changed_at,
+             "revokedAt": c.revoked_at, "revokedBy": c.revoked_by,
+             "revokedVia": c.revoked_via, "packageTime": c.package_time}
+    _e(other, ANXIN, "AuthorizationStatus",
+       **{k: v for k, v in attrs.items() if v is not None})
 
 
 def _report_data(status: ET.Element, report: Report) -> None:
