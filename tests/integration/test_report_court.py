@@ -91,7 +91,7 @@ def two(tmp_path_factory):
         assert revoked.status_code == 200, revoked.text
         yield {"a_root": a_dir / "keys" / "root.crt", "b_root": b_dir / "keys" / "root.crt",
                "active": active, "revoked": revoked.content, "exhausted": exhausted,
-               "auth": auth, "base": base}
+               "auth": auth, "base": base, "client": client}
     ctx.close()
 
 
@@ -323,3 +323,16 @@ def test_an_exhausted_consent_states_when_it_was_exhausted(two, tmp_path):
     assert [h["status"] for h in record["status_history"]][-1] == "exhausted"
     text = " ".join(pdftotext(files["report.pdf"], tmp_path).split())
     assert "Status at package time: EXHAUSTED since" in text
+
+
+def test_the_public_verify_page_gives_both_answers(two):
+    client = two["client"]
+    r = client.post("/verify", files={"file": ("r.zip", two["revoked"])},
+                    headers={"Accept": "application/json"})
+    body = r.json()
+    assert (body["indication"], body["authorization_status"]) == ("TOTAL_PASSED", "revoked")
+    assert body["trust_anchor"]["sha256"] == fp(two["b_root"])
+    page = client.post("/verify", files={"file": ("r.zip", two["revoked"])}).text
+    assert 'data-status="revoked"' in page
+    assert "The consent was validly given and signed." in page
+    assert "REVOKED at" in page
