@@ -119,16 +119,17 @@ def institution_add(name: str, data_dir: DataDir = None,
 @app.command()
 def verify(file: Path,
            trust: Annotated[list[Path] | None, typer.Option(
+               metavar="ROOT.crt",
                help="Root certificate to trust, obtained from the operator's published "
                     "source (repeatable).")] = None,
            trust_fingerprint: Annotated[list[str] | None, typer.Option(
-               "--trust-fingerprint",
+               "--trust-fingerprint", metavar="SHA256",
                help="Trust the root whose SHA-256 (of its DER) is this; the certificate "
                     "may come from the input (repeatable).")] = None,
            as_json: Annotated[bool, typer.Option("--json")] = False,
            report: Annotated[Path | None, typer.Option(help="Write the PDF report.")] = None,
            xml: Annotated[Path | None, typer.Option(
-               "--xml", help="Write the ETSI TS 119 102-2 XML report.")] = None,
+               "--xml", metavar="OUT.xml", help="Write the ETSI TS 119 102-2 XML report.")] = None,
            data_dir: DataDir = None) -> None:
     """Verify a signed letter (PDF) or an evidence package (ZIP), offline.
     Without --trust or --trust-fingerprint, the local data directory's root is trusted;
