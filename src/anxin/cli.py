@@ -3,7 +3,8 @@
     anxin init [--data-dir DIR]
     anxin serve [--host H] [--port P] [--data-dir DIR] [--demo]
     anxin institution add NAME [--code USCC] [--json]
-    anxin verify FILE [--trust ROOT.crt] [--json] [--report OUT.pdf] [--ledger URL|DIR]
+    anxin verify FILE [--trust ROOT.crt]... [--trust-fingerprint SHA256]... [--json]
+                 [--report OUT.pdf] [--xml OUT.xml] [--ledger URL|DIR]
     anxin ledger verify [--data-dir DIR]
     anxin archive renew [--data-dir DIR] [--due]
     anxin archive renew FILE.zip --server URL [--api-key KEY]
@@ -122,14 +123,25 @@ def institution_add(name: str, data_dir: DataDir = None,
 
 @app.command()
 def verify(file: Path,
-           trust: Annotated[Path | None, typer.Option(help="Root certificate to trust.")] = None,
+           trust: Annotated[list[Path] | None, typer.Option(
+               metavar="ROOT.crt",
+               help="Root certificate to trust, obtained from the operator's published "
+                    "source (repeatable).")] = None,
+           trust_fingerprint: Annotated[list[str] | None, typer.Option(
+               "--trust-fingerprint", metavar="SHA256",
+               help="Trust the root whose SHA-256 (of its DER) is this; the certificate "
+                    "may come from the input (repeatable).")] = None,
            as_json: Annotated[bool, typer.Option("--json")] = False,
            report: Annotated[Path | None, typer.Option(help="Write the PDF report.")] = None,
+           xml: Annotated[Path | None, typer.Option(
+               "--xml", metavar="OUT.xml", help="Write the ETSI TS 119 102-2 XML report.")] = None,
            data_dir: DataDir = None,
            ledger: Annotated[str | None, typer.Option(
                help="Also check the package's ledger entries against the log: its base "
                     "URL (GET <URL>/ledger/...) or a data directory.")] = None) -> None:
     """Verify a signed letter (PDF) or an evidence package (ZIP), offline.
+    Without --trust or --trust-fingerprint, the local data directory's root is trusted;
+    outside a data directory, trust is not judged (INDETERMINATE).
     Exit 0 TOTAL_PASSED, 1 TOTAL_FAILED, 2 INDETERMINATE, 3 unreadable input."""
     import logging
 
@@ -138,7 +150,8 @@ def verify(file: Path,
     for name in ("pyhanko", "pyhanko_certvalidator"):
         logging.getLogger(name).setLevel(logging.CRITICAL)
     settings = _settings(data_dir)
-    code = run_verify(file, trust=trust, settings=settings, as_json=as_json, report=report,
+    code = run_verify(file, trust=trust or [], fingerprints=trust_fingerprint or [],
+                      settings=settings, as_json=as_json, report=report, xml=xml,
                       echo=typer.echo, ledger=ledger)
     raise typer.Exit(code)
 

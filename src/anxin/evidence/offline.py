@@ -1,27 +1,29 @@
 """``anxin verify``: offline verification of a letter PDF or an evidence package.
 
-No server and no database: only the file and a trust anchor (``--trust ROOT.crt``, or the
-local data directory's root). Exit codes: 0 TOTAL_PASSED, 1 TOTAL_FAILED,
-2 INDETERMINATE, 3 unreadable input.
+No server and no database: only the file and a trust anchor from outside it
+(``--trust ROOT.crt`` and ``--trust-fingerprint SHA256``, each repeatable, or the local
+data directory's root; see :mod:`anxin.evidence.anchors`). Exit codes: 0 TOTAL_PASSED,
+1 TOTAL_FAILED, 2 INDETERMINATE, 3 unreadable input.
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
 
 from anxin.config import Settings
 from anxin.errors import AnxinError
+from anxin.evidence.anchors import TrustAnchor, fingerprint, roots_by_fingerprint
 from anxin.evidence.report import (
     INDETERMINATE,
     NO_CERTIFICATE_CHAIN_FOUND,
     Report,
 )
-from anxin.evidence.ziputil import UnreadableInput
+from anxin.evidence.ziputil import UnreadableInput, read_zip
 
 EXIT_UNREADABLE = 3
 MAX_INPUT = 64 * 1024 * 1024
@@ -37,32 +39,115 @@ def load_roots(pem: bytes) -> list[x509.Certificate]:
             raise UnreadableInput("the trust anchor is not a PEM or DER certificate") from None
 
 
-def anchor_label(roots: list[x509.Certificate], source: str) -> str:
-    if not roots:
-        return f"none ({source})"
-    fp = hashlib.sha256(roots[0].public_bytes(serialization.Encoding.DER)).hexdigest()
-    return f"{roots[0].subject.rfc4514_string()} (SHA-256 {fp[:16]}…, from {source})"
+def anchor_label(roots: list[x509.Certificate], source: str) -> TrustAnchor:
+    """The anchor of ``roots`` taken from ``source`` (kept for the callers' wording)."""
+    return TrustAnchor.of(roots, source)
 
 
-def verify_bytes(data: bytes, name: str, roots: list[x509.Certificate],
-                 anchor: str) -> Report:
-    """Verify a letter or a package; raises UnreadableInput for what cannot be read."""
+def add_trust_anchor_check(report: Report) -> None:
+    """Without a root from outside the input, trust is not judged: say which is needed."""
+    anchor = report.trust_anchor
+    if not anchor.roots:
+        report.add("trust_anchor", "Trust anchor", INDETERMINATE, anchor.missing_detail(),
+                   NO_CERTIFICATE_CHAIN_FOUND)
+    elif anchor.claimed is not None and not anchor.claimed_is_trusted:
+        report.warnings.append(
+            f"the input's own root {anchor.claimed.subject} (SHA-256 "
+            f"{anchor.claimed.sha256}) is not a trusted root: it was made by another "
+            "installation or under another root")
+
+
+def embedded_certificates(data: bytes) -> list[x509.Certificate]:
+    """The certificates a letter or a package carries (candidates for a fingerprint)."""
+    from anxin.letters.letter_data import open_signed_letter
+    if data.startswith(b"PK\x03\x04"):
+        from anxin.evidence.package_verify import package_certificates
+        files = read_zip(data)
+        return package_certificates(files)
+    out: list[x509.Certificate] = []
+    with contextlib.suppress(AnxinError, ValueError):
+        from anxin.evidence.validation_objects import letter_certificates
+        out = letter_certificates(open_signed_letter(data))
+    return out
+
+
+def verify_bytes(data: bytes, name: str, roots: Sequence[x509.Certificate],
+                 anchor: str | TrustAnchor, *, report_files: Sequence[str] = ()) -> Report:
+    """Verify a letter or a package; raises UnreadableInput for what cannot be read.
+    ``anchor`` says where ``roots`` came from (a sentence, or the full anchor)."""
+    trust = anchor if isinstance(anchor, TrustAnchor) else TrustAnchor.of(roots, anchor)
     if data.startswith(b"%PDF-"):
-        from anxin.evidence.letter_checks import add_letter_checks
-        report = Report(subject=name, trust_anchor=anchor, kind="letter")
-        if not roots:
-            report.add("trust_anchor", "Trust anchor", INDETERMINATE,
-                       "no root certificate to trust was given", NO_CERTIFICATE_CHAIN_FOUND)
-        add_letter_checks(report, data, roots)
-        return report
+        return _verify_letter(data, name, roots, trust)
     if data.startswith(b"PK\x03\x04"):
         from anxin.evidence.package_verify import verify_package
-        return verify_package(data, name, roots, anchor)
+        return verify_package(data, name, roots, trust, report_files=report_files)
     raise UnreadableInput(f"{name} is neither a PDF nor a ZIP evidence package")
 
 
-def run_verify(file: Path, *, trust: Path | None, settings: Settings, as_json: bool,
-               report: Path | None, echo: Callable[[str], None],
+def _verify_letter(data: bytes, name: str, roots: Sequence[x509.Certificate],
+                   trust: TrustAnchor) -> Report:
+    from anxin.evidence.letter_checks import async_add_letter_checks
+    from anxin.letters.letter_data import open_signed_letter
+    from anxin.letters.sign import run_sync
+    opened = open_signed_letter(data)
+    report = Report(subject=name, trust_anchor=trust, kind="letter")
+    describe(report, opened, data, None)
+    add_trust_anchor_check(report)
+    run_sync(async_add_letter_checks(report, opened, roots))
+    return report
+
+
+def describe(report: Report, opened: Any, pdf: bytes, files: dict[str, bytes] | None) -> None:
+    """The report's record of what was validated: signature, objects, claimed root."""
+    from anxin.evidence.signature_info import describe_signature
+    from anxin.evidence.validation_objects import gather
+    try:
+        report.signature = describe_signature(opened, pdf)
+        report.inventory = gather(opened, files,
+                                  trusted_roots=[r.sha256 for r in report.trust_anchor.roots])
+    except Exception as exc:  # untrusted input: the checks still judge it
+        report.warnings.append(f"the validation objects could not all be listed: {exc}")
+    certs: list[x509.Certificate] = []
+    if files is not None:
+        from anxin.evidence.package_verify import package_certificates
+        certs = package_certificates(files)
+    from anxin.evidence.validation_objects import cms_certificates
+    certs += cms_certificates(opened)
+    report.trust_anchor = report.trust_anchor.with_claimed(certs)
+
+
+def select_trust(data: bytes, *, trust: Sequence[Path], fingerprints: Sequence[str],
+                 settings: Settings) -> tuple[list[x509.Certificate], TrustAnchor]:
+    """The roots to trust, from outside the input: files, pinned fingerprints, or the
+    local data directory's root. Raises OSError for an unreadable --trust file."""
+    roots: list[x509.Certificate] = []
+    sources: list[str] = []
+    for path in trust:
+        roots += load_roots(path.read_bytes())
+        sources.append(str(path))
+    unmatched: list[str] = []
+    local = settings.keys_dir / "root.crt"
+    if fingerprints:
+        candidates = embedded_certificates(data)
+        if local.is_file():
+            candidates += load_roots(local.read_bytes())
+        pinned, unmatched = roots_by_fingerprint(fingerprints, candidates)
+        roots += pinned
+        sources += [f"--trust-fingerprint {fingerprint(r)}" for r in pinned]
+    if not trust and not fingerprints and local.is_file():
+        roots = load_roots(local.read_bytes())
+        sources = [f"the local data directory ({local})"]
+    source = "; ".join(sources) or "no --trust, no --trust-fingerprint and no local data " \
+                                   "directory"
+    anchor = TrustAnchor.of(roots, source)
+    if unmatched:
+        anchor = TrustAnchor(anchor.roots, anchor.source, None, tuple(unmatched))
+    return roots, anchor
+
+
+def run_verify(file: Path, *, trust: Sequence[Path] = (), fingerprints: Sequence[str] = (),
+               settings: Settings, as_json: bool, report: Path | None,
+               xml: Path | None = None, echo: Callable[[str], None],
                ledger: str | None = None) -> int:
     """``ledger``: a log (URL or data directory) to check the package's entries against
     (:mod:`anxin.evidence.ledger_check`); without it, nothing leaves this machine."""
@@ -75,14 +160,9 @@ def run_verify(file: Path, *, trust: Path | None, settings: Settings, as_json: b
         echo(f"cannot read {file}: {exc.strerror}")
         return EXIT_UNREADABLE
     try:
-        if trust is not None:
-            roots, source = load_roots(trust.read_bytes()), str(trust)
-        elif (settings.keys_dir / "root.crt").is_file():
-            roots = load_roots((settings.keys_dir / "root.crt").read_bytes())
-            source = str(settings.keys_dir / "root.crt")
-        else:
-            roots, source = [], "no --trust and no local data directory"
-        result = verify_bytes(data, file.name, roots, anchor_label(roots, source))
+        roots, anchor = select_trust(data, trust=trust, fingerprints=fingerprints,
+                                     settings=settings)
+        result = verify_bytes(data, file.name, roots, anchor)
         if ledger is not None:
             from anxin.evidence.ledger_check import add_log_checks
             add_log_checks(result, data, ledger)
@@ -102,4 +182,7 @@ def run_verify(file: Path, *, trust: Path | None, settings: Settings, as_json: b
     if report is not None:
         from anxin.evidence.report_pdf import render_report_pdf
         report.write_bytes(render_report_pdf(result))
+    if xml is not None:
+        from anxin.evidence.etsi import report_xml
+        xml.write_bytes(report_xml(result))
     return result.exit_code

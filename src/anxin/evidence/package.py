@@ -16,7 +16,9 @@ Layout::
     ledger/checkpoint.txt       the signed checkpoint the proofs lead to (+ .tst)
     ledger/verifier-key.txt     the ledger's signed-note verifier key
     ledger/commitment-key.json  the key that opens this authorization's commitments
-    report.json, report.pdf     the verification report at issuance
+    report.json, report.pdf     the verification report at issuance (two answers: the
+    report.xml                  consent's validity, its status at package time; the XML
+                                per ETSI TS 119 102-2)
     manifest.json               SHA-256 of every file above
     manifest.p7s                detached CMS of manifest.json by the platform seal, timestamped
 """
@@ -35,42 +37,19 @@ from cryptography.hazmat.primitives import serialization
 from sqlalchemy import select
 
 from anxin.errors import NotFound
+from anxin.evidence.consent import status_history
+from anxin.evidence.package_readme import readme
 from anxin.evidence.seal_cms import sign_detached
 from anxin.ledger.chain import COMMITMENT_ALGORITHM
 from anxin.letters.letter_data import open_signed_letter
 from anxin.letters.timestamps import timestamp_certificates
 from anxin.pki.revocation import known_issuers, validation_data
 from anxin.pki.tsa import make_timestamper
-from anxin.services.authorizations import authorization_dict
+from anxin.services.authorizations import authorization_dict, settle_status
 from anxin.services.context import Context
 from anxin.storage.models import Authorization, Document, OtpCode, Template, UseRecord
 
-README = """Anxin evidence package / 安心授权证据包
-=========================================
-
-This archive proves one authorization of personal-data use: who agreed, to what,
-when, how they were identified, and every use made of it. Everything in it can be
-checked offline, with ordinary tools, trusting only the platform's root certificate
-(certificates/root.crt — compare its fingerprint with the one the platform publishes).
-
-本压缩包证明一次个人信息使用授权：谁、同意了什么、何时、如何核验身份，以及每一次使用。
-所有内容均可离线、用通用工具核验，只需信任平台根证书（certificates/root.crt）。
-
-Checks / 核验:
-  anxin verify this.zip --trust certificates/root.crt
-  pdfsig letter.pdf            (poppler; trust root.crt in the NSS database first)
-  pyhanko sign adesverify --trust certificates/root.crt --trust-replace letter.pdf
-  openssl ts -verify -in ... -CAfile certificates/root.crt -untrusted certificates/tsa.crt
-  openssl cms -verify -binary -inform DER -in manifest.p7s -content manifest.json \\
-      -CAfile certificates/root.crt -purpose any
-
-manifest.json lists the SHA-256 of every file; manifest.p7s is its detached signature
-by the platform seal, timestamped. The ledger entries are RFC 9162 Merkle leaves with
-inclusion proofs against ledger/checkpoint.txt, a C2SP signed note (Ed25519) whose key
-is ledger/verifier-key.txt.
-"""
-
-
+REPORT_FILES = ("report.json", "report.pdf", "report.xml")
 def _pem(cert: x509.Certificate) -> bytes:
     return cert.public_bytes(serialization.Encoding.PEM)
 
@@ -100,12 +79,26 @@ def build_report_pdf(ctx: Context, institution_id: str | None, auth_id: str) -> 
         return z.read("report.pdf")
 
 
+def _settle(ctx: Context, institution_id: str | None, auth_id: str) -> None:
+    """Apply a due expiry first, so the package states the status at package time and its
+    ledger leaf is in the checkpoint."""
+    with ctx.db.transaction() as s:
+        q = select(Authorization).where(Authorization.id == auth_id)
+        if institution_id is not None:
+            q = q.where(Authorization.institution_id == institution_id)
+        a = s.scalars(q).first()
+        if a is not None:
+            settle_status(s, ctx, a)
+
+
 def collect_files(ctx: Context, institution_id: str | None, auth_id: str) -> dict[str, bytes]:
+    _settle(ctx, institution_id, auth_id)
     ctx.ledger.integrate_all()
     checkpoint = ctx.ledger.checkpoint(force=True)
     now = ctx.clock()
     pki = ctx.pki
-    files: dict[str, bytes] = {"README.txt": README.encode()}
+    files: dict[str, bytes] = {
+        "README.txt": readme(pki, ctx.settings.effective_base_url).encode()}
     with ctx.db.transaction() as s:
         q = select(Authorization).where(Authorization.id == auth_id)
         if institution_id is not None:
@@ -134,12 +127,21 @@ def collect_files(ctx: Context, institution_id: str | None, auth_id: str) -> dic
         event_pem = signing.pop("event_certificate_pem", None)
         event_cert = x509.load_pem_x509_certificate(event_pem.encode()) if event_pem else None
         used_tsas, _ = timestamp_certificates(pdf)
-        leaves = [c for c in (event_cert, *used_tsas, pki.tsa_cert, pki.seal_cert)
+        in_use = [c for c in (event_cert, *used_tsas, pki.tsa_cert, pki.seal_cert)
                   if c is not None]
-        status = validation_data(pki, s, [*leaves, *known_issuers(pki, leaves)], now)
+        status = validation_data(pki, s, [*in_use, *known_issuers(pki, in_use)], now)
     passkey = signing.pop("passkey", None)
     record["signing"] = {k: v for k, v in signing.items()
                          if k not in ("id_commitment_salt",)}
+    leaves = []
+    for e in ctx.ledger.entries_for_authorization(auth_id):
+        try:
+            leaves.append(json.loads(e.data))
+        except ValueError:
+            continue
+    record["status_history"], revoked_by = status_history(leaves)
+    if record.get("status") == "revoked":
+        record["revoked_by"] = revoked_by or {"party": "subject", "channel": None}
     files["letter.pdf"] = pdf
     files["authorization.json"] = _json(record)
     files["identity/id-commitment.json"] = _json({
@@ -200,10 +202,13 @@ def finish_package(ctx: Context, files: dict[str, bytes], auth_id: str) -> bytes
 
     timestamper = make_timestamper(ctx.settings, ctx.tsa)
     signed = _with_manifest(ctx, dict(files), timestamper)
+    from anxin.evidence.etsi import report_xml
     report = verify_files(signed, f"{auth_id}-evidence.zip", [ctx.pki.root_cert],
-                          "the platform's own root certificate (at issuance)")
+                          "the platform's own root certificate (at issuance)",
+                          report_files=REPORT_FILES)
     files["report.json"] = report.to_json().encode()
     files["report.pdf"] = render_report_pdf(report, seal=(ctx.pki, timestamper))
+    files["report.xml"] = report_xml(report)
     return _zip(_with_manifest(ctx, files, timestamper))
 
 

@@ -18,6 +18,9 @@ from cryptography import x509
 from pyhanko_certvalidator import ValidationContext
 
 from anxin.errors import AnxinError
+from anxin.evidence.anchors import TrustAnchor
+from anxin.evidence.consent import consent_status, package_leaves
+from anxin.evidence.labels import readable_name
 from anxin.evidence.ledger_completeness import add_completeness_checks
 from anxin.evidence.letter_checks import async_add_letter_checks
 from anxin.evidence.report import (
@@ -45,35 +48,52 @@ MANIFEST, SIGNATURE = "manifest.json", "manifest.p7s"
 
 
 def verify_package(data: bytes, name: str, roots: Sequence[x509.Certificate],
-                   anchor: str) -> Report:
-    return verify_files(read_zip(data), name, roots, anchor)
+                   anchor: str | TrustAnchor, *, report_files: Sequence[str] = ()) -> Report:
+    return verify_files(read_zip(data), name, roots, anchor, report_files=report_files)
 
 
-def _certs(files: dict[str, bytes]) -> list[x509.Certificate]:
+def package_certificates(files: dict[str, bytes]) -> list[x509.Certificate]:
+    """The certificates under ``certificates/``, ``root.crt`` first."""
     out: list[x509.Certificate] = []
-    for n, b in files.items():
+    for n in sorted(files, key=lambda n: (n != "certificates/root.crt", n)):
         if n.startswith("certificates/") and n.endswith(".crt"):
             try:
-                out.extend(x509.load_pem_x509_certificates(b))
+                out.extend(x509.load_pem_x509_certificates(files[n]))
             except ValueError:
                 continue
     return out
 
 
+_certs = package_certificates
+
+
 def verify_files(files: dict[str, bytes], name: str, roots: Sequence[x509.Certificate],
-                 anchor: str) -> Report:
-    """Every check on the package's files, in one event loop, the letter parsed once."""
-    return run_sync(_verify_files(files, name, roots, anchor))
+                 anchor: str | TrustAnchor, *, report_files: Sequence[str] = ()) -> Report:
+    """Every check on the package's files, in one event loop, the letter parsed once.
+    ``report_files`` are the report's own files, added to the manifest after this
+    report is made (at issuance), so that the count it states is the package's final one."""
+    trust = anchor if isinstance(anchor, TrustAnchor) else TrustAnchor.of(roots, anchor)
+    return run_sync(_verify_files(files, name, roots, trust, tuple(report_files)))
 
 
 async def _verify_files(files: dict[str, bytes], name: str,
-                        roots: Sequence[x509.Certificate], anchor: str) -> Report:
+                        roots: Sequence[x509.Certificate], anchor: TrustAnchor,
+                        report_files: tuple[str, ...]) -> Report:
+    from anxin.evidence.offline import add_trust_anchor_check, describe
     report = Report(subject=name, trust_anchor=anchor, kind="evidence package")
     if MANIFEST not in files and "letter.pdf" not in files:
         raise UnreadableInput("this ZIP is not an Anxin evidence package (no manifest.json)")
-    if not roots:
-        report.add("trust_anchor", "Trust anchor", INDETERMINATE,
-                   "no root certificate to trust was given", NO_CERTIFICATE_CHAIN_FOUND)
+    opened, unreadable = None, None
+    if "letter.pdf" in files:
+        try:
+            opened = open_signed_letter(files["letter.pdf"])
+        except AnxinError as exc:
+            unreadable = exc.detail
+    if opened is not None:
+        describe(report, opened, files["letter.pdf"], files)
+    else:
+        report.trust_anchor = anchor.with_claimed(package_certificates(files))
+    add_trust_anchor_check(report)
     record = _record(files)
     auth_id = str(record.get("id")) if record else None
     report.authorization_id = auth_id
@@ -82,16 +102,19 @@ async def _verify_files(files: dict[str, bytes], name: str,
     trust = TrustMaterial.of(roots, _certs(files), crls, memory.certificates)
     context = trust.context(with_crls=True, signatures=memory.signatures)
     token_context = trust.context(with_crls=False, signatures=memory.signatures)
-    await _check_manifest(report, files, context)
-    letter, opened = None, None
-    if "letter.pdf" in files:
+    await _check_manifest(report, files, context, report_files)
+    letter = None
+    if opened is not None:
         try:
-            opened = open_signed_letter(files["letter.pdf"])
             letter = await async_add_letter_checks(report, opened, trust.roots or (),
                                                    memory)
         except AnxinError as exc:
             report.add("document_integrity", "Document integrity", FAILED,
                        f"the letter cannot be read: {exc.detail}", FORMAT_FAILURE)
+            opened = None
+    elif unreadable is not None:
+        report.add("document_integrity", "Document integrity", FAILED,
+                   f"the letter cannot be read: {unreadable}", FORMAT_FAILURE)
     else:
         report.add("document_integrity", "Document integrity", FAILED,
                    "letter.pdf is missing", FORMAT_FAILURE)
@@ -110,7 +133,16 @@ async def _verify_files(files: dict[str, bytes], name: str,
                              "valid_until": record.get("valid_until"),
                              "uses": record.get("uses"), "max_uses": record.get("max_uses"),
                              "signed_at": record.get("signed_at")})
+        report.consent = consent_status(record, package_leaves(files), _manifest_time(files))
     return report
+
+
+def _manifest_time(files: dict[str, bytes]) -> str | None:
+    try:
+        value = json.loads(files[MANIFEST]).get("created_at")
+    except (KeyError, ValueError, AttributeError):
+        return None
+    return str(value) if value else None
 
 
 def _record(files: dict[str, bytes]) -> dict[str, Any]:
@@ -122,7 +154,8 @@ def _record(files: dict[str, bytes]) -> dict[str, Any]:
 
 
 async def _check_manifest(report: Report, files: dict[str, bytes],
-                          context: ValidationContext) -> None:
+                          context: ValidationContext, report_files: tuple[str, ...] = ()
+                          ) -> None:
     title = "Package manifest (every file's SHA-256)"
     try:
         manifest = json.loads(files[MANIFEST])
@@ -143,8 +176,11 @@ async def _check_manifest(report: Report, files: dict[str, bytes],
             report.add("manifest_files", title, FAILED, "; ".join(parts), HASH_FAILURE,
                        missing=missing, changed=changed, extra=extra)
         else:
+            count = len(listed) + sum(1 for n in report_files if n not in listed)
             report.add("manifest_files", title, PASSED,
-                       f"all {len(listed)} files match their SHA-256 in the manifest")
+                       f"all {count} files the manifest lists (every file but manifest.json "
+                       "and manifest.p7s, the report files included) match their SHA-256",
+                       files=count)
     stitle = "Manifest signature (platform seal, timestamped)"
     if MANIFEST not in files or SIGNATURE not in files:
         report.add("manifest_signature", stitle, FAILED, "manifest.p7s is missing",
@@ -210,7 +246,7 @@ def _check_event_certificate(report: Report, files: dict[str, bytes], record: di
                    SIG_CONSTRAINTS_FAILURE)
     else:
         report.add("event_certificate", title, PASSED,
-                   f"issued to {signer.subject.rfc4514_string()}, binds authorization "
+                   f"issued to {readable_name(signer.subject)}, binds authorization "
                    f"{binding.authorization_id} and letter SHA-256 {binding.letter_sha256[:16]}…;"
                    f" id commitment {binding.id_commitment[:16]}… with the packaged salt",
                    authorization_id=binding.authorization_id,

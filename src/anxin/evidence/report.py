@@ -5,7 +5,7 @@ An overall ``TOTAL_PASSED`` needs every check passed; any failed check makes the
 proven (a missing trust anchor, an unverifiable timestamp) makes it ``INDETERMINATE``.
 Nothing is a pass by default: a report with no checks is INDETERMINATE.
 
->>> r = Report(subject="letter.pdf", trust_anchor="root.crt (sha256 ab…)")
+>>> r = Report(subject="letter.pdf", trust_anchor=TrustAnchor((), "none"))
 >>> _ = r.add("document_integrity", "Document integrity", PASSED, "the signed bytes are intact")
 >>> r.indication
 'TOTAL_PASSED'
@@ -16,9 +16,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anxin
+from anxin.evidence.anchors import TrustAnchor
+from anxin.evidence.labels import readable_detail
+from anxin.evidence.policy import POLICY
+
+if TYPE_CHECKING:
+    from anxin.evidence.signature_info import SignatureInfo
+    from anxin.evidence.validation_objects import ObjectInventory
 
 PASSED = "PASSED"
 FAILED = "FAILED"
@@ -52,10 +59,33 @@ class CheckResult:
     data: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class ConsentStatus:
+    """The second answer: the authorization's status when the package was made."""
+
+    status: str | None
+    status_changed_at: str | None = None
+    revoked_at: str | None = None
+    revoked_by: str | None = None  # "subject": only the person revokes (services/revocation)
+    revoked_via: str | None = None  # the channel of the revocation, from its ledger leaf
+    signed_at: str | None = None
+    package_time: str | None = None
+    uses: int | None = None
+    max_uses: int | None = None
+    history: tuple[tuple[str, str], ...] = ()  # (status, since) in order
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"authorization_status": self.status,
+                "status_changed_at": self.status_changed_at, "revoked_at": self.revoked_at,
+                "revoked_by": self.revoked_by, "revoked_via": self.revoked_via,
+                "signed_at": self.signed_at, "package_time": self.package_time,
+                "status_history": [{"status": st, "at": at} for st, at in self.history]}
+
+
 @dataclass
 class Report:
     subject: str
-    trust_anchor: str
+    trust_anchor: TrustAnchor
     kind: str = "letter"
     authorization_id: str | None = None
     verified_at: str = field(
@@ -63,12 +93,16 @@ class Report:
     verifier: str = f"anxin {anxin.__version__}"
     checks: list[CheckResult] = field(default_factory=list)
     facts: dict[str, Any] = field(default_factory=dict)
+    consent: ConsentStatus | None = None
+    signature: SignatureInfo | None = None
+    inventory: ObjectInventory | None = None
+    warnings: list[str] = field(default_factory=list)
 
     def add(self, check_id: str, title: str, result: str, detail: str,
             sub_indication: str | None = None, **data: Any) -> CheckResult:
         if result not in (PASSED, FAILED, INDETERMINATE):
             raise ValueError(f"unknown check result {result!r}")
-        c = CheckResult(check_id, title, result, detail, sub_indication, data)
+        c = CheckResult(check_id, title, result, readable_detail(detail), sub_indication, data)
         self.checks.append(c)
         return c
 
@@ -97,17 +131,43 @@ class Report:
     def exit_code(self) -> int:
         return EXIT_CODES[self.indication]
 
+    @property
+    def best_signature_time(self) -> str | None:
+        if self.signature is not None and self.signature.best_signature_time:
+            return self.signature.best_signature_time
+        value = self.facts.get("signature_time")
+        return str(value) if value else None
+
     def as_dict(self) -> dict[str, Any]:
-        return {
+        consent = (self.consent or ConsentStatus(None)).as_dict()
+        out: dict[str, Any] = {
             "report": "Anxin Digital Signature Verification Report",
             "standard": "indications per ETSI TS 119 102-1/-2",
             "subject": self.subject, "kind": self.kind,
             "authorization_id": self.authorization_id, "verified_at": self.verified_at,
-            "verifier": self.verifier, "trust_anchor": self.trust_anchor,
+            "validation_time": self.verified_at,
+            "best_signature_time": self.best_signature_time,
+            "verifier": self.verifier, "trust_anchor": self.trust_anchor.as_dict(),
+            "validation_policy": {"id": POLICY.id, "version": POLICY.version,
+                                  "name": POLICY.name,
+                                  "rules": [en for _zh, en in POLICY.rules]},
             "indication": self.indication, "sub_indication": self.sub_indication,
+            **consent,
             "failed_checks": self.failed_checks, "facts": self.facts,
             "checks": [asdict(c) for c in self.checks],
+            "warnings": list(self.warnings),
         }
+        if self.signature is not None:
+            sig = asdict(self.signature)
+            sig.pop("signature_value")
+            out["signature"] = sig
+        if self.inventory is not None:
+            out["certificates"] = [
+                {**asdict(c), "revocation_summary": c.revocation_summary}
+                for c in self.inventory.certificates]
+            out["timestamps"] = [asdict(t) for t in self.inventory.timestamps]
+            out["validation_objects"] = [asdict(v) for v in self.inventory.objects]
+        return out
 
     def to_json(self) -> str:
         return json.dumps(self.as_dict(), ensure_ascii=False, indent=2, default=str)
@@ -118,7 +178,10 @@ class Report:
                  + f"  {self.subject}"]
         if self.authorization_id:
             lines.append(f"authorization {self.authorization_id}")
-        lines.append(f"trust anchor: {self.trust_anchor}")
+        from anxin.evidence.answers import first_answer, second_answer
+        lines.append(first_answer(self)[1])
+        lines.append(second_answer(self)[1])
+        lines.append(f"trust anchor: {self.trust_anchor.label()}")
         for c in self.checks:
             mark = {PASSED: "ok  ", FAILED: "FAIL", INDETERMINATE: "??  "}[c.result]
             lines.append(f"  [{mark}] {c.title}: {c.detail}")

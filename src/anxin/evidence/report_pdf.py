@@ -1,6 +1,8 @@
-"""The verification report as a PDF a judge can read: zh-CN and en, the outcome in plain
-words on page one, every check's technical detail after it. Issued by the platform, it is
-signed by the platform seal and timestamped (PAdES B-T)."""
+"""The verification report as a PDF a judge can read: zh-CN and en side by side, both
+answers in plain words on page one (was the consent validly given and signed; what was
+its status when the package was made), then the technical detail a court's expert needs
+(:mod:`anxin.evidence.report_pdf_details`). Issued by the platform, it is signed by the
+platform seal and timestamped (PAdES B-T)."""
 
 from __future__ import annotations
 
@@ -16,6 +18,9 @@ from pyhanko.sign import fields, signers
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from anxin.asyncutil import run_coroutine
+from anxin.evidence.answers import first_answer, second_answer
+from anxin.evidence.labels import purpose_text, scope_text, status_label
+from anxin.evidence.policy import POLICY
 from anxin.evidence.report import (
     FAILED,
     INDETERMINATE,
@@ -24,28 +29,21 @@ from anxin.evidence.report import (
     TOTAL_PASSED,
     Report,
 )
+from anxin.evidence.report_pdf_details import CHECK_TITLES_ZH, render_details
 from anxin.letters.font import CJK_FAMILY, attach_cjk_font, cjk_face
 from anxin.letters.render import PrebuiltSubsetProducer, write_lines
 
 WIDTH = 180.0
+LABEL_W = 58.0
 VERDICT = {
-    TOTAL_PASSED: ("验证通过", "VERIFIED — TOTAL_PASSED",
-                   "签署后文件未被改动；签名证书链至受信任的根证书并绑定本授权书；签署时间由可信时间戳确定；"
-                   "相关事件均已记入防篡改账本。",
-                   "The letter has not changed since it was signed; the signing certificate "
-                   "chains to the trusted root and is bound to this very letter; the time of "
-                   "signing is fixed by a trusted timestamp; every event is in the "
-                   "tamper-evident ledger."),
-    TOTAL_FAILED: ("验证失败", "FAILED — TOTAL_FAILED",
-                   "至少一项检查未通过（见下文）：文件或记录在签署后被改动，或签名无效。",
-                   "At least one check failed (see below): the document or a record was "
-                   "changed after signing, or a signature is not valid."),
+    TOTAL_PASSED: ("验证通过", "VERIFIED — TOTAL_PASSED"),
+    TOTAL_FAILED: ("验证失败", "FAILED — TOTAL_FAILED"),
 }
-UNDETERMINED = ("无法确定", "INDETERMINATE",
-                "无法得出结论：缺少受信任的根证书或验证所需的数据。这不是通过。",
-                "No conclusion could be reached: a trust anchor or validation data is "
-                "missing. This is not a pass.")
-RESULT_WORDS = {PASSED: "通过 PASSED", FAILED: "失败 FAILED", INDETERMINATE: "未定 INDETERMINATE"}
+UNDETERMINED = ("无法确定", "INDETERMINATE")
+RESULT_WORDS = {PASSED: "通过 / PASSED", FAILED: "失败 / FAILED",
+                INDETERMINATE: "未定 / INDETERMINATE"}
+COLORS = {TOTAL_PASSED: (15, 107, 47), TOTAL_FAILED: (164, 22, 26)}
+STATUS_COLORS = {"active": (15, 107, 47), "revoked": (164, 22, 26)}
 
 
 class _ReportPDF(FPDF):
@@ -56,12 +54,88 @@ class _ReportPDF(FPDF):
                   align="C")
 
 
-def _row(pdf: FPDF, label: str, value: str) -> None:
-    pdf.set_font(CJK_FAMILY, size=9)
+def row(pdf: FPDF, label: str, value: str, *, size: float = 9) -> None:
+    """One labelled line: the bilingual label on the left, the value wrapped beside it."""
+    if pdf.get_y() > pdf.h - 40:
+        pdf.add_page()
+    page, y = pdf.page, pdf.get_y()
     pdf.set_text_color(70, 70, 70)
-    pdf.cell(52, 6, label)
+    write_lines(pdf, label, size=size, line_h=5.5, width=LABEL_W - 2)
+    after_label = pdf.get_y()
+    pdf.set_y(y)
     pdf.set_text_color(0, 0, 0)
-    write_lines(pdf, value or "—", size=9, line_h=6, width=WIDTH - 52, x=pdf.l_margin + 52)
+    write_lines(pdf, value or "—", size=size, line_h=5.5, width=WIDTH - LABEL_W,
+                x=pdf.l_margin + LABEL_W)
+    if pdf.page == page:
+        pdf.set_y(max(pdf.get_y(), after_label))
+
+
+def heading(pdf: FPDF, zh: str, en: str, *, size: float = 12) -> None:
+    pdf.ln(2)
+    pdf.set_text_color(0, 0, 0)
+    write_lines(pdf, f"{zh} / {en}", size=size, line_h=size * 0.6, width=WIDTH)
+    pdf.set_draw_color(180, 180, 180)
+    pdf.line(pdf.l_margin, pdf.get_y(), pdf.l_margin + WIDTH, pdf.get_y())
+    pdf.ln(1.5)
+
+
+def _answer(pdf: FPDF, title_zh: str, title_en: str, big: tuple[str, str],
+            color: tuple[int, int, int], text: tuple[str, str]) -> None:
+    heading(pdf, title_zh, title_en)
+    pdf.set_text_color(*color)
+    write_lines(pdf, f"{big[0]} · {big[1]}", size=15, line_h=8.5, width=WIDTH)
+    pdf.set_text_color(0, 0, 0)
+    write_lines(pdf, text[0], size=10, line_h=6, width=WIDTH)
+    write_lines(pdf, text[1], size=10, line_h=6, width=WIDTH)
+
+
+def _first_page(pdf: FPDF, report: Report) -> None:
+    write_lines(pdf, "数字签名验证报告", size=18, line_h=10, width=WIDTH, align="C")
+    write_lines(pdf, "Digital Signature Verification Report", size=12, line_h=7, width=WIDTH,
+                align="C")
+    write_lines(pdf, f"{POLICY.name_zh} / {POLICY.name} ({POLICY.id}, v{POLICY.version})",
+                size=8, line_h=5, width=WIDTH, align="C")
+    zh, en = VERDICT.get(report.indication, UNDETERMINED)
+    _answer(pdf, "结论一：同意是否有效作出并签署", "Answer 1: was the consent validly given "
+            "and signed?", (zh, en), COLORS.get(report.indication, (120, 80, 0)),
+            first_answer(report))
+    if report.sub_indication:
+        write_lines(pdf, f"子指示 / Sub-indication: {report.sub_indication}", size=9,
+                    line_h=5.5, width=WIDTH)
+    if report.failed_checks:
+        write_lines(pdf, "未通过的检查 / Failed checks: " + ", ".join(
+            f"{CHECK_TITLES_ZH.get(c, c)} ({c})" for c in report.failed_checks),
+            size=9, line_h=5.5, width=WIDTH)
+    status = report.consent.status if report.consent else None
+    _answer(pdf, "结论二：制作证据包时的授权状态", "Answer 2: its status at package time",
+            tuple(status_label(status).split(" / ", 1)),  # type: ignore[arg-type]
+            STATUS_COLORS.get(status or "", (120, 80, 0)), second_answer(report))
+    heading(pdf, "要点", "Key facts")
+    f, sig, anchor = report.facts, report.signature, report.trust_anchor
+    uses = f"{f.get('uses', '—')} / {f.get('max_uses', '—')}"
+    for label, value in (
+        ("授权编号 / Authorization", report.authorization_id or "—"),
+        ("验证对象 / Subject", f"{report.subject} ({report.kind})"),
+        ("签署人 / Signer", str(f.get("signer") or "—")),
+        ("用途 / Purpose", purpose_text(f.get("purpose"))),
+        ("数据范围 / Data scope", scope_text(f.get("data_scope"))),
+        ("已用次数 / Uses made", uses),
+        ("签名格式与级别 / Format and level", sig.level if sig else "—"),
+        ("最佳签名时间 / Best signature time", report.best_signature_time or "—"),
+        ("验证时间 / Validation time", report.verified_at),
+        ("信任锚 / Trust anchor", anchor.label()),
+        ("授权书 SHA-256 / Letter SHA-256", str(f.get("letter_sha256") or "—")),
+        ("验证程序 / Verifier", report.verifier),
+    ):
+        row(pdf, label, value)
+    if not anchor.roots and anchor.claimed is not None:
+        row(pdf, "所需信任锚 / Anchor needed",
+            f"{anchor.claimed.subject}, SHA-256 {anchor.claimed.sha256} — 请从运营方公布的来源"
+            "（<base>/pki/root.crt）获取根证书并比对指纹 / obtain the operator's published root "
+            "(<base>/pki/root.crt) and compare its fingerprint")
+    heading(pdf, "检查一览", "Checks")
+    for c in report.checks:
+        row(pdf, RESULT_WORDS[c.result], f"{CHECK_TITLES_ZH.get(c.id, c.id)} / {c.title}")
 
 
 def render_report_pdf(report: Report, *, seal: tuple[Any, Any] | None = None) -> bytes:
@@ -74,56 +148,9 @@ def render_report_pdf(report: Report, *, seal: tuple[Any, Any] | None = None) ->
     pdf.set_margins(15, 15, 15)
     pdf.set_auto_page_break(auto=True, margin=20)
     pdf.add_page()
-    write_lines(pdf, "数字签名验证报告", size=18, line_h=10, width=WIDTH, align="C")
-    write_lines(pdf, "Digital Signature Verification Report", size=12, line_h=7, width=WIDTH,
-                align="C")
-    pdf.ln(4)
-    zh, en, zh_text, en_text = VERDICT.get(report.indication, UNDETERMINED)
-    color = {TOTAL_PASSED: (15, 107, 47), TOTAL_FAILED: (164, 22, 26)}.get(
-        report.indication, (120, 80, 0))
-    pdf.set_text_color(*color)
-    write_lines(pdf, f"{zh} · {en}", size=16, line_h=9, width=WIDTH)
-    if report.sub_indication:
-        write_lines(pdf, f"Sub-indication: {report.sub_indication}", size=10, line_h=6,
-                    width=WIDTH)
-    pdf.set_text_color(0, 0, 0)
-    write_lines(pdf, zh_text, size=10, line_h=6, width=WIDTH)
-    write_lines(pdf, en_text, size=10, line_h=6, width=WIDTH)
-    if report.failed_checks:
-        write_lines(pdf, "未通过的检查 / Failed checks: " + ", ".join(report.failed_checks),
-                    size=10, line_h=6, width=WIDTH)
-    pdf.ln(3)
-    f = report.facts
-    for label, value in (
-        ("授权编号 Authorization", report.authorization_id or "—"),
-        ("验证对象 Subject", f"{report.subject} ({report.kind})"),
-        ("签署人 Signer", str(f.get("signer") or "—")),
-        ("签署时间 Signature time", str(f.get("signature_time") or "—")),
-        ("用途 Purpose", str(f.get("purpose") or "—")),
-        ("状态 Status", f"{f.get('status') or '—'}; uses {f.get('uses', '—')} of "
-                        f"{f.get('max_uses', '—')}"),
-        ("授权书 SHA-256", str(f.get("letter_sha256") or "—")),
-        ("验证时间 Verified at", report.verified_at),
-        ("验证程序 Verifier", report.verifier),
-        ("信任锚 Trust anchor", report.trust_anchor),
-    ):
-        _row(pdf, label, value)
-    pdf.ln(3)
-    write_lines(pdf, "检查一览 / Checks", size=12, line_h=8, width=WIDTH)
-    for c in report.checks:
-        _row(pdf, RESULT_WORDS[c.result], c.title)
+    _first_page(pdf, report)
     pdf.add_page()
-    write_lines(pdf, "技术细节 / Technical detail", size=13, line_h=8, width=WIDTH)
-    write_lines(pdf, "Indications per ETSI TS 119 102-1/-2. Each check: what was checked and "
-                "the result.", size=9, line_h=5.5, width=WIDTH)
-    pdf.ln(2)
-    for c in report.checks:
-        pdf.set_text_color(0, 0, 0)
-        write_lines(pdf, f"{c.title}  [{c.id}]", size=10.5, line_h=6.5, width=WIDTH)
-        write_lines(pdf, f"{c.result}" + (f" / {c.sub_indication}" if c.sub_indication else ""),
-                    size=9, line_h=5.5, width=WIDTH)
-        write_lines(pdf, c.detail, size=9, line_h=5.5, width=WIDTH)
-        pdf.ln(2)
+    render_details(pdf, report, row=row, heading=heading, width=WIDTH)
     pdf.set_text_color(0, 0, 0)
     out = bytes(pdf.output(output_producer_class=PrebuiltSubsetProducer))
     return _seal(out, *seal) if seal is not None else out
@@ -139,8 +166,7 @@ def _seal(pdf: bytes, pki: Any, timestamper: Any) -> bytes:
     signer = signers.SimpleSigner(
         signing_cert=asn1(pki.seal_cert), signing_key=key,
         cert_registry=SimpleCertificateStore.from_certs(  # type: ignore[no-untyped-call]
-            [asn1(pki.issuing_cert),
-                                                         asn1(pki.root_cert)]))
+            [asn1(pki.issuing_cert), asn1(pki.root_cert)]))
     meta = signers.PdfSignatureMetadata(
         field_name="AnxinSeal", subfilter=fields.SigSeedSubFilter.PADES,
         reason="Anxin verification report", location="Anxin")

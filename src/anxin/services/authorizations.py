@@ -137,13 +137,27 @@ def authorization_dict(a: Authorization, tpl: Template | None = None) -> dict[st
             0 if a.status != "pending" else a.max_uses),
         "signed_at": iso(a.signed_at), "timestamp": iso(a.timestamp_at),
         "letter_sha256": a.letter_sha256, "request_expires_at": iso(a.request_expires_at),
-        "created_at": iso(a.created_at),
+        "created_at": iso(a.created_at), "status_changed_at": iso(a.status_changed_at),
+        "revoked_at": iso(a.status_changed_at) if a.status == "revoked" else None,
+        "status_times": status_times(a),
         "subject": {"name": a.subject_name_masked, "id_type": a.subject_id_type,
                     "id_number": a.subject_id_masked, "mobile": a.subject_mobile_masked},
     }
     if tpl is not None:
         out["template"] = {"code": tpl.code, "version": tpl.version}
     return out
+
+
+def status_times(a: Authorization) -> dict[str, str | None]:
+    """When the authorization entered each status it went through, as far as the row
+    knows: requested (``pending``), signed (``active``), and the current status since
+    ``status_changed_at``. The evidence package adds the full history from the ledger."""
+    times: dict[str, str | None] = {"pending": a.created_at.isoformat()}
+    if a.signed_at is not None:
+        times["active"] = a.signed_at.isoformat()
+    if a.status not in times:
+        times[a.status] = a.status_changed_at.isoformat()
+    return times
 
 
 def settle_status(s: Session, ctx: Context, a: Authorization) -> None:

@@ -49,5 +49,6 @@ async def verify(request: Request, file: Annotated[UploadFile, File()]) -> Respo
             report=None, error=exc.detail), status_code=422)
     if wants_json:
         return JSONResponse(report.as_dict())
+    from anxin.evidence.answers import first_answer, second_answer
     return HTMLResponse(request.app.state.templates.get_template("verify.html").render(
-        report=report, error=None))
+        report=report, error=None, answers=(first_answer(report), second_answer(report))))
