@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite drives: pdfsig/pdftotext (poppler-utils),
-# certutil (libnss3-tools), the system Chromium for the browser tests and npm (axe-core);
+# certutil (libnss3-tools), the system Chromium for the browser tests, npm (axe-core) and
+# faketime (the clock moved years ahead for the long-term validation tests);
 # with --bench also wrk, for the benchmarks.
 # Never downloads a browser build of its own. Needs root (or sudo) the first time only.
 set -euo pipefail
@@ -9,6 +10,7 @@ command -v pdfsig >/dev/null || missing+=(poppler-utils)
 command -v certutil >/dev/null || missing+=(libnss3-tools)
 command -v chromium >/dev/null || missing+=(chromium)
 command -v npm >/dev/null || missing+=(npm)  # fetches axe-core (scripts/browser-deps.sh)
+command -v faketime >/dev/null || missing+=(faketime)  # libfaketime: long-term validation tests
 # `system-deps.sh --bench`: also the HTTP load generator of bench/use_gate.py.
 if [ "${1:-}" = "--bench" ]; then command -v wrk >/dev/null || missing+=(wrk); fi
 [ ${#missing[@]} -eq 0 ] && exit 0

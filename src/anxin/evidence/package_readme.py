@@ -56,9 +56,23 @@ Other tools / 其他工具 (with the root you obtained / 使用您自行取得�
 manifest.json lists the SHA-256 of every file; manifest.p7s is its detached signature
 by the platform seal, timestamped. The ledger entries are RFC 9162 Merkle leaves with
 inclusion proofs against ledger/checkpoint.txt, a C2SP signed note (Ed25519) whose key
-is ledger/verifier-key.txt.
+is ledger/verifier-key.txt; each entry of this authorization chains to the one before it,
+and ledger/commitment-key.json opens the keyed commitments to references and operators.
+That no later entry of this authorization exists is checked against the public log:
+  anxin verify this.zip --trust published-root.crt --ledger {base_url}
 manifest.json 列出每个文件的 SHA-256；manifest.p7s 是平台印章对它的分离签名（带时间戳）。
-账本条目是 RFC 9162 默克尔树叶子，附有对 ledger/checkpoint.txt（C2SP 签名检查点）的包含证明。
+账本条目是 RFC 9162 默克尔树叶子，附有对 ledger/checkpoint.txt（C2SP 签名检查点）的包含证明；
+本授权的每个条目都链接到前一条，ledger/commitment-key.json 可打开对业务编号和操作人的承诺。
+是否另有更新的条目，可用 --ledger 对照公开账本核验。
+
+Years later / 多年之后
+----------------------
+The letter is PAdES-BASELINE-LTA; the operator renews its archive timestamps before each
+TSA certificate ages out. This copy stays verifiable offline until the TSA certificate of
+its newest archive timestamp (and the seal's) expires; then fetch the current package:
+  anxin archive renew this.zip --server {base_url} --api-key KEY
+授权书为 PAdES-BASELINE-LTA 格式；运营方会在时间戳证书到期前续签存档时间戳。本副本在其最新存档
+时间戳证书（及印章证书）到期前均可离线核验；之后请重新获取最新证据包。
 """
 
 
