@@ -26,6 +26,7 @@ from anxin.services.authorizations import not_pending, settle_status
 from anxin.services.context import Context
 from anxin.services.notifications import notify
 from anxin.services.records import record
+from anxin.services.sms_guard import charge_sms, check_sms_country
 from anxin.storage.models import Authorization, Document, Institution, OtpCode, Template
 
 
@@ -120,7 +121,11 @@ def _ensure_realname(ctx: Context, token: str) -> None:
                                code="realname_mismatch")
 
 
-def send_code(ctx: Context, token: str) -> None:
+def send_code(ctx: Context, token: str, *, client_ip: str | None = None) -> None:
+    """Send a code to the subject's mobile, under the request's own rules (one a minute,
+    ``otp_max_sends`` per request) and the platform's SMS rules
+    (:mod:`anxin.services.sms_guard`: the country, the per-IP, per-link and global
+    limits). A refusal changes nothing."""
     _ensure_realname(ctx, token)
     refusal: AnxinError | None = None
     st = ctx.settings
@@ -133,14 +138,21 @@ def send_code(ctx: Context, token: str) -> None:
         elif a.otp_failures >= st.otp_max_failures:
             refusal = OtpLocked("too many wrong codes: this request is locked")
         elif a.otp_sends >= st.otp_max_sends:
-            refusal = TooManyRequests(f"at most {st.otp_max_sends} codes per request",
-                                      code="otp_send_limit")
+            # No more codes for this request, ever: come back when the request lapses
+            # (the institution then makes a new one).
+            refusal = TooManyRequests(
+                f"at most {st.otp_max_sends} codes per request", code="otp_send_limit",
+                retry_after=max((a.request_expires_at - now).total_seconds(), 1))
         elif a.otp_last_sent_at is not None and (
                 now - a.otp_last_sent_at).total_seconds() < st.otp_min_interval_seconds:
             wait = st.otp_min_interval_seconds - (now - a.otp_last_sent_at).total_seconds()
             refusal = TooManyRequests("at most one code a minute", code="otp_rate_limited",
-                                      retry_after=int(wait + 0.999))
+                                      retry_after=wait)
         else:
+            mobile = ctx.keys.decrypt_text(a.subject_mobile_enc, aad=f"{a.id}/mobile")
+            # Raised inside the transaction: it rolls back, nothing is counted.
+            check_sms_country(ctx, mobile, field="subject.mobile")
+            charge_sms(ctx, s, client_ip=client_ip, session=f"sign:{a.id}")
             code = f"{secrets.randbelow(10**6):06d}"
             s.add(OtpCode(scope="sign", key=a.id,
                           code_hash=ctx.keys.secret_mac("otp-sign", f"{a.id}:{code}"),
@@ -150,7 +162,6 @@ def send_code(ctx: Context, token: str) -> None:
             a.otp_last_sent_at = now
             record(s, Event.OTP_SENT, at=now, authorization_id=a.id,
                    institution_id=a.institution_id, send_number=a.otp_sends)
-            mobile = ctx.keys.decrypt_text(a.subject_mobile_enc, aad=f"{a.id}/mobile")
             inst = s.get(Institution, a.institution_id)
             assert inst is not None
             # Sent last, inside the transaction: a gateway failure rolls the count back.
