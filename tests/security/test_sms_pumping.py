@@ -146,6 +146,15 @@ def test_one_address_cannot_pump_many_numbers(proxied: TestClient, ctx: Context,
     assert _ask(proxied, mobile(9105), ip="203.0.113.10").status_code == 200
 
 
+def test_an_ipv6_client_cannot_rotate_addresses_in_its_prefix(proxied: TestClient,
+                                                             ctx: Context) -> None:
+    _limits(ctx, sms_limit_per_ip=2)
+    for seq, ip in enumerate(["2001:db8:5:6::1", "2001:db8:5:6::2"]):
+        assert _ask(proxied, mobile(9150 + seq), ip=ip).status_code == 200
+    _assert_429(_ask(proxied, mobile(9152), ip="2001:db8:5:6:ffff::3"), "sms_ip_limit")
+    assert _ask(proxied, mobile(9153), ip="2001:db8:5:7::1").status_code == 200
+
+
 def test_forwarded_for_is_ignored_from_an_untrusted_peer(app_: Any, ctx: Context) -> None:
     _limits(ctx, sms_limit_per_ip=2, trusted_proxies=())
     with TestClient(app_, client=("127.0.0.9", 40000)) as direct:

@@ -4,8 +4,8 @@ Against SMS pumping (a fraudster making the platform send codes to premium numbe
 the operator's cost): a number outside ``ANXIN_SMS_COUNTRIES`` is refused (422 naming the
 mobile field), and each send is charged against the database-kept limits
 (:mod:`anxin.services.rate_limits`) per client IP, per browser session and in total,
-each per ``sms_limit_window_seconds``. The per-number and per-request rules of each path
-come first; these guard the platform as a whole.
+each per ``sms_limit_window_seconds`` (an IPv6 client counts by its /64). The per-number
+and per-request rules of each path come first; these guard the platform as a whole.
 
 Example::
 
@@ -17,6 +17,7 @@ Example::
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 
 from sqlalchemy.orm import Session
 
@@ -34,6 +35,22 @@ def session_key(realm: str, secret: str) -> str:
     return f"{realm}:{hashlib.sha256(secret.encode()).hexdigest()[:32]}"
 
 
+def address_key(client_ip: str) -> str:
+    """The unit an address limit counts: an IPv4 address, or an IPv6 /64 (one subscriber
+    usually holds a whole /64, so single IPv6 addresses would be free to rotate).
+
+    >>> address_key("2001:db8:1:2:aaaa::9")
+    '2001:db8:1:2::/64'
+    """
+    try:
+        addr = ipaddress.ip_address(client_ip)
+    except ValueError:
+        return client_ip[:100]
+    if isinstance(addr, ipaddress.IPv6Address):
+        return str(ipaddress.ip_network(f"{addr}/64", strict=False))
+    return str(addr)
+
+
 def charge_sms(ctx: Context, s: Session, *, client_ip: str | None,
                session: str | None) -> None:
     """Charge one SMS against the per-IP, per-session and global limits, or raise
@@ -42,7 +59,7 @@ def charge_sms(ctx: Context, s: Session, *, client_ip: str | None,
     window = st.sms_limit_window_seconds
     limits = [Limit("sms:global", st.sms_limit_global, window, "sms_global_limit", "SMS")]
     if client_ip:
-        limits.append(Limit(f"sms:ip:{client_ip[:100]}", st.sms_limit_per_ip, window,
+        limits.append(Limit(f"sms:ip:{address_key(client_ip)}", st.sms_limit_per_ip, window,
                             "sms_ip_limit", "SMS from one address"))
     if session:
         limits.append(Limit(f"sms:session:{session[:100]}", st.sms_limit_per_session,
