@@ -17,7 +17,8 @@ from sqlalchemy import select
 
 from anxin.services.context import Context
 from anxin.storage.models import OtpCode
-from tests.common.factories import last_code, mobile
+from tests.common.factories import Api, last_code, mobile, token_of
+from tests.common.ledger_view import event_names
 from tests.common.portal_fixtures import client, csrf_of
 
 __all__ = ["client"]
@@ -122,3 +123,25 @@ def test_the_used_code_from_another_browser_is_neither_success_nor_failure(
                           ).status_code == 200
         assert _login(later, person, last_code(outbox, to="+86" + person), csrf
                       ).status_code == 303
+
+
+def test_guesses_on_a_signing_link_without_a_live_code_lock_nothing(
+        api: Api, client: TestClient, outbox: Path, ctx: Context, clock) -> None:
+    """The same rule on the signing link: the request locks after five wrong entries of a
+    code that was sent (CONTRACT §3), never after guesses at no code."""
+    api.template()
+    auth = api.request(seq=8105)
+    tok = token_of(auth)
+    for _ in range(ctx.settings.otp_max_failures + 3):
+        r = client.post(f"/s/{tok}/sign", json={"otp": "123456", "read_confirmed": True})
+        assert (r.status_code, r.json()["code"]) == (422, "otp_invalid")
+    assert "authorization:otp:failed" not in event_names(ctx, auth["id"])
+    assert client.post(f"/s/{tok}/otp").status_code == 204
+    clock.advance(seconds=301)  # that code expired unused: later guesses count nothing
+    r = client.post(f"/s/{tok}/sign", json={"otp": "123456", "read_confirmed": True})
+    assert (r.status_code, r.json()["code"]) == (422, "otp_invalid")
+    clock.advance(seconds=61)
+    assert client.post(f"/s/{tok}/otp").status_code == 204
+    r = client.post(f"/s/{tok}/sign", json={"otp": last_code(outbox), "read_confirmed": True})
+    assert (r.status_code, r.json()["status"]) == (200, "active")
+    assert "authorization:otp:failed" not in event_names(ctx, auth["id"])

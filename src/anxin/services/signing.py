@@ -2,7 +2,8 @@
 
 The signing token is only ever stored as a hash. A code is 6 digits, stored as a keyed
 hash, lives ``otp_ttl_seconds``; at most one a minute and ``otp_max_sends`` per request;
-``otp_max_failures`` wrong entries lock the request.
+``otp_max_failures`` wrong entries of a live code lock the request (with no live code a
+guess is refused and counts nothing).
 """
 
 from __future__ import annotations
@@ -177,14 +178,26 @@ def otp_text(code: str, institution: str, minutes: int) -> str:
             f"valid {minutes} min. Never share it.")
 
 
+def live_code(s: Session, scope: str, key: str, now: dt.datetime) -> OtpCode | None:
+    """The newest code of ``scope``/``key`` that was sent, is unused and has not expired."""
+    return s.scalars(select(OtpCode).where(
+        OtpCode.scope == scope, OtpCode.key == key, OtpCode.consumed_at.is_(None),
+        OtpCode.expires_at > now).order_by(OtpCode.id.desc())).first()
+
+
+def no_live_code() -> ValidationFailed:
+    """The answer to a code when none was sent or it has expired: a wrong try only
+    counts against a live code (guesses at nothing lock nothing)."""
+    return ValidationFailed("no live code: ask for a new one", field="otp",
+                            code="otp_invalid")
+
+
 def check_code(ctx: Context, s: Session, scope: str, key: str, code: str,
                now: dt.datetime) -> OtpCode | None:
     """The live code of ``scope``/``key`` if ``code`` matches it (compared as keyed
-    hashes, in constant time), else None. Shared by signing, passkeys and the portal;
-    the caller counts failures and consumes the code."""
-    row = s.scalars(select(OtpCode).where(
-        OtpCode.scope == scope, OtpCode.key == key, OtpCode.consumed_at.is_(None),
-        OtpCode.expires_at > now).order_by(OtpCode.id.desc())).first()
+    hashes, in constant time), else None. Shared by signing and passkeys; the caller
+    counts failures (only when :func:`live_code` finds one) and consumes the code."""
+    row = live_code(s, scope, key, now)
     if row is None:
         return None
     expected = ctx.keys.secret_mac(f"otp-{scope}", f"{key}:{code}")
@@ -212,7 +225,9 @@ def sign(ctx: Context, token: str, *, otp: str, read_confirmed: bool, client_ip:
             refusal = OtpLocked("too many wrong codes: this request is locked")
         else:
             row = check_code(ctx, s, "sign", a.id, otp, now)
-            if row is None:
+            if row is None and live_code(s, "sign", a.id, now) is None:
+                refusal = no_live_code()
+            elif row is None:
                 a.otp_failures += 1
                 record(s, Event.OTP_FAILED, at=now, authorization_id=a.id,
                        institution_id=a.institution_id, failures=a.otp_failures)
