@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -89,6 +90,14 @@ def other_api(client: TestClient, ctx: Context) -> Api:
 @pytest.fixture
 def outbox(settings: Settings) -> Path:
     return settings.outbox_path
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The whole session shares one database per back-end and one client address
+    (``testclient``), so the platform-wide SMS limits (per IP, global) are lifted for the
+    suite; tests/security/test_sms_pumping.py sets them low explicitly."""
+    os.environ.setdefault("ANXIN_SMS_LIMIT_PER_IP", str(10**9))
+    os.environ.setdefault("ANXIN_SMS_LIMIT_GLOBAL", str(10**9))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

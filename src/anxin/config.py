@@ -10,13 +10,14 @@ True
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_PURPOSES = (
     "loan_approval",
@@ -56,6 +57,18 @@ class Settings(BaseSettings):
     otp_min_interval_seconds: int = 60
     otp_max_sends: int = 5
     otp_max_failures: int = 5
+    # Anti-pumping (docs/security.md "Rate limits, SMS and one-time codes"): SMS go only to
+    # these country calling codes; sends are limited per client IP, per browser session
+    # (the portal's sign-in form, a signing link) and in total, each per window, with the
+    # counters in the database so that the limits hold across workers and nodes.
+    sms_countries: Annotated[tuple[str, ...], NoDecode] = ("86",)
+    sms_limit_window_seconds: int = Field(default=3600, ge=1)
+    sms_limit_per_ip: int = Field(default=20, ge=0)
+    sms_limit_per_session: int = Field(default=10, ge=0)
+    sms_limit_global: int = Field(default=1000, ge=0)
+    # Proxies whose X-Forwarded-For is believed (IPs or CIDRs, comma-separated); empty:
+    # the direct peer is the client.
+    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()
     checkpoint_interval_seconds: float = 2.0
     sweep_interval_seconds: float = 30.0
     # How often `anxin serve` looks for letters whose newest archive timestamp is not by
@@ -71,6 +84,30 @@ class Settings(BaseSettings):
     # Exposes GET /_bench/select/{id} (one indexed SELECT): the floor bench/use_gate.py
     # compares the gate with. Off unless ANXIN_BENCH_ENDPOINTS=1.
     bench_endpoints: bool = False
+
+    @field_validator("sms_countries", "trusted_proxies", mode="before")
+    @classmethod
+    def _comma_list(cls, value: Any) -> Any:
+        """``"86,852"`` (environment, toml string) or a list; blanks dropped."""
+        if isinstance(value, str):
+            return tuple(p.strip() for p in value.split(",") if p.strip())
+        return value
+
+    @field_validator("sms_countries")
+    @classmethod
+    def _country_codes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        out = tuple(v.lstrip("+") for v in value)
+        for v in out:
+            if not (v.isdigit() and 1 <= len(v) <= 3):
+                raise ValueError(f"a country calling code is 1 to 3 digits, not {v!r}")
+        return out
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for v in value:
+            ipaddress.ip_network(v, strict=False)  # ValueError names the bad entry
+        return value
 
     @property
     def effective_database_url(self) -> str:

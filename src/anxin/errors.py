@@ -71,9 +71,19 @@ class Gone(AnxinError):
 
 
 class TooManyRequests(AnxinError):
+    """A rate refusal. ``retry_after`` (whole seconds, at least 1) is required: every 429
+    tells the caller when to come back (problem member ``retry_after`` and the
+    ``Retry-After`` header)."""
+
     status = 429
     title = "Too many requests"
     code = "rate_limited"
+
+    def __init__(self, detail: str, *, retry_after: float, code: str | None = None,
+                 **extra: Any) -> None:
+        seconds = max(1, int(retry_after + 0.999))
+        super().__init__(detail, code=code, retry_after=seconds, **extra)
+        self.retry_after = seconds
 
 
 class IntegrityFailure(AnxinError):

@@ -91,14 +91,16 @@ def test_registration_needs_the_current_code_and_counts_wrong_ones(api, client, 
     api.template()
     tok = token_of(api.request())
     r = client.post(f"/s/{tok}/passkey/register/options", json={"otp": "123456"})
-    assert (r.status_code, r.json()["code"]) == (422, "otp_invalid")  # no code sent yet
+    # No code sent yet: refused, and (issue 12 item 4) not counted as a wrong try.
+    assert (r.status_code, r.json()["code"]) == (422, "otp_invalid")
+    assert "tries_left" not in r.json()
     good = code_for(client, outbox, tok)
     bad = f"{(int(good) + 1) % 10**6:06d}"
     r = client.post(f"/s/{tok}/passkey/register/options", json={"otp": bad})
-    assert (r.json()["code"], r.json()["tries_left"]) == ("otp_invalid", 3)
+    assert (r.json()["code"], r.json()["tries_left"]) == ("otp_invalid", 4)
     r = client.post(f"/s/{tok}/passkey/assertion/options", json={"otp": bad})
-    assert (r.json()["code"], r.json()["tries_left"]) == ("otp_invalid", 2)
-    for _ in range(2):
+    assert (r.json()["code"], r.json()["tries_left"]) == ("otp_invalid", 3)
+    for _ in range(3):
         client.post(f"/s/{tok}/passkey/register/options", json={"otp": bad})
     r = client.post(f"/s/{tok}/passkey/register/options", json={"otp": good})
     assert (r.status_code, r.json()["code"]) == (409, "otp_locked")

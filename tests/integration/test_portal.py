@@ -110,16 +110,25 @@ def test_code_rules_rate_lock_and_expiry(client: TestClient, outbox, clock) -> N
     assert client.post("/me/code", data={"mobile": mobile(7), "csrf": csrf}).status_code == 200
     good = last_code(outbox, to="+86" + mobile(7))
     wrong = f"{(int(good) + 1) % 10**6:06d}"
-    for _ in range(3):  # the expired code above was the first wrong try
+    # Issue 12 item 4: the expired code above counted nothing (no live code); wrong tries
+    # count against the code that was sent, and five kill that code, not the number.
+    for _ in range(4):
         assert client.post("/me/login", data={"mobile": mobile(7), "code": wrong,
                                               "csrf": csrf}).status_code == 422
     locked = client.post("/me/login", data={"mobile": mobile(7), "code": wrong, "csrf": csrf})
     assert locked.status_code == 409
     assert 'data-code="otp_locked"' in locked.text
-    # Locked: even the right code is refused now.
+    # That code is dead: even its right value is refused now.
     r = client.post("/me/login", data={"mobile": mobile(7), "code": good, "csrf": csrf})
     assert r.status_code == 409
     assert "anxin_me" not in client.cookies
+    # ...but the person asks for a new code (normal send limits) and gets in.
+    clock.advance(seconds=61)
+    assert client.post("/me/code", data={"mobile": mobile(7), "csrf": csrf}).status_code == 200
+    fresh = last_code(outbox, to="+86" + mobile(7))
+    r = client.post("/me/login", data={"mobile": mobile(7), "code": fresh, "csrf": csrf},
+                    follow_redirects=False)
+    assert r.status_code == 303
 
 
 def test_five_codes_an_hour(client: TestClient, clock) -> None:

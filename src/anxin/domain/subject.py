@@ -105,6 +105,26 @@ def normalize_mobile(value: str, *, field: str = "subject.mobile") -> str:
         field=field, code="invalid_mobile")
 
 
+def require_sms_country(e164: str, countries: tuple[str, ...], *,
+                        field: str = "subject.mobile") -> str:
+    """Return ``e164`` if its country calling code is one SMS may go to, else raise
+    naming ``field`` (SMS pumping goes to premium international ranges).
+
+    >>> require_sms_country("+8613800138000", ("86",))
+    '+8613800138000'
+    """
+    try:
+        code = str(phonenumbers.parse(e164, None).country_code)
+    except phonenumbers.NumberParseException:
+        code = ""
+    if code not in countries:
+        allowed = ", ".join("+" + c for c in countries) or "none"
+        raise ValidationFailed(
+            f"SMS cannot be sent to this country (+{code}); allowed: {allowed}",
+            field=field, code="sms_country_not_allowed")
+    return e164
+
+
 def mask_id_number(value: str) -> str:
     if len(value) == 18:
         return value[:6] + "*" * 8 + value[-4:]

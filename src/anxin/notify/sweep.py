@@ -1,5 +1,6 @@
 """The expiry sweep: moves due authorizations to ``expired`` / ``lapsed`` without waiting
-for anyone to read them, so their notifications go out on time.
+for anyone to read them, so their notifications go out on time; and drops rate-limit
+counters whose window has ended.
 
 Each transition goes through :func:`anxin.services.authorizations.settle_status`, whose
 UPDATE is conditional on the status read: with any number of sweepers (several
@@ -14,6 +15,7 @@ from anxin.domain.states import Status
 from anxin.notify.loop import PeriodicThread
 from anxin.services.authorizations import settle_status
 from anxin.services.context import Context
+from anxin.services.rate_limits import purge_expired
 from anxin.storage.models import Authorization
 
 A = Authorization
@@ -43,6 +45,9 @@ def make_sweeper(ctx: Context, *, interval: float | None = None) -> PeriodicThre
     every = ctx.settings.sweep_interval_seconds if interval is None else interval
 
     def work() -> int:
+        # Rate-limit counters of windows that have ended go too (keys that never return).
+        with ctx.db.transaction() as s:
+            purge_expired(s, ctx.clock())
         # A full batch may mean more is due: go again at once; else wait for the interval.
         return 1 if sweep_due(ctx) >= 200 else 0
 

@@ -26,6 +26,7 @@ from anxin.services.context import Context
 from anxin.services.institutions import InstitutionRef
 from anxin.services.notifications import notify
 from anxin.services.records import record
+from anxin.services.sms_guard import check_sms_country
 from anxin.services.templates import current_template
 from anxin.storage.models import Authorization, Institution, Template, UseRecord
 
@@ -55,6 +56,9 @@ def request_authorization(ctx: Context, inst: InstitutionRef, req: Authorization
         raise ValidationFailed("reference has 1 to 200 characters", field="reference")
     if req.callback_url is not None and not req.callback_url.startswith(("https://", "http://")):
         raise ValidationFailed("callback_url is an http(s) URL", field="callback_url")
+    # The signing code goes by SMS to this number: refuse, before anything is stored, a
+    # number the deployment does not send SMS to.
+    check_sms_country(ctx, req.subject.mobile, field="subject.mobile")
     digest = idempotency.request_digest(body_for_digest)
 
     def run(s: Session) -> tuple[int, dict[str, Any]]:

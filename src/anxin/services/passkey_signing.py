@@ -34,7 +34,14 @@ from anxin.identity.passkeys import (
 from anxin.services.authorizations import not_pending, settle_status
 from anxin.services.context import Context
 from anxin.services.records import record
-from anxin.services.signing import OtpLocked, PasskeyCheck, check_code, load_by_token
+from anxin.services.signing import (
+    OtpLocked,
+    PasskeyCheck,
+    check_code,
+    live_code,
+    load_by_token,
+    no_live_code,
+)
 from anxin.storage.models import Authorization
 
 
@@ -45,7 +52,8 @@ def user_handle(ctx: Context, mobile_index: str) -> bytes:
 
 def _prove_phone(ctx: Context, s: Session, a: Authorization, otp: Any,
                  now: dt.datetime) -> AnxinError | None:
-    """Check the live code without consuming it; a wrong code counts as a failed try."""
+    """Check the live code without consuming it; a wrong code counts as a failed try
+    (only when a live code exists)."""
     st = ctx.settings
     if a.status != Status.PENDING.value:
         return not_pending(a.status)
@@ -55,6 +63,8 @@ def _prove_phone(ctx: Context, s: Session, a: Authorization, otp: Any,
         return ValidationFailed("the code has 6 digits", field="otp", code="otp_invalid")
     if check_code(ctx, s, "sign", a.id, otp, now) is not None:
         return None
+    if live_code(s, "sign", a.id, now) is None:
+        return no_live_code()
     a.otp_failures += 1
     record(s, Event.OTP_FAILED, at=now, authorization_id=a.id,
            institution_id=a.institution_id, failures=a.otp_failures)

@@ -2,9 +2,11 @@
 given (found through the mobile's blind index, never by scanning clear data), every use
 of it, download the letter and evidence, revoke in one step.
 
-Sign-in codes follow the signing rules: one a minute and five an hour per mobile, a
-code lives ``otp_ttl_seconds``, ``otp_max_failures`` wrong entries lock the mobile for an
-hour. Codes are stored as keyed hashes (scope ``portal``, key the mobile's blind index).
+Sign-in codes: one a minute and five an hour per mobile (plus the platform's SMS limits
+per client IP, per session and in total, :mod:`anxin.services.sms_guard`), a code lives
+``otp_ttl_seconds``, ``otp_max_failures`` wrong tries kill that code (never the number: a
+new code starts afresh). Codes are stored as keyed hashes (scope ``portal``, key the
+mobile's blind index).
 A code is sent whether or not the number has authorizations, so the form tells nobody
 whether a number is known.
 
@@ -16,6 +18,8 @@ Example::
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import secrets
 from collections.abc import Callable
 from typing import Any
@@ -24,19 +28,19 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from anxin.domain.subject import normalize_mobile
+from anxin.domain.subject import mask_mobile, normalize_mobile
 from anxin.domain.vocabulary import purpose_label, scope_labels
-from anxin.errors import AnxinError, Conflict, NotFound, TooManyRequests, ValidationFailed
+from anxin.errors import AnxinError, NotFound, TooManyRequests, ValidationFailed
 from anxin.services.authorizations import settle_status
 from anxin.services.context import Context
 from anxin.services.documents import read_document
 from anxin.services.revocation import revoke_authorization
-from anxin.services.signing import check_code
+from anxin.services.signing import OtpLocked
+from anxin.services.sms_guard import charge_sms, check_sms_country
 from anxin.services.web_sessions import start_session
 from anxin.storage.models import Authorization, Document, Institution, OtpCode, Template, UseRecord
 from anxin.storage.portal_models import PortalThrottle
 
-LOCK = dt.timedelta(hours=1)
 EvidenceBuilder = Callable[[Context, str], bytes]
 
 
@@ -64,82 +68,102 @@ def _throttle(s: Session, index: str) -> PortalThrottle:
     return row
 
 
-def _locked(row: PortalThrottle, now: dt.datetime) -> bool:
-    return row.locked_until is not None and row.locked_until > now
-
-
-def send_portal_code(ctx: Context, mobile: str) -> str:
-    """Send a sign-in code; returns the masked number it went to."""
-    e164 = normalize_mobile(mobile, field="mobile")
+def send_portal_code(ctx: Context, mobile: str, *, client_ip: str | None = None,
+                     session: str | None = None) -> str:
+    """Send a sign-in code; returns the masked number it went to. ``session`` is the
+    sign-in form's browser session (see :func:`anxin.services.sms_guard.session_key`).
+    A refusal changes nothing (the transaction rolls back)."""
+    e164 = check_sms_country(ctx, normalize_mobile(mobile, field="mobile"), field="mobile")
     index = ctx.keys.blind_index("mobile", e164)
     st = ctx.settings
-    refusal: AnxinError | None = None
     with ctx.db.transaction() as s:
         row = _throttle(s, index)
         now = ctx.clock()
         sent_last_hour = s.scalar(select(func.count()).select_from(OtpCode).where(
             OtpCode.scope == "portal", OtpCode.key == index,
             OtpCode.created_at > now - dt.timedelta(hours=1))) or 0
-        if _locked(row, now):
-            refusal = Conflict("too many wrong codes: try again in an hour", code="otp_locked")
-        elif row.last_sent_at is not None and (
+        if row.last_sent_at is not None and (
                 now - row.last_sent_at).total_seconds() < st.otp_min_interval_seconds:
             wait = st.otp_min_interval_seconds - (now - row.last_sent_at).total_seconds()
-            refusal = TooManyRequests("at most one code a minute", code="otp_rate_limited",
-                                      retry_after=int(wait + 0.999))
-        elif sent_last_hour >= st.otp_max_sends:
-            refusal = TooManyRequests(f"at most {st.otp_max_sends} codes an hour",
-                                      code="otp_send_limit")
-        else:
-            code = f"{secrets.randbelow(10**6):06d}"
-            s.add(OtpCode(scope="portal", key=index,
-                          code_hash=ctx.keys.secret_mac("otp-portal", f"{index}:{code}"),
-                          created_at=now,
-                          expires_at=now + dt.timedelta(seconds=st.otp_ttl_seconds)))
-            row.last_sent_at = now
-            minutes = st.otp_ttl_seconds // 60
-            ctx.sms.send(e164, f"【安心授权】登录验证码 {code}，{minutes}分钟内有效，请勿告诉他人。"
-                               f"/ Anxin sign-in code {code}, valid {minutes} min. "
-                               f"Never share it.")
-            ctx.metrics.codes_sent.labels("portal").inc()
-    if refusal is not None:
-        raise refusal
-    from anxin.domain.subject import mask_mobile
+            raise TooManyRequests("at most one code a minute", code="otp_rate_limited",
+                                  retry_after=wait)
+        if sent_last_hour >= st.otp_max_sends:
+            oldest = s.scalar(select(func.min(OtpCode.created_at)).where(
+                OtpCode.scope == "portal", OtpCode.key == index,
+                OtpCode.created_at > now - dt.timedelta(hours=1))) or now
+            raise TooManyRequests(f"at most {st.otp_max_sends} codes an hour",
+                                  code="otp_send_limit",
+                                  retry_after=(oldest + dt.timedelta(hours=1) - now
+                                               ).total_seconds())
+        charge_sms(ctx, s, client_ip=client_ip, session=session)
+        # A new code supersedes the older ones (only the newest is checked) and starts
+        # with no wrong tries: whatever happened to the old code, the person gets in.
+        code = f"{secrets.randbelow(10**6):06d}"
+        s.add(OtpCode(scope="portal", key=index,
+                      code_hash=ctx.keys.secret_mac("otp-portal", f"{index}:{code}"),
+                      created_at=now, failures=0,
+                      expires_at=now + dt.timedelta(seconds=st.otp_ttl_seconds)))
+        row.last_sent_at = now
+        minutes = st.otp_ttl_seconds // 60
+        ctx.sms.send(e164, f"【安心授权】登录验证码 {code}，{minutes}分钟内有效，请勿告诉他人。"
+                           f"/ Anxin sign-in code {code}, valid {minutes} min. "
+                           f"Never share it.")
+        ctx.metrics.codes_sent.labels("portal").inc()
     return mask_mobile(e164)
 
 
-def sign_in_with_code(ctx: Context, mobile: str, code: str) -> str:
-    """Check the code; on success open a session and return the cookie value."""
+def _newest_live_code(s: Session, index: str, now: dt.datetime) -> OtpCode | None:
+    """The newest unexpired portal code of this mobile, used or not, row-locked so that
+    concurrent checks of it run one after another."""
+    return s.scalars(select(OtpCode).where(
+        OtpCode.scope == "portal", OtpCode.key == index, OtpCode.expires_at > now)
+        .order_by(OtpCode.id.desc()).limit(1).with_for_update()).first()
+
+
+def sign_in_with_code(ctx: Context, mobile: str, code: str, *,
+                      session: str | None = None) -> str:
+    """Check the code; on success open a session and return the cookie value.
+
+    Wrong tries count only against a code that was sent and is still live: with no such
+    code nothing is counted (nobody can lock a number that asked for nothing). After
+    ``otp_max_failures`` wrong tries that code is dead (``otp_locked``) until the person
+    asks for a new one, which the normal send limits allow. The right code submitted
+    again from the ``session`` (the sign-in form's browser session) that used it, while it
+    lives, is the same success (a double submit), never a wrong try."""
     index = mobile_index(ctx, mobile)
     code = code.strip()
     st = ctx.settings
+    used_by = hashlib.sha256(session.encode()).hexdigest() if session else None
     refusal: AnxinError | None = None
     with ctx.db.transaction() as s:
-        row = _throttle(s, index)
         now = ctx.clock()
-        if _locked(row, now):
-            refusal = Conflict("too many wrong codes: try again in an hour", code="otp_locked")
+        otp = _newest_live_code(s, index, now)
+        well_formed = len(code) == 6 and code.isdigit()
+        matches = otp is not None and well_formed and hmac.compare_digest(
+            ctx.keys.secret_mac("otp-portal", f"{index}:{code}"), otp.code_hash)
+        if otp is None:
+            refusal = ValidationFailed("no live code for this number: ask for a new one",
+                                       field="code", code="otp_invalid")
+        elif otp.consumed_at is not None:
+            if not (matches and used_by is not None and otp.consumed_by == used_by):
+                refusal = ValidationFailed("this code was already used: ask for a new one",
+                                           field="code", code="otp_invalid")
+        elif otp.failures >= st.otp_max_failures:
+            refusal = OtpLocked("too many wrong tries of this code: ask for a new one")
+        elif matches:
+            otp.consumed_at = now
+            otp.consumed_by = used_by
         else:
-            otp = None
-            if len(code) == 6 and code.isdigit():
-                otp = check_code(ctx, s, "portal", index, code, now)
-            if otp is None:
-                row.failures += 1
-                if row.failures >= st.otp_max_failures:
-                    row.locked_until = now + LOCK
-                    row.failures = 0
-                    refusal = Conflict("too many wrong codes: try again in an hour",
-                                       code="otp_locked")
-                else:
-                    left = st.otp_max_failures - row.failures
-                    refusal = ValidationFailed(
-                        f"the code is wrong or has expired ({left} tries left)", field="code",
-                        code="otp_invalid", tries_left=left)
+            otp.failures += 1
+            if otp.failures >= st.otp_max_failures:
+                refusal = OtpLocked("too many wrong tries of this code: ask for a new one")
             else:
-                otp.consumed_at = now
-                row.failures = 0
+                left = st.otp_max_failures - otp.failures
+                refusal = ValidationFailed(
+                    f"the code is wrong or has expired ({left} tries left)", field="code",
+                    code="otp_invalid", tries_left=left)
     if refusal is not None:
-        raise refusal
+        raise refusal  # after the commit: a wrong try stays counted
     return start_portal_session(ctx, index)
 
 

@@ -2,7 +2,8 @@
 
 The signing token is only ever stored as a hash. A code is 6 digits, stored as a keyed
 hash, lives ``otp_ttl_seconds``; at most one a minute and ``otp_max_sends`` per request;
-``otp_max_failures`` wrong entries lock the request.
+``otp_max_failures`` wrong entries of a live code lock the request (with no live code a
+guess is refused and counts nothing).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from anxin.services.authorizations import not_pending, settle_status
 from anxin.services.context import Context
 from anxin.services.notifications import notify
 from anxin.services.records import record
+from anxin.services.sms_guard import charge_sms, check_sms_country
 from anxin.storage.models import Authorization, Document, Institution, OtpCode, Template
 
 
@@ -120,7 +122,11 @@ def _ensure_realname(ctx: Context, token: str) -> None:
                                code="realname_mismatch")
 
 
-def send_code(ctx: Context, token: str) -> None:
+def send_code(ctx: Context, token: str, *, client_ip: str | None = None) -> None:
+    """Send a code to the subject's mobile, under the request's own rules (one a minute,
+    ``otp_max_sends`` per request) and the platform's SMS rules
+    (:mod:`anxin.services.sms_guard`: the country, the per-IP, per-link and global
+    limits). A refusal changes nothing."""
     _ensure_realname(ctx, token)
     refusal: AnxinError | None = None
     st = ctx.settings
@@ -133,14 +139,21 @@ def send_code(ctx: Context, token: str) -> None:
         elif a.otp_failures >= st.otp_max_failures:
             refusal = OtpLocked("too many wrong codes: this request is locked")
         elif a.otp_sends >= st.otp_max_sends:
-            refusal = TooManyRequests(f"at most {st.otp_max_sends} codes per request",
-                                      code="otp_send_limit")
+            # No more codes for this request, ever: come back when the request lapses
+            # (the institution then makes a new one).
+            refusal = TooManyRequests(
+                f"at most {st.otp_max_sends} codes per request", code="otp_send_limit",
+                retry_after=max((a.request_expires_at - now).total_seconds(), 1))
         elif a.otp_last_sent_at is not None and (
                 now - a.otp_last_sent_at).total_seconds() < st.otp_min_interval_seconds:
             wait = st.otp_min_interval_seconds - (now - a.otp_last_sent_at).total_seconds()
             refusal = TooManyRequests("at most one code a minute", code="otp_rate_limited",
-                                      retry_after=int(wait + 0.999))
+                                      retry_after=wait)
         else:
+            mobile = ctx.keys.decrypt_text(a.subject_mobile_enc, aad=f"{a.id}/mobile")
+            # Raised inside the transaction: it rolls back, nothing is counted.
+            check_sms_country(ctx, mobile, field="subject.mobile")
+            charge_sms(ctx, s, client_ip=client_ip, session=f"sign:{a.id}")
             code = f"{secrets.randbelow(10**6):06d}"
             s.add(OtpCode(scope="sign", key=a.id,
                           code_hash=ctx.keys.secret_mac("otp-sign", f"{a.id}:{code}"),
@@ -150,7 +163,6 @@ def send_code(ctx: Context, token: str) -> None:
             a.otp_last_sent_at = now
             record(s, Event.OTP_SENT, at=now, authorization_id=a.id,
                    institution_id=a.institution_id, send_number=a.otp_sends)
-            mobile = ctx.keys.decrypt_text(a.subject_mobile_enc, aad=f"{a.id}/mobile")
             inst = s.get(Institution, a.institution_id)
             assert inst is not None
             # Sent last, inside the transaction: a gateway failure rolls the count back.
@@ -166,14 +178,26 @@ def otp_text(code: str, institution: str, minutes: int) -> str:
             f"valid {minutes} min. Never share it.")
 
 
+def live_code(s: Session, scope: str, key: str, now: dt.datetime) -> OtpCode | None:
+    """The newest code of ``scope``/``key`` that was sent, is unused and has not expired."""
+    return s.scalars(select(OtpCode).where(
+        OtpCode.scope == scope, OtpCode.key == key, OtpCode.consumed_at.is_(None),
+        OtpCode.expires_at > now).order_by(OtpCode.id.desc())).first()
+
+
+def no_live_code() -> ValidationFailed:
+    """The answer to a code when none was sent or it has expired: a wrong try only
+    counts against a live code (guesses at nothing lock nothing)."""
+    return ValidationFailed("no live code: ask for a new one", field="otp",
+                            code="otp_invalid")
+
+
 def check_code(ctx: Context, s: Session, scope: str, key: str, code: str,
                now: dt.datetime) -> OtpCode | None:
     """The live code of ``scope``/``key`` if ``code`` matches it (compared as keyed
-    hashes, in constant time), else None. Shared by signing, passkeys and the portal;
-    the caller counts failures and consumes the code."""
-    row = s.scalars(select(OtpCode).where(
-        OtpCode.scope == scope, OtpCode.key == key, OtpCode.consumed_at.is_(None),
-        OtpCode.expires_at > now).order_by(OtpCode.id.desc())).first()
+    hashes, in constant time), else None. Shared by signing and passkeys; the caller
+    counts failures (only when :func:`live_code` finds one) and consumes the code."""
+    row = live_code(s, scope, key, now)
     if row is None:
         return None
     expected = ctx.keys.secret_mac(f"otp-{scope}", f"{key}:{code}")
@@ -201,7 +225,9 @@ def sign(ctx: Context, token: str, *, otp: str, read_confirmed: bool, client_ip:
             refusal = OtpLocked("too many wrong codes: this request is locked")
         else:
             row = check_code(ctx, s, "sign", a.id, otp, now)
-            if row is None:
+            if row is None and live_code(s, "sign", a.id, now) is None:
+                refusal = no_live_code()
+            elif row is None:
                 a.otp_failures += 1
                 record(s, Event.OTP_FAILED, at=now, authorization_id=a.id,
                        institution_id=a.institution_id, failures=a.otp_failures)

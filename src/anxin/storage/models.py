@@ -131,6 +131,11 @@ class OtpCode(Base):
     created_at: Mapped[dt.datetime]
     expires_at: Mapped[dt.datetime]
     consumed_at: Mapped[dt.datetime | None]
+    # Wrong tries against this code (the portal burns a code after otp_max_failures; a new
+    # code starts again at 0) and, once used, a hash of the browser session that used it
+    # (a double submit from that session is the same success, not a wrong try).
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    consumed_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class UseRecord(Base):

@@ -34,8 +34,10 @@ class WebSession(Base):
 
 
 class PortalThrottle(Base):
-    """Per mobile (blind index): wrong-code count and lock. Locked for update by every
-    code request and check, so concurrent attempts are counted one after another."""
+    """Per mobile (blind index): when the last code was sent (one a minute), locked for
+    update by every code request so that concurrent requests are counted one after
+    another. ``failures`` and ``locked_until`` are no longer used (wrong tries now count
+    per sent code, ``otp_codes.failures``): a mobile itself is never locked."""
 
     __tablename__ = "portal_throttle"
 

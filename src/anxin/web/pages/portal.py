@@ -13,15 +13,17 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from anxin.errors import AnxinError, Forbidden, NotFound, Unauthenticated
+from anxin.errors import AnxinError, Forbidden, NotFound, TooManyRequests, Unauthenticated
 from anxin.services import portal
 from anxin.services.context import Context
+from anxin.services.sms_guard import session_key
 from anxin.services.web_sessions import (
     SessionRef,
     check_csrf,
     end_session,
     resume_session,
 )
+from anxin.web.client_ip import client_ip
 from anxin.web.pages.portal_i18n import portal_strings
 from anxin.web.pages.web_common import (
     ctx_of,
@@ -32,6 +34,7 @@ from anxin.web.pages.web_common import (
     pre_token,
     set_cookie,
 )
+from anxin.web.problems import problem_response
 
 COOKIE = "anxin_me"
 PRE_COOKIE = "anxin_me_pre"
@@ -82,6 +85,21 @@ def _check_pre(ctx: Context, request: Request, form: dict[str, str]) -> None:
     check_csrf(pre_csrf(ctx, "portal", pre), form.get("csrf"))
 
 
+def _wants_json(request: Request) -> bool:
+    return "application/json" in request.headers.get("accept", "")
+
+
+def _refusal(request: Request, exc: AnxinError, *, mobile: str) -> Response:
+    """A refused sign-in step: problem+json for a client that asks for JSON, else the
+    sign-in page with the status and the code; a 429 carries ``Retry-After`` either way."""
+    if _wants_json(request):
+        return problem_response(exc.status, exc.code, exc.title, exc.detail, **exc.extra)
+    resp = _signin_page(request, err=exc.code, status=exc.status, mobile=mobile)
+    if isinstance(exc, TooManyRequests):
+        resp.headers["Retry-After"] = str(exc.retry_after)
+    return resp
+
+
 def _to_signin() -> Response:
     return RedirectResponse("/me?err=session_expired", status_code=303)
 
@@ -106,12 +124,14 @@ def build_router() -> APIRouter:
         ctx = ctx_of(request)
         form = await form_of(request)
         mobile = form.get("mobile", "").strip()
+        pre = request.cookies.get(PRE_COOKIE, "")
         try:
             _check_pre(ctx, request, form)
-            masked = await run_in_threadpool(portal.send_portal_code, ctx, mobile)
+            masked = await run_in_threadpool(
+                portal.send_portal_code, ctx, mobile, client_ip=client_ip(request, ctx),
+                session=session_key("portal", pre))
         except AnxinError as exc:
-            return _signin_page(request, err=exc.code, status=exc.status, mobile=mobile)
-        pre = request.cookies.get(PRE_COOKIE, "")
+            return _refusal(request, exc, mobile=mobile)
         return _page(request, "portal_code.html", csrf=pre_csrf(ctx, "portal", pre),
                      mobile=mobile, masked=masked)
 
@@ -123,14 +143,17 @@ def build_router() -> APIRouter:
         try:
             _check_pre(ctx, request, form)
             token = await run_in_threadpool(portal.sign_in_with_code, ctx, mobile,
-                                            form.get("code", ""))
+                                            form.get("code", ""),
+                                            session=request.cookies.get(PRE_COOKIE))
         except AnxinError as exc:
+            if _wants_json(request):
+                return _refusal(request, exc, mobile=mobile)
             if exc.code == "otp_invalid":
                 pre = request.cookies.get(PRE_COOKIE, "")
                 return _page(request, "portal_code.html", exc.status,
                              csrf=pre_csrf(ctx, "portal", pre), mobile=mobile,
                              masked="", err=exc.code)
-            return _signin_page(request, err=exc.code, status=exc.status, mobile=mobile)
+            return _refusal(request, exc, mobile=mobile)
         resp = RedirectResponse("/me", status_code=303)
         set_cookie(resp, ctx, COOKIE, token, path="/me")
         resp.delete_cookie(PRE_COOKIE, path="/me")

@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from anxin.errors import AnxinError, ValidationFailed
 from anxin.services import signing
+from anxin.web.client_ip import client_ip
 from anxin.web.deps import CtxDep
 from anxin.web.pages.i18n import strings
 from anxin.web.problems import problems
@@ -92,12 +93,14 @@ def _back(token: str, request: Request, *, msg: str | None = None,
 
 @router.post("/s/{token}/otp", status_code=204, responses=problems(
     s404=["signing_link_invalid"], s409=["authorization_not_pending", "otp_locked"],
-    s429=["otp_rate_limited", "otp_send_limit"], s422=["realname_mismatch"]),
+    s429=["otp_rate_limited", "otp_send_limit", "sms_ip_limit", "sms_session_limit",
+          "sms_global_limit"], s422=["realname_mismatch", "sms_country_not_allowed"]),
     summary="Send a one-time code to the subject's mobile")
 async def send_code(token: str, request: Request, ctx: CtxDep) -> Response:
     form = _wants_form(request)
     try:
-        await run_in_threadpool(signing.send_code, ctx, token)
+        await run_in_threadpool(signing.send_code, ctx, token,
+                                client_ip=client_ip(request, ctx))
     except AnxinError as exc:
         if form:
             return _back(token, request, error=exc)
@@ -118,7 +121,7 @@ async def sign(token: str, request: Request, ctx: CtxDep) -> Response:
         out = await run_in_threadpool(
             signing.sign, ctx, token, otp=str(data.get("otp", "")).strip(),
             read_confirmed=bool(read_ok),
-            client_ip=request.client.host if request.client else None,
+            client_ip=client_ip(request, ctx),
             user_agent=request.headers.get("user-agent"), passkey=data.get("passkey"))
     except AnxinError as exc:
         if form:
