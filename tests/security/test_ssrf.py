@@ -41,8 +41,8 @@ SUBJECT = {"name": "Zhang San", "id_type": "resident_id",
 LOOPBACK_HOSTS = ["127.0.0.1", "0x7f000001", "2130706433", "127.1", "localhost"]
 FORBIDDEN = ["127.0.0.1", "[::1]", "0x7f000001", "169.254.169.254", "10.0.0.5",
              "172.16.0.1", "192.168.1.1", "100.64.0.1", "[fd00::1]", "[fe80::1]",
-             "0.0.0.0", "224.0.0.1",  # noqa: S104 - an address refused, never bound "[::ffff:127.0.0.1]", "[fd00:ec2::254]",
-             "100.100.100.200"]
+             "0.0.0.0",  # noqa: S104 - an address refused, never bound
+             "224.0.0.1", "[::ffff:127.0.0.1]", "[fd00:ec2::254]", "100.100.100.200"]
 
 
 class Recorder(httpx.BaseTransport):
