@@ -8,6 +8,7 @@ valid), and it answers with any status and headers (a redirect, a TSA reply).
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,7 +32,7 @@ class Listener:
 
 @contextmanager
 def listener(status: int = 200, headers: dict[str, str] | None = None,
-             body: bytes = b"") -> Iterator[Listener]:
+             body: bytes = b"", tls: ssl.SSLContext | None = None) -> Iterator[Listener]:
     state = Listener(status=status, headers=headers or {}, body=body)
     lock = threading.Lock()
 
@@ -61,6 +62,8 @@ def listener(status: int = 200, headers: dict[str, str] | None = None,
             return conn
 
     server = Server(("127.0.0.1", 0), Handler)
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     state.port = server.server_address[1]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -11,11 +11,19 @@ transport that records instead of connecting.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hashlib
+import ssl
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+from cryptography.x509.oid import NameOID
 from fastapi.testclient import TestClient
 from pyhanko.sign.timestamps import TimestampRequestError
 from sqlalchemy import select, update
@@ -102,6 +110,45 @@ def test_dns_is_checked_once_and_the_checked_address_is_the_one_connected() -> N
 
 @pytest.mark.parametrize("answer", [["127.0.0.1"], ["93.184.216.34", "10.0.0.1"],
                                     ["169.254.169.254"], ["::1"]])
+def _tls_for(name: str, tmp: Path) -> tuple[ssl.SSLContext, ssl.SSLContext]:
+    """A server context with a self-signed certificate for ``name``; a client trusting it."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(hours=1))
+            .not_valid_after(now + dt.timedelta(hours=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    pem = cert.public_bytes(Encoding.PEM)
+    (tmp / "cert.pem").write_bytes(pem)
+    (tmp / "key.pem").write_bytes(key.private_bytes(
+        Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()))
+    server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server.load_cert_chain(tmp / "cert.pem", tmp / "key.pem")
+    client = ssl.create_default_context(cadata=pem.decode())
+    return server, client
+
+
+def test_tls_to_the_pinned_address_still_checks_the_certificate_against_the_name(
+        tmp_path: Path) -> None:
+    server_tls, client_tls = _tls_for("pinned.test", tmp_path)
+    policy = OutboundPolicy.parse("127.0.0.1", resolve=lambda h, p: ["127.0.0.1"])
+    with listener(tls=server_tls) as rx:
+        client = OutboundClient(policy, timeout=5.0,
+                                transport=httpx.HTTPTransport(verify=client_tls))
+        try:
+            assert client.post(f"https://pinned.test:{rx.port}/hook").status_code == 200
+            assert rx.requests[0]["headers"]["Host"] == f"pinned.test:{rx.port}"
+            with pytest.raises(httpx.ConnectError, match="certificate"):
+                client.post(f"https://other.test:{rx.port}/hook")
+        finally:
+            client.close()
+    assert len(rx.requests) == 1
+
+
 def test_a_name_resolving_to_a_forbidden_address_is_refused(answer: list[str]) -> None:
     client, rec = _client(OutboundPolicy.parse("", resolve=lambda h, p: answer))
     with pytest.raises(OutboundRefused):

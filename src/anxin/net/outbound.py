@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -167,12 +168,33 @@ class OutboundPolicy:
 
 
 class GuardedTransport(httpx.BaseTransport):
-    """Resolves, checks and pins each request's host before the inner transport connects."""
+    """Resolves, checks and pins each request's host before the inner transport connects.
+
+    Connections are pooled per host NAME: the pool of an httpx transport is keyed by
+    origin, here the IP, and a TLS connection verified for one name must never carry a
+    request for another name that happens to resolve to the same address.
+    """
+
+    MAX_POOLS = 64
 
     def __init__(self, policy: OutboundPolicy, inner: httpx.BaseTransport | None = None
                  ) -> None:
         self._policy = policy
-        self._inner = inner or httpx.HTTPTransport()
+        self._fixed = inner
+        self._pools: dict[str, httpx.BaseTransport] = {}
+        self._lock = threading.Lock()
+
+    def _transport_for(self, name: str) -> httpx.BaseTransport:
+        if self._fixed is not None:
+            return self._fixed
+        with self._lock:
+            pool = self._pools.get(name)
+            if pool is None:
+                if len(self._pools) >= self.MAX_POOLS:
+                    oldest = next(iter(self._pools))
+                    self._pools.pop(oldest).close()
+                pool = self._pools[name] = httpx.HTTPTransport()
+            return pool
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         url = request.url
@@ -183,10 +205,15 @@ class GuardedTransport(httpx.BaseTransport):
         if url.scheme == "https":
             request.extensions = {**request.extensions, "sni_hostname": url.host}
         request.url = url.copy_with(host=address)  # Host header keeps the name
-        return self._inner.handle_request(request)
+        return self._transport_for(url.host.lower()).handle_request(request)
 
     def close(self) -> None:
-        self._inner.close()
+        with self._lock:
+            pools, self._pools = list(self._pools.values()), {}
+        for pool in pools:
+            pool.close()
+        if self._fixed is not None:
+            self._fixed.close()
 
 
 class OutboundClient:
