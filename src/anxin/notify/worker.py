@@ -158,7 +158,7 @@ class DeliveryWorker:
                           "last_error": error, "claimed_until": None,
                           "next_attempt_at": now + dt.timedelta(
                               seconds=self.policy.delay(attempts))}
-                log.info("notification %s to %s failed (%s); attempt %d", c.id, c.url,
+                log.info("notification %s to %r failed (%s); attempt %d", c.id, c.url,
                          error, attempts)
             with self.ctx.db.transaction() as s:
                 # Only if our lease still holds: a worker that took it over decides.
