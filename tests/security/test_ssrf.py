@@ -108,8 +108,6 @@ def test_dns_is_checked_once_and_the_checked_address_is_the_one_connected() -> N
     assert sent.extensions["sni_hostname"] == "rebind.example"
 
 
-@pytest.mark.parametrize("answer", [["127.0.0.1"], ["93.184.216.34", "10.0.0.1"],
-                                    ["169.254.169.254"], ["::1"]])
 def _tls_for(name: str, tmp: Path) -> tuple[ssl.SSLContext, ssl.SSLContext]:
     """A server context with a self-signed certificate for ``name``; a client trusting it."""
     key = ec.generate_private_key(ec.SECP256R1())
@@ -149,6 +147,8 @@ def test_tls_to_the_pinned_address_still_checks_the_certificate_against_the_name
     assert len(rx.requests) == 1
 
 
+@pytest.mark.parametrize("answer", [["127.0.0.1"], ["93.184.216.34", "10.0.0.1"],
+                                    ["169.254.169.254"], ["::1"]])
 def test_a_name_resolving_to_a_forbidden_address_is_refused(answer: list[str]) -> None:
     client, rec = _client(OutboundPolicy.parse("", resolve=lambda h, p: answer))
     with pytest.raises(OutboundRefused):
