@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     sms: str = "outbox"
     realname: str = "none"
     tsa_url: str = ""
+    # Host names, IPs and CIDRs (comma-separated) that outgoing calls may reach although
+    # they are loopback, private, link-local or metadata addresses (anxin.net.outbound).
+    outbound_allow: str = ""
     key_passphrase: str | None = None
     purposes: tuple[str, ...] = DEFAULT_PURPOSES
     data_categories: tuple[str, ...] = DEFAULT_DATA_CATEGORIES

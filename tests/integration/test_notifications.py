@@ -27,6 +27,13 @@ __all__ = ["client", "receiver"]
 FAST = RetryPolicy(base_seconds=0.05, max_seconds=0.2, lease_seconds=30)
 
 
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The receiver listens on 127.0.0.1, which outgoing calls may reach only when the
+    allow-list says so (anxin.net.outbound): these tests say so explicitly."""
+    return settings.model_copy(update={"outbound_allow": "127.0.0.1"})
+
+
 def _hook(ctx: Context, api: Api, url: str) -> bytes:
     secret = console.set_webhook(ctx, "op-test", api.institution_id, url, new_secret=True)
     assert secret is not None

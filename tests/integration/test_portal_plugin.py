@@ -27,7 +27,8 @@ __all__ = ["client", "receiver"]
 def test_serve_runs_delivery_and_sweep(settings: Settings, clock, outbox,
                                        receiver: Receiver) -> None:
     fast = load_settings(data_dir=settings.data_dir, database_url=settings.database_url,
-                         sweep_interval_seconds=0.1)
+                         sweep_interval_seconds=0.1,
+                         outbound_allow="127.0.0.1")  # the receiver is on 127.0.0.1
     ctx = open_context(fast, clock=clock)
     app = create_app(fast, ctx)
     before = len(app.state.on_start)  # create_app installs it already (with the ledger)

@@ -17,8 +17,10 @@ def app_with(settings):
     made = []
 
     def build(**overrides):
+        # The providers listen on 127.0.0.1: allow-listed explicitly (anxin.net.outbound).
         s = load_settings(data_dir=settings.data_dir,
-                          database_url=settings.effective_database_url, **overrides)
+                          database_url=settings.effective_database_url,
+                          **{"outbound_allow": "127.0.0.1", **overrides})
         ctx = open_context(s)
         client = TestClient(create_app(s, ctx))
         inst = add_institution(ctx, "Webhook Bank")

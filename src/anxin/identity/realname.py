@@ -1,7 +1,8 @@
 """Real-name checks: do the name, id number and mobile belong together?
 
 ``none`` (default) trusts the institution's data and records that it did; ``webhook:<url>``
-posts the triple to a provider that answers ``{"match": true|false}``.
+posts the triple to a provider that answers ``{"match": true|false}``, through the SSRF
+guard (:mod:`anxin.net.outbound`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from typing import Any, Protocol
 import httpx
 
 from anxin.errors import AnxinError, ConfigurationError
+from anxin.net.outbound import OutboundClient, OutboundError, OutboundPolicy
+from anxin.net.urls import BadUrl, parse_url
 
 
 class RealNameUnavailable(AnxinError):
@@ -43,9 +46,9 @@ class NoRealNameCheck:
 
 
 class WebhookRealNameCheck:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, policy: OutboundPolicy) -> None:
         self.url = url
-        self._client = httpx.Client(timeout=10.0)
+        self._client = OutboundClient(policy, timeout=10.0)
 
     def check(self, name: str, id_type: str, id_number: str, mobile: str) -> RealNameOutcome:
         try:
@@ -53,6 +56,9 @@ class WebhookRealNameCheck:
                                                   "id_number": id_number, "mobile": mobile})
             r.raise_for_status()
             match = r.json().get("match")
+        except OutboundError as exc:
+            raise RealNameUnavailable(
+                f"the real-name provider may not be called: {exc.detail}") from None
         except (httpx.HTTPError, ValueError) as exc:
             raise RealNameUnavailable(f"the real-name provider failed: {exc}") from None
         if not isinstance(match, bool):
@@ -61,9 +67,16 @@ class WebhookRealNameCheck:
                                dt.datetime.now(dt.UTC).isoformat())
 
 
-def make_realname_check(spec: str) -> RealNameCheck:
+def make_realname_check(spec: str, policy: OutboundPolicy | None = None) -> RealNameCheck:
+    """The check ``spec`` names; ``policy`` is the outbound allow-list (none: public
+    addresses only)."""
     if spec == "none":
         return NoRealNameCheck()
     if spec.startswith("webhook:"):
-        return WebhookRealNameCheck(spec[len("webhook:"):])
+        url = spec[len("webhook:"):]
+        try:
+            parse_url(url, field="ANXIN_REALNAME")
+        except BadUrl as exc:
+            raise ConfigurationError(f"ANXIN_REALNAME=webhook:<url>: {exc.detail}") from None
+        return WebhookRealNameCheck(url, policy or OutboundPolicy())
     raise ConfigurationError(f"ANXIN_REALNAME must be 'none' or 'webhook:<url>', not {spec!r}")

@@ -1,5 +1,6 @@
 """SMS gateways. ``outbox`` (default, development) appends JSON lines to a file;
-``webhook:<url>`` posts ``{"to", "text"}`` to a real gateway.
+``webhook:<url>`` posts ``{"to", "text"}`` to a real gateway, through the SSRF guard
+(:mod:`anxin.net.outbound`: a gateway on a private address needs ``ANXIN_OUTBOUND_ALLOW``).
 
 Example::
 
@@ -18,6 +19,8 @@ from typing import Protocol
 import httpx
 
 from anxin.errors import AnxinError, ConfigurationError
+from anxin.net.outbound import OutboundClient, OutboundError, OutboundPolicy
+from anxin.net.urls import BadUrl, parse_url
 
 log = logging.getLogger(__name__)
 
@@ -50,22 +53,32 @@ class OutboxSms:
 
 
 class WebhookSms:
-    def __init__(self, url: str, timeout: float = 5.0) -> None:
+    def __init__(self, url: str, policy: OutboundPolicy, timeout: float = 5.0) -> None:
         self.url = url
-        self._client = httpx.Client(timeout=timeout)
+        self._client = OutboundClient(policy, timeout=timeout)
 
     def send(self, to: str, text: str) -> None:
         try:
             r = self._client.post(self.url, json={"to": to, "text": text})
+        except OutboundError as exc:
+            raise SmsFailed(f"the SMS gateway may not be called: {exc.detail}") from None
         except httpx.HTTPError as exc:
             raise SmsFailed(f"the SMS gateway did not answer: {exc}") from None
         if r.status_code >= 300:
             raise SmsFailed(f"the SMS gateway answered {r.status_code}")
 
 
-def make_sms_gateway(spec: str, outbox_path: Path) -> SmsGateway:
+def make_sms_gateway(spec: str, outbox_path: Path,
+                     policy: OutboundPolicy | None = None) -> SmsGateway:
+    """The gateway ``spec`` names; ``policy`` is the outbound allow-list (none: public
+    addresses only)."""
     if spec == "outbox":
         return OutboxSms(outbox_path)
     if spec.startswith("webhook:"):
-        return WebhookSms(spec[len("webhook:"):])
+        url = spec[len("webhook:"):]
+        try:
+            parse_url(url, field="ANXIN_SMS")
+        except BadUrl as exc:
+            raise ConfigurationError(f"ANXIN_SMS=webhook:<url>: {exc.detail}") from None
+        return WebhookSms(url, policy or OutboundPolicy())
     raise ConfigurationError(f"ANXIN_SMS must be 'outbox' or 'webhook:<url>', not {spec!r}")

@@ -1,7 +1,10 @@
 """A named background thread that runs one pass of work, then waits, until stopped.
 
-A pass that fails with a database or network error is logged and retried on the next
-tick: a background loop must outlive a database restart.
+A pass that fails is logged with its traceback and tried again on the next tick, whatever
+the error: a background loop must outlive a database restart, and one bad item (a
+malformed callback URL stored years ago) must never stop the work of every institution,
+before or after a restart. Only ``BaseException`` that is not ``Exception`` (interpreter
+shutdown, KeyboardInterrupt) ends the thread.
 """
 
 from __future__ import annotations
@@ -9,9 +12,6 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-
-import httpx
-from sqlalchemy.exc import SQLAlchemyError
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ class PeriodicThread:
         while not self._stop.is_set():
             try:
                 did = self._work()
-            except (SQLAlchemyError, httpx.HTTPError, OSError):
+            except Exception:  # the loop outlives any failed pass (see above)
                 log.exception("%s: pass failed; retrying in %.1f s", self.name, self._interval)
                 did = 0
             if did == 0 and self._stop.wait(self._interval):

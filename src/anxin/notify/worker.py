@@ -7,6 +7,12 @@ IMMEDIATE``. A row waits while an earlier row of the same authorization is undel
 so an institution sees each authorization's transitions in order. Failures are retried
 with exponential back-off (state in the database: a restart loses nothing). Delivery is
 at least once: receivers deduplicate by ``Anxin-Event-Id``.
+
+Every POST goes through :class:`anxin.net.outbound.OutboundClient` (no loopback, private
+or metadata addresses unless allow-listed; no redirects). One bad row never stops the
+others: a URL that can never be called (malformed, stored before validation existed) or a
+destination the policy refuses marks that row ``failed`` at once with the reason; an
+unexpected error of one row is logged with its traceback and fails that row alone.
 """
 
 from __future__ import annotations
@@ -20,6 +26,8 @@ import httpx
 from sqlalchemy import exists, or_, select, update
 from sqlalchemy.orm import aliased
 
+from anxin.errors import IntegrityFailure
+from anxin.net.outbound import OutboundClient, OutboundError, OutboundPolicy
 from anxin.notify.loop import PeriodicThread
 from anxin.services.context import Context
 from anxin.services.notifications import SIGNATURE_HEADER, sign_payload, webhook_secret
@@ -61,7 +69,8 @@ class DeliveryWorker:
         self.ctx = ctx
         self.policy = policy or RetryPolicy()
         self.batch = batch
-        self._client = httpx.Client(timeout=self.policy.timeout_seconds)
+        self._client = OutboundClient(OutboundPolicy.from_settings(ctx.settings),
+                                      timeout=self.policy.timeout_seconds)
         self._thread = PeriodicThread("anxin-notify", self.deliver_due, poll_seconds)
 
     def start(self) -> None:
@@ -94,34 +103,49 @@ class DeliveryWorker:
                 if not url:
                     n.state = "no_endpoint"  # still readable through GET /v1/events
                     continue
+                try:
+                    secret = webhook_secret(ctx, n.institution_id, secret_enc)
+                except (IntegrityFailure, UnicodeError) as exc:  # a damaged row fails alone
+                    n.state, n.last_error = "failed", f"webhook secret: {exc}"[:500]
+                    log.error("notification %s: %s", n.id, n.last_error)
+                    continue
                 n.claimed_until = lease
                 body = json.dumps({"id": str(n.id), **n.payload}, sort_keys=True,
                                   separators=(",", ":"), ensure_ascii=False).encode()
-                out.append(Claimed(n.id, lease, url,
-                                   webhook_secret(ctx, n.institution_id, secret_enc), body,
-                                   n.event, n.attempts))
+                out.append(Claimed(n.id, lease, url, secret, body, n.event, n.attempts))
         return out
 
-    def _post(self, c: Claimed) -> str | None:
-        """None on success, else what went wrong."""
+    def _post(self, c: Claimed) -> tuple[str | None, bool]:
+        """(None, _) on success, else (what went wrong, whether it is permanent)."""
         if c.secret is None:
-            return "the institution has no webhook secret (set one in the console)"
+            return "the institution has no webhook secret (set one in the console)", False
         ts = int(self.ctx.clock().timestamp())
         headers = {"Content-Type": "application/json", "User-Agent": "Anxin-Webhook/1",
                    SIGNATURE_HEADER: sign_payload(c.secret, c.body, ts),
                    "Anxin-Event-Id": str(c.id), "Anxin-Event": c.event}
         try:
-            r = self._client.post(c.url, content=c.body, headers=headers)
+            r = self._client.post(c.url, content=c.body, headers=headers,
+                                  field="callback_url")
+        except OutboundError as exc:
+            return f"{exc.code}: {exc.detail}"[:500], True
         except httpx.HTTPError as exc:
-            return f"{type(exc).__name__}: {exc}"[:500]
+            return f"{type(exc).__name__}: {exc}"[:500], False
         if 200 <= r.status_code < 300:
-            return None
-        return f"HTTP {r.status_code}"
+            return None, False
+        return f"HTTP {r.status_code}", False
+
+    def _attempt(self, c: Claimed) -> tuple[str | None, bool]:
+        try:
+            return self._post(c)
+        except Exception as exc:  # the URL and the answer are untrusted input:
+            # whatever one of them does, it fails its own row, never the pass.
+            log.exception("notification %s: unexpected error; marking it failed", c.id)
+            return f"unexpected {type(exc).__name__}: {exc}"[:500], True
 
     def deliver_due(self) -> int:
         claimed = self._claim()
         for c in claimed:
-            error = self._post(c)
+            error, permanent = self._attempt(c)
             now = self.ctx.clock()
             if error is None:
                 values: dict[str, object] = {"state": "delivered", "delivered_at": now,
@@ -129,12 +153,12 @@ class DeliveryWorker:
                                              "claimed_until": None}
             else:
                 attempts = c.attempts + 1
-                gave_up = attempts >= self.policy.max_attempts
+                gave_up = permanent or attempts >= self.policy.max_attempts
                 values = {"state": "failed" if gave_up else "pending", "attempts": attempts,
                           "last_error": error, "claimed_until": None,
                           "next_attempt_at": now + dt.timedelta(
                               seconds=self.policy.delay(attempts))}
-                log.info("notification %s to %s failed (%s); attempt %d", c.id, c.url,
+                log.info("notification %s to %r failed (%s); attempt %d", c.id, c.url,
                          error, attempts)
             with self.ctx.db.transaction() as s:
                 # Only if our lease still holds: a worker that took it over decides.

@@ -26,13 +26,15 @@ from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
-from pyhanko.sign.timestamps import HTTPTimeStamper, TimeStamper
+from pyhanko.sign.timestamps import TimeStamper
 
 from anxin.config import Settings
+from anxin.net.outbound import OutboundPolicy
 from anxin.pki import der
 from anxin.pki.authority import Pki
 from anxin.pki.profiles import TSA_POLICY_OID
 from anxin.pki.serials import SerialSource, SerialUnavailable
+from anxin.pki.tsa_client import GuardedHTTPTimeStamper
 
 IMPRINT_LENGTHS = {"sha256": 32, "sha384": 48, "sha512": 64}
 MAX_REQUEST_BYTES = 16 * 1024
@@ -182,9 +184,10 @@ class InProcessTimeStamper(TimeStamper):
 
 
 def make_timestamper(settings: Settings, tsa: TimestampAuthority | None) -> TimeStamper:
-    """``ANXIN_TSA_URL`` set: pyHanko's HTTP client to that TSA; else the built-in one."""
+    """``ANXIN_TSA_URL`` set: an RFC 3161 HTTP client to that TSA, through the SSRF guard
+    (:class:`~anxin.pki.tsa_client.GuardedHTTPTimeStamper`); else the built-in one."""
     if settings.tsa_url:
-        return HTTPTimeStamper(settings.tsa_url)
+        return GuardedHTTPTimeStamper(settings.tsa_url, OutboundPolicy.from_settings(settings))
     if tsa is None:
         raise ValueError("no ANXIN_TSA_URL and no built-in TSA given")
     return InProcessTimeStamper(tsa)

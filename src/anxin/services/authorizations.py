@@ -21,6 +21,7 @@ from anxin.errors import Conflict, NotFound, ValidationFailed
 from anxin.keys import new_token, token_hash
 from anxin.ledger.chain import commit
 from anxin.letters.text import LetterValues, format_date, letter_sha256, render_letter_text
+from anxin.net.outbound import OutboundPolicy
 from anxin.services import idempotency
 from anxin.services.context import Context
 from anxin.services.institutions import InstitutionRef
@@ -54,8 +55,8 @@ def request_authorization(ctx: Context, inst: InstitutionRef, req: Authorization
                           ) -> tuple[int, dict[str, Any]]:
     if not req.reference.strip() or len(req.reference) > 200:
         raise ValidationFailed("reference has 1 to 200 characters", field="reference")
-    if req.callback_url is not None and not req.callback_url.startswith(("https://", "http://")):
-        raise ValidationFailed("callback_url is an http(s) URL", field="callback_url")
+    OutboundPolicy.from_settings(ctx.settings).check_given_url(req.callback_url,
+                                                               field="callback_url")
     # The signing code goes by SMS to this number: refuse, before anything is stored, a
     # number the deployment does not send SMS to.
     check_sms_country(ctx, req.subject.mobile, field="subject.mobile")

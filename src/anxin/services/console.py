@@ -18,6 +18,7 @@ from anxin.domain.states import Status
 from anxin.domain.subject import IdType, validate_id_number
 from anxin.errors import NotFound, ValidationFailed
 from anxin.keys import hash_api_key, new_api_key
+from anxin.net.outbound import OutboundPolicy
 from anxin.services.authorizations import authorization_dict
 from anxin.services.context import Context
 from anxin.services.institutions import insert_institution
@@ -108,9 +109,8 @@ def set_webhook(ctx: Context, operator_id: str, inst_id: str, callback_url: str,
                 new_secret: bool) -> str | None:
     """Set the default callback URL; a new secret when asked (or none exists yet).
     Returns the new secret (shown once) or None."""
-    url = callback_url.strip() or None
-    if url is not None and (not url.startswith(("https://", "http://")) or len(url) > 2000):
-        raise ValidationFailed("callback URL is an http(s) URL", field="callback_url")
+    url = OutboundPolicy.from_settings(ctx.settings).check_given_url(
+        callback_url.strip() or None, field="callback_url")
     now = ctx.clock()
     secret: str | None = None
     with ctx.db.transaction() as s:

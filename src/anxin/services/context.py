@@ -20,6 +20,7 @@ from anxin.identity.sms import SmsGateway, make_sms_gateway
 from anxin.keys import DataKeys, load_master_key
 from anxin.ledger.checkpoint import load_note_signer
 from anxin.ledger.log import Ledger
+from anxin.net.outbound import OutboundPolicy
 from anxin.pki.authority import Pki
 from anxin.pki.services import open_pki_services
 from anxin.pki.tsa import TimestampAuthority, timestamp_data
@@ -60,6 +61,7 @@ def open_context(settings: Settings, *, db: Database | None = None,
         raise ConfigurationError(
             f"{settings.data_dir} is not initialised: run `anxin init --data-dir "
             f"{settings.data_dir}`")
+    outbound = OutboundPolicy.from_settings(settings)  # a bad allow-list fails at start
     if db is None:
         db = Database.connect(settings.effective_database_url, pool_size=settings.db_pool_size)
     pki_services = open_pki_services(settings, db, clock=clock)
@@ -70,8 +72,8 @@ def open_context(settings: Settings, *, db: Database | None = None,
     ctx = Context(
         settings=settings, db=db, pki=pki_services.pki, tsa=tsa, ledger=ledger,
         keys=load_master_key(master, settings.key_passphrase),
-        sms=sms or make_sms_gateway(settings.sms, settings.outbox_path),
-        realname=realname or make_realname_check(settings.realname),
+        sms=sms or make_sms_gateway(settings.sms, settings.outbox_path, outbound),
+        realname=realname or make_realname_check(settings.realname, outbound),
         seal=load_seal(settings.keys_dir, settings.key_passphrase),
         metrics=Metrics(), clock=clock)
     from anxin.services.letter_signing import PkiLetterSigner

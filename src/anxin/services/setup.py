@@ -23,6 +23,9 @@ DEFAULT_TOML = """\
 sms = "outbox"
 realname = "none"
 # tsa_url = "https://tsa.example.com"
+# Outgoing calls never reach loopback, private or metadata addresses unless listed here
+# (host names, IPs, CIDRs), e.g. an SMS gateway on the local network:
+# outbound_allow = "10.1.0.0/16,sms-gw.internal"
 
 # Per-purpose policy ceilings (refused beyond them, naming the rule):
 [purpose_ceilings.loan_approval]

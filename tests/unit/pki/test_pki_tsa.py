@@ -14,7 +14,6 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
-from pyhanko.sign.timestamps import HTTPTimeStamper
 from pyhanko.sign.validation.generic_cms import validate_tst_signed_data
 from pyhanko_certvalidator import ValidationContext
 
@@ -23,6 +22,7 @@ from anxin.pki.authority import Pki
 from anxin.pki.profiles import TSA_POLICY_OID
 from anxin.pki.serials import InMemorySerialSource, SerialUnavailable
 from anxin.pki.tsa import InProcessTimeStamper, TimestampAuthority, make_timestamper
+from anxin.pki.tsa_client import GuardedHTTPTimeStamper
 
 
 def fixed_time(pki: Pki) -> dt.datetime:
@@ -172,7 +172,7 @@ def test_pyhanko_accepts_in_process_tokens(pki: Pki) -> None:
 def test_make_timestamper_prefers_the_configured_url(pki: Pki, tmp_path: Any) -> None:
     external = make_timestamper(
         load_settings(data_dir=tmp_path, tsa_url="https://tsa.example.test/"), _tsa(pki))
-    assert isinstance(external, HTTPTimeStamper)
+    assert isinstance(external, GuardedHTTPTimeStamper)  # pyHanko's client is not guarded
     assert external.url == "https://tsa.example.test/"
     builtin = make_timestamper(load_settings(data_dir=tmp_path), _tsa(pki))
     assert isinstance(builtin, InProcessTimeStamper)

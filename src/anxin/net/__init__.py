@@ -1,0 +1,1 @@
+"""Outgoing network calls: the one guarded way the server talks to the outside world."""
