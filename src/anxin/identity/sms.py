@@ -18,6 +18,7 @@ from typing import Protocol
 import httpx
 
 from anxin.errors import AnxinError, ConfigurationError
+from anxin.private_files import private_dir, touch_private
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,8 @@ class OutboxSms:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
+        touch_private(path)  # codes in clear: 0600, like the keys
         log.warning("SMS outbox gateway in use: codes are written to %s, not sent. "
                     "Not for production (set ANXIN_SMS=webhook:<url>).", path)
 

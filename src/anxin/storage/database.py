@@ -10,6 +10,9 @@ On SQLite every transaction starts with ``BEGIN IMMEDIATE`` so that concurrent w
 queue on the database lock instead of failing on a read-to-write upgrade. On PostgreSQL
 transactions run at READ COMMITTED; the use cases rely on conditional UPDATEs and row
 locks, not on isolation level, for their atomicity.
+
+A SQLite database file is created 0600 before SQLite opens it (its ``-wal`` and ``-shm``
+files inherit that mode from it), since it holds personal data and key hashes.
 """
 
 from __future__ import annotations
@@ -17,13 +20,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
+
+from anxin.private_files import touch_private
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -35,6 +41,23 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cur.execute("PRAGMA busy_timeout=30000")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL (None for in-memory or non-SQLite URLs)."""
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("sqlite"):
+        return None
+    name = parsed.database
+    if not name or name == ":memory:" or name.startswith("file:"):
+        return None
+    return Path(name)
+
+
+def _create_private_sqlite_file(url: str) -> None:
+    path = sqlite_file(url)
+    if path is not None and path.parent.is_dir() and not path.exists():
+        touch_private(path)
 
 
 def _sqlite_begin(conn: Any) -> None:
@@ -55,6 +78,8 @@ class Database:
             kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False}}
             if ":memory:" in url or url in ("sqlite://", "sqlite:///"):
                 kwargs["poolclass"] = StaticPool
+            else:
+                _create_private_sqlite_file(url)
             engine = create_engine(url, **kwargs)
             event.listen(engine, "connect", _sqlite_pragmas)
             event.listen(engine, "begin", _sqlite_begin)
