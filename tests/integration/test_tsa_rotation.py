@@ -18,7 +18,7 @@ from anxin.pki.rootkey import offline_root_key_path
 from anxin.pki.rotation import rotate_online_keys
 from anxin.pki.serials import InMemorySerialSource
 from anxin.pki.tsa import TimestampAuthority
-from tests.integration.pki_support import openssl, sqlite_db, utcnow
+from tests.integration.pki_support import TEST_KEYS, openssl, sqlite_db, utcnow
 
 
 def test_rotation_keeps_old_tokens_verifiable(tmp_path: Path) -> None:
@@ -40,7 +40,8 @@ def test_rotation_keeps_old_tokens_verifiable(tmp_path: Path) -> None:
         authorization_id="a", letter_sha256_hex=hashlib.sha256(b"l").hexdigest(),
         now=utcnow())
     with db.transaction() as session:
-        record_certificate(session, event, kind="event", authorization_id="a")
+        record_certificate(session, event, keys=TEST_KEYS, kind="event",
+                           authorization_id="a")
         revoke_certificate(session, event.serial_number, "keyCompromise", utcnow())
 
     result = rotate_online_keys(settings, db, root_key_path=offline_root_key_path(settings))

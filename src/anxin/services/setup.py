@@ -18,7 +18,7 @@ from functools import partial
 from pathlib import Path
 
 from anxin.config import Settings
-from anxin.keys import create_master_key
+from anxin.keys import create_master_key, load_master_key
 from anxin.ledger.checkpoint import ensure_ledger_key
 from anxin.pki.authority import ensure_pki
 from anxin.pki.rootkey import root_key_warnings
@@ -75,7 +75,8 @@ def _database(settings: Settings) -> bool:
     db = Database.connect(settings.effective_database_url)
     try:
         before = db.current_revision()
-        db.migrate()
+        db.migrate(data_keys=load_master_key(settings.keys_dir / "master.key",
+                                             settings.key_passphrase))
         return db.current_revision() != before
     finally:
         db.dispose()

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alembic import command
 from alembic.config import Config
@@ -30,6 +30,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from anxin.private_files import touch_private
+
+if TYPE_CHECKING:
+    from anxin.keys import DataKeys
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -120,10 +123,26 @@ class Database:
         with self._autocommit.connect() as conn:
             yield conn
 
-    def migrate(self) -> None:
-        """Bring the schema to the newest migration (creates it on an empty database)."""
+    def migrate(self, *, data_keys: DataKeys | None = None) -> None:
+        """Bring the schema to the newest migration (creates it on an empty database).
+
+        ``data_keys`` lets a migration encrypt existing rows (0007: stored certificates).
+        On SQLite, a migration of a database that had rows ends with ``VACUUM``, so that
+        clear values a migration replaced do not linger in free pages."""
+        before = self.current_revision()
         with self.engine.begin() as conn:
-            command.upgrade(_alembic_config(conn), "head")
+            cfg = _alembic_config(conn)
+            cfg.attributes["data_keys"] = data_keys
+            command.upgrade(cfg, "head")
+        if self.dialect == "sqlite" and before is not None and self.current_revision() != before:
+            raw = self.engine.raw_connection()  # outside any BEGIN, which VACUUM refuses
+            try:
+                cursor = raw.cursor()
+                cursor.execute("VACUUM")
+                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                cursor.close()
+            finally:
+                raw.close()
 
     def current_revision(self) -> str | None:
         with self.engine.connect() as conn:
