@@ -1,6 +1,6 @@
 """The ``anxin`` command. Only this edge prints or exits.
 
-    anxin init [--data-dir DIR]
+    anxin init [--data-dir DIR] [--root-key PATH]
     anxin serve [--host H] [--port P] [--data-dir DIR] [--demo]
     anxin institution add NAME [--code USCC] [--json]
     anxin verify FILE [--trust ROOT.crt]... [--trust-fingerprint SHA256]... [--json]
@@ -43,13 +43,41 @@ def _fail(exc: AnxinError, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
+def _ask_root_passphrase(settings: Settings) -> Settings:
+    """At the first `anxin init` in a terminal, ask for the root key's passphrase (empty:
+    in clear under offline/). Never without a terminal: `make run`, CI and scripts set
+    ANXIN_ROOT_KEY_PASSPHRASE or get the offline file and its warning."""
+    if (settings.root_key_passphrase is not None or not sys.stdin.isatty()
+            or (settings.keys_dir / "root.crt").exists()):
+        return settings
+    passphrase = typer.prompt(
+        "Passphrase for the root CA key (empty: store it unencrypted under offline/)",
+        default="", show_default=False, hide_input=True, confirmation_prompt=True)
+    return settings.model_copy(update={"root_key_passphrase": passphrase or None})
+
+
+def _warn_storage(settings: Settings) -> None:
+    from anxin.services.setup import storage_warnings
+    for line in storage_warnings(settings):
+        typer.echo(line, err=True)
+
+
 @app.command()
-def init(data_dir: DataDir = None) -> None:
-    """Create the configuration, the database and the key material (idempotent)."""
+def init(data_dir: DataDir = None,
+         root_key: Annotated[Path | None, typer.Option(
+             "--root-key", exists=True, dir_okay=False,
+             help="The root CA key file, to finish a PKI that lacks its issuing CA or root "
+                  "CRL (default: <data dir>/offline/root.key if present).")] = None) -> None:
+    """Create the configuration, the database and the key material (idempotent). The root
+    CA key goes to <data dir>/offline/root.key, encrypted with ANXIN_ROOT_KEY_PASSPHRASE
+    when set (asked for in a terminal): move it off the machine."""
+    from anxin.pki.rootkey import offline_root_key_path
     from anxin.services.setup import initialise
-    settings = _settings(data_dir)
+    settings = _ask_root_passphrase(_settings(data_dir))
+    if root_key is None and offline_root_key_path(settings).is_file():
+        root_key = offline_root_key_path(settings)
     try:
-        steps = initialise(settings)
+        steps = initialise(settings, root_key_path=root_key)
     except AnxinError as exc:
         _fail(exc)
     made = [s.name for s in steps if s.created]
@@ -57,6 +85,7 @@ def init(data_dir: DataDir = None) -> None:
         typer.echo(f"initialised {settings.data_dir}: created {', '.join(made)}")
     else:
         typer.echo(f"{settings.data_dir} is already initialised: nothing changed")
+    _warn_storage(settings)
 
 
 @app.command()
@@ -65,7 +94,8 @@ def serve(data_dir: DataDir = None,
           port: Annotated[int | None, typer.Option(help="Port.")] = None,
           demo: Annotated[bool, typer.Option(help="Seed and print demo data.")] = False,
           workers: Annotated[int, typer.Option(help="Worker processes.")] = 1) -> None:
-    """Initialise if needed, then serve HTTP."""
+    """Initialise if needed (never asking anything), then serve HTTP. Never opens the
+    root CA key: it serves with the issuing CA, TSA, seal and ledger keys only."""
     import uvicorn
 
     from anxin.services.setup import initialise
@@ -77,6 +107,7 @@ def serve(data_dir: DataDir = None,
     if made:
         typer.echo(f"initialised {settings.data_dir}: created {', '.join(made)}")
         settings = _settings(data_dir, host=host, port=port)  # now with the new anxin.toml
+    _warn_storage(settings)
     if demo:
         from anxin.services.context import open_context
         from anxin.services.demo import seed_demo

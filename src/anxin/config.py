@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     # they are loopback, private, link-local or metadata addresses (anxin.net.outbound).
     outbound_allow: str = ""
     key_passphrase: str | None = None
+    # Encrypts the root CA key that `anxin init` writes (to <data dir>/offline/root.key);
+    # root operations (`anxin keys rotate`, `anxin keys root-crl`) read it to open that key.
+    root_key_passphrase: str | None = None
     purposes: tuple[str, ...] = DEFAULT_PURPOSES
     data_categories: tuple[str, ...] = DEFAULT_DATA_CATEGORIES
     # Per-purpose ceilings: {"loan_approval": {"max_validity_days": 30, "max_uses": 1}}

@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
 )
 
 from anxin.errors import IntegrityFailure
+from anxin.private_files import create_private_file
 
 
 def b64url(data: bytes) -> str:
@@ -106,10 +107,9 @@ def create_seal_key(path: Path, passphrase: str | None) -> None:
     enc: serialization.KeySerializationEncryption = (
         serialization.BestAvailableEncryption(passphrase.encode()) if passphrase
         else serialization.NoEncryption())
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                       serialization.PrivateFormat.PKCS8, enc))
-    path.chmod(0o600)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    create_private_file(path, key.private_bytes(serialization.Encoding.PEM,
+                                                serialization.PrivateFormat.PKCS8, enc))
 
 
 def load_seal(keys_dir: Path, passphrase: str | None) -> Seal:

@@ -18,6 +18,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from anxin.config import Settings, load_settings
+from anxin.keys import DataKeys
 from anxin.pki.authority import Pki, ensure_pki, load_pki
 from anxin.pki.serials import InMemorySerialSource, SerialSource
 from anxin.pki.tsa import TimestampAuthority
@@ -25,6 +26,9 @@ from anxin.storage.database import Database
 from anxin.web.pki_routes import build_router
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+# Field-encryption keys for tests that record certificates outside a Context.
+TEST_KEYS = DataKeys(b"\x07" * 32)
 
 
 def utcnow() -> dt.datetime:

@@ -226,7 +226,9 @@ def test_twelve_years_offline(signed: dict[str, object]) -> None:
     assert anxin_verify("+6y", p0, root)["indication"] == "INDETERMINATE"
 
     # +8 years: a new issuing CA (the old ends at +10) and TSA; renew; refresh.
-    at("+8y", BIN / "anxin", "keys", "rotate", "--yes", "--data-dir", data, check=True)
+    # (a full rotation is a root operation: the offline root key is passed explicitly)
+    at("+8y", BIN / "anxin", "keys", "rotate", "--yes", "--data-dir", data,
+       "--root-key", data / "offline" / "root.key", check=True)
     at("+8y", BIN / "anxin", "archive", "renew", "--data-dir", data, check=True)
     p2 = tmp / "p2.zip"
     shutil.copy(p1, p2)

@@ -22,6 +22,7 @@ from anxin.errors import Conflict, NotFound, ValidationFailed
 from anxin.pki.events import issue_event_certificate, make_id_commitment, record_certificate
 from anxin.pki.revocation import build_crl, ocsp_respond, revoke_certificate
 from tests.integration.pki_support import (
+    TEST_KEYS,
     FakeCtx,
     make_app,
     make_ctx,
@@ -56,7 +57,8 @@ def _event_cert(ctx: FakeCtx, path: Path, *, record: bool = True) -> x509.Certif
         letter_sha256_hex=hashlib.sha256(b"letter").hexdigest(), now=utcnow())
     if record:
         with ctx.db.transaction() as session:
-            record_certificate(session, cert, kind="event", authorization_id="auth-9")
+            record_certificate(session, cert, keys=TEST_KEYS, kind="event",
+                               authorization_id="auth-9")
     path.write_bytes(cert.public_bytes(Encoding.PEM))
     return cert
 

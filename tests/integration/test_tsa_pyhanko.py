@@ -33,7 +33,7 @@ from anxin.pki.events import (
 from anxin.pki.revocation import current_crls
 from anxin.pki.serials import InMemorySerialSource
 from anxin.pki.tsa import InProcessTimeStamper, TimestampAuthority
-from tests.integration.pki_support import make_pki, sqlite_db, utcnow
+from tests.integration.pki_support import TEST_KEYS, make_pki, sqlite_db, utcnow
 
 
 def _letter() -> bytes:
@@ -110,7 +110,8 @@ def test_pades_b_lta_with_our_crls_is_valid_offline(tmp_path: Path) -> None:
         authorization_id="auth-2", letter_sha256_hex=hashlib.sha256(letter).hexdigest(),
         now=utcnow())
     with db.transaction() as session:
-        record_certificate(session, cert, kind="event", authorization_id="auth-2")
+        record_certificate(session, cert, keys=TEST_KEYS, kind="event",
+                           authorization_id="auth-2")
         crls = current_crls(pki, session, utcnow())
     db.dispose()
     context = ValidationContext(

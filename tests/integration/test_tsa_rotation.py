@@ -13,10 +13,11 @@ from anxin.pki.authority import ensure_pki, load_pki, subject_key_id
 from anxin.pki.cli import keys_app
 from anxin.pki.events import issue_event_certificate, make_id_commitment, record_certificate
 from anxin.pki.revocation import revoke_certificate
+from anxin.pki.rootkey import offline_root_key_path
 from anxin.pki.rotation import RENEW_WITHIN, rotate_online_keys
 from anxin.pki.serials import InMemorySerialSource
 from anxin.pki.tsa import TimestampAuthority
-from tests.integration.pki_support import openssl, sqlite_db, utcnow
+from tests.integration.pki_support import TEST_KEYS, openssl, sqlite_db, utcnow
 
 
 def test_rotation_keeps_old_tokens_verifiable(tmp_path: Path) -> None:
@@ -38,10 +39,11 @@ def test_rotation_keeps_old_tokens_verifiable(tmp_path: Path) -> None:
         authorization_id="a", letter_sha256_hex=hashlib.sha256(b"l").hexdigest(),
         now=utcnow())
     with db.transaction() as session:
-        record_certificate(session, event, kind="event", authorization_id="a")
+        record_certificate(session, event, keys=TEST_KEYS, kind="event",
+                           authorization_id="a")
         revoke_certificate(session, event.serial_number, "keyCompromise", utcnow())
 
-    result = rotate_online_keys(settings, db)
+    result = rotate_online_keys(settings, db, root_key_path=offline_root_key_path(settings))
 
     after = load_pki(settings)
     assert result.old_issuing_key_id == before.issuing_key_id
@@ -95,13 +97,14 @@ def test_cli_show_and_rotate(tmp_path: Path) -> None:
     assert "Anxin Issuing CA" in shown.output
     assert "archived certificates: 0" in shown.output
     old_id = load_pki(settings).issuing_key_id
-    rotated = runner.invoke(keys_app, ["rotate", "--yes", "--data-dir", str(data_dir)],
-                            env=env)
+    root_key = str(offline_root_key_path(settings))
+    rotated = runner.invoke(keys_app, ["rotate", "--yes", "--data-dir", str(data_dir),
+                                       "--root-key", root_key], env=env)
     assert rotated.exit_code == 0, rotated.output
     assert f"issuing CA {old_id[:8]} retired" in rotated.output
     assert load_pki(settings).issuing_key_id != old_id
-    refused = runner.invoke(keys_app, ["rotate", "--data-dir", str(data_dir)], input="n\n",
-                            env=env)
+    refused = runner.invoke(keys_app, ["rotate", "--data-dir", str(data_dir),
+                                       "--root-key", root_key], input="n\n", env=env)
     assert refused.exit_code != 0
     missing = runner.invoke(keys_app, ["show", "--data-dir", str(tmp_path / "nowhere")])
     assert missing.exit_code == 1

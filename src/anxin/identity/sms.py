@@ -21,6 +21,7 @@ import httpx
 from anxin.errors import AnxinError, ConfigurationError
 from anxin.net.outbound import OutboundClient, OutboundError, OutboundPolicy
 from anxin.net.urls import BadUrl, parse_url
+from anxin.private_files import private_dir, touch_private
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,8 @@ class OutboxSms:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
+        touch_private(path)  # codes in clear: 0600, like the keys
         log.warning("SMS outbox gateway in use: codes are written to %s, not sent. "
                     "Not for production (set ANXIN_SMS=webhook:<url>).", path)
 

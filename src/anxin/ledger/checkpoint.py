@@ -29,6 +29,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 
 from anxin.config import Settings
 from anxin.errors import IntegrityFailure
+from anxin.private_files import create_private_file
 
 ALG_ED25519 = b"\x01"
 DASH = "\u2014"
@@ -136,9 +137,9 @@ def ensure_ledger_key(settings: Settings) -> bool:
     enc: serialization.KeySerializationEncryption = (
         serialization.BestAvailableEncryption(settings.key_passphrase.encode())
         if settings.key_passphrase else serialization.NoEncryption())
-    path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                       serialization.PrivateFormat.PKCS8, enc))
-    path.chmod(0o600)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    create_private_file(path, key.private_bytes(serialization.Encoding.PEM,
+                                                serialization.PrivateFormat.PKCS8, enc))
     return True
 
 

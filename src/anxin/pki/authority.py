@@ -1,9 +1,10 @@
 """The platform PKI on disk: create it once (``ensure_pki``), load it once (``load_pki``).
 
-Layout of ``<data dir>/keys``::
+Layout of ``<data dir>/keys`` (0700, private keys 0600)::
 
-    root.key   root.crt        root CA, EC P-384, 20 years, pathlen 1 (used offline only:
-    root.crl                   by init and ``anxin keys rotate``; the server never opens it)
+    root.crt   root.crl        root CA, EC P-384, 20 years, pathlen 1; its key is NOT here
+                               (``<data dir>/offline/root.key`` or off the machine, see
+                               :mod:`anxin.pki.rootkey`; the server never opens it)
     issuing.key issuing.crt    issuing CA, EC P-256, pathlen 0: event certs, CRL, OCSP
     tsa.key    tsa.crt         TSA, EC P-256, EKU timeStamping (critical); tsa.crt = TSA
                                certificate followed by the issuing CA (the chain to root)
@@ -39,6 +40,13 @@ from anxin.pki.keyfiles import (
     write_private_key,
 )
 from anxin.pki.profiles import PkiUrls
+from anxin.pki.rootkey import (
+    move_legacy_root_key,
+    offline_root_key_path,
+    open_root_key,
+    write_root_key,
+)
+from anxin.private_files import private_dir
 
 # The root is offline: its CRL is signed at `anxin init` and at every issuing-CA rotation,
 # and announces no update before the current issuing CA expires (at least a year), so that
@@ -151,25 +159,44 @@ def issue_generation(keys_dir: Path, settings: Settings, root_cert: x509.Certifi
         write_certificates(keys_dir / "seal.crt", [seal_cert])
 
 
-def ensure_pki(settings: Settings, *, now: dt.datetime | None = None) -> bool:
-    """Create whatever part of the PKI is missing; True if anything was created."""
+def ensure_pki(settings: Settings, *, now: dt.datetime | None = None,
+               root_key_path: Path | None = None) -> bool:
+    """Create whatever part of the PKI is missing; True if anything was created or moved.
+
+    A new root key goes to ``root_key_path`` (default ``<data dir>/offline/root.key``),
+    never to ``keys/``. Once ``root.crt`` exists the root key is opened only if the issuing
+    CA or the root CRL is missing, and only from an explicit ``root_key_path``: a complete
+    PKI (what ``anxin serve`` finds) never touches it."""
     now = now or _utcnow()
-    keys_dir = settings.keys_dir
-    keys_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    keys_dir = private_dir(settings.keys_dir)
+    moved = move_legacy_root_key(settings)
     wanted = ["root.crt", "root.crl", *PUBLISHED[1:], "issuing.key", "tsa.key", "seal.key"]
     if all((keys_dir / name).exists() for name in wanted):
-        return False
-    root_key = _ensure_key(keys_dir / "root.key", settings.key_passphrase, ec.SECP384R1())
+        return moved
     root_path = keys_dir / "root.crt"
-    if root_path.exists():
-        root_cert = load_certificate(root_path)
-        check_key_matches(root_key, root_cert, "root CA")
-    else:
+    root_key: ec.EllipticCurvePrivateKey | None = None
+    if not root_path.exists():
+        key_path = root_key_path or offline_root_key_path(settings)
+        if key_path.exists():  # left by an interrupted init
+            root_key = open_root_key(key_path, settings)
+        else:
+            root_key = ec.generate_private_key(ec.SECP384R1())
+            write_root_key(key_path, root_key, settings)
         root_cert = profiles.sign(profiles.root_ca_builder(root_key.public_key(), now),
                                   root_key)
         write_certificates(root_path, [root_cert])
+    else:
+        root_cert = load_certificate(root_path)
+        needs_root = [n for n in ("issuing.crt", "root.crl") if not (keys_dir / n).exists()]
+        if needs_root:
+            if root_key_path is None:
+                raise ConfigurationError(
+                    f"{keys_dir} lacks {', '.join(needs_root)}, which the root CA signs: "
+                    "run `anxin init --root-key PATH` with the offline root key")
+            root_key = open_root_key(root_key_path, settings, root_cert)
     issue_generation(keys_dir, settings, root_cert, root_key, now)
     if not (keys_dir / "root.crl").exists():
+        assert root_key is not None
         issuing = load_certificate(keys_dir / "issuing.crt")
         (keys_dir / "root.crl").write_bytes(build_root_crl(
             root_cert, root_key, now, until=issuing.not_valid_after_utc))

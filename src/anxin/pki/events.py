@@ -37,6 +37,7 @@ from cryptography.x509.oid import NameOID
 from sqlalchemy.orm import Session
 
 from anxin.errors import IntegrityFailure, ValidationFailed
+from anxin.keys import DataKeys
 from anxin.pki import profiles
 from anxin.pki.authority import Pki, authority_key_id
 from anxin.storage.models import IssuedCertificate
@@ -175,12 +176,32 @@ def verify_id_commitment(cert: x509.Certificate | asn1_x509.Certificate, *, id_n
                                code="id_commitment_mismatch")
 
 
-def record_certificate(session: Session, cert: x509.Certificate, *, kind: str,
-                       authorization_id: str | None = None) -> None:
-    """Add an issued certificate to ``certificates`` (the caller's transaction commits)."""
+def certificate_aad(serial_hex: str) -> str:
+    """The associated data of a stored certificate: its row, so it cannot be moved."""
+    return f"certificates/{serial_hex}"
+
+
+def record_certificate(session: Session, cert: x509.Certificate, *, keys: DataKeys,
+                       kind: str, authorization_id: str | None = None) -> None:
+    """Add an issued certificate to ``certificates`` (the caller's transaction commits).
+
+    The certificate is stored encrypted (its subject is the person's name): the CRL and
+    OCSP responder read only the clear serial, issuer key id and revocation columns."""
+    serial = format(cert.serial_number, "x")
     session.add(IssuedCertificate(
-        serial=format(cert.serial_number, "x"), kind=kind,
+        serial=serial, kind=kind,
         issuer_key_id=authority_key_id(cert), authorization_id=authorization_id,
-        subject=cert.subject.rfc4514_string()[:400],
         not_before=cert.not_valid_before_utc, not_after=cert.not_valid_after_utc,
-        der=cert.public_bytes(Encoding.DER), revoked_at=None, revocation_reason=None))
+        der_enc=keys.encrypt(cert.public_bytes(Encoding.DER), aad=certificate_aad(serial)),
+        revoked_at=None, revocation_reason=None))
+
+
+def recorded_certificate(session: Session, keys: DataKeys,
+                         serial: int) -> x509.Certificate | None:
+    """The stored certificate of ``serial``, decrypted (None if it was never issued)."""
+    key = format(serial, "x")
+    row = session.get(IssuedCertificate, key)
+    if row is None:
+        return None
+    return x509.load_der_x509_certificate(keys.decrypt(row.der_enc,
+                                                       aad=certificate_aad(key)))

@@ -1,7 +1,8 @@
 """Key and certificate files in the keys directory.
 
 Private keys are PKCS#8 PEM, encrypted with ``ANXIN_KEY_PASSPHRASE`` when it is set
-(``BestAvailableEncryption``), created with mode 0600 and never overwritten in place.
+(``BestAvailableEncryption``; the root CA's with ``ANXIN_ROOT_KEY_PASSPHRASE``), created
+with mode 0600 in a 0700 folder and never overwritten in place.
 Certificates are PEM; a file may hold a chain (leaf first).
 """
 
@@ -15,6 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from anxin.errors import ConfigurationError
+from anxin.private_files import create_private_file
 
 
 def write_private_key(path: Path, key: ec.EllipticCurvePrivateKey,
@@ -25,18 +27,27 @@ def write_private_key(path: Path, key: ec.EllipticCurvePrivateKey,
         else serialization.NoEncryption())
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                             encryption)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(pem)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    create_private_file(path, pem)
 
 
-def load_private_key(path: Path, passphrase: str | None) -> ec.EllipticCurvePrivateKey:
-    data = path.read_bytes()
+def is_encrypted_key(path: Path) -> bool:
+    """True if the PEM key file is passphrase-protected (PKCS#8 ``ENCRYPTED``)."""
+    return b"ENCRYPTED" in path.read_bytes().split(b"\n", 1)[0]
+
+
+def load_private_key(path: Path, passphrase: str | None, *,
+                     passphrase_setting: str = "ANXIN_KEY_PASSPHRASE",  # noqa: S107 (a name)
+                     ) -> ec.EllipticCurvePrivateKey:
+    """Open a key file; ``passphrase_setting`` names the setting in error messages."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigurationError(f"no key file at {path}") from None
     encrypted = b"ENCRYPTED" in data.split(b"\n", 1)[0]
     if encrypted and not passphrase:
         raise ConfigurationError(
-            f"{path} is encrypted: set ANXIN_KEY_PASSPHRASE to the passphrase used at init")
+            f"{path} is encrypted: set {passphrase_setting} to the passphrase used at init")
     try:
         key = serialization.load_pem_private_key(
             data, passphrase.encode() if (passphrase and encrypted) else None)

@@ -4,7 +4,9 @@
 Rotate the leaves before the TSA certificate ages out (five years), the issuing CA before
 it does (ten); then ``anxin archive renew`` adds a document timestamp by the new TSA to
 every stored letter (:mod:`anxin.services.archive`). A leaves-only rotation needs no root
-key. What was signed before stays valid: the old certificates move to
+key; a full one takes the root key file explicitly (``root_key_path``: the root key is
+offline, see :mod:`anxin.pki.rootkey`), as does re-signing the root CRL
+(:func:`resign_root_crl`). What was signed before stays valid: the old certificates move to
 ``keys/archive/<UTC stamp>-<old issuing key id>/`` (they are also embedded in every
 signature and time-stamp token made with them), the retired issuing CA signs a last CRL
 valid until it expires (``issuing-final.crl`` in the same folder), and the old private keys
@@ -25,6 +27,7 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import select
 
 from anxin.config import Settings
@@ -36,8 +39,9 @@ from anxin.pki.authority import (
     load_pki,
     subject_key_id,
 )
-from anxin.pki.keyfiles import check_key_matches, load_certificate, load_private_key
+from anxin.pki.keyfiles import load_certificate
 from anxin.pki.revocation import crl_scope, ocsp_for_certificate
+from anxin.pki.rootkey import open_root_key
 from anxin.storage.database import Database
 from anxin.storage.models import IssuedCertificate
 
@@ -128,16 +132,21 @@ def _destroy(path: Path) -> None:
 
 def rotate_online_keys(settings: Settings, db: Database | None = None, *,
                        now: dt.datetime | None = None,
-                       leaves_only: bool = False) -> RotationResult:
-    """Retire the issuing CA and TSA keys and make new ones (needs the root key); with
-    ``leaves_only``, retire the TSA key only and re-certify the seal (no root key)."""
+                       leaves_only: bool = False,
+                       root_key_path: Path | None = None) -> RotationResult:
+    """Retire the issuing CA and TSA keys and make new ones (needs the root key file,
+    ``root_key_path``, opened with ``ANXIN_ROOT_KEY_PASSPHRASE``); with ``leaves_only``,
+    retire the TSA key only and re-certify the seal (no root key)."""
     now = now or dt.datetime.now(dt.UTC)
     keys_dir = settings.keys_dir
     root_cert = load_certificate(keys_dir / "root.crt")
     root_key = None
     if not leaves_only:
-        root_key = load_private_key(keys_dir / "root.key", settings.key_passphrase)
-        check_key_matches(root_key, root_cert, "root CA")
+        if root_key_path is None:
+            raise ConfigurationError(
+                "a full rotation signs a new issuing CA with the root CA key: pass "
+                "--root-key PATH (or rotate the leaves only with --leaves)")
+        root_key = open_root_key(root_key_path, settings, root_cert)
     final_crl = _final_crl(settings, db, now)  # also proves the current PKI loads
     final_ocsps = {} if leaves_only else _final_ocsps(settings, db, now)
     old_id = subject_key_id(load_certificate(keys_dir / "issuing.crt"))
@@ -161,12 +170,32 @@ def rotate_online_keys(settings: Settings, db: Database | None = None, *,
         _destroy(keys_dir / name)
     issue_generation(keys_dir, settings, root_cert, root_key, now)
     if root_key is not None:
-        crl_tmp = keys_dir / "root.crl.tmp"
-        crl_tmp.write_bytes(build_root_crl(
-            root_cert, root_key, now,
-            until=load_certificate(keys_dir / "issuing.crt").not_valid_after_utc))
-        os.replace(crl_tmp, keys_dir / "root.crl")
+        _write_root_crl(keys_dir, root_cert, root_key, now)
     pki = load_pki(settings)
     return RotationResult(archive_dir=archive_dir, old_issuing_key_id=old_id,
                           new_issuing_key_id=pki.issuing_key_id,
                           new_tsa_key_id=subject_key_id(pki.tsa_cert))
+
+
+def _write_root_crl(keys_dir: Path, root_cert: x509.Certificate,
+                    root_key: ec.EllipticCurvePrivateKey, now: dt.datetime) -> dt.datetime:
+    """Sign and atomically replace ``root.crl``; returns its ``nextUpdate``."""
+    der = build_root_crl(root_cert, root_key, now,
+                         until=load_certificate(keys_dir / "issuing.crt").not_valid_after_utc)
+    crl_tmp = keys_dir / "root.crl.tmp"
+    crl_tmp.write_bytes(der)
+    os.replace(crl_tmp, keys_dir / "root.crl")
+    next_update = x509.load_der_x509_crl(der).next_update_utc
+    assert next_update is not None
+    return next_update
+
+
+def resign_root_crl(settings: Settings, root_key_path: Path, *,
+                    now: dt.datetime | None = None) -> dt.datetime:
+    """A fresh root CRL (``anxin keys root-crl``), signed with the root key file given;
+    returns its ``nextUpdate``. Run it before the current one's ``nextUpdate``; restart
+    running servers afterwards (they load ``root.crl`` at start)."""
+    now = now or dt.datetime.now(dt.UTC)
+    root_cert = load_certificate(settings.keys_dir / "root.crt")
+    root_key = open_root_key(root_key_path, settings, root_cert)
+    return _write_root_crl(settings.keys_dir, root_cert, root_key, now)

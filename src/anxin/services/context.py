@@ -77,7 +77,7 @@ def open_context(settings: Settings, *, db: Database | None = None,
         seal=load_seal(settings.keys_dir, settings.key_passphrase),
         metrics=Metrics(), clock=clock)
     from anxin.services.letter_signing import PkiLetterSigner
-    ctx.extras["letter_signer"] = PkiLetterSigner(settings, ctx.pki, ctx.tsa)
+    ctx.extras["letter_signer"] = PkiLetterSigner(settings, ctx.pki, ctx.tsa, ctx.keys)
     return ctx
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from anxin.config import Settings
 from anxin.domain.vocabulary import purpose_label, scope_labels
+from anxin.keys import DataKeys
 from anxin.letters import LetterSpec, render_letter_pdf, sign_letter, upgrade_to_lta
 from anxin.letters.letter_data import open_signed_letter
 from anxin.pki.authority import Pki
@@ -63,8 +64,10 @@ def signature_time(pdf: bytes) -> dt.datetime | None:
 class PkiLetterSigner:
     """The product's :class:`anxin.services.signing.LetterSigner`."""
 
-    def __init__(self, settings: Settings, pki: Pki, tsa: TimestampAuthority) -> None:
+    def __init__(self, settings: Settings, pki: Pki, tsa: TimestampAuthority,
+                 keys: DataKeys) -> None:
         self.pki = pki
+        self.keys = keys  # encrypts the event certificate in `certificates`
         self.root_sha256 = hashlib.sha256(
             pki.root_cert.public_bytes(serialization.Encoding.DER)).hexdigest()
         # One timestamper per process: pyHanko caches per instance.
@@ -82,7 +85,8 @@ class PkiLetterSigner:
         key, cert = issue_event_certificate(
             pki, name=subject_name, id_commitment_hex=commitment, authorization_id=auth.id,
             letter_sha256_hex=auth.letter_sha256, now=now, lifetime=EVENT_CERT_LIFETIME)
-        record_certificate(session, cert, kind="event", authorization_id=auth.id)
+        record_certificate(session, cert, keys=self.keys, kind="event",
+                           authorization_id=auth.id)
         spec = LetterSpec(
             authorization_id=auth.id, locale=tpl.locale, title=tpl.title,
             institution_name=inst.name, purpose_label=purpose_label(auth.purpose, tpl.locale),

@@ -2,19 +2,29 @@
 
 Each step reports whether it created something; a second run creates nothing and says so.
 Steps contributed by other parts (PKI, ledger key) register in :data:`INIT_STEPS`.
+
+Everything made here is private to the service's user (issue 12 item 14): ``anxin.toml``,
+the SQLite database (and its WAL/SHM) and the SMS outbox are 0600, the keys folder 0700;
+files left by earlier versions are narrowed to those modes. The root CA key never goes to
+``keys/`` (:mod:`anxin.pki.rootkey`); :func:`storage_warnings` says, loudly, what is left
+unencrypted on this machine.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
 
 from anxin.config import Settings
-from anxin.keys import create_master_key
+from anxin.keys import create_master_key, load_master_key
 from anxin.ledger.checkpoint import ensure_ledger_key
 from anxin.pki.authority import ensure_pki
+from anxin.pki.rootkey import root_key_warnings
+from anxin.private_files import create_private_file, narrow, private_dir
 from anxin.seal import create_seal_key
-from anxin.storage.database import Database
+from anxin.storage.database import Database, sqlite_file
 
 DEFAULT_TOML = """\
 # Anxin configuration. Environment variables (ANXIN_*) override these values.
@@ -44,7 +54,7 @@ def _config(settings: Settings) -> bool:
     path = settings.data_dir / "anxin.toml"
     if path.exists():
         return False
-    path.write_text(DEFAULT_TOML, encoding="utf-8")
+    create_private_file(path, DEFAULT_TOML.encode())
     return True
 
 
@@ -68,7 +78,8 @@ def _database(settings: Settings) -> bool:
     db = Database.connect(settings.effective_database_url)
     try:
         before = db.current_revision()
-        db.migrate()
+        db.migrate(data_keys=load_master_key(settings.keys_dir / "master.key",
+                                             settings.key_passphrase))
         return db.current_revision() != before
     finally:
         db.dispose()
@@ -84,7 +95,34 @@ INIT_STEPS: list[tuple[str, Callable[[Settings], bool]]] = [
 ]
 
 
-def initialise(settings: Settings) -> list[InitStep]:
+def _private_paths(settings: Settings) -> list[Path]:
+    paths = [settings.data_dir / "anxin.toml", settings.outbox_path]
+    db_file = sqlite_file(settings.effective_database_url)
+    if db_file is not None:
+        paths += [db_file, db_file.with_name(db_file.name + "-wal"),
+                  db_file.with_name(db_file.name + "-shm")]
+    return paths
+
+
+def initialise(settings: Settings, *, root_key_path: Path | None = None) -> list[InitStep]:
+    """Run every step; ``root_key_path`` is the root CA key file, needed only to finish a
+    PKI whose issuing CA or root CRL is missing (a new root key goes to ``offline/``)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    settings.keys_dir.mkdir(mode=0o700, exist_ok=True)
-    return [InitStep(name, step(settings)) for name, step in INIT_STEPS]
+    private_dir(settings.keys_dir)
+    steps = [InitStep(name, (partial(ensure_pki, root_key_path=root_key_path)
+                             if step is ensure_pki else step)(settings))
+             for name, step in INIT_STEPS]
+    for path in _private_paths(settings):
+        narrow(path)
+    return steps
+
+
+def storage_warnings(settings: Settings) -> list[str]:
+    """What is stored unprotected on this machine, for ``anxin init`` and ``anxin serve``
+    to print (on every run, not only the first)."""
+    out = root_key_warnings(settings)
+    if not settings.key_passphrase:
+        out.append(f"WARNING: the private keys in {settings.keys_dir} are stored WITHOUT a "
+                   "passphrase: set ANXIN_KEY_PASSPHRASE before `anxin init` to encrypt them "
+                   "at rest (and keep it set for `anxin serve`).")
+    return out

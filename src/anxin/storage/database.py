@@ -10,6 +10,9 @@ On SQLite every transaction starts with ``BEGIN IMMEDIATE`` so that concurrent w
 queue on the database lock instead of failing on a read-to-write upgrade. On PostgreSQL
 transactions run at READ COMMITTED; the use cases rely on conditional UPDATEs and row
 locks, not on isolation level, for their atomicity.
+
+A SQLite database file is created 0600 before SQLite opens it (its ``-wal`` and ``-shm``
+files inherit that mode from it), since it holds personal data and key hashes.
 """
 
 from __future__ import annotations
@@ -17,13 +20,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
+
+from anxin.private_files import touch_private
+
+if TYPE_CHECKING:
+    from anxin.keys import DataKeys
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -35,6 +44,23 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cur.execute("PRAGMA busy_timeout=30000")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL (None for in-memory or non-SQLite URLs)."""
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("sqlite"):
+        return None
+    name = parsed.database
+    if not name or name == ":memory:" or name.startswith("file:"):
+        return None
+    return Path(name)
+
+
+def _create_private_sqlite_file(url: str) -> None:
+    path = sqlite_file(url)
+    if path is not None and path.parent.is_dir() and not path.exists():
+        touch_private(path)
 
 
 def _sqlite_begin(conn: Any) -> None:
@@ -55,6 +81,8 @@ class Database:
             kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False}}
             if ":memory:" in url or url in ("sqlite://", "sqlite:///"):
                 kwargs["poolclass"] = StaticPool
+            else:
+                _create_private_sqlite_file(url)
             engine = create_engine(url, **kwargs)
             event.listen(engine, "connect", _sqlite_pragmas)
             event.listen(engine, "begin", _sqlite_begin)
@@ -95,10 +123,26 @@ class Database:
         with self._autocommit.connect() as conn:
             yield conn
 
-    def migrate(self) -> None:
-        """Bring the schema to the newest migration (creates it on an empty database)."""
+    def migrate(self, *, data_keys: DataKeys | None = None) -> None:
+        """Bring the schema to the newest migration (creates it on an empty database).
+
+        ``data_keys`` lets a migration encrypt existing rows (0007: stored certificates).
+        On SQLite, a migration of a database that had rows ends with ``VACUUM``, so that
+        clear values a migration replaced do not linger in free pages."""
+        before = self.current_revision()
         with self.engine.begin() as conn:
-            command.upgrade(_alembic_config(conn), "head")
+            cfg = _alembic_config(conn)
+            cfg.attributes["data_keys"] = data_keys
+            command.upgrade(cfg, "head")
+        if self.dialect == "sqlite" and before is not None and self.current_revision() != before:
+            raw = self.engine.raw_connection()  # outside any BEGIN, which VACUUM refuses
+            try:
+                cursor = raw.cursor()
+                cursor.execute("VACUUM")
+                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                cursor.close()
+            finally:
+                raw.close()
 
     def current_revision(self) -> str | None:
         with self.engine.connect() as conn:

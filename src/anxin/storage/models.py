@@ -192,7 +192,12 @@ class Counter(Base):
 
 
 class IssuedCertificate(Base):
-    """Every certificate the issuing CA made, for the CRL and the OCSP responder."""
+    """Every certificate the issuing CA made, for the CRL and the OCSP responder.
+
+    In clear only what they and the rotation need (serial, kind, issuer key id,
+    authorization id, validity, revocation); the certificate itself, whose subject names
+    the person, is ``der_enc`` (field encryption, ``certificates/<serial>`` as associated
+    data: see :func:`anxin.pki.events.record_certificate`)."""
 
     __tablename__ = "certificates"
 
@@ -200,10 +205,9 @@ class IssuedCertificate(Base):
     kind: Mapped[str] = mapped_column(String(32))
     issuer_key_id: Mapped[str] = mapped_column(String(64))
     authorization_id: Mapped[str | None] = mapped_column(String(36), index=True)
-    subject: Mapped[str] = mapped_column(String(400))
     not_before: Mapped[dt.datetime]
     not_after: Mapped[dt.datetime]
-    der: Mapped[bytes] = mapped_column(LargeBinary)
+    der_enc: Mapped[bytes] = mapped_column(LargeBinary)
     revoked_at: Mapped[dt.datetime | None]
     revocation_reason: Mapped[str | None] = mapped_column(String(32))
 

@@ -15,8 +15,9 @@ from anxin.errors import ConfigurationError
 from anxin.pki.authority import Pki, ensure_pki, load_pki
 from anxin.pki.keyfiles import load_private_key, write_private_key
 from anxin.pki.profiles import END_ENTITY_PARTITION, crl_partition_of, own_partition
+from anxin.pki.rootkey import offline_root_key_path
 
-FILES = ("root.crt", "root.key", "root.crl", "issuing.crt", "issuing.key", "tsa.crt",
+FILES = ("root.crt", "root.crl", "issuing.crt", "issuing.key", "tsa.crt",
          "tsa.key", "seal.crt", "seal.key")
 
 
@@ -28,8 +29,10 @@ def test_second_run_creates_nothing_and_changes_nothing(tmp_path: Path) -> None:
     settings = load_settings(data_dir=tmp_path / "data")
     assert ensure_pki(settings) is True
     before = {name: (settings.keys_dir / name).read_bytes() for name in FILES}
+    root_key = offline_root_key_path(settings).read_bytes()
     assert ensure_pki(settings) is False
     assert before == {name: (settings.keys_dir / name).read_bytes() for name in FILES}
+    assert offline_root_key_path(settings).read_bytes() == root_key
 
 
 def test_missing_part_is_recreated_without_touching_the_rest(tmp_path: Path) -> None:
@@ -45,7 +48,8 @@ def test_missing_part_is_recreated_without_touching_the_rest(tmp_path: Path) -> 
 def test_private_keys_are_encrypted_with_the_passphrase(tmp_path: Path) -> None:
     settings = load_settings(data_dir=tmp_path / "data", key_passphrase="correct horse")
     ensure_pki(settings)
-    for name in ("root.key", "issuing.key", "tsa.key", "seal.key"):
+    assert not (settings.keys_dir / "root.key").exists()  # offline, own passphrase
+    for name in ("issuing.key", "tsa.key", "seal.key"):
         path = settings.keys_dir / name
         assert path.read_bytes().startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----")
         assert path.stat().st_mode & 0o077 == 0
