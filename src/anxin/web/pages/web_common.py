@@ -1,4 +1,4 @@
-"""What the portal and the console pages share: cookies, CSRF, forms, safe headers."""
+"""What the portal and the console pages share: cookies, CSRF, forms, no-store."""
 
 from __future__ import annotations
 
@@ -11,10 +11,9 @@ from fastapi.responses import HTMLResponse, Response
 from anxin.keys import new_token
 from anxin.services.context import Context
 
-SAFE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer",
-                "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff",
-                "Content-Security-Policy": "default-src 'self'; style-src 'self' "
-                                           "'unsafe-inline'; frame-ancestors 'none'"}
+# The security headers (CSP, X-Frame-Options, nosniff, Referrer-Policy) are set on every
+# response by anxin.web.security_headers; pages add only that they are not cached.
+SAFE_HEADERS = {"Cache-Control": "no-store"}
 
 
 def ctx_of(request: Request) -> Context:
