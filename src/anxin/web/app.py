@@ -33,6 +33,7 @@ from anxin.web.api import v1
 from anxin.web.body_limit import BodyLimitMiddleware
 from anxin.web.cross_site import CrossSiteGuard
 from anxin.web.edge_errors import DB_RETRY_AFTER_SECONDS, install_error_handlers
+from anxin.web.input_guard import QueryPathGuard
 from anxin.web.ledger_routes import router as ledger_router
 from anxin.web.pages import signing, verify_page
 from anxin.web.pages.passkey_routes import install_passkeys
@@ -90,6 +91,7 @@ def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
     # Outermost last: headers on every answer (refusals too), then metrics, then the body
     # limit and the cross-site guard, which refuse before any route reads or changes state.
     base_url = context.settings.effective_base_url
+    app.add_middleware(QueryPathGuard)
     app.add_middleware(CrossSiteGuard, base_url=base_url)
     app.add_middleware(BodyLimitMiddleware, max_body=context.settings.max_body_bytes,
                        max_upload=context.settings.max_upload_bytes)

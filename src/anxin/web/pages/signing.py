@@ -19,11 +19,12 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
-from anxin.errors import AnxinError, ValidationFailed
+from anxin.errors import AnxinError
 from anxin.services import signing
 from anxin.services.context import Context
 from anxin.web.deps import CtxDep
 from anxin.web.edge_errors import problem_for
+from anxin.web.input_guard import Int32, read_form, read_json_object
 from anxin.web.pages.i18n import strings
 from anxin.web.problems import problems
 
@@ -65,7 +66,7 @@ def _fmt(value: dt.datetime | None, locale: str) -> str:
 @router.get("/s/{token}", response_class=HTMLResponse, include_in_schema=False)
 def page(token: str, request: Request, ctx: CtxDep, lang: str | None = None,
          msg: str | None = None, err: str | None = None,
-         tries: int | None = None) -> HTMLResponse:
+         tries: Int32 | None = None) -> HTMLResponse:
     try:
         v = signing.view(ctx, token)
     except AnxinError as exc:
@@ -84,17 +85,8 @@ def page(token: str, request: Request, ctx: CtxDep, lang: str | None = None,
 
 async def _body(request: Request) -> dict[str, Any]:
     if _wants_form(request):
-        form = await request.form()
-        return {k: str(v) for k, v in form.items()}
-    if not await request.body():
-        return {}
-    try:
-        data = await request.json()
-    except ValueError:
-        raise ValidationFailed("the body is not JSON", field="body") from None
-    if not isinstance(data, dict):
-        raise ValidationFailed("the body is a JSON object", field="body")
-    return data
+        return await read_form(request)
+    return await read_json_object(request)
 
 
 def _back(token: str, request: Request, *, msg: str | None = None,
