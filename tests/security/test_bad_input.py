@@ -159,12 +159,20 @@ def test_every_request_model_uses_the_shared_types() -> None:
     assert bad == []
 
 
+def _api_routes(routes: list[Any]) -> typing.Iterator[APIRoute]:
+    """Every APIRoute, included routers' too (FastAPI nests them)."""
+    for r in routes:
+        if isinstance(r, APIRoute):
+            yield r
+        inner = getattr(r, "original_router", None) or getattr(r, "router", None)
+        if inner is not None and hasattr(inner, "routes"):
+            yield from _api_routes(list(inner.routes))
+
+
 def test_every_integer_parameter_is_bounded(settings: Settings, ctx: Context) -> None:
     app = create_app(settings, ctx)
     bad, seen = [], set()
-    for route in app.routes:
-        if not isinstance(route, APIRoute):
-            continue
+    for route in _api_routes(list(app.routes)):
         for p in route.dependant.query_params + route.dependant.path_params:
             ann = p.field_info.annotation
             args = [a for a in typing.get_args(ann) if a is not type(None)] or [ann]
