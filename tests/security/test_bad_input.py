@@ -110,7 +110,8 @@ def test_unknown_routes_and_methods_are_problems(lenient: TestClient) -> None:
     _problem(lenient.get("/nothing"), 404, "not_found")
     _problem(lenient.delete("/v1/templates"), 405, "method_not_allowed")
     r = lenient.get("/nothing", headers={"Accept": "text/html,application/xhtml+xml"})
-    assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
+    assert r.status_code == 404
+    assert r.headers["content-type"].startswith("text/html")
 
 
 def test_form_fields_refuse_control_characters(lenient: TestClient) -> None:

@@ -93,7 +93,8 @@ def test_verify_uploads_have_their_own_larger_limit(client: TestClient,
     big = b"%PDF-" + b"0" * (settings.max_body_bytes * 2)
     r = client.post("/verify", files={"file": ("x.pdf", big, "application/pdf")},
                     headers={"Accept": "application/json"})
-    assert r.status_code == 422 and r.json()["code"] == "unreadable_input"
+    assert r.status_code == 422
+    assert r.json()["code"] == "unreadable_input"
     too_big = b"0" * (settings.max_upload_bytes + 1)
     _is_413(client.post("/verify", files={"file": ("x.zip", too_big, "application/zip")},
                         headers={"Accept": "application/json"}))

@@ -101,4 +101,5 @@ def test_a_browser_gets_an_html_refusal(api: Api, client: TestClient) -> None:
     api.template()
     tok = token_of(api.request())
     r = client.post(f"/s/{tok}/decline", headers={**EVIL, "Accept": "text/html"})
-    assert r.status_code == 403 and r.headers["content-type"].startswith("text/html")
+    assert r.status_code == 403
+    assert r.headers["content-type"].startswith("text/html")
