@@ -21,7 +21,6 @@ from anxin.config import Settings
 from anxin.services.context import Context
 from anxin.web.api import v1
 from anxin.web.app import create_app
-from anxin.web.text_rules import is_control_pattern
 from tests.common.factories import Api, token_of
 
 
@@ -128,6 +127,8 @@ def _bounded(metadata: list[Any]) -> bool:
 
 
 def _str_constrained(metadata: list[Any]) -> bool:
+    from anxin.web.text_rules import is_control_pattern
+
     return any(is_control_pattern(getattr(m, "pattern", None)) for m in metadata)
 
 

@@ -14,7 +14,6 @@ from fastapi.testclient import TestClient
 from anxin.config import Settings, load_settings
 from anxin.services.context import open_context
 from anxin.web.app import create_app
-from anxin.web.security_headers import content_security_policy
 from tests.common.factories import Api, token_of
 
 
@@ -96,6 +95,8 @@ def test_hsts_when_the_base_url_is_https(settings: Settings) -> None:
 
 
 def test_the_embedding_hook_names_origins_and_defaults_to_none() -> None:
+    from anxin.web.security_headers import content_security_policy
+
     assert content_security_policy(True).endswith("frame-ancestors 'none'")
     policy = content_security_policy(True, ["https://bank.example"])
     assert policy.endswith("frame-ancestors https://bank.example")
