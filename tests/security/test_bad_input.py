@@ -21,7 +21,7 @@ from anxin.config import Settings
 from anxin.services.context import Context
 from anxin.web.api import v1
 from anxin.web.app import create_app
-from tests.common.factories import Api, token_of
+from tests.common.factories import Api, resident_id, token_of
 
 
 @pytest.fixture
@@ -56,7 +56,7 @@ def test_a_nul_in_a_text_field_is_422_naming_it(api: Api, lenient: TestClient) -
     api.template()
     body = {"template": "credit", "reference": "LOAN\x00-1",
             "subject": {"name": "Zhang San", "id_type": "resident_id",
-                        "id_number": "110105199001010013", "mobile": "13900000001"}}
+                        "id_number": resident_id(1), "mobile": "13900000001"}}
     _problem(lenient.post("/v1/authorizations", json=body, headers=api.h), 422,
              "validation_failed", "reference")
     body["reference"] = "LOAN-1"
