@@ -4,8 +4,10 @@ A phisher or a lender's app that frames the signing letter under a decoy must be
 by the browser, so every HTML answer carries a strict Content-Security-Policy (scripts
 and styles only from this origin, nothing inline; ``frame-ancestors 'none'``) and
 ``X-Frame-Options: DENY``; every answer, JSON included, carries ``nosniff``, a
-``default-src 'none'`` policy when it is not HTML, and ``Referrer-Policy: no-referrer``
-(the signing token is in the URL). HSTS is added when the base URL is https.
+``default-src 'none'`` policy when it is not HTML, and ``Referrer-Policy: same-origin``
+(the signing token is in the URL: no other site ever sees it). Not ``no-referrer``: under
+it browsers send ``Origin: null`` on the pages' own form posts, which the cross-site
+guard (anxin.web.cross_site) must refuse. HSTS is added when the base URL is https.
 
 The per-institution embedding allow-list (a later issue) plugs in here: a route that
 knows the institution sets ``request.state.frame_ancestors`` to its origins; the policy
@@ -64,7 +66,7 @@ class SecurityHeadersMiddleware:
         ours = {
             b"content-security-policy": content_security_policy(html, ancestors).encode(),
             b"x-content-type-options": b"nosniff",
-            b"referrer-policy": b"no-referrer",
+            b"referrer-policy": b"same-origin",
         }
         if not ancestors:
             ours[b"x-frame-options"] = b"DENY"
