@@ -88,8 +88,9 @@ def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
     app.include_router(verify_page.router)
     _ops_routes(app, context)
 
-    # Outermost last: headers on every answer (refusals too), then metrics, then the body
-    # limit and the cross-site guard, which refuse before any route reads or changes state.
+    # The last added is the outermost: headers on every answer (refusals too), then
+    # metrics, then the body limit, the cross-site guard and the path/query check, which
+    # refuse before any route reads a body or changes state.
     base_url = context.settings.effective_base_url
     app.add_middleware(QueryPathGuard)
     app.add_middleware(CrossSiteGuard, base_url=base_url)
