@@ -90,6 +90,10 @@ class Settings(BaseSettings):
     # Exposes GET /_bench/select/{id} (one indexed SELECT): the floor bench/use_gate.py
     # compares the gate with. Off unless ANXIN_BENCH_ENDPOINTS=1.
     bench_endpoints: bool = False
+    # Request bodies larger than this answer 413 payload_too_large before they are read
+    # (JSON and forms); uploads to POST /verify (letters, evidence packages) have their own.
+    max_body_bytes: int = 512 * 1024
+    max_upload_bytes: int = 20 * 1024 * 1024
 
     @field_validator("sms_countries", "trusted_proxies", mode="before")
     @classmethod

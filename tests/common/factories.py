@@ -69,6 +69,13 @@ class Api:
         return self.post(f"/v1/authorizations/{auth_id}/uses", body)
 
 
+def form_token_of(client: TestClient, token: str) -> str:
+    """The hidden form token of the signing page's no-JavaScript forms (issue 12 item 2)."""
+    m = re.search(r'name="ft" value="([0-9a-f]+)"', client.get(f"/s/{token}").text)
+    assert m, "the signing page has no form token"
+    return m.group(1)
+
+
 def token_of(auth: dict[str, Any]) -> str:
     return str(auth["signing_url"]).rsplit("/", 1)[1]
 

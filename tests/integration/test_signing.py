@@ -2,7 +2,7 @@
 
 import json
 
-from tests.common.factories import last_code, mobile, sign, token_of
+from tests.common.factories import form_token_of, last_code, mobile, sign, token_of
 from tests.common.ledger_view import event_names
 
 
@@ -136,10 +136,12 @@ def test_forms_work_without_javascript(api, client, outbox):
     api.template()
     auth = api.request()
     tok = token_of(auth)
-    r = client.post(f"/s/{tok}/otp", data={"read_confirmed": "on"}, follow_redirects=False)
-    assert (r.status_code, r.headers["location"]) == (303, f"/s/{tok}?msg=code_sent")
-    r = client.post(f"/s/{tok}/sign", data={"otp": last_code(outbox), "read_confirmed": "on"},
+    ft = form_token_of(client, tok)
+    r = client.post(f"/s/{tok}/otp", data={"read_confirmed": "on", "ft": ft},
                     follow_redirects=False)
+    assert (r.status_code, r.headers["location"]) == (303, f"/s/{tok}?msg=code_sent")
+    r = client.post(f"/s/{tok}/sign", data={"otp": last_code(outbox), "read_confirmed": "on",
+                                            "ft": ft}, follow_redirects=False)
     assert r.headers["location"] == f"/s/{tok}?msg=signed"
     assert api.get(f"/v1/authorizations/{auth['id']}").json()["status"] == "active"
 
@@ -151,17 +153,19 @@ def test_without_javascript_the_page_keeps_its_language_and_counts_tries(api, cl
     page = client.get(f"/s/{tok}?lang=zh-CN").text
     assert f'action="/s/{tok}/sign?lang=zh-CN"' in page
     assert f'formaction="/s/{tok}/otp?lang=zh-CN"' in page
-    r = client.post(f"/s/{tok}/otp?lang=zh-CN", data={"read_confirmed": "on"},
+    ft = form_token_of(client, tok)
+    r = client.post(f"/s/{tok}/otp?lang=zh-CN", data={"read_confirmed": "on", "ft": ft},
                     follow_redirects=False)
     assert r.headers["location"] == f"/s/{tok}?msg=code_sent&lang=zh-CN"
     wrong = "000000" if last_code(outbox) != "000000" else "111111"
-    r = client.post(f"/s/{tok}/sign?lang=zh-CN", data={"otp": wrong, "read_confirmed": "on"},
+    r = client.post(f"/s/{tok}/sign?lang=zh-CN",
+                    data={"otp": wrong, "read_confirmed": "on", "ft": ft},
                     follow_redirects=False)
     assert r.headers["location"] == f"/s/{tok}?err=otp_invalid&tries=4&lang=zh-CN"
     page = client.get(r.headers["location"]).text
     assert 'lang="zh-CN"' in page
     assert "验证码错误或已过期，还可尝试 4 次。" in page
-    r = client.post(f"/s/{tok}/decline?lang=en", data={"x": ""}, follow_redirects=False)
+    r = client.post(f"/s/{tok}/decline?lang=en", data={"ft": ft}, follow_redirects=False)
     assert r.headers["location"] == f"/s/{tok}?msg=declined&lang=en"
 
 

@@ -7,6 +7,7 @@ Example::
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import AsyncIterator, Callable
@@ -29,16 +30,22 @@ from anxin.errors import AnxinError
 from anxin.services.context import Context, open_context
 from anxin.services.metrics import Metrics
 from anxin.web.api import v1
+from anxin.web.body_limit import BodyLimitMiddleware
+from anxin.web.cross_site import CrossSiteGuard
+from anxin.web.edge_errors import DB_RETRY_AFTER_SECONDS, install_error_handlers
+from anxin.web.input_guard import QueryPathGuard
 from anxin.web.ledger_routes import router as ledger_router
 from anxin.web.pages import signing, verify_page
 from anxin.web.pages.passkey_routes import install_passkeys
 from anxin.web.pki_routes import build_router as pki_router
 from anxin.web.portal_plugin import install_portal
 from anxin.web.problems import anxin_error_handler, problem_response, validation_error_handler
+from anxin.web.security_headers import SecurityHeadersMiddleware
 
 Plugin = Callable[[FastAPI, Context], None]
 # Parts added later (PKI, ledger, evidence, portal) register a plugin here.
 PLUGINS: list[Plugin] = [install_passkeys, install_portal]
+log = logging.getLogger("anxin.web")
 
 
 def _templates() -> Environment:
@@ -72,6 +79,7 @@ def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
     app.state.on_stop = []
     app.add_exception_handler(AnxinError, anxin_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
+    install_error_handlers(app)
     app.mount("/static", StaticFiles(packages=[("anxin.web", "static")]), name="static")
     app.include_router(v1.router)
     app.include_router(signing.router)
@@ -80,7 +88,16 @@ def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
     app.include_router(verify_page.router)
     _ops_routes(app, context)
 
+    # The last added is the outermost: headers on every answer (refusals too), then
+    # metrics, then the body limit, the cross-site guard and the path/query check, which
+    # refuse before any route reads a body or changes state.
+    base_url = context.settings.effective_base_url
+    app.add_middleware(QueryPathGuard)
+    app.add_middleware(CrossSiteGuard, base_url=base_url)
+    app.add_middleware(BodyLimitMiddleware, max_body=context.settings.max_body_bytes,
+                       max_upload=context.settings.max_upload_bytes)
     app.add_middleware(MetricsMiddleware, metrics=context.metrics)
+    app.add_middleware(SecurityHeadersMiddleware, base_url=base_url)
 
     if context.extras.get("ledger_background", True):
         stop = threading.Event()
@@ -136,8 +153,13 @@ def _ops_routes(app: FastAPI, ctx: Context) -> None:
         try:
             with ctx.db.transaction() as s:
                 s.execute(text("SELECT 1"))
-        except Exception as exc:
-            return problem_response(503, "unhealthy", "Service unavailable", str(exc))
+        except Exception as exc:  # any failure of the database: unhealthy, never a 500
+            # The reason goes to the log only: its text names the database's host, port
+            # and name, which an anonymous prober must not learn.
+            log.warning("healthz: database check failed: %s", type(exc).__name__)
+            return problem_response(503, "unhealthy", "Service unavailable",
+                                    "the database is unavailable",
+                                    retry_after=DB_RETRY_AFTER_SECONDS)
         return JSONResponse({"status": "ok"})
 
     @app.get("/metrics", tags=["operations"], response_class=Response)

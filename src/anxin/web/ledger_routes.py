@@ -12,6 +12,9 @@ from anxin.errors import NotFound, ValidationFailed
 from anxin.services.context import Context
 from anxin.web.problems import problems
 
+# Leaf indexes and tree sizes: bounded so that a huge number is a 422, not an overflow.
+MAX_INDEX = 2**63 - 1
+
 router = APIRouter(prefix="/ledger", tags=["ledger"])
 
 
@@ -43,8 +46,8 @@ def key(request: Request) -> PlainTextResponse:
 
 @router.get("/proof/inclusion", responses=problems(
     s400=["ledger_bad_range"], s404=["ledger_size_unknown"]))
-def inclusion(request: Request, index: Annotated[int, Query(ge=0)],
-              size: Annotated[int, Query(ge=1)]) -> dict[str, Any]:
+def inclusion(request: Request, index: Annotated[int, Query(ge=0, le=MAX_INDEX)],
+              size: Annotated[int, Query(ge=1, le=MAX_INDEX)]) -> dict[str, Any]:
     if index >= size:
         raise ValidationFailed("index must be below size", field="index",
                                code="ledger_bad_range")
@@ -53,8 +56,8 @@ def inclusion(request: Request, index: Annotated[int, Query(ge=0)],
 
 @router.get("/proof/consistency", responses=problems(
     s400=["ledger_bad_range"], s404=["ledger_size_unknown"]))
-def consistency(request: Request, first: Annotated[int, Query(ge=1)],
-                second: Annotated[int, Query(ge=1)]) -> dict[str, Any]:
+def consistency(request: Request, first: Annotated[int, Query(ge=1, le=MAX_INDEX)],
+                second: Annotated[int, Query(ge=1, le=MAX_INDEX)]) -> dict[str, Any]:
     if first > second:
         raise ValidationFailed("first must not exceed second", field="first",
                                code="ledger_bad_range")
@@ -62,8 +65,8 @@ def consistency(request: Request, first: Annotated[int, Query(ge=1)],
 
 
 @router.get("/entries")
-def entries(request: Request, start: Annotated[int, Query(ge=0)],
-            end: Annotated[int, Query(ge=0)]) -> dict[str, Any]:
+def entries(request: Request, start: Annotated[int, Query(ge=0, le=MAX_INDEX)],
+            end: Annotated[int, Query(ge=0, le=MAX_INDEX)]) -> dict[str, Any]:
     if end < start:
         raise ValidationFailed("end must not be below start", field="end",
                                code="ledger_bad_range")

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from anxin.errors import AnxinError
+from anxin.web.text_rules import CONTROL_MESSAGE, is_control_pattern
 
 PROBLEM_BASE = "https://anxin.dev/problems/"
 
@@ -48,9 +49,18 @@ def _field(loc: tuple[Any, ...]) -> str:
     return out or "body"
 
 
+def _message(error: dict[str, Any]) -> Any:
+    """pydantic's message, but the control-character rule says what it is rather than
+    printing its pattern."""
+    ctx = error.get("ctx") or {}
+    if error.get("type") == "string_pattern_mismatch" and is_control_pattern(ctx.get("pattern")):
+        return CONTROL_MESSAGE
+    return error.get("msg")
+
+
 async def validation_error_handler(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = exc.errors()
+    errors = [{**e, "msg": _message(e)} for e in exc.errors()]
     first = errors[0] if errors else {"loc": ("body",), "msg": "invalid request"}
     field = _field(tuple(first.get("loc", ())))
     return problem_response(

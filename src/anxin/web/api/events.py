@@ -8,6 +8,7 @@ from fastapi import APIRouter
 
 from anxin.services.notifications import list_events
 from anxin.web.deps import CtxDep, InstitutionDep
+from anxin.web.input_guard import Int32
 from anxin.web.problems import problems
 
 
@@ -19,7 +20,7 @@ def build_router() -> APIRouter:
         s422=["validation_failed"]),
         summary="Status changes of your authorizations, oldest first, after a cursor")
     def events(ctx: CtxDep, inst: InstitutionDep, after: str | None = None,
-               limit: int = 100) -> dict[str, Any]:
+               limit: Int32 = 100) -> dict[str, Any]:
         """Each event is what the webhook POSTs (``event``, ``authorization_id``,
         ``status``, ``reference``, ``occurred_at``) plus its ``cursor`` and ``delivery``
         state. Ask again with ``after=<next>`` until ``has_more`` is false. Events appear

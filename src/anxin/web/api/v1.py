@@ -16,6 +16,7 @@ from anxin.services import authorizations as auths
 from anxin.services import templates, uses
 from anxin.services.documents import read_document
 from anxin.web.deps import ApiKey, CtxDep, IdempotencyKey, InstitutionDep, validated_body
+from anxin.web.input_guard import Int32, LongText, Positive32, Text
 from anxin.web.problems import problems
 
 router = APIRouter(prefix="/v1", tags=["institution API"])
@@ -28,40 +29,43 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# Every text member is Text (LongText for the letter body) and every integer Int32: no
+# control characters, no integer the database cannot hold (anxin.web.input_guard; the
+# security suite checks that no member escapes these types).
 class TemplateIn(Strict):
-    code: str = Field(examples=["credit-check-v1"])
-    title: str
-    purpose: str = Field(examples=["loan_approval"])
-    data_scope: list[str] = Field(examples=[["credit_report"]])
-    body: str = Field(description="Letter text with {{ placeholders }}")
-    locale: str = Field("zh-CN", examples=["zh-CN", "en"])
-    validity_days: int = 30
-    max_uses: int = 1
+    code: Text = Field(examples=["credit-check-v1"])
+    title: Text
+    purpose: Text = Field(examples=["loan_approval"])
+    data_scope: list[Text] = Field(examples=[["credit_report"]])
+    body: LongText = Field(description="Letter text with {{ placeholders }}")
+    locale: Text = Field("zh-CN", examples=["zh-CN", "en"])
+    validity_days: Int32 = 30
+    max_uses: Int32 = 1
     require_passkey: bool = False
-    request_ttl_minutes: int = 1440
+    request_ttl_minutes: Int32 = 1440
 
 
 class SubjectIn(Strict):
-    name: str
-    id_type: str = Field(examples=["resident_id", "passport"])
-    id_number: str
-    mobile: str
+    name: Text
+    id_type: Text = Field(examples=["resident_id", "passport"])
+    id_number: Text
+    mobile: Text
 
 
 class AuthorizationIn(Strict):
-    template: str
+    template: Text
     subject: SubjectIn
-    reference: str
+    reference: Text
     valid_until: dt.datetime | None = None
-    max_uses: int | None = None
-    callback_url: str | None = None
+    max_uses: Int32 | None = None
+    callback_url: Text | None = None
 
 
 class UseIn(Strict):
-    purpose: str
-    reference: str
-    operator: str
-    data_item: str
+    purpose: Text
+    reference: Text
+    operator: Text
+    data_item: Text
 
 
 @router.post("/templates", status_code=201, responses={
@@ -87,7 +91,7 @@ def list_templates(ctx: CtxDep, inst: InstitutionDep) -> dict[str, Any]:
 
 @router.get("/templates/{code}", responses={**AUTH, **problems(s404=["template_not_found"])})
 def get_template(code: str, ctx: CtxDep, inst: InstitutionDep,
-                 version: int | None = None) -> dict[str, Any]:
+                 version: Annotated[Positive32 | None, Query()] = None) -> dict[str, Any]:
     return templates.get_template(ctx, inst, code, version)
 
 
@@ -113,7 +117,7 @@ def create_authorization(body: AuthorizationIn, ctx: CtxDep, inst: InstitutionDe
 def list_authorizations(ctx: CtxDep, inst: InstitutionDep,
                         status: Annotated[str | None, Query()] = None,
                         reference: Annotated[str | None, Query()] = None,
-                        page: Annotated[int, Query()] = 1) -> dict[str, Any]:
+                        page: Annotated[Positive32, Query()] = 1) -> dict[str, Any]:
     return auths.list_authorizations(ctx, inst, status=status, reference=reference, page=page)
 
 

@@ -22,6 +22,7 @@ from anxin.services import console as svc
 from anxin.services.console_stats import SERIES, bar_chart, dashboard
 from anxin.services.documents import read_document
 from anxin.services.web_sessions import SessionRef, check_csrf, end_session, resume_session
+from anxin.web.input_guard import Positive32
 from anxin.web.pages.web_common import ctx_of, form_of, html, pre_csrf, pre_token, set_cookie
 
 COOKIE = "anxin_console"
@@ -192,8 +193,8 @@ def build_router() -> APIRouter:
         return await guarded(request, run, post=False)
 
     @router.get("/templates/diff")
-    async def template_diff(request: Request, institution: str, code: str, a: int,
-                            b: int) -> Response:
+    async def template_diff(request: Request, institution: str, code: str, a: Positive32,
+                            b: Positive32) -> Response:
         async def run(request: Request, sess: SessionRef, form: dict[str, str]) -> Response:
             ctx = ctx_of(request)
             diff = await run_in_threadpool(svc.template_diff, ctx, institution, code, a, b)

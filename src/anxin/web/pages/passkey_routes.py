@@ -22,10 +22,10 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from anxin.errors import ValidationFailed
 from anxin.services import passkey_signing
 from anxin.services.context import Context
 from anxin.web.deps import CtxDep
+from anxin.web.input_guard import read_json_object
 from anxin.web.problems import problems
 
 router = APIRouter(tags=["signing page"])
@@ -36,13 +36,7 @@ _OTP_REFUSALS = problems(
 
 
 async def _json(request: Request) -> dict[str, Any]:
-    try:
-        data = await request.json()
-    except ValueError:
-        raise ValidationFailed("the body is a JSON object", field="body") from None
-    if not isinstance(data, dict):
-        raise ValidationFailed("the body is a JSON object", field="body")
-    return data
+    return await read_json_object(request)
 
 
 @router.post("/s/{token}/passkey/register/options", responses=_OTP_REFUSALS,

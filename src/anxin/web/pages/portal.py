@@ -24,6 +24,7 @@ from anxin.services.web_sessions import (
     resume_session,
 )
 from anxin.web.client_ip import client_ip
+from anxin.web.edge_errors import problem_for
 from anxin.web.pages.portal_i18n import portal_strings
 from anxin.web.pages.web_common import (
     ctx_of,
@@ -232,8 +233,9 @@ def build_router() -> APIRouter:
         fn = portal.letter_pdf_mine if kind == "letter.pdf" else portal.evidence_mine
         try:
             data = await run_in_threadpool(fn, ctx, sess.principal, auth_id)
-        except NotFound:
-            return Response("not found", status_code=404, media_type="text/plain")
+        except NotFound as exc:
+            return problem_for(request.headers.get("accept", ""), request.url.path, 404,
+                               exc.code, exc.title, exc.detail)
         media = "application/pdf" if kind == "letter.pdf" else "application/zip"
         return Response(data, media_type=media, headers={
             "Content-Disposition": f'attachment; filename="anxin-{auth_id}-{kind}"',

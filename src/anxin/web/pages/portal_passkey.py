@@ -9,10 +9,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from anxin.errors import ValidationFailed
 from anxin.identity.passkeys import passkey_login_options, verify_passkey_login
 from anxin.services.context import Context
 from anxin.services.portal import start_portal_session
+from anxin.web.input_guard import read_json_object
 from anxin.web.pages.portal import COOKIE
 from anxin.web.pages.web_common import set_cookie
 from anxin.web.problems import problems
@@ -50,10 +50,7 @@ async def options(request: Request) -> dict[str, Any]:
              summary="Verify a passkey assertion and open a portal session")
 async def verify(request: Request) -> JSONResponse:
     ctx: Context = request.app.state.ctx
-    try:
-        payload = await request.json()
-    except ValueError:
-        raise ValidationFailed("the body is not JSON", field="body") from None
+    payload = await read_json_object(request)
     login = await run_in_threadpool(verify_passkey_login, ctx, payload)
     token = await run_in_threadpool(start_portal_session, ctx, login.mobile_index)
     resp = JSONResponse({"signed_in": True, "next": "/me"})

@@ -1,12 +1,17 @@
 """The subject's signing page ``/s/<token>`` and its JSON endpoints (CONTRACT §3).
 
 Every action works with a plain form post too (the page degrades to SMS-only without
-JavaScript); JSON callers get JSON and problem details.
+JavaScript); JSON callers get JSON and problem details. A form post carries the hidden
+form token ``ft`` (:func:`form_token`, derived from the signing token with a key from the
+master secret; no cookie, which an institution's embedding page would not send) or is
+refused with 403 ``form_token_invalid``; JSON posts rely on the Origin check
+(anxin.web.cross_site).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 from typing import Any
 from urllib.parse import urlencode
 
@@ -14,10 +19,13 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
-from anxin.errors import AnxinError, ValidationFailed
+from anxin.errors import AnxinError
 from anxin.services import signing
+from anxin.services.context import Context
 from anxin.web.client_ip import client_ip
 from anxin.web.deps import CtxDep
+from anxin.web.edge_errors import problem_for
+from anxin.web.input_guard import Int32, read_form, read_json_object
 from anxin.web.pages.i18n import strings
 from anxin.web.problems import problems
 
@@ -27,6 +35,24 @@ router = APIRouter(tags=["signing page"])
 def _wants_form(request: Request) -> bool:
     return request.headers.get("content-type", "").startswith(
         ("application/x-www-form-urlencoded", "multipart/form-data"))
+
+
+def form_token(ctx: Context, token: str) -> str:
+    """The hidden field of the page's forms: a MAC of the signing token, so that only a
+    page that was served the letter can post its forms."""
+    return ctx.keys.secret_mac("signing-form", token)[:32]
+
+
+def _bad_form_token(ctx: Context, token: str, request: Request,
+                    data: dict[str, Any]) -> Response | None:
+    """The 403 for a form post without the right form token, or None."""
+    sent = data.get("ft")
+    if isinstance(sent, str) and hmac.compare_digest(sent.encode(),
+                                                     form_token(ctx, token).encode()):
+        return None
+    return problem_for(request.headers.get("accept", ""), request.url.path, 403,
+                       "form_token_invalid", "Forbidden",
+                       "the form does not carry this page's form token; reload the page")
 
 
 def _fmt(value: dt.datetime | None, locale: str) -> str:
@@ -41,7 +67,7 @@ def _fmt(value: dt.datetime | None, locale: str) -> str:
 @router.get("/s/{token}", response_class=HTMLResponse, include_in_schema=False)
 def page(token: str, request: Request, ctx: CtxDep, lang: str | None = None,
          msg: str | None = None, err: str | None = None,
-         tries: int | None = None) -> HTMLResponse:
+         tries: Int32 | None = None) -> HTMLResponse:
     try:
         v = signing.view(ctx, token)
     except AnxinError as exc:
@@ -51,26 +77,17 @@ def page(token: str, request: Request, ctx: CtxDep, lang: str | None = None,
     t = strings(locale)
     html = request.app.state.templates.get_template("sign.html").render(
         v=v, t=t, locale=locale, token=token, msg=msg, err=err, tries=tries,
+        form_token=form_token(ctx, token),
         other_locale="en" if locale == "zh-CN" else "zh-CN",
         valid_from=_fmt(v["valid_from"], locale), valid_until=_fmt(v["valid_until"], locale),
         expires=_fmt(v["request_expires_at"], locale))
-    return HTMLResponse(html, headers={"Cache-Control": "no-store",
-                                       "Referrer-Policy": "no-referrer"})
+    return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 
 
 async def _body(request: Request) -> dict[str, Any]:
     if _wants_form(request):
-        form = await request.form()
-        return {k: str(v) for k, v in form.items()}
-    if not await request.body():
-        return {}
-    try:
-        data = await request.json()
-    except ValueError:
-        raise ValidationFailed("the body is not JSON", field="body") from None
-    if not isinstance(data, dict):
-        raise ValidationFailed("the body is a JSON object", field="body")
-    return data
+        return await read_form(request)
+    return await read_json_object(request)
 
 
 def _back(token: str, request: Request, *, msg: str | None = None,
@@ -98,6 +115,8 @@ def _back(token: str, request: Request, *, msg: str | None = None,
     summary="Send a one-time code to the subject's mobile")
 async def send_code(token: str, request: Request, ctx: CtxDep) -> Response:
     form = _wants_form(request)
+    if form and (refused := _bad_form_token(ctx, token, request, await _body(request))):
+        return refused
     try:
         await run_in_threadpool(signing.send_code, ctx, token,
                                 client_ip=client_ip(request, ctx))
@@ -116,6 +135,8 @@ async def sign(token: str, request: Request, ctx: CtxDep) -> Response:
     form = _wants_form(request)
     try:
         data = await _body(request)
+        if form and (refused := _bad_form_token(ctx, token, request, data)):
+            return refused
         read = data.get("read_confirmed")
         read_ok = read is True or (form and read in ("on", "true", "1"))
         out = await run_in_threadpool(
@@ -138,6 +159,8 @@ async def sign(token: str, request: Request, ctx: CtxDep) -> Response:
     summary="Decline the request")
 async def decline(token: str, request: Request, ctx: CtxDep) -> Response:
     form = _wants_form(request)
+    if form and (refused := _bad_form_token(ctx, token, request, await _body(request))):
+        return refused
     try:
         out = await run_in_threadpool(signing.decline, ctx, token)
     except AnxinError as exc:

@@ -1,5 +1,6 @@
 """The public ``/verify`` page: anyone uploads a letter or an evidence package and gets the
-verification report against this platform's root. Size-limited; nothing is stored."""
+verification report against this platform's root. Size-limited
+(ANXIN_MAX_UPLOAD_BYTES); nothing is stored."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from anxin.services.context import Context
 from anxin.web.problems import problem_response, problems
 
 router = APIRouter(tags=["verification"])
-MAX_UPLOAD = 20 * 1024 * 1024
 
 
 @router.get("/verify", response_class=HTMLResponse, include_in_schema=False)
@@ -24,16 +24,19 @@ def form(request: Request) -> HTMLResponse:
         report=None, error=None))
 
 
-@router.post("/verify", responses=problems(s413=["upload_too_large"],
+@router.post("/verify", responses=problems(s413=["payload_too_large"],
                                            s422=["unreadable_input"]),
              summary="Verify an uploaded letter (PDF) or evidence package (ZIP)")
 async def verify(request: Request, file: Annotated[UploadFile, File()]) -> Response:
     ctx: Context = request.app.state.ctx
-    data = await file.read(MAX_UPLOAD + 1)
+    # The whole body is bounded by ANXIN_MAX_UPLOAD_BYTES before it is read
+    # (anxin.web.body_limit); the file inside it is bounded the same.
+    limit = ctx.settings.max_upload_bytes
+    data = await file.read(limit + 1)
     wants_json = "application/json" in request.headers.get("accept", "")
-    if len(data) > MAX_UPLOAD:
-        return problem_response(413, "upload_too_large", "Content too large",
-                                f"uploads are limited to {MAX_UPLOAD // (1024 * 1024)} MiB")
+    if len(data) > limit:
+        return problem_response(413, "payload_too_large", "Content too large",
+                                f"uploads are limited to {limit} bytes", limit=limit)
     roots = [ctx.pki.root_cert]
     try:
         report = await run_in_threadpool(

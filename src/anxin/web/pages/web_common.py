@@ -1,4 +1,4 @@
-"""What the portal and the console pages share: cookies, CSRF, forms, safe headers."""
+"""What the portal and the console pages share: cookies, CSRF, forms, no-store."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from fastapi.responses import HTMLResponse, Response
 
 from anxin.keys import new_token
 from anxin.services.context import Context
+from anxin.web.input_guard import read_form
 
-SAFE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer",
-                "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff",
-                "Content-Security-Policy": "default-src 'self'; style-src 'self' "
-                                           "'unsafe-inline'; frame-ancestors 'none'"}
+# The security headers (CSP, X-Frame-Options, nosniff, Referrer-Policy) are set on every
+# response by anxin.web.security_headers; pages add only that they are not cached.
+SAFE_HEADERS = {"Cache-Control": "no-store"}
 
 
 def ctx_of(request: Request) -> Context:
@@ -46,8 +46,8 @@ def pre_csrf(ctx: Context, realm: str, pre: str) -> str:
 
 
 async def form_of(request: Request) -> dict[str, str]:
-    form = await request.form()
-    return {k: str(v) for k, v in form.items()}
+    """The form's fields; control characters refused with 422 naming the field."""
+    return await read_form(request)
 
 
 def html(request: Request, template: str, status: int = 200, **values: Any) -> HTMLResponse:

@@ -1,0 +1,109 @@
+"""Every error at the edge is a problem (issue 12 items 9 and 10), never a bare 500.
+
+Starlette's own errors (an unknown route, a wrong method, a body FastAPI cannot parse)
+become RFC 9457 problems with a stable ``code``; a database that cannot be reached answers
+503 ``database_unavailable`` with ``Retry-After`` instead of a 500 text page, and says
+nothing of the database's host, port or name. Browsers asking for HTML outside the API
+get a small HTML page with the same status; everyone else gets problem+json.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from anxin.web.problems import problem_response
+
+log = logging.getLogger("anxin.web")
+
+DB_RETRY_AFTER_SECONDS = 5
+# Stable codes for the statuses Starlette and FastAPI raise themselves.
+HTTP_CODES = {400: ("bad_request", "Bad request"), 401: ("unauthenticated", "Unauthorized"),
+              403: ("forbidden", "Forbidden"), 404: ("not_found", "Not found"),
+              405: ("method_not_allowed", "Method not allowed"),
+              413: ("payload_too_large", "Content too large"),
+              415: ("unsupported_media_type", "Unsupported media type")}
+# FastAPI's wording when the body is not JSON it can decode (bad UTF-8, nesting too deep).
+_BODY_PARSE = "There was an error parsing the body"
+
+
+def wants_html(headers_accept: str, path: str) -> bool:
+    """A browser navigating to a page (not the API, not a script asking for JSON)."""
+    accept = headers_accept.lower()
+    return ("text/html" in accept and "json" not in accept
+            and not path.startswith(("/v1/", "/v1")))
+
+
+def error_page(status: int, title: str, detail: str, headers: dict[str, str] | None = None
+               ) -> HTMLResponse:
+    body = (f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f'<title>{status} {html.escape(title)} — Anxin</title>'
+            f'<link rel="stylesheet" href="/static/anxin.css"></head><body>'
+            f'<header class="bar"><strong>安心授权 Anxin</strong></header><main>'
+            f'<h1>{html.escape(title)}</h1><p role="alert" id="problem">{html.escape(detail)}</p>'
+            f'</main></body></html>')
+    return HTMLResponse(body, status_code=status, headers=headers)
+
+
+def problem_for(accept: str, path: str, status: int, code: str, title: str, detail: str,
+                **extra: object) -> Response:
+    """problem+json, or the HTML page for a browser."""
+    if wants_html(accept, path):
+        headers = ({"Retry-After": str(extra["retry_after"])} if "retry_after" in extra
+                   else None)
+        return error_page(status, title, detail, headers)
+    return problem_response(status, code, title, detail, **extra)
+
+
+async def http_exception_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    code, title = HTTP_CODES.get(exc.status_code, ("http_error", "Error"))
+    detail = str(exc.detail)
+    extra: dict[str, object] = {}
+    if exc.status_code == 400 and detail == _BODY_PARSE:
+        code, detail = "malformed_body", "the body is not valid JSON (UTF-8, nested at most " \
+                                         "a few hundred levels)"
+        extra["field"] = "body"
+    elif exc.status_code == 404 and detail == "Not Found":
+        detail = f"no such resource: {request.url.path}"
+    response = problem_for(request.headers.get("accept", ""), request.url.path,
+                           exc.status_code, code, title, detail, **extra)
+    for name, value in (exc.headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def is_outage(exc: BaseException) -> bool:
+    """The database cannot be reached (down, restarting, dropped connection), as opposed
+    to a statement it refused."""
+    if isinstance(exc, OperationalError | InterfaceError):
+        return True
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+
+
+async def database_error_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DBAPIError)
+    accept, path = request.headers.get("accept", ""), request.url.path
+    if is_outage(exc):
+        log.warning("database unavailable on %s %s: %s", request.method, path,
+                    type(exc.orig).__name__ if exc.orig is not None else type(exc).__name__)
+        return problem_for(accept, path, 503, "database_unavailable", "Service unavailable",
+                           "the database is unavailable; retry later",
+                           retry_after=DB_RETRY_AFTER_SECONDS)
+    if isinstance(exc, DataError):
+        # A value the database refuses to store (e.g. out of range): bad input that got past
+        # the request models. Still a 4xx, never a 500.
+        return problem_for(accept, path, 422, "invalid_value", "Unprocessable content",
+                           "a value in the request cannot be stored")
+    raise exc
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(StarletteHTTPException, http_exception_handler)
+    app.add_exception_handler(DBAPIError, database_error_handler)
