@@ -120,13 +120,18 @@ class StorageLog:
         from anxin.config import load_settings
         from anxin.ledger.checkpoint import load_note_signer
         from anxin.ledger.log import Ledger
+        from anxin.ledger.origin import read_origin
         from anxin.storage.database import Database
         settings = load_settings(data_dir=data_dir)
         if not (settings.keys_dir / "ledger.key").is_file():
             raise LogUnavailable(f"{data_dir} is not an Anxin data directory")
         self.label = str(data_dir)
         self._db = Database.connect(settings.effective_database_url)
-        self._ledger = Ledger(self._db, signer=load_note_signer(settings))
+        origin = read_origin(self._db)
+        if origin is None:
+            self._db.dispose()
+            raise LogUnavailable(f"{data_dir}: the log has no origin")
+        self._ledger = Ledger(self._db, signer=load_note_signer(settings, origin))
 
     def checkpoint(self) -> str:
         cp = self._ledger.latest_checkpoint()

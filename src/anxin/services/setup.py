@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from anxin.config import Settings
 from anxin.keys import create_master_key
 from anxin.ledger.checkpoint import ensure_ledger_key
+from anxin.ledger.origin import fix_origin, read_stored_origin
 from anxin.pki.authority import ensure_pki
 from anxin.seal import create_seal_key
 from anxin.storage.database import Database
@@ -71,6 +72,18 @@ def _database(settings: Settings) -> bool:
         db.dispose()
 
 
+def _ledger_origin(settings: Settings) -> bool:
+    """Fix the log's origin when the log is created (never from the base URL again)."""
+    db = Database.connect(settings.effective_database_url)
+    try:
+        if read_stored_origin(db) is not None:
+            return False
+        fix_origin(db, settings)
+        return True
+    finally:
+        db.dispose()
+
+
 INIT_STEPS: list[tuple[str, Callable[[Settings], bool]]] = [
     ("configuration", _config),
     ("master key", _master_key),
@@ -78,6 +91,7 @@ INIT_STEPS: list[tuple[str, Callable[[Settings], bool]]] = [
     ("PKI (root CA, issuing CA, TSA, seal certificate)", ensure_pki),
     ("ledger signing key", ensure_ledger_key),
     ("database", _database),
+    ("ledger origin", _ledger_origin),
 ]
 
 
