@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     otp_min_interval_seconds: int = 60
     otp_max_sends: int = 5
     otp_max_failures: int = 5
+    # Bounds of a rendered letter (anxin.letters.bounds): characters and A4 pages.
+    letter_max_chars: int = 20_000
+    letter_max_pages: int = 6
     checkpoint_interval_seconds: float = 2.0
     sweep_interval_seconds: float = 30.0
     # How often `anxin serve` looks for letters whose newest archive timestamp is not by

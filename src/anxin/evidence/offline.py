@@ -17,6 +17,8 @@ from cryptography.hazmat.primitives import serialization
 from anxin.config import Settings
 from anxin.errors import AnxinError
 from anxin.evidence.report import (
+    FAILED,
+    FORMAT_FAILURE,
     INDETERMINATE,
     NO_CERTIFICATE_CHAIN_FOUND,
     Report,
@@ -53,7 +55,14 @@ def verify_bytes(data: bytes, name: str, roots: list[x509.Certificate],
         if not roots:
             report.add("trust_anchor", "Trust anchor", INDETERMINATE,
                        "no root certificate to trust was given", NO_CERTIFICATE_CHAIN_FOUND)
-        add_letter_checks(report, data, roots)
+        try:
+            add_letter_checks(report, data, roots)
+        except AnxinError as exc:
+            if exc.code == "unreadable_input":
+                raise
+            # As in a package: a letter that cannot be parsed fails its integrity check.
+            report.add("document_integrity", "Document integrity", FAILED,
+                       f"the letter cannot be read: {exc.detail}", FORMAT_FAILURE)
         return report
     if data.startswith(b"PK\x03\x04"):
         from anxin.evidence.package_verify import verify_package
@@ -90,10 +99,14 @@ def run_verify(file: Path, *, trust: Path | None, settings: Settings, as_json: b
         echo(f"cannot read the trust anchor: {exc.strerror}")
         return EXIT_UNREADABLE
     except AnxinError as exc:
-        if exc.code == "unreadable_input":
-            echo(f"unreadable input: {exc.detail}")
-            return EXIT_UNREADABLE
-        raise
+        echo(f"unreadable input: {exc.detail}")
+        return EXIT_UNREADABLE
+    except Exception as exc:  # the last guard around untrusted input
+        # Every check parses defensively (tests/security/test_verifier_fuzz.py); should one
+        # still meet something it did not foresee, the answer is "unreadable", not a
+        # traceback.
+        echo(f"unreadable input: the file is malformed ({type(exc).__name__})")
+        return EXIT_UNREADABLE
     if as_json:
         echo(result.to_json())
     else:
