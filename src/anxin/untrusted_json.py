@@ -26,3 +26,11 @@ def loads(data: bytes | str) -> Any:
         return json.loads(data)
     except RecursionError:
         raise ValueError("JSON nested too deeply") from None
+
+
+def load_object(data: bytes | str) -> dict[str, Any]:
+    """Parse untrusted JSON that must be an object: a dict, or ValueError."""
+    value = loads(data)
+    if not isinstance(value, dict):
+        raise ValueError(f"expected a JSON object, found {type(value).__name__}")
+    return value

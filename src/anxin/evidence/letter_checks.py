@@ -132,7 +132,7 @@ def _passkey_in_letter(report: Report, opened: OpenedLetter,
     title = "Passkey assertion inside the signed letter"
     letter = result.letter
     try:
-        verify_assertion_evidence(untrusted_json.loads(raw),
+        verify_assertion_evidence(untrusted_json.load_object(raw),
                                   str(letter.authorization_id if letter else ""),
                                   str(letter.text_sha256 if letter else ""))
     except (AnxinError, ValueError) as exc:

@@ -212,7 +212,7 @@ def _check_event_certificate(report: Report, files: dict[str, bytes], record: di
     if record and binding.letter_sha256 != record.get("letter_sha256"):
         problems.append("the certificate binds another letter hash than the record's")
     try:
-        commit = untrusted_json.loads(files["identity/id-commitment.json"])
+        commit = untrusted_json.load_object(files["identity/id-commitment.json"])
         if commit.get("commitment") != binding.id_commitment:
             problems.append("the id commitment differs from the certificate's")
     except (KeyError, ValueError):
@@ -273,7 +273,7 @@ def _check_passkey(report: Report, files: dict[str, bytes], record: dict[str, An
         report.add("passkey_assertion", title, INDETERMINATE, "no passkey verifier here")
         return
     try:
-        verify_assertion_evidence(untrusted_json.loads(raw), str(record.get("id")),
+        verify_assertion_evidence(untrusted_json.load_object(raw), str(record.get("id")),
                                   str(record.get("letter_sha256")))
     except (AnxinError, ValueError) as exc:
         report.add("passkey_assertion", title, FAILED, str(exc), SIG_CRYPTO_FAILURE)
@@ -349,7 +349,7 @@ async def _check_ledger(report: Report, files: dict[str, bytes], context: Valida
 
 def _check_sms(report: Report, files: dict[str, bytes]) -> None:
     try:
-        sms = untrusted_json.loads(files["identity/sms.json"])
+        sms = untrusted_json.load_object(files["identity/sms.json"])
     except (KeyError, ValueError):
         report.add("sms_evidence", "SMS verification record", FAILED,
                    "identity/sms.json is missing", FORMAT_FAILURE)
