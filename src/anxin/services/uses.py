@@ -46,7 +46,11 @@ from anxin.services.use_idempotency import (
     replay,
 )
 from anxin.services.use_input import UseCall, is_authorization_id
-from anxin.storage.ledger_queue import advance_chain, lock_chain_head
+from anxin.services.use_refusal import LEAF_HASH as _LEAF_HASH
+from anxin.services.use_refusal import OLD_HEAD as _OLD_HEAD
+from anxin.services.use_refusal import call_commitments as _call_commitments
+from anxin.services.use_refusal import refuse as _refuse
+from anxin.storage.ledger_queue import advance_chain
 from anxin.storage.models import Authorization, Institution, LedgerQueued, UseRecord
 from anxin.storage.portal_models import Notification
 
@@ -206,8 +210,6 @@ def _try_grant(ctx: Context, key_hash: str | None, inst: InstitutionRef | None, 
 # the exhausted leaf after it -- and advances the head past them. SET sees the old row,
 # RETURNING the new one: ledger_prev keeps the old head for RETURNING to rebuild the
 # leaves' bytes from. Still one statement, one round trip, one row visit.
-_LEAF_HASH = "sha256(decode('00', 'hex') || {})"
-_OLD_HEAD = "coalesce(ledger_head, :zero)"
 _SET_GRANT_LEAF = LeafTemplate.sql("gl", _OLD_HEAD, "ledger_seq")
 _SET_EXHAUSTED_LEAF = LeafTemplate.sql("xl", _LEAF_HASH.format(_SET_GRANT_LEAF),
                                        "ledger_seq + 1")
@@ -385,11 +387,6 @@ def _grant_leaves(use_id: str, auth_id: str, institution_id: str, call: UseCall,
                           institution_id=institution_id))
 
 
-def _call_commitments(key: bytes, call: UseCall) -> dict[str, str]:
-    return {"reference_commitment": commit(key, "reference", call.reference),
-            "operator_commitment": commit(key, "operator", call.operator)}
-
-
 def _slow_path(ctx: Context, inst: InstitutionRef, auth_id: str, call: UseCall,
                now: dt.datetime) -> dict[str, Any]:
     with ctx.db.core_transaction() as conn:
@@ -457,60 +454,3 @@ def _grant(ctx: Context, conn: Connection, institution_id: str, row: Any, call: 
         conn.execute(remember(institution_id, gk, answer, now))
     ctx.metrics.uses.labels("granted", "").inc()
     return answer
-
-
-_SET_REFUSE_LEAF = LeafTemplate.sql("rl", _OLD_HEAD, "ledger_seq")
-_RET_REFUSE_LEAF = LeafTemplate.sql("rl", "ledger_prev", "ledger_seq - 1")
-# PostgreSQL: a refusal is one statement too: the UPDATE that advances the chain head
-# (under the row lock) completes the leaf, then the use record and the leaf are written.
-_REFUSE_ONE_STATEMENT = text(f"""
-WITH h AS (
-  UPDATE authorizations
-     SET ledger_prev = {_OLD_HEAD}, ledger_seq = ledger_seq + 1,
-         ledger_head = {_LEAF_HASH.format(_SET_REFUSE_LEAF)}
-   WHERE id = :aid
-  RETURNING id, {_RET_REFUSE_LEAF} AS leaf
-), u AS (
-  INSERT INTO uses (id, authorization_id, institution_id, granted, refusal_code, purpose,
-                    data_item, reference, operator, uses_after, receipt, created_at)
-  SELECT :use_id, h.id, :iid, false, :code, :purpose, :item, :reference, :operator,
-         :uses_after, NULL, :now FROM h
-)
-INSERT INTO ledger_queue (data, authorization_id, created_at)
-SELECT leaf, id, :now FROM h
-""")  # noqa: S608 - the f-string joins constant SQL only
-
-
-def _refuse(ctx: Context, inst: InstitutionRef, row: Any, call: UseCall,
-            exc: AnxinError) -> NoReturn:
-    """Record the refused call and its leaf (continuing the authorization's chain under
-    its row lock), commit, then raise."""
-    now = ctx.clock()
-    use_id = str(uuid.uuid4())
-    key = ctx.keys.commitment_key(row.id, row.commitment_salt)
-    template = leaf_template(Event.USE_REFUSED.value, at=now, authorization_id=row.id,
-                             institution_id=inst.id, use_id=use_id, code=exc.code,
-                             **_call_commitments(key, call))
-    if ctx.db.dialect == "postgresql":
-        with ctx.db.single_statement() as conn:
-            conn.execute(_REFUSE_ONE_STATEMENT, {
-                "aid": row.id, "iid": inst.id, "zero": ZERO_HASH, "use_id": use_id,
-                "code": exc.code, "purpose": call.purpose, "item": call.data_item,
-                "reference": call.reference, "operator": call.operator,
-                "uses_after": row.uses, "now": now, **template.params("rl")})
-    else:
-        with ctx.db.core_transaction() as conn:
-            head = lock_chain_head(conn, row.id)
-            assert head is not None
-            seq, prev = head
-            leaf = template.render(prev, seq)
-            conn.execute(insert(UseRecord).values(
-                id=use_id, authorization_id=row.id, institution_id=inst.id, granted=False,
-                refusal_code=exc.code, purpose=call.purpose, data_item=call.data_item,
-                reference=call.reference, operator=call.operator, uses_after=row.uses,
-                receipt=None, created_at=now))
-            conn.execute(insert(LedgerQueued).values(
-                data=leaf, authorization_id=row.id, created_at=now))
-            advance_chain(conn, row.id, prev=prev, next_seq=seq + 1, head=leaf_hash(leaf))
-    ctx.metrics.uses.labels("refused", exc.code).inc()
-    raise exc
