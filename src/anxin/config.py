@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     # Proxies whose X-Forwarded-For is believed (IPs or CIDRs, comma-separated); empty:
     # the direct peer is the client.
     trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()
+    # Bounds of a rendered letter (anxin.letters.bounds): characters and A4 pages.
+    letter_max_chars: int = 20_000
+    letter_max_pages: int = 6
     checkpoint_interval_seconds: float = 2.0
     sweep_interval_seconds: float = 30.0
     # How often `anxin serve` looks for letters whose newest archive timestamp is not by

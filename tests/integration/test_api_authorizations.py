@@ -228,8 +228,10 @@ GOOD_USE = {"purpose": "loan_approval", "reference": "Q-1", "operator": "officer
     (GOOD_USE | {"reference": "x" * 201}, "reference"),
     (GOOD_USE | {"operator": ""}, "operator"),
 ])
-def test_a_bad_gate_call_answers_422_naming_the_field_and_stores_nothing(
+def test_a_bad_gate_call_answers_422_naming_the_field_and_is_recorded_as_refused(
         api, client, outbox, ctx, body, field):
+    # Issue 12 item 9: every gate call is recorded, one refused for its input too (it
+    # used to store nothing); it spends no use.
     api.template()
     auth = api.request()
     sign(client, outbox, auth)
@@ -238,8 +240,10 @@ def test_a_bad_gate_call_answers_422_naming_the_field_and_stores_nothing(
     assert (r.status_code, r.json()["code"], r.json()["field"]) == (
         422, "validation_failed", field), r.text
     got = api.get(f"/v1/authorizations/{auth['id']}").json()
-    assert (got["uses"], got["status"], got["uses_log"]) == (0, "active", [])
-    assert ledger_count(ctx) == before
+    assert (got["uses"], got["status"]) == (0, "active")
+    assert [(u["granted"], u["code"]) for u in got["uses_log"]] == [
+        (False, "validation_failed")]
+    assert ledger_count(ctx) == before + 1
     assert api.use(auth["id"]).status_code == 201  # and the use is still there to take
 
 

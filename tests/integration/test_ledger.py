@@ -189,6 +189,7 @@ def test_two_processes_append_to_one_linear_log(tmp_path):
     from anxin.config import load_settings
     from anxin.ledger.checkpoint import load_note_signer
     from anxin.ledger.log import Ledger
+    from anxin.ledger.origin import fix_origin
     from anxin.services.setup import initialise
     from tests.common.backends import require_postgres, throwaway_postgres
 
@@ -196,7 +197,7 @@ def test_two_processes_append_to_one_linear_log(tmp_path):
         initialise(load_settings(data_dir=tmp_path / "d", database_url=url))
         settings = load_settings(data_dir=tmp_path / "d", database_url=url)
         db = Database.connect(url)
-        ledger = Ledger(db, signer=load_note_signer(settings))
+        ledger = Ledger(db, signer=load_note_signer(settings, fix_origin(db, settings)))
         procs = [multiprocessing.get_context("spawn").Process(
             target=_writer, args=(url, tag, 150)) for tag in "ab"]
         for p in procs:

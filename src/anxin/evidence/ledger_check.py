@@ -22,11 +22,11 @@ Without ``--ledger`` nothing here runs: the verifier stays offline.
 from __future__ import annotations
 
 import base64
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from anxin import untrusted_json
 from anxin.errors import AnxinError
 from anxin.evidence.report import (
     FAILED,
@@ -120,13 +120,18 @@ class StorageLog:
         from anxin.config import load_settings
         from anxin.ledger.checkpoint import load_note_signer
         from anxin.ledger.log import Ledger
+        from anxin.ledger.origin import read_origin
         from anxin.storage.database import Database
         settings = load_settings(data_dir=data_dir)
         if not (settings.keys_dir / "ledger.key").is_file():
             raise LogUnavailable(f"{data_dir} is not an Anxin data directory")
         self.label = str(data_dir)
         self._db = Database.connect(settings.effective_database_url)
-        self._ledger = Ledger(self._db, signer=load_note_signer(settings))
+        origin = read_origin(self._db)
+        if origin is None:
+            self._db.dispose()
+            raise LogUnavailable(f"{data_dir}: the log has no origin")
+        self._ledger = Ledger(self._db, signer=load_note_signer(settings, origin))
 
     def checkpoint(self) -> str:
         cp = self._ledger.latest_checkpoint()
@@ -172,7 +177,7 @@ def _package(files: dict[str, bytes], auth_id: str | None) -> _Package | str:
         key = files["ledger/verifier-key.txt"].decode().strip()
         cp = verify_checkpoint(files["ledger/checkpoint.txt"].decode(), key)
         entries = {int(e["index"]): base64.b64decode(e["data"], validate=True)
-                   for e in json.loads(files["ledger/entries.json"])["entries"]}
+                   for e in untrusted_json.loads(files["ledger/entries.json"])["entries"]}
     except (KeyError, ValueError, TypeError, UnicodeDecodeError, AnxinError):
         return "the package's ledger files are missing or do not verify"
     if not auth_id or not entries:
@@ -292,7 +297,7 @@ def _check_tail(report: Report, title: str, pkg: _Package, current: Checkpoint,
                                           lambda lv, ix, e=edge: e[(lv, ix)]):
                 edge[(lv, ix)] = h
             try:
-                leaf = json.loads(data)
+                leaf = untrusted_json.loads(data)
             except ValueError:
                 leaf = {}
             if isinstance(leaf, dict) and leaf.get("authorization_id") == pkg.authorization_id:

@@ -20,9 +20,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 from typing import Any
 
+from anxin import untrusted_json
 from anxin.evidence.report import (
     FAILED,
     FORMAT_FAILURE,
@@ -73,7 +73,7 @@ def _check_chain(report: Report, record: dict[str, Any],
                    "no entry carries a chain (seq, prev): they predate it, so whether "
                    "one was left out cannot be told from the package", FORMAT_FAILURE)
         return
-    unchained = [json.loads(d) for _i, d in sorted(proven)][:found.unchained]
+    unchained = [untrusted_json.loads(d) for _i, d in sorted(proven)][:found.unchained]
     ordered = [str(e.get("event")) for e in unchained + found.chained]
     states = [e for e in ordered if e in STATE_EVENTS]
     status = str(record.get("status"))
@@ -106,7 +106,7 @@ def _check_chain(report: Report, record: dict[str, Any],
 
 def _receipt_payload(receipt: str) -> dict[str, Any]:
     part = receipt.split(".")[1]
-    payload = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+    payload = untrusted_json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
     if not isinstance(payload, dict):
         raise ValueError("a receipt's payload is a JSON object")
     return payload
@@ -115,7 +115,7 @@ def _receipt_payload(receipt: str) -> dict[str, Any]:
 def _check_commitments(report: Report, files: dict[str, bytes], record: dict[str, Any],
                        proven: list[tuple[int, bytes]]) -> None:
     title = "Ledger commitments (reference, operator) open to the record's values"
-    leaves = [json.loads(d) for _i, d in sorted(proven)]
+    leaves = [untrusted_json.loads(d) for _i, d in sorted(proven)]
     committed = any(k.endswith("_commitment") for leaf in leaves for k in leaf)
     raw = files.get(COMMITMENT_KEY_FILE)
     if raw is None:
@@ -125,7 +125,7 @@ def _check_commitments(report: Report, files: dict[str, bytes], record: dict[str
                        FORMAT_FAILURE)
         return  # entries made before commitments: nothing to open
     try:
-        key = bytes.fromhex(json.loads(raw)["key"])
+        key = bytes.fromhex(untrusted_json.loads(raw)["key"])
     except (ValueError, KeyError, TypeError):
         report.add("ledger_commitments", title, FAILED,
                    f"{COMMITMENT_KEY_FILE} is malformed", FORMAT_FAILURE)

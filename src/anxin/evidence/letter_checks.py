@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from anxin import untrusted_json
 from anxin.errors import AnxinError
 from anxin.evidence.report import (
     FAILED,
@@ -121,7 +122,6 @@ async def async_add_letter_checks(report: Report, opened: OpenedLetter,
 def _passkey_in_letter(report: Report, opened: OpenedLetter,
                        result: LetterVerification) -> None:
     """A letter signed with a passkey carries the assertion inside its signed revision."""
-    import json
 
     from anxin.identity.passkey_evidence import verify_assertion_evidence
     from anxin.letters.letter_data import signed_attachment
@@ -132,7 +132,8 @@ def _passkey_in_letter(report: Report, opened: OpenedLetter,
     title = "Passkey assertion inside the signed letter"
     letter = result.letter
     try:
-        verify_assertion_evidence(json.loads(raw), str(letter.authorization_id if letter else ""),
+        verify_assertion_evidence(untrusted_json.load_object(raw),
+                                  str(letter.authorization_id if letter else ""),
                                   str(letter.text_sha256 if letter else ""))
     except (AnxinError, ValueError) as exc:
         report.add("letter_passkey", title, FAILED, str(exc), SIG_CRYPTO_FAILURE)

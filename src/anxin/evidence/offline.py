@@ -19,6 +19,8 @@ from anxin.config import Settings
 from anxin.errors import AnxinError
 from anxin.evidence.anchors import TrustAnchor, fingerprint, roots_by_fingerprint
 from anxin.evidence.report import (
+    FAILED,
+    FORMAT_FAILURE,
     INDETERMINATE,
     NO_CERTIFICATE_CHAIN_FOUND,
     Report,
@@ -89,11 +91,18 @@ def _verify_letter(data: bytes, name: str, roots: Sequence[x509.Certificate],
     from anxin.evidence.letter_checks import async_add_letter_checks
     from anxin.letters.letter_data import open_signed_letter
     from anxin.letters.sign import run_sync
-    opened = open_signed_letter(data)
+    opened = open_signed_letter(data)  # unreadable input raises (exit 3)
     report = Report(subject=name, trust_anchor=trust, kind="letter")
     describe(report, opened, data, None)
     add_trust_anchor_check(report)
-    run_sync(async_add_letter_checks(report, opened, roots))
+    try:
+        run_sync(async_add_letter_checks(report, opened, roots))
+    except AnxinError as exc:
+        if exc.code == "unreadable_input":
+            raise
+        # As in a package: a letter that cannot be processed fails its integrity check.
+        report.add("document_integrity", "Document integrity", FAILED,
+                   f"the letter cannot be read: {exc.detail}", FORMAT_FAILURE)
     return report
 
 
@@ -170,10 +179,14 @@ def run_verify(file: Path, *, trust: Sequence[Path] = (), fingerprints: Sequence
         echo(f"cannot read the trust anchor: {exc.strerror}")
         return EXIT_UNREADABLE
     except AnxinError as exc:
-        if exc.code == "unreadable_input":
-            echo(f"unreadable input: {exc.detail}")
-            return EXIT_UNREADABLE
-        raise
+        echo(f"unreadable input: {exc.detail}")
+        return EXIT_UNREADABLE
+    except Exception as exc:  # the last guard around untrusted input
+        # Every check parses defensively (tests/security/test_verifier_fuzz.py); should one
+        # still meet something it did not foresee, the answer is "unreadable", not a
+        # traceback.
+        echo(f"unreadable input: the file is malformed ({type(exc).__name__})")
+        return EXIT_UNREADABLE
     if as_json:
         echo(result.to_json())
     else:

@@ -10,13 +10,14 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
-import json
 from collections.abc import Sequence
 from typing import Any
 
+from asn1crypto import crl as asn1_crl
 from cryptography import x509
 from pyhanko_certvalidator import ValidationContext
 
+from anxin import untrusted_json
 from anxin.errors import AnxinError
 from anxin.evidence.anchors import TrustAnchor
 from anxin.evidence.consent import consent_status, package_leaves
@@ -97,7 +98,8 @@ async def _verify_files(files: dict[str, bytes], name: str,
     record = _record(files)
     auth_id = str(record.get("id")) if record else None
     report.authorization_id = auth_id
-    crls = [b for n, b in files.items() if n.startswith("revocation/") and n.endswith(".crl")]
+    crls = [b for n, b in files.items()
+            if n.startswith("revocation/") and n.endswith(".crl") and _readable_crl(b)]
     memory = VerificationMemory()  # each signature verified, each certificate parsed once
     trust = TrustMaterial.of(roots, _certs(files), crls, memory.certificates)
     context = trust.context(with_crls=True, signatures=memory.signatures)
@@ -139,15 +141,25 @@ async def _verify_files(files: dict[str, bytes], name: str,
 
 def _manifest_time(files: dict[str, bytes]) -> str | None:
     try:
-        value = json.loads(files[MANIFEST]).get("created_at")
+        value = untrusted_json.load_object(files[MANIFEST]).get("created_at")
     except (KeyError, ValueError, AttributeError):
         return None
     return str(value) if value else None
 
 
+def _readable_crl(der: bytes) -> bool:
+    """Whether a package's CRL parses; one that does not is left out (its certificate's
+    revocation is then unproven) instead of failing the whole verification."""
+    try:
+        asn1_crl.CertificateList.load(der).native  # noqa: B018 - parses it all
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError):
+        return False
+    return True
+
+
 def _record(files: dict[str, bytes]) -> dict[str, Any]:
     try:
-        rec = json.loads(files.get("authorization.json", b"{}"))
+        rec = untrusted_json.loads(files.get("authorization.json", b"{}"))
     except ValueError:
         return {}
     return rec if isinstance(rec, dict) else {}
@@ -158,7 +170,7 @@ async def _check_manifest(report: Report, files: dict[str, bytes],
                           ) -> None:
     title = "Package manifest (every file's SHA-256)"
     try:
-        manifest = json.loads(files[MANIFEST])
+        manifest = untrusted_json.loads(files[MANIFEST])
         listed: dict[str, str] = dict(manifest["files"])
     except (KeyError, ValueError, TypeError):
         report.add("manifest_files", title, FAILED, "manifest.json is missing or malformed",
@@ -236,7 +248,7 @@ def _check_event_certificate(report: Report, files: dict[str, bytes], record: di
     if record and binding.letter_sha256 != record.get("letter_sha256"):
         problems.append("the certificate binds another letter hash than the record's")
     try:
-        commit = json.loads(files["identity/id-commitment.json"])
+        commit = untrusted_json.load_object(files["identity/id-commitment.json"])
         if commit.get("commitment") != binding.id_commitment:
             problems.append("the id commitment differs from the certificate's")
     except (KeyError, ValueError):
@@ -297,7 +309,7 @@ def _check_passkey(report: Report, files: dict[str, bytes], record: dict[str, An
         report.add("passkey_assertion", title, INDETERMINATE, "no passkey verifier here")
         return
     try:
-        verify_assertion_evidence(json.loads(raw), str(record.get("id")),
+        verify_assertion_evidence(untrusted_json.load_object(raw), str(record.get("id")),
                                   str(record.get("letter_sha256")))
     except (AnxinError, ValueError) as exc:
         report.add("passkey_assertion", title, FAILED, str(exc), SIG_CRYPTO_FAILURE)
@@ -313,7 +325,7 @@ async def _check_ledger(report: Report, files: dict[str, bytes], context: Valida
     try:
         vkey = files["ledger/verifier-key.txt"].decode().strip()
         note = files["ledger/checkpoint.txt"].decode()
-        entries = json.loads(files["ledger/entries.json"])["entries"]
+        entries = untrusted_json.loads(files["ledger/entries.json"])["entries"]
     except (KeyError, ValueError, UnicodeDecodeError):
         report.add("ledger_inclusion", title, FAILED, "the ledger files are missing",
                    FORMAT_FAILURE)
@@ -345,7 +357,7 @@ async def _check_ledger(report: Report, files: dict[str, bytes], context: Valida
         try:
             data = base64.b64decode(e["data"], validate=True)
             proof = [base64.b64decode(p, validate=True) for p in e["proof"]]
-            leaf = json.loads(data)
+            leaf = untrusted_json.loads(data)
             if leaf.get("authorization_id") != auth_id:
                 bad.append(f"entry {e['index']} belongs to another authorization")
                 continue
@@ -373,7 +385,7 @@ async def _check_ledger(report: Report, files: dict[str, bytes], context: Valida
 
 def _check_sms(report: Report, files: dict[str, bytes]) -> None:
     try:
-        sms = json.loads(files["identity/sms.json"])
+        sms = untrusted_json.load_object(files["identity/sms.json"])
     except (KeyError, ValueError):
         report.add("sms_evidence", "SMS verification record", FAILED,
                    "identity/sms.json is missing", FORMAT_FAILURE)

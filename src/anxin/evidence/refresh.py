@@ -14,9 +14,9 @@ Example::
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from anxin import untrusted_json
 from anxin.errors import IntegrityFailure
 from anxin.evidence.ziputil import UnreadableInput
 
@@ -24,7 +24,7 @@ from anxin.evidence.ziputil import UnreadableInput
 def package_authorization_id(files: dict[str, bytes]) -> str:
     """The authorization id a package's ``authorization.json`` names."""
     try:
-        record: Any = json.loads(files["authorization.json"])
+        record: Any = untrusted_json.loads(files["authorization.json"])
         auth_id = record["id"]
     except (KeyError, ValueError, TypeError):
         raise UnreadableInput("the package has no readable authorization.json") from None

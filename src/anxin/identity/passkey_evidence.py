@@ -24,7 +24,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import json
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -33,6 +32,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 
+from anxin import untrusted_json
 from anxin.errors import IntegrityFailure
 
 SIGN_LABEL = b"anxin/passkey-sign/v1\x00"
@@ -71,8 +71,19 @@ def signing_challenge(authorization_id: str, letter_sha256: str, nonce: bytes) -
     return hashlib.sha256(SIGN_LABEL + authorization_id.encode() + letter + nonce).digest()
 
 
-def _cbor(data: bytes, pos: int) -> tuple[Any, int]:
-    """A minimal definite-length CBOR reader: enough for COSE keys (RFC 8152 §13)."""
+# Bounds of the CBOR a COSE key may be (RFC 8152 §13): a flat map of a few members, the
+# largest an RSA-8192 modulus. A COSE key nests nothing, so depth 2 is already generous;
+# the bounds make a hostile key (50,000 nested arrays, a length of 2^63) a plain refusal
+# instead of a RecursionError or an allocation.
+MAX_COSE_BYTES = 4096
+MAX_CBOR_DEPTH = 4
+MAX_CBOR_ITEMS = 64
+
+
+def _cbor(data: bytes, pos: int, depth: int = 0) -> tuple[Any, int]:
+    """A minimal, bounded, definite-length CBOR reader: enough for COSE keys."""
+    if depth > MAX_CBOR_DEPTH:
+        raise ValueError(f"CBOR nested deeper than {MAX_CBOR_DEPTH}")
     if pos >= len(data):
         raise ValueError("truncated CBOR")
     major, info = data[pos] >> 5, data[pos] & 0x1F
@@ -95,23 +106,30 @@ def _cbor(data: bytes, pos: int) -> tuple[Any, int]:
             raise ValueError("truncated CBOR")
         raw = data[pos:pos + arg]
         return (raw if major == 2 else raw.decode()), pos + arg
+    if major in (4, 5) and arg > MAX_CBOR_ITEMS:
+        raise ValueError(f"a CBOR array or map of more than {MAX_CBOR_ITEMS} items")
     if major == 4:
         items = []
         for _ in range(arg):
-            item, pos = _cbor(data, pos)
+            item, pos = _cbor(data, pos, depth + 1)
             items.append(item)
         return items, pos
     if major == 5:
         out: dict[Any, Any] = {}
         for _ in range(arg):
-            k, pos = _cbor(data, pos)
-            out[k], pos = _cbor(data, pos)
+            k, pos = _cbor(data, pos, depth + 1)
+            if not isinstance(k, (int, str)):
+                raise ValueError("a COSE key's labels are integers or text")
+            out[k], pos = _cbor(data, pos, depth + 1)
         return out, pos
     raise ValueError(f"CBOR major type {major} is not used in COSE keys")
 
 
 def cose_public_key(cose: bytes) -> tuple[PublicKey, int]:
     """The key and COSE algorithm of a COSE_Key (EC2 P-256/384/521, OKP Ed25519, RSA)."""
+    if len(cose) > MAX_COSE_BYTES:
+        raise IntegrityFailure(f"the credential public key is longer than {MAX_COSE_BYTES} "
+                               "bytes", code="passkey_assertion_invalid")
     try:
         key, end = _cbor(cose, 0)
         if not isinstance(key, dict) or end != len(cose):
@@ -185,7 +203,7 @@ def verify_assertion_evidence(evidence: Mapping[str, Any], authorization_id: str
 
     expected = signing_challenge(authorization_id, letter_sha256, nonce)
     try:
-        client_data = json.loads(client_data_json)
+        client_data = untrusted_json.loads(client_data_json)
     except (ValueError, UnicodeDecodeError):
         raise _fail("clientDataJSON is not JSON") from None
     if not isinstance(client_data, dict) or client_data.get("type") != "webauthn.get":

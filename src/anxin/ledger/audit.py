@@ -37,7 +37,9 @@ class AuditReport:
             self.first_bad_index = index
 
 
-def audit_ledger(db: Database, verifier_key: str) -> AuditReport:
+def audit_ledger(db: Database, verifier_key: str, *, origin: str | None = None
+                 ) -> AuditReport:
+    """Recompute the log; with ``origin``, every checkpoint must also name it."""
     report = AuditReport()
     with db.core_transaction() as conn:
         head = conn.execute(select(LedgerHead.size, LedgerHead.root_hash)).first()
@@ -56,6 +58,9 @@ def audit_ledger(db: Database, verifier_key: str) -> AuditReport:
         except CheckpointInvalid as exc:
             report.bad(f"checkpoint {cp.size}: {exc.detail}")
             continue
+        if origin is not None and parsed.origin != origin:
+            report.bad(f"checkpoint {cp.size}: signed for origin {parsed.origin!r}, "
+                       f"not the log's {origin!r}")
         if parsed.size != cp.size or parsed.root != bytes(cp.root_hash):
             report.bad(f"checkpoint {cp.size}: the stored size/root differ from the signed note")
         if cp.size > count:

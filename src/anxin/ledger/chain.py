@@ -32,10 +32,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import json
 from dataclasses import dataclass
 from typing import Any
 
+from anxin import untrusted_json
 from anxin.ledger.leaf import make_leaf
 from anxin.ledger.merkle import leaf_hash
 
@@ -119,7 +119,7 @@ def verify_chain(entries: list[tuple[int, bytes]]) -> ChainCheck:
     first_chained_index: int | None = None
     for index, data in sorted(entries):
         try:
-            leaf = json.loads(data)
+            leaf = untrusted_json.loads(data)
         except ValueError:
             problems.append(f"entry {index} is not JSON")
             continue

@@ -18,7 +18,6 @@ import base64
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -124,11 +123,6 @@ def verify_checkpoint(note: str, verifier_key: str) -> Checkpoint:
     return Checkpoint(origin, size, root)
 
 
-def origin_for(settings: Settings) -> str:
-    host = urlsplit(settings.effective_base_url).netloc or "localhost"
-    return f"{host}/anxin"
-
-
 def ensure_ledger_key(settings: Settings) -> bool:
     path = settings.keys_dir / "ledger.key"
     if path.exists():
@@ -143,11 +137,14 @@ def ensure_ledger_key(settings: Settings) -> bool:
     return True
 
 
-def load_note_signer(settings: Settings, keys_dir: Path | None = None) -> NoteSigner:
+def load_note_signer(settings: Settings, origin: str, keys_dir: Path | None = None
+                     ) -> NoteSigner:
+    """The ledger key, signing under the log's fixed ``origin``
+    (:func:`anxin.ledger.origin.fix_origin`), never one derived from the base URL."""
     path = (keys_dir or settings.keys_dir) / "ledger.key"
     key = serialization.load_pem_private_key(
         path.read_bytes(),
         settings.key_passphrase.encode() if settings.key_passphrase else None)
     if not isinstance(key, Ed25519PrivateKey):
         raise CheckpointInvalid("the ledger key is not Ed25519")
-    return NoteSigner(origin_for(settings), key)
+    return NoteSigner(origin, key)

@@ -10,6 +10,7 @@ import typer
 from anxin.config import load_settings
 from anxin.ledger.audit import audit_ledger
 from anxin.ledger.checkpoint import load_note_signer
+from anxin.ledger.origin import read_origin
 from anxin.storage.database import Database
 
 ledger_app = typer.Typer(help="The tamper-evident ledger.", no_args_is_help=True)
@@ -23,7 +24,15 @@ def verify(data_dir: Annotated[Path | None, typer.Option(
     settings = load_settings(data_dir=data_dir)
     db = Database.connect(settings.effective_database_url)
     try:
-        report = audit_ledger(db, load_note_signer(settings).verifier_key)
+        # The origin is the log's own (stored when it was created), never one derived
+        # from this shell's ANXIN_BASE_URL: a verifier elsewhere checks the same log.
+        origin = read_origin(db)
+        if origin is None:
+            typer.echo("ledger FAILED: the log has no origin (run `anxin init`)", err=True)
+            raise typer.Exit(1)
+        typer.echo(f"ledger origin: {origin}")
+        report = audit_ledger(db, load_note_signer(settings, origin).verifier_key,
+                              origin=origin)
     finally:
         db.dispose()
     if report.ok:

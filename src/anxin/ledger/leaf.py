@@ -12,6 +12,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from anxin import untrusted_json
 from anxin.errors import ValidationFailed
 
 # 2: leaves of an authorization are chained (seq, prev) and commit to low-entropy values
@@ -63,7 +64,7 @@ def make_leaf(event: str, *, at: dt.datetime, authorization_id: str | None = Non
 
 
 def parse_leaf(data: bytes) -> dict[str, Any]:
-    obj = json.loads(data)
+    obj = untrusted_json.loads(data)
     if not isinstance(obj, dict):
         raise ValidationFailed("a ledger leaf is a JSON object")
     return obj

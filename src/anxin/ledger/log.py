@@ -8,7 +8,7 @@ read O(log n) nodes.
 
 Example::
 
-    ledger = Ledger(db, signer=load_note_signer(settings))
+    ledger = Ledger(db, signer=load_note_signer(settings, fix_origin(db, settings)))
     ledger.integrate()
     note = ledger.checkpoint(force=True).note
 """

@@ -204,6 +204,15 @@ def _key_terms(pdf: FPDF, spec: LetterSpec, labels: dict[str, str]) -> None:
 
 def render_letter_pdf(spec: LetterSpec) -> bytes:
     """The letter as PDF bytes; identical bytes for an identical ``spec``."""
+    return bytes(_layout(spec).output(output_producer_class=_PrebuiltSubsetProducer))
+
+
+def letter_page_count(spec: LetterSpec) -> int:
+    """How many pages the letter has: its layout, without writing the PDF."""
+    return int(_layout(spec).page_no())
+
+
+def _layout(spec: LetterSpec) -> _LetterPDF:
     spec.check()
     labels = _LABELS[spec.locale]
     face = cjk_face()
@@ -263,8 +272,7 @@ def render_letter_pdf(spec: LetterSpec) -> bytes:
     assert isinstance(font, TTFFont)
     for character in STAMP_CHARACTERS:
         font.subset.pick(ord(character))
-
-    return bytes(pdf.output(output_producer_class=_PrebuiltSubsetProducer))
+    return pdf
 
 
 # Public names for other documents that reuse the letter's font machinery (the report).

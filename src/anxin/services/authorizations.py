@@ -20,6 +20,7 @@ from anxin.domain.vocabulary import join_labels, purpose_label, scope_labels
 from anxin.errors import Conflict, NotFound, ValidationFailed
 from anxin.keys import new_token, token_hash
 from anxin.ledger.chain import commit
+from anxin.letters.bounds import check_letter
 from anxin.letters.text import LetterValues, format_date, letter_sha256, render_letter_text
 from anxin.net.outbound import OutboundPolicy
 from anxin.services import idempotency
@@ -85,7 +86,13 @@ def request_authorization(ctx: Context, inst: InstitutionRef, req: Authorization
             valid_from=format_date(now, tpl.locale),
             valid_until=format_date(valid_until, tpl.locale), validity_days=days,
             max_uses=max_uses, reference=req.reference)
-        text = render_letter_text(tpl.body, values)
+        limits = ctx.settings
+        text = render_letter_text(tpl.body, values, max_chars=limits.letter_max_chars)
+        check_letter(text, locale=tpl.locale, title=tpl.title, institution=institution.name,
+                     purpose_label=values.purpose,
+                     scope_labels=scope_labels(tpl.data_scope, tpl.locale),
+                     subject_name=subj.name, reference=req.reference, max_uses=max_uses,
+                     max_chars=limits.letter_max_chars, max_pages=limits.letter_max_pages)
         auth_id = str(uuid.uuid4())
         token = new_token()
         k = ctx.keys

@@ -20,6 +20,7 @@ from anxin.identity.sms import SmsGateway, make_sms_gateway
 from anxin.keys import DataKeys, load_master_key
 from anxin.ledger.checkpoint import load_note_signer
 from anxin.ledger.log import Ledger
+from anxin.ledger.origin import fix_origin
 from anxin.net.outbound import OutboundPolicy
 from anxin.pki.authority import Pki
 from anxin.pki.services import open_pki_services
@@ -66,7 +67,7 @@ def open_context(settings: Settings, *, db: Database | None = None,
         db = Database.connect(settings.effective_database_url, pool_size=settings.db_pool_size)
     pki_services = open_pki_services(settings, db, clock=clock)
     tsa = pki_services.tsa
-    ledger = Ledger(db, signer=load_note_signer(settings),
+    ledger = Ledger(db, signer=load_note_signer(settings, fix_origin(db, settings)),
                     timestamp=lambda data: timestamp_data(tsa, data),
                     checkpoint_interval=settings.checkpoint_interval_seconds, clock=clock)
     ctx = Context(

@@ -20,6 +20,7 @@ from pathlib import Path
 from anxin.config import Settings
 from anxin.keys import create_master_key, load_master_key
 from anxin.ledger.checkpoint import ensure_ledger_key
+from anxin.ledger.origin import fix_origin, read_stored_origin
 from anxin.pki.authority import ensure_pki
 from anxin.pki.rootkey import root_key_warnings
 from anxin.private_files import create_private_file, narrow, private_dir
@@ -85,6 +86,18 @@ def _database(settings: Settings) -> bool:
         db.dispose()
 
 
+def _ledger_origin(settings: Settings) -> bool:
+    """Fix the log's origin when the log is created (never from the base URL again)."""
+    db = Database.connect(settings.effective_database_url)
+    try:
+        if read_stored_origin(db) is not None:
+            return False
+        fix_origin(db, settings)
+        return True
+    finally:
+        db.dispose()
+
+
 INIT_STEPS: list[tuple[str, Callable[[Settings], bool]]] = [
     ("configuration", _config),
     ("master key", _master_key),
@@ -92,6 +105,7 @@ INIT_STEPS: list[tuple[str, Callable[[Settings], bool]]] = [
     ("PKI (root CA, issuing CA, TSA, seal certificate)", ensure_pki),
     ("ledger signing key", ensure_ledger_key),
     ("database", _database),
+    ("ledger origin", _ledger_origin),
 ]
 
 

@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 
 from anxin.domain.events import Event
 from anxin.domain.terms import check_ceiling, check_purpose_and_scope
-from anxin.domain.vocabulary import LOCALES
+from anxin.domain.vocabulary import LOCALES, join_labels, purpose_label, scope_labels
 from anxin.errors import NotFound, ValidationFailed
+from anxin.letters.bounds import check_template_letter
 from anxin.letters.text import check_template_body
 from anxin.services import idempotency
 from anxin.services.context import Context
@@ -65,6 +66,13 @@ def validate_spec(ctx: Context, spec: TemplateSpec) -> None:
     check_ceiling(spec.purpose, validity_days=spec.validity_days, max_uses=spec.max_uses,
                   ceilings=s.purpose_ceilings)
     check_template_body(spec.body, spec.locale)
+    check_template_letter(
+        spec.body, locale=spec.locale, title=spec.title,
+        purpose_label=purpose_label(spec.purpose, spec.locale),
+        scope_labels=scope_labels(spec.data_scope, spec.locale),
+        scope=join_labels(scope_labels(spec.data_scope, spec.locale), spec.locale),
+        validity_days=spec.validity_days, max_uses=spec.max_uses,
+        max_chars=s.letter_max_chars, max_pages=s.letter_max_pages)
 
 
 def template_dict(t: Template) -> dict[str, Any]:

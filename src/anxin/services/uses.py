@@ -20,15 +20,16 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy import bindparam, case, insert, select, text, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 
 from anxin.domain.events import Event
 from anxin.domain.gate import GateView, UseRefused, UseRequest, check_use, effective_status
 from anxin.domain.states import Status
-from anxin.errors import NotFound, ValidationFailed
+from anxin.errors import AnxinError, NotFound, ValidationFailed
 from anxin.keys import hash_api_key
 from anxin.ledger.chain import ZERO_HASH, LeafTemplate, commit, leaf_template
 from anxin.ledger.merkle import leaf_hash
@@ -36,27 +37,28 @@ from anxin.services.authorizations import settle_status
 from anxin.services.context import Context
 from anxin.services.institutions import InstitutionRef, authenticate
 from anxin.services.notifications import notification_row
-from anxin.storage.ledger_queue import advance_chain, lock_chain_head
+from anxin.services.use_idempotency import (
+    PG_CTE,
+    GateKey,
+    gate_key,
+    pg_params,
+    remember,
+    replay,
+)
+from anxin.services.use_input import UseCall, is_authorization_id
+from anxin.services.use_refusal import LEAF_HASH as _LEAF_HASH
+from anxin.services.use_refusal import OLD_HEAD as _OLD_HEAD
+from anxin.services.use_refusal import call_commitments as _call_commitments
+from anxin.services.use_refusal import refuse as _refuse
+from anxin.storage.ledger_queue import advance_chain
 from anxin.storage.models import Authorization, Institution, LedgerQueued, UseRecord
 from anxin.storage.portal_models import Notification
+
+__all__ = ["UseCall", "consume_use", "consume_use_with_key", "record_bad_call"]
 
 A = Authorization
 _READ = select(A.id, A.status, A.purpose, A.data_scope, A.valid_from, A.valid_until,
                A.max_uses, A.uses, A.letter_sha256, A.request_expires_at, A.commitment_salt)
-
-
-@dataclass(frozen=True, slots=True)
-class UseCall:
-    purpose: str
-    data_item: str
-    reference: str
-    operator: str
-
-    def validate(self) -> None:
-        for name in ("purpose", "data_item", "reference", "operator"):
-            value = getattr(self, name)
-            if not value or len(value) > 200:
-                raise ValidationFailed(f"{name} has 1 to 200 characters", field=name)
 
 
 def _sha(text: str) -> str:
@@ -96,25 +98,57 @@ class _OutOfScope(Exception):
     """Rolls back an optimistic grant whose data item is outside the scope."""
 
 
-def consume_use_with_key(ctx: Context, api_key: str | None, auth_id: str, call: UseCall
-                         ) -> dict[str, Any]:
+def consume_use_with_key(ctx: Context, api_key: str | None, auth_id: str, call: UseCall,
+                         *, idempotency_key: str | None = None) -> dict[str, Any]:
     """The gate as the API calls it. The institution's key is checked inside the grant's
     own statement: on PostgreSQL the grant, its use record and its leaves are one
     statement; elsewhere one UPDATE and two INSERTs in one transaction. Any miss (a bad
-    key, a refusal) takes the slow path, which names the reason."""
-    call.validate()
+    key, a refusal) takes the slow path, which names the reason. Bad input is recorded as
+    a refused use (:func:`record_bad_call`), then answers 422. With an
+    ``idempotency_key`` a retried grant answers the stored one (:mod:`.use_idempotency`)."""
+    if not is_authorization_id(auth_id):
+        authenticate(ctx, api_key)  # 401 before 404, as on every other path
+        raise NotFound(f"no authorization {auth_id[:64]!r}", code="authorization_not_found")
+    try:
+        call.validate()
+        gk = gate_key(idempotency_key, auth_id, call)
+    except ValidationFailed as exc:
+        record_bad_call(ctx, api_key, auth_id, call, exc)
     if api_key:
         key_hash = hash_api_key(api_key)
         if ctx.db.dialect == "postgresql":
             institution_id = _institution_of_key(ctx, key_hash)
             granted = (None if institution_id is None else
-                       _grant_in_one_statement(ctx, institution_id, key_hash, auth_id, call))
+                       _grant_in_one_statement(ctx, institution_id, key_hash, auth_id, call,
+                                               gk))
         else:
-            granted = _try_grant(ctx, key_hash, None, auth_id, call)
+            granted = _try_grant(ctx, key_hash, None, auth_id, call, gk)
+        if granted is None and gk is not None:
+            # A concurrent call with this key may have taken the last use: its grant is
+            # committed by now (the row lock ordered the two), so the store has it.
+            with ctx.db.core_transaction() as conn:
+                granted = replay(conn, key_hash, gk)
         if granted is not None:
             return granted
     inst = authenticate(ctx, api_key)
     return consume_use(ctx, inst, auth_id, call, fast_path_done=True)
+
+
+def record_bad_call(ctx: Context, api_key: str | None, auth_id: str, call: UseCall,
+                    exc: ValidationFailed) -> NoReturn:
+    """Record a gate call refused for its input as a refused use (``validation_failed``,
+    its values neutralised: no control characters, cut to the columns' lengths), then
+    raise ``exc``. A call that names no authorization of an authenticated institution is
+    not recorded (there is nothing to record it against) and raises ``exc`` too."""
+    try:
+        inst = authenticate(ctx, api_key)
+        with ctx.db.core_transaction() as conn:
+            row = _read(conn, inst, auth_id) if is_authorization_id(auth_id) else None
+    except AnxinError:
+        row = None
+    if row is None:
+        raise exc
+    _refuse(ctx, inst, row, call.neutralised(), exc)
 
 
 def _institution_of_key(ctx: Context, key_hash: str) -> str | None:
@@ -137,14 +171,14 @@ def consume_use(ctx: Context, inst: InstitutionRef, auth_id: str, call: UseCall,
     call.validate()
     now = ctx.clock()
     if not fast_path_done:
-        granted = _try_grant(ctx, None, inst, auth_id, call)
+        granted = _try_grant(ctx, None, inst, auth_id, call, None)
         if granted is not None:
             return granted
     return _slow_path(ctx, inst, auth_id, call, now)
 
 
 def _try_grant(ctx: Context, key_hash: str | None, inst: InstitutionRef | None, auth_id: str,
-               call: UseCall) -> dict[str, Any] | None:
+               call: UseCall, gk: GateKey | None) -> dict[str, Any] | None:
     # Fast path, one statement: the UPDATE's conditions are the gate's rules (all but the
     # scope, checked on what it returns). Any miss goes to the slow path, which reads the
     # row and names the refusal.
@@ -154,11 +188,17 @@ def _try_grant(ctx: Context, key_hash: str | None, inst: InstitutionRef | None, 
               "key_hash": key_hash, "iid": inst.id if inst is not None else None}
     try:
         with ctx.db.core_transaction() as conn:
+            if gk is not None and key_hash is not None:
+                # SQLite: BEGIN IMMEDIATE holds the write lock, so this look-up and the
+                # grant below are one step for every other writer.
+                stored = replay(conn, key_hash, gk)
+                if stored is not None:
+                    return stored
             granted = conn.execute(stmt, params).first()
             if granted is not None:
                 if call.data_item not in granted.data_scope:
                     raise _OutOfScope
-                return _grant(ctx, conn, granted.institution_id, granted, call, now)
+                return _grant(ctx, conn, granted.institution_id, granted, call, now, gk)
     except _OutOfScope:
         pass
     return None
@@ -170,8 +210,6 @@ def _try_grant(ctx: Context, key_hash: str | None, inst: InstitutionRef | None, 
 # the exhausted leaf after it -- and advances the head past them. SET sees the old row,
 # RETURNING the new one: ledger_prev keeps the old head for RETURNING to rebuild the
 # leaves' bytes from. Still one statement, one round trip, one row visit.
-_LEAF_HASH = "sha256(decode('00', 'hex') || {})"
-_OLD_HEAD = "coalesce(ledger_head, :zero)"
 _SET_GRANT_LEAF = LeafTemplate.sql("gl", _OLD_HEAD, "ledger_seq")
 _SET_EXHAUSTED_LEAF = LeafTemplate.sql("xl", _LEAF_HASH.format(_SET_GRANT_LEAF),
                                        "ledger_seq + 1")
@@ -179,7 +217,7 @@ _SEQ_BEFORE = "(ledger_seq - CASE WHEN status = 'exhausted' THEN 2 ELSE 1 END)"
 _RET_GRANT_LEAF = LeafTemplate.sql("gl", "ledger_prev", _SEQ_BEFORE)
 _RET_EXHAUSTED_LEAF = LeafTemplate.sql("xl", _LEAF_HASH.format(_RET_GRANT_LEAF),
                                        f"{_SEQ_BEFORE} + 1")
-_ONE_STATEMENT = text(f"""
+_ONE_STATEMENT_SQL = f"""
 WITH g AS (
   UPDATE authorizations
      SET uses = uses + 1,
@@ -215,9 +253,12 @@ WITH g AS (
   SELECT :iid, g.id, :n_event, CAST(:n_payload AS json), :n_state, :n_attempts,
          :now, :now
     FROM g WHERE g.status = 'exhausted'
-)
+){{idempotency}}
 SELECT uses, status, max_uses FROM g
-""")  # noqa: S608 - the f-string joins constant SQL only
+"""  # noqa: S608 - the f-string joins constant SQL only
+_ONE_STATEMENT = text(_ONE_STATEMENT_SQL.format(idempotency=""))
+# The same, storing the answer under an Idempotency-Key (one more CTE, same statement).
+_ONE_STATEMENT_WITH_KEY = text(_ONE_STATEMENT_SQL.format(idempotency=PG_CTE))
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,7 +297,7 @@ def _signed_facts(ctx: Context, conn: Connection, auth_id: str, *,
 
 
 def _grant_in_one_statement(ctx: Context, institution_id: str, key_hash: str, auth_id: str,
-                            call: UseCall) -> dict[str, Any] | None:
+                            call: UseCall, gk: GateKey | None) -> dict[str, Any] | None:
     """PostgreSQL: the grant, its use record with the receipt, its leaves and (on the last
     use) the notification are ONE statement in autocommit: one round trip, and the
     authorization's row lock lives only as long as that statement. The receipt is signed
@@ -276,7 +317,7 @@ def _grant_in_one_statement(ctx: Context, institution_id: str, key_hash: str, au
                                                  receipt, now, facts.commitment_key)
             notice = notification_row(institution_id=institution_id, authorization_id=auth_id,
                                       reference=facts.reference, event=Event.EXHAUSTED, at=now)
-            row = conn.execute(_ONE_STATEMENT, {
+            params = {
                 "aid": auth_id, "iid": institution_id, "key_hash": key_hash, "now": now,
                 "purpose": call.purpose, "item": call.data_item, "use_id": use_id,
                 "reference": call.reference, "operator": call.operator, "receipt": receipt,
@@ -285,7 +326,20 @@ def _grant_in_one_statement(ctx: Context, institution_id: str, key_hash: str, au
                 **grant_t.params("gl"), **exhausted_t.params("xl"),
                 # the outbox row's values come from notification_row, as on every path
                 "n_event": notice["event"], "n_payload": json.dumps(notice["payload"]),
-                "n_state": notice["state"], "n_attempts": notice["attempts"]}).first()
+                "n_state": notice["state"], "n_attempts": notice["attempts"]}
+            if gk is None:
+                row = conn.execute(_ONE_STATEMENT, params).first()
+            else:
+                if (stored := replay(conn, key_hash, gk)) is not None:
+                    return stored
+                try:
+                    row = conn.execute(_ONE_STATEMENT_WITH_KEY,
+                                       {**params, **pg_params(gk, use_id, receipt, now)}
+                                       ).first()
+                except IntegrityError:
+                    # A concurrent call with the same key granted first (autocommit: this
+                    # statement rolled back alone): answer its grant.
+                    return replay(conn, key_hash, gk)
             if row is not None:
                 ctx.metrics.uses.labels("granted", "").inc()
                 return {"use_id": use_id, "uses": int(row.uses),
@@ -333,11 +387,6 @@ def _grant_leaves(use_id: str, auth_id: str, institution_id: str, call: UseCall,
                           institution_id=institution_id))
 
 
-def _call_commitments(key: bytes, call: UseCall) -> dict[str, str]:
-    return {"reference_commitment": commit(key, "reference", call.reference),
-            "operator_commitment": commit(key, "operator", call.operator)}
-
-
 def _slow_path(ctx: Context, inst: InstitutionRef, auth_id: str, call: UseCall,
                now: dt.datetime) -> dict[str, Any]:
     with ctx.db.core_transaction() as conn:
@@ -360,7 +409,7 @@ def _slow_path(ctx: Context, inst: InstitutionRef, auth_id: str, call: UseCall,
 
 
 def _grant(ctx: Context, conn: Connection, institution_id: str, row: Any, call: UseCall,
-           now: dt.datetime) -> dict[str, Any]:
+           now: dt.datetime, gk: GateKey | None) -> dict[str, Any]:
     uses_after, status_after = int(row.uses), str(row.status)
     use_id = str(uuid.uuid4())
     key = ctx.keys.commitment_key(row.id, row.commitment_salt)
@@ -398,63 +447,10 @@ def _grant(ctx: Context, conn: Connection, institution_id: str, row: Any, call: 
         conn.execute(insert(Notification).values(notification_row(
             institution_id=institution_id, authorization_id=row.id, reference=row.reference,
             event=Event.EXHAUSTED, at=now)))
+    answer = {"use_id": use_id, "uses": uses_after,
+              "uses_remaining": int(row.max_uses) - uses_after, "status": status_after,
+              "receipt": receipt, "granted_at": now.isoformat()}
+    if gk is not None:
+        conn.execute(remember(institution_id, gk, answer, now))
     ctx.metrics.uses.labels("granted", "").inc()
-    return {"use_id": use_id, "uses": uses_after, "uses_remaining": row.max_uses - uses_after,
-            "status": status_after, "receipt": receipt, "granted_at": now.isoformat()}
-
-
-_SET_REFUSE_LEAF = LeafTemplate.sql("rl", _OLD_HEAD, "ledger_seq")
-_RET_REFUSE_LEAF = LeafTemplate.sql("rl", "ledger_prev", "ledger_seq - 1")
-# PostgreSQL: a refusal is one statement too: the UPDATE that advances the chain head
-# (under the row lock) completes the leaf, then the use record and the leaf are written.
-_REFUSE_ONE_STATEMENT = text(f"""
-WITH h AS (
-  UPDATE authorizations
-     SET ledger_prev = {_OLD_HEAD}, ledger_seq = ledger_seq + 1,
-         ledger_head = {_LEAF_HASH.format(_SET_REFUSE_LEAF)}
-   WHERE id = :aid
-  RETURNING id, {_RET_REFUSE_LEAF} AS leaf
-), u AS (
-  INSERT INTO uses (id, authorization_id, institution_id, granted, refusal_code, purpose,
-                    data_item, reference, operator, uses_after, receipt, created_at)
-  SELECT :use_id, h.id, :iid, false, :code, :purpose, :item, :reference, :operator,
-         :uses_after, NULL, :now FROM h
-)
-INSERT INTO ledger_queue (data, authorization_id, created_at)
-SELECT leaf, id, :now FROM h
-""")  # noqa: S608 - the f-string joins constant SQL only
-
-
-def _refuse(ctx: Context, inst: InstitutionRef, row: Any, call: UseCall,
-            exc: UseRefused) -> dict[str, Any]:
-    """Record the refused call and its leaf (continuing the authorization's chain under
-    its row lock), commit, then raise."""
-    now = ctx.clock()
-    use_id = str(uuid.uuid4())
-    key = ctx.keys.commitment_key(row.id, row.commitment_salt)
-    template = leaf_template(Event.USE_REFUSED.value, at=now, authorization_id=row.id,
-                             institution_id=inst.id, use_id=use_id, code=exc.code,
-                             **_call_commitments(key, call))
-    if ctx.db.dialect == "postgresql":
-        with ctx.db.single_statement() as conn:
-            conn.execute(_REFUSE_ONE_STATEMENT, {
-                "aid": row.id, "iid": inst.id, "zero": ZERO_HASH, "use_id": use_id,
-                "code": exc.code, "purpose": call.purpose, "item": call.data_item,
-                "reference": call.reference, "operator": call.operator,
-                "uses_after": row.uses, "now": now, **template.params("rl")})
-    else:
-        with ctx.db.core_transaction() as conn:
-            head = lock_chain_head(conn, row.id)
-            assert head is not None
-            seq, prev = head
-            leaf = template.render(prev, seq)
-            conn.execute(insert(UseRecord).values(
-                id=use_id, authorization_id=row.id, institution_id=inst.id, granted=False,
-                refusal_code=exc.code, purpose=call.purpose, data_item=call.data_item,
-                reference=call.reference, operator=call.operator, uses_after=row.uses,
-                receipt=None, created_at=now))
-            conn.execute(insert(LedgerQueued).values(
-                data=leaf, authorization_id=row.id, created_at=now))
-            advance_chain(conn, row.id, prev=prev, next_seq=seq + 1, head=leaf_hash(leaf))
-    ctx.metrics.uses.labels("refused", exc.code).inc()
-    raise exc
+    return answer

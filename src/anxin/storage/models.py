@@ -254,6 +254,17 @@ class LedgerHead(Base):
     updated_at: Mapped[dt.datetime]
 
 
+class LedgerOrigin(Base):
+    """One row: the log's origin (the first line of every checkpoint), fixed when the log
+    is created and never derived from the base URL again (:mod:`anxin.ledger.origin`)."""
+
+    __tablename__ = "ledger_origin"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    origin: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime]
+
+
 class LedgerCheckpoint(Base):
     __tablename__ = "ledger_checkpoints"
 

@@ -6,15 +6,17 @@ import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from anxin.domain.subject import Subject
-from anxin.errors import NotFound
+from anxin.errors import NotFound, ValidationFailed
 from anxin.services import authorizations as auths
 from anxin.services import templates, uses
 from anxin.services.documents import read_document
+from anxin.services.use_input import call_from_raw
 from anxin.web.deps import ApiKey, CtxDep, IdempotencyKey, InstitutionDep, validated_body
 from anxin.web.input_guard import Int32, LongText, Positive32, Text
 from anxin.web.problems import problems
@@ -136,21 +138,40 @@ def cancel_authorization(auth_id: str, ctx: CtxDep, inst: InstitutionDep) -> dic
     **AUTH, **NOT_FOUND,
     **problems(s409=["authorization_not_active", "authorization_exhausted",
                      "authorization_expired", "authorization_revoked"],
-               s403=["purpose_mismatch", "scope_mismatch"], s422=["validation_failed"])},
+               s403=["purpose_mismatch", "scope_mismatch"],
+               s422=["validation_failed", "idempotency_key_reused"])},
     summary="The use gate: grant one use, or refuse",
     openapi_extra={"requestBody": {"required": True, "content": {
         "application/json": {"schema": UseIn.model_json_schema()}}}})
-async def consume_use(auth_id: str, request: Request, ctx: CtxDep,
-                      api_key: ApiKey) -> JSONResponse:
+async def consume_use(auth_id: str, request: Request, ctx: CtxDep, api_key: ApiKey,
+                      idempotency_key: IdempotencyKey = None) -> JSONResponse:
     # The body is validated here (UseIn, the same 422) rather than as a FastAPI body
     # parameter, and the key is checked inside the grant's own statement (a bad key still
     # answers 401 from the slow path): this is the hottest route.
-    body = validated_body(UseIn, await request.body())
+    raw = await request.body()
+    try:
+        body = validated_body(UseIn, raw)
+    except RequestValidationError as exc:
+        # Still a gate call: recorded as a refused use, then the same 422.
+        await run_in_threadpool(_record_bad_body, ctx, api_key, auth_id, raw, exc)
+        raise
     out = await run_in_threadpool(uses.consume_use_with_key, ctx, api_key, auth_id,
                                   uses.UseCall(purpose=body.purpose, data_item=body.data_item,
                                                reference=body.reference,
-                                               operator=body.operator))
+                                               operator=body.operator),
+                                  idempotency_key=idempotency_key)
     return JSONResponse(out, status_code=201)
+
+
+def _record_bad_body(ctx: CtxDep, api_key: str | None, auth_id: str, raw: bytes,
+                     exc: RequestValidationError) -> None:
+    errors = exc.errors()
+    loc = [str(p) for p in errors[0].get("loc", ())[1:]] if errors else []
+    failed = ValidationFailed("the gate body is not valid", field=".".join(loc) or "body")
+    try:
+        uses.record_bad_call(ctx, api_key, auth_id, call_from_raw(raw), failed)
+    except ValidationFailed:
+        return  # recorded (or nothing to record it against); the caller re-raises ``exc``
 
 
 def _document(ctx: CtxDep, inst: InstitutionDep, auth_id: str, kind: str,

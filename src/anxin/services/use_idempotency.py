@@ -1,0 +1,101 @@
+"""``Idempotency-Key`` on the use gate (CONTRACT §8): a client whose connection dropped
+after a grant retries with the same key and body and gets the same grant -- the same
+``use_id``, ``receipt`` and status -- without spending a second use.
+
+The stored answer is written by the grant itself, atomically with it: on PostgreSQL as one
+more data-modifying CTE of the grant's single statement (:data:`PG_CTE`); on SQLite as one
+more INSERT in the grant's transaction. The key is unique per institution and route, so of
+concurrent calls with one key exactly one grant commits; the others fail on the key (or
+find no use left) and answer the stored grant. Keys live in the database, so they hold
+across workers, nodes and restarts. Without a key the gate runs no extra statement.
+
+Only grants are stored: a refusal spends nothing, so a retry of a refused call is simply
+evaluated (and recorded) again. The same key with another body -- another authorization
+included -- answers 422 ``idempotency_key_reused``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import bindparam, insert, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql.dml import Insert
+
+from anxin.errors import ValidationFailed
+from anxin.services.idempotency import check_key, request_digest
+from anxin.services.use_input import UseCall, has_control_characters
+from anxin.storage.models import IdempotencyRecord, Institution
+
+ROUTE = "POST /v1/authorizations/{id}/uses"
+
+
+@dataclass(frozen=True, slots=True)
+class GateKey:
+    """An Idempotency-Key and the digest of the call it came with."""
+    key: str
+    digest: str
+
+
+def gate_key(key: str | None, auth_id: str, call: UseCall) -> GateKey | None:
+    if key is None:
+        return None
+    check_key(key)
+    if has_control_characters(key):
+        raise ValidationFailed("Idempotency-Key contains a control character",
+                               field="Idempotency-Key")
+    return GateKey(key, request_digest({
+        "authorization_id": auth_id, "purpose": call.purpose, "data_item": call.data_item,
+        "reference": call.reference, "operator": call.operator}))
+
+
+_I = IdempotencyRecord
+# The key's institution is found from the API key hash, active only: a replay answers
+# only the institution that could make the call now.
+_LOOKUP = select(_I.request_sha256, _I.response).where(
+    _I.key == bindparam("idem_key"), _I.route == ROUTE,
+    _I.institution_id == select(Institution.id).where(
+        Institution.api_key_hash == bindparam("key_hash"),
+        Institution.status == "active").scalar_subquery())
+
+
+def replay(conn: Connection, key_hash: str, gk: GateKey) -> dict[str, Any] | None:
+    """The grant stored under this key, or None; raises if the key came with another
+    call."""
+    row = conn.execute(_LOOKUP, {"idem_key": gk.key, "key_hash": key_hash}).first()
+    if row is None:
+        return None
+    if row.request_sha256 != gk.digest:
+        raise ValidationFailed("this Idempotency-Key was used with another request body",
+                               field="Idempotency-Key", code="idempotency_key_reused")
+    return dict(row.response)
+
+
+def remember(institution_id: str, gk: GateKey, answer: dict[str, Any],
+             now: dt.datetime) -> Insert:
+    """The INSERT that stores a grant's answer (SQLite: in the grant's transaction)."""
+    return insert(IdempotencyRecord).values(
+        institution_id=institution_id, key=gk.key, route=ROUTE, request_sha256=gk.digest,
+        status_code=201, response=answer, created_at=now)
+
+
+# PostgreSQL: one more CTE of the grant's statement. What the grant computes under the
+# row lock (uses, status) comes from ``g``; the rest is known before (use_id, receipt).
+PG_CTE = """, k AS (
+  INSERT INTO idempotency_keys (institution_id, key, route, request_sha256, status_code,
+                                response, created_at)
+  SELECT :iid, :idem_key, :idem_route, :idem_digest, 201,
+         CAST(CAST(:idem_answer AS jsonb)
+              || jsonb_build_object('uses', g.uses, 'uses_remaining', g.max_uses - g.uses,
+                                    'status', g.status) AS json), :now
+    FROM g
+)"""
+
+
+def pg_params(gk: GateKey, use_id: str, receipt: str, now: dt.datetime) -> dict[str, Any]:
+    return {"idem_key": gk.key, "idem_route": ROUTE, "idem_digest": gk.digest,
+            "idem_answer": json.dumps({"use_id": use_id, "receipt": receipt,
+                                       "granted_at": now.isoformat()})}
