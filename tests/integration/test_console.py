@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, union_all
 from typer.testing import CliRunner
 
 from anxin.config import Settings
@@ -59,9 +59,11 @@ def operator(client: TestClient, settings: Settings, ctx: Context) -> str:
 
 
 def _console_leaves(ctx: Context) -> list[dict]:
+    # ONE statement: between two, the sequencer may move a row from the queue to the
+    # leaves (READ COMMITTED gives each statement its own snapshot) and it would be missed.
+    both = union_all(select(LedgerLeaf.data), select(LedgerQueued.data)).subquery()
     with ctx.db.transaction() as s:
-        data = list(s.scalars(select(LedgerLeaf.data))) + list(
-            s.scalars(select(LedgerQueued.data)))
+        data = list(s.scalars(select(both.c.data)))
     return [e for e in map(json.loads, data) if e["event"] == "console:action"]
 
 

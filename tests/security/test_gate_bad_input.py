@@ -72,7 +72,11 @@ def test_missing_member_is_a_recorded_422(api, client, outbox):
     assert got["uses"] == 0
 
 
-def test_nul_in_the_authorization_id_is_a_404_not_a_500(api):
+def test_nul_in_the_authorization_id_is_a_4xx_problem_not_a_500(api):
+    """The shared path guard (anxin.web.input_guard) answers before any statement: 422
+    naming the path (it was a 500 on PostgreSQL)."""
     r = api.post("/v1/authorizations/ab%00cd/uses", BODY)
-    assert r.status_code == 404
-    assert r.json()["code"] == "authorization_not_found"
+    assert r.status_code == 422
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert r.json()["code"] == "validation_failed"
+    assert r.json()["field"] == "path"

@@ -91,11 +91,11 @@ def _verify_letter(data: bytes, name: str, roots: Sequence[x509.Certificate],
     from anxin.evidence.letter_checks import async_add_letter_checks
     from anxin.letters.letter_data import open_signed_letter
     from anxin.letters.sign import run_sync
-    opened = open_signed_letter(data)  # unreadable input raises (exit 3)
     report = Report(subject=name, trust_anchor=trust, kind="letter")
-    describe(report, opened, data, None)
-    add_trust_anchor_check(report)
     try:
+        opened = open_signed_letter(data)  # not a signed PDF at all: exit 3
+        describe(report, opened, data, None)
+        add_trust_anchor_check(report)
         run_sync(async_add_letter_checks(report, opened, roots))
     except AnxinError as exc:
         if exc.code == "unreadable_input":
