@@ -34,6 +34,7 @@ import io
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -138,7 +139,8 @@ def refresh_from_server(offset: str, data_dir: Path, held: Path, api_key: str) -
     server = subprocess.Popen(
         ["faketime", "-f", offset, BIN / "anxin", "serve", "--data-dir", data_dir,
          "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        env={**os.environ, "ANXIN_ARCHIVE_RENEW_INTERVAL_SECONDS": "0"})
+        env={**os.environ, "ANXIN_ARCHIVE_RENEW_INTERVAL_SECONDS": "0"},
+        start_new_session=True)  # faketime forks the server: stop the whole group
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -160,8 +162,12 @@ def refresh_from_server(offset: str, data_dir: Path, held: Path, api_key: str) -
             assert new.read("letter.pdf").startswith(old.read("letter.pdf"))
             assert len(new.read("letter.pdf")) > len(old.read("letter.pdf"))
     finally:
-        server.terminate()
-        server.wait(20)
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(20)
 
 
 @pytest.fixture(scope="module", autouse=True)
