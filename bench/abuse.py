@@ -31,6 +31,9 @@ from typing import Any
 
 import httpx
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.common.* helpers
+from tests.common.serve import wait_until_healthy
+
 HOST = "127.0.0.1"
 MB = 1024 * 1024
 
@@ -208,16 +211,8 @@ def main() -> None:
                              str(data_dir), "--host", HOST, "--port", str(port)], env=env,
                             stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit((tmp / "serve.log").read_text())
-            time.sleep(0.2)
+        wait_until_healthy(base, proc, timeout=90,
+                           explain=lambda: (tmp / "serve.log").read_text())
         key, auth_id = _prepare(base, data_dir, env)
         gate = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"},
                             timeout=30)

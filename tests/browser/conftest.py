@@ -14,7 +14,6 @@ import socket
 import sqlite3
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +24,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, CDPSession, Page, sync_playwright
 
 from tests.common.factories import EN_BODY, mobile, resident_id
+from tests.common.serve import wait_until_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "artifacts" / "screenshots"
@@ -94,16 +94,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
                             stderr=subprocess.STDOUT)
     base = f"http://localhost:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert proc.poll() is None, (data_dir.parent / "serve.log").read_text()
-            assert time.monotonic() < deadline, "anxin serve did not become ready"
-            time.sleep(0.2)
+        wait_until_healthy(base, proc, timeout=60,
+                           explain=lambda: (data_dir.parent / "serve.log").read_text())
         out = subprocess.run([sys.executable, "-m", "anxin", "institution", "add",
                               "Example Bank", "--json", "--data-dir", str(data_dir)],
                              env=env, capture_output=True, text=True, check=True)

@@ -38,11 +38,9 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import zipfile
 from pathlib import Path
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -54,6 +52,7 @@ from anxin.services.institutions import add_institution
 from anxin.services.setup import initialise
 from anxin.web.app import create_app
 from tests.common.factories import Api, sign
+from tests.common.serve import wait_until_healthy
 
 pytestmark = pytest.mark.slow
 BIN = Path(sys.executable).parent
@@ -143,16 +142,7 @@ def refresh_from_server(offset: str, data_dir: Path, held: Path, api_key: str) -
         start_new_session=True)  # faketime forks the server: stop the whole group
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert server.poll() is None, "anxin serve exited"
-            assert time.monotonic() < deadline, "anxin serve did not start"
-            time.sleep(0.2)
+        wait_until_healthy(base, server, timeout=60)
         before = held.read_bytes()
         out = at(offset, BIN / "anxin", "archive", "renew", held, "--server", base,
                  "--api-key", api_key, offline=False)
@@ -172,12 +162,9 @@ def refresh_from_server(offset: str, data_dir: Path, held: Path, api_key: str) -
 
 @pytest.fixture(scope="module", autouse=True)
 def _faketime() -> None:
-    """libfaketime is installed by scripts/system-deps.sh; in CI its absence is a failure."""
+    """libfaketime is installed by scripts/system-deps.sh (`make test`): never skipped."""
     if shutil.which("faketime") is None:
-        message = "needs libfaketime (Debian package faketime: make install-test)"
-        if os.environ.get("ANXIN_REQUIRE_ALL_TESTS") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
+        pytest.fail("needs libfaketime (Debian package faketime): run `make install-test`")
 
 
 @pytest.fixture(scope="module")
