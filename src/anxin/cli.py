@@ -109,9 +109,9 @@ def serve(data_dir: DataDir = None,
         settings = _settings(data_dir, host=host, port=port)  # now with the new anxin.toml
     _warn_storage(settings)
     if demo:
-        from anxin.services.context import open_context
+        from anxin.bootstrap import build_services
         from anxin.services.demo import seed_demo
-        ctx = open_context(settings)
+        ctx = build_services(settings)
         try:
             d = seed_demo(ctx)
         finally:
@@ -135,11 +135,11 @@ def institution_add(name: str, data_dir: DataDir = None,
                         help="Unified social credit code (18 characters).")] = None,
                     as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Register an institution and print its id and a new API key (shown once)."""
-    from anxin.services.context import open_context
+    from anxin.bootstrap import build_services
     from anxin.services.institutions import add_institution
     settings = _settings(data_dir)
     try:
-        ctx = open_context(settings)
+        ctx = build_services(settings)
         try:
             new = add_institution(ctx, name, code)
         finally:
@@ -213,10 +213,10 @@ def archive_renew(
             _fail(exc)
         typer.echo(line)
         return
+    from anxin.bootstrap import build_services
     from anxin.services.archive import renew_archive, tsa_expiry_warning
-    from anxin.services.context import open_context
     try:
-        ctx = open_context(_settings(data_dir))
+        ctx = build_services(_settings(data_dir))
     except AnxinError as exc:
         _fail(exc)
     try:

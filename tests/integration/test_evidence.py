@@ -13,10 +13,10 @@ import pytest
 from cryptography import x509
 from fastapi.testclient import TestClient
 
+from anxin.bootstrap import build_services
 from anxin.config import load_settings
 from anxin.errors import AnxinError
 from anxin.evidence.offline import verify_bytes
-from anxin.services.context import open_context
 from anxin.services.institutions import add_institution
 from anxin.services.setup import initialise
 from anxin.web.app import create_app
@@ -43,8 +43,7 @@ def world(tmp_path_factory):
     d = tmp_path_factory.mktemp("evidence") / "data"
     initialise(load_settings(data_dir=d))
     settings = load_settings(data_dir=d)
-    ctx = open_context(settings)
-    ctx.extras["portal_background"] = False
+    ctx = build_services(settings, background_workers=False)
     with TestClient(create_app(settings, ctx)) as client:
         inst = add_institution(ctx, "Evidence Bank")
         api = Api(client, inst.api_key, inst.id)

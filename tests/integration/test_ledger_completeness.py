@@ -31,6 +31,7 @@ import uvicorn
 from cryptography import x509
 from fastapi.testclient import TestClient
 
+from anxin.bootstrap import build_services
 from anxin.config import load_settings
 from anxin.domain.gate import UseRefused
 from anxin.evidence.ledger_check import StorageLog, add_log_checks, check_against_log
@@ -39,7 +40,6 @@ from anxin.evidence.package import _with_manifest, _zip
 from anxin.evidence.report import Report
 from anxin.ledger.chain import commit, verify_chain
 from anxin.pki.tsa import make_timestamper
-from anxin.services.context import open_context
 from anxin.services.institutions import InstitutionRef, add_institution
 from anxin.services.revocation import revoke_authorization
 from anxin.services.setup import initialise
@@ -69,15 +69,13 @@ def world(tmp_path_factory):
     d = tmp_path_factory.mktemp("completeness") / "data"
     initialise(load_settings(data_dir=d))
     settings = load_settings(data_dir=d)
-    ctx = open_context(settings)
-    ctx.extras["portal_background"] = False
+    ctx = build_services(settings, background_workers=False)
     port = free_port()
     # The same public base URL (hence the same ledger origin and key name) on another
     # port: the deployment, served.
     live_settings = load_settings(data_dir=d, port=port,
                                   base_url=settings.effective_base_url)
-    live_ctx = open_context(live_settings)
-    live_ctx.extras["portal_background"] = False
+    live_ctx = build_services(live_settings, background_workers=False)
     server = uvicorn.Server(uvicorn.Config(create_app(live_settings, live_ctx),
                                            host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from anxin.config import Settings
 from anxin.domain.events import Event
 from anxin.domain.states import Status
 from anxin.errors import AnxinError, ValidationFailed
@@ -33,10 +34,10 @@ from anxin.identity.passkeys import (
 )
 from anxin.services.authorizations import not_pending, settle_status
 from anxin.services.context import Context
+from anxin.services.ports import PasskeyCheck
 from anxin.services.records import record
 from anxin.services.signing import (
     OtpLocked,
-    PasskeyCheck,
     check_code,
     live_code,
     load_by_token,
@@ -140,9 +141,9 @@ def assertion_options(ctx: Context, token: str, otp: Any) -> dict[str, Any]:
     return out
 
 
-def make_passkey_check(ctx: Context) -> PasskeyCheck:
+def make_passkey_check(settings: Settings) -> PasskeyCheck:
     """The callable the signing use case runs in its transaction when a passkey is sent."""
-    rp = relying_party(ctx.settings)
+    rp = relying_party(settings)
 
     def passkey_check(s: Session, a: Authorization, payload: dict[str, Any],
                       now: dt.datetime) -> dict[str, Any]:

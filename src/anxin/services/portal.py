@@ -21,7 +21,6 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, select
@@ -40,8 +39,6 @@ from anxin.services.sms_guard import charge_sms, check_sms_country
 from anxin.services.web_sessions import start_session
 from anxin.storage.models import Authorization, Document, Institution, OtpCode, Template, UseRecord
 from anxin.storage.portal_models import PortalThrottle
-
-EvidenceBuilder = Callable[[Context, str], bytes]
 
 
 def mobile_index(ctx: Context, mobile: str) -> str:
@@ -220,8 +217,7 @@ def view_mine(ctx: Context, index: str, auth_id: str, locale: str = "zh-CN"
             for u in s.scalars(select(UseRecord).where(UseRecord.authorization_id == a.id)
                                .order_by(UseRecord.created_at, UseRecord.id))]
         out["has_letter_pdf"] = s.get(Document, (a.id, "letter.pdf")) is not None
-        out["has_evidence"] = ctx.extras.get("evidence_builder") is not None and (
-            a.signed_at is not None)
+        out["has_evidence"] = a.signed_at is not None  # the package and the report
         return out
 
 
@@ -234,15 +230,23 @@ def letter_pdf_mine(ctx: Context, index: str, auth_id: str) -> bytes:
     return pdf
 
 
-def evidence_mine(ctx: Context, index: str, auth_id: str) -> bytes:
+def _signed_own(ctx: Context, index: str, auth_id: str, what: str) -> None:
     with ctx.db.transaction() as s:
-        a = _own(s, index, auth_id)
-        signed = a.signed_at is not None
-    builder: EvidenceBuilder | None = ctx.extras.get("evidence_builder")
-    if builder is None or not signed:
-        raise NotFound("no evidence package for this authorization",
-                       code="document_not_found")
-    return builder(ctx, auth_id)
+        if _own(s, index, auth_id).signed_at is None:
+            raise NotFound(f"no {what} for this authorization: it was never signed",
+                           code="document_not_found")
+
+
+def evidence_mine(ctx: Context, index: str, auth_id: str) -> bytes:
+    """The evidence package of one of the person's signed authorizations."""
+    _signed_own(ctx, index, auth_id, "evidence package")
+    return ctx.evidence_package(ctx, None, auth_id)
+
+
+def report_mine(ctx: Context, index: str, auth_id: str) -> bytes:
+    """The sealed verification report of one of the person's signed authorizations."""
+    _signed_own(ctx, index, auth_id, "verification report")
+    return ctx.evidence_report(ctx, None, auth_id)
 
 
 def revoke_mine(ctx: Context, index: str, auth_id: str) -> dict[str, Any]:

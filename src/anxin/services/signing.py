@@ -11,9 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import secrets
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -33,24 +31,6 @@ from anxin.storage.models import Authorization, Document, Institution, OtpCode, 
 
 class OtpLocked(Conflict):
     code = "otp_locked"
-
-
-@dataclass(frozen=True, slots=True)
-class SignatureOutcome:
-    pdf: bytes
-    timestamp_at: dt.datetime | None
-    evidence: dict[str, Any]
-
-
-class LetterSigner(Protocol):
-    """Signs the letter inside the signing transaction (the PKI part plugs in here)."""
-
-    def __call__(self, session: Session, auth: Authorization, letter_text: str,
-                 subject_name: str, subject_id_number: str, method: str,
-                 now: dt.datetime) -> SignatureOutcome: ...
-
-
-PasskeyCheck = Callable[[Session, Authorization, dict[str, Any], dt.datetime], dict[str, Any]]
 
 
 def load_by_token(s: Session, token: str, *, for_update: bool = False) -> Authorization:
@@ -256,9 +236,8 @@ def _complete_signing(ctx: Context, s: Session, a: Authorization, tpl: Template,
                       now: dt.datetime, client_ip: str | None, user_agent: str | None,
                       passkey: dict[str, Any] | None) -> AnxinError | None:
     passkey_evidence: dict[str, Any] | None = None
-    check: PasskeyCheck | None = ctx.extras.get("passkey_check")
-    if passkey is not None and check is not None:
-        passkey_evidence = check(s, a, passkey, now)
+    if passkey is not None:
+        passkey_evidence = ctx.passkey_check(s, a, passkey, now)
     elif tpl.require_passkey:
         return ValidationFailed("this letter must be confirmed with a passkey",
                                 field="passkey", code="passkey_required")
@@ -276,15 +255,13 @@ def _complete_signing(ctx: Context, s: Session, a: Authorization, tpl: Template,
     a.signing = {"method": method, "otp_verified_at": now.isoformat(), "client_ip": client_ip,
                  "user_agent": (user_agent or "")[:500], "letter_sha256": a.letter_sha256,
                  "passkey": passkey_evidence}
-    signer: LetterSigner | None = ctx.extras.get("letter_signer")
-    if signer is not None:
-        k = ctx.keys
-        outcome = signer(s, a, k.decrypt_text(a.letter_enc, aad=f"{a.id}/letter"),
-                         k.decrypt_text(a.subject_name_enc, aad=f"{a.id}/name"),
-                         k.decrypt_text(a.subject_id_enc, aad=f"{a.id}/id"), method, now)
-        a.timestamp_at = outcome.timestamp_at
-        a.signing = {**a.signing, **outcome.evidence}
-        store_document(ctx, s, a.id, "letter.pdf", outcome.pdf, now)
+    k = ctx.keys
+    outcome = ctx.letter_signer(s, a, k.decrypt_text(a.letter_enc, aad=f"{a.id}/letter"),
+                                k.decrypt_text(a.subject_name_enc, aad=f"{a.id}/name"),
+                                k.decrypt_text(a.subject_id_enc, aad=f"{a.id}/id"), method, now)
+    a.timestamp_at = outcome.timestamp_at
+    a.signing = {**a.signing, **outcome.evidence}
+    store_document(ctx, s, a.id, "letter.pdf", outcome.pdf, now)
     record(s, Event.SIGNED, at=now, authorization_id=a.id, institution_id=a.institution_id,
            letter_sha256=a.letter_sha256, method=method)
     notify(s, institution_id=a.institution_id, authorization_id=a.id, reference=a.reference,

@@ -155,7 +155,7 @@ def _institution_of_key(ctx: Context, key_hash: str) -> str | None:
     """Which institution a key hash names, remembered per process: a key never moves to
     another institution (rotation issues a new key). Whether the key is still the
     institution's and the institution still active is checked inside every grant."""
-    known: dict[str, str] = ctx.extras.setdefault("institution_of_key", {})
+    known: dict[str, str] = ctx.caches.institution_of_key
     if key_hash not in known:
         with ctx.db.core_transaction() as conn:
             found = conn.execute(select(Institution.id).where(
@@ -281,7 +281,7 @@ def _signed_facts(ctx: Context, conn: Connection, auth_id: str, *,
                   fresh: bool = False) -> _Signed | None:
     """The immutable facts of a signed authorization, remembered per process (bounded).
     The grant re-checks them in its WHERE clause, so a stale entry can only miss."""
-    cache: dict[str, _Signed] = ctx.extras.setdefault("signed_authorizations", {})
+    cache: dict[str, _Signed] = ctx.caches.signed_authorizations
     facts = None if fresh else cache.get(auth_id)
     if facts is None:
         row = conn.execute(_FACTS, {"aid": auth_id}).first()

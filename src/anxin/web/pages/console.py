@@ -249,23 +249,23 @@ def build_router() -> APIRouter:
             a = await run_in_threadpool(svc.dispute_view, ctx, auth_id)
             await run_in_threadpool(svc.record_view, ctx, sess.principal,
                                     "authorization.view", auth_id)
+            signed = a.get("signed_at") is not None
             return _page(request, "console_dispute.html", sess, a=a, title="dispute",
-                         has_evidence="evidence_builder" in ctx.extras,
-                         has_report="report_builder" in ctx.extras)
+                         has_evidence=signed, has_report=signed)
         return await guarded(request, run, post=False)
 
     @router.get("/authorizations/{auth_id}/{kind}")
     async def document(auth_id: str, kind: str, request: Request) -> Response:
         async def run(request: Request, sess: SessionRef, form: dict[str, str]) -> Response:
             ctx = ctx_of(request)
-            builders = {"evidence.zip": "evidence_builder", "report.pdf": "report_builder"}
+            builders = {"evidence.zip": ctx.evidence_package, "report.pdf": ctx.evidence_report}
+            data: bytes | None = None
             if kind == "letter.pdf":
                 data = await run_in_threadpool(read_document, ctx, None, auth_id, kind)
-            elif kind in builders and builders[kind] in ctx.extras:
-                await run_in_threadpool(svc.dispute_view, ctx, auth_id)  # 404 if unknown
-                data = await run_in_threadpool(ctx.extras[builders[kind]], ctx, auth_id)
-            else:
-                data = None
+            elif kind in builders:
+                view = await run_in_threadpool(svc.dispute_view, ctx, auth_id)  # 404 if unknown
+                if view.get("signed_at") is not None:
+                    data = await run_in_threadpool(builders[kind], ctx, None, auth_id)
             if data is None:
                 raise NotFound(f"no {kind} for {auth_id}", code="document_not_found")
             await run_in_threadpool(svc.record_view, ctx, sess.principal,

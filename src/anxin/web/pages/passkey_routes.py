@@ -1,4 +1,4 @@
-"""Passkey endpoints behind the signing link, and the plug-in that installs them.
+"""Passkey endpoints behind the signing link.
 
 - ``POST /s/<token>/passkey/register/options``  ``{"otp"}`` → creation options
 - ``POST /s/<token>/passkey/register/verify``   ``{"challenge_id", "credential"}`` → 201
@@ -6,24 +6,19 @@
   challenge commits to the letter (``registered: 0`` when the subject has none yet)
 
 The assertion itself travels with ``POST /s/<token>/sign`` as its ``passkey`` member
-(``{"challenge_id", "credential"}``), checked by the callable this plug-in puts into
-``ctx.extras["passkey_check"]``.
-
-Example::
-
-    PLUGINS.append(install_passkeys)
+(``{"challenge_id", "credential"}``), checked by the signing use case through its
+``ctx.passkey_check`` port (chosen in :mod:`anxin.bootstrap`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from anxin.services import passkey_signing
-from anxin.services.context import Context
 from anxin.web.deps import CtxDep
 from anxin.web.input_guard import read_json_object
 from anxin.web.problems import problems
@@ -65,10 +60,3 @@ async def assertion_options(token: str, request: Request, ctx: CtxDep) -> JSONRe
     out = await run_in_threadpool(passkey_signing.assertion_options, ctx, token,
                                   data.get("otp"))
     return JSONResponse(out, headers={"Cache-Control": "no-store"})
-
-
-def install_passkeys(app: FastAPI, ctx: Context) -> None:
-    """Plug-in for ``anxin.web.app.PLUGINS``: routes, the signing check, the page script."""
-    app.include_router(router)
-    ctx.extras["passkey_check"] = passkey_signing.make_passkey_check(ctx)
-    app.state.templates.globals["passkeys_enabled"] = True
