@@ -20,10 +20,10 @@ from sqlalchemy import func, select, update
 from anxin.bootstrap import build_services
 from anxin.config import Settings, load_settings
 from anxin.errors import ValidationFailed
-from anxin.notify.loop import PeriodicThread
 from anxin.notify.worker import DeliveryWorker, RetryPolicy
 from anxin.services import console
 from anxin.services.context import Context
+from anxin.services.periodic import PeriodicThread
 from anxin.storage.models import Authorization, Institution
 from anxin.storage.portal_models import Notification
 from anxin.web.app import create_app
