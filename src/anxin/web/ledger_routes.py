@@ -31,8 +31,11 @@ def _b64(items: list[bytes]) -> list[str]:
             responses=problems(s404=["no_checkpoint"]),
             summary="The latest signed checkpoint (C2SP signed note)")
 def checkpoint(request: Request) -> PlainTextResponse:
-    cp = _ctx(request).ledger.checkpoint(force=False) or _ctx(request).ledger.checkpoint(
-        force=True)
+    """The newest checkpoint stored. A GET only reads: checkpoints are signed by each
+    worker's sequencer every ``ANXIN_CHECKPOINT_INTERVAL_SECONDS`` and when a package is
+    built, never because an anonymous client asked (that was a signature and a write per
+    request, and a way to make the log's timestamps cost the TSA)."""
+    cp = _ctx(request).ledger.latest_checkpoint()
     if cp is None:
         raise NotFound("the ledger is empty: no checkpoint yet", code="no_checkpoint")
     return PlainTextResponse(cp.note, media_type="text/plain; charset=utf-8")
