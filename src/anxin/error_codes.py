@@ -355,7 +355,11 @@ def main(argv: list[str]) -> int:
     paths = [a for a in argv if a != "--check"]
     path = Path(paths[0] if paths else "docs/api.md")
     text = path.read_text(encoding="utf-8")
-    wanted = render_doc(text)
+    try:
+        wanted = render_doc(text)
+    except ValueError as exc:
+        sys.stderr.write(f"{path}: {exc}\n")
+        return 2
     if check:
         if wanted != text:
             sys.stderr.write(f"{path}: the error-code table differs from the registry; run "

@@ -3,7 +3,8 @@
 - docs/api.md's table is what the registry generates;
 - no error code in ``src/`` is a string literal: every one is a ``Code`` member (scanned
   with ``ast``: ``code=`` arguments, error classes' ``code``, the gate's refusals, the
-  problem helpers' code arguments, the routes' documented ``problems(...)``);
+  problem helpers' code arguments, the routes' documented ``problems(...)``, rate
+  limits' codes, comparisons with ``….code``);
 - the codes and statuses the contract and the docs promised before the registry existed
   are unchanged;
 - the edges take status, title and exit code from the registry.
@@ -123,6 +124,10 @@ def test_the_generator_rewrites_only_between_the_markers(tmp_path: Path) -> None
     assert text.startswith(f"before\n{BEGIN}\n| status | code | exit | meaning |")
     assert text.endswith(f"{END}\nafter\n")
     assert main(["--check", str(page)]) == 0
+    bare = tmp_path / "bare.md"
+    bare.write_text("no markers\n", encoding="utf-8")
+    assert main([str(bare)]) == 2
+    assert bare.read_text(encoding="utf-8") == "no markers\n"
 
 
 # --- no literal codes in src/ -----------------------------------------------------------
@@ -215,6 +220,11 @@ def _scan() -> list[str]:
             if name == "Limit" and len(node.args) > 3:
                 out.append(_problem(where, node.args[3]) or "")
         for node in ast.walk(tree):
+            if isinstance(node, ast.Compare):  # exc.code == "otp_locked"
+                sides = [node.left, *node.comparators]
+                if any(isinstance(s, ast.Attribute) and s.attr == "code" for s in sides):
+                    out += [_problem(f"{rel}:{node.lineno}", s) or "" for s in sides
+                            if isinstance(s, ast.Constant)]
             if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
                     and node.value.id == "Code" and node.attr not in Code.__members__
                     and not node.attr.startswith("_")):

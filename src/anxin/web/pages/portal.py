@@ -150,7 +150,7 @@ def build_router() -> APIRouter:
         except AnxinError as exc:
             if _wants_json(request):
                 return _refusal(request, exc, mobile=mobile)
-            if exc.code == "otp_invalid":
+            if exc.code == Code.OTP_INVALID:
                 pre = request.cookies.get(PRE_COOKIE, "")
                 return _page(request, "portal_code.html", exc.status,
                              csrf=pre_csrf(ctx, "portal", pre), mobile=mobile,

@@ -44,7 +44,7 @@ async def verify(request: Request, file: Annotated[UploadFile, File()]) -> Respo
             verify_bytes, data, file.filename or "upload", roots,
             anchor_label(roots, "this platform's root"))
     except AnxinError as exc:
-        if exc.code != "unreadable_input" and not isinstance(exc, ValidationFailed):
+        if exc.code != Code.UNREADABLE_INPUT and not isinstance(exc, ValidationFailed):
             raise
         if wants_json:
             return problem_response(422, Code.UNREADABLE_INPUT, "Unprocessable content",
