@@ -172,15 +172,16 @@ class Spec:
     status: int
     meaning: str
     exit: int = EXIT_FAILURE
-    title_: str | None = None
+    title: str = ""
+    """The problem's ``title``; by default the status's (:data:`TITLES`)."""
 
-    @property
-    def title(self) -> str:
-        return self.title_ or TITLES[self.status]
+    def __post_init__(self) -> None:
+        if not self.title:
+            object.__setattr__(self, "title", TITLES[self.status])
 
 
 def _integrity(meaning: str) -> Spec:
-    return Spec(422, meaning, title_=INTEGRITY)
+    return Spec(422, meaning, title=INTEGRITY)
 
 
 C = Code
@@ -189,7 +190,7 @@ REGISTRY: Mapping[Code, Spec] = MappingProxyType({
     C.MALFORMED_BODY: Spec(400, "the body is not UTF-8, not JSON, or nested too deep "
                                 "(`field` = `body`)"),
     C.HTTP_ERROR: Spec(400, "another error the HTTP framework raised itself (the status it "
-                            "raised)", title_="Error"),
+                            "raised)", title="Error"),
     C.USE_REFUSED: Spec(400, "a refused use, before its precise code is known"),
     C.EVENT_BINDING_FAILED: Spec(400, "a letter's event certificate could not be checked "
                                       "against it"),
@@ -310,9 +311,9 @@ REGISTRY: Mapping[Code, Spec] = MappingProxyType({
                                    "`retry_after`)"),
     C.SMS_GLOBAL_LIMIT: Spec(429, "the SMS service's global limit (with `retry_after`)"),
     C.CONFIGURATION_ERROR: Spec(500, "the configuration or key material is not usable"),
-    C.SMS_FAILED: Spec(502, "the SMS gateway failed", title_="SMS gateway failed"),
+    C.SMS_FAILED: Spec(502, "the SMS gateway failed", title="SMS gateway failed"),
     C.REALNAME_UNAVAILABLE: Spec(502, "the real-name check cannot be reached",
-                                 title_="Real-name check unavailable"),
+                                 title="Real-name check unavailable"),
     C.DATABASE_UNAVAILABLE: Spec(503, "the database cannot be reached; retry (with "
                                       "`retry_after` and `Retry-After`)"),
     C.SERIAL_UNAVAILABLE: Spec(503, "no certificate serial could be reserved; retry"),

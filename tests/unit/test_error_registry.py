@@ -342,3 +342,15 @@ def test_the_cli_exit_code_is_the_registry_s() -> None:
         with pytest.raises(typer.Exit) as info:
             _fail(AnxinError("x", code=code))
         assert info.value.exit_code == expected == spec(code).exit
+
+
+def test_the_registry_is_a_leaf_every_layer_may_import() -> None:
+    """``anxin.error_codes`` and ``anxin.errors`` import no other part of the product (the
+    libraries, the offline verifier and the edges all use them)."""
+    import subprocess
+    import sys
+    probe = ("import sys, anxin.errors; "
+             "print(sorted(m for m in sys.modules if m.startswith('anxin')))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True).stdout
+    assert json.loads(out.replace("'", '"')) == ["anxin", "anxin.error_codes", "anxin.errors"]
