@@ -222,7 +222,7 @@ REGISTRY: Mapping[Code, Spec] = MappingProxyType({
     C.INSTITUTION_NOT_FOUND: Spec(404, "no such institution"),
     C.CERTIFICATE_NOT_FOUND: Spec(404, "no certificate with that serial"),
     C.NO_CHECKPOINT: Spec(404, "the ledger is empty: no checkpoint yet"),
-    C.LEDGER_SIZE_UNKNOWN: Spec(404, "the ledger has no checkpoint of that size"),
+    C.LEDGER_SIZE_UNKNOWN: Spec(404, "a proof asked for a tree size the log has not reached"),
     C.METHOD_NOT_ALLOWED: Spec(405, "the route does not take this method"),
     C.CONFLICT: Spec(409, "the request conflicts with the current state"),
     C.AUTHORIZATION_NOT_ACTIVE: Spec(409, "the gate: the authorization is not active (or "
