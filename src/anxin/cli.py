@@ -1,4 +1,5 @@
-"""The ``anxin`` command. Only this edge prints or exits.
+"""The ``anxin`` command. Only this edge prints or exits; an error's exit status is its
+code's, from the registry (:mod:`anxin.error_codes`).
 
     anxin init [--data-dir DIR] [--root-key PATH]
     anxin serve [--host H] [--port P] [--data-dir DIR] [--demo]
@@ -38,9 +39,10 @@ def _settings(data_dir: Path | None, **overrides: object) -> Settings:
     return load_settings(data_dir=data_dir, **overrides)
 
 
-def _fail(exc: AnxinError, code: int = 1) -> None:
+def _fail(exc: AnxinError) -> None:
+    """Print the error and exit with its code's exit status (the registry's)."""
     typer.echo(f"error: {exc.detail} [{exc.code}]", err=True)
-    raise typer.Exit(code)
+    raise typer.Exit(exc.spec.exit)
 
 
 def _ask_root_passphrase(settings: Settings) -> Settings:
@@ -251,4 +253,4 @@ def main() -> None:
         app()
     except AnxinError as exc:
         typer.echo(f"error: {exc.detail} [{exc.code}]", err=True)
-        sys.exit(1)
+        sys.exit(exc.spec.exit)

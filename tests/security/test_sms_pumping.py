@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from anxin.config import Settings
+from anxin.error_codes import Code
 from anxin.errors import TooManyRequests
 from anxin.services import signing
 from anxin.services.context import Context
@@ -236,7 +237,7 @@ def test_counters_are_exact_across_nodes(backend: str, settings: Settings) -> No
         wait = 0
         try:
             with nodes[i % 2].transaction() as s:
-                charge(s, [Limit(key, 10, 3600, "test_limit")], now)
+                charge(s, [Limit(key, 10, 3600, Code.RATE_LIMITED)], now)
         except TooManyRequests as exc:
             wait = exc.retry_after
         with lock:

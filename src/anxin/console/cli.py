@@ -41,7 +41,7 @@ def operator_add(username: str, data_dir: DataDir = None,
             ctx.close()
     except AnxinError as exc:
         typer.echo(f"error: {exc.detail} [{exc.code}]", err=True)
-        raise typer.Exit(1) from None
+        raise typer.Exit(exc.spec.exit) from None
     typer.echo(f"operator {new.username} ({new.id}) created.")
     typer.echo("Add this to an authenticator app (shown once):")
     typer.echo(new.totp_uri)

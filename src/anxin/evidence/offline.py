@@ -15,6 +15,7 @@ from pathlib import Path
 from cryptography import x509
 
 from anxin.config import Settings
+from anxin.error_codes import Code
 from anxin.errors import AnxinError
 from anxin.evidence.anchors import TrustAnchor, fingerprint, roots_by_fingerprint
 from anxin.evidence.answers import summary_lines
@@ -83,7 +84,7 @@ def _verify_letter(data: bytes, name: str, roots: Sequence[x509.Certificate],
         add_trust_anchor_check(report)
         run_sync(async_add_letter_checks(report, opened, roots))
     except AnxinError as exc:
-        if exc.code == "unreadable_input":
+        if exc.code is Code.UNREADABLE_INPUT:
             raise
         # As in a package: a letter that cannot be processed fails its integrity check.
         report.add("document_integrity", "Document integrity", FAILED,

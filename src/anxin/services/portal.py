@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from anxin.domain.subject import mask_mobile, normalize_mobile
 from anxin.domain.vocabulary import purpose_label, scope_labels
+from anxin.error_codes import Code
 from anxin.errors import AnxinError, NotFound, TooManyRequests, ValidationFailed
 from anxin.services.authorizations import settle_status
 from anxin.services.context import Context
@@ -82,14 +83,14 @@ def send_portal_code(ctx: Context, mobile: str, *, client_ip: str | None = None,
         if row.last_sent_at is not None and (
                 now - row.last_sent_at).total_seconds() < st.otp_min_interval_seconds:
             wait = st.otp_min_interval_seconds - (now - row.last_sent_at).total_seconds()
-            raise TooManyRequests("at most one code a minute", code="otp_rate_limited",
+            raise TooManyRequests("at most one code a minute", code=Code.OTP_RATE_LIMITED,
                                   retry_after=wait)
         if sent_last_hour >= st.otp_max_sends:
             oldest = s.scalar(select(func.min(OtpCode.created_at)).where(
                 OtpCode.scope == "portal", OtpCode.key == index,
                 OtpCode.created_at > now - dt.timedelta(hours=1))) or now
             raise TooManyRequests(f"at most {st.otp_max_sends} codes an hour",
-                                  code="otp_send_limit",
+                                  code=Code.OTP_SEND_LIMIT,
                                   retry_after=(oldest + dt.timedelta(hours=1) - now
                                                ).total_seconds())
         charge_sms(ctx, s, client_ip=client_ip, session=session)
@@ -140,11 +141,11 @@ def sign_in_with_code(ctx: Context, mobile: str, code: str, *,
             ctx.keys.secret_mac("otp-portal", f"{index}:{code}"), otp.code_hash)
         if otp is None:
             refusal = ValidationFailed("no live code for this number: ask for a new one",
-                                       field="code", code="otp_invalid")
+                                       field="code", code=Code.OTP_INVALID)
         elif otp.consumed_at is not None:
             if not (matches and used_by is not None and otp.consumed_by == used_by):
                 refusal = ValidationFailed("this code was already used: ask for a new one",
-                                           field="code", code="otp_invalid")
+                                           field="code", code=Code.OTP_INVALID)
         elif otp.failures >= st.otp_max_failures:
             refusal = OtpLocked("too many wrong tries of this code: ask for a new one")
         elif matches:
@@ -158,7 +159,7 @@ def sign_in_with_code(ctx: Context, mobile: str, code: str, *,
                 left = st.otp_max_failures - otp.failures
                 refusal = ValidationFailed(
                     f"the code is wrong or has expired ({left} tries left)", field="code",
-                    code="otp_invalid", tries_left=left)
+                    code=Code.OTP_INVALID, tries_left=left)
     if refusal is not None:
         raise refusal  # after the commit: a wrong try stays counted
     return start_portal_session(ctx, index)
@@ -169,7 +170,7 @@ def _own(s: Session, index: str, auth_id: str) -> Authorization:
                                               Authorization.subject_mobile_index == index)
                   ).first()
     if a is None:  # another person's id and an unknown id look the same
-        raise NotFound(f"no authorization {auth_id}", code="authorization_not_found")
+        raise NotFound(f"no authorization {auth_id}", code=Code.AUTHORIZATION_NOT_FOUND)
     return a
 
 
@@ -226,7 +227,7 @@ def letter_pdf_mine(ctx: Context, index: str, auth_id: str) -> bytes:
         _own(s, index, auth_id)
     pdf = read_document(ctx, None, auth_id, "letter.pdf")
     if pdf is None:
-        raise NotFound("this letter has no signed PDF", code="document_not_found")
+        raise NotFound("this letter has no signed PDF", code=Code.DOCUMENT_NOT_FOUND)
     return pdf
 
 
@@ -234,7 +235,7 @@ def _signed_own(ctx: Context, index: str, auth_id: str, what: str) -> None:
     with ctx.db.transaction() as s:
         if _own(s, index, auth_id).signed_at is None:
             raise NotFound(f"no {what} for this authorization: it was never signed",
-                           code="document_not_found")
+                           code=Code.DOCUMENT_NOT_FOUND)
 
 
 def evidence_mine(ctx: Context, index: str, auth_id: str) -> bytes:

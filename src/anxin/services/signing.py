@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from anxin.domain.events import Event
 from anxin.domain.states import Action, Status, transition
 from anxin.domain.vocabulary import purpose_label, scope_labels
+from anxin.error_codes import Code
 from anxin.errors import AnxinError, Conflict, NotFound, TooManyRequests, ValidationFailed
 from anxin.keys import token_hash
 from anxin.services.authorizations import not_pending, settle_status
@@ -30,7 +31,7 @@ from anxin.storage.models import Authorization, Document, Institution, OtpCode, 
 
 
 class OtpLocked(Conflict):
-    code = "otp_locked"
+    code = Code.OTP_LOCKED
 
 
 def load_by_token(s: Session, token: str, *, for_update: bool = False) -> Authorization:
@@ -40,7 +41,7 @@ def load_by_token(s: Session, token: str, *, for_update: bool = False) -> Author
         q = q.with_for_update()
     a = s.scalars(q).first()
     if a is None:
-        raise NotFound("this signing link is not valid", code="signing_link_invalid")
+        raise NotFound("this signing link is not valid", code=Code.SIGNING_LINK_INVALID)
     return a
 
 
@@ -83,7 +84,7 @@ def _ensure_realname(ctx: Context, token: str) -> None:
         if a.realname is not None:
             if a.realname.get("result") == "mismatch":
                 raise ValidationFailed("the name, id number and mobile do not belong together",
-                                       code="realname_mismatch")
+                                       code=Code.REALNAME_MISMATCH)
             return
         k = ctx.keys
         triple = (k.decrypt_text(a.subject_name_enc, aad=f"{a.id}/name"), a.subject_id_type,
@@ -99,7 +100,7 @@ def _ensure_realname(ctx: Context, token: str) -> None:
                    result=outcome.result)
     if outcome.result == "mismatch":
         raise ValidationFailed("the name, id number and mobile do not belong together",
-                               code="realname_mismatch")
+                               code=Code.REALNAME_MISMATCH)
 
 
 def send_code(ctx: Context, token: str, *, client_ip: str | None = None) -> None:
@@ -122,12 +123,12 @@ def send_code(ctx: Context, token: str, *, client_ip: str | None = None) -> None
             # No more codes for this request, ever: come back when the request lapses
             # (the institution then makes a new one).
             refusal = TooManyRequests(
-                f"at most {st.otp_max_sends} codes per request", code="otp_send_limit",
+                f"at most {st.otp_max_sends} codes per request", code=Code.OTP_SEND_LIMIT,
                 retry_after=max((a.request_expires_at - now).total_seconds(), 1))
         elif a.otp_last_sent_at is not None and (
                 now - a.otp_last_sent_at).total_seconds() < st.otp_min_interval_seconds:
             wait = st.otp_min_interval_seconds - (now - a.otp_last_sent_at).total_seconds()
-            refusal = TooManyRequests("at most one code a minute", code="otp_rate_limited",
+            refusal = TooManyRequests("at most one code a minute", code=Code.OTP_RATE_LIMITED,
                                       retry_after=wait)
         else:
             mobile = ctx.keys.decrypt_text(a.subject_mobile_enc, aad=f"{a.id}/mobile")
@@ -169,7 +170,7 @@ def no_live_code() -> ValidationFailed:
     """The answer to a code when none was sent or it has expired: a wrong try only
     counts against a live code (guesses at nothing lock nothing)."""
     return ValidationFailed("no live code: ask for a new one", field="otp",
-                            code="otp_invalid")
+                            code=Code.OTP_INVALID)
 
 
 def check_code(ctx: Context, s: Session, scope: str, key: str, code: str,
@@ -188,9 +189,9 @@ def sign(ctx: Context, token: str, *, otp: str, read_confirmed: bool, client_ip:
          user_agent: str | None, passkey: dict[str, Any] | None = None) -> dict[str, Any]:
     if read_confirmed is not True:
         raise ValidationFailed("confirm that you have read the whole letter",
-                               field="read_confirmed", code="read_not_confirmed")
+                               field="read_confirmed", code=Code.READ_NOT_CONFIRMED)
     if not (isinstance(otp, str) and len(otp) == 6 and otp.isdigit()):
-        raise ValidationFailed("the code has 6 digits", field="otp", code="otp_invalid")
+        raise ValidationFailed("the code has 6 digits", field="otp", code=Code.OTP_INVALID)
     st = ctx.settings
     refusal: AnxinError | None = None
     with ctx.db.transaction() as s:
@@ -219,7 +220,7 @@ def sign(ctx: Context, token: str, *, otp: str, read_confirmed: bool, client_ip:
                     left = st.otp_max_failures - a.otp_failures
                     refusal = ValidationFailed(
                         f"the code is wrong or has expired ({left} tries left)", field="otp",
-                        code="otp_invalid", tries_left=left)
+                        code=Code.OTP_INVALID, tries_left=left)
             else:
                 refusal = _complete_signing(ctx, s, a, tpl, row, now, client_ip, user_agent,
                                             passkey)
@@ -240,7 +241,7 @@ def _complete_signing(ctx: Context, s: Session, a: Authorization, tpl: Template,
         passkey_evidence = ctx.passkey_check(s, a, passkey, now)
     elif tpl.require_passkey:
         return ValidationFailed("this letter must be confirmed with a passkey",
-                                field="passkey", code="passkey_required")
+                                field="passkey", code=Code.PASSKEY_REQUIRED)
     row.consumed_at = now
     record(s, Event.OTP_VERIFIED, at=now, authorization_id=a.id,
            institution_id=a.institution_id)

@@ -27,6 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 import anxin
 from anxin.bootstrap import build_services
 from anxin.config import Settings
+from anxin.error_codes import Code
 from anxin.errors import AnxinError
 from anxin.services.context import Context
 from anxin.services.metrics import Metrics
@@ -153,7 +154,7 @@ def _ops_routes(app: FastAPI, ctx: Context) -> None:
             # The reason goes to the log only: its text names the database's host, port
             # and name, which an anonymous prober must not learn.
             log.warning("healthz: database check failed: %s", type(exc).__name__)
-            return problem_response(503, "unhealthy", "Service unavailable",
+            return problem_response(503, Code.UNHEALTHY, "Service unavailable",
                                     "the database is unavailable",
                                     retry_after=DB_RETRY_AFTER_SECONDS)
         return JSONResponse({"status": "ok"})

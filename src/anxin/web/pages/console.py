@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from anxin.console.operators import login_operator, operator_name
 from anxin.domain.states import Status
+from anxin.error_codes import Code
 from anxin.errors import AnxinError, NotFound, Unauthenticated, ValidationFailed
 from anxin.services import console as svc
 from anxin.services.console_stats import SERIES, bar_chart, dashboard
@@ -95,7 +96,7 @@ def build_router() -> APIRouter:
         pre = request.cookies.get(PRE_COOKIE)
         try:
             if not pre:
-                raise Unauthenticated("no form cookie", code="csrf_failed")
+                raise Unauthenticated("no form cookie", code=Code.CSRF_FAILED)
             check_csrf(pre_csrf(ctx, "console", pre), form.get("csrf"))
             token = await run_in_threadpool(login_operator, ctx, form.get("username", ""),
                                             form.get("password", ""), form.get("totp", ""))
@@ -181,7 +182,7 @@ def build_router() -> APIRouter:
                                                      err_text=exc.detail)
                 return await _institutions_after(request, sess, new_secret=secret,
                                                  msg="webhook saved")
-            raise NotFound(f"no action {action}", code="not_found")
+            raise NotFound(f"no action {action}", code=Code.NOT_FOUND)
         return await guarded(request, run, post=True)
 
     @router.get("/templates")
@@ -267,7 +268,7 @@ def build_router() -> APIRouter:
                 if view.get("signed_at") is not None:
                     data = await run_in_threadpool(builders[kind], ctx, None, auth_id)
             if data is None:
-                raise NotFound(f"no {kind} for {auth_id}", code="document_not_found")
+                raise NotFound(f"no {kind} for {auth_id}", code=Code.DOCUMENT_NOT_FOUND)
             await run_in_threadpool(svc.record_view, ctx, sess.principal,
                                     f"authorization.download.{kind}", auth_id)
             media = "application/zip" if kind.endswith(".zip") else "application/pdf"

@@ -18,6 +18,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from anxin.error_codes import Code
 from anxin.services import passkey_signing
 from anxin.web.deps import CtxDep
 from anxin.web.input_guard import read_json_object
@@ -26,8 +27,8 @@ from anxin.web.problems import problems
 router = APIRouter(tags=["signing page"])
 
 _OTP_REFUSALS = problems(
-    s404=["signing_link_invalid"], s409=["authorization_not_pending", "otp_locked"],
-    s422=["otp_invalid"])
+    s404=[Code.SIGNING_LINK_INVALID], s409=[Code.AUTHORIZATION_NOT_PENDING, Code.OTP_LOCKED],
+    s422=[Code.OTP_INVALID])
 
 
 async def _json(request: Request) -> dict[str, Any]:
@@ -44,9 +45,9 @@ async def register_options(token: str, request: Request, ctx: CtxDep) -> JSONRes
 
 
 @router.post("/s/{token}/passkey/register/verify", status_code=201, responses=problems(
-    s404=["signing_link_invalid"], s409=["authorization_not_pending",
-                                         "passkey_already_registered"],
-    s422=["passkey_invalid"]), summary="Register the new passkey")
+    s404=[Code.SIGNING_LINK_INVALID], s409=[Code.AUTHORIZATION_NOT_PENDING,
+                                         Code.PASSKEY_ALREADY_REGISTERED],
+    s422=[Code.PASSKEY_INVALID]), summary="Register the new passkey")
 async def register_verify(token: str, request: Request, ctx: CtxDep) -> JSONResponse:
     data = await _json(request)
     out = await run_in_threadpool(passkey_signing.register, ctx, token, data)

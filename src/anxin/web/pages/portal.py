@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from anxin.error_codes import Code
 from anxin.errors import AnxinError, Forbidden, NotFound, TooManyRequests, Unauthenticated
 from anxin.services import portal
 from anxin.services.context import Context
@@ -84,7 +85,7 @@ def _signin_page(request: Request, *, err: str | None = None, status: int = 200,
 def _check_pre(ctx: Context, request: Request, form: dict[str, str]) -> None:
     pre = request.cookies.get(PRE_COOKIE)
     if not pre:
-        raise Forbidden("no sign-in form cookie", code="csrf_failed")
+        raise Forbidden("no sign-in form cookie", code=Code.CSRF_FAILED)
     check_csrf(pre_csrf(ctx, "portal", pre), form.get("csrf"))
 
 
@@ -151,7 +152,7 @@ def build_router() -> APIRouter:
         except AnxinError as exc:
             if _wants_json(request):
                 return _refusal(request, exc, mobile=mobile)
-            if exc.code == "otp_invalid":
+            if exc.code == Code.OTP_INVALID:
                 pre = request.cookies.get(PRE_COOKIE, "")
                 return _page(request, "portal_code.html", exc.status,
                              csrf=pre_csrf(ctx, "portal", pre), mobile=mobile,
@@ -219,7 +220,7 @@ def build_router() -> APIRouter:
         except NotFound:
             return _page(request, "portal_base.html", 404, session=sess, err="not_found")
         except AnxinError as exc:
-            if exc.code == "csrf_failed":
+            if exc.code == Code.CSRF_FAILED:
                 return _page(request, "portal_base.html", 403, session=sess, err=exc.code)
             return RedirectResponse(f"/me/authorizations/{auth_id}?err={exc.code}",
                                     status_code=303)
