@@ -3,7 +3,8 @@
 The server runs as ``make run`` runs it (``anxin serve --demo --data-dir anxin-data``),
 from a temporary working directory, so that the README's relative paths
 (``anxin-data/outbox/sms.jsonl``) hold; only the port is a free one instead of 8000.
-On PostgreSQL it gets a throwaway database through ``ANXIN_DATABASE_URL``. Every journey
+On PostgreSQL it gets a throwaway database through ``ANXIN_DATABASE_URL``;
+``ANXIN_OUTBOUND_ALLOW=127.0.0.1`` lets it call the journeys' callback receivers. Every journey
 drives it from the outside only: HTTP (httpx, following the real forms, cookies and CSRF
 tokens), the ``anxin`` command, the SMS outbox file — never the database.
 """
@@ -16,6 +17,7 @@ import re
 import socket
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -24,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pyotp
 import pytest
 
 from tests.common.backends import require_postgres, throwaway_postgres
@@ -128,6 +131,9 @@ def _start(backend: str, workdir: Path, stack: ExitStack) -> Served:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
     for k in [k for k in env if k.startswith("ANXIN_") and k != "ANXIN_TEST_DATABASE_URL"]:
         env.pop(k)
+    # The institutions' callback receivers of the journeys listen on 127.0.0.1: listed as
+    # an operator lists a gateway on the local network (docs/operations.md).
+    env["ANXIN_OUTBOUND_ALLOW"] = "127.0.0.1"
     if backend == "postgres":
         env["ANXIN_DATABASE_URL"] = stack.enter_context(throwaway_postgres(require_postgres()))
     port = _free_port()
@@ -190,3 +196,39 @@ def sign_with_the_form(served: Served, browser: httpx.Client, auth: dict[str, An
     signed = browser.post(action, data={**fields, "read_confirmed": "on", "otp": code})
     assert signed.status_code == 200, signed.text
     assert "msg=signed" in str(signed.url), f"signing refused: {signed.url}"
+
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def operator(served: Served) -> pyotp.TOTP:
+    """``anxin operator add``, non-interactively (docs/console.md), on this server."""
+    name = f"alice-{uuid.uuid4().hex[:8]}"
+    out = served.anxin("operator", "add", name, "--data-dir", "anxin-data",
+                       env={"ANXIN_OPERATOR_PASSWORD": PASSWORD})
+    assert out.returncode == 0, out.stdout + out.stderr
+    uri = re.search(r"otpauth://totp/\S+", out.stdout)
+    assert uri, out.stdout
+    totp = pyotp.parse_uri(uri.group(0))
+    assert isinstance(totp, pyotp.TOTP)
+    assert totp.issuer == "Anxin"
+    assert totp.name in (name, f"Anxin:{name}")
+    totp.name = name
+    return totp
+
+
+def console_sign_in(served: Served, browser: httpx.Client, totp: pyotp.TOTP) -> None:
+    page = browser.get("/console/login")
+    assert page.status_code == 200
+    action, fields = Forms(page.text).form("login-form")
+    wrong = browser.post(action, data={**fields, "username": totp.name,
+                                       "password": PASSWORD, "totp": "000000"
+                                       if totp.now() != "000000" else "111111"})
+    assert wrong.url.path == "/console/login", "a wrong code signed the operator in"
+    page = browser.get("/console/login")
+    action, fields = Forms(page.text).form("login-form")
+    home = browser.post(action, data={**fields, "username": totp.name,
+                                      "password": PASSWORD, "totp": totp.now()})
+    assert home.status_code == 200, home.text
+    assert home.url.path == "/console", f"console sign-in refused: {home.url}"

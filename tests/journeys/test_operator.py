@@ -8,50 +8,17 @@ calls) and downloads the signed letter, the evidence package and the verificatio
 from __future__ import annotations
 
 import io
-import re
-import uuid
 import zipfile
 
 import httpx
 import pyotp
-import pytest
 
-from tests.journeys.conftest import Forms, Served, sign_with_the_form
-
-PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture
-def operator(served: Served) -> pyotp.TOTP:
-    """``anxin operator add``, non-interactively (docs/console.md), on this server."""
-    name = f"alice-{uuid.uuid4().hex[:8]}"
-    out = served.anxin("operator", "add", name, "--data-dir", "anxin-data",
-                       env={"ANXIN_OPERATOR_PASSWORD": PASSWORD})
-    assert out.returncode == 0, out.stdout + out.stderr
-    uri = re.search(r"otpauth://totp/\S+", out.stdout)
-    assert uri, out.stdout
-    totp = pyotp.parse_uri(uri.group(0))
-    assert isinstance(totp, pyotp.TOTP)
-    assert totp.issuer == "Anxin"
-    assert totp.name in (name, f"Anxin:{name}")
-    totp.name = name
-    return totp
-
-
-def console_sign_in(served: Served, browser: httpx.Client, totp: pyotp.TOTP) -> None:
-    page = browser.get("/console/login")
-    assert page.status_code == 200
-    action, fields = Forms(page.text).form("login-form")
-    wrong = browser.post(action, data={**fields, "username": totp.name,
-                                       "password": PASSWORD, "totp": "000000"
-                                       if totp.now() != "000000" else "111111"})
-    assert wrong.url.path == "/console/login", "a wrong code signed the operator in"
-    page = browser.get("/console/login")
-    action, fields = Forms(page.text).form("login-form")
-    home = browser.post(action, data={**fields, "username": totp.name,
-                                      "password": PASSWORD, "totp": totp.now()})
-    assert home.status_code == 200, home.text
-    assert home.url.path == "/console", f"console sign-in refused: {home.url}"
+from tests.journeys.conftest import (
+    Forms,
+    Served,
+    console_sign_in,
+    sign_with_the_form,
+)
 
 
 def disputed(served: Served, browser: httpx.Client, seq: int) -> dict[str, str]:
