@@ -108,3 +108,26 @@ def test_the_portal_offers_the_evidence_package(served: Served, browser: httpx.C
     out = served.anxin("verify", str(held), "--trust", str(root))
     assert out.returncode == 0, out.stdout + out.stderr
     assert "TOTAL_PASSED" in out.stdout
+
+
+def test_the_person_declines_and_the_link_is_spent(served: Served,
+                                                  browser: httpx.Client) -> None:
+    """docs/signing-page.md: declining is one form post; the request is then declined,
+    the link signs nothing, and the institution's gate refuses it."""
+    seq = 7004
+    auth = served.new_authorization(seq)
+    page = browser.get(auth["signing_url"], params={"lang": "en"})
+    action, fields = Forms(page.text).form("decline-form")
+    done = browser.post(action, data=fields)
+    assert done.status_code == 200
+    assert "msg=declined" in str(done.url), done.url
+    assert served.api.get(f"/v1/authorizations/{auth['id']}").json()["status"] == "declined"
+    token = auth["signing_url"].rsplit("/", 1)[1]
+    late = browser.post(f"/s/{token}/sign", json={"otp": "123456", "read_confirmed": True})
+    assert late.status_code == 409
+    assert late.json()["code"] == "authorization_not_pending"
+    gate = served.api.post(f"/v1/authorizations/{auth['id']}/uses", json={
+        "purpose": "loan_approval", "data_item": "credit_report", "reference": "Q-7004",
+        "operator": "officer-1"})
+    assert gate.status_code == 409
+    assert gate.json()["code"] == "authorization_not_active"

@@ -130,3 +130,20 @@ def test_the_public_verify_page_gives_the_same_answer(served: Served, held: Held
             "evidence.zip", held.package.read_bytes(), "application/zip")})
     assert answer.status_code == 200, answer.text
     assert "TOTAL_PASSED" in answer.text
+
+
+def test_the_package_is_in_the_public_log(served: Served, held: Held) -> None:
+    """docs/verification.md ``--ledger URL``: the package's checkpoint is a prefix of the
+    log the platform publishes, and its entries are in it."""
+    out = verify(held, "evidence.zip", "--trust", "root.crt", "--json",
+                 "--ledger", served.base_url)
+    assert out.returncode == 0, out.stdout + out.stderr
+    checks = {c["id"]: c for c in json.loads(out.stdout)["checks"]}
+    assert "ledger_log_consistency" in checks, sorted(checks)
+    assert checks["ledger_log_consistency"]["result"] == "PASSED", checks["ledger_log_consistency"]
+
+
+def test_the_auditor_checks_the_whole_ledger(served: Served) -> None:
+    """docs/ledger.md "Audit": ``anxin ledger verify`` on the live data directory."""
+    out = served.anxin("ledger", "verify", "--data-dir", "anxin-data")
+    assert out.returncode == 0, out.stdout + out.stderr
