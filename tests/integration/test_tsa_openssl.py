@@ -10,8 +10,7 @@ import pytest
 from asn1crypto import core, tsp
 from fastapi.testclient import TestClient
 
-from anxin.pki.serials import DbSerialSource
-from anxin.pki.services import open_pki_services
+from anxin.services.pki_services import DbSerialSource, open_pki_services
 from tests.integration.pki_support import (
     FakeCtx,
     make_app,

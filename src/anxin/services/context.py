@@ -23,10 +23,10 @@ from anxin.ledger.log import Ledger
 from anxin.ledger.origin import fix_origin
 from anxin.net.outbound import OutboundPolicy
 from anxin.pki.authority import Pki
-from anxin.pki.services import open_pki_services
 from anxin.pki.tsa import TimestampAuthority, timestamp_data
 from anxin.seal import Seal, load_seal
 from anxin.services.metrics import Metrics
+from anxin.services.pki_services import open_pki_services
 from anxin.storage.database import Database
 
 

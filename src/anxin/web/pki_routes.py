@@ -1,7 +1,8 @@
 """Public PKI endpoints for verifiers: certificates, CRLs, OCSP (RFC 6960), TSA (RFC 3161).
 
 Reads from ``request.app.state.ctx``: ``pki`` (:class:`anxin.pki.authority.Pki`), ``tsa``
-(:class:`anxin.pki.tsa.TimestampAuthority`), ``db`` and ``clock()``. Mount with
+(:class:`anxin.pki.tsa.TimestampAuthority`), ``db`` and ``clock()``; the CRL and OCSP
+answers are the use cases of :mod:`anxin.services.pki_publication`. Mount with
 ``app.include_router(build_router())``.
 """
 
@@ -13,12 +14,12 @@ from typing import Any
 from urllib.parse import unquote
 
 from fastapi import APIRouter, Request, Response
-from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
 from anxin.pki.authority import PUBLISHED, Pki
-from anxin.pki.revocation import build_crl, ocsp_error, ocsp_respond
+from anxin.pki.revocation import ocsp_error
 from anxin.pki.tsa import TimestampAuthority, rejection
+from anxin.services import pki_publication
 
 MAX_BODY_BYTES = 64 * 1024
 PEM = "application/x-pem-file"
@@ -70,8 +71,7 @@ def build_router() -> APIRouter:
     def issuing_crl(request: Request) -> Response:
         """A freshly signed CRL (DER) of the issuing CA."""
         ctx = request.app.state.ctx
-        with ctx.db.transaction() as session:
-            crl = build_crl(_part(request, "pki"), session, ctx.clock())
+        crl = pki_publication.issuing_crl(ctx.db, _part(request, "pki"), ctx.clock())
         return Response(crl, media_type=CRL, headers={"Cache-Control": "no-cache"})
 
     @router.post("/pki/ocsp", response_class=Response)
@@ -123,9 +123,4 @@ def _decode_ocsp_get(encoded: str) -> bytes | None:
 
 def _ocsp(request: Request, body: bytes) -> bytes:
     ctx = request.app.state.ctx
-    try:
-        with ctx.db.transaction() as session:
-            reply: bytes = ocsp_respond(_part(request, "pki"), session, body, ctx.clock())
-    except SQLAlchemyError:
-        return ocsp_error("try_later")
-    return reply
+    return pki_publication.ocsp_answer(ctx.db, _part(request, "pki"), body, ctx.clock())
