@@ -1,7 +1,7 @@
 """Public PKI endpoints for verifiers: certificates, CRLs, OCSP (RFC 6960), TSA (RFC 3161).
 
 Reads from ``request.app.state.ctx``: ``pki`` (:class:`anxin.pki.authority.Pki`), ``tsa``
-(:class:`anxin.pki.tsa.TimestampAuthority`), ``db`` and ``clock()``; the CRL and OCSP
+(:class:`anxin.pki.tsa.TimestampAuthority`), ``db`` and ``clock()``; the CRL, OCSP and TSA
 answers are the use cases of :mod:`anxin.services.pki_publication`. Mount with
 ``app.include_router(build_router())``.
 """
@@ -17,8 +17,7 @@ from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from anxin.pki.authority import PUBLISHED, Pki
-from anxin.pki.revocation import ocsp_error
-from anxin.pki.tsa import TimestampAuthority, rejection
+from anxin.pki.tsa import TimestampAuthority
 from anxin.services import pki_publication
 
 MAX_BODY_BYTES = 64 * 1024
@@ -91,8 +90,7 @@ def build_router() -> APIRouter:
         """RFC 3161 time-stamping (``application/timestamp-query``)."""
         body = await _body(request)
         authority: TimestampAuthority = _part(request, "tsa")
-        reply = rejection("bad_data_format", "request too large") if body is None else \
-            await run_in_threadpool(authority.respond, body)
+        reply = await run_in_threadpool(pki_publication.timestamp_reply, authority, body)
         return Response(reply, media_type="application/timestamp-reply")
 
     return router
@@ -101,8 +99,7 @@ def build_router() -> APIRouter:
 async def _ocsp_answer(request: Request, body: bytes | None,
                        headers: dict[str, str] | None = None) -> Response:
     """The responder's answer to a request's DER (None: unreadable or too large)."""
-    reply = ocsp_error("malformed_request") if body is None else \
-        await run_in_threadpool(_ocsp, request, body)
+    reply = await run_in_threadpool(_ocsp, request, body)
     return Response(reply, media_type="application/ocsp-response", headers=headers)
 
 
@@ -121,6 +118,6 @@ def _decode_ocsp_get(encoded: str) -> bytes | None:
         return None
 
 
-def _ocsp(request: Request, body: bytes) -> bytes:
+def _ocsp(request: Request, body: bytes | None) -> bytes:
     ctx = request.app.state.ctx
     return pki_publication.ocsp_answer(ctx.db, _part(request, "pki"), body, ctx.clock())
