@@ -28,13 +28,13 @@ from anxin.ledger.checkpoint import load_note_signer
 from anxin.ledger.log import Ledger
 from anxin.ledger.origin import fix_origin
 from anxin.net.outbound import OutboundPolicy
-from anxin.pki.services import open_pki_services
 from anxin.pki.tsa import make_timestamper, timestamp_data
 from anxin.seal import load_seal
 from anxin.services.context import Context, utcnow
 from anxin.services.letter_signing import PkiLetterSigner
 from anxin.services.metrics import Metrics
 from anxin.services.passkey_signing import make_passkey_check
+from anxin.services.pki_services import open_pki_services
 from anxin.services.ports import Clock
 from anxin.storage.database import Database
 

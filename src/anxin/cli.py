@@ -237,7 +237,7 @@ def archive_renew(
 
 
 def _mount_optional() -> None:
-    from anxin.pki.cli import keys_app
+    from anxin.commands.keys import keys_app
     app.add_typer(keys_app, name="keys", help="The platform's keys and certificates.")
     from anxin.console.cli import operator_app
     from anxin.ledger.cli import ledger_app
