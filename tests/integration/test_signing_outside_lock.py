@@ -27,6 +27,7 @@ from anxin.storage.models import Authorization, Document, IssuedCertificate, Otp
 from anxin.storage.portal_models import Notification
 from tests.common.factories import last_code, sign, token_of
 from tests.common.ledger_view import event_names
+from tests.common.soft_authenticator import SoftAuthenticator
 
 Signer = Callable[[LetterToSign, CertificateStatus], SignatureOutcome]
 
@@ -193,3 +194,88 @@ def test_a_failing_signer_leaves_the_request_pending_and_the_code_usable(
     out = signing.sign(ctx, token, otp=code, read_confirmed=True, client_ip=None,
                        user_agent=None)
     assert out["status"] == "active"
+
+
+# -- with a passkey: verified in the first check, taken for real in the final commit ------
+
+ORIGIN = "http://localhost:8000"  # the settings' default ANXIN_BASE_URL in the suite
+
+
+def _passkey_assertion(client, authn: SoftAuthenticator, token: str,
+                       code: str) -> dict[str, Any]:
+    r = client.post(f"/s/{token}/passkey/assertion/options", json={"otp": code})
+    assert r.status_code == 200, r.text
+    opts = r.json()
+    return {"challenge_id": opts["challenge_id"], "credential": authn.get(opts["publicKey"])}
+
+
+def _with_passkey(api, client, outbox, seq: int) -> tuple[str, str, SoftAuthenticator]:
+    api.template(require_passkey=True)
+    auth = api.request(seq=seq)
+    token = token_of(auth)
+    assert client.post(f"/s/{token}/otp").status_code == 204
+    code = last_code(outbox)
+    authn = SoftAuthenticator(ORIGIN, "localhost")
+    r = client.post(f"/s/{token}/passkey/register/options", json={"otp": code})
+    assert r.status_code == 200, r.text
+    opts = r.json()
+    r = client.post(f"/s/{token}/passkey/register/verify",
+                    json={"challenge_id": opts["challenge_id"],
+                          "credential": authn.create(opts["publicKey"])})
+    assert r.status_code == 201, r.text
+    return auth["id"], token, authn
+
+
+def _sign_with(ctx: Context, token: str, code: str, passkey: dict[str, Any]) -> Any:
+    try:
+        return signing.sign(ctx, token, otp=code, read_confirmed=True, client_ip=None,
+                            user_agent=None, passkey=passkey)
+    except AnxinError as exc:
+        return exc
+
+
+def test_a_failing_signer_leaves_the_passkey_challenge_unused(api, client, outbox, ctx,
+                                                              real_signer):
+    auth_id, token, authn = _with_passkey(api, client, outbox, seq=5)
+    code = last_code(outbox)
+    passkey = _passkey_assertion(client, authn, token, code)
+
+    def failing(letter: LetterToSign, status: CertificateStatus) -> SignatureOutcome:
+        assert letter.method == "sms+passkey"
+        assert letter.passkey_evidence is not None
+        raise Boom("the TSA is down")
+
+    ctx.extras["letter_signer"] = failing
+    with pytest.raises(Boom):
+        signing.sign(ctx, token, otp=code, read_confirmed=True, client_ip=None,
+                     user_agent=None, passkey=passkey)
+    assert _stored(ctx, auth_id)["status"] == "pending"
+    ctx.extras["letter_signer"] = real_signer
+    out = _sign_with(ctx, token, code, passkey)  # the same assertion: nothing was taken
+    assert not isinstance(out, AnxinError), out
+    assert out["status"] == "active"
+    names = event_names(ctx, auth_id)
+    assert names.count(Event.PASSKEY_VERIFIED.value) == 1
+    # The challenge is now taken: the same assertion again is refused.
+    again = _sign_with(ctx, token, code, passkey)
+    assert isinstance(again, AnxinError)
+    assert again.code == "authorization_not_pending"
+
+
+def test_two_concurrent_passkey_signings_store_one(api, client, outbox, ctx, real_signer):
+    auth_id, token, authn = _with_passkey(api, client, outbox, seq=6)
+    code = last_code(outbox)
+    passkey = _passkey_assertion(client, authn, token, code)
+    both = HeldSigner(real_signer, meet=2)
+    both.release.set()
+    ctx.extras["letter_signer"] = both
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = [pool.submit(_sign_with, ctx, token, code, passkey) for _ in range(2)]
+        outcomes = [f.result(timeout=300) for f in futures]
+    assert both.calls == 2
+    losses = [o for o in outcomes if isinstance(o, AnxinError)]
+    assert [e.code for e in losses] == ["authorization_not_pending"]
+    stored = _stored(ctx, auth_id)
+    assert (stored["status"], stored["documents"], stored["certificates"],
+            stored["notifications"]) == ("active", 1, 1, 1)
+    assert event_names(ctx, auth_id).count(Event.PASSKEY_VERIFIED.value) == 1
