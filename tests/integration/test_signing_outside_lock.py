@@ -14,13 +14,16 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+from asn1crypto import ocsp
 from sqlalchemy import func, select
 
 from anxin.domain.events import Event
 from anxin.errors import AnxinError
+from anxin.pki.events import issue_event_certificate, make_id_commitment
 from anxin.services import signing
 from anxin.services.context import Context
 from anxin.services.institutions import InstitutionRef
+from anxin.services.letter_signing import EVENT_CERT_LIFETIME, SnapshotStatus
 from anxin.services.signing_port import CertificateStatus, LetterToSign, SignatureOutcome
 from anxin.services.uses import UseCall, consume_use
 from anxin.storage.models import Authorization, Document, IssuedCertificate, OtpCode
@@ -279,3 +282,30 @@ def test_two_concurrent_passkey_signings_store_one(api, client, outbox, ctx, rea
     assert (stored["status"], stored["documents"], stored["certificates"],
             stored["notifications"]) == ("active", 1, 1, 1)
     assert event_names(ctx, auth_id).count(Event.PASSKEY_VERIFIED.value) == 1
+
+
+# -- the signer's storage reads: a snapshot that neither waits nor writes ----------------
+
+def _ocsp_status(der: bytes, serial: int) -> str | None:
+    basic = ocsp.OCSPResponse.load(der)["response_bytes"]["response"].parsed
+    for single in basic["tbs_response_data"]["responses"]:
+        if single["cert_id"]["serial_number"].native == serial:
+            return str(single["cert_status"].name)
+    return None
+
+
+def test_the_status_snapshot_answers_for_the_new_certificate_without_writing(ctx):
+    _, commitment = make_id_commitment("110101199003077777")
+    now = ctx.clock()
+    _, cert = issue_event_certificate(
+        ctx.pki, name="Zhang San", id_commitment_hex=commitment,
+        authorization_id="00000000-0000-4000-8000-000000000001",
+        letter_sha256_hex="ab" * 32, now=now, lifetime=EVENT_CERT_LIFETIME)
+    status = SnapshotStatus(ctx.db, ctx.pki)
+    with ctx.db.transaction() as writer:
+        writer.connection()  # a writer holds the database (on SQLite: BEGIN IMMEDIATE)
+        data = status([cert, ctx.pki.tsa_cert, ctx.pki.issuing_cert], issued=cert, now=now)
+    assert _ocsp_status(data.ocsps[0], cert.serial_number) == "good"
+    assert _ocsp_status(data.ocsps[1], ctx.pki.tsa_cert.serial_number) == "good"
+    with ctx.db.transaction() as s:
+        assert s.get(IssuedCertificate, format(cert.serial_number, "x")) is None

@@ -70,12 +70,12 @@ def signature_time(pdf: bytes) -> dt.datetime | None:
 
 
 class PkiLetterSigner:
-    """The product's :class:`anxin.services.signing.LetterSigner`."""
+    """The product's :class:`anxin.services.signing_port.LetterSigner`."""
 
     def __init__(self, settings: Settings, pki: Pki, tsa: TimestampAuthority,
                  keys: DataKeys) -> None:
         self.pki = pki
-        self.keys = keys
+        self.keys = keys  # kept for the callers that build it; the commit records the cert
         self.root_sha256 = hashlib.sha256(
             pki.root_cert.public_bytes(serialization.Encoding.DER)).hexdigest()
         # One timestamper per process: pyHanko caches per instance.
