@@ -309,3 +309,29 @@ def test_the_status_snapshot_answers_for_the_new_certificate_without_writing(ctx
     assert _ocsp_status(data.ocsps[1], ctx.pki.tsa_cert.serial_number) == "good"
     with ctx.db.transaction() as s:
         assert s.get(IssuedCertificate, format(cert.serial_number, "x")) is None
+
+
+def test_the_signed_notification_is_dated_by_its_commit(api, client, outbox, ctx, clock,
+                                                        real_signer):
+    """A catch-up read trusts a row's time to be within its settle window of its commit:
+    a signing that took long must not commit a notification dated when it began."""
+    api.template()
+    auth = api.request(seq=7)
+    token = token_of(auth)
+    assert client.post(f"/s/{token}/otp").status_code == 204
+    code = last_code(outbox)
+    held = HeldSigner(real_signer)
+    ctx.extras["letter_signer"] = held
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        done = pool.submit(_sign_in_thread(ctx, token, code))
+        try:
+            assert held.entered.wait(timeout=120)
+            clock.advance(seconds=60)  # a slow external TSA
+        finally:
+            held.release.set()
+        out = done.result(timeout=120)
+    assert not isinstance(out, AnxinError), out
+    assert api.get("/v1/events").json()["events"] == []  # committed just now: not settled
+    clock.advance(seconds=5)
+    assert [e["authorization_id"] for e in api.get("/v1/events").json()["events"]] == [
+        auth["id"]]

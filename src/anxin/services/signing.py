@@ -380,8 +380,11 @@ def _complete_signing(ctx: Context, s: Session, a: Authorization, letter: Letter
         store_document(ctx, s, a.id, "letter.pdf", outcome.pdf, now)
     record(s, Event.SIGNED, at=now, authorization_id=a.id, institution_id=a.institution_id,
            letter_sha256=a.letter_sha256, method=method)
+    # The outbox row is dated by this transaction's clock, not by the signing's moment
+    # (``now``, when the code was checked, before the letter was signed): a catch-up read
+    # trusts a row's time to be within SETTLE_SECONDS of its commit.
     notify(s, institution_id=a.institution_id, authorization_id=a.id, reference=a.reference,
-           event=Event.SIGNED, at=now)
+           event=Event.SIGNED, at=ctx.clock())
     return None
 
 
