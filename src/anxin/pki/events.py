@@ -37,7 +37,7 @@ from cryptography.x509.oid import NameOID
 
 from anxin.error_codes import Code
 from anxin.errors import IntegrityFailure, ValidationFailed
-from anxin.keys import DataKeys
+from anxin.keys import KeyStore
 from anxin.pki import profiles
 from anxin.pki.authority import Pki, authority_key_id
 from anxin.pki.ports import CertificateStore, StoredCertificate
@@ -182,7 +182,7 @@ def certificate_aad(serial_hex: str) -> str:
 
 
 def record_certificate(certificates: CertificateStore, cert: x509.Certificate, *,
-                       keys: DataKeys, kind: str, authorization_id: str | None = None) -> None:
+                       keys: KeyStore, kind: str, authorization_id: str | None = None) -> None:
     """Add an issued certificate to the store (in the caller's transaction, which commits).
 
     The certificate is stored encrypted (its subject is the person's name): the CRL and
@@ -195,7 +195,7 @@ def record_certificate(certificates: CertificateStore, cert: x509.Certificate, *
         der_enc=keys.encrypt(cert.public_bytes(Encoding.DER), aad=certificate_aad(serial))))
 
 
-def recorded_certificate(certificates: CertificateStore, keys: DataKeys,
+def recorded_certificate(certificates: CertificateStore, keys: KeyStore,
                          serial: int) -> x509.Certificate | None:
     """The stored certificate of ``serial``, decrypted (None if it was never issued)."""
     key = format(serial, "x")
