@@ -19,30 +19,55 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from enum import StrEnum
 
-from anxin.domain.states import Status
+from anxin.domain.states import Action, Status, transition
 from anxin.errors import AnxinError
 
 
+class Refusal(StrEnum):
+    """Why a use was refused: the stable codes of the gate. Which HTTP status each one
+    answers is the web edge's business (:data:`anxin.web.problems.USE_REFUSAL_STATUS`),
+    not the rule's."""
+
+    NOT_ACTIVE = "authorization_not_active"
+    EXHAUSTED = "authorization_exhausted"
+    EXPIRED = "authorization_expired"
+    REVOKED = "authorization_revoked"
+    PURPOSE_MISMATCH = "purpose_mismatch"
+    SCOPE_MISMATCH = "scope_mismatch"
+
+
 class UseRefused(AnxinError):
-    """A refused use; ``code`` is one of :data:`REFUSAL_STATUS`."""
+    """A refused use; ``code`` is a :class:`Refusal` (kept in ``refusal`` as well)."""
 
     code = "use_refused"
 
-    def __init__(self, code: str, detail: str) -> None:
-        super().__init__(detail, code=code)
-        self.status = REFUSAL_STATUS[code]  # type: ignore[misc]
-        self.title = "Forbidden" if self.status == 403 else "Conflict"  # type: ignore[misc]
+    def __init__(self, code: Refusal | str, detail: str) -> None:
+        refusal = Refusal(code)
+        super().__init__(detail, code=refusal.value)
+        self.refusal = refusal
 
 
-REFUSAL_STATUS: dict[str, int] = {
-    "authorization_not_active": 409,
-    "authorization_exhausted": 409,
-    "authorization_expired": 409,
-    "authorization_revoked": 409,
-    "purpose_mismatch": 403,
-    "scope_mismatch": 403,
-}
+# The states the gate's storage statements test and set, as values they bind: a use is
+# granted only in GRANTING; the use that spends the last one moves the authorization to
+# AFTER_LAST_USE. Only an institution in INSTITUTION_ACTIVE may use its authorizations.
+GRANTING = Status.ACTIVE
+AFTER_LAST_USE = transition(GRANTING, Action.EXHAUST)
+INSTITUTION_ACTIVE = "active"
+
+
+def bound_states() -> dict[str, str]:
+    """The state names of the gate as the SQL of its storage paths binds them
+    (``:granting``, ``:after_last_use``, ``:institution_active``): no statement spells a
+    state itself."""
+    return {"granting": GRANTING.value, "after_last_use": AFTER_LAST_USE.value,
+            "institution_active": INSTITUTION_ACTIVE}
+
+
+def status_after_use(status: Status, *, uses_after: int, max_uses: int) -> Status:
+    """The status once a use is granted: the last use exhausts the authorization."""
+    return transition(status, Action.EXHAUST) if uses_after >= max_uses else status
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,26 +104,26 @@ def check_use(view: GateView, request: UseRequest, now: dt.datetime) -> None:
     """Raise :class:`UseRefused` unless a use may be granted now."""
     status = Status(view.status)
     if status is Status.REVOKED:
-        raise UseRefused("authorization_revoked", "the subject revoked this authorization")
-    if status is Status.EXHAUSTED or (status is Status.ACTIVE and view.uses >= view.max_uses):
-        raise UseRefused("authorization_exhausted",
+        raise UseRefused(Refusal.REVOKED, "the subject revoked this authorization")
+    if status is AFTER_LAST_USE or (status is GRANTING and view.uses >= view.max_uses):
+        raise UseRefused(Refusal.EXHAUSTED,
                          f"all {view.max_uses} use(s) of this authorization are spent")
     if status is Status.EXPIRED or (
-        status is Status.ACTIVE and view.valid_until is not None and now >= view.valid_until
+        status is GRANTING and view.valid_until is not None and now >= view.valid_until
     ):
-        raise UseRefused("authorization_expired", "the authorization's validity has ended")
-    if status is not Status.ACTIVE:
-        raise UseRefused("authorization_not_active",
+        raise UseRefused(Refusal.EXPIRED, "the authorization's validity has ended")
+    if status is not GRANTING:
+        raise UseRefused(Refusal.NOT_ACTIVE,
                          f"the authorization is {status.value}, not active")
     if view.valid_from is not None and now < view.valid_from:
-        raise UseRefused("authorization_not_active", "the authorization's validity has not begun")
+        raise UseRefused(Refusal.NOT_ACTIVE, "the authorization's validity has not begun")
     if request.purpose != view.purpose:
         raise UseRefused(
-            "purpose_mismatch",
+            Refusal.PURPOSE_MISMATCH,
             f"the use's purpose {request.purpose} is not the authorization's purpose "
             f"{view.purpose}")
     if request.data_item not in view.data_scope:
         raise UseRefused(
-            "scope_mismatch",
+            Refusal.SCOPE_MISMATCH,
             f"{request.data_item} is outside the authorization's data scope "
             f"({', '.join(view.data_scope)})")

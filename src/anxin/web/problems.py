@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from anxin.domain.gate import Refusal, UseRefused
 from anxin.errors import AnxinError
 from anxin.web.text_rules import CONTROL_MESSAGE, is_control_pattern
 
@@ -36,9 +37,30 @@ def problem_response(status: int, code: str, title: str, detail: str,
                         headers=headers)
 
 
+# The use gate's refusals (anxin.domain.gate names them, without any HTTP meaning): a
+# state that allows no use is a conflict, a call outside what was consented to forbidden.
+# The one place that maps them, until the error-code registry maps every code.
+USE_REFUSAL_STATUS: dict[Refusal, tuple[int, str]] = {
+    Refusal.NOT_ACTIVE: (409, "Conflict"),
+    Refusal.EXHAUSTED: (409, "Conflict"),
+    Refusal.EXPIRED: (409, "Conflict"),
+    Refusal.REVOKED: (409, "Conflict"),
+    Refusal.PURPOSE_MISMATCH: (403, "Forbidden"),
+    Refusal.SCOPE_MISMATCH: (403, "Forbidden"),
+}
+
+
+def http_status(exc: AnxinError) -> tuple[int, str]:
+    """The HTTP status and title an error answers with."""
+    if isinstance(exc, UseRefused):
+        return USE_REFUSAL_STATUS[exc.refusal]
+    return exc.status, exc.title
+
+
 async def anxin_error_handler(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AnxinError)
-    return problem_response(exc.status, exc.code, exc.title, exc.detail, **exc.extra)
+    status, title = http_status(exc)
+    return problem_response(status, exc.code, title, exc.detail, **exc.extra)
 
 
 def _field(loc: tuple[Any, ...]) -> str:
