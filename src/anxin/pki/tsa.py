@@ -28,9 +28,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
 from pyhanko.sign.timestamps import TimeStamper
 
+from anxin import der
 from anxin.config import Settings
 from anxin.net.outbound import OutboundPolicy
-from anxin.pki import der
 from anxin.pki.authority import Pki
 from anxin.pki.profiles import TSA_POLICY_OID
 from anxin.pki.serials import SerialSource, SerialUnavailable
