@@ -19,34 +19,20 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from enum import StrEnum
 
 from anxin.domain.states import Action, Status, transition
+from anxin.error_codes import Code
 from anxin.errors import AnxinError
 
 
-class Refusal(StrEnum):
-    """Why a use was refused: the stable codes of the gate. Which HTTP status each one
-    answers is the web edge's business (:data:`anxin.web.problems.USE_REFUSAL_STATUS`),
-    not the rule's."""
-
-    NOT_ACTIVE = "authorization_not_active"
-    EXHAUSTED = "authorization_exhausted"
-    EXPIRED = "authorization_expired"
-    REVOKED = "authorization_revoked"
-    PURPOSE_MISMATCH = "purpose_mismatch"
-    SCOPE_MISMATCH = "scope_mismatch"
-
-
 class UseRefused(AnxinError):
-    """A refused use; ``code`` is a :class:`Refusal` (kept in ``refusal`` as well)."""
+    """A refused use; ``code`` names the reason. Its HTTP status is the error-code
+    registry's (:mod:`anxin.error_codes`), looked up at the web edge, not the rule's."""
 
-    code = "use_refused"
+    code = Code.USE_REFUSED
 
-    def __init__(self, code: Refusal | str, detail: str) -> None:
-        refusal = Refusal(code)
-        super().__init__(detail, code=refusal.value)
-        self.refusal = refusal
+    def __init__(self, code: Code, detail: str) -> None:
+        super().__init__(detail, code=code)
 
 
 # The states the gate's storage statements test and set, as values they bind: a use is
@@ -104,26 +90,27 @@ def check_use(view: GateView, request: UseRequest, now: dt.datetime) -> None:
     """Raise :class:`UseRefused` unless a use may be granted now."""
     status = Status(view.status)
     if status is Status.REVOKED:
-        raise UseRefused(Refusal.REVOKED, "the subject revoked this authorization")
+        raise UseRefused(Code.AUTHORIZATION_REVOKED, "the subject revoked this authorization")
     if status is AFTER_LAST_USE or (status is GRANTING and view.uses >= view.max_uses):
-        raise UseRefused(Refusal.EXHAUSTED,
+        raise UseRefused(Code.AUTHORIZATION_EXHAUSTED,
                          f"all {view.max_uses} use(s) of this authorization are spent")
     if status is Status.EXPIRED or (
         status is GRANTING and view.valid_until is not None and now >= view.valid_until
     ):
-        raise UseRefused(Refusal.EXPIRED, "the authorization's validity has ended")
+        raise UseRefused(Code.AUTHORIZATION_EXPIRED, "the authorization's validity has ended")
     if status is not GRANTING:
-        raise UseRefused(Refusal.NOT_ACTIVE,
+        raise UseRefused(Code.AUTHORIZATION_NOT_ACTIVE,
                          f"the authorization is {status.value}, not active")
     if view.valid_from is not None and now < view.valid_from:
-        raise UseRefused(Refusal.NOT_ACTIVE, "the authorization's validity has not begun")
+        raise UseRefused(Code.AUTHORIZATION_NOT_ACTIVE,
+                         "the authorization's validity has not begun")
     if request.purpose != view.purpose:
         raise UseRefused(
-            Refusal.PURPOSE_MISMATCH,
+            Code.PURPOSE_MISMATCH,
             f"the use's purpose {request.purpose} is not the authorization's purpose "
             f"{view.purpose}")
     if request.data_item not in view.data_scope:
         raise UseRefused(
-            Refusal.SCOPE_MISMATCH,
+            Code.SCOPE_MISMATCH,
             f"{request.data_item} is outside the authorization's data scope "
             f"({', '.join(view.data_scope)})")

@@ -36,6 +36,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from sqlalchemy import select
 
+from anxin.error_codes import Code
 from anxin.errors import NotFound
 from anxin.evidence.consent import status_history
 from anxin.evidence.package_readme import readme
@@ -47,6 +48,7 @@ from anxin.pki.revocation import known_issuers, validation_data
 from anxin.pki.tsa import make_timestamper
 from anxin.services.authorizations import authorization_dict, settle_status
 from anxin.services.context import Context
+from anxin.storage.certificate_store import SqlCertificateStore
 from anxin.storage.models import Authorization, Document, OtpCode, Template, UseRecord
 
 REPORT_FILES = ("report.json", "report.pdf", "report.xml")
@@ -105,11 +107,11 @@ def collect_files(ctx: Context, institution_id: str | None, auth_id: str) -> dic
             q = q.where(Authorization.institution_id == institution_id)
         a = s.scalars(q).first()
         if a is None:
-            raise NotFound(f"no authorization {auth_id}", code="authorization_not_found")
+            raise NotFound(f"no authorization {auth_id}", code=Code.AUTHORIZATION_NOT_FOUND)
         doc = s.get(Document, (auth_id, "letter.pdf"))
         if doc is None or a.signing is None:
             raise NotFound("the authorization is not signed: there is no evidence yet",
-                           code="document_not_found")
+                           code=Code.DOCUMENT_NOT_FOUND)
         tpl = s.get(Template, a.template_id)
         pdf = ctx.keys.decrypt(doc.content_enc, aad=f"{auth_id}/letter.pdf")
         record = authorization_dict(a, tpl)
@@ -129,7 +131,8 @@ def collect_files(ctx: Context, institution_id: str | None, auth_id: str) -> dic
         used_tsas, _ = timestamp_certificates(pdf)
         in_use = [c for c in (event_cert, *used_tsas, pki.tsa_cert, pki.seal_cert)
                   if c is not None]
-        status = validation_data(pki, s, [*in_use, *known_issuers(pki, in_use)], now)
+        status = validation_data(pki, SqlCertificateStore(s),
+                                 [*in_use, *known_issuers(pki, in_use)], now)
     passkey = signing.pop("passkey", None)
     record["signing"] = {k: v for k, v in signing.items()
                          if k not in ("id_commitment_salt",)}

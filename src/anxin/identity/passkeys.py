@@ -51,6 +51,7 @@ from webauthn.helpers.structs import (
 )
 
 from anxin.config import Settings
+from anxin.error_codes import Code
 from anxin.errors import ConfigurationError, Conflict, ValidationFailed
 from anxin.identity.passkey_evidence import (
     EVIDENCE_FORMAT,
@@ -105,7 +106,7 @@ class PasskeyLogin:
 
 
 def _invalid(detail: str) -> ValidationFailed:
-    return ValidationFailed(detail, field="passkey", code="passkey_invalid")
+    return ValidationFailed(detail, field="passkey", code=Code.PASSKEY_INVALID)
 
 
 def credentials_of(s: Session, mobile_index: str) -> list[PasskeyCredential]:
@@ -192,7 +193,7 @@ def finish_registration(s: Session, rp: RelyingParty, payload: dict[str, Any], *
         raise _invalid(f"the passkey registration does not verify: {exc}") from None
     cred_hash = hashlib.sha256(verified.credential_id).hexdigest()
     if s.get(PasskeyCredential, cred_hash) is not None:
-        raise Conflict("this passkey is already registered", code="passkey_already_registered")
+        raise Conflict("this passkey is already registered", code=Code.PASSKEY_ALREADY_REGISTERED)
     transports = cred.get("response", {}).get("transports") or []
     new = PasskeyCredential(
         id=cred_hash, subject_mobile_index=mobile_index, credential_id=verified.credential_id,

@@ -28,6 +28,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+from anxin.error_codes import Code
 from anxin.errors import IntegrityFailure, NotFound
 from anxin.ledger.checkpoint import Checkpoint, NoteSigner, verify_checkpoint
 from anxin.ledger.merkle import (
@@ -233,7 +234,7 @@ class Ledger:
         current = 0 if row is None else int(row[0])
         if not 0 <= size <= current:
             raise NotFound(f"the log has {current} entries, not {size}",
-                           code="ledger_size_unknown")
+                           code=Code.LEDGER_SIZE_UNKNOWN)
 
     def inclusion_proof(self, index: int, size: int) -> list[bytes]:
         with self.db.core_transaction() as conn:
@@ -298,7 +299,7 @@ class Ledger:
                 if latest.size > size:
                     raise IntegrityFailure(
                         f"the log has {size} entries but checkpoint {latest.size} was signed:"
-                        " the log was truncated", code="ledger_truncated")
+                        " the log was truncated", code=Code.LEDGER_TRUNCATED)
                 proof = consistency_proof(_DbNodes(conn), latest.size, size)
                 verify_consistency(latest.size, size, latest.root, root, proof)
         note = self.signer.sign_checkpoint(Checkpoint(self.signer.name, size, root))

@@ -34,13 +34,13 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
-from sqlalchemy.orm import Session
 
+from anxin.error_codes import Code
 from anxin.errors import IntegrityFailure, ValidationFailed
 from anxin.keys import DataKeys
 from anxin.pki import profiles
 from anxin.pki.authority import Pki, authority_key_id
-from anxin.storage.models import IssuedCertificate
+from anxin.pki.ports import CertificateStore, StoredCertificate
 
 EVENT_BINDING_OID = profiles.EVENT_BINDING_OID
 EVENT_CERT_BACKDATE = dt.timedelta(minutes=1)
@@ -130,9 +130,9 @@ def read_event_binding(cert: x509.Certificate | asn1_x509.Certificate) -> EventB
         ext = cert.extensions.get_extension_for_oid(EVENT_BINDING_OID)
     except x509.ExtensionNotFound:
         raise IntegrityFailure("not an Anxin event certificate (no binding extension)",
-                               code="event_binding_missing") from None
+                               code=Code.EVENT_BINDING_MISSING) from None
     if ext.critical or not isinstance(ext.value, x509.UnrecognizedExtension):
-        raise IntegrityFailure("malformed binding extension", code="event_binding_malformed")
+        raise IntegrityFailure("malformed binding extension", code=Code.EVENT_BINDING_MALFORMED)
     try:
         parsed = _BindingAsn1.load(ext.value.value, strict=True)
         version = parsed["version"].native
@@ -140,10 +140,10 @@ def read_event_binding(cert: x509.Certificate | asn1_x509.Certificate) -> EventB
         digest = parsed["letter_sha256"].native
     except (ValueError, TypeError):
         raise IntegrityFailure("malformed binding extension",
-                               code="event_binding_malformed") from None
+                               code=Code.EVENT_BINDING_MALFORMED) from None
     if version != _BINDING_VERSION or not isinstance(digest, bytes) or len(digest) != 32:
         raise IntegrityFailure("unsupported binding extension",
-                               code="event_binding_malformed")
+                               code=Code.EVENT_BINDING_MALFORMED)
     commitments = cert.subject.get_attributes_for_oid(NameOID.SERIAL_NUMBER)
     commitment = str(commitments[0].value) if commitments else ""
     return EventBinding(authorization_id=authorization_id, letter_sha256=digest.hex(),
@@ -158,11 +158,11 @@ def verify_event_binding(cert: x509.Certificate | asn1_x509.Certificate, *,
     if not hmac.compare_digest(binding.letter_sha256, letter_sha256_hex.lower()):
         raise IntegrityFailure(
             f"the certificate binds letter {binding.letter_sha256}, not {letter_sha256_hex}",
-            code="event_binding_mismatch")
+            code=Code.EVENT_BINDING_MISMATCH)
     if authorization_id is not None and binding.authorization_id != authorization_id:
         raise IntegrityFailure(
             f"the certificate binds authorization {binding.authorization_id}, "
-            f"not {authorization_id}", code="event_binding_mismatch")
+            f"not {authorization_id}", code=Code.EVENT_BINDING_MISMATCH)
     return binding
 
 
@@ -173,7 +173,7 @@ def verify_id_commitment(cert: x509.Certificate | asn1_x509.Certificate, *, id_n
     expected = id_commitment(id_number, bytes.fromhex(salt_hex))
     if not hmac.compare_digest(binding.id_commitment, expected):
         raise IntegrityFailure("the certificate does not commit to this id number",
-                               code="id_commitment_mismatch")
+                               code=Code.ID_COMMITMENT_MISMATCH)
 
 
 def certificate_aad(serial_hex: str) -> str:
@@ -181,27 +181,26 @@ def certificate_aad(serial_hex: str) -> str:
     return f"certificates/{serial_hex}"
 
 
-def record_certificate(session: Session, cert: x509.Certificate, *, keys: DataKeys,
-                       kind: str, authorization_id: str | None = None) -> None:
-    """Add an issued certificate to ``certificates`` (the caller's transaction commits).
+def record_certificate(certificates: CertificateStore, cert: x509.Certificate, *,
+                       keys: DataKeys, kind: str, authorization_id: str | None = None) -> None:
+    """Add an issued certificate to the store (in the caller's transaction, which commits).
 
     The certificate is stored encrypted (its subject is the person's name): the CRL and
     OCSP responder read only the clear serial, issuer key id and revocation columns."""
     serial = format(cert.serial_number, "x")
-    session.add(IssuedCertificate(
+    certificates.add(StoredCertificate(
         serial=serial, kind=kind,
         issuer_key_id=authority_key_id(cert), authorization_id=authorization_id,
         not_before=cert.not_valid_before_utc, not_after=cert.not_valid_after_utc,
-        der_enc=keys.encrypt(cert.public_bytes(Encoding.DER), aad=certificate_aad(serial)),
-        revoked_at=None, revocation_reason=None))
+        der_enc=keys.encrypt(cert.public_bytes(Encoding.DER), aad=certificate_aad(serial))))
 
 
-def recorded_certificate(session: Session, keys: DataKeys,
+def recorded_certificate(certificates: CertificateStore, keys: DataKeys,
                          serial: int) -> x509.Certificate | None:
     """The stored certificate of ``serial``, decrypted (None if it was never issued)."""
     key = format(serial, "x")
-    row = session.get(IssuedCertificate, key)
-    if row is None:
+    stored = certificates.get(key)
+    if stored is None:
         return None
-    return x509.load_der_x509_certificate(keys.decrypt(row.der_enc,
+    return x509.load_der_x509_certificate(keys.decrypt(stored.der_enc,
                                                        aad=certificate_aad(key)))

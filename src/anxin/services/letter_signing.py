@@ -26,7 +26,8 @@ from anxin.pki.authority import Pki
 from anxin.pki.events import issue_event_certificate, make_id_commitment, record_certificate
 from anxin.pki.revocation import validation_data
 from anxin.pki.tsa import TimestampAuthority, make_timestamper
-from anxin.services.signing import SignatureOutcome
+from anxin.services.ports import SignatureOutcome
+from anxin.storage.certificate_store import SqlCertificateStore
 from anxin.storage.models import Authorization, Institution, Template
 
 # Minutes, not years: the key signs once and is dropped. Thirty rather than ten because
@@ -62,7 +63,7 @@ def signature_time(pdf: bytes) -> dt.datetime | None:
 
 
 class PkiLetterSigner:
-    """The product's :class:`anxin.services.signing.LetterSigner`."""
+    """The product's :class:`anxin.services.ports.LetterSigner`."""
 
     def __init__(self, settings: Settings, pki: Pki, tsa: TimestampAuthority,
                  keys: DataKeys) -> None:
@@ -85,7 +86,7 @@ class PkiLetterSigner:
         key, cert = issue_event_certificate(
             pki, name=subject_name, id_commitment_hex=commitment, authorization_id=auth.id,
             letter_sha256_hex=auth.letter_sha256, now=now, lifetime=EVENT_CERT_LIFETIME)
-        record_certificate(session, cert, keys=self.keys, kind="event",
+        record_certificate(SqlCertificateStore(session), cert, keys=self.keys, kind="event",
                            authorization_id=auth.id)
         spec = LetterSpec(
             authorization_id=auth.id, locale=tpl.locale, title=tpl.title,
@@ -107,7 +108,8 @@ class PkiLetterSigner:
         finally:
             del key  # the event key never outlives its one signature
         gen_time = signature_time(signed)
-        status = validation_data(pki, session, [cert, pki.tsa_cert, pki.issuing_cert], now)
+        status = validation_data(pki, SqlCertificateStore(session),
+                                 [cert, pki.tsa_cert, pki.issuing_cert], now)
         archived = upgrade_to_lta(
             signed, certificates=[cert, pki.issuing_cert, pki.root_cert, pki.tsa_cert],
             crls=status.crls, ocsp_responses=status.ocsps, timestamper=self.timestamper)

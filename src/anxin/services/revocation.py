@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import select
 
 from anxin.domain.states import Action, Status
+from anxin.error_codes import Code
 from anxin.errors import Conflict, NotFound
 from anxin.services.authorizations import authorization_dict, settle_status
 from anxin.services.context import Context
@@ -23,10 +24,10 @@ def revoke_authorization(ctx: Context, auth_id: str, *, subject_index: str | Non
         q = select(Authorization).where(Authorization.id == auth_id).with_for_update()
         a = s.scalars(q).first()
         if a is None or (subject_index is not None and a.subject_mobile_index != subject_index):
-            raise NotFound(f"no authorization {auth_id}", code="authorization_not_found")
+            raise NotFound(f"no authorization {auth_id}", code=Code.AUTHORIZATION_NOT_FOUND)
         settle_status(s, ctx, a)  # an expiry found here is kept even if we refuse
         if a.status != Status.ACTIVE.value:
             refuse(Conflict(f"only an active authorization can be revoked; it is {a.status}",
-                            code="authorization_not_active"))
+                            code=Code.AUTHORIZATION_NOT_ACTIVE))
         move(s, a, Action.REVOKE, at=ctx.clock(), channel=channel)
         return authorization_dict(a)

@@ -6,7 +6,6 @@ from hypothesis import strategies as st
 
 from anxin.domain.gate import GateView, UseRefused, UseRequest, check_use, effective_status
 from anxin.domain.states import Status
-from anxin.web.problems import http_status
 
 T0 = dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC)
 DAY = dt.timedelta(days=1)
@@ -48,9 +47,8 @@ def test_grants_inside_every_bound():
     ({}, UseRequest("loan_approval", "judicial_records"), T0, "scope_mismatch", 403),
 ])
 def test_each_refusal_has_its_code_and_status(over, req, now, code, status):
-    # The domain names the refusal; its HTTP status is mapped at the web edge.
     exc = refused(view(**over), req, now)
-    assert (exc.code, http_status(exc)[0]) == (code, status)
+    assert (exc.code, exc.status) == (code, status)
 
 
 def test_revocation_is_named_before_anything_else():
