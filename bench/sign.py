@@ -57,6 +57,7 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 from tests.common.letters import letter_spec
 from tests.common.test_ca import TestPKI, _asn1_key, build_test_pki, to_asn1
 
+from anxin import der
 from anxin.letters import cms_der
 from anxin.letters.render import render_letter_pdf
 from anxin.letters.sign import sign_letter, upgrade_to_lta
@@ -101,18 +102,18 @@ class DirectTimeStamper(TimeStamper):  # type: ignore[misc]
         self._issuer = pki.tsa_cert.issuer.public_bytes()
         self._serial = pki.tsa_cert.serial_number
         self._chain = [self._cert_der, *(c.public_bytes(Encoding.DER) for c in pki.chain)]
-        self._policy = cms_der.der_oid("1.3.6.1.4.1.99999.1.1")
+        self._policy = der.der_oid("1.3.6.1.4.1.99999.1.1")
         self._counter = itertools.count(int(time.time() * 1000) << 16)
 
     def _tst_info(self, message_digest: bytes) -> bytes:
         now = dt.datetime.now(dt.UTC)
         stamp = now.strftime("%Y%m%d%H%M%S") + (f".{now.microsecond:06d}".rstrip("0")
                                                .rstrip(".")) + "Z"
-        imprint = cms_der.tlv(0x30, cms_der.tlv(0x30, cms_der.der_oid("2.16.840.1.101.3.4.2.1"))
-                              + cms_der.tlv(0x04, message_digest))
-        return cms_der.tlv(0x30, cms_der.der_integer(1) + self._policy + imprint
-                           + cms_der.der_integer(next(self._counter))
-                           + cms_der.tlv(0x18, stamp.encode()))
+        imprint = der.tlv(0x30, der.tlv(0x30, der.der_oid("2.16.840.1.101.3.4.2.1"))
+                              + der.tlv(0x04, message_digest))
+        return der.tlv(0x30, der.der_integer(1) + self._policy + imprint
+                           + der.der_integer(next(self._counter))
+                           + der.tlv(0x18, stamp.encode()))
 
     async def async_timestamp(self, message_digest: bytes, md_algorithm: str) -> Any:
         if md_algorithm != "sha256":
@@ -124,20 +125,20 @@ class DirectTimeStamper(TimeStamper):  # type: ignore[misc]
             content_type=self._TST_INFO)
         signature = self._key.sign(cms_der.signed_attributes_for_signing(attributes),
                                    PKCS1v15(), hashes.SHA256())
-        sha256 = cms_der.tlv(0x30, cms_der.der_oid("2.16.840.1.101.3.4.2.1"))
-        signer_info = cms_der.tlv(0x30, b"".join((
-            cms_der.der_integer(1), cms_der.issuer_and_serial(self._issuer, self._serial),
-            sha256, cms_der.tlv(0xA0, attributes),
-            cms_der.tlv(0x30, cms_der.der_oid("1.2.840.113549.1.1.11") + b"\x05\x00"),
-            cms_der.tlv(0x04, signature))))
-        content = cms_der.tlv(0x30, b"".join((
-            cms_der.der_integer(3), cms_der.tlv(0x31, sha256),
-            cms_der.tlv(0x30, cms_der.der_oid(self._TST_INFO)
-                        + cms_der.tlv(0xA0, cms_der.tlv(0x04, tst_info))),
-            cms_der.tlv(0xA0, b"".join(self._chain)),
-            cms_der.tlv(0x31, signer_info))))
-        return cms.ContentInfo.load(cms_der.tlv(
-            0x30, cms_der.der_oid("1.2.840.113549.1.7.2") + cms_der.tlv(0xA0, content)))
+        sha256 = der.tlv(0x30, der.der_oid("2.16.840.1.101.3.4.2.1"))
+        signer_info = der.tlv(0x30, b"".join((
+            der.der_integer(1), cms_der.issuer_and_serial(self._issuer, self._serial),
+            sha256, der.tlv(0xA0, attributes),
+            der.tlv(0x30, der.der_oid("1.2.840.113549.1.1.11") + b"\x05\x00"),
+            der.tlv(0x04, signature))))
+        content = der.tlv(0x30, b"".join((
+            der.der_integer(3), der.tlv(0x31, sha256),
+            der.tlv(0x30, der.der_oid(self._TST_INFO)
+                        + der.tlv(0xA0, der.tlv(0x04, tst_info))),
+            der.tlv(0xA0, b"".join(self._chain)),
+            der.tlv(0x31, signer_info))))
+        return cms.ContentInfo.load(der.tlv(
+            0x30, der.der_oid("1.2.840.113549.1.7.2") + der.tlv(0xA0, content)))
 
 
 def product_timestamper() -> Any:

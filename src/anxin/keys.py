@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
+from anxin.encoding import sha256_hex
 from anxin.errors import ConfigurationError, IntegrityFailure
 
 _WRAP_MAGIC = b"ANXW1"
@@ -136,11 +137,6 @@ def load_master_key(path: Path, passphrase: str | None) -> DataKeys:
     raise ConfigurationError(f"{path} is not an Anxin master key")
 
 
-def hash_api_key(api_key: str) -> str:
-    """API keys carry 256 bits of entropy: a plain SHA-256 is a safe lookup hash."""
-    return hashlib.sha256(api_key.encode()).hexdigest()
-
-
 def new_api_key() -> str:
     return "anx_" + secrets.token_urlsafe(32)
 
@@ -150,4 +146,10 @@ def new_token() -> str:
 
 
 def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    """The look-up hash of a bearer secret made by :func:`new_token` or
+    :func:`new_api_key`: with 256 bits of entropy a plain SHA-256 is a safe index."""
+    return sha256_hex(token)
+
+
+# An API key is looked up as every other token is.
+hash_api_key = token_hash

@@ -12,7 +12,6 @@ key at ``/.well-known/jwks.json``; anyone can verify a receipt with either.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 from pathlib import Path
@@ -26,17 +25,10 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
     encode_dss_signature,
 )
 
+from anxin.encoding import b64url, b64url_decode
 from anxin.error_codes import Code
 from anxin.errors import IntegrityFailure
 from anxin.private_files import create_private_file
-
-
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def b64url_decode(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 def _int_b64(n: int) -> str:

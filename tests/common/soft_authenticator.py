@@ -14,7 +14,8 @@ import cbor2
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
-from anxin.identity.passkey_evidence import b64url, from_b64url
+from anxin.encoding import b64url
+from anxin.identity.passkey_evidence import from_b64url
 
 UP, UV, AT = 0x01, 0x04, 0x40
 

@@ -7,7 +7,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from anxin.seal import b64url_decode, verify_jws
+from anxin.encoding import b64url_decode
+from anxin.seal import verify_jws
 from tests.common.factories import sign
 from tests.common.ledger_view import event_names, events_of
 

@@ -20,6 +20,7 @@ from anxin.error_codes import Code
 from anxin.errors import Conflict, Unauthenticated, ValidationFailed
 from anxin.services.context import Context
 from anxin.services.records import record
+from anxin.services.refusals import refuse, refusing_transaction
 from anxin.services.web_sessions import start_session
 from anxin.storage.portal_models import Operator
 
@@ -62,8 +63,8 @@ def _failed() -> Unauthenticated:
 
 def login_operator(ctx: Context, username: str, password: str, code: str) -> str:
     """Check password and TOTP; open a console session and return its cookie value."""
-    refusal: Unauthenticated | None = None
-    with ctx.db.transaction() as s:
+    # A failed try commits first: it stays counted (and recorded) when it is refused.
+    with refusing_transaction(ctx.db) as s:
         op = s.scalars(select(Operator).where(Operator.username == username)
                        .with_for_update()).first()
         now = ctx.clock()
@@ -88,16 +89,13 @@ def login_operator(ctx: Context, username: str, password: str, code: str) -> str
                 op.failed_logins = 0
             record(s, Event.CONSOLE_ACTION, at=now, operator_id=op.id,
                    action="login.failed")
-            refusal = _failed()
-        else:
-            op.failed_logins = 0
-            op.totp_last_step = step
-            if _HASHER.check_needs_rehash(op.password_hash):
-                op.password_hash = _HASHER.hash(password)
-            record(s, Event.CONSOLE_ACTION, at=now, operator_id=op.id, action="login")
-            op_id = op.id
-    if refusal is not None:
-        raise refusal
+            refuse(_failed())
+        op.failed_logins = 0
+        op.totp_last_step = step
+        if _HASHER.check_needs_rehash(op.password_hash):
+            op.password_hash = _HASHER.hash(password)
+        record(s, Event.CONSOLE_ACTION, at=now, operator_id=op.id, action="login")
+        op_id = op.id
     return start_session(ctx, "console", op_id)
 
 

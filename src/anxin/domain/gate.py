@@ -20,30 +20,40 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from anxin.domain.states import Status
+from anxin.domain.states import Action, Status, transition
 from anxin.error_codes import Code
 from anxin.errors import AnxinError
 
 
 class UseRefused(AnxinError):
-    """A refused use; ``code`` is one of :data:`REFUSAL_STATUS`."""
+    """A refused use; ``code`` names the reason. Its HTTP status is the error-code
+    registry's (:mod:`anxin.error_codes`), looked up at the web edge, not the rule's."""
 
     code = Code.USE_REFUSED
 
     def __init__(self, code: Code, detail: str) -> None:
         super().__init__(detail, code=code)
-        self.status = REFUSAL_STATUS[code]  # type: ignore[misc]
-        self.title = "Forbidden" if self.status == 403 else "Conflict"  # type: ignore[misc]
 
 
-REFUSAL_STATUS: dict[str, int] = {
-    Code.AUTHORIZATION_NOT_ACTIVE: 409,
-    Code.AUTHORIZATION_EXHAUSTED: 409,
-    Code.AUTHORIZATION_EXPIRED: 409,
-    Code.AUTHORIZATION_REVOKED: 409,
-    Code.PURPOSE_MISMATCH: 403,
-    Code.SCOPE_MISMATCH: 403,
-}
+# The states the gate's storage statements test and set, as values they bind: a use is
+# granted only in GRANTING; the use that spends the last one moves the authorization to
+# AFTER_LAST_USE. Only an institution in INSTITUTION_ACTIVE may use its authorizations.
+GRANTING = Status.ACTIVE
+AFTER_LAST_USE = transition(GRANTING, Action.EXHAUST)
+INSTITUTION_ACTIVE = "active"
+
+
+def bound_states() -> dict[str, str]:
+    """The state names of the gate as the SQL of its storage paths binds them
+    (``:granting``, ``:after_last_use``, ``:institution_active``): no statement spells a
+    state itself."""
+    return {"granting": GRANTING.value, "after_last_use": AFTER_LAST_USE.value,
+            "institution_active": INSTITUTION_ACTIVE}
+
+
+def status_after_use(status: Status, *, uses_after: int, max_uses: int) -> Status:
+    """The status once a use is granted: the last use exhausts the authorization."""
+    return transition(status, Action.EXHAUST) if uses_after >= max_uses else status
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,14 +91,14 @@ def check_use(view: GateView, request: UseRequest, now: dt.datetime) -> None:
     status = Status(view.status)
     if status is Status.REVOKED:
         raise UseRefused(Code.AUTHORIZATION_REVOKED, "the subject revoked this authorization")
-    if status is Status.EXHAUSTED or (status is Status.ACTIVE and view.uses >= view.max_uses):
+    if status is AFTER_LAST_USE or (status is GRANTING and view.uses >= view.max_uses):
         raise UseRefused(Code.AUTHORIZATION_EXHAUSTED,
                          f"all {view.max_uses} use(s) of this authorization are spent")
     if status is Status.EXPIRED or (
-        status is Status.ACTIVE and view.valid_until is not None and now >= view.valid_until
+        status is GRANTING and view.valid_until is not None and now >= view.valid_until
     ):
         raise UseRefused(Code.AUTHORIZATION_EXPIRED, "the authorization's validity has ended")
-    if status is not Status.ACTIVE:
+    if status is not GRANTING:
         raise UseRefused(Code.AUTHORIZATION_NOT_ACTIVE,
                          f"the authorization is {status.value}, not active")
     if view.valid_from is not None and now < view.valid_from:

@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from anxin import untrusted_json
+from anxin.asyncutil import run_sync
 from anxin.error_codes import Code
 from anxin.errors import AnxinError
 from anxin.evidence.report import (
@@ -30,7 +31,6 @@ from anxin.evidence.report import (
 )
 from anxin.letters import LetterVerification
 from anxin.letters.letter_data import OpenedLetter, SignedLetter, open_signed_letter
-from anxin.letters.sign import run_sync
 from anxin.letters.verification_memory import VerificationMemory
 from anxin.letters.verify import async_verify_opened_letter
 from anxin.pki.events import read_event_binding, verify_event_binding

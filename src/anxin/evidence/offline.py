@@ -74,9 +74,9 @@ def verify_bytes(data: bytes, name: str, roots: Sequence[x509.Certificate],
 
 def _verify_letter(data: bytes, name: str, roots: Sequence[x509.Certificate],
                    trust: TrustAnchor) -> Report:
+    from anxin.asyncutil import run_sync
     from anxin.evidence.letter_checks import async_add_letter_checks
     from anxin.letters.letter_data import open_signed_letter
-    from anxin.letters.sign import run_sync
     report = Report(subject=name, trust_anchor=trust, kind="letter")
     try:
         opened = open_signed_letter(data)  # not a signed PDF at all: exit 3

@@ -18,6 +18,7 @@ from cryptography import x509
 from pyhanko_certvalidator import ValidationContext
 
 from anxin import untrusted_json
+from anxin.asyncutil import run_sync
 from anxin.errors import AnxinError
 from anxin.evidence.anchors import TrustAnchor
 from anxin.evidence.consent import consent_status, package_leaves
@@ -42,7 +43,6 @@ from anxin.evidence.ziputil import UnreadableInput, read_zip
 from anxin.ledger.checkpoint import verify_checkpoint
 from anxin.ledger.merkle import leaf_hash, verify_inclusion
 from anxin.letters.letter_data import OpenedLetter, open_signed_letter
-from anxin.letters.sign import run_sync
 from anxin.letters.verification_memory import VerificationMemory
 from anxin.pki.events import read_event_binding
 

@@ -17,6 +17,7 @@ from asn1crypto import crl, ocsp
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from anxin.encoding import sha256_hex
 from anxin.evidence.labels import readable_asn1_name, readable_name
 
 
@@ -40,12 +41,8 @@ class RevocationEvidence:
                 f"({', '.join(self.sources)})")
 
 
-def _sha(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def _vo(kind: str, der: bytes) -> str:
-    return f"{kind.upper()[:4]}-{_sha(der)[:16]}"
+    return f"{kind.upper()[:4]}-{sha256_hex(der)[:16]}"
 
 
 def _key_hash(cert: x509.Certificate) -> bytes:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +28,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
+from anxin.encoding import sha256_hex
 from anxin.evidence.labels import readable_asn1_name, readable_name
 from anxin.evidence.revocation_info import RevocationEvidence, revocation_of
 
@@ -95,10 +95,6 @@ class ObjectInventory:
     objects: tuple[ValidationObject, ...]
 
 
-def _sha(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def vo_id(kind: str, digest: str) -> str:
     return f"{kind.upper()[:4]}-{digest[:16]}"
 
@@ -146,7 +142,7 @@ class _Collector:
         self.timestamps: list[TimestampInfo] = []
 
     def add(self, kind: str, der: bytes, source: str) -> str:
-        digest = _sha(der)
+        digest = sha256_hex(der)
         self.der.setdefault(digest, (kind, der))
         if source not in self.sources.setdefault(digest, []):
             self.sources[digest].append(source)
@@ -192,13 +188,13 @@ def _letter(col: _Collector, opened: Any) -> None:
     if token is not None:
         token_digest, poe = col.add_token("signature timestamp", token,
                                           "letter signature (unsigned attribute)",
-                                          f"the signature value (SHA-256 {_sha(sig_value)})")
+                                          f"the signature value (SHA-256 {sha256_hex(sig_value)})")
         col.prove(value_digest, poe)
         signer_der = sig.signer_cert.dump()
-        col.prove(_sha(signer_der), poe)  # bound by the signed signing-certificate-v2
+        col.prove(sha256_hex(signer_der), poe)  # bound by the signed signing-certificate-v2
     earlier: list[str] = [value_digest, *cms_digests] + ([token_digest] if token_digest else [])
     if token is not None:
-        earlier += [_sha(raw) for raw in _token_certs(token)]
+        earlier += [sha256_hex(raw) for raw in _token_certs(token)]
     for n, dts in enumerate(opened.document_timestamps, start=1):
         resolver = opened.reader.get_historical_resolver(dts.signed_revision)
         dss = [col.add(kind, der, f"letter DSS (revision {dts.signed_revision + 1})")
@@ -213,7 +209,7 @@ def _letter(col: _Collector, opened: Any) -> None:
         earlier += [*dss, digest]
     # A DSS after the last document timestamp has no POE from the letter.
     for kind, der in _dss_objects(opened.reader):
-        if _sha(der) not in col.der:
+        if sha256_hex(der) not in col.der:
             col.add(kind, der, "letter DSS (latest revision)")
 
 
@@ -284,7 +280,7 @@ def _labels(kind: str, der: bytes) -> tuple[str, str | None]:
 
 def _role(cert: x509.Certificate, signer_sha: str | None, seal_sha: str | None,
           roots: set[str]) -> str:
-    digest = _sha(cert.public_bytes(_DER))
+    digest = sha256_hex(cert.public_bytes(_DER))
     if digest == signer_sha:
         return "signer (event certificate)"
     if cert.subject == cert.issuer:
@@ -309,11 +305,11 @@ def gather(opened: Any | None, files: dict[str, bytes] | None, *,
         _letter(col, opened)
     if files is not None:
         _package(col, files)
-    signer_sha = _sha(opened.signature.signer_cert.dump()) if opened is not None else None
+    signer_sha = sha256_hex(opened.signature.signer_cert.dump()) if opened is not None else None
     seal_sha = None
     if files and "certificates/seal.crt" in files:
         with contextlib.suppress(ValueError):
-            seal_sha = _sha(x509.load_pem_x509_certificate(
+            seal_sha = sha256_hex(x509.load_pem_x509_certificate(
                 files["certificates/seal.crt"]).public_bytes(_DER))
     certs = {d: x509.load_der_x509_certificate(der) for d, (kind, der) in col.der.items()
              if kind == CERTIFICATE and _loads(der)}

@@ -21,7 +21,6 @@ Example::
 
 from __future__ import annotations
 
-import base64
 import binascii
 import hashlib
 from collections.abc import Mapping
@@ -33,6 +32,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 
 from anxin import untrusted_json
+from anxin.encoding import b64url as b64url  # re-exported: the evidence's own encoding
+from anxin.encoding import b64url_decode
 from anxin.error_codes import Code
 from anxin.errors import IntegrityFailure
 
@@ -49,13 +50,11 @@ _EC_HASH: dict[int, hashes.HashAlgorithm] = {
     -7: hashes.SHA256(), -35: hashes.SHA384(), -36: hashes.SHA512()}
 
 
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
 def from_b64url(text: str) -> bytes:
+    """:func:`anxin.encoding.b64url_decode`, refusing what is not base64url as an invalid
+    assertion."""
     try:
-        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        return b64url_decode(text)
     except (binascii.Error, ValueError, TypeError):
         raise IntegrityFailure("not base64url", code=Code.PASSKEY_ASSERTION_INVALID) from None
 

@@ -3,9 +3,9 @@
 The structure of a letter signature never changes (RFC 5652 SignedData, one SignerInfo,
 three signed attributes, one unsigned attribute), so it is written here by concatenating
 DER pieces instead of building an asn1crypto object tree, whose encoding re-serialises
-every embedded certificate (measured: ~15 ms of a ~25 ms signature). The output is
-checked by pyHanko's and poppler's validators in the test suite, and parsed back with
-asn1crypto in the unit tests.
+every embedded certificate (measured: ~15 ms of a ~25 ms signature); the DER primitives
+are :mod:`anxin.der`'s. The output is checked by pyHanko's and poppler's validators in
+the test suite, and parsed back with asn1crypto in the unit tests.
 
 Layout (RFC 5652 §5, ETSI EN 319 122-1 baseline B-T)::
 
@@ -23,40 +23,10 @@ from __future__ import annotations
 
 import hashlib
 
-_SEQUENCE, _SET, _INTEGER, _OCTET_STRING, _OID = 0x30, 0x31, 0x02, 0x04, 0x06
-
-
-def tlv(tag: int, content: bytes) -> bytes:
-    """One DER element: tag, definite length, content."""
-    size = len(content)
-    if size < 0x80:
-        return bytes((tag, size)) + content
-    length = size.to_bytes((size.bit_length() + 7) // 8, "big")
-    return bytes((tag, 0x80 | len(length))) + length + content
-
-
-def der_integer(value: int) -> bytes:
-    raw = value.to_bytes(value.bit_length() // 8 + 1, "big", signed=True) if value else b"\x00"
-    return tlv(_INTEGER, raw)
-
-
-def der_oid(dotted: str) -> bytes:
-    parts = [int(p) for p in dotted.split(".")]
-    body = bytearray()
-    for number in [parts[0] * 40 + parts[1], *parts[2:]]:
-        chunk = [number & 0x7F]
-        number >>= 7
-        while number:
-            chunk.append(0x80 | (number & 0x7F))
-            number >>= 7
-        body.extend(reversed(chunk))
-    return tlv(_OID, bytes(body))
-
-
-def der_set_of(elements: list[bytes]) -> bytes:
-    """A DER SET OF: elements sorted by their encodings (X.690 §11.6)."""
-    return tlv(_SET, b"".join(sorted(elements)))
-
+from anxin.der import OCTET_STRING as _OCTET_STRING
+from anxin.der import SEQUENCE as _SEQUENCE
+from anxin.der import SET as _SET
+from anxin.der import der_integer, der_oid, tlv
 
 _SHA256 = tlv(_SEQUENCE, der_oid("2.16.840.1.101.3.4.2.1"))  # parameters absent
 _SIGNATURE_ALGORITHMS = {

@@ -31,12 +31,11 @@ Example::
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import hashlib
-from collections.abc import Coroutine, Sequence
+from collections.abc import Sequence
 from io import BytesIO
-from typing import Any, TypeAlias, TypeVar
+from typing import Any, TypeAlias
 
 from asn1crypto import crl, ocsp
 from asn1crypto import x509 as asn1_x509
@@ -50,13 +49,13 @@ from pyhanko.sign.signers.pdf_byterange import DocumentTimestamp, SignatureObjec
 from pyhanko.sign.timestamps.api import TimeStamper
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 
+from anxin.asyncutil import run_sync
 from anxin.error_codes import Code
 from anxin.errors import ValidationFailed
 from anxin.letters import cms_der
 from anxin.letters.render import SIGNATURE_BOX
 from anxin.letters.stamp import build_stamp_appearance
 
-T = TypeVar("T")
 SIGNATURE_FIELD = "AnxinSignature"
 ARCHIVE_TIMESTAMP_FIELD = "AnxinArchiveTimestamp"
 SigningKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
@@ -64,22 +63,6 @@ SigningKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
 CertificateLike: TypeAlias = Any
 # Hex characters reserved for /Contents; doubled and retried if a CMS ever outgrows it.
 _DEFAULT_RESERVED = 16384
-
-
-def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
-    """Run ``coroutine`` to completion on a fresh event loop.
-
-    A loop kept per thread saved ~0.5 ms a call but outlived the web server's worker
-    threads unclosed (leaking its sockets); a fresh loop is closed every time. Not for use
-    from inside a running loop: async callers use the ``async_*`` functions (called there
-    anyway, it runs on a fresh loop in a short-lived thread rather than fail).
-    """
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coroutine)
-    from anxin.asyncutil import run_coroutine
-    return run_coroutine(lambda: coroutine)
 
 
 def as_asn1_certificate(cert: CertificateLike) -> asn1_x509.Certificate:

@@ -38,10 +38,10 @@ from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from pyhanko.pdf_utils.misc import PdfError
 
+from anxin.asyncutil import run_sync
 from anxin.error_codes import Code
 from anxin.errors import AnxinError, ValidationFailed
 from anxin.letters.letter_data import OpenedLetter, SignedLetter, open_signed_letter
-from anxin.letters.sign import run_sync
 from anxin.letters.validation import ValidationOutcome, validate_pades
 from anxin.letters.verification_memory import VerificationMemory, trusted_root
 

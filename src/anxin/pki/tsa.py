@@ -28,9 +28,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
 from pyhanko.sign.timestamps import TimeStamper
 
+from anxin import der
 from anxin.config import Settings
 from anxin.net.outbound import OutboundPolicy
-from anxin.pki import der
 from anxin.pki.authority import Pki
 from anxin.pki.profiles import TSA_POLICY_OID
 from anxin.pki.serials import SerialSource, SerialUnavailable
@@ -78,7 +78,7 @@ class TimestampAuthority:
         self._key: ec.EllipticCurvePrivateKey = pki.tsa_key
         tsa_cert = asn1_x509.Certificate.load(pki.tsa_cert.public_bytes(Encoding.DER))
         issuing = asn1_x509.Certificate.load(pki.issuing_cert.public_bytes(Encoding.DER))
-        # The constant parts of every token, encoded once (see anxin.pki.der).
+        # The constant parts of every token, encoded once (see anxin.der).
         self._policy = core.ObjectIdentifier(policy_oid).dump()
         self._accuracy = tsp.Accuracy({"seconds": accuracy_seconds}).dump()
         self._tsa_name = der.tlv(0xA0, asn1_x509.GeneralName(

@@ -8,12 +8,12 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from anxin.domain.events import Event
 from anxin.domain.gate import effective_status
-from anxin.domain.states import Action, Status, transition
+from anxin.domain.states import Action, Status
 from anxin.domain.subject import Subject
 from anxin.domain.terms import check_ceiling, resolve_max_uses, resolve_validity
 from anxin.domain.vocabulary import join_labels, purpose_label, scope_labels
@@ -27,11 +27,13 @@ from anxin.net.outbound import OutboundPolicy
 from anxin.services import idempotency
 from anxin.services.context import Context
 from anxin.services.institutions import InstitutionRef
-from anxin.services.notifications import notify
 from anxin.services.records import record
+from anxin.services.refusals import refuse, refusing_transaction
 from anxin.services.sms_guard import check_sms_country
 from anxin.services.templates import current_template
-from anxin.storage.models import Authorization, Institution, Template, UseRecord
+from anxin.services.transitions import move, move_if_unchanged
+from anxin.services.uses_log import uses_log
+from anxin.storage.models import Authorization, Institution, Template
 
 PAGE_SIZE = 50
 
@@ -180,20 +182,8 @@ def settle_status(s: Session, ctx: Context, a: Authorization) -> None:
                            request_expires_at=a.request_expires_at)
     if eff.value == a.status:
         return
-    action = Action.EXPIRE if eff is Status.EXPIRED else Action.LAPSE
-    new_status = transition(Status(a.status), action).value
     # Conditional, so that two concurrent readers record the transition once.
-    result = s.execute(update(Authorization)
-                       .where(Authorization.id == a.id, Authorization.status == a.status)
-                       .values(status=new_status, status_changed_at=now)
-                       .execution_options(synchronize_session=False))
-    moved = getattr(result, "rowcount", 0)
-    if moved == 1:
-        event = Event.EXPIRED if action is Action.EXPIRE else Event.LAPSED
-        record(s, event, at=now, authorization_id=a.id, institution_id=a.institution_id)
-        notify(s, institution_id=a.institution_id, authorization_id=a.id,
-               reference=a.reference, event=event, at=now)
-    s.refresh(a)
+    move_if_unchanged(s, a, Action.EXPIRE if eff is Status.EXPIRED else Action.LAPSE, at=now)
 
 
 def load_for_institution(s: Session, inst: InstitutionRef, auth_id: str,
@@ -214,12 +204,7 @@ def get_authorization(ctx: Context, inst: InstitutionRef, auth_id: str) -> dict[
         settle_status(s, ctx, a)
         tpl = s.get(Template, a.template_id)
         out = authorization_dict(a, tpl)
-        out["uses_log"] = [
-            {"use_id": u.id, "granted": u.granted, "code": u.refusal_code,
-             "purpose": u.purpose, "data_item": u.data_item, "reference": u.reference,
-             "operator": u.operator, "at": u.created_at.isoformat()}
-            for u in s.scalars(select(UseRecord).where(UseRecord.authorization_id == a.id)
-                               .order_by(UseRecord.created_at))]
+        out["uses_log"] = [u.as_dict() for u in uses_log(s, a.id)]
         return out
 
 
@@ -252,20 +237,10 @@ def not_pending(status: str) -> Conflict:
 
 
 def cancel_authorization(ctx: Context, inst: InstitutionRef, auth_id: str) -> dict[str, Any]:
-    refusal: Conflict | None = None
-    with ctx.db.transaction() as s:
+    with refusing_transaction(ctx.db) as s:
         a = load_for_institution(s, inst, auth_id, for_update=True)
         settle_status(s, ctx, a)  # a lapse found here is kept even if we refuse
         if a.status != Status.PENDING.value:
-            refusal = not_pending(a.status)
-        else:
-            now = ctx.clock()
-            a.status = transition(Status(a.status), Action.CANCEL).value
-            a.status_changed_at = now
-            record(s, Event.CANCELLED, at=now, authorization_id=a.id, institution_id=inst.id)
-            notify(s, institution_id=inst.id, authorization_id=a.id, reference=a.reference,
-                   event=Event.CANCELLED, at=now)
-            out = authorization_dict(a)
-    if refusal is not None:
-        raise refusal
-    return out
+            refuse(not_pending(a.status))
+        move(s, a, Action.CANCEL, at=ctx.clock())
+        return authorization_dict(a)

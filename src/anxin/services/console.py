@@ -25,6 +25,7 @@ from anxin.services.context import Context
 from anxin.services.institutions import insert_institution
 from anxin.services.notifications import new_webhook_secret, store_webhook_secret
 from anxin.services.records import record
+from anxin.services.uses_log import uses_log
 from anxin.storage.models import (
     Authorization,
     Document,
@@ -32,7 +33,6 @@ from anxin.storage.models import (
     LedgerLeaf,
     LedgerQueued,
     Template,
-    UseRecord,
 )
 from anxin.storage.portal_models import Notification
 
@@ -213,12 +213,7 @@ def dispute_view(ctx: Context, auth_id: str) -> dict[str, Any]:
                      for q in s.scalars(select(LedgerQueued).where(
                          LedgerQueued.authorization_id == auth_id).order_by(LedgerQueued.id))]
         out["timeline"] = timeline
-        out["uses_log"] = [
-            {"at": u.created_at, "granted": u.granted, "code": u.refusal_code,
-             "purpose": u.purpose, "data_item": u.data_item, "reference": u.reference,
-             "operator": u.operator}
-            for u in s.scalars(select(UseRecord).where(UseRecord.authorization_id == auth_id)
-                               .order_by(UseRecord.created_at, UseRecord.id))]
+        out["uses_log"] = uses_log(s, auth_id)  # UseEntry: at, granted, code, purpose, ...
         out["notifications"] = [
             {"id": n.id, "event": n.event, "state": n.state, "attempts": n.attempts,
              "last_error": n.last_error, "created_at": n.created_at}

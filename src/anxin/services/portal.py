@@ -18,7 +18,6 @@ Example::
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import hmac
 import secrets
 from typing import Any
@@ -29,16 +28,19 @@ from sqlalchemy.orm import Session
 
 from anxin.domain.subject import mask_mobile, normalize_mobile
 from anxin.domain.vocabulary import purpose_label, scope_labels
+from anxin.encoding import sha256_hex
 from anxin.error_codes import Code
-from anxin.errors import AnxinError, NotFound, TooManyRequests, ValidationFailed
+from anxin.errors import NotFound, TooManyRequests, ValidationFailed
 from anxin.services.authorizations import settle_status
 from anxin.services.context import Context
 from anxin.services.documents import read_document
+from anxin.services.refusals import refuse, refusing_transaction
 from anxin.services.revocation import revoke_authorization
 from anxin.services.signing import OtpLocked
 from anxin.services.sms_guard import charge_sms, check_sms_country
+from anxin.services.uses_log import uses_log
 from anxin.services.web_sessions import start_session
-from anxin.storage.models import Authorization, Document, Institution, OtpCode, Template, UseRecord
+from anxin.storage.models import Authorization, Document, Institution, OtpCode, Template
 from anxin.storage.portal_models import PortalThrottle
 
 
@@ -131,37 +133,34 @@ def sign_in_with_code(ctx: Context, mobile: str, code: str, *,
     index = mobile_index(ctx, mobile)
     code = code.strip()
     st = ctx.settings
-    used_by = hashlib.sha256(session.encode()).hexdigest() if session else None
-    refusal: AnxinError | None = None
-    with ctx.db.transaction() as s:
+    used_by = sha256_hex(session) if session else None
+    # A refusal commits first: a wrong try stays counted.
+    with refusing_transaction(ctx.db) as s:
         now = ctx.clock()
         otp = _newest_live_code(s, index, now)
         well_formed = len(code) == 6 and code.isdigit()
         matches = otp is not None and well_formed and hmac.compare_digest(
             ctx.keys.secret_mac("otp-portal", f"{index}:{code}"), otp.code_hash)
         if otp is None:
-            refusal = ValidationFailed("no live code for this number: ask for a new one",
-                                       field="code", code=Code.OTP_INVALID)
+            refuse(ValidationFailed("no live code for this number: ask for a new one",
+                                    field="code", code=Code.OTP_INVALID))
         elif otp.consumed_at is not None:
             if not (matches and used_by is not None and otp.consumed_by == used_by):
-                refusal = ValidationFailed("this code was already used: ask for a new one",
-                                           field="code", code=Code.OTP_INVALID)
+                refuse(ValidationFailed("this code was already used: ask for a new one",
+                                        field="code", code=Code.OTP_INVALID))
         elif otp.failures >= st.otp_max_failures:
-            refusal = OtpLocked("too many wrong tries of this code: ask for a new one")
+            refuse(OtpLocked("too many wrong tries of this code: ask for a new one"))
         elif matches:
             otp.consumed_at = now
             otp.consumed_by = used_by
         else:
             otp.failures += 1
             if otp.failures >= st.otp_max_failures:
-                refusal = OtpLocked("too many wrong tries of this code: ask for a new one")
-            else:
-                left = st.otp_max_failures - otp.failures
-                refusal = ValidationFailed(
-                    f"the code is wrong or has expired ({left} tries left)", field="code",
-                    code=Code.OTP_INVALID, tries_left=left)
-    if refusal is not None:
-        raise refusal  # after the commit: a wrong try stays counted
+                refuse(OtpLocked("too many wrong tries of this code: ask for a new one"))
+            left = st.otp_max_failures - otp.failures
+            refuse(ValidationFailed(
+                f"the code is wrong or has expired ({left} tries left)", field="code",
+                code=Code.OTP_INVALID, tries_left=left))
     return start_portal_session(ctx, index)
 
 
@@ -211,12 +210,11 @@ def view_mine(ctx: Context, index: str, auth_id: str, locale: str = "zh-CN"
         out["letter_sha256"] = a.letter_sha256
         names: dict[str, str] = dict(s.execute(select(Institution.id, Institution.name)).all())
         out["uses_log"] = [
-            {"at": u.created_at, "institution": names.get(u.institution_id, "?"),
+            {"at": u.at, "institution": names.get(u.institution_id, "?"),
              "purpose": purpose_label(u.purpose, locale), "reference": u.reference,
              "operator": u.operator, "data_item": u.data_item, "granted": u.granted,
-             "refusal": u.refusal_code}
-            for u in s.scalars(select(UseRecord).where(UseRecord.authorization_id == a.id)
-                               .order_by(UseRecord.created_at, UseRecord.id))]
+             "refusal": u.code}
+            for u in uses_log(s, a.id)]
         out["has_letter_pdf"] = s.get(Document, (a.id, "letter.pdf")) is not None
         out["has_evidence"] = a.signed_at is not None  # the package and the report
         return out

@@ -25,6 +25,7 @@ from sqlalchemy import bindparam, insert, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.dml import Insert
 
+from anxin.domain.gate import INSTITUTION_ACTIVE
 from anxin.error_codes import Code
 from anxin.errors import ValidationFailed
 from anxin.services.idempotency import check_key, request_digest
@@ -60,13 +61,14 @@ _LOOKUP = select(_I.request_sha256, _I.response).where(
     _I.key == bindparam("idem_key"), _I.route == ROUTE,
     _I.institution_id == select(Institution.id).where(
         Institution.api_key_hash == bindparam("key_hash"),
-        Institution.status == "active").scalar_subquery())
+        Institution.status == bindparam("institution_active")).scalar_subquery())
 
 
 def replay(conn: Connection, key_hash: str, gk: GateKey) -> dict[str, Any] | None:
     """The grant stored under this key, or None; raises if the key came with another
     call."""
-    row = conn.execute(_LOOKUP, {"idem_key": gk.key, "key_hash": key_hash}).first()
+    row = conn.execute(_LOOKUP, {"idem_key": gk.key, "key_hash": key_hash,
+                                 "institution_active": INSTITUTION_ACTIVE}).first()
     if row is None:
         return None
     if row.request_sha256 != gk.digest:

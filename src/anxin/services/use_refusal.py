@@ -67,24 +67,27 @@ def refuse(ctx: Context, inst: InstitutionRef, row: Any, call: UseCall,
     template = leaf_template(Event.USE_REFUSED.value, at=now, authorization_id=row.id,
                              institution_id=inst.id, use_id=use_id, code=exc.code,
                              **_call_commitments(key, call))
+    # The refused use record, written out once for both paths.
+    use = {"id": use_id, "authorization_id": row.id, "institution_id": inst.id,
+           "granted": False, "refusal_code": exc.code, "purpose": call.purpose,
+           "data_item": call.data_item, "reference": call.reference,
+           "operator": call.operator, "uses_after": row.uses, "receipt": None,
+           "created_at": now}
     if ctx.db.dialect == "postgresql":
         with ctx.db.single_statement() as conn:
             conn.execute(_REFUSE_ONE_STATEMENT, {
                 "aid": row.id, "iid": inst.id, "zero": ZERO_HASH, "use_id": use_id,
-                "code": exc.code, "purpose": call.purpose, "item": call.data_item,
-                "reference": call.reference, "operator": call.operator,
-                "uses_after": row.uses, "now": now, **template.params("rl")})
+                "code": use["refusal_code"], "purpose": use["purpose"],
+                "item": use["data_item"], "reference": use["reference"],
+                "operator": use["operator"], "uses_after": use["uses_after"], "now": now,
+                **template.params("rl")})
     else:
         with ctx.db.core_transaction() as conn:
             head = lock_chain_head(conn, row.id)
             assert head is not None
             seq, prev = head
             leaf = template.render(prev, seq)
-            conn.execute(insert(UseRecord).values(
-                id=use_id, authorization_id=row.id, institution_id=inst.id, granted=False,
-                refusal_code=exc.code, purpose=call.purpose, data_item=call.data_item,
-                reference=call.reference, operator=call.operator, uses_after=row.uses,
-                receipt=None, created_at=now))
+            conn.execute(insert(UseRecord).values(**use))
             conn.execute(insert(LedgerQueued).values(
                 data=leaf, authorization_id=row.id, created_at=now))
             advance_chain(conn, row.id, prev=prev, next_seq=seq + 1, head=leaf_hash(leaf))

@@ -16,7 +16,6 @@ slow path, which reads the authorization and names the refusal.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import uuid
 from dataclasses import dataclass
@@ -27,8 +26,17 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from anxin.domain.events import Event
-from anxin.domain.gate import GateView, UseRefused, UseRequest, check_use, effective_status
+from anxin.domain.gate import (
+    AFTER_LAST_USE,
+    GateView,
+    UseRefused,
+    UseRequest,
+    bound_states,
+    check_use,
+    effective_status,
+)
 from anxin.domain.states import Status
+from anxin.encoding import sha256_hex
 from anxin.error_codes import Code
 from anxin.errors import AnxinError, NotFound, ValidationFailed
 from anxin.keys import hash_api_key
@@ -62,10 +70,6 @@ _READ = select(A.id, A.status, A.purpose, A.data_scope, A.valid_from, A.valid_un
                A.max_uses, A.uses, A.letter_sha256, A.request_expires_at, A.commitment_salt)
 
 
-def _sha(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
 def _read(conn: Connection, inst: InstitutionRef, auth_id: str) -> Any:
     row = conn.execute(_READ.where(A.id == auth_id, A.institution_id == inst.id)).first()
     if row is None:
@@ -78,21 +82,24 @@ def _view(row: Any) -> GateView:
                     row.valid_until, row.max_uses, row.uses)
 
 
+# The gate's rules as one UPDATE (all but the scope, checked on what it returns), the
+# state names bound from anxin.domain.gate (bound_states), as in the PostgreSQL statement.
 _GRANT = (
     update(Authorization)
     .where(A.id == bindparam("aid"),
-           A.status == Status.ACTIVE.value, A.uses < A.max_uses,
+           A.status == bindparam("granting"), A.uses < A.max_uses,
            A.valid_until > bindparam("now"), A.valid_from <= bindparam("now"),
            A.purpose == bindparam("want_purpose"))
     .values(uses=A.uses + 1,
-            status=case((A.uses + 1 >= A.max_uses, Status.EXHAUSTED.value), else_=A.status),
+            status=case((A.uses + 1 >= A.max_uses, bindparam("after_last_use")),
+                        else_=A.status),
             status_changed_at=bindparam("now"))
     .returning(A.id, A.institution_id, A.uses, A.status, A.max_uses, A.data_scope,
                A.letter_sha256, A.reference, A.ledger_seq, A.ledger_head, A.commitment_salt))
 _GRANT_BY_INSTITUTION = _GRANT.where(A.institution_id == bindparam("iid"))
 _GRANT_BY_KEY = _GRANT.where(A.institution_id == select(Institution.id).where(
     Institution.api_key_hash == bindparam("key_hash"),
-    Institution.status == "active").scalar_subquery())
+    Institution.status == bindparam("institution_active")).scalar_subquery())
 
 
 class _OutOfScope(Exception):
@@ -186,7 +193,8 @@ def _try_grant(ctx: Context, key_hash: str | None, inst: InstitutionRef | None, 
     now = ctx.clock()
     stmt = _GRANT_BY_INSTITUTION if inst is not None else _GRANT_BY_KEY
     params = {"aid": auth_id, "now": now, "want_purpose": call.purpose,
-              "key_hash": key_hash, "iid": inst.id if inst is not None else None}
+              "key_hash": key_hash, "iid": inst.id if inst is not None else None,
+              **bound_states()}
     try:
         with ctx.db.core_transaction() as conn:
             if gk is not None and key_hash is not None:
@@ -214,7 +222,7 @@ def _try_grant(ctx: Context, key_hash: str | None, inst: InstitutionRef | None, 
 _SET_GRANT_LEAF = LeafTemplate.sql("gl", _OLD_HEAD, "ledger_seq")
 _SET_EXHAUSTED_LEAF = LeafTemplate.sql("xl", _LEAF_HASH.format(_SET_GRANT_LEAF),
                                        "ledger_seq + 1")
-_SEQ_BEFORE = "(ledger_seq - CASE WHEN status = 'exhausted' THEN 2 ELSE 1 END)"
+_SEQ_BEFORE = "(ledger_seq - CASE WHEN status = :after_last_use THEN 2 ELSE 1 END)"
 _RET_GRANT_LEAF = LeafTemplate.sql("gl", "ledger_prev", _SEQ_BEFORE)
 _RET_EXHAUSTED_LEAF = LeafTemplate.sql("xl", _LEAF_HASH.format(_RET_GRANT_LEAF),
                                        f"{_SEQ_BEFORE} + 1")
@@ -222,21 +230,22 @@ _ONE_STATEMENT_SQL = f"""
 WITH g AS (
   UPDATE authorizations
      SET uses = uses + 1,
-         status = CASE WHEN uses + 1 >= max_uses THEN 'exhausted' ELSE status END,
+         status = CASE WHEN uses + 1 >= max_uses THEN :after_last_use ELSE status END,
          status_changed_at = :now,
          ledger_prev = {_OLD_HEAD},
          ledger_seq = ledger_seq + CASE WHEN uses + 1 >= max_uses THEN 2 ELSE 1 END,
          ledger_head = CASE WHEN uses + 1 >= max_uses
                             THEN {_LEAF_HASH.format(_SET_EXHAUSTED_LEAF)}
                             ELSE {_LEAF_HASH.format(_SET_GRANT_LEAF)} END
-   WHERE id = :aid AND institution_id = :iid AND status = 'active' AND uses < max_uses
+   WHERE id = :aid AND institution_id = :iid AND status = :granting AND uses < max_uses
      AND valid_until > :now AND valid_from <= :now AND purpose = :purpose
      AND jsonb_exists(CAST(data_scope AS jsonb), :item)
      AND letter_sha256 = :letter_sha256 AND max_uses = :max_uses
      AND EXISTS (SELECT 1 FROM institutions
-                  WHERE id = :iid AND api_key_hash = :key_hash AND status = 'active')
+                  WHERE id = :iid AND api_key_hash = :key_hash
+                    AND status = :institution_active)
   RETURNING id, uses, status, max_uses, {_RET_GRANT_LEAF} AS leaf,
-            CASE WHEN status = 'exhausted' THEN {_RET_EXHAUSTED_LEAF} END AS xleaf
+            CASE WHEN status = :after_last_use THEN {_RET_EXHAUSTED_LEAF} END AS xleaf
 ), u AS (
   INSERT INTO uses (id, authorization_id, institution_id, granted, refusal_code, purpose,
                     data_item, reference, operator, uses_after, receipt, created_at)
@@ -246,14 +255,14 @@ WITH g AS (
   INSERT INTO ledger_queue (data, authorization_id, created_at)
   SELECT v.data, g.id, :now
     FROM g CROSS JOIN LATERAL (VALUES (1, g.leaf), (2, g.xleaf)) AS v(ord, data)
-   WHERE v.ord = 1 OR g.status = 'exhausted'
+   WHERE v.ord = 1 OR g.status = :after_last_use
    ORDER BY v.ord
 ), n AS (
   INSERT INTO notifications (institution_id, authorization_id, event, payload, state,
                              attempts, next_attempt_at, created_at)
   SELECT :iid, g.id, :n_event, CAST(:n_payload AS json), :n_state, :n_attempts,
          :now, :now
-    FROM g WHERE g.status = 'exhausted'
+    FROM g WHERE g.status = :after_last_use
 ){{idempotency}}
 SELECT uses, status, max_uses FROM g
 """  # noqa: S608 - the f-string joins constant SQL only
@@ -297,6 +306,61 @@ def _signed_facts(ctx: Context, conn: Connection, auth_id: str, *,
     return facts
 
 
+@dataclass(frozen=True, slots=True)
+class _WriteOut:
+    """Everything one grant writes, made once for every storage path: the use record
+    (all but ``uses_after``, known only under the row lock), its signed receipt, the
+    templates of its leaves and, should it be the last use, the notification."""
+    use_id: str
+    receipt: str
+    use_record: dict[str, Any]
+    grant_leaf: LeafTemplate
+    exhausted_leaf: LeafTemplate
+    notice: dict[str, Any]
+    now: dt.datetime
+
+    def answer(self, uses: int, max_uses: int, status: str) -> dict[str, Any]:
+        """The 201 answer, once the count after the grant is known."""
+        return {"use_id": self.use_id, "uses": uses, "uses_remaining": max_uses - uses,
+                "status": status, "receipt": self.receipt,
+                "granted_at": self.now.isoformat()}
+
+
+def _write_out(ctx: Context, auth_id: str, institution_id: str, call: UseCall, *,
+               letter_sha256: str, max_uses: int, reference: str, key: bytes,
+               now: dt.datetime) -> _WriteOut:
+    use_id = str(uuid.uuid4())
+    receipt = _receipt(ctx, use_id, auth_id, institution_id, call, letter_sha256, max_uses,
+                       now, key)
+    grant_t, exhausted_t = _grant_leaves(use_id, auth_id, institution_id, call, receipt,
+                                         now, key)
+    return _WriteOut(
+        use_id=use_id, receipt=receipt,
+        use_record={"id": use_id, "authorization_id": auth_id,
+                    "institution_id": institution_id, "granted": True, "refusal_code": None,
+                    "purpose": call.purpose, "data_item": call.data_item,
+                    "reference": call.reference, "operator": call.operator,
+                    "receipt": receipt, "created_at": now},
+        grant_leaf=grant_t, exhausted_leaf=exhausted_t,
+        notice=notification_row(institution_id=institution_id, authorization_id=auth_id,
+                                reference=reference, event=Event.EXHAUSTED, at=now),
+        now=now)
+
+
+def _one_statement_params(w: _WriteOut, key_hash: str, facts: _Signed) -> dict[str, Any]:
+    """The grant's write-out as the parameters of the PostgreSQL statement."""
+    u = w.use_record
+    return {
+        "aid": u["authorization_id"], "iid": u["institution_id"], "key_hash": key_hash,
+        "now": w.now, "purpose": u["purpose"], "item": u["data_item"], "use_id": w.use_id,
+        "reference": u["reference"], "operator": u["operator"], "receipt": w.receipt,
+        "letter_sha256": facts.letter_sha256, "max_uses": facts.max_uses,
+        "zero": ZERO_HASH, **bound_states(),
+        **w.grant_leaf.params("gl"), **w.exhausted_leaf.params("xl"),
+        "n_event": w.notice["event"], "n_payload": json.dumps(w.notice["payload"]),
+        "n_state": w.notice["state"], "n_attempts": w.notice["attempts"]}
+
+
 def _grant_in_one_statement(ctx: Context, institution_id: str, key_hash: str, auth_id: str,
                             call: UseCall, gk: GateKey | None) -> dict[str, Any] | None:
     """PostgreSQL: the grant, its use record with the receipt, its leaves and (on the last
@@ -310,24 +374,11 @@ def _grant_in_one_statement(ctx: Context, institution_id: str, key_hash: str, au
         for fresh in (False, True):
             if facts is None:
                 return None
-            now = ctx.clock()
-            use_id = str(uuid.uuid4())
-            receipt = _receipt(ctx, use_id, auth_id, institution_id, call,
-                               facts.letter_sha256, facts.max_uses, now, facts.commitment_key)
-            grant_t, exhausted_t = _grant_leaves(use_id, auth_id, institution_id, call,
-                                                 receipt, now, facts.commitment_key)
-            notice = notification_row(institution_id=institution_id, authorization_id=auth_id,
-                                      reference=facts.reference, event=Event.EXHAUSTED, at=now)
-            params = {
-                "aid": auth_id, "iid": institution_id, "key_hash": key_hash, "now": now,
-                "purpose": call.purpose, "item": call.data_item, "use_id": use_id,
-                "reference": call.reference, "operator": call.operator, "receipt": receipt,
-                "letter_sha256": facts.letter_sha256, "max_uses": facts.max_uses,
-                "zero": ZERO_HASH,
-                **grant_t.params("gl"), **exhausted_t.params("xl"),
-                # the outbox row's values come from notification_row, as on every path
-                "n_event": notice["event"], "n_payload": json.dumps(notice["payload"]),
-                "n_state": notice["state"], "n_attempts": notice["attempts"]}
+            w = _write_out(ctx, auth_id, institution_id, call,
+                           letter_sha256=facts.letter_sha256, max_uses=facts.max_uses,
+                           reference=facts.reference, key=facts.commitment_key,
+                           now=ctx.clock())
+            params = _one_statement_params(w, key_hash, facts)
             if gk is None:
                 row = conn.execute(_ONE_STATEMENT, params).first()
             else:
@@ -335,7 +386,7 @@ def _grant_in_one_statement(ctx: Context, institution_id: str, key_hash: str, au
                     return stored
                 try:
                     row = conn.execute(_ONE_STATEMENT_WITH_KEY,
-                                       {**params, **pg_params(gk, use_id, receipt, now)}
+                                       {**params, **pg_params(gk, w.use_id, w.receipt, w.now)}
                                        ).first()
                 except IntegrityError:
                     # A concurrent call with the same key granted first (autocommit: this
@@ -343,10 +394,7 @@ def _grant_in_one_statement(ctx: Context, institution_id: str, key_hash: str, au
                     return replay(conn, key_hash, gk)
             if row is not None:
                 ctx.metrics.uses.labels("granted", "").inc()
-                return {"use_id": use_id, "uses": int(row.uses),
-                        "uses_remaining": int(row.max_uses) - int(row.uses),
-                        "status": str(row.status), "receipt": receipt,
-                        "granted_at": now.isoformat()}
+                return w.answer(int(row.uses), int(row.max_uses), str(row.status))
             if fresh:
                 break
             # A refusal (the slow path names it) -- unless what this process remembered
@@ -383,7 +431,7 @@ def _grant_leaves(use_id: str, auth_id: str, institution_id: str, call: UseCall,
     return (leaf_template(Event.USE_GRANTED.value, at=now, authorization_id=auth_id,
                           institution_id=institution_id, use_id=use_id,
                           data_item=call.data_item, **_call_commitments(key, call),
-                          receipt_sha256=_sha(receipt)),
+                          receipt_sha256=sha256_hex(receipt)),
             leaf_template(Event.EXHAUSTED.value, at=now, authorization_id=auth_id,
                           institution_id=institution_id))
 
@@ -412,24 +460,18 @@ def _slow_path(ctx: Context, inst: InstitutionRef, auth_id: str, call: UseCall,
 def _grant(ctx: Context, conn: Connection, institution_id: str, row: Any, call: UseCall,
            now: dt.datetime, gk: GateKey | None) -> dict[str, Any]:
     uses_after, status_after = int(row.uses), str(row.status)
-    use_id = str(uuid.uuid4())
-    key = ctx.keys.commitment_key(row.id, row.commitment_salt)
-    receipt = _receipt(ctx, use_id, row.id, institution_id, call, row.letter_sha256,
-                       int(row.max_uses), now, key)
-    use_row = insert(UseRecord).values(
-        id=use_id, authorization_id=row.id, institution_id=institution_id, granted=True,
-        refusal_code=None, purpose=call.purpose, data_item=call.data_item,
-        reference=call.reference, operator=call.operator, uses_after=uses_after,
-        receipt=receipt, created_at=now)
-    grant_t, exhausted_t = _grant_leaves(use_id, row.id, institution_id, call, receipt,
-                                         now, key)
+    w = _write_out(ctx, row.id, institution_id, call, letter_sha256=row.letter_sha256,
+                   max_uses=int(row.max_uses), reference=row.reference,
+                   key=ctx.keys.commitment_key(row.id, row.commitment_salt), now=now)
+    use_row = insert(UseRecord).values(**w.use_record, uses_after=uses_after)
+    last_use = status_after == AFTER_LAST_USE.value
     # The UPDATE returned the chain head and holds the row lock until this transaction
     # ends (SQLite: the database lock), so the head it returned is still the head.
     seq = int(row.ledger_seq)
     prev = ZERO_HASH if row.ledger_head is None else bytes(row.ledger_head)
-    leaves = [grant_t.render(prev, seq)]
-    if status_after == Status.EXHAUSTED.value:
-        leaves.append(exhausted_t.render(leaf_hash(leaves[0]), seq + 1))
+    leaves = [w.grant_leaf.render(prev, seq)]
+    if last_use:
+        leaves.append(w.exhausted_leaf.render(leaf_hash(leaves[0]), seq + 1))
     queue_rows = insert(LedgerQueued).values(
         [{"data": d, "authorization_id": row.id, "created_at": now} for d in leaves])
     next_seq, head = seq + len(leaves), leaf_hash(leaves[-1])
@@ -444,13 +486,9 @@ def _grant(ctx: Context, conn: Connection, institution_id: str, row: Any, call: 
         conn.execute(use_row)
         conn.execute(queue_rows)
         advance_chain(conn, row.id, prev=prev, next_seq=next_seq, head=head)
-    if status_after == Status.EXHAUSTED.value:
-        conn.execute(insert(Notification).values(notification_row(
-            institution_id=institution_id, authorization_id=row.id, reference=row.reference,
-            event=Event.EXHAUSTED, at=now)))
-    answer = {"use_id": use_id, "uses": uses_after,
-              "uses_remaining": int(row.max_uses) - uses_after, "status": status_after,
-              "receipt": receipt, "granted_at": now.isoformat()}
+    if last_use:
+        conn.execute(insert(Notification).values(w.notice))
+    answer = w.answer(uses_after, int(row.max_uses), status_after)
     if gk is not None:
         conn.execute(remember(institution_id, gk, answer, now))
     ctx.metrics.uses.labels("granted", "").inc()

@@ -4,20 +4,14 @@ from __future__ import annotations
 
 import hashlib
 
-from asn1crypto import cms, core
+from asn1crypto import cms
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from anxin.letters import cms_der
 from tests.common.test_ca import build_test_pki
 
-
-def test_der_primitives_match_asn1crypto():
-    for value in (0, 1, 127, 128, 255, 256, 2**64 + 3, 2**159 - 1):
-        assert cms_der.der_integer(value) == core.Integer(value).dump()
-    for oid in ("1.2.840.113549.1.9.16.2.47", "2.25.329800735698586629295641978511506172918"):
-        assert cms_der.der_oid(oid) == core.ObjectIdentifier(oid).dump()
-    assert cms_der.tlv(0x04, b"x" * 300) == core.OctetString(b"x" * 300).dump()
+# The DER primitives' test moved with them to tests/unit/test_der.py.
 
 
 def test_signed_data_parses_and_its_signature_verifies():
