@@ -40,6 +40,7 @@ from anxin.services.authorizations import not_pending, settle_status
 from anxin.services.context import Context
 from anxin.services.ports import PasskeyCheck
 from anxin.services.records import record
+from anxin.services.refusals import refuse, refusing_transaction
 from anxin.services.signing import (
     OtpLocked,
     check_code,
@@ -85,32 +86,27 @@ def _prove_phone(ctx: Context, s: Session, a: Authorization, otp: Any,
 def registration_options(ctx: Context, token: str, otp: Any) -> dict[str, Any]:
     """Creation options for a new passkey of this subject, once the code is proven."""
     rp = relying_party(ctx.settings)
-    refusal: AnxinError | None = None
-    with ctx.db.transaction() as s:
+    with refusing_transaction(ctx.db) as s:
         a = load_by_token(s, token, for_update=True)
         settle_status(s, ctx, a)
         now = ctx.clock()
-        refusal = _prove_phone(ctx, s, a, otp, now)
-        if refusal is None:
-            out = begin_registration(
-                s, rp, authorization_id=a.id, mobile_index=a.subject_mobile_index,
-                user_handle=user_handle(ctx, a.subject_mobile_index),
-                user_name=a.subject_mobile_masked, display_name=a.subject_name_masked,
-                now=now)
-    if refusal is not None:
-        raise refusal
-    return out
+        if (refusal := _prove_phone(ctx, s, a, otp, now)) is not None:
+            refuse(refusal)
+        return begin_registration(
+            s, rp, authorization_id=a.id, mobile_index=a.subject_mobile_index,
+            user_handle=user_handle(ctx, a.subject_mobile_index),
+            user_name=a.subject_mobile_masked, display_name=a.subject_name_masked,
+            now=now)
 
 
 def register(ctx: Context, token: str, payload: dict[str, Any]) -> dict[str, Any]:
     """Verify the new credential (user verified) and keep it for this subject."""
     rp = relying_party(ctx.settings)
-    refusal: AnxinError | None = None
-    with ctx.db.transaction() as s:
+    with refusing_transaction(ctx.db) as s:
         a = load_by_token(s, token, for_update=True)
         settle_status(s, ctx, a)
         if a.status != Status.PENDING.value:
-            refusal = not_pending(a.status)
+            refuse(not_pending(a.status))
         else:
             now = ctx.clock()
             cred = finish_registration(
@@ -121,8 +117,6 @@ def register(ctx: Context, token: str, payload: dict[str, Any]) -> dict[str, Any
             s.flush()
             out = {"credential_sha256": cred.id,
                    "registered": len(credentials_of(s, a.subject_mobile_index))}
-    if refusal is not None:
-        raise refusal
     return out
 
 
@@ -130,19 +124,15 @@ def assertion_options(ctx: Context, token: str, otp: Any) -> dict[str, Any]:
     """Request options whose challenge commits to this letter (``registered`` = 0: the
     subject has no passkey yet and must register one first)."""
     rp = relying_party(ctx.settings)
-    refusal: AnxinError | None = None
-    with ctx.db.transaction() as s:
+    with refusing_transaction(ctx.db) as s:
         a = load_by_token(s, token, for_update=True)
         settle_status(s, ctx, a)
         now = ctx.clock()
-        refusal = _prove_phone(ctx, s, a, otp, now)
-        if refusal is None:
-            out = begin_signing_assertion(
-                s, rp, authorization_id=a.id, letter_sha256=a.letter_sha256,
-                mobile_index=a.subject_mobile_index, now=now)
-    if refusal is not None:
-        raise refusal
-    return out
+        if (refusal := _prove_phone(ctx, s, a, otp, now)) is not None:
+            refuse(refusal)
+        return begin_signing_assertion(
+            s, rp, authorization_id=a.id, letter_sha256=a.letter_sha256,
+            mobile_index=a.subject_mobile_index, now=now)
 
 
 def make_passkey_check(settings: Settings) -> PasskeyCheck:

@@ -30,6 +30,7 @@ from anxin.services.letter_signing import SnapshotStatus
 from anxin.services.notifications import notify
 from anxin.services.ports import LetterToSign, SignatureOutcome
 from anxin.services.records import record
+from anxin.services.refusals import refuse, refusing_transaction
 from anxin.services.sms_guard import charge_sms, check_sms_country
 from anxin.storage.certificate_store import SqlCertificateStore
 from anxin.storage.models import Authorization, Document, Institution, OtpCode, Template
@@ -116,27 +117,26 @@ def send_code(ctx: Context, token: str, *, client_ip: str | None = None) -> None
     (:mod:`anxin.services.sms_guard`: the country, the per-IP, per-link and global
     limits). A refusal changes nothing."""
     _ensure_realname(ctx, token)
-    refusal: AnxinError | None = None
     st = ctx.settings
-    with ctx.db.transaction() as s:
+    with refusing_transaction(ctx.db) as s:
         a = load_by_token(s, token, for_update=True)
         settle_status(s, ctx, a)
         now = ctx.clock()
         if a.status != Status.PENDING.value:
-            refusal = not_pending(a.status)
+            refuse(not_pending(a.status))
         elif a.otp_failures >= st.otp_max_failures:
-            refusal = OtpLocked("too many wrong codes: this request is locked")
+            refuse(OtpLocked("too many wrong codes: this request is locked"))
         elif a.otp_sends >= st.otp_max_sends:
             # No more codes for this request, ever: come back when the request lapses
             # (the institution then makes a new one).
-            refusal = TooManyRequests(
+            refuse(TooManyRequests(
                 f"at most {st.otp_max_sends} codes per request", code=Code.OTP_SEND_LIMIT,
-                retry_after=max((a.request_expires_at - now).total_seconds(), 1))
+                retry_after=max((a.request_expires_at - now).total_seconds(), 1)))
         elif a.otp_last_sent_at is not None and (
                 now - a.otp_last_sent_at).total_seconds() < st.otp_min_interval_seconds:
             wait = st.otp_min_interval_seconds - (now - a.otp_last_sent_at).total_seconds()
-            refusal = TooManyRequests("at most one code a minute", code=Code.OTP_RATE_LIMITED,
-                                      retry_after=wait)
+            refuse(TooManyRequests("at most one code a minute", code=Code.OTP_RATE_LIMITED,
+                                   retry_after=wait))
         else:
             mobile = ctx.keys.decrypt_text(a.subject_mobile_enc, aad=f"{a.id}/mobile")
             # Raised inside the transaction: it rolls back, nothing is counted.
@@ -156,8 +156,6 @@ def send_code(ctx: Context, token: str, *, client_ip: str | None = None) -> None
             # Sent last, inside the transaction: a gateway failure rolls the count back.
             ctx.sms.send(mobile, otp_text(code, inst.name, st.otp_ttl_seconds // 60))
             ctx.metrics.codes_sent.labels("sign").inc()
-    if refusal is not None:
-        raise refusal
 
 
 def otp_text(code: str, institution: str, minutes: int) -> str:
@@ -229,21 +227,20 @@ class _Checked:
 def _check_request(ctx: Context, token: str, otp: str,
                    passkey: dict[str, Any] | None) -> _Checked:
     st = ctx.settings
-    refusal: AnxinError | None = None
-    with ctx.db.transaction() as s:
+    with refusing_transaction(ctx.db) as s:
         a = load_by_token(s, token, for_update=True)
         settle_status(s, ctx, a)
         now = ctx.clock()
         tpl = s.get(Template, a.template_id)
         assert tpl is not None
         if a.status != Status.PENDING.value:
-            refusal = not_pending(a.status)
+            refuse(not_pending(a.status))
         elif a.otp_failures >= st.otp_max_failures:
-            refusal = OtpLocked("too many wrong codes: this request is locked")
+            refuse(OtpLocked("too many wrong codes: this request is locked"))
         else:
             row = check_code(ctx, s, "sign", a.id, otp, now)
             if row is None and live_code(s, "sign", a.id, now) is None:
-                refusal = no_live_code()
+                refuse(no_live_code())
             elif row is None:
                 a.otp_failures += 1
                 record(s, Event.OTP_FAILED, at=now, authorization_id=a.id,
@@ -251,21 +248,19 @@ def _check_request(ctx: Context, token: str, otp: str,
                 if a.otp_failures >= st.otp_max_failures:
                     record(s, Event.OTP_LOCKED, at=now, authorization_id=a.id,
                            institution_id=a.institution_id)
-                    refusal = OtpLocked("too many wrong codes: this request is now locked")
+                    refuse(OtpLocked("too many wrong codes: this request is now locked"))
                 else:
                     left = st.otp_max_failures - a.otp_failures
-                    refusal = ValidationFailed(
+                    refuse(ValidationFailed(
                         f"the code is wrong or has expired ({left} tries left)", field="otp",
-                        code=Code.OTP_INVALID, tries_left=left)
+                        code=Code.OTP_INVALID, tries_left=left))
             elif tpl.require_passkey and passkey is None:
-                refusal = ValidationFailed("this letter must be confirmed with a passkey",
-                                           field="passkey", code=Code.PASSKEY_REQUIRED)
+                refuse(ValidationFailed("this letter must be confirmed with a passkey",
+                                        field="passkey", code=Code.PASSKEY_REQUIRED))
             else:
                 evidence = _try_passkey(ctx, s, a, passkey, now)
                 checked = _Checked(code_id=row.id,
                                    letter=_letter_to_sign(ctx, s, a, tpl, evidence, now))
-    if refusal is not None:
-        raise refusal
     return checked
 
 
@@ -307,22 +302,20 @@ def _store_signing(ctx: Context, token: str, checked: _Checked,
     or the request moved on meanwhile) nothing."""
     letter = checked.letter
     now = letter.now
-    refusal: AnxinError | None = None
-    with ctx.db.transaction() as s:
+    with refusing_transaction(ctx.db) as s:
         a = load_by_token(s, token, for_update=True)
         settle_status(s, ctx, a)
         if a.status != Status.PENDING.value:
-            refusal = not_pending(a.status)
+            refuse(not_pending(a.status))
         elif not _consume_code(s, checked.code_id, now):
-            refusal = no_live_code()  # cannot happen while pending: signing consumes it
+            refuse(no_live_code())  # cannot happen while pending: signing consumes it
         else:
-            refusal = _complete_signing(ctx, s, a, letter, outcome, passkey, client_ip,
-                                        user_agent)
-        if refusal is None:
-            out = {"status": a.status, "id": a.id, "signed_at": a.signed_at,
-                   "letter_sha256": a.letter_sha256, "timestamp": a.timestamp_at}
-    if refusal is not None:
-        raise refusal
+            passkey_refusal = _complete_signing(ctx, s, a, letter, outcome, passkey,
+                                                client_ip, user_agent)
+            if passkey_refusal is not None:
+                refuse(passkey_refusal)
+        out = {"status": a.status, "id": a.id, "signed_at": a.signed_at,
+               "letter_sha256": a.letter_sha256, "timestamp": a.timestamp_at}
     ctx.metrics.authorizations_signed.inc()
     return out
 
@@ -386,12 +379,11 @@ def store_document(ctx: Context, s: Session, auth_id: str, kind: str, content: b
 
 
 def decline(ctx: Context, token: str) -> dict[str, Any]:
-    refusal: AnxinError | None = None
-    with ctx.db.transaction() as s:
+    with refusing_transaction(ctx.db) as s:
         a = load_by_token(s, token, for_update=True)
         settle_status(s, ctx, a)
         if a.status != Status.PENDING.value:
-            refusal = not_pending(a.status)
+            refuse(not_pending(a.status))
         else:
             now = ctx.clock()
             a.status = transition(Status(a.status), Action.DECLINE).value
@@ -400,7 +392,4 @@ def decline(ctx: Context, token: str) -> dict[str, Any]:
                    institution_id=a.institution_id)
             notify(s, institution_id=a.institution_id, authorization_id=a.id,
                    reference=a.reference, event=Event.DECLINED, at=now)
-        out = {"status": a.status, "id": a.id}
-    if refusal is not None:
-        raise refusal
-    return out
+        return {"status": a.status, "id": a.id}
