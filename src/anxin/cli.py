@@ -15,12 +15,15 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from anxin.config import Settings, load_settings
 from anxin.errors import AnxinError
+
+if TYPE_CHECKING:
+    from anxin.evidence.ledger_check import LogSource
 
 app = typer.Typer(help="Anxin: electronic authorization of personal-data use.",
                   no_args_is_help=True, add_completion=False)
@@ -183,8 +186,14 @@ def verify(file: Path,
     settings = _settings(data_dir)
     code = run_verify(file, trust=trust or [], fingerprints=trust_fingerprint or [],
                       settings=settings, as_json=as_json, report=report, xml=xml,
-                      echo=typer.echo, ledger=ledger)
+                      echo=typer.echo, ledger=ledger, open_directory=_storage_log)
     raise typer.Exit(code)
+
+
+def _storage_log(data_dir: Path) -> LogSource:
+    """``--ledger DIR``: the data directory's log, read through storage."""
+    from anxin.services.ledger import StorageLog
+    return StorageLog(data_dir)
 
 
 @archive_app.command("renew")
@@ -237,8 +246,8 @@ def archive_renew(
 def _mount_optional() -> None:
     from anxin.pki.cli import keys_app
     app.add_typer(keys_app, name="keys", help="The platform's keys and certificates.")
+    from anxin.commands.ledger import ledger_app
     from anxin.console.cli import operator_app
-    from anxin.ledger.cli import ledger_app
     app.add_typer(operator_app, name="operator", help="Operator accounts of the console.")
     app.add_typer(ledger_app, name="ledger", help="The tamper-evident ledger.")
 

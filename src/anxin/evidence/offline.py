@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 
@@ -26,6 +26,9 @@ from anxin.evidence.report import (
     Report,
 )
 from anxin.evidence.ziputil import UnreadableInput, read_zip
+
+if TYPE_CHECKING:
+    from anxin.evidence.ledger_check import DirectoryLog
 
 EXIT_UNREADABLE = 3
 MAX_INPUT = 64 * 1024 * 1024
@@ -157,9 +160,11 @@ def select_trust(data: bytes, *, trust: Sequence[Path], fingerprints: Sequence[s
 def run_verify(file: Path, *, trust: Sequence[Path] = (), fingerprints: Sequence[str] = (),
                settings: Settings, as_json: bool, report: Path | None,
                xml: Path | None = None, echo: Callable[[str], None],
-               ledger: str | None = None) -> int:
+               ledger: str | None = None,
+               open_directory: DirectoryLog | None = None) -> int:
     """``ledger``: a log (URL or data directory) to check the package's entries against
-    (:mod:`anxin.evidence.ledger_check`); without it, nothing leaves this machine."""
+    (:mod:`anxin.evidence.ledger_check`); without it, nothing leaves this machine.
+    ``open_directory`` opens a data directory's log (storage, injected by the CLI)."""
     try:
         if file.stat().st_size > MAX_INPUT:
             echo(f"{file} is larger than {MAX_INPUT} bytes")
@@ -174,7 +179,7 @@ def run_verify(file: Path, *, trust: Sequence[Path] = (), fingerprints: Sequence
         result = verify_bytes(data, file.name, roots, anchor)
         if ledger is not None:
             from anxin.evidence.ledger_check import add_log_checks
-            add_log_checks(result, data, ledger)
+            add_log_checks(result, data, ledger, open_directory=open_directory)
     except OSError as exc:
         echo(f"cannot read the trust anchor: {exc.strerror}")
         return EXIT_UNREADABLE

@@ -19,13 +19,12 @@ from anxin.identity.realname import RealNameCheck, make_realname_check
 from anxin.identity.sms import SmsGateway, make_sms_gateway
 from anxin.keys import DataKeys, load_master_key
 from anxin.ledger.checkpoint import load_note_signer
-from anxin.ledger.log import Ledger
-from anxin.ledger.origin import fix_origin
 from anxin.net.outbound import OutboundPolicy
 from anxin.pki.authority import Pki
 from anxin.pki.services import open_pki_services
 from anxin.pki.tsa import TimestampAuthority, timestamp_data
 from anxin.seal import Seal, load_seal
+from anxin.services.ledger import Ledger, fix_origin
 from anxin.services.metrics import Metrics
 from anxin.storage.database import Database
 

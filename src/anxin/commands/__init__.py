@@ -1,0 +1,1 @@
+"""The CLI's sub-applications: edges that parse arguments and call the use cases."""
