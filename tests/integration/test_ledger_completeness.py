@@ -39,7 +39,7 @@ from anxin.evidence.report import Report
 from anxin.ledger.chain import commit, verify_chain
 from anxin.pki.tsa import make_timestamper
 from anxin.services.context import open_context
-from anxin.evidence.package import _with_manifest, _zip
+from anxin.services.evidence_package import _with_manifest, _zip
 from anxin.services.institutions import InstitutionRef, add_institution
 from anxin.services.ledger import StorageLog
 from anxin.services.revocation import revoke_authorization
