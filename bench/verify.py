@@ -50,9 +50,9 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 from tests.common.factories import Api, sign
 
+from anxin.bootstrap import build_services
 from anxin.config import load_settings
 from anxin.evidence.offline import verify_bytes
-from anxin.services.context import open_context
 from anxin.services.institutions import add_institution
 from anxin.services.setup import initialise
 from anxin.web.app import create_app
@@ -63,9 +63,7 @@ def build_package(workdir: Path) -> tuple[bytes, x509.Certificate]:
     data_dir = workdir / "data"
     initialise(load_settings(data_dir=data_dir))
     settings = load_settings(data_dir=data_dir)
-    ctx = open_context(settings)
-    ctx.extras["portal_background"] = False
-    ctx.extras["ledger_background"] = False
+    ctx = build_services(settings, background_workers=False, ledger_checkpoints=False)
     try:
         with TestClient(create_app(settings, ctx)) as client:
             inst = add_institution(ctx, "Bench Bank")

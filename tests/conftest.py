@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from anxin.bootstrap import build_services
 from anxin.config import Settings, load_settings
-from anxin.services.context import Context, open_context
+from anxin.services.context import Context
 from anxin.services.institutions import add_institution
 from anxin.services.setup import initialise
 from anxin.web.app import create_app
@@ -61,10 +62,9 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def ctx(settings: Settings, clock: FakeClock) -> Iterator[Context]:
-    c = open_context(settings, clock=clock)
+    c = build_services(settings, clock=clock, background_workers=False)
     # The expiry sweep and the delivery worker act on the whole (shared) database; tests
     # that exercise them start them explicitly (tests/integration/test_sweep.py & co).
-    c.extras["portal_background"] = False
     yield c
     c.close()
 

@@ -1,4 +1,5 @@
-"""The ``anxin`` command. Only this edge prints or exits.
+"""The ``anxin`` command. Only this edge prints or exits; an error's exit status is its
+code's, from the registry (:mod:`anxin.error_codes`).
 
     anxin init [--data-dir DIR] [--root-key PATH]
     anxin serve [--host H] [--port P] [--data-dir DIR] [--demo]
@@ -41,9 +42,10 @@ def _settings(data_dir: Path | None, **overrides: object) -> Settings:
     return load_settings(data_dir=data_dir, **overrides)
 
 
-def _fail(exc: AnxinError, code: int = 1) -> None:
+def _fail(exc: AnxinError) -> None:
+    """Print the error and exit with its code's exit status (the registry's)."""
     typer.echo(f"error: {exc.detail} [{exc.code}]", err=True)
-    raise typer.Exit(code)
+    raise typer.Exit(exc.spec.exit)
 
 
 def _ask_root_passphrase(settings: Settings) -> Settings:
@@ -112,9 +114,9 @@ def serve(data_dir: DataDir = None,
         settings = _settings(data_dir, host=host, port=port)  # now with the new anxin.toml
     _warn_storage(settings)
     if demo:
-        from anxin.services.context import open_context
+        from anxin.bootstrap import build_services
         from anxin.services.demo import seed_demo
-        ctx = open_context(settings)
+        ctx = build_services(settings)
         try:
             d = seed_demo(ctx)
         finally:
@@ -138,11 +140,11 @@ def institution_add(name: str, data_dir: DataDir = None,
                         help="Unified social credit code (18 characters).")] = None,
                     as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Register an institution and print its id and a new API key (shown once)."""
-    from anxin.services.context import open_context
+    from anxin.bootstrap import build_services
     from anxin.services.institutions import add_institution
     settings = _settings(data_dir)
     try:
-        ctx = open_context(settings)
+        ctx = build_services(settings)
         try:
             new = add_institution(ctx, name, code)
         finally:
@@ -222,10 +224,10 @@ def archive_renew(
             _fail(exc)
         typer.echo(line)
         return
+    from anxin.bootstrap import build_services
     from anxin.services.archive import renew_archive, tsa_expiry_warning
-    from anxin.services.context import open_context
     try:
-        ctx = open_context(_settings(data_dir))
+        ctx = build_services(_settings(data_dir))
     except AnxinError as exc:
         _fail(exc)
     try:
@@ -260,4 +262,4 @@ def main() -> None:
         app()
     except AnxinError as exc:
         typer.echo(f"error: {exc.detail} [{exc.code}]", err=True)
-        sys.exit(1)
+        sys.exit(exc.spec.exit)

@@ -3,6 +3,16 @@
 Sources, lowest to highest priority: defaults, ``anxin.toml`` in the data directory,
 ``ANXIN_*`` environment variables, explicit overrides (command-line options).
 
+Strict where a mistake would pass silently: a key of ``anxin.toml`` that is no setting
+(a typo such as ``sms_limit_per_ipp``) is an error naming the key and the file, and so is
+an unknown key of a ``[purpose_ceilings.*]`` table. Unknown ``ANXIN_*`` environment
+variables are ignored: the environment is shared with other tools (the test suite's
+``ANXIN_TEST_DATABASE_URL``, ``anxin operator add``'s ``ANXIN_OPERATOR_PASSWORD``).
+``ANXIN_SMS`` and ``ANXIN_REALNAME`` are choices (``outbox`` / ``none`` or
+``webhook:<url>``), read as :class:`ProviderChoice`; anything else names the allowed
+values. Every such mistake is a :class:`~anxin.errors.ConfigurationError` from
+:func:`load_settings`, so ``anxin init`` and ``anxin serve`` stop before doing anything.
+
 >>> s = load_settings(data_dir=Path("/tmp/anxin-doc"))
 >>> s.effective_database_url.startswith("sqlite:///")
 True
@@ -10,14 +20,19 @@ True
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import os
 import tomllib
+from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from anxin.errors import ConfigurationError
 
 DEFAULT_PURPOSES = (
     "loan_approval",
@@ -35,10 +50,61 @@ DEFAULT_DATA_CATEGORIES = (
 )
 
 
+CEILING_KEYS = ("max_validity_days", "max_uses")
+
+
+class SmsProvider(StrEnum):
+    """Where one-time codes go (``ANXIN_SMS``)."""
+
+    OUTBOX = "outbox"     # development: JSON lines in <data dir>/outbox/sms.jsonl
+    WEBHOOK = "webhook"   # webhook:<url>: POST {"to", "text"}
+
+
+class RealNameProvider(StrEnum):
+    """The real-name check before the first code (``ANXIN_REALNAME``)."""
+
+    NONE = "none"         # the institution's data is trusted, recorded as not_checked
+    WEBHOOK = "webhook"   # webhook:<url>: POST {"name", "id_type", "id_number", "mobile"}
+
+
+P = TypeVar("P", SmsProvider, RealNameProvider)
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderChoice(Generic[P]):
+    """A parsed ``ANXIN_SMS`` / ``ANXIN_REALNAME``: the provider and, for a webhook, its URL."""
+
+    provider: P
+    url: str | None = None
+
+    @classmethod
+    def parse(cls, kinds: type[P], value: str, *, setting: str = "") -> ProviderChoice[P]:
+        """``outbox``/``none`` or ``webhook:<http(s) url>``; ValueError naming the choices
+        (prefixed with ``setting`` when given)."""
+        setting = f"{setting}: " if setting else ""
+        allowed = " or ".join(f"'{k.value}'" if k.value != "webhook" else "'webhook:<url>'"
+                              for k in kinds)
+        name, sep, url = value.partition(":")
+        try:
+            provider = kinds(name)
+        except ValueError:
+            raise ValueError(f"{setting}must be {allowed}, not {value!r}") from None
+        if provider.value == "webhook":
+            if not sep or not url.startswith(("http://", "https://")):
+                raise ValueError(f"{setting}webhook:<url> needs an http(s) URL after "
+                                 f"'webhook:', not {value!r}")
+            return cls(provider, url)
+        if sep:
+            raise ValueError(f"{setting}must be {allowed}, not {value!r}")
+        return cls(provider)
+
+
 class Settings(BaseSettings):
     """Everything the product reads from its environment."""
 
-    model_config = SettingsConfigDict(env_prefix="ANXIN_", extra="ignore", frozen=True)
+    # extra="forbid": a keyword (an anxin.toml key) that is no field is an error. Unknown
+    # ANXIN_* environment variables are not read at all (pydantic-settings reads fields).
+    model_config = SettingsConfigDict(env_prefix="ANXIN_", extra="forbid", frozen=True)
 
     data_dir: Path = Path("anxin-data")
     database_url: str = ""
@@ -98,6 +164,29 @@ class Settings(BaseSettings):
     max_body_bytes: int = 512 * 1024
     max_upload_bytes: int = 20 * 1024 * 1024
 
+    @field_validator("sms")
+    @classmethod
+    def _sms_choice(cls, value: str) -> str:
+        ProviderChoice.parse(SmsProvider, value)
+        return value
+
+    @field_validator("realname")
+    @classmethod
+    def _realname_choice(cls, value: str) -> str:
+        ProviderChoice.parse(RealNameProvider, value)
+        return value
+
+    @field_validator("purpose_ceilings")
+    @classmethod
+    def _ceiling_keys(cls, value: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+        for purpose, ceiling in value.items():
+            for key in ceiling:
+                if key not in CEILING_KEYS:
+                    raise ValueError(f"unknown key {key!r} in [purpose_ceilings.{purpose}]"
+                                     f"{_did_you_mean(key, CEILING_KEYS)}; the keys are "
+                                     + ", ".join(CEILING_KEYS))
+        return value
+
     @field_validator("sms_countries", "trusted_proxies", mode="before")
     @classmethod
     def _comma_list(cls, value: Any) -> Any:
@@ -121,6 +210,16 @@ class Settings(BaseSettings):
         for v in value:
             ipaddress.ip_network(v, strict=False)  # ValueError names the bad entry
         return value
+
+    @property
+    def sms_provider(self) -> ProviderChoice[SmsProvider]:
+        """``sms``, parsed (valid: the field's validator checked it)."""
+        return ProviderChoice.parse(SmsProvider, self.sms, setting="ANXIN_SMS")
+
+    @property
+    def realname_provider(self) -> ProviderChoice[RealNameProvider]:
+        """``realname``, parsed (valid: the field's validator checked it)."""
+        return ProviderChoice.parse(RealNameProvider, self.realname, setting="ANXIN_REALNAME")
 
     @property
     def effective_database_url(self) -> str:
@@ -158,6 +257,36 @@ def load_settings(data_dir: Path | None = None, **overrides: Any) -> Settings:
     # The environment wins over the file: drop file values the environment also sets, and
     # let pydantic-settings read them from the environment.
     values = {k: v for k, v in values.items() if k not in env}
+    from_file = set(values)
     values.update({k: v for k, v in overrides.items() if v is not None})
     values["data_dir"] = data_dir
-    return Settings(**values)
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        raise ConfigurationError(_explain(exc, toml_path, from_file, env)) from None
+
+
+def _did_you_mean(key: str, choices: Any) -> str:
+    close = difflib.get_close_matches(key, list(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _explain(exc: ValidationError, toml_path: Path, from_file: set[str], env: set[str]) -> str:
+    """One line per problem, each naming where the bad key or value came from."""
+    lines = []
+    for err in exc.errors():
+        key = str(err["loc"][0]) if err["loc"] else ""
+        if err["type"] == "extra_forbidden":
+            where = f"{toml_path}" if key in from_file else "an option"
+            lines.append(f"{where}: unknown setting {key!r}"
+                         f"{_did_you_mean(key, Settings.model_fields)}")
+            continue
+        if key in from_file:
+            where = f"{toml_path}: {key}"
+        elif key in env:
+            where = f"ANXIN_{key.upper()}"
+        else:
+            where = key
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        lines.append(f"{where}: {msg}")
+    return "; ".join(lines)

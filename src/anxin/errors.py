@@ -1,38 +1,73 @@
 """One error base for the whole product.
 
 Every failure a user can cause or meet is an :class:`AnxinError` subclass with a stable
-machine ``code``. The edges map it: the web layer to an RFC 9457 problem document with
-``status``, the CLI to an exit code. Nothing below the edges prints or exits.
+machine ``code``, a member of the registry :class:`anxin.error_codes.Code`. The error
+carries no HTTP status and no exit code: the edges look the code up in the registry (the
+web layer for an RFC 9457 problem's ``status`` and ``title``, the CLI for its exit code).
+Nothing below the edges prints or exits.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any
+
+from anxin.error_codes import Code, Spec, spec
 
 
 class AnxinError(Exception):
-    """Base of every product error; ``code`` is stable and documented."""
+    """Base of every product error; ``code`` is stable and documented in the registry."""
 
-    status: ClassVar[int] = 400
-    title: ClassVar[str] = "Bad request"
-    code: str = "bad_request"
+    code: Code = Code.BAD_REQUEST
 
-    def __init__(self, detail: str, *, code: str | None = None, **extra: Any) -> None:
+    def __init__(self, detail: str, *, code: Code | None = None, **extra: Any) -> None:
         super().__init__(detail)
         self.detail = detail
         if code is not None:
-            self.code = code
+            self.code = Code(code)
         self.extra = extra
+
+    @property
+    def spec(self) -> Spec:
+        """The registry's entry for this error's code."""
+        return spec(self.code)
+
+    if TYPE_CHECKING:
+        @property
+        def status(self) -> int: ...
+
+        @property
+        def title(self) -> str: ...
+    else:
+        # The registry's status and title, for the edges that still read them off the
+        # error. The setters exist only for callers that still assign them (the gate's
+        # UseRefused, until it stops): they accept the registry's value and nothing else.
+        @property
+        def status(self) -> int:
+            return self.spec.status
+
+        @status.setter
+        def status(self, value: int) -> None:
+            if value != self.spec.status:
+                raise AssertionError(f"{self.code} is {self.spec.status} in the registry, "
+                                     f"not {value}")
+
+        @property
+        def title(self) -> str:
+            return self.spec.title
+
+        @title.setter
+        def title(self, value: str) -> None:
+            if value != self.spec.title:
+                raise AssertionError(f"{self.code}'s title is {self.spec.title!r} in the "
+                                     f"registry, not {value!r}")
 
 
 class ValidationFailed(AnxinError):
     """Input that breaks a rule; ``field`` names the offending member (dotted path)."""
 
-    status = 422
-    title = "Unprocessable content"
-    code = "validation_failed"
+    code = Code.VALIDATION_FAILED
 
-    def __init__(self, detail: str, *, field: str | None = None, code: str | None = None,
+    def __init__(self, detail: str, *, field: str | None = None, code: Code | None = None,
                  **extra: Any) -> None:
         super().__init__(detail, code=code, **extra)
         self.field = field
@@ -41,33 +76,23 @@ class ValidationFailed(AnxinError):
 
 
 class NotFound(AnxinError):
-    status = 404
-    title = "Not found"
-    code = "not_found"
+    code = Code.NOT_FOUND
 
 
 class Unauthenticated(AnxinError):
-    status = 401
-    title = "Unauthorized"
-    code = "unauthenticated"
+    code = Code.UNAUTHENTICATED
 
 
 class Forbidden(AnxinError):
-    status = 403
-    title = "Forbidden"
-    code = "forbidden"
+    code = Code.FORBIDDEN
 
 
 class Conflict(AnxinError):
-    status = 409
-    title = "Conflict"
-    code = "conflict"
+    code = Code.CONFLICT
 
 
 class Gone(AnxinError):
-    status = 410
-    title = "Gone"
-    code = "gone"
+    code = Code.GONE
 
 
 class TooManyRequests(AnxinError):
@@ -75,11 +100,9 @@ class TooManyRequests(AnxinError):
     tells the caller when to come back (problem member ``retry_after`` and the
     ``Retry-After`` header)."""
 
-    status = 429
-    title = "Too many requests"
-    code = "rate_limited"
+    code = Code.RATE_LIMITED
 
-    def __init__(self, detail: str, *, retry_after: float, code: str | None = None,
+    def __init__(self, detail: str, *, retry_after: float, code: Code | None = None,
                  **extra: Any) -> None:
         seconds = max(1, int(retry_after + 0.999))
         super().__init__(detail, code=code, retry_after=seconds, **extra)
@@ -89,12 +112,8 @@ class TooManyRequests(AnxinError):
 class IntegrityFailure(AnxinError):
     """A cryptographic or structural check failed (verify-or-raise)."""
 
-    status = 422
-    title = "Integrity check failed"
-    code = "integrity_failure"
+    code = Code.INTEGRITY_FAILURE
 
 
 class ConfigurationError(AnxinError):
-    status = 500
-    title = "Configuration error"
-    code = "configuration_error"
+    code = Code.CONFIGURATION_ERROR

@@ -18,6 +18,7 @@ import hmac
 import os
 import secrets
 from pathlib import Path
+from typing import Protocol
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -34,6 +35,19 @@ _PLAIN_MAGIC = b"ANXK1"
 def _derive(master: bytes, label: str) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
                 info=f"anxin/{label}".encode()).derive(master)
+
+
+class KeyStore(Protocol):
+    """The port of the data-protection keys (the product's: :class:`DataKeys`; an HSM-backed
+    store implements the same)."""
+
+    def encrypt(self, plaintext: bytes, *, aad: str) -> bytes: ...
+    def decrypt(self, blob: bytes, *, aad: str) -> bytes: ...
+    def encrypt_text(self, text: str, *, aad: str) -> bytes: ...
+    def decrypt_text(self, blob: bytes, *, aad: str) -> str: ...
+    def blind_index(self, kind: str, value: str) -> str: ...
+    def secret_mac(self, kind: str, value: str) -> str: ...
+    def commitment_key(self, authorization_id: str, salt: bytes | None) -> bytes: ...
 
 
 class DataKeys:

@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
     encode_dss_signature,
 )
 
+from anxin.error_codes import Code
 from anxin.errors import IntegrityFailure
 from anxin.private_files import create_private_file
 
@@ -89,15 +90,15 @@ def verify_jws(token: str, pub: ec.EllipticCurvePublicKey) -> dict[str, Any]:
         header = json.loads(b64url_decode(h64))
         sig = b64url_decode(s64)
     except ValueError:
-        raise IntegrityFailure("not a compact JWS", code="receipt_malformed") from None
+        raise IntegrityFailure("not a compact JWS", code=Code.RECEIPT_MALFORMED) from None
     if header.get("alg") != "ES256" or len(sig) != 64:
-        raise IntegrityFailure("expected an ES256 JWS", code="receipt_malformed")
+        raise IntegrityFailure("expected an ES256 JWS", code=Code.RECEIPT_MALFORMED)
     der = encode_dss_signature(int.from_bytes(sig[:32], "big"), int.from_bytes(sig[32:], "big"))
     try:
         pub.verify(der, f"{h64}.{p64}".encode(), ec.ECDSA(hashes.SHA256()))
     except InvalidSignature:
         raise IntegrityFailure("the receipt's signature does not verify",
-                               code="receipt_invalid") from None
+                               code=Code.RECEIPT_INVALID) from None
     payload: dict[str, Any] = json.loads(b64url_decode(p64))
     return payload
 

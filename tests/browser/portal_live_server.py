@@ -12,8 +12,9 @@ from dataclasses import dataclass
 import pytest
 import uvicorn
 
+from anxin.bootstrap import build_services
 from anxin.config import Settings, load_settings
-from anxin.services.context import Context, open_context
+from anxin.services.context import Context
 from anxin.web.app import create_app
 from anxin.web.portal_plugin import install_portal
 
@@ -39,8 +40,7 @@ def portal_server(settings: Settings) -> Iterator[LiveServer]:
     port = _free_port()
     live = load_settings(data_dir=settings.data_dir, database_url=settings.database_url,
                          port=port)
-    ctx = open_context(live)
-    ctx.extras["portal_background"] = False
+    ctx = build_services(live, background_workers=False)
     app = create_app(live, ctx)
     install_portal(app, ctx)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,

@@ -7,6 +7,7 @@ client``) to get the app with the portal plugin installed; background threads st
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import threading
@@ -29,7 +30,7 @@ CSRF_RE = re.compile(r'name="csrf" value="([^"]+)"')
 
 @pytest.fixture
 def client(settings: Settings, ctx: Context) -> Iterator[TestClient]:
-    ctx.extras["portal_background"] = False
+    ctx = dataclasses.replace(ctx, background_workers=False)
     app = create_app(settings, ctx)
     install_portal(app, ctx)
     with TestClient(app) as c:

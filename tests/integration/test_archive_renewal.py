@@ -18,13 +18,14 @@ from cryptography import x509
 from fastapi.testclient import TestClient
 from pyhanko.pdf_utils.reader import PdfFileReader
 
+from anxin.bootstrap import build_services
 from anxin.config import load_settings
 from anxin.errors import IntegrityFailure
 from anxin.evidence.refresh import check_refresh
 from anxin.letters.verify import verify_letter
 from anxin.pki.rotation import rotate_online_keys
 from anxin.services import archive
-from anxin.services.context import Context, open_context
+from anxin.services.context import Context
 from anxin.services.documents import read_document
 from anxin.services.institutions import add_institution
 from anxin.services.setup import initialise
@@ -38,8 +39,7 @@ def signed(tmp_path: Path) -> Iterator[dict[str, Any]]:
     data = tmp_path / "data"
     initialise(load_settings(data_dir=data))
     settings = load_settings(data_dir=data, archive_renew_interval_seconds=0)
-    ctx = open_context(settings)
-    ctx.extras["portal_background"] = False
+    ctx = build_services(settings, background_workers=False)
     with TestClient(create_app(settings, ctx)) as client:
         inst = add_institution(ctx, "Renewal Bank")
         api = Api(client, inst.api_key, inst.id)
@@ -86,7 +86,7 @@ def test_only_letters_not_stamped_by_the_current_tsa_are_due(signed: dict[str, A
     ctx: Context = signed["ctx"]
     assert archive.renew_archive(ctx, due_only=True).renewed == 0
     rotate_online_keys(signed["settings"], ctx.db, leaves_only=True)
-    rotated = open_context(signed["settings"])
+    rotated = build_services(signed["settings"])
     try:
         assert archive.renew_archive(rotated, due_only=True).renewed == 2
         assert archive.renew_archive(rotated, due_only=True).renewed == 0

@@ -13,10 +13,11 @@ import pytest
 from cryptography import x509
 from fastapi.testclient import TestClient
 
+from anxin.bootstrap import build_services
 from anxin.config import load_settings
 from anxin.errors import AnxinError
+from anxin.evidence.answers import summary_lines
 from anxin.evidence.offline import verify_bytes
-from anxin.services.context import open_context
 from anxin.services.institutions import add_institution
 from anxin.services.setup import initialise
 from anxin.web.app import create_app
@@ -43,8 +44,7 @@ def world(tmp_path_factory):
     d = tmp_path_factory.mktemp("evidence") / "data"
     initialise(load_settings(data_dir=d))
     settings = load_settings(data_dir=d)
-    ctx = open_context(settings)
-    ctx.extras["portal_background"] = False
+    ctx = build_services(settings, background_workers=False)
     with TestClient(create_app(settings, ctx)) as client:
         inst = add_institution(ctx, "Evidence Bank")
         api = Api(client, inst.api_key, inst.id)
@@ -85,7 +85,7 @@ def verify(world, data):
 def test_whole_package_passes_with_every_check(world):
     auth, data = world["packages"][0]
     report = verify(world, data)
-    assert report.indication == "TOTAL_PASSED", report.summary_lines()
+    assert report.indication == "TOTAL_PASSED", summary_lines(report)
     ids = {c.id for c in report.checks}
     assert {"manifest_files", "manifest_signature", "document_integrity",
             "signer_certificate_chain", "event_certificate", "signature_timestamp",
@@ -102,7 +102,7 @@ def test_whole_package_passes_with_every_check(world):
 def test_passkey_package_passes_and_a_forged_passkey_signature_fails(world):
     _auth, data = world["packages"][2]
     report = verify(world, data)
-    assert report.indication == "TOTAL_PASSED", report.summary_lines()
+    assert report.indication == "TOTAL_PASSED", summary_lines(report)
     assert {"passkey_assertion", "letter_passkey"} <= {c.id for c in report.checks}
     # The letter alone carries the assertion, inside its signed revision.
     letter_report = verify_bytes(unzip(data)["letter.pdf"], "letter.pdf", [world["root"]], "r")
@@ -192,7 +192,7 @@ def test_each_tampering_fails_and_names_the_check(world, tamper, check):
     tamper(files, world)
     report = verify(world, rezip(files))
     assert report.indication == "TOTAL_FAILED"
-    assert check in report.failed_checks, report.summary_lines()
+    assert check in report.failed_checks, summary_lines(report)
 
 
 def test_missing_trust_anchor_is_indeterminate_never_a_pass(world, tmp_path):

@@ -31,14 +31,15 @@ import uvicorn
 from cryptography import x509
 from fastapi.testclient import TestClient
 
+from anxin.bootstrap import build_services
 from anxin.config import load_settings
 from anxin.domain.gate import UseRefused
+from anxin.evidence.answers import summary_lines
 from anxin.evidence.ledger_check import add_log_checks, check_against_log
 from anxin.evidence.offline import verify_bytes
 from anxin.evidence.report import Report
 from anxin.ledger.chain import commit, verify_chain
 from anxin.pki.tsa import make_timestamper
-from anxin.services.context import open_context
 from anxin.services.evidence_package import _with_manifest, _zip
 from anxin.services.institutions import InstitutionRef, add_institution
 from anxin.services.ledger import StorageLog
@@ -70,15 +71,13 @@ def world(tmp_path_factory):
     d = tmp_path_factory.mktemp("completeness") / "data"
     initialise(load_settings(data_dir=d))
     settings = load_settings(data_dir=d)
-    ctx = open_context(settings)
-    ctx.extras["portal_background"] = False
+    ctx = build_services(settings, background_workers=False)
     port = free_port()
     # The same public base URL (hence the same ledger origin and key name) on another
     # port: the deployment, served.
     live_settings = load_settings(data_dir=d, port=port,
                                   base_url=settings.effective_base_url)
-    live_ctx = open_context(live_settings)
-    live_ctx.extras["portal_background"] = False
+    live_ctx = build_services(live_settings, background_workers=False)
     server = uvicorn.Server(uvicorn.Config(create_app(live_settings, live_ctx),
                                            host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -124,7 +123,7 @@ def verify(world, data):
 
 def check(report, check_id):
     found = [c for c in report.checks if c.id == check_id]
-    assert len(found) == 1, report.summary_lines()
+    assert len(found) == 1, summary_lines(report)
     return found[0]
 
 
@@ -166,7 +165,7 @@ def drop_revocation_and_say_active(world):
 def test_whole_packages_pass_the_chain_and_the_commitments(world):
     for key in ("revoked", "active"):
         report = verify(world, world[key][1])
-        assert report.indication == "TOTAL_PASSED", report.summary_lines()
+        assert report.indication == "TOTAL_PASSED", summary_lines(report)
         assert check(report, "ledger_completeness").result == "PASSED"
         assert check(report, "ledger_commitments").result == "PASSED"
     assert "authorization:revoked" in check(verify(world, world["revoked"][1]),
@@ -182,7 +181,7 @@ def test_dropping_an_entry_but_the_last_fails_even_resealed(world, dropped):
     report = verify(world, reseal(world, files))
     assert check(report, "manifest_signature").result == "PASSED"  # the seal is fine
     assert report.indication == "TOTAL_FAILED"
-    assert "ledger_completeness" in report.failed_checks, report.summary_lines()
+    assert "ledger_completeness" in report.failed_checks, summary_lines(report)
     assert "seq" in check(report, "ledger_completeness").detail
 
 
@@ -192,7 +191,7 @@ def test_only_the_chain_catches_a_resealed_omission(world):
     files = unzip(world["revoked"][1])
     drop(files, "authorization:otp:sent")
     report = verify(world, reseal(world, files))
-    assert report.failed_checks == ["ledger_completeness"], report.summary_lines()
+    assert report.failed_checks == ["ledger_completeness"], summary_lines(report)
 
 
 def test_a_revoked_record_without_its_revoked_entry_fails(world):
@@ -210,7 +209,7 @@ def test_an_active_record_with_a_revoked_entry_fails(world):
     record["status"] = "active"
     files["authorization.json"] = json.dumps(record).encode()
     report = verify(world, reseal(world, files))
-    assert "ledger_completeness" in report.failed_checks, report.summary_lines()
+    assert "ledger_completeness" in report.failed_checks, summary_lines(report)
 
 
 def test_the_chain_holds_under_concurrent_gate_calls(api, client, outbox, ctx):
@@ -264,7 +263,7 @@ def test_the_dropped_tail_passes_the_chain_but_fails_against_the_live_log(world)
     assert "ledger_log_tail" not in {c.id for c in offline.checks}  # offline: no log
     online = verify(world, data)
     add_log_checks(online, data, world["url"])
-    assert check(online, "ledger_log_consistency").result == "PASSED", online.summary_lines()
+    assert check(online, "ledger_log_consistency").result == "PASSED", summary_lines(online)
     tail = check(online, "ledger_log_tail")
     assert tail.result == "FAILED"
     assert "authorization:revoked" in tail.detail
@@ -276,7 +275,7 @@ def test_a_genuine_package_passes_against_the_live_log(world):
     for key in ("revoked", "active"):
         report = verify(world, world[key][1])
         add_log_checks(report, world[key][1], world["url"])
-        assert report.indication == "TOTAL_PASSED", report.summary_lines()
+        assert report.indication == "TOTAL_PASSED", summary_lines(report)
         assert "is the authorization's last" in check(report, "ledger_log_tail").detail
 
 
@@ -288,7 +287,7 @@ def test_the_data_directory_mode_agrees(world):
     report = verify(world, world["revoked"][1])
     add_log_checks(report, world["revoked"][1], str(world["settings"].data_dir),
                    open_directory=StorageLog)
-    assert report.indication == "TOTAL_PASSED", report.summary_lines()
+    assert report.indication == "TOTAL_PASSED", summary_lines(report)
 
 
 def test_the_cli_verify_with_ledger(world, tmp_path):
@@ -370,7 +369,7 @@ def test_newer_entries_make_the_package_not_current(world):
     report = verify(world, data)
     add_log_checks(report, data, str(world["settings"].data_dir), open_directory=StorageLog)
     tail = check(report, "ledger_log_tail")
-    assert tail.result == "INDETERMINATE", report.summary_lines()
+    assert tail.result == "INDETERMINATE", summary_lines(report)
     assert "authorization:use:granted" in tail.detail
     assert "newer" in tail.detail
     assert report.indication == "INDETERMINATE"
@@ -440,7 +439,7 @@ def test_a_record_whose_use_values_were_changed_fails_the_commitments(world):
             u["reference"] = "482914"
     files["authorization.json"] = json.dumps(record).encode()
     report = verify(world, reseal(world, files))
-    assert "ledger_commitments" in report.failed_checks, report.summary_lines()
+    assert "ledger_commitments" in report.failed_checks, summary_lines(report)
     assert "reference commitment does not open" in check(report, "ledger_commitments").detail
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 from cryptography.hazmat.primitives.serialization import Encoding
 from fastapi.testclient import TestClient
 
+from anxin.bootstrap import build_services
 from anxin.config import load_settings
-from anxin.services.context import open_context
 from anxin.services.institutions import add_institution
 from anxin.services.setup import initialise
 from anxin.web.app import create_app
@@ -23,8 +23,7 @@ def test_the_signed_letter_prints_the_root_fingerprint(tmp_path: Path) -> None:
     data = tmp_path / "data"
     initialise(load_settings(data_dir=data))
     settings = load_settings(data_dir=data)
-    ctx = open_context(settings)
-    ctx.extras["portal_background"] = False
+    ctx = build_services(settings, background_workers=False)
     try:
         with TestClient(create_app(settings, ctx)) as client:
             inst = add_institution(ctx, "Fingerprint Bank")

@@ -11,6 +11,7 @@ from cryptography import x509
 from pyhanko.pdf_utils.generic import DictionaryObject, NameObject, NumberObject, pdf_string
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
+from anxin.error_codes import Code
 from anxin.errors import IntegrityFailure, ValidationFailed
 from anxin.letters.letter_data import SignedLetter
 from anxin.letters.render import render_letter_pdf
@@ -35,7 +36,7 @@ def check_binding(cert: x509.Certificate, letter: SignedLetter) -> None:
     if (authorization_id, digest) != (letter.authorization_id, letter.text_sha256):
         raise IntegrityFailure(
             f"certificate binds {authorization_id}/{digest}, the letter is "
-            f"{letter.authorization_id}/{letter.text_sha256}", code="binding_mismatch")
+            f"{letter.authorization_id}/{letter.text_sha256}", code=Code.EVENT_BINDING_MISMATCH)
 
 
 @pytest.fixture(scope="module")

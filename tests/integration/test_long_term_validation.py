@@ -45,9 +45,9 @@ import pytest
 from fastapi.testclient import TestClient
 from pyhanko.pdf_utils.reader import PdfFileReader
 
+from anxin.bootstrap import build_services
 from anxin.config import load_settings
 from anxin.letters.timestamps import timestamp_certificates
-from anxin.services.context import open_context
 from anxin.services.institutions import add_institution
 from anxin.services.setup import initialise
 from anxin.web.app import create_app
@@ -173,8 +173,7 @@ def signed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     data = tmp / "data"
     initialise(load_settings(data_dir=data))
     settings = load_settings(data_dir=data)
-    ctx = open_context(settings)
-    ctx.extras["portal_background"] = False
+    ctx = build_services(settings, background_workers=False)
     with TestClient(create_app(settings, ctx)) as client:
         inst = add_institution(ctx, "Long Term Bank")
         api = Api(client, inst.api_key, inst.id)

@@ -12,11 +12,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Select, select
 
+from anxin.bootstrap import build_services
 from anxin.config import Settings
 from anxin.errors import ValidationFailed
 from anxin.notify.worker import DeliveryWorker, RetryPolicy
 from anxin.services import console
-from anxin.services.context import Context, open_context
+from anxin.services.context import Context
 from anxin.services.notifications import verify_signature
 from anxin.services.revocation import revoke_authorization
 from anxin.storage.portal_models import Notification
@@ -155,7 +156,7 @@ def test_restart_mid_retry_loses_nothing(client: TestClient, api: Api, outbox, c
         time.sleep(0.02)
     first.stop()  # "anxin serve" stops mid-retry
     receiver.status = 200
-    fresh = open_context(settings, clock=clock)  # a new process on the same database
+    fresh = build_services(settings, clock=clock)  # a new process on the same database
     try:
         second = DeliveryWorker(fresh, policy=FAST)
         _drain(second, fresh, [a["id"]])
@@ -170,7 +171,7 @@ def test_two_workers_deliver_each_once_in_order(client: TestClient, api: Api, ou
                                                receiver: Receiver) -> None:
     secret = _hook(ctx, api, receiver.url)
     expected = _every_transition(client, api, outbox)
-    other = open_context(settings, clock=clock)
+    other = build_services(settings, clock=clock)
     workers = [DeliveryWorker(ctx, policy=FAST, poll_seconds=0.01, batch=2),
                DeliveryWorker(other, policy=FAST, poll_seconds=0.01, batch=2)]
     try:

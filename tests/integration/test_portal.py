@@ -11,6 +11,7 @@ from anxin.services.context import Context
 from tests.common.factories import Api, last_code, mobile, sign
 from tests.common.ledger_view import event_names
 from tests.common.portal_fixtures import client, csrf_of, portal_sign_in
+from tests.common.reconfigure import reconfigure
 
 __all__ = ["client"]
 
@@ -171,7 +172,7 @@ def test_english_pages(client: TestClient) -> None:
 
 
 def test_cookies_are_secure_on_https(client: TestClient, ctx: Context, outbox) -> None:
-    ctx.settings = ctx.settings.model_copy(update={"base_url": "https://anxin.example"})
+    reconfigure(client.app, base_url="https://anxin.example")
     client.base_url = "https://testserver"  # type: ignore[assignment]
     r = client.get("/me")
     assert "Secure" in r.headers["set-cookie"]

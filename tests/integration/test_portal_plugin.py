@@ -10,9 +10,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from fastapi.testclient import TestClient
 
+from anxin.bootstrap import build_services
 from anxin.config import Settings, load_settings
 from anxin.services import console
-from anxin.services.context import Context, open_context
+from anxin.services.context import Context
 from anxin.services.institutions import add_institution
 from anxin.storage import portal_models
 from anxin.storage.models import Base
@@ -20,6 +21,7 @@ from anxin.web.app import create_app
 from anxin.web.portal_plugin import install_portal
 from tests.common.factories import Api, sign
 from tests.common.portal_fixtures import Receiver, client, receiver
+from tests.common.reconfigure import reconfigure
 
 __all__ = ["client", "receiver"]
 
@@ -29,7 +31,7 @@ def test_serve_runs_delivery_and_sweep(settings: Settings, clock, outbox,
     fast = load_settings(data_dir=settings.data_dir, database_url=settings.database_url,
                          sweep_interval_seconds=0.1,
                          outbound_allow="127.0.0.1")  # the receiver is on 127.0.0.1
-    ctx = open_context(fast, clock=clock)
+    ctx = build_services(fast, clock=clock)
     app = create_app(fast, ctx)
     before = len(app.state.on_start)  # create_app installs it already (with the ledger)
     install_portal(app, ctx)
@@ -57,8 +59,8 @@ def test_serve_runs_delivery_and_sweep(settings: Settings, clock, outbox,
 def test_request_beyond_its_purpose_ceiling_names_the_rule(client: TestClient, api: Api,
                                                            ctx: Context) -> None:
     api.template(validity_days=30, max_uses=3)
-    ctx.settings = ctx.settings.model_copy(update={"purpose_ceilings": {
-        "loan_approval": {"max_validity_days": 7, "max_uses": 3}}})
+    reconfigure(client.app, purpose_ceilings={
+        "loan_approval": {"max_validity_days": 7, "max_uses": 3}})
     r = api.post("/v1/authorizations", {
         "template": "credit", "reference": "L-1",
         "subject": {"name": "Li Si", "id_type": "resident_id",

@@ -3,8 +3,8 @@
 import pytest
 from fastapi.testclient import TestClient
 
+from anxin.bootstrap import build_services
 from anxin.config import load_settings
-from anxin.services.context import open_context
 from anxin.services.institutions import add_institution
 from anxin.web.app import create_app
 from tests.common.factories import Api, mobile, resident_id, token_of
@@ -21,7 +21,7 @@ def app_with(settings):
         s = load_settings(data_dir=settings.data_dir,
                           database_url=settings.effective_database_url,
                           **{"outbound_allow": "127.0.0.1", **overrides})
-        ctx = open_context(s)
+        ctx = build_services(s)
         client = TestClient(create_app(s, ctx))
         inst = add_institution(ctx, "Webhook Bank")
         made.append(ctx)

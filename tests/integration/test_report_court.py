@@ -18,9 +18,9 @@ from cryptography.hazmat.primitives import serialization
 from fastapi.testclient import TestClient
 from lxml import etree
 
+from anxin.bootstrap import build_services
 from anxin.config import load_settings
 from anxin.evidence.offline import verify_bytes
-from anxin.services.context import open_context
 from anxin.services.institutions import add_institution
 from anxin.services.revocation import revoke_authorization
 from anxin.services.setup import initialise
@@ -72,8 +72,7 @@ def two(tmp_path_factory):
     initialise(load_settings(data_dir=a_dir))
     initialise(load_settings(data_dir=b_dir))
     settings = load_settings(data_dir=b_dir)
-    ctx = open_context(settings)
-    ctx.extras["portal_background"] = False
+    ctx = build_services(settings, background_workers=False)
     with TestClient(create_app(settings, ctx)) as client:
         inst = add_institution(ctx, "Court Bank")
         api = Api(client, inst.api_key, inst.id)

@@ -9,9 +9,10 @@ import time
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from anxin.bootstrap import build_services
 from anxin.config import Settings
 from anxin.notify.sweep import make_sweeper, sweep_due
-from anxin.services.context import Context, open_context
+from anxin.services.context import Context
 from anxin.storage.models import Authorization
 from anxin.storage.portal_models import Notification
 from tests.common.factories import Api, sign
@@ -43,7 +44,7 @@ def test_two_sweepers_expire_and_lapse_once_each(client: TestClient, api: Api, o
     pending = [api.request(seq=90 + i) for i in range(6)]
     ids = [a["id"] for a in active + pending]
     clock.advance(hours=2)  # the requests' hour is over
-    other = open_context(settings, clock=clock)
+    other = build_services(settings, clock=clock)
     sweepers = [make_sweeper(ctx, interval=0.02), make_sweeper(other, interval=0.02)]
     try:
         for sw in sweepers:
@@ -73,7 +74,7 @@ def test_concurrent_sweep_passes_record_once(client: TestClient, api: Api, outbo
     for a in active:
         sign(client, outbox, a)
     clock.advance(days=2)
-    contexts = [ctx, open_context(settings, clock=clock), open_context(settings, clock=clock)]
+    contexts = [ctx, build_services(settings, clock=clock), build_services(settings, clock=clock)]
     barrier = threading.Barrier(len(contexts))
 
     def run(c: Context) -> None:

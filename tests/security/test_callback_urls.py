@@ -17,12 +17,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
+from anxin.bootstrap import build_services
 from anxin.config import Settings, load_settings
 from anxin.errors import ValidationFailed
-from anxin.notify.loop import PeriodicThread
 from anxin.notify.worker import DeliveryWorker, RetryPolicy
 from anxin.services import console
-from anxin.services.context import Context, open_context
+from anxin.services.context import Context
+from anxin.services.periodic import PeriodicThread
 from anxin.storage.models import Authorization, Institution
 from anxin.storage.portal_models import Notification
 from anxin.web.app import create_app
@@ -50,8 +51,7 @@ def local_ctx(settings: Settings, clock) -> Iterator[Context]:
     """The platform with the 127.0.0.1 test receiver allow-listed (explicitly)."""
     s = load_settings(data_dir=settings.data_dir, database_url=settings.database_url,
                       outbound_allow="127.0.0.1")
-    c = open_context(s, clock=clock)
-    c.extras["portal_background"] = False
+    c = build_services(s, clock=clock, background_workers=False)
     yield c
     c.close()
 

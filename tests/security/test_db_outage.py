@@ -19,8 +19,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from anxin.bootstrap import build_services
 from anxin.config import load_settings
-from anxin.services.context import Context, open_context
+from anxin.services.context import Context
 from anxin.services.institutions import add_institution
 from anxin.services.setup import initialise
 from anxin.web.app import create_app
@@ -58,9 +59,7 @@ def outage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Outage]:
 def _run(data: Path, url: str, secrets: list[str], cut: Any) -> Iterator[Outage]:
     initialise(load_settings(data_dir=data, database_url=url))
     settings = load_settings(data_dir=data, database_url=url)
-    ctx = open_context(settings)
-    ctx.extras["portal_background"] = False
-    ctx.extras["ledger_background"] = False
+    ctx = build_services(settings, background_workers=False, ledger_checkpoints=False)
     try:
         inst = add_institution(ctx, "Example Bank")
         with TestClient(create_app(settings, ctx), raise_server_exceptions=False) as c:

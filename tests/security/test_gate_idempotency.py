@@ -8,9 +8,9 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from anxin.bootstrap import build_services
 from anxin.domain.gate import UseRefused
 from anxin.errors import AnxinError
-from anxin.services.context import open_context
 from anxin.services.uses import UseCall, consume_use_with_key
 from tests.common.factories import sign
 
@@ -41,7 +41,7 @@ def test_retry_with_the_same_key_answers_the_same_grant_and_spends_nothing(
     assert len(got["uses_log"]) == 1
 
     # Another process (a restart, another worker) answers the same: the key is stored.
-    other = open_context(settings)
+    other = build_services(settings)
     try:
         replayed = consume_use_with_key(other, api.api_key, auth["id"], UseCall(**BODY),
                                         idempotency_key="retry-1")

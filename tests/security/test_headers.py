@@ -11,8 +11,8 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
+from anxin.bootstrap import build_services
 from anxin.config import Settings, load_settings
-from anxin.services.context import open_context
 from anxin.web.app import create_app
 from tests.common.factories import Api, token_of
 
@@ -84,8 +84,7 @@ def test_json_answers_have_nosniff_and_a_none_policy(api: Api, client: TestClien
 def test_hsts_when_the_base_url_is_https(settings: Settings) -> None:
     https = load_settings(data_dir=settings.data_dir, database_url=settings.database_url,
                           base_url="https://sign.example.cn")
-    ctx = open_context(https)
-    ctx.extras["portal_background"] = False
+    ctx = build_services(https, background_workers=False)
     try:
         with TestClient(create_app(https, ctx)) as c:
             r = c.get("/verify")

@@ -17,8 +17,8 @@ import pytest
 from alembic import command
 from sqlalchemy import insert, select
 
+from anxin.bootstrap import build_services
 from anxin.config import load_settings
-from anxin.services.context import open_context
 from anxin.services.institutions import add_institution
 from anxin.services.ledger import audit_ledger
 from anxin.services.setup import initialise
@@ -47,7 +47,7 @@ def _ledger_verify(data_dir: Path, db_url: str, **env: str) -> subprocess.Comple
 def _checkpointed_log(tmp_path: Path, db_url: str, base_url: str) -> Path:
     data = tmp_path / "data"
     initialise(load_settings(data_dir=data, database_url=db_url, base_url=base_url))
-    ctx = open_context(load_settings(data_dir=data, database_url=db_url, base_url=base_url))
+    ctx = build_services(load_settings(data_dir=data, database_url=db_url, base_url=base_url))
     try:
         add_institution(ctx, "Example Bank")
         ctx.ledger.integrate_all()
@@ -70,7 +70,7 @@ def test_a_new_base_url_never_changes_the_origin(tmp_path, fresh_db):
     moved = load_settings(data_dir=data, database_url=fresh_db,
                           base_url="https://consent.new-domain.example")
     initialise(moved)  # a second init on the new domain changes nothing
-    ctx = open_context(moved)
+    ctx = build_services(moved)
     try:
         assert ctx.ledger.signer.name == "anxin.example.com/anxin"
         add_institution(ctx, "Other Lender")

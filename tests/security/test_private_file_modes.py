@@ -12,8 +12,8 @@ from pathlib import Path
 
 from sqlalchemy import text
 
+from anxin.bootstrap import build_services
 from anxin.config import load_settings
-from anxin.services.context import open_context
 from anxin.storage.database import Database
 
 ANXIN = [sys.executable, "-m", "anxin"]
@@ -74,7 +74,7 @@ def test_the_sms_outbox_is_private(tmp_path: Path) -> None:
     _init_with_umask(data, "000")
     old = os.umask(0)
     try:
-        ctx = open_context(load_settings(data_dir=data))
+        ctx = build_services(load_settings(data_dir=data))
         try:
             ctx.sms.send("+8613800138000", "Your code is 123456")
         finally:

@@ -19,34 +19,33 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from anxin.config import Settings
+from anxin.error_codes import Code
 from anxin.errors import TooManyRequests
 from anxin.services import signing
 from anxin.services.context import Context
 from anxin.services.rate_limits import Limit, charge
 from anxin.storage.database import Database
 from anxin.storage.rate_limit_models import RateCounter
-from anxin.web.app import create_app
-from anxin.web.portal_plugin import install_portal
 from tests.common.factories import Api, mobile, token_of
 from tests.common.portal_fixtures import csrf_of
+from tests.common.reconfigure import reconfigure
 
 UK_MOBILE = "+447911123456"  # a valid mobile number, outside the default countries
 PROXY = ("127.0.0.1", 50000)  # the direct peer of every request: our trusted proxy
 JSON = {"Accept": "application/json"}
 
 
-def _limits(ctx: Context, **over: Any) -> None:
+def _limits(app: Any, **over: Any) -> None:
     base: dict[str, Any] = {"sms_limit_per_ip": 1000, "sms_limit_per_session": 1000,
                             "sms_limit_global": 10**9, "trusted_proxies": ("127.0.0.1",),
                             "sms_countries": ("86",)}
-    ctx.settings = ctx.settings.model_copy(update=base | over)
+    reconfigure(app, **(base | over))
 
 
 @pytest.fixture
-def app_(settings: Settings, ctx: Context) -> Any:
-    app = create_app(settings, ctx)
-    install_portal(app, ctx)
-    return app
+def app_(client: TestClient) -> Any:
+    """The app behind ``api`` too, so that :func:`_limits` reaches both."""
+    return client.app
 
 
 @pytest.fixture
@@ -81,7 +80,7 @@ def _assert_429(r: Any, code: str, window: int = 3600) -> None:
 
 def test_portal_refuses_numbers_outside_the_sms_countries(proxied: TestClient, ctx: Context,
                                                          outbox: Path) -> None:
-    _limits(ctx)
+    _limits(proxied.app)
     before = _sends(outbox)
     r = _ask(proxied, UK_MOBILE)
     assert r.status_code == 422, r.text
@@ -92,7 +91,7 @@ def test_portal_refuses_numbers_outside_the_sms_countries(proxied: TestClient, c
     assert 'data-code="sms_country_not_allowed"' in page.text
     assert _sends(outbox) == before
     # The operator may open more countries.
-    _limits(ctx, sms_countries=("86", "44"))
+    _limits(proxied.app, sms_countries=("86", "44"))
     assert _ask(proxied, UK_MOBILE).status_code == 200
     assert _sends(outbox) == before + 1
 
@@ -112,11 +111,11 @@ def test_request_creation_refuses_a_subject_mobile_outside_the_countries(
 
 def test_signing_code_follows_the_same_country_rule(api: Api, proxied: TestClient,
                                                     ctx: Context, outbox: Path) -> None:
-    _limits(ctx, sms_countries=("86", "44"))
+    _limits(proxied.app, sms_countries=("86", "44"))
     api.template()
     auth = api.request(subject={"name": "Zhang San", "id_type": "passport",
                                 "id_number": "E1234567", "mobile": UK_MOBILE})
-    _limits(ctx)  # the operator narrowed the countries after the request was made
+    _limits(proxied.app)  # the operator narrowed the countries after the request was made
     before = _sends(outbox)
     r = proxied.post(f"/s/{token_of(auth)}/otp")
     assert r.status_code == 422, r.text
@@ -129,7 +128,7 @@ def test_signing_code_follows_the_same_country_rule(api: Api, proxied: TestClien
 
 def test_one_address_cannot_pump_many_numbers(proxied: TestClient, ctx: Context,
                                               outbox: Path) -> None:
-    _limits(ctx, sms_limit_per_ip=3)
+    _limits(proxied.app, sms_limit_per_ip=3)
     before = _sends(outbox)
     for seq in range(3):
         assert _ask(proxied, mobile(9100 + seq), ip="203.0.113.9").status_code == 200
@@ -148,7 +147,7 @@ def test_one_address_cannot_pump_many_numbers(proxied: TestClient, ctx: Context,
 
 def test_an_ipv6_client_cannot_rotate_addresses_in_its_prefix(proxied: TestClient,
                                                              ctx: Context) -> None:
-    _limits(ctx, sms_limit_per_ip=2)
+    _limits(proxied.app, sms_limit_per_ip=2)
     for seq, ip in enumerate(["2001:db8:5:6::1", "2001:db8:5:6::2"]):
         assert _ask(proxied, mobile(9150 + seq), ip=ip).status_code == 200
     _assert_429(_ask(proxied, mobile(9152), ip="2001:db8:5:6:ffff::3"), "sms_ip_limit")
@@ -156,7 +155,7 @@ def test_an_ipv6_client_cannot_rotate_addresses_in_its_prefix(proxied: TestClien
 
 
 def test_forwarded_for_is_ignored_from_an_untrusted_peer(app_: Any, ctx: Context) -> None:
-    _limits(ctx, sms_limit_per_ip=2, trusted_proxies=())
+    _limits(app_, sms_limit_per_ip=2, trusted_proxies=())
     with TestClient(app_, client=("127.0.0.9", 40000)) as direct:
         for seq, ip in enumerate(["198.51.100.1", "198.51.100.2"]):
             assert _ask(direct, mobile(9200 + seq), ip=ip).status_code == 200
@@ -164,7 +163,7 @@ def test_forwarded_for_is_ignored_from_an_untrusted_peer(app_: Any, ctx: Context
 
 
 def test_one_session_cannot_pump_many_numbers(app_: Any, ctx: Context) -> None:
-    _limits(ctx, sms_limit_per_session=2)
+    _limits(app_, sms_limit_per_session=2)
     with TestClient(app_, client=PROXY) as browser:
         for seq in range(2):
             assert _ask(browser, mobile(9300 + seq), ip=f"203.0.113.{30 + seq}"
@@ -176,7 +175,7 @@ def test_one_session_cannot_pump_many_numbers(app_: Any, ctx: Context) -> None:
 
 def test_total_sends_are_limited(proxied: TestClient, ctx: Context, clock) -> None:
     clock.advance(days=20_000)  # a window no other test has written to
-    _limits(ctx, sms_limit_global=2, sms_limit_window_seconds=600)
+    _limits(proxied.app, sms_limit_global=2, sms_limit_window_seconds=600)
     assert _ask(proxied, mobile(9400), ip="203.0.113.40").status_code == 200
     assert _ask(proxied, mobile(9401), ip="203.0.113.41").status_code == 200
     _assert_429(_ask(proxied, mobile(9402), ip="203.0.113.42"), "sms_global_limit",
@@ -187,7 +186,7 @@ def test_total_sends_are_limited(proxied: TestClient, ctx: Context, clock) -> No
 
 def test_signing_codes_are_limited_per_address(api: Api, proxied: TestClient,
                                                ctx: Context) -> None:
-    _limits(ctx, sms_limit_per_ip=2)
+    _limits(proxied.app, sms_limit_per_ip=2)
     api.template()
     tokens = [token_of(api.request(seq=9500 + i)) for i in range(3)]
     xff = {"X-Forwarded-For": "203.0.113.50"}
@@ -202,7 +201,7 @@ def test_signing_codes_are_limited_per_address(api: Api, proxied: TestClient,
 
 def test_every_code_limit_answers_retry_after(api: Api, proxied: TestClient, ctx: Context,
                                               clock) -> None:
-    _limits(ctx)
+    _limits(proxied.app)
     api.template()
     tok = token_of(api.request(seq=9600))
     for _ in range(ctx.settings.otp_max_sends):
@@ -238,7 +237,7 @@ def test_counters_are_exact_across_nodes(backend: str, settings: Settings) -> No
         wait = 0
         try:
             with nodes[i % 2].transaction() as s:
-                charge(s, [Limit(key, 10, 3600, "test_limit")], now)
+                charge(s, [Limit(key, 10, 3600, Code.RATE_LIMITED)], now)
         except TooManyRequests as exc:
             wait = exc.retry_after
         with lock:

@@ -28,13 +28,14 @@ from fastapi.testclient import TestClient
 from pyhanko.sign.timestamps import TimestampRequestError
 from sqlalchemy import select, update
 
+from anxin.bootstrap import build_services
 from anxin.config import Settings, load_settings
 from anxin.errors import ConfigurationError
 from anxin.net.outbound import OutboundClient, OutboundPolicy, OutboundRefused
 from anxin.notify.worker import DeliveryWorker, RetryPolicy
 from anxin.pki.tsa import make_timestamper
 from anxin.services import console
-from anxin.services.context import Context, open_context
+from anxin.services.context import Context
 from anxin.services.institutions import add_institution
 from anxin.storage.models import Authorization
 from anxin.storage.portal_models import Notification
@@ -185,8 +186,7 @@ def test_an_oversized_answer_is_cut_off() -> None:
 @pytest.fixture
 def strict(settings: Settings, clock) -> Iterator[tuple[Context, Api]]:
     """The platform with the default (empty) allow-list."""
-    ctx = open_context(settings, clock=clock)
-    ctx.extras["portal_background"] = False
+    ctx = build_services(settings, clock=clock, background_workers=False)
     with TestClient(create_app(settings, ctx)) as c:
         inst = add_institution(ctx, "Strict Bank")
         yield ctx, Api(c, inst.api_key, inst.id)
@@ -249,8 +249,7 @@ def test_with_the_allow_list_the_same_callback_is_delivered(settings: Settings, 
                                                             outbox) -> None:
     allowing = load_settings(data_dir=settings.data_dir, database_url=settings.database_url,
                              outbound_allow="127.0.0.1")
-    ctx = open_context(allowing, clock=clock)
-    ctx.extras["portal_background"] = False
+    ctx = build_services(allowing, clock=clock, background_workers=False)
     try:
         with TestClient(create_app(allowing, ctx)) as c, listener() as rx:
             inst = add_institution(ctx, "Allowed Bank")
@@ -264,8 +263,7 @@ def test_with_the_allow_list_the_same_callback_is_delivered(settings: Settings, 
 def test_a_redirect_is_not_followed(settings: Settings, clock, outbox) -> None:
     allowing = load_settings(data_dir=settings.data_dir, database_url=settings.database_url,
                              outbound_allow="127.0.0.1")
-    ctx = open_context(allowing, clock=clock)
-    ctx.extras["portal_background"] = False
+    ctx = build_services(allowing, clock=clock, background_workers=False)
     try:
         with TestClient(create_app(allowing, ctx)) as c, listener() as target, \
                 listener(307, {"Location": ""}) as hop:
@@ -283,8 +281,7 @@ def test_a_redirect_is_not_followed(settings: Settings, clock, outbox) -> None:
 def _app_with(settings: Settings, **overrides: str) -> tuple[Context, Api, TestClient]:
     s = load_settings(data_dir=settings.data_dir, database_url=settings.database_url,
                       **overrides)
-    ctx = open_context(s)
-    ctx.extras["portal_background"] = False
+    ctx = build_services(s, background_workers=False)
     client = TestClient(create_app(s, ctx))
     inst = add_institution(ctx, "Provider Bank")
     return ctx, Api(client, inst.api_key, inst.id), client

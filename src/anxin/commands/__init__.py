@@ -1,1 +1,1 @@
-"""The CLI's sub-applications: edges that parse arguments and call the use cases."""
+"""The CLI sub-commands (one Typer app a module), mounted by :mod:`anxin.cli`."""

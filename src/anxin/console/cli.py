@@ -30,18 +30,18 @@ def operator_add(username: str, data_dir: DataDir = None,
                      envvar="ANXIN_OPERATOR_PASSWORD",
                      help="At least 12 characters (prompted when not given).")] = "") -> None:
     """Create an operator; prints the otpauth:// URI of the second factor (shown once)."""
+    from anxin.bootstrap import build_services
     from anxin.console.operators import add_operator
-    from anxin.services.context import open_context
     settings = load_settings(data_dir=data_dir)
     try:
-        ctx = open_context(settings)
+        ctx = build_services(settings)
         try:
             new = add_operator(ctx, username, password)
         finally:
             ctx.close()
     except AnxinError as exc:
         typer.echo(f"error: {exc.detail} [{exc.code}]", err=True)
-        raise typer.Exit(1) from None
+        raise typer.Exit(exc.spec.exit) from None
     typer.echo(f"operator {new.username} ({new.id}) created.")
     typer.echo("Add this to an authenticator app (shown once):")
     typer.echo(new.totp_uri)

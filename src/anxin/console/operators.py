@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from anxin.console.totp import matching_step, new_secret, provisioning_uri
 from anxin.domain.events import Event
+from anxin.error_codes import Code
 from anxin.errors import Conflict, Unauthenticated, ValidationFailed
 from anxin.services.context import Context
 from anxin.services.records import record
@@ -46,7 +47,7 @@ def add_operator(ctx: Context, username: str, password: str) -> NewOperator:
     now = ctx.clock()
     with ctx.db.transaction() as s:
         if s.scalar(select(Operator.id).where(Operator.username == username)) is not None:
-            raise Conflict(f"operator {username!r} exists", code="operator_exists")
+            raise Conflict(f"operator {username!r} exists", code=Code.OPERATOR_EXISTS)
         s.add(Operator(id=op_id, username=username, password_hash=_HASHER.hash(password),
                        totp_secret_enc=ctx.keys.encrypt(secret, aad=f"{op_id}/totp"),
                        totp_last_step=None, failed_logins=0, locked_until=None,
@@ -56,7 +57,7 @@ def add_operator(ctx: Context, username: str, password: str) -> NewOperator:
 
 
 def _failed() -> Unauthenticated:
-    return Unauthenticated("wrong username, password or code", code="login_failed")
+    return Unauthenticated("wrong username, password or code", code=Code.LOGIN_FAILED)
 
 
 def login_operator(ctx: Context, username: str, password: str, code: str) -> str:
@@ -71,7 +72,7 @@ def login_operator(ctx: Context, username: str, password: str, code: str) -> str
             raise _failed()
         if op.locked_until is not None and op.locked_until > now:
             raise Unauthenticated("too many failed sign-ins: wait 15 minutes",
-                                  code="login_locked")
+                                  code=Code.LOGIN_LOCKED)
         try:
             password_ok: bool = _HASHER.verify(op.password_hash, password)
         except (VerificationError, InvalidHashError):

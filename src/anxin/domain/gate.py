@@ -21,27 +21,28 @@ import datetime as dt
 from dataclasses import dataclass
 
 from anxin.domain.states import Status
+from anxin.error_codes import Code
 from anxin.errors import AnxinError
 
 
 class UseRefused(AnxinError):
     """A refused use; ``code`` is one of :data:`REFUSAL_STATUS`."""
 
-    code = "use_refused"
+    code = Code.USE_REFUSED
 
-    def __init__(self, code: str, detail: str) -> None:
+    def __init__(self, code: Code, detail: str) -> None:
         super().__init__(detail, code=code)
         self.status = REFUSAL_STATUS[code]  # type: ignore[misc]
         self.title = "Forbidden" if self.status == 403 else "Conflict"  # type: ignore[misc]
 
 
 REFUSAL_STATUS: dict[str, int] = {
-    "authorization_not_active": 409,
-    "authorization_exhausted": 409,
-    "authorization_expired": 409,
-    "authorization_revoked": 409,
-    "purpose_mismatch": 403,
-    "scope_mismatch": 403,
+    Code.AUTHORIZATION_NOT_ACTIVE: 409,
+    Code.AUTHORIZATION_EXHAUSTED: 409,
+    Code.AUTHORIZATION_EXPIRED: 409,
+    Code.AUTHORIZATION_REVOKED: 409,
+    Code.PURPOSE_MISMATCH: 403,
+    Code.SCOPE_MISMATCH: 403,
 }
 
 
@@ -79,26 +80,27 @@ def check_use(view: GateView, request: UseRequest, now: dt.datetime) -> None:
     """Raise :class:`UseRefused` unless a use may be granted now."""
     status = Status(view.status)
     if status is Status.REVOKED:
-        raise UseRefused("authorization_revoked", "the subject revoked this authorization")
+        raise UseRefused(Code.AUTHORIZATION_REVOKED, "the subject revoked this authorization")
     if status is Status.EXHAUSTED or (status is Status.ACTIVE and view.uses >= view.max_uses):
-        raise UseRefused("authorization_exhausted",
+        raise UseRefused(Code.AUTHORIZATION_EXHAUSTED,
                          f"all {view.max_uses} use(s) of this authorization are spent")
     if status is Status.EXPIRED or (
         status is Status.ACTIVE and view.valid_until is not None and now >= view.valid_until
     ):
-        raise UseRefused("authorization_expired", "the authorization's validity has ended")
+        raise UseRefused(Code.AUTHORIZATION_EXPIRED, "the authorization's validity has ended")
     if status is not Status.ACTIVE:
-        raise UseRefused("authorization_not_active",
+        raise UseRefused(Code.AUTHORIZATION_NOT_ACTIVE,
                          f"the authorization is {status.value}, not active")
     if view.valid_from is not None and now < view.valid_from:
-        raise UseRefused("authorization_not_active", "the authorization's validity has not begun")
+        raise UseRefused(Code.AUTHORIZATION_NOT_ACTIVE,
+                         "the authorization's validity has not begun")
     if request.purpose != view.purpose:
         raise UseRefused(
-            "purpose_mismatch",
+            Code.PURPOSE_MISMATCH,
             f"the use's purpose {request.purpose} is not the authorization's purpose "
             f"{view.purpose}")
     if request.data_item not in view.data_scope:
         raise UseRefused(
-            "scope_mismatch",
+            Code.SCOPE_MISMATCH,
             f"{request.data_item} is outside the authorization's data scope "
             f"({', '.join(view.data_scope)})")

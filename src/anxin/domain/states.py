@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from anxin.error_codes import Code
 from anxin.errors import Conflict
 
 
@@ -51,12 +52,13 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
 
 
 class InvalidTransition(Conflict):
-    code = "invalid_transition"
+    code = Code.INVALID_TRANSITION
 
     def __init__(self, current: Status, action: Action) -> None:
         super().__init__(
             f"cannot {action.value} an authorization that is {current.value}",
-            code=f"authorization_{current.value}" if current.is_final else "invalid_transition",
+            code=(Code(f"authorization_{current.value}") if current.is_final
+                  else Code.INVALID_TRANSITION),
             status_now=current.value,
         )
         self.current = current

@@ -22,6 +22,7 @@ from enum import StrEnum
 
 import phonenumbers
 
+from anxin.error_codes import Code
 from anxin.errors import ValidationFailed
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -49,20 +50,20 @@ def validate_resident_id(value: str, *, today: dt.date | None = None,
     if not _RESIDENT_RE.match(v):
         raise ValidationFailed(
             "a resident ID number has 17 digits and a check digit (0-9 or X)", field=field,
-            code="invalid_id_number")
+            code=Code.INVALID_ID_NUMBER)
     try:
         birth = dt.date(int(v[6:10]), int(v[10:12]), int(v[12:14]))
     except ValueError:
         raise ValidationFailed("the birth date inside the resident ID number is not a date",
-                               field=field, code="invalid_id_number") from None
+                               field=field, code=Code.INVALID_ID_NUMBER) from None
     if birth > (today or dt.date.today()) or birth.year < 1900:
         raise ValidationFailed("the birth date inside the resident ID number is out of range",
-                               field=field, code="invalid_id_number")
+                               field=field, code=Code.INVALID_ID_NUMBER)
     expected = resident_id_check_char(v[:17])
     if v[17] != expected:
         raise ValidationFailed(
             f"the resident ID number's check digit is wrong (GB 11643: expected {expected})",
-            field=field, code="invalid_id_number")
+            field=field, code=Code.INVALID_ID_NUMBER)
     return v
 
 
@@ -70,7 +71,7 @@ def validate_passport(value: str, *, field: str = "subject.id_number") -> str:
     v = value.strip().upper().replace(" ", "")
     if not _PASSPORT_RE.match(v):
         raise ValidationFailed("a passport number has 5 to 20 letters and digits",
-                               field=field, code="invalid_id_number")
+                               field=field, code=Code.INVALID_ID_NUMBER)
     return v
 
 
@@ -98,11 +99,11 @@ def normalize_mobile(value: str, *, field: str = "subject.mobile") -> str:
                                                        phonenumbers.PhoneNumberFormat.E164)
                 if e164.startswith("+86") and not _MAINLAND_MOBILE_RE.match(e164[3:]):
                     raise ValidationFailed("not a valid mainland mobile number", field=field,
-                                           code="invalid_mobile")
+                                           code=Code.INVALID_MOBILE)
                 return e164
     raise ValidationFailed(
         "not a valid mobile number (11-digit mainland number or E.164 such as +85291234567)",
-        field=field, code="invalid_mobile")
+        field=field, code=Code.INVALID_MOBILE)
 
 
 def require_sms_country(e164: str, countries: tuple[str, ...], *,
@@ -121,7 +122,7 @@ def require_sms_country(e164: str, countries: tuple[str, ...], *,
         allowed = ", ".join("+" + c for c in countries) or "none"
         raise ValidationFailed(
             f"SMS cannot be sent to this country (+{code}); allowed: {allowed}",
-            field=field, code="sms_country_not_allowed")
+            field=field, code=Code.SMS_COUNTRY_NOT_ALLOWED)
     return e164
 
 

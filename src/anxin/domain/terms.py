@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 
+from anxin.error_codes import Code
 from anxin.errors import ValidationFailed
 
 
@@ -12,7 +13,7 @@ def check_purpose_and_scope(purpose: str, data_scope: Sequence[str], *,
                             purposes: Sequence[str], categories: Sequence[str]) -> None:
     if purpose not in purposes:
         raise ValidationFailed(f"unknown purpose {purpose!r}; known: {', '.join(purposes)}",
-                               field="purpose", code="unknown_purpose")
+                               field="purpose", code=Code.UNKNOWN_PURPOSE)
     if not data_scope:
         raise ValidationFailed("the data scope names at least one category",
                                field="data_scope")
@@ -20,7 +21,7 @@ def check_purpose_and_scope(purpose: str, data_scope: Sequence[str], *,
         if item not in categories:
             raise ValidationFailed(
                 f"unknown data category {item!r}; known: {', '.join(categories)}",
-                field=f"data_scope[{i}]", code="unknown_data_category")
+                field=f"data_scope[{i}]", code=Code.UNKNOWN_DATA_CATEGORY)
     if len(set(data_scope)) != len(data_scope):
         raise ValidationFailed("the data scope names a category twice", field="data_scope")
 
@@ -35,13 +36,13 @@ def check_ceiling(purpose: str, *, validity_days: int, max_uses: int,
     if limit_days is not None and validity_days > limit_days:
         raise ValidationFailed(
             f"policy ceiling: {purpose} allows at most {limit_days} days of validity",
-            field=f"{field_prefix}validity_days", code="policy_ceiling_exceeded",
+            field=f"{field_prefix}validity_days", code=Code.POLICY_CEILING_EXCEEDED,
             rule=f"{purpose}.max_validity_days")
     limit_uses = ceiling.get("max_uses")
     if limit_uses is not None and max_uses > limit_uses:
         raise ValidationFailed(
             f"policy ceiling: {purpose} allows at most {limit_uses} use(s)",
-            field=f"{field_prefix}max_uses", code="policy_ceiling_exceeded",
+            field=f"{field_prefix}max_uses", code=Code.POLICY_CEILING_EXCEEDED,
             rule=f"{purpose}.max_uses")
 
 
@@ -59,7 +60,7 @@ def resolve_validity(*, now: dt.datetime, template_days: int,
     if requested_until > latest:
         raise ValidationFailed(
             f"valid_until is beyond the template's validity of {template_days} days",
-            field="valid_until", code="validity_exceeds_template")
+            field="valid_until", code=Code.VALIDITY_EXCEEDS_TEMPLATE)
     return requested_until
 
 
@@ -70,5 +71,5 @@ def resolve_max_uses(*, template_max: int, requested: int | None) -> int:
         raise ValidationFailed("max_uses is at least 1", field="max_uses")
     if requested > template_max:
         raise ValidationFailed(f"max_uses is above the template's {template_max}",
-                               field="max_uses", code="max_uses_exceeds_template")
+                               field="max_uses", code=Code.MAX_USES_EXCEEDS_TEMPLATE)
     return requested

@@ -9,7 +9,14 @@ use. Keeping the two apart is what stops a revoked consent from reading as "a pa
 from __future__ import annotations
 
 from anxin.evidence.labels import CHANNEL_LABELS, PARTY_LABELS, STATUS_LABELS
-from anxin.evidence.report import TOTAL_FAILED, TOTAL_PASSED, Report
+from anxin.evidence.report import (
+    FAILED,
+    INDETERMINATE,
+    PASSED,
+    TOTAL_FAILED,
+    TOTAL_PASSED,
+    Report,
+)
 
 _ONE = {
     TOTAL_PASSED: ("同意已有效作出并签署。",
@@ -52,3 +59,19 @@ def second_answer(report: Report) -> tuple[str, str]:
     since = c.status_changed_at or "—"
     return (f"制作证据包时的状态：{zh_status}（自 {since}）{uses_zh}。",
             f"Status at package time: {en_status} since {since}{uses}.")
+
+
+def summary_lines(report: Report) -> list[str]:
+    """The report as the terminal prints it: indication, the two answers, each check."""
+    lines = [f"{report.indication}"
+             + (f" / {report.sub_indication}" if report.sub_indication else "")
+             + f"  {report.subject}"]
+    if report.authorization_id:
+        lines.append(f"authorization {report.authorization_id}")
+    lines.append(first_answer(report)[1])
+    lines.append(second_answer(report)[1])
+    lines.append(f"trust anchor: {report.trust_anchor.label()}")
+    for c in report.checks:
+        mark = {PASSED: "ok  ", FAILED: "FAIL", INDETERMINATE: "??  "}[c.result]
+        lines.append(f"  [{mark}] {c.title}: {c.detail}")
+    return lines

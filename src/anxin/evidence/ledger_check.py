@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from anxin import untrusted_json
+from anxin.error_codes import Code
 from anxin.errors import AnxinError
 from anxin.evidence.report import (
     FAILED,
@@ -56,7 +57,7 @@ PAGE = 1000
 
 
 class LogUnavailable(AnxinError):
-    code = "ledger_unavailable"
+    code = Code.LEDGER_UNAVAILABLE
 
 
 class LogSource(Protocol):

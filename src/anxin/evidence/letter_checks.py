@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from anxin import untrusted_json
+from anxin.error_codes import Code
 from anxin.errors import AnxinError
 from anxin.evidence.report import (
     FAILED,
@@ -54,7 +55,7 @@ _RESULT = {"passed": PASSED, "failed": FAILED, "indeterminate": INDETERMINATE}
 
 
 class _BindingFailed(AnxinError):
-    code = "event_binding_failed"
+    code = Code.EVENT_BINDING_FAILED
 
 
 def binding_check(cert: x509.Certificate, letter: SignedLetter) -> None:

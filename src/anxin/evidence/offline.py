@@ -11,18 +11,19 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from cryptography import x509
 
 from anxin.config import Settings
+from anxin.error_codes import Code
 from anxin.errors import AnxinError
 from anxin.evidence.anchors import TrustAnchor, fingerprint, roots_by_fingerprint
+from anxin.evidence.answers import summary_lines
+from anxin.evidence.described import add_trust_anchor_check, describe, package_certificates
 from anxin.evidence.report import (
     FAILED,
     FORMAT_FAILURE,
-    INDETERMINATE,
-    NO_CERTIFICATE_CHAIN_FOUND,
     Report,
 )
 from anxin.evidence.ziputil import UnreadableInput, read_zip
@@ -49,24 +50,10 @@ def anchor_label(roots: list[x509.Certificate], source: str) -> TrustAnchor:
     return TrustAnchor.of(roots, source)
 
 
-def add_trust_anchor_check(report: Report) -> None:
-    """Without a root from outside the input, trust is not judged: say which is needed."""
-    anchor = report.trust_anchor
-    if not anchor.roots:
-        report.add("trust_anchor", "Trust anchor", INDETERMINATE, anchor.missing_detail(),
-                   NO_CERTIFICATE_CHAIN_FOUND)
-    elif anchor.claimed is not None and not anchor.claimed_is_trusted:
-        report.warnings.append(
-            f"the input's own root {anchor.claimed.subject} (SHA-256 "
-            f"{anchor.claimed.sha256}) is not a trusted root: it was made by another "
-            "installation or under another root")
-
-
 def embedded_certificates(data: bytes) -> list[x509.Certificate]:
     """The certificates a letter or a package carries (candidates for a fingerprint)."""
     from anxin.letters.letter_data import open_signed_letter
     if data.startswith(b"PK\x03\x04"):
-        from anxin.evidence.package_verify import package_certificates
         files = read_zip(data)
         return package_certificates(files)
     out: list[x509.Certificate] = []
@@ -101,31 +88,12 @@ def _verify_letter(data: bytes, name: str, roots: Sequence[x509.Certificate],
         add_trust_anchor_check(report)
         run_sync(async_add_letter_checks(report, opened, roots))
     except AnxinError as exc:
-        if exc.code == "unreadable_input":
+        if exc.code is Code.UNREADABLE_INPUT:
             raise
         # As in a package: a letter that cannot be processed fails its integrity check.
         report.add("document_integrity", "Document integrity", FAILED,
                    f"the letter cannot be read: {exc.detail}", FORMAT_FAILURE)
     return report
-
-
-def describe(report: Report, opened: Any, pdf: bytes, files: dict[str, bytes] | None) -> None:
-    """The report's record of what was validated: signature, objects, claimed root."""
-    from anxin.evidence.signature_info import describe_signature
-    from anxin.evidence.validation_objects import gather
-    try:
-        report.signature = describe_signature(opened, pdf)
-        report.inventory = gather(opened, files,
-                                  trusted_roots=[r.sha256 for r in report.trust_anchor.roots])
-    except Exception as exc:  # untrusted input: the checks still judge it
-        report.warnings.append(f"the validation objects could not all be listed: {exc}")
-    certs: list[x509.Certificate] = []
-    if files is not None:
-        from anxin.evidence.package_verify import package_certificates
-        certs = package_certificates(files)
-    from anxin.evidence.validation_objects import cms_certificates
-    certs += cms_certificates(opened)
-    report.trust_anchor = report.trust_anchor.with_claimed(certs)
 
 
 def select_trust(data: bytes, *, trust: Sequence[Path], fingerprints: Sequence[str],
@@ -195,7 +163,7 @@ def run_verify(file: Path, *, trust: Sequence[Path] = (), fingerprints: Sequence
     if as_json:
         echo(result.to_json())
     else:
-        for line in result.summary_lines():
+        for line in summary_lines(result):
             echo(line)
     if report is not None:
         from anxin.evidence.report_pdf import render_report_pdf

@@ -21,6 +21,7 @@ from anxin import untrusted_json
 from anxin.errors import AnxinError
 from anxin.evidence.anchors import TrustAnchor
 from anxin.evidence.consent import consent_status, package_leaves
+from anxin.evidence.described import add_trust_anchor_check, describe, package_certificates
 from anxin.evidence.labels import readable_name
 from anxin.evidence.ledger_completeness import add_completeness_checks
 from anxin.evidence.letter_checks import async_add_letter_checks
@@ -53,19 +54,6 @@ def verify_package(data: bytes, name: str, roots: Sequence[x509.Certificate],
     return verify_files(read_zip(data), name, roots, anchor, report_files=report_files)
 
 
-def package_certificates(files: dict[str, bytes]) -> list[x509.Certificate]:
-    """The certificates under ``certificates/``, ``root.crt`` first."""
-    out: list[x509.Certificate] = []
-    for n in sorted(files, key=lambda n: (n != "certificates/root.crt", n)):
-        if n.startswith("certificates/") and n.endswith(".crt"):
-            try:
-                out.extend(x509.load_pem_x509_certificates(files[n]))
-            except ValueError:
-                continue
-    return out
-
-
-_certs = package_certificates
 
 
 def verify_files(files: dict[str, bytes], name: str, roots: Sequence[x509.Certificate],
@@ -80,7 +68,6 @@ def verify_files(files: dict[str, bytes], name: str, roots: Sequence[x509.Certif
 async def _verify_files(files: dict[str, bytes], name: str,
                         roots: Sequence[x509.Certificate], anchor: TrustAnchor,
                         report_files: tuple[str, ...]) -> Report:
-    from anxin.evidence.offline import add_trust_anchor_check, describe
     report = Report(subject=name, trust_anchor=anchor, kind="evidence package")
     if MANIFEST not in files and "letter.pdf" not in files:
         raise UnreadableInput("this ZIP is not an Anxin evidence package (no manifest.json)")
@@ -101,7 +88,7 @@ async def _verify_files(files: dict[str, bytes], name: str,
     crls = [b for n, b in files.items()
             if n.startswith("revocation/") and n.endswith(".crl") and _readable_crl(b)]
     memory = VerificationMemory()  # each signature verified, each certificate parsed once
-    trust = TrustMaterial.of(roots, _certs(files), crls, memory.certificates)
+    trust = TrustMaterial.of(roots, package_certificates(files), crls, memory.certificates)
     context = trust.context(with_crls=True, signatures=memory.signatures)
     token_context = trust.context(with_crls=False, signatures=memory.signatures)
     await _check_manifest(report, files, context, report_files)

@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from anxin import untrusted_json
+from anxin.error_codes import Code
 from anxin.errors import IntegrityFailure
 from anxin.evidence.ziputil import UnreadableInput
 
@@ -38,12 +39,12 @@ def check_refresh(old: dict[str, bytes], new: dict[str, bytes]) -> None:
     old_id, new_id = package_authorization_id(old), package_authorization_id(new)
     if old_id != new_id:
         raise IntegrityFailure(f"the fetched package is of authorization {new_id}, "
-                               f"not {old_id}", code="package_mismatch")
+                               f"not {old_id}", code=Code.PACKAGE_MISMATCH)
     old_letter, new_letter = old.get("letter.pdf"), new.get("letter.pdf")
     if old_letter is None or new_letter is None:
-        raise IntegrityFailure("a package has no letter.pdf", code="package_mismatch")
+        raise IntegrityFailure("a package has no letter.pdf", code=Code.PACKAGE_MISMATCH)
     if not new_letter.startswith(old_letter):
         raise IntegrityFailure(
             "the fetched letter does not extend the held one: its earlier revisions "
             "differ (the signed letter must stay byte for byte the same)",
-            code="package_mismatch")
+            code=Code.PACKAGE_MISMATCH)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 
+from anxin.error_codes import Code
 from anxin.errors import AnxinError, ValidationFailed
 from anxin.evidence.refresh import check_refresh, package_authorization_id
 from anxin.evidence.ziputil import read_zip
@@ -20,7 +21,7 @@ TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 
 
 class FetchFailed(AnxinError):
-    code = "fetch_failed"
+    code = Code.FETCH_FAILED
 
 
 def refresh_package(file: Path, server: str, api_key: str | None) -> str:

@@ -171,18 +171,3 @@ class Report:
 
     def to_json(self) -> str:
         return json.dumps(self.as_dict(), ensure_ascii=False, indent=2, default=str)
-
-    def summary_lines(self) -> list[str]:
-        lines = [f"{self.indication}"
-                 + (f" / {self.sub_indication}" if self.sub_indication else "")
-                 + f"  {self.subject}"]
-        if self.authorization_id:
-            lines.append(f"authorization {self.authorization_id}")
-        from anxin.evidence.answers import first_answer, second_answer
-        lines.append(first_answer(self)[1])
-        lines.append(second_answer(self)[1])
-        lines.append(f"trust anchor: {self.trust_anchor.label()}")
-        for c in self.checks:
-            mark = {PASSED: "ok  ", FAILED: "FAIL", INDETERMINATE: "??  "}[c.result]
-            lines.append(f"  [{mark}] {c.title}: {c.detail}")
-        return lines

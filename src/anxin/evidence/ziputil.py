@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import zipfile
 
+from anxin.error_codes import Code
 from anxin.errors import ValidationFailed
 
 MAX_MEMBERS = 2000
@@ -18,7 +19,7 @@ MAX_RATIO = 200
 
 
 class UnreadableInput(ValidationFailed):
-    code = "unreadable_input"
+    code = Code.UNREADABLE_INPUT
 
 
 def _check_name(name: str) -> None:

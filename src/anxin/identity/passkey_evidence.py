@@ -33,6 +33,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 
 from anxin import untrusted_json
+from anxin.error_codes import Code
 from anxin.errors import IntegrityFailure
 
 SIGN_LABEL = b"anxin/passkey-sign/v1\x00"
@@ -56,7 +57,7 @@ def from_b64url(text: str) -> bytes:
     try:
         return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
     except (binascii.Error, ValueError, TypeError):
-        raise IntegrityFailure("not base64url", code="passkey_assertion_invalid") from None
+        raise IntegrityFailure("not base64url", code=Code.PASSKEY_ASSERTION_INVALID) from None
 
 
 def signing_challenge(authorization_id: str, letter_sha256: str, nonce: bytes) -> bytes:
@@ -67,7 +68,7 @@ def signing_challenge(authorization_id: str, letter_sha256: str, nonce: bytes) -
         letter = b""
     if len(letter) != 32 or len(nonce) != NONCE_BYTES or not authorization_id:
         raise IntegrityFailure("challenge inputs have the wrong shape",
-                               code="passkey_assertion_invalid")
+                               code=Code.PASSKEY_ASSERTION_INVALID)
     return hashlib.sha256(SIGN_LABEL + authorization_id.encode() + letter + nonce).digest()
 
 
@@ -129,7 +130,7 @@ def cose_public_key(cose: bytes) -> tuple[PublicKey, int]:
     """The key and COSE algorithm of a COSE_Key (EC2 P-256/384/521, OKP Ed25519, RSA)."""
     if len(cose) > MAX_COSE_BYTES:
         raise IntegrityFailure(f"the credential public key is longer than {MAX_COSE_BYTES} "
-                               "bytes", code="passkey_assertion_invalid")
+                               "bytes", code=Code.PASSKEY_ASSERTION_INVALID)
     try:
         key, end = _cbor(cose, 0)
         if not isinstance(key, dict) or end != len(cose):
@@ -148,9 +149,9 @@ def cose_public_key(cose: bytes) -> tuple[PublicKey, int]:
             return rsa.RSAPublicNumbers(e, n).public_key(), alg
     except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
         raise IntegrityFailure(f"the credential public key is not a usable COSE key: {exc}",
-                               code="passkey_assertion_invalid") from None
+                               code=Code.PASSKEY_ASSERTION_INVALID) from None
     raise IntegrityFailure("unsupported COSE key type or algorithm",
-                           code="passkey_assertion_invalid")
+                           code=Code.PASSKEY_ASSERTION_INVALID)
 
 
 def public_key_pem(key: PublicKey) -> str:
@@ -172,11 +173,11 @@ def verify_signature(key: PublicKey, alg: int, signature: bytes, signed: bytes) 
             key.verify(signature, signed, padding.PKCS1v15(), hashes.SHA256())
     except InvalidSignature:
         raise IntegrityFailure("the assertion signature does not verify with the credential "
-                               "public key", code="passkey_assertion_invalid") from None
+                               "public key", code=Code.PASSKEY_ASSERTION_INVALID) from None
 
 
 def _fail(what: str) -> IntegrityFailure:
-    return IntegrityFailure(what, code="passkey_assertion_invalid")
+    return IntegrityFailure(what, code=Code.PASSKEY_ASSERTION_INVALID)
 
 
 def _field(evidence: Mapping[str, Any], name: str) -> str:

@@ -50,6 +50,7 @@ from webauthn.helpers.structs import (
 )
 
 from anxin.config import Settings
+from anxin.error_codes import Code
 from anxin.errors import ConfigurationError, ValidationFailed
 from anxin.identity.passkey_evidence import (
     EVIDENCE_FORMAT,
@@ -121,7 +122,7 @@ class RegisteredCredential:
 
 
 def invalid(detail: str) -> ValidationFailed:
-    return ValidationFailed(detail, field="passkey", code="passkey_invalid")
+    return ValidationFailed(detail, field="passkey", code=Code.PASSKEY_INVALID)
 
 
 def _descriptors(creds: Sequence[KnownCredential]) -> list[PublicKeyCredentialDescriptor]:

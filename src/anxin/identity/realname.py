@@ -13,15 +13,14 @@ from typing import Any, Protocol
 
 import httpx
 
+from anxin.error_codes import Code
 from anxin.errors import AnxinError, ConfigurationError
 from anxin.net.outbound import OutboundClient, OutboundError, OutboundPolicy
 from anxin.net.urls import BadUrl, parse_url
 
 
 class RealNameUnavailable(AnxinError):
-    status = 502
-    title = "Real-name check unavailable"
-    code = "realname_unavailable"
+    code = Code.REALNAME_UNAVAILABLE
 
 
 @dataclass(frozen=True, slots=True)

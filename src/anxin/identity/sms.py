@@ -18,6 +18,7 @@ from typing import Protocol
 
 import httpx
 
+from anxin.error_codes import Code
 from anxin.errors import AnxinError, ConfigurationError
 from anxin.net.outbound import OutboundClient, OutboundError, OutboundPolicy
 from anxin.net.urls import BadUrl, parse_url
@@ -27,9 +28,7 @@ log = logging.getLogger(__name__)
 
 
 class SmsFailed(AnxinError):
-    status = 502
-    title = "SMS gateway failed"
-    code = "sms_failed"
+    code = Code.SMS_FAILED
 
 
 class SmsGateway(Protocol):

@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 
 from anxin.config import Settings
+from anxin.error_codes import Code
 from anxin.errors import IntegrityFailure
 from anxin.private_files import create_private_file
 
@@ -35,7 +36,7 @@ DASH = "\u2014"
 
 
 class CheckpointInvalid(IntegrityFailure):
-    code = "checkpoint_invalid"
+    code = Code.CHECKPOINT_INVALID
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
 
+from anxin.error_codes import Code
 from anxin.errors import IntegrityFailure, NotFound
 from anxin.ledger.checkpoint import Checkpoint, NoteSigner, verify_checkpoint
 from anxin.ledger.merkle import (
@@ -211,7 +212,7 @@ class LedgerLog:
         current = 0 if head is None else head[0]
         if not 0 <= size <= current:
             raise NotFound(f"the log has {current} entries, not {size}",
-                           code="ledger_size_unknown")
+                           code=Code.LEDGER_SIZE_UNKNOWN)
 
     def inclusion_proof(self, index: int, size: int) -> list[bytes]:
         with self.store.transaction() as tx:
@@ -265,7 +266,7 @@ class LedgerLog:
                 if latest.size > size:
                     raise IntegrityFailure(
                         f"the log has {size} entries but checkpoint {latest.size} was signed:"
-                        " the log was truncated", code="ledger_truncated")
+                        " the log was truncated", code=Code.LEDGER_TRUNCATED)
                 proof = consistency_proof(tx, latest.size, size)
                 verify_consistency(latest.size, size, latest.root, root, proof)
         note = self.signer.sign_checkpoint(Checkpoint(self.signer.name, size, root))

@@ -18,13 +18,14 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
+from anxin.error_codes import Code
 from anxin.errors import IntegrityFailure
 
 EMPTY_ROOT = hashlib.sha256(b"").digest()
 
 
 class ProofFailure(IntegrityFailure):
-    code = "ledger_proof_invalid"
+    code = Code.LEDGER_PROOF_INVALID
 
 
 def leaf_hash(data: bytes) -> bytes:
@@ -96,7 +97,7 @@ class _Plan:
             return [_fold([nodes[p] for p in ps]) for ps in parts]
         except KeyError as exc:
             raise IntegrityFailure(f"the ledger is missing node {exc.args[0]}",
-                                   code="ledger_node_missing") from None
+                                   code=Code.LEDGER_NODE_MISSING) from None
 
 
 def tree_root(reader: NodeReader, size: int) -> bytes:
@@ -110,7 +111,7 @@ def tree_root(reader: NodeReader, size: int) -> bytes:
 def _check_size(index: int, size: int) -> None:
     if not 0 <= index < size:
         raise ProofFailure(f"index {index} is outside a tree of size {size}",
-                           code="ledger_bad_range")
+                           code=Code.LEDGER_BAD_RANGE)
 
 
 def inclusion_proof(reader: NodeReader, index: int, size: int) -> list[bytes]:
@@ -135,7 +136,7 @@ def consistency_proof(reader: NodeReader, first: int, second: int) -> list[bytes
     """RFC 9162 §2.1.4.1 PROOF(first, D[second])."""
     if not 0 < first <= second:
         raise ProofFailure(f"no consistency proof from {first} to {second}",
-                           code="ledger_bad_range")
+                           code=Code.LEDGER_BAD_RANGE)
     if first == second:
         return []
     plan = _Plan()
@@ -188,7 +189,7 @@ def verify_consistency(first: int, second: int, first_root: bytes, second_root: 
     """RFC 9162 §2.1.4.2; returns None or raises :class:`ProofFailure`."""
     if not 0 < first <= second:
         raise ProofFailure(f"no consistency between sizes {first} and {second}",
-                           code="ledger_bad_range")
+                           code=Code.LEDGER_BAD_RANGE)
     if first == second:
         if proof:
             raise ProofFailure("a proof between equal sizes must be empty")

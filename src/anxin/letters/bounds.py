@@ -16,6 +16,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Sequence
 
+from anxin.error_codes import Code
 from anxin.errors import ValidationFailed
 from anxin.letters.render import LetterSpec, letter_page_count
 from anxin.letters.text import LetterValues, letter_too_long, render_letter_text
@@ -52,7 +53,7 @@ def check_letter(text: str, *, locale: str, title: str, institution: str,
     pages = letter_page_count(spec)
     if pages > max_pages:
         raise ValidationFailed(f"the letter would have {pages} pages; at most {max_pages} "
-                               "are allowed", field="body", code="letter_too_long",
+                               "are allowed", field="body", code=Code.LETTER_TOO_LONG,
                                rule="letter_max_pages", limit=max_pages)
 
 

@@ -19,6 +19,7 @@ from pyhanko.pdf_utils.generic import ArrayObject, IndirectObject
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 
+from anxin.error_codes import Code
 from anxin.errors import IntegrityFailure, ValidationFailed
 from anxin.letters.pdfa import read_letter_properties
 from anxin.letters.render import LETTER_TEXT_ATTACHMENT, parse_letter_keywords
@@ -103,28 +104,28 @@ def open_signed_letter(pdf: bytes) -> OpenedLetter:
     ``IntegrityFailure(code="damaged_signed_pdf")``: damage, not a foreign format.
     """
     if not pdf.startswith(b"%PDF-"):
-        raise ValidationFailed("the input is not a PDF", code="unreadable_input")
+        raise ValidationFailed("the input is not a PDF", code=Code.UNREADABLE_INPUT)
     try:
         reader = PdfFileReader(BytesIO(pdf), strict=False)
         signatures = list(reader.embedded_signatures)
     except _READ_ERRORS as exc:
         if b"/ByteRange" in pdf:
             raise IntegrityFailure(f"the signed PDF cannot be parsed: {exc}",
-                                   code="damaged_signed_pdf") from exc
+                                   code=Code.DAMAGED_SIGNED_PDF) from exc
         raise ValidationFailed(f"the PDF cannot be read: {exc}",
-                               code="unreadable_input") from exc
+                               code=Code.UNREADABLE_INPUT) from exc
     regular = [s for s in signatures if s.sig_object_type == "/Sig"]
     stamps = tuple(s for s in signatures if s.sig_object_type == "/DocTimeStamp")
     if not regular:
-        raise ValidationFailed("the PDF carries no signature", code="unreadable_input")
+        raise ValidationFailed("the PDF carries no signature", code=Code.UNREADABLE_INPUT)
     if len(regular) > 1:
         raise IntegrityFailure(f"a letter carries one signature, this PDF has {len(regular)}",
-                               code="unexpected_signatures")
+                               code=Code.UNEXPECTED_SIGNATURES)
     try:
         letter = _letter_of(reader, regular[0].signed_revision)
     except (*_READ_ERRORS, UnicodeDecodeError) as exc:
         raise IntegrityFailure(f"the signed letter data cannot be read: {exc}",
-                               code="damaged_signed_pdf") from exc
+                               code=Code.DAMAGED_SIGNED_PDF) from exc
     return OpenedLetter(reader=reader, signature=regular[0], document_timestamps=stamps,
                         letter=letter)
 

@@ -28,6 +28,7 @@ from fpdf.enums import XPos, YPos
 from fpdf.fonts import TTFFont
 from fpdf.output import OutputProducer
 
+from anxin.error_codes import Code
 from anxin.errors import ValidationFailed
 from anxin.letters.font import CJK_FAMILY, PrebuiltSubset, attach_cjk_font, cjk_face
 from anxin.letters.layout import wrap_lines
@@ -127,7 +128,7 @@ class LetterSpec:
         digest = hashlib.sha256(self.letter_text.encode("utf-8")).hexdigest()
         if digest != self.letter_sha256.lower():
             raise ValidationFailed("letter_sha256 is not the SHA-256 of letter_text",
-                                   field="letter_sha256", code="letter_hash_mismatch")
+                                   field="letter_sha256", code=Code.LETTER_HASH_MISMATCH)
 
 
 def _format_time(moment: dt.datetime, locale: str) -> str:

@@ -50,6 +50,7 @@ from pyhanko.sign.signers.pdf_byterange import DocumentTimestamp, SignatureObjec
 from pyhanko.sign.timestamps.api import TimeStamper
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 
+from anxin.error_codes import Code
 from anxin.errors import ValidationFailed
 from anxin.letters import cms_der
 from anxin.letters.render import SIGNATURE_BOX
@@ -93,7 +94,7 @@ def _raw_signature(key: SigningKey, data: bytes) -> tuple[bytes, str]:
         return key.sign(data, ec.ECDSA(hashes.SHA256())), "sha256_ecdsa"
     if isinstance(key, rsa.RSAPrivateKey):
         return key.sign(data, padding.PKCS1v15(), hashes.SHA256()), "sha256_rsa"
-    raise ValidationFailed("the signer key must be ECDSA or RSA", code="unsupported_key")
+    raise ValidationFailed("the signer key must be ECDSA or RSA", code=Code.UNSUPPORTED_KEY)
 
 
 def _der_of(cert: CertificateLike) -> bytes:
@@ -130,11 +131,12 @@ async def _pades_cms(document_digest: bytes, *, signer_key: SigningKey,
 
 def _writer_for(pdf: bytes) -> IncrementalPdfFileWriter:
     if not pdf.startswith(b"%PDF-"):
-        raise ValidationFailed("the input is not a PDF", code="unreadable_input")
+        raise ValidationFailed("the input is not a PDF", code=Code.UNREADABLE_INPUT)
     try:
         return IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
     except (PdfReadError, ValueError, KeyError) as exc:
-        raise ValidationFailed(f"the PDF cannot be read: {exc}", code="unreadable_input") from exc
+        raise ValidationFailed(f"the PDF cannot be read: {exc}",
+                               code=Code.UNREADABLE_INPUT) from exc
 
 
 async def async_sign_letter(
@@ -215,7 +217,7 @@ async def async_upgrade_to_lta(
     """Async form of :func:`upgrade_to_lta`."""
     if not crls and not ocsp_responses:
         raise ValidationFailed("B-LTA needs revocation data (a CRL or OCSP responses)",
-                               code="missing_revocation_data")
+                               code=Code.MISSING_REVOCATION_DATA)
     writer = _writer_for(pdf)
     field_name = _free_archive_field(writer)
     DocumentSecurityStore.supply_dss_in_writer(

@@ -19,6 +19,7 @@ from pyhanko.pdf_utils import generic as _generic
 from pyhanko.pdf_utils.generic import pdf_name
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
+from anxin.error_codes import Code
 from anxin.errors import ValidationFailed
 from anxin.letters.render import SIGNATURE_BOX
 
@@ -43,7 +44,7 @@ def _letter_font(writer: IncrementalPdfFileWriter) -> tuple[Any, dict[str, bytes
         page = page["/Kids"][-1].get_object()
     holder = page if "/Resources" in page else pages
     if "/Resources" not in holder or "/Font" not in holder["/Resources"]:
-        raise ValidationFailed("the letter's last page has no fonts", code="stamp_font_missing")
+        raise ValidationFailed("the letter's last page has no fonts", code=Code.STAMP_FONT_MISSING)
     fonts: Any = holder["/Resources"]["/Font"]
     for name in fonts:
         ref = fonts.raw_get(name)
@@ -56,7 +57,7 @@ def _letter_font(writer: IncrementalPdfFileWriter) -> tuple[Any, dict[str, bytes
                 codes.setdefault(char, bytes.fromhex(code.decode()))
             return ref, codes
     raise ValidationFailed("the letter has no embedded Unicode font for the stamp",
-                           code="stamp_font_missing")
+                           code=Code.STAMP_FONT_MISSING)
 
 
 def _encode(text: str, codes: dict[str, bytes]) -> bytes:
@@ -64,7 +65,7 @@ def _encode(text: str, codes: dict[str, bytes]) -> bytes:
     if missing:
         raise ValidationFailed(
             f"the letter's font lacks the stamp characters {''.join(missing)!r}",
-            code="stamp_glyph_missing")
+            code=Code.STAMP_GLYPH_MISSING)
     return b"<" + b"".join(codes[c] for c in text).hex().upper().encode() + b">"
 
 

@@ -31,6 +31,7 @@ from jinja2 import StrictUndefined, TemplateError, nodes
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from anxin.error_codes import Code
 from anxin.errors import ValidationFailed
 
 PLACEHOLDERS = ("subject_name", "subject_id_type", "subject_id_number", "institution",
@@ -174,7 +175,7 @@ def render_letter_text(body: str, values: LetterValues, *,
 
 def letter_too_long(max_chars: int) -> ValidationFailed:
     return ValidationFailed(f"the rendered letter is longer than {max_chars:,} characters",
-                            field="body", code="letter_too_long",
+                            field="body", code=Code.LETTER_TOO_LONG,
                             rule="letter_max_chars", limit=max_chars)
 
 

@@ -38,6 +38,7 @@ from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from pyhanko.pdf_utils.misc import PdfError
 
+from anxin.error_codes import Code
 from anxin.errors import AnxinError, ValidationFailed
 from anxin.letters.checks import FAILED, INDETERMINATE, PASSED, Check
 from anxin.letters.letter_data import OpenedLetter, SignedLetter, open_signed_letter
@@ -167,7 +168,7 @@ def verify_letter(pdf: bytes, trust_roots: Sequence[x509.Certificate | asn1_x509
     ``letter.authorization_id`` and ``letter.stated_sha256``.
     """
     if not trust_roots:
-        raise ValidationFailed("at least one trust root is needed", code="no_trust_root")
+        raise ValidationFailed("at least one trust root is needed", code=Code.NO_TRUST_ROOT)
     return run_sync(async_verify_opened_letter(
         open_signed_letter(pdf), trust_roots, binding_check=binding_check,
         validation_time=validation_time))
@@ -182,7 +183,7 @@ async def async_verify_opened_letter(
     that needs the parsed PDF for more checks parses it once), in the caller's event loop;
     ``memory`` as in :func:`validate_pades`."""
     if not trust_roots:
-        raise ValidationFailed("at least one trust root is needed", code="no_trust_root")
+        raise ValidationFailed("at least one trust root is needed", code=Code.NO_TRUST_ROOT)
     roots = [_as_asn1(r) for r in trust_roots]
     try:
         outcome = await validate_pades(opened, roots, validation_time=validation_time,

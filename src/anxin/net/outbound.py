@@ -35,6 +35,7 @@ from typing import Any
 import httpx
 
 from anxin.config import Settings
+from anxin.error_codes import Code
 from anxin.errors import AnxinError, ConfigurationError, ValidationFailed
 from anxin.net.urls import BadUrl, parse_url
 
@@ -52,9 +53,7 @@ _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 class OutboundRefused(AnxinError):
     """The destination is not one the server may call (by policy, not by accident)."""
 
-    status = 502
-    title = "Outgoing call refused"
-    code = "outbound_refused"
+    code = Code.OUTBOUND_REFUSED
 
 
 OutboundError = (BadUrl, OutboundRefused)
@@ -163,7 +162,7 @@ class OutboundPolicy:
             if why is not None:
                 raise ValidationFailed(
                     f"{field} points at {literal}, which is {why}: the server does not call "
-                    "such addresses", field=field, code="outbound_refused")
+                    "such addresses", field=field, code=Code.OUTBOUND_REFUSED)
         return url
 
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 from sqlalchemy import and_, or_, select
 
 from anxin.domain.states import Status
-from anxin.notify.loop import PeriodicThread
 from anxin.services.authorizations import settle_status
 from anxin.services.context import Context
+from anxin.services.periodic import PeriodicThread
 from anxin.services.rate_limits import purge_expired
 from anxin.storage.models import Authorization
 

@@ -28,9 +28,9 @@ from sqlalchemy.orm import aliased
 
 from anxin.errors import IntegrityFailure
 from anxin.net.outbound import OutboundClient, OutboundError, OutboundPolicy
-from anxin.notify.loop import PeriodicThread
 from anxin.services.context import Context
 from anxin.services.notifications import SIGNATURE_HEADER, sign_payload, webhook_secret
+from anxin.services.periodic import PeriodicThread
 from anxin.storage.models import Authorization, Institution
 from anxin.storage.portal_models import Notification
 

@@ -36,6 +36,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
 from sqlalchemy.orm import Session
 
+from anxin.error_codes import Code
 from anxin.errors import IntegrityFailure, ValidationFailed
 from anxin.keys import DataKeys
 from anxin.pki import profiles
@@ -130,9 +131,9 @@ def read_event_binding(cert: x509.Certificate | asn1_x509.Certificate) -> EventB
         ext = cert.extensions.get_extension_for_oid(EVENT_BINDING_OID)
     except x509.ExtensionNotFound:
         raise IntegrityFailure("not an Anxin event certificate (no binding extension)",
-                               code="event_binding_missing") from None
+                               code=Code.EVENT_BINDING_MISSING) from None
     if ext.critical or not isinstance(ext.value, x509.UnrecognizedExtension):
-        raise IntegrityFailure("malformed binding extension", code="event_binding_malformed")
+        raise IntegrityFailure("malformed binding extension", code=Code.EVENT_BINDING_MALFORMED)
     try:
         parsed = _BindingAsn1.load(ext.value.value, strict=True)
         version = parsed["version"].native
@@ -140,10 +141,10 @@ def read_event_binding(cert: x509.Certificate | asn1_x509.Certificate) -> EventB
         digest = parsed["letter_sha256"].native
     except (ValueError, TypeError):
         raise IntegrityFailure("malformed binding extension",
-                               code="event_binding_malformed") from None
+                               code=Code.EVENT_BINDING_MALFORMED) from None
     if version != _BINDING_VERSION or not isinstance(digest, bytes) or len(digest) != 32:
         raise IntegrityFailure("unsupported binding extension",
-                               code="event_binding_malformed")
+                               code=Code.EVENT_BINDING_MALFORMED)
     commitments = cert.subject.get_attributes_for_oid(NameOID.SERIAL_NUMBER)
     commitment = str(commitments[0].value) if commitments else ""
     return EventBinding(authorization_id=authorization_id, letter_sha256=digest.hex(),
@@ -158,11 +159,11 @@ def verify_event_binding(cert: x509.Certificate | asn1_x509.Certificate, *,
     if not hmac.compare_digest(binding.letter_sha256, letter_sha256_hex.lower()):
         raise IntegrityFailure(
             f"the certificate binds letter {binding.letter_sha256}, not {letter_sha256_hex}",
-            code="event_binding_mismatch")
+            code=Code.EVENT_BINDING_MISMATCH)
     if authorization_id is not None and binding.authorization_id != authorization_id:
         raise IntegrityFailure(
             f"the certificate binds authorization {binding.authorization_id}, "
-            f"not {authorization_id}", code="event_binding_mismatch")
+            f"not {authorization_id}", code=Code.EVENT_BINDING_MISMATCH)
     return binding
 
 
@@ -173,7 +174,7 @@ def verify_id_commitment(cert: x509.Certificate | asn1_x509.Certificate, *, id_n
     expected = id_commitment(id_number, bytes.fromhex(salt_hex))
     if not hmac.compare_digest(binding.id_commitment, expected):
         raise IntegrityFailure("the certificate does not commit to this id number",
-                               code="id_commitment_mismatch")
+                               code=Code.ID_COMMITMENT_MISMATCH)
 
 
 def certificate_aad(serial_hex: str) -> str:

@@ -56,6 +56,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from anxin.error_codes import Code
 from anxin.errors import Conflict, NotFound, ValidationFailed
 from anxin.pki.authority import Pki
 from anxin.pki.profiles import END_ENTITY_PARTITION, crl_partition_of, partition_name
@@ -105,8 +106,8 @@ def revoke_certificate(session: Session, serial: int | str, reason: str,
     if changed == 1:
         return
     if session.get(IssuedCertificate, key) is None:
-        raise NotFound(f"no certificate with serial {key}", code="certificate_not_found")
-    raise Conflict(f"certificate {key} is already revoked", code="certificate_revoked")
+        raise NotFound(f"no certificate with serial {key}", code=Code.CERTIFICATE_NOT_FOUND)
+    raise Conflict(f"certificate {key} is already revoked", code=Code.CERTIFICATE_REVOKED)
 
 
 def build_crl(pki: Pki, session: Session, now: dt.datetime, *,

@@ -34,6 +34,7 @@ from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
+from anxin.error_codes import Code
 from anxin.errors import AnxinError
 from anxin.storage.database import Database
 from anxin.storage.models import Counter
@@ -44,7 +45,7 @@ TSA_SERIAL_COUNTER = "tsa_serial"
 class SerialUnavailable(AnxinError):
     status = 503
     title = "Service unavailable"
-    code = "serial_unavailable"
+    code = Code.SERIAL_UNAVAILABLE
 
 
 class SerialSource(Protocol):

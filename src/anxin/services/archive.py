@@ -37,11 +37,11 @@ from anxin.domain.events import Event
 from anxin.errors import AnxinError
 from anxin.letters.sign import as_asn1_certificate, upgrade_to_lta
 from anxin.letters.timestamps import timestamp_certificates
-from anxin.notify.loop import PeriodicThread
 from anxin.pki.authority import Pki
 from anxin.pki.revocation import known_issuers, validation_data
 from anxin.pki.tsa import make_timestamper
 from anxin.services.context import Context
+from anxin.services.periodic import PeriodicThread
 from anxin.services.records import record
 from anxin.storage.models import Authorization, Document
 

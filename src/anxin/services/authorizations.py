@@ -17,6 +17,7 @@ from anxin.domain.states import Action, Status, transition
 from anxin.domain.subject import Subject
 from anxin.domain.terms import check_ceiling, resolve_max_uses, resolve_validity
 from anxin.domain.vocabulary import join_labels, purpose_label, scope_labels
+from anxin.error_codes import Code
 from anxin.errors import Conflict, NotFound, ValidationFailed
 from anxin.keys import new_token, token_hash
 from anxin.ledger.chain import commit
@@ -68,7 +69,7 @@ def request_authorization(ctx: Context, inst: InstitutionRef, req: Authorization
         tpl = current_template(s, inst.id, req.template)
         if tpl is None:
             raise ValidationFailed(f"unknown template {req.template!r}", field="template",
-                                   code="unknown_template")
+                                   code=Code.UNKNOWN_TEMPLATE)
         valid_until = resolve_validity(now=now, template_days=tpl.validity_days,
                                        requested_until=req.valid_until)
         max_uses = resolve_max_uses(template_max=tpl.max_uses, requested=req.max_uses)
@@ -203,7 +204,7 @@ def load_for_institution(s: Session, inst: InstitutionRef, auth_id: str,
         q = q.with_for_update()
     a = s.scalars(q).first()
     if a is None:
-        raise NotFound(f"no authorization {auth_id}", code="authorization_not_found")
+        raise NotFound(f"no authorization {auth_id}", code=Code.AUTHORIZATION_NOT_FOUND)
     return a
 
 
@@ -247,7 +248,7 @@ def list_authorizations(ctx: Context, inst: InstitutionRef, *, status: str | Non
 
 def not_pending(status: str) -> Conflict:
     return Conflict(f"the authorization is {status}, no longer pending",
-                    code="authorization_not_pending", status_now=status)
+                    code=Code.AUTHORIZATION_NOT_PENDING, status_now=status)
 
 
 def cancel_authorization(ctx: Context, inst: InstitutionRef, auth_id: str) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from anxin.domain.events import Event
 from anxin.domain.states import Status
 from anxin.domain.subject import IdType, validate_id_number
+from anxin.error_codes import Code
 from anxin.errors import NotFound, ValidationFailed
 from anxin.keys import hash_api_key, new_api_key
 from anxin.net.outbound import OutboundPolicy
@@ -58,7 +59,7 @@ def _action(s: Any, ctx: Context, operator_id: str, action: str, now: dt.datetim
 def _institution(s: Any, inst_id: str) -> Institution:
     inst = s.get(Institution, inst_id, with_for_update=True)
     if inst is None:
-        raise NotFound(f"no institution {inst_id}", code="institution_not_found")
+        raise NotFound(f"no institution {inst_id}", code=Code.INSTITUTION_NOT_FOUND)
     assert isinstance(inst, Institution)
     return inst
 
@@ -152,7 +153,7 @@ def template_diff(ctx: Context, inst_id: str, code: str, a: int, b: int) -> dict
             Template.institution_id == inst_id, Template.code == code,
             Template.version.in_([a, b])))}
         if a not in found or b not in found:
-            raise NotFound(f"no such versions of {code!r}", code="template_not_found")
+            raise NotFound(f"no such versions of {code!r}", code=Code.TEMPLATE_NOT_FOUND)
         lines = list(difflib.unified_diff(_template_text(found[a]), _template_text(found[b]),
                                           f"{code} v{a}", f"{code} v{b}", lineterm=""))
         return {"code": code, "a": a, "b": b, "diff": lines,
@@ -200,7 +201,7 @@ def dispute_view(ctx: Context, auth_id: str) -> dict[str, Any]:
     with ctx.db.transaction() as s:
         a = s.get(Authorization, auth_id)
         if a is None:
-            raise NotFound(f"no authorization {auth_id}", code="authorization_not_found")
+            raise NotFound(f"no authorization {auth_id}", code=Code.AUTHORIZATION_NOT_FOUND)
         inst = s.get(Institution, a.institution_id)
         tpl = s.get(Template, a.template_id)
         out = authorization_dict(a, tpl)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from anxin.error_codes import Code
 from anxin.services.context import Context
 from anxin.storage.models import Authorization, Document
 
@@ -18,7 +19,7 @@ def read_document(ctx: Context, institution_id: str | None, auth_id: str,
         if institution_id is not None:
             q = q.where(Authorization.institution_id == institution_id)
         if s.scalar(q) is None:
-            raise NotFound(f"no authorization {auth_id}", code="authorization_not_found")
+            raise NotFound(f"no authorization {auth_id}", code=Code.AUTHORIZATION_NOT_FOUND)
         doc = s.get(Document, (auth_id, kind))
         if doc is None:
             return None

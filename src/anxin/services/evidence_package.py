@@ -14,6 +14,7 @@ from typing import Any
 from cryptography import x509
 from sqlalchemy import select
 
+from anxin.error_codes import Code
 from anxin.errors import NotFound
 from anxin.evidence.consent import status_history
 from anxin.evidence.package import (
@@ -80,11 +81,11 @@ def collect_files(ctx: Context, institution_id: str | None, auth_id: str) -> dic
             q = q.where(Authorization.institution_id == institution_id)
         a = s.scalars(q).first()
         if a is None:
-            raise NotFound(f"no authorization {auth_id}", code="authorization_not_found")
+            raise NotFound(f"no authorization {auth_id}", code=Code.AUTHORIZATION_NOT_FOUND)
         doc = s.get(Document, (auth_id, "letter.pdf"))
         if doc is None or a.signing is None:
             raise NotFound("the authorization is not signed: there is no evidence yet",
-                           code="document_not_found")
+                           code=Code.DOCUMENT_NOT_FOUND)
         tpl = s.get(Template, a.template_id)
         pdf = ctx.keys.decrypt(doc.content_enc, aad=f"{auth_id}/letter.pdf")
         record = authorization_dict(a, tpl)

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from anxin.error_codes import Code
 from anxin.errors import ValidationFailed
 from anxin.storage.database import Database
 from anxin.storage.models import IdempotencyRecord
@@ -42,7 +43,7 @@ def replay(session: Session, institution_id: str, route: str, key: str | None,
         return None
     if rec.request_sha256 != digest:
         raise ValidationFailed("this Idempotency-Key was used with another request body",
-                               field="Idempotency-Key", code="idempotency_key_reused")
+                               field="Idempotency-Key", code=Code.IDEMPOTENCY_KEY_REUSED)
     return rec.status_code, rec.response
 
 

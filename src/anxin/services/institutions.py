@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from anxin.domain.events import Event
+from anxin.error_codes import Code
 from anxin.errors import Unauthenticated, ValidationFailed
 from anxin.keys import hash_api_key, new_api_key
 from anxin.services.context import Context
@@ -68,12 +69,12 @@ def rotate_api_key(ctx: Context, institution_id: str) -> str:
 def authenticate(ctx: Context, api_key: str | None) -> InstitutionRef:
     if not api_key:
         raise Unauthenticated("send the API key as 'Authorization: Bearer <key>'",
-                              code="missing_api_key")
+                              code=Code.MISSING_API_KEY)
     with ctx.db.core_transaction() as conn:
         inst = conn.execute(select(Institution.id, Institution.name, Institution.status).where(
             Institution.api_key_hash == hash_api_key(api_key))).first()
         if inst is None:
-            raise Unauthenticated("the API key is not valid", code="invalid_api_key")
+            raise Unauthenticated("the API key is not valid", code=Code.INVALID_API_KEY)
         if inst.status != "active":
-            raise Unauthenticated("the institution is suspended", code="institution_suspended")
+            raise Unauthenticated("the institution is suspended", code=Code.INSTITUTION_SUSPENDED)
         return InstitutionRef(inst.id, inst.name)

@@ -26,7 +26,7 @@ from anxin.pki.authority import Pki
 from anxin.pki.events import issue_event_certificate, make_id_commitment, record_certificate
 from anxin.pki.revocation import validation_data
 from anxin.pki.tsa import TimestampAuthority, make_timestamper
-from anxin.services.signing import SignatureOutcome
+from anxin.services.ports import SignatureOutcome
 from anxin.storage.models import Authorization, Institution, Template
 
 # Minutes, not years: the key signs once and is dropped. Thirty rather than ten because
@@ -62,7 +62,7 @@ def signature_time(pdf: bytes) -> dt.datetime | None:
 
 
 class PkiLetterSigner:
-    """The product's :class:`anxin.services.signing.LetterSigner`."""
+    """The product's :class:`anxin.services.ports.LetterSigner`."""
 
     def __init__(self, settings: Settings, pki: Pki, tsa: TimestampAuthority,
                  keys: DataKeys) -> None:

@@ -28,6 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from anxin.domain.events import Event
+from anxin.error_codes import Code
 from anxin.errors import ValidationFailed
 from anxin.services.context import Context
 from anxin.services.institutions import InstitutionRef
@@ -84,13 +85,13 @@ def verify_signature(secret: bytes, body: bytes, header: str, *, now: int,
         got = parts["v1"]
     except (KeyError, ValueError):
         raise ValidationFailed("malformed Anxin-Signature header",
-                               code="signature_malformed") from None
+                               code=Code.SIGNATURE_MALFORMED) from None
     if abs(now - t) > tolerance:
         raise ValidationFailed("the signature's timestamp is too old (replay?)",
-                               code="signature_stale")
+                               code=Code.SIGNATURE_STALE)
     want = sign_payload(secret, body, t).split("v1=", 1)[1]
     if not hmac.compare_digest(want, got):
-        raise ValidationFailed("the signature does not match", code="signature_invalid")
+        raise ValidationFailed("the signature does not match", code=Code.SIGNATURE_INVALID)
 
 
 def new_webhook_secret() -> str:

@@ -20,8 +20,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from anxin.config import Settings
 from anxin.domain.events import Event
 from anxin.domain.states import Status
+from anxin.error_codes import Code
 from anxin.errors import AnxinError, ValidationFailed
 from anxin.services.authorizations import not_pending, settle_status
 from anxin.services.context import Context
@@ -33,10 +35,10 @@ from anxin.services.passkeys import (
     finish_registration,
     relying_party,
 )
+from anxin.services.ports import PasskeyCheck
 from anxin.services.records import record
 from anxin.services.signing import (
     OtpLocked,
-    PasskeyCheck,
     check_code,
     live_code,
     load_by_token,
@@ -60,7 +62,7 @@ def _prove_phone(ctx: Context, s: Session, a: Authorization, otp: Any,
     if a.otp_failures >= st.otp_max_failures:
         return OtpLocked("too many wrong codes: this request is locked")
     if not (isinstance(otp, str) and len(otp) == 6 and otp.isdigit()):
-        return ValidationFailed("the code has 6 digits", field="otp", code="otp_invalid")
+        return ValidationFailed("the code has 6 digits", field="otp", code=Code.OTP_INVALID)
     if check_code(ctx, s, "sign", a.id, otp, now) is not None:
         return None
     if live_code(s, "sign", a.id, now) is None:
@@ -74,7 +76,7 @@ def _prove_phone(ctx: Context, s: Session, a: Authorization, otp: Any,
         return OtpLocked("too many wrong codes: this request is now locked")
     left = st.otp_max_failures - a.otp_failures
     return ValidationFailed(f"the code is wrong or has expired ({left} tries left)",
-                            field="otp", code="otp_invalid", tries_left=left)
+                            field="otp", code=Code.OTP_INVALID, tries_left=left)
 
 
 def registration_options(ctx: Context, token: str, otp: Any) -> dict[str, Any]:
@@ -140,15 +142,15 @@ def assertion_options(ctx: Context, token: str, otp: Any) -> dict[str, Any]:
     return out
 
 
-def make_passkey_check(ctx: Context) -> PasskeyCheck:
+def make_passkey_check(settings: Settings) -> PasskeyCheck:
     """The callable the signing use case runs in its transaction when a passkey is sent."""
-    rp = relying_party(ctx.settings)
+    rp = relying_party(settings)
 
     def passkey_check(s: Session, a: Authorization, payload: dict[str, Any],
                       now: dt.datetime) -> dict[str, Any]:
         if not isinstance(payload, dict):
             raise ValidationFailed("the passkey member is an object", field="passkey",
-                                   code="passkey_invalid")
+                                   code=Code.PASSKEY_INVALID)
         return check_signing_assertion(s, rp, payload, authorization_id=a.id,
                                        letter_sha256=a.letter_sha256,
                                        mobile_index=a.subject_mobile_index, now=now)

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from anxin.error_codes import Code
 from anxin.errors import Conflict
 from anxin.identity.passkey_evidence import NONCE_BYTES, signing_challenge
 from anxin.identity.passkeys import (
@@ -113,7 +114,7 @@ def finish_registration(s: Session, rp: RelyingParty, payload: dict[str, Any], *
     row = _take_challenge(s, payload, "register", authorization_id, now)
     verified = verify_registration(rp, credential_payload(payload), row.secret)
     if s.get(PasskeyCredential, verified.id) is not None:
-        raise Conflict("this passkey is already registered", code="passkey_already_registered")
+        raise Conflict("this passkey is already registered", code=Code.PASSKEY_ALREADY_REGISTERED)
     new = PasskeyCredential(
         id=verified.id, subject_mobile_index=mobile_index,
         credential_id=verified.credential_id, public_key_cose=verified.public_key_cose,

@@ -21,7 +21,6 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, select
@@ -30,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from anxin.domain.subject import mask_mobile, normalize_mobile
 from anxin.domain.vocabulary import purpose_label, scope_labels
+from anxin.error_codes import Code
 from anxin.errors import AnxinError, NotFound, TooManyRequests, ValidationFailed
 from anxin.services.authorizations import settle_status
 from anxin.services.context import Context
@@ -40,8 +40,6 @@ from anxin.services.sms_guard import charge_sms, check_sms_country
 from anxin.services.web_sessions import start_session
 from anxin.storage.models import Authorization, Document, Institution, OtpCode, Template, UseRecord
 from anxin.storage.portal_models import PortalThrottle
-
-EvidenceBuilder = Callable[[Context, str], bytes]
 
 
 def mobile_index(ctx: Context, mobile: str) -> str:
@@ -85,14 +83,14 @@ def send_portal_code(ctx: Context, mobile: str, *, client_ip: str | None = None,
         if row.last_sent_at is not None and (
                 now - row.last_sent_at).total_seconds() < st.otp_min_interval_seconds:
             wait = st.otp_min_interval_seconds - (now - row.last_sent_at).total_seconds()
-            raise TooManyRequests("at most one code a minute", code="otp_rate_limited",
+            raise TooManyRequests("at most one code a minute", code=Code.OTP_RATE_LIMITED,
                                   retry_after=wait)
         if sent_last_hour >= st.otp_max_sends:
             oldest = s.scalar(select(func.min(OtpCode.created_at)).where(
                 OtpCode.scope == "portal", OtpCode.key == index,
                 OtpCode.created_at > now - dt.timedelta(hours=1))) or now
             raise TooManyRequests(f"at most {st.otp_max_sends} codes an hour",
-                                  code="otp_send_limit",
+                                  code=Code.OTP_SEND_LIMIT,
                                   retry_after=(oldest + dt.timedelta(hours=1) - now
                                                ).total_seconds())
         charge_sms(ctx, s, client_ip=client_ip, session=session)
@@ -143,11 +141,11 @@ def sign_in_with_code(ctx: Context, mobile: str, code: str, *,
             ctx.keys.secret_mac("otp-portal", f"{index}:{code}"), otp.code_hash)
         if otp is None:
             refusal = ValidationFailed("no live code for this number: ask for a new one",
-                                       field="code", code="otp_invalid")
+                                       field="code", code=Code.OTP_INVALID)
         elif otp.consumed_at is not None:
             if not (matches and used_by is not None and otp.consumed_by == used_by):
                 refusal = ValidationFailed("this code was already used: ask for a new one",
-                                           field="code", code="otp_invalid")
+                                           field="code", code=Code.OTP_INVALID)
         elif otp.failures >= st.otp_max_failures:
             refusal = OtpLocked("too many wrong tries of this code: ask for a new one")
         elif matches:
@@ -161,7 +159,7 @@ def sign_in_with_code(ctx: Context, mobile: str, code: str, *,
                 left = st.otp_max_failures - otp.failures
                 refusal = ValidationFailed(
                     f"the code is wrong or has expired ({left} tries left)", field="code",
-                    code="otp_invalid", tries_left=left)
+                    code=Code.OTP_INVALID, tries_left=left)
     if refusal is not None:
         raise refusal  # after the commit: a wrong try stays counted
     return start_portal_session(ctx, index)
@@ -172,7 +170,7 @@ def _own(s: Session, index: str, auth_id: str) -> Authorization:
                                               Authorization.subject_mobile_index == index)
                   ).first()
     if a is None:  # another person's id and an unknown id look the same
-        raise NotFound(f"no authorization {auth_id}", code="authorization_not_found")
+        raise NotFound(f"no authorization {auth_id}", code=Code.AUTHORIZATION_NOT_FOUND)
     return a
 
 
@@ -220,8 +218,7 @@ def view_mine(ctx: Context, index: str, auth_id: str, locale: str = "zh-CN"
             for u in s.scalars(select(UseRecord).where(UseRecord.authorization_id == a.id)
                                .order_by(UseRecord.created_at, UseRecord.id))]
         out["has_letter_pdf"] = s.get(Document, (a.id, "letter.pdf")) is not None
-        out["has_evidence"] = ctx.extras.get("evidence_builder") is not None and (
-            a.signed_at is not None)
+        out["has_evidence"] = a.signed_at is not None  # the package and the report
         return out
 
 
@@ -230,19 +227,27 @@ def letter_pdf_mine(ctx: Context, index: str, auth_id: str) -> bytes:
         _own(s, index, auth_id)
     pdf = read_document(ctx, None, auth_id, "letter.pdf")
     if pdf is None:
-        raise NotFound("this letter has no signed PDF", code="document_not_found")
+        raise NotFound("this letter has no signed PDF", code=Code.DOCUMENT_NOT_FOUND)
     return pdf
 
 
-def evidence_mine(ctx: Context, index: str, auth_id: str) -> bytes:
+def _signed_own(ctx: Context, index: str, auth_id: str, what: str) -> None:
     with ctx.db.transaction() as s:
-        a = _own(s, index, auth_id)
-        signed = a.signed_at is not None
-    builder: EvidenceBuilder | None = ctx.extras.get("evidence_builder")
-    if builder is None or not signed:
-        raise NotFound("no evidence package for this authorization",
-                       code="document_not_found")
-    return builder(ctx, auth_id)
+        if _own(s, index, auth_id).signed_at is None:
+            raise NotFound(f"no {what} for this authorization: it was never signed",
+                           code=Code.DOCUMENT_NOT_FOUND)
+
+
+def evidence_mine(ctx: Context, index: str, auth_id: str) -> bytes:
+    """The evidence package of one of the person's signed authorizations."""
+    _signed_own(ctx, index, auth_id, "evidence package")
+    return ctx.evidence_package(ctx, None, auth_id)
+
+
+def report_mine(ctx: Context, index: str, auth_id: str) -> bytes:
+    """The sealed verification report of one of the person's signed authorizations."""
+    _signed_own(ctx, index, auth_id, "verification report")
+    return ctx.evidence_report(ctx, None, auth_id)
 
 
 def revoke_mine(ctx: Context, index: str, auth_id: str) -> dict[str, Any]:

@@ -16,7 +16,7 @@ before the costly act (an SMS), so that only what is actually done is counted.
 Example::
 
     with ctx.db.transaction() as s:
-        charge(s, [Limit("sms:ip:203.0.113.9", 20, 3600, "sms_ip_limit")], ctx.clock())
+        charge(s, [Limit("sms:ip:203.0.113.9", 20, 3600, Code.SMS_IP_LIMIT)], ctx.clock())
         ...  # send
 """
 
@@ -30,6 +30,7 @@ from sqlalchemy import delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from anxin.error_codes import Code
 from anxin.errors import TooManyRequests
 from anxin.storage.rate_limit_models import RateCounter
 
@@ -41,7 +42,7 @@ class Limit:
     key: str
     limit: int
     window_seconds: int
-    code: str
+    code: Code
     what: str = "requests"
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from anxin.domain.events import Event
 from anxin.domain.states import Action, Status, transition
+from anxin.error_codes import Code
 from anxin.errors import AnxinError, Conflict, NotFound
 from anxin.services.authorizations import authorization_dict, settle_status
 from anxin.services.context import Context
@@ -25,11 +26,11 @@ def revoke_authorization(ctx: Context, auth_id: str, *, subject_index: str | Non
         q = select(Authorization).where(Authorization.id == auth_id).with_for_update()
         a = s.scalars(q).first()
         if a is None or (subject_index is not None and a.subject_mobile_index != subject_index):
-            raise NotFound(f"no authorization {auth_id}", code="authorization_not_found")
+            raise NotFound(f"no authorization {auth_id}", code=Code.AUTHORIZATION_NOT_FOUND)
         settle_status(s, ctx, a)
         if a.status != Status.ACTIVE.value:
             refusal = Conflict(f"only an active authorization can be revoked; it is {a.status}",
-                               code="authorization_not_active")
+                               code=Code.AUTHORIZATION_NOT_ACTIVE)
         else:
             now = ctx.clock()
             a.status = transition(Status(a.status), Action.REVOKE).value

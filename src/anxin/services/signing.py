@@ -11,9 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import secrets
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,6 +19,7 @@ from sqlalchemy.orm import Session
 from anxin.domain.events import Event
 from anxin.domain.states import Action, Status, transition
 from anxin.domain.vocabulary import purpose_label, scope_labels
+from anxin.error_codes import Code
 from anxin.errors import AnxinError, Conflict, NotFound, TooManyRequests, ValidationFailed
 from anxin.keys import token_hash
 from anxin.services.authorizations import not_pending, settle_status
@@ -32,25 +31,7 @@ from anxin.storage.models import Authorization, Document, Institution, OtpCode, 
 
 
 class OtpLocked(Conflict):
-    code = "otp_locked"
-
-
-@dataclass(frozen=True, slots=True)
-class SignatureOutcome:
-    pdf: bytes
-    timestamp_at: dt.datetime | None
-    evidence: dict[str, Any]
-
-
-class LetterSigner(Protocol):
-    """Signs the letter inside the signing transaction (the PKI part plugs in here)."""
-
-    def __call__(self, session: Session, auth: Authorization, letter_text: str,
-                 subject_name: str, subject_id_number: str, method: str,
-                 now: dt.datetime) -> SignatureOutcome: ...
-
-
-PasskeyCheck = Callable[[Session, Authorization, dict[str, Any], dt.datetime], dict[str, Any]]
+    code = Code.OTP_LOCKED
 
 
 def load_by_token(s: Session, token: str, *, for_update: bool = False) -> Authorization:
@@ -60,7 +41,7 @@ def load_by_token(s: Session, token: str, *, for_update: bool = False) -> Author
         q = q.with_for_update()
     a = s.scalars(q).first()
     if a is None:
-        raise NotFound("this signing link is not valid", code="signing_link_invalid")
+        raise NotFound("this signing link is not valid", code=Code.SIGNING_LINK_INVALID)
     return a
 
 
@@ -103,7 +84,7 @@ def _ensure_realname(ctx: Context, token: str) -> None:
         if a.realname is not None:
             if a.realname.get("result") == "mismatch":
                 raise ValidationFailed("the name, id number and mobile do not belong together",
-                                       code="realname_mismatch")
+                                       code=Code.REALNAME_MISMATCH)
             return
         k = ctx.keys
         triple = (k.decrypt_text(a.subject_name_enc, aad=f"{a.id}/name"), a.subject_id_type,
@@ -119,7 +100,7 @@ def _ensure_realname(ctx: Context, token: str) -> None:
                    result=outcome.result)
     if outcome.result == "mismatch":
         raise ValidationFailed("the name, id number and mobile do not belong together",
-                               code="realname_mismatch")
+                               code=Code.REALNAME_MISMATCH)
 
 
 def send_code(ctx: Context, token: str, *, client_ip: str | None = None) -> None:
@@ -142,12 +123,12 @@ def send_code(ctx: Context, token: str, *, client_ip: str | None = None) -> None
             # No more codes for this request, ever: come back when the request lapses
             # (the institution then makes a new one).
             refusal = TooManyRequests(
-                f"at most {st.otp_max_sends} codes per request", code="otp_send_limit",
+                f"at most {st.otp_max_sends} codes per request", code=Code.OTP_SEND_LIMIT,
                 retry_after=max((a.request_expires_at - now).total_seconds(), 1))
         elif a.otp_last_sent_at is not None and (
                 now - a.otp_last_sent_at).total_seconds() < st.otp_min_interval_seconds:
             wait = st.otp_min_interval_seconds - (now - a.otp_last_sent_at).total_seconds()
-            refusal = TooManyRequests("at most one code a minute", code="otp_rate_limited",
+            refusal = TooManyRequests("at most one code a minute", code=Code.OTP_RATE_LIMITED,
                                       retry_after=wait)
         else:
             mobile = ctx.keys.decrypt_text(a.subject_mobile_enc, aad=f"{a.id}/mobile")
@@ -189,7 +170,7 @@ def no_live_code() -> ValidationFailed:
     """The answer to a code when none was sent or it has expired: a wrong try only
     counts against a live code (guesses at nothing lock nothing)."""
     return ValidationFailed("no live code: ask for a new one", field="otp",
-                            code="otp_invalid")
+                            code=Code.OTP_INVALID)
 
 
 def check_code(ctx: Context, s: Session, scope: str, key: str, code: str,
@@ -208,9 +189,9 @@ def sign(ctx: Context, token: str, *, otp: str, read_confirmed: bool, client_ip:
          user_agent: str | None, passkey: dict[str, Any] | None = None) -> dict[str, Any]:
     if read_confirmed is not True:
         raise ValidationFailed("confirm that you have read the whole letter",
-                               field="read_confirmed", code="read_not_confirmed")
+                               field="read_confirmed", code=Code.READ_NOT_CONFIRMED)
     if not (isinstance(otp, str) and len(otp) == 6 and otp.isdigit()):
-        raise ValidationFailed("the code has 6 digits", field="otp", code="otp_invalid")
+        raise ValidationFailed("the code has 6 digits", field="otp", code=Code.OTP_INVALID)
     st = ctx.settings
     refusal: AnxinError | None = None
     with ctx.db.transaction() as s:
@@ -239,7 +220,7 @@ def sign(ctx: Context, token: str, *, otp: str, read_confirmed: bool, client_ip:
                     left = st.otp_max_failures - a.otp_failures
                     refusal = ValidationFailed(
                         f"the code is wrong or has expired ({left} tries left)", field="otp",
-                        code="otp_invalid", tries_left=left)
+                        code=Code.OTP_INVALID, tries_left=left)
             else:
                 refusal = _complete_signing(ctx, s, a, tpl, row, now, client_ip, user_agent,
                                             passkey)
@@ -256,12 +237,11 @@ def _complete_signing(ctx: Context, s: Session, a: Authorization, tpl: Template,
                       now: dt.datetime, client_ip: str | None, user_agent: str | None,
                       passkey: dict[str, Any] | None) -> AnxinError | None:
     passkey_evidence: dict[str, Any] | None = None
-    check: PasskeyCheck | None = ctx.extras.get("passkey_check")
-    if passkey is not None and check is not None:
-        passkey_evidence = check(s, a, passkey, now)
+    if passkey is not None:
+        passkey_evidence = ctx.passkey_check(s, a, passkey, now)
     elif tpl.require_passkey:
         return ValidationFailed("this letter must be confirmed with a passkey",
-                                field="passkey", code="passkey_required")
+                                field="passkey", code=Code.PASSKEY_REQUIRED)
     row.consumed_at = now
     record(s, Event.OTP_VERIFIED, at=now, authorization_id=a.id,
            institution_id=a.institution_id)
@@ -276,15 +256,13 @@ def _complete_signing(ctx: Context, s: Session, a: Authorization, tpl: Template,
     a.signing = {"method": method, "otp_verified_at": now.isoformat(), "client_ip": client_ip,
                  "user_agent": (user_agent or "")[:500], "letter_sha256": a.letter_sha256,
                  "passkey": passkey_evidence}
-    signer: LetterSigner | None = ctx.extras.get("letter_signer")
-    if signer is not None:
-        k = ctx.keys
-        outcome = signer(s, a, k.decrypt_text(a.letter_enc, aad=f"{a.id}/letter"),
-                         k.decrypt_text(a.subject_name_enc, aad=f"{a.id}/name"),
-                         k.decrypt_text(a.subject_id_enc, aad=f"{a.id}/id"), method, now)
-        a.timestamp_at = outcome.timestamp_at
-        a.signing = {**a.signing, **outcome.evidence}
-        store_document(ctx, s, a.id, "letter.pdf", outcome.pdf, now)
+    k = ctx.keys
+    outcome = ctx.letter_signer(s, a, k.decrypt_text(a.letter_enc, aad=f"{a.id}/letter"),
+                                k.decrypt_text(a.subject_name_enc, aad=f"{a.id}/name"),
+                                k.decrypt_text(a.subject_id_enc, aad=f"{a.id}/id"), method, now)
+    a.timestamp_at = outcome.timestamp_at
+    a.signing = {**a.signing, **outcome.evidence}
+    store_document(ctx, s, a.id, "letter.pdf", outcome.pdf, now)
     record(s, Event.SIGNED, at=now, authorization_id=a.id, institution_id=a.institution_id,
            letter_sha256=a.letter_sha256, method=method)
     notify(s, institution_id=a.institution_id, authorization_id=a.id, reference=a.reference,

@@ -22,6 +22,7 @@ import ipaddress
 from sqlalchemy.orm import Session
 
 from anxin.domain.subject import require_sms_country
+from anxin.error_codes import Code
 from anxin.services.context import Context
 from anxin.services.rate_limits import Limit, charge
 
@@ -57,11 +58,11 @@ def charge_sms(ctx: Context, s: Session, *, client_ip: str | None,
     ``TooManyRequests`` (the caller's transaction rolls back, nothing is counted)."""
     st = ctx.settings
     window = st.sms_limit_window_seconds
-    limits = [Limit("sms:global", st.sms_limit_global, window, "sms_global_limit", "SMS")]
+    limits = [Limit("sms:global", st.sms_limit_global, window, Code.SMS_GLOBAL_LIMIT, "SMS")]
     if client_ip:
         limits.append(Limit(f"sms:ip:{address_key(client_ip)}", st.sms_limit_per_ip, window,
-                            "sms_ip_limit", "SMS from one address"))
+                            Code.SMS_IP_LIMIT, "SMS from one address"))
     if session:
         limits.append(Limit(f"sms:session:{session[:100]}", st.sms_limit_per_session,
-                            window, "sms_session_limit", "SMS from one session"))
+                            window, Code.SMS_SESSION_LIMIT, "SMS from one session"))
     charge(s, limits, ctx.clock())

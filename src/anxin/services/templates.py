@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from anxin.domain.events import Event
 from anxin.domain.terms import check_ceiling, check_purpose_and_scope
 from anxin.domain.vocabulary import LOCALES, join_labels, purpose_label, scope_labels
+from anxin.error_codes import Code
 from anxin.errors import NotFound, ValidationFailed
 from anxin.letters.bounds import check_template_letter
 from anxin.letters.text import check_template_body
@@ -135,7 +136,7 @@ def get_template(ctx: Context, inst: InstitutionRef, code: str,
                 Template.institution_id == inst.id, Template.code == code,
                 Template.version == version)).first()
         if t is None:
-            raise NotFound(f"no template {code!r}", code="template_not_found")
+            raise NotFound(f"no template {code!r}", code=Code.TEMPLATE_NOT_FOUND)
         out = template_dict(t)
         out["versions"] = list(s.scalars(select(Template.version).where(
             Template.institution_id == inst.id, Template.code == code).order_by(

@@ -25,6 +25,7 @@ from sqlalchemy import bindparam, insert, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.dml import Insert
 
+from anxin.error_codes import Code
 from anxin.errors import ValidationFailed
 from anxin.services.idempotency import check_key, request_digest
 from anxin.services.use_input import UseCall, has_control_characters
@@ -70,7 +71,7 @@ def replay(conn: Connection, key_hash: str, gk: GateKey) -> dict[str, Any] | Non
         return None
     if row.request_sha256 != gk.digest:
         raise ValidationFailed("this Idempotency-Key was used with another request body",
-                               field="Idempotency-Key", code="idempotency_key_reused")
+                               field="Idempotency-Key", code=Code.IDEMPOTENCY_KEY_REUSED)
     return dict(row.response)
 
 

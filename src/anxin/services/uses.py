@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from anxin.domain.events import Event
 from anxin.domain.gate import GateView, UseRefused, UseRequest, check_use, effective_status
 from anxin.domain.states import Status
+from anxin.error_codes import Code
 from anxin.errors import AnxinError, NotFound, ValidationFailed
 from anxin.keys import hash_api_key
 from anxin.ledger.chain import ZERO_HASH, LeafTemplate, commit, leaf_template
@@ -68,7 +69,7 @@ def _sha(text: str) -> str:
 def _read(conn: Connection, inst: InstitutionRef, auth_id: str) -> Any:
     row = conn.execute(_READ.where(A.id == auth_id, A.institution_id == inst.id)).first()
     if row is None:
-        raise NotFound(f"no authorization {auth_id}", code="authorization_not_found")
+        raise NotFound(f"no authorization {auth_id}", code=Code.AUTHORIZATION_NOT_FOUND)
     return row
 
 
@@ -108,7 +109,7 @@ def consume_use_with_key(ctx: Context, api_key: str | None, auth_id: str, call: 
     ``idempotency_key`` a retried grant answers the stored one (:mod:`.use_idempotency`)."""
     if not is_authorization_id(auth_id):
         authenticate(ctx, api_key)  # 401 before 404, as on every other path
-        raise NotFound(f"no authorization {auth_id[:64]!r}", code="authorization_not_found")
+        raise NotFound(f"no authorization {auth_id[:64]!r}", code=Code.AUTHORIZATION_NOT_FOUND)
     try:
         call.validate()
         gk = gate_key(idempotency_key, auth_id, call)
@@ -155,7 +156,7 @@ def _institution_of_key(ctx: Context, key_hash: str) -> str | None:
     """Which institution a key hash names, remembered per process: a key never moves to
     another institution (rotation issues a new key). Whether the key is still the
     institution's and the institution still active is checked inside every grant."""
-    known: dict[str, str] = ctx.extras.setdefault("institution_of_key", {})
+    known: dict[str, str] = ctx.caches.institution_of_key
     if key_hash not in known:
         with ctx.db.core_transaction() as conn:
             found = conn.execute(select(Institution.id).where(
@@ -281,7 +282,7 @@ def _signed_facts(ctx: Context, conn: Connection, auth_id: str, *,
                   fresh: bool = False) -> _Signed | None:
     """The immutable facts of a signed authorization, remembered per process (bounded).
     The grant re-checks them in its WHERE clause, so a stale entry can only miss."""
-    cache: dict[str, _Signed] = ctx.extras.setdefault("signed_authorizations", {})
+    cache: dict[str, _Signed] = ctx.caches.signed_authorizations
     facts = None if fresh else cache.get(auth_id)
     if facts is None:
         row = conn.execute(_FACTS, {"aid": auth_id}).first()
@@ -402,7 +403,7 @@ def _slow_path(ctx: Context, inst: InstitutionRef, auth_id: str, call: UseCall,
     try:
         check_use(_view(row), UseRequest(call.purpose, call.data_item), now)
         # Every rule holds now but the UPDATE missed: another call took the last use.
-        exc = UseRefused("authorization_exhausted", "no use is left")
+        exc = UseRefused(Code.AUTHORIZATION_EXHAUSTED, "no use is left")
     except UseRefused as refused:
         exc = refused
     return _refuse(ctx, inst, row, call, exc)

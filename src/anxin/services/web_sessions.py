@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, select
 
+from anxin.error_codes import Code
 from anxin.errors import Forbidden, Unauthenticated
 from anxin.keys import new_token
 from anxin.services.context import Context
@@ -59,7 +60,7 @@ def start_session(ctx: Context, realm: str, principal: str) -> str:
 def resume_session(ctx: Context, realm: str, token: str | None) -> SessionRef:
     """The session of this cookie, its idle limit moved on; or raise ``session_expired``."""
     if not token:
-        raise Unauthenticated("sign in first", code="not_signed_in")
+        raise Unauthenticated("sign in first", code=Code.NOT_SIGNED_IN)
     now = ctx.clock()
     with ctx.db.transaction() as s:
         row = s.scalars(select(WebSession).where(
@@ -67,7 +68,7 @@ def resume_session(ctx: Context, realm: str, token: str | None) -> SessionRef:
             WebSession.realm == realm)).first()
         if row is None or row.expires_at <= now or row.absolute_expires_at <= now:
             raise Unauthenticated("the session has ended: sign in again",
-                                  code="session_expired")
+                                  code=Code.SESSION_EXPIRED)
         row.last_seen_at = now
         row.expires_at = min(now + IDLE[realm], row.absolute_expires_at)
         return SessionRef(realm, row.principal, csrf_for(ctx, realm, token))
@@ -84,4 +85,4 @@ def check_csrf(expected: str, given: str | None) -> None:
     """Verify-or-raise: the form's token must be the session's."""
     if not given or not hmac.compare_digest(expected, given):
         raise Forbidden("the form is stale or was not sent by this site: reload the page",
-                        code="csrf_failed")
+                        code=Code.CSRF_FAILED)

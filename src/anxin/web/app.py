@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
 from typing import Any
@@ -25,9 +25,11 @@ from sqlalchemy import text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import anxin
+from anxin.bootstrap import build_services
 from anxin.config import Settings
+from anxin.error_codes import Code
 from anxin.errors import AnxinError
-from anxin.services.context import Context, open_context
+from anxin.services.context import Context
 from anxin.services.metrics import Metrics
 from anxin.web.api import v1
 from anxin.web.body_limit import BodyLimitMiddleware
@@ -35,16 +37,12 @@ from anxin.web.cross_site import CrossSiteGuard
 from anxin.web.edge_errors import DB_RETRY_AFTER_SECONDS, install_error_handlers
 from anxin.web.input_guard import QueryPathGuard
 from anxin.web.ledger_routes import router as ledger_router
-from anxin.web.pages import signing, verify_page
-from anxin.web.pages.passkey_routes import install_passkeys
+from anxin.web.pages import passkey_routes, portal_passkey, signing, verify_page
 from anxin.web.pki_routes import build_router as pki_router
 from anxin.web.portal_plugin import install_portal
 from anxin.web.problems import anxin_error_handler, problem_response, validation_error_handler
 from anxin.web.security_headers import SecurityHeadersMiddleware
 
-Plugin = Callable[[FastAPI, Context], None]
-# Parts added later (PKI, ledger, evidence, portal) register a plugin here.
-PLUGINS: list[Plugin] = [install_passkeys, install_portal]
 log = logging.getLogger("anxin.web")
 
 
@@ -55,7 +53,7 @@ def _templates() -> Environment:
 
 def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
     own_ctx = ctx is None
-    context = ctx or open_context(settings)
+    context = ctx or build_services(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -99,7 +97,7 @@ def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
     app.add_middleware(MetricsMiddleware, metrics=context.metrics)
     app.add_middleware(SecurityHeadersMiddleware, base_url=base_url)
 
-    if context.extras.get("ledger_background", True):
+    if context.ledger_checkpoints:
         stop = threading.Event()
         threads: list[threading.Thread] = []
 
@@ -110,11 +108,10 @@ def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
 
         app.state.on_start.append(lambda: threads.append(context.ledger.start_background(stop)))
         app.state.on_stop.append(stop_ledger)
-    for plugin in PLUGINS:
-        plugin(app, context)
-    from anxin.web.pages import portal_passkey
+    app.include_router(passkey_routes.router)
+    app.state.templates.globals["passkeys_enabled"] = True
+    install_portal(app, context)
     app.include_router(portal_passkey.router)
-    context.extras.setdefault("portal_passkey_url", "/me/passkey")
     return app
 
 
@@ -157,7 +154,7 @@ def _ops_routes(app: FastAPI, ctx: Context) -> None:
             # The reason goes to the log only: its text names the database's host, port
             # and name, which an anonymous prober must not learn.
             log.warning("healthz: database check failed: %s", type(exc).__name__)
-            return problem_response(503, "unhealthy", "Service unavailable",
+            return problem_response(503, Code.UNHEALTHY, "Service unavailable",
                                     "the database is unavailable",
                                     retry_after=DB_RETRY_AFTER_SECONDS)
         return JSONResponse({"status": "ok"})

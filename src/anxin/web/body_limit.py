@@ -13,7 +13,8 @@ from __future__ import annotations
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from anxin.web.edge_errors import problem_for
+from anxin.error_codes import Code
+from anxin.web.edge_errors import problem_or_page
 
 UPLOAD_PATHS = ("/verify",)
 
@@ -50,8 +51,8 @@ class BodyLimitMiddleware:
             except ValueError:
                 length = -1
             if length < 0:
-                await problem_for(accept, scope["path"], 400, "bad_request", "Bad request",
-                                  "Content-Length is not a number")(scope, receive, send)
+                await problem_or_page(accept, scope["path"], Code.BAD_REQUEST,
+                                      "Content-Length is not a number")(scope, receive, send)
                 return
             if length > limit:
                 await self._refuse(scope, receive, send, accept, limit)
@@ -84,8 +85,8 @@ class BodyLimitMiddleware:
     @staticmethod
     async def _refuse(scope: Scope, receive: Receive, send: Send, accept: str,
                       limit: int) -> None:
-        response = problem_for(accept, scope["path"], 413, "payload_too_large",
-                               "Content too large",
-                               f"the request body is larger than {limit} bytes", limit=limit)
+        response = problem_or_page(accept, scope["path"], Code.PAYLOAD_TOO_LARGE,
+                                   f"the request body is larger than {limit} bytes",
+                                   limit=limit)
         response.headers["Connection"] = "close"
         await response(scope, receive, send)

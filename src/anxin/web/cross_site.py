@@ -16,7 +16,8 @@ from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from anxin.web.edge_errors import problem_for
+from anxin.error_codes import Code
+from anxin.web.edge_errors import problem_or_page
 
 GUARDED_PREFIXES = ("/s/", "/me", "/console")
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -73,8 +74,8 @@ class CrossSiteGuard:
             if why is not None:
                 headers = {k.lower(): v for k, v in scope.get("headers", [])}
                 accept = headers.get(b"accept", b"").decode("latin-1")
-                response = problem_for(accept, scope["path"], 403, "cross_site_request",
-                                       "Forbidden", why)
+                response = problem_or_page(accept, scope["path"], Code.CROSS_SITE_REQUEST,
+                                           why)
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)

@@ -17,17 +17,17 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from anxin.web.problems import problem_response
+from anxin.error_codes import Code, spec
+from anxin.web.problems import problem
 
 log = logging.getLogger("anxin.web")
 
 DB_RETRY_AFTER_SECONDS = 5
-# Stable codes for the statuses Starlette and FastAPI raise themselves.
-HTTP_CODES = {400: ("bad_request", "Bad request"), 401: ("unauthenticated", "Unauthorized"),
-              403: ("forbidden", "Forbidden"), 404: ("not_found", "Not found"),
-              405: ("method_not_allowed", "Method not allowed"),
-              413: ("payload_too_large", "Content too large"),
-              415: ("unsupported_media_type", "Unsupported media type")}
+# Stable codes for the statuses Starlette and FastAPI raise themselves (any other status
+# is ``http_error``, with the status raised).
+HTTP_CODES: dict[int, Code] = {spec(c).status: c for c in (
+    Code.BAD_REQUEST, Code.UNAUTHENTICATED, Code.FORBIDDEN, Code.NOT_FOUND,
+    Code.METHOD_NOT_ALLOWED, Code.PAYLOAD_TOO_LARGE, Code.UNSUPPORTED_MEDIA_TYPE)}
 # FastAPI's wording when the body is not JSON it can decode (bad UTF-8, nesting too deep).
 _BODY_PARSE = "There was an error parsing the body"
 
@@ -51,29 +51,44 @@ def error_page(status: int, title: str, detail: str, headers: dict[str, str] | N
     return HTMLResponse(body, status_code=status, headers=headers)
 
 
-def problem_for(accept: str, path: str, status: int, code: str, title: str, detail: str,
-                **extra: object) -> Response:
-    """problem+json, or the HTML page for a browser."""
+def problem_or_page(accept: str, path: str, code: Code, detail: str, *,
+                    status: int | None = None, **extra: object) -> Response:
+    """problem+json, or the HTML page for a browser, with the registry's status and title
+    for ``code`` (``status`` only for :data:`Code.HTTP_ERROR`)."""
     if wants_html(accept, path):
+        entry = spec(code)
         headers = ({"Retry-After": str(extra["retry_after"])} if "retry_after" in extra
                    else None)
-        return error_page(status, title, detail, headers)
-    return problem_response(status, code, title, detail, **extra)
+        return error_page(entry.status if status is None else status, entry.title, detail,
+                          headers)
+    return problem(code, detail, status=status, **extra)
+
+
+def problem_for(accept: str, path: str, status: int, code: str, title: str, detail: str,
+                **extra: object) -> Response:
+    """:func:`problem_or_page` for the callers that still name the status and title
+    themselves; both must be the registry's."""
+    if Code(code) is not Code.HTTP_ERROR and (status, title) != (spec(code).status,
+                                                                  spec(code).title):
+        raise AssertionError(f"{code} is {spec(code).status} {spec(code).title!r} in the "
+                             f"registry, not {status} {title!r}")
+    return problem_or_page(accept, path, Code(code), detail, status=status, **extra)
 
 
 async def http_exception_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
-    code, title = HTTP_CODES.get(exc.status_code, ("http_error", "Error"))
+    code = HTTP_CODES.get(exc.status_code, Code.HTTP_ERROR)
     detail = str(exc.detail)
     extra: dict[str, object] = {}
     if exc.status_code == 400 and detail == _BODY_PARSE:
-        code, detail = "malformed_body", "the body is not valid JSON (UTF-8, nested at most " \
-                                         "a few hundred levels)"
+        code, detail = Code.MALFORMED_BODY, "the body is not valid JSON (UTF-8, nested at " \
+                                            "most a few hundred levels)"
         extra["field"] = "body"
     elif exc.status_code == 404 and detail == "Not Found":
         detail = f"no such resource: {request.url.path}"
-    response = problem_for(request.headers.get("accept", ""), request.url.path,
-                           exc.status_code, code, title, detail, **extra)
+    response = problem_or_page(
+        request.headers.get("accept", ""), request.url.path, code, detail,
+        status=exc.status_code if code is Code.HTTP_ERROR else None, **extra)
     for name, value in (exc.headers or {}).items():
         response.headers[name] = value
     return response
@@ -93,14 +108,14 @@ async def database_error_handler(request: Request, exc: Exception) -> Response:
     if is_outage(exc):
         log.warning("database unavailable on %s %s: %s", request.method, path,
                     type(exc.orig).__name__ if exc.orig is not None else type(exc).__name__)
-        return problem_for(accept, path, 503, "database_unavailable", "Service unavailable",
-                           "the database is unavailable; retry later",
-                           retry_after=DB_RETRY_AFTER_SECONDS)
+        return problem_or_page(accept, path, Code.DATABASE_UNAVAILABLE,
+                               "the database is unavailable; retry later",
+                               retry_after=DB_RETRY_AFTER_SECONDS)
     if isinstance(exc, DataError):
         # A value the database refuses to store (e.g. out of range): bad input that got past
         # the request models. Still a 4xx, never a 500.
-        return problem_for(accept, path, 422, "invalid_value", "Unprocessable content",
-                           "a value in the request cannot be stored")
+        return problem_or_page(accept, path, Code.INVALID_VALUE,
+                               "a value in the request cannot be stored")
     raise exc
 
 

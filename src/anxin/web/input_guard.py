@@ -28,8 +28,9 @@ from fastapi import Request
 from pydantic import StringConstraints
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from anxin.error_codes import Code
 from anxin.errors import AnxinError, ValidationFailed
-from anxin.web.edge_errors import problem_for
+from anxin.web.edge_errors import problem_or_page
 from anxin.web.text_rules import (
     CONTROL,
     CONTROL_MESSAGE,
@@ -50,9 +51,7 @@ MAX_JSON_DEPTH = 32
 
 
 class MalformedBody(AnxinError):
-    status = 400
-    title = "Bad request"
-    code = "malformed_body"
+    code = Code.MALFORMED_BODY
 
 
 def _depth_ok(raw: str, limit: int) -> bool:
@@ -128,9 +127,9 @@ class QueryPathGuard:
             field = self._bad_field(scope)
             if field is not None:
                 accept = dict(scope.get("headers", [])).get(b"accept", b"").decode("latin-1")
-                await problem_for(accept, scope["path"], 422, "validation_failed",
-                                  "Unprocessable content", f"{field}: {CONTROL_MESSAGE}",
-                                  field=field)(scope, receive, send)
+                await problem_or_page(accept, scope["path"], Code.VALIDATION_FAILED,
+                                      f"{field}: {CONTROL_MESSAGE}",
+                                      field=field)(scope, receive, send)
                 return
         await self.app(scope, receive, send)
 

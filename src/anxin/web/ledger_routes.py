@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse
 
+from anxin.error_codes import Code
 from anxin.errors import NotFound, ValidationFailed
 from anxin.services.context import Context
 from anxin.web.problems import problems
@@ -28,13 +29,16 @@ def _b64(items: list[bytes]) -> list[str]:
 
 
 @router.get("/checkpoint", response_class=PlainTextResponse,
-            responses=problems(s404=["no_checkpoint"]),
+            responses=problems(s404=[Code.NO_CHECKPOINT]),
             summary="The latest signed checkpoint (C2SP signed note)")
 def checkpoint(request: Request) -> PlainTextResponse:
-    cp = _ctx(request).ledger.checkpoint(force=False) or _ctx(request).ledger.checkpoint(
-        force=True)
+    """The newest checkpoint stored. A GET only reads: checkpoints are signed by each
+    worker's sequencer every ``ANXIN_CHECKPOINT_INTERVAL_SECONDS`` and when a package is
+    built, never because an anonymous client asked (that was a signature and a write per
+    request, and a way to make the log's timestamps cost the TSA)."""
+    cp = _ctx(request).ledger.latest_checkpoint()
     if cp is None:
-        raise NotFound("the ledger is empty: no checkpoint yet", code="no_checkpoint")
+        raise NotFound("the ledger is empty: no checkpoint yet", code=Code.NO_CHECKPOINT)
     return PlainTextResponse(cp.note, media_type="text/plain; charset=utf-8")
 
 
@@ -45,22 +49,22 @@ def key(request: Request) -> PlainTextResponse:
 
 
 @router.get("/proof/inclusion", responses=problems(
-    s400=["ledger_bad_range"], s404=["ledger_size_unknown"]))
+    s422=[Code.LEDGER_BAD_RANGE], s404=[Code.LEDGER_SIZE_UNKNOWN]))
 def inclusion(request: Request, index: Annotated[int, Query(ge=0, le=MAX_INDEX)],
               size: Annotated[int, Query(ge=1, le=MAX_INDEX)]) -> dict[str, Any]:
     if index >= size:
         raise ValidationFailed("index must be below size", field="index",
-                               code="ledger_bad_range")
+                               code=Code.LEDGER_BAD_RANGE)
     return {"hashes": _b64(_ctx(request).ledger.inclusion_proof(index, size))}
 
 
 @router.get("/proof/consistency", responses=problems(
-    s400=["ledger_bad_range"], s404=["ledger_size_unknown"]))
+    s422=[Code.LEDGER_BAD_RANGE], s404=[Code.LEDGER_SIZE_UNKNOWN]))
 def consistency(request: Request, first: Annotated[int, Query(ge=1, le=MAX_INDEX)],
                 second: Annotated[int, Query(ge=1, le=MAX_INDEX)]) -> dict[str, Any]:
     if first > second:
         raise ValidationFailed("first must not exceed second", field="first",
-                               code="ledger_bad_range")
+                               code=Code.LEDGER_BAD_RANGE)
     return {"hashes": _b64(_ctx(request).ledger.consistency_proof(first, second))}
 
 
@@ -69,7 +73,7 @@ def entries(request: Request, start: Annotated[int, Query(ge=0, le=MAX_INDEX)],
             end: Annotated[int, Query(ge=0, le=MAX_INDEX)]) -> dict[str, Any]:
     if end < start:
         raise ValidationFailed("end must not be below start", field="end",
-                               code="ledger_bad_range")
+                               code=Code.LEDGER_BAD_RANGE)
     got = _ctx(request).ledger.entries(start, end, limit=1000)
     return {"entries": [{"index": e.index, "data": base64.b64encode(e.data).decode()}
                         for e in got]}

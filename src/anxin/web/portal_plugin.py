@@ -1,7 +1,7 @@
-"""The plugin of the portal, notifications and console: ``install_portal(app, ctx)``.
+"""The portal, notifications and console part of the app: ``install_portal(app, ctx)``.
 
 Adds the routers (``/me``, ``/console``, ``GET /v1/events``) and, unless
-``ctx.extras["portal_background"]`` is False, starts the notification delivery worker, the
+``ctx.background_workers`` is False, starts the notification delivery worker, the
 expiry sweep and the archive renewal (:mod:`anxin.services.archive`) with the application
 (``app.state.on_start`` / ``on_stop``, run by the app's lifespan, so ``anxin serve`` runs
 them in every worker process; all are safe with several). Idempotent: installing twice
@@ -27,7 +27,7 @@ def install_portal(app: FastAPI, ctx: Context) -> None:
     app.include_router(portal.build_router())
     app.include_router(console.build_router())
     app.include_router(events.build_router())
-    if ctx.extras.get("portal_background", True) is False:
+    if not ctx.background_workers:
         return
     worker = DeliveryWorker(ctx)
     sweeper = make_sweeper(ctx)

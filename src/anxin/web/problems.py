@@ -1,4 +1,8 @@
-"""RFC 9457 problem details, and their OpenAPI documentation."""
+"""RFC 9457 problem details, and their OpenAPI documentation.
+
+A problem's ``status`` and ``title`` come from the error-code registry
+(:mod:`anxin.error_codes`): this edge is where a code becomes an HTTP status.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from anxin.error_codes import Code, spec
 from anxin.errors import AnxinError
 from anxin.web.text_rules import CONTROL_MESSAGE, is_control_pattern
 
@@ -24,21 +29,37 @@ class Problem(BaseModel):
     field: str | None = None
 
 
-def problem_response(status: int, code: str, title: str, detail: str,
-                     **extra: Any) -> JSONResponse:
-    body: dict[str, Any] = {"type": PROBLEM_BASE + code, "title": title, "status": status,
-                            "code": code, "detail": detail}
+def problem(code: Code, detail: str, *, status: int | None = None,
+            **extra: Any) -> JSONResponse:
+    """The problem document for ``code``, with the registry's status and title.
+    ``status`` is only for :data:`Code.HTTP_ERROR`, which carries the status the HTTP
+    framework raised."""
+    entry = spec(code)
+    if status is not None and status != entry.status and code is not Code.HTTP_ERROR:
+        raise AssertionError(f"{code} answers {entry.status} (the registry), not {status}")
+    answer = entry.status if status is None else status
+    body: dict[str, Any] = {"type": PROBLEM_BASE + code, "title": entry.title,
+                            "status": answer, "code": str(code), "detail": detail}
     body.update({k: v for k, v in extra.items() if v is not None})
     headers = {}
     if "retry_after" in extra:
         headers["Retry-After"] = str(extra["retry_after"])
-    return JSONResponse(body, status_code=status, media_type="application/problem+json",
+    return JSONResponse(body, status_code=answer, media_type="application/problem+json",
                         headers=headers)
+
+
+def problem_response(status: int, code: str, title: str, detail: str,
+                     **extra: Any) -> JSONResponse:
+    """:func:`problem` for the callers that still name the status and title themselves;
+    both must be the registry's."""
+    if title != spec(code).title and Code(code) is not Code.HTTP_ERROR:
+        raise AssertionError(f"{code}'s title is {spec(code).title!r}, not {title!r}")
+    return problem(Code(code), detail, status=status, **extra)
 
 
 async def anxin_error_handler(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AnxinError)
-    return problem_response(exc.status, exc.code, exc.title, exc.detail, **exc.extra)
+    return problem(exc.code, exc.detail, **exc.extra)
 
 
 def _field(loc: tuple[Any, ...]) -> str:
@@ -63,19 +84,22 @@ async def validation_error_handler(_request: Request, exc: Exception) -> JSONRes
     errors = [{**e, "msg": _message(e)} for e in exc.errors()]
     first = errors[0] if errors else {"loc": ("body",), "msg": "invalid request"}
     field = _field(tuple(first.get("loc", ())))
-    return problem_response(
-        422, "validation_failed", "Unprocessable content", f"{field}: {first.get('msg')}",
-        field=field,
+    return problem(
+        Code.VALIDATION_FAILED, f"{field}: {first.get('msg')}", field=field,
         errors=[{"field": _field(tuple(e.get("loc", ()))), "message": e.get("msg")}
                 for e in errors])
 
 
-def problems(**codes: list[str]) -> dict[int | str, dict[str, Any]]:
+def problems(**codes: list[Code]) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` for the problem codes a route can answer:
-    ``problems(s409=["authorization_exhausted"], s403=[...])``."""
+    ``problems(s409=[Code.AUTHORIZATION_EXHAUSTED], s403=[...])``. Each code's status
+    must be the registry's (checked when the route is declared)."""
     out: dict[int | str, dict[str, Any]] = {}
     for key, names in codes.items():
         status = int(key.lstrip("s"))
+        wrong = [n for n in names if spec(n).status != status]
+        if wrong:
+            raise AssertionError(f"{wrong} do not answer {status} in the registry")
         out[status] = {"model": Problem, "description": "Problem codes: " + ", ".join(
             f"`{n}`" for n in names),
             "content": {"application/problem+json": {}}}

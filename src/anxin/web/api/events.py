@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from anxin.error_codes import Code
 from anxin.services.notifications import list_events
 from anxin.web.deps import CtxDep, InstitutionDep
 from anxin.web.input_guard import Int32
@@ -16,8 +17,8 @@ def build_router() -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["institution API"])
 
     @router.get("/events", responses=problems(
-        s401=["missing_api_key", "invalid_api_key", "institution_suspended"],
-        s422=["validation_failed"]),
+        s401=[Code.MISSING_API_KEY, Code.INVALID_API_KEY, Code.INSTITUTION_SUSPENDED],
+        s422=[Code.VALIDATION_FAILED]),
         summary="Status changes of your authorizations, oldest first, after a cursor")
     def events(ctx: CtxDep, inst: InstitutionDep, after: str | None = None,
                limit: Int32 = 100) -> dict[str, Any]:

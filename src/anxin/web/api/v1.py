@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from anxin.domain.subject import Subject
+from anxin.error_codes import Code
 from anxin.errors import NotFound, ValidationFailed
 from anxin.services import authorizations as auths
 from anxin.services import templates, uses
@@ -23,8 +24,8 @@ from anxin.web.problems import problems
 
 router = APIRouter(prefix="/v1", tags=["institution API"])
 
-AUTH = problems(s401=["missing_api_key", "invalid_api_key", "institution_suspended"])
-NOT_FOUND = problems(s404=["authorization_not_found"])
+AUTH = problems(s401=[Code.MISSING_API_KEY, Code.INVALID_API_KEY, Code.INSTITUTION_SUSPENDED])
+NOT_FOUND = problems(s404=[Code.AUTHORIZATION_NOT_FOUND])
 
 
 class Strict(BaseModel):
@@ -71,8 +72,9 @@ class UseIn(Strict):
 
 
 @router.post("/templates", status_code=201, responses={
-    **AUTH, **problems(s422=["validation_failed", "unknown_purpose", "unknown_data_category",
-                             "policy_ceiling_exceeded", "idempotency_key_reused"])},
+    **AUTH, **problems(s422=[Code.VALIDATION_FAILED, Code.UNKNOWN_PURPOSE,
+                             Code.UNKNOWN_DATA_CATEGORY, Code.POLICY_CEILING_EXCEEDED,
+                             Code.IDEMPOTENCY_KEY_REUSED])},
     summary="Create a template, or a new version of it")
 def create_template(body: TemplateIn, ctx: CtxDep, inst: InstitutionDep,
                     idempotency_key: IdempotencyKey = None) -> JSONResponse:
@@ -91,17 +93,17 @@ def list_templates(ctx: CtxDep, inst: InstitutionDep) -> dict[str, Any]:
     return {"items": templates.list_templates(ctx, inst)}
 
 
-@router.get("/templates/{code}", responses={**AUTH, **problems(s404=["template_not_found"])})
+@router.get("/templates/{code}", responses={**AUTH, **problems(s404=[Code.TEMPLATE_NOT_FOUND])})
 def get_template(code: str, ctx: CtxDep, inst: InstitutionDep,
                  version: Annotated[Positive32 | None, Query()] = None) -> dict[str, Any]:
     return templates.get_template(ctx, inst, code, version)
 
 
 @router.post("/authorizations", status_code=201, responses={
-    **AUTH, **problems(s422=["validation_failed", "invalid_id_number", "invalid_mobile",
-                             "unknown_template", "validity_exceeds_template",
-                             "max_uses_exceeds_template", "policy_ceiling_exceeded",
-                             "idempotency_key_reused"])},
+    **AUTH, **problems(s422=[Code.VALIDATION_FAILED, Code.INVALID_ID_NUMBER, Code.INVALID_MOBILE,
+                             Code.UNKNOWN_TEMPLATE, Code.VALIDITY_EXCEEDS_TEMPLATE,
+                             Code.MAX_USES_EXCEEDS_TEMPLATE, Code.POLICY_CEILING_EXCEEDED,
+                             Code.IDEMPOTENCY_KEY_REUSED])},
     summary="Request an authorization from a template")
 def create_authorization(body: AuthorizationIn, ctx: CtxDep, inst: InstitutionDep,
                          idempotency_key: IdempotencyKey = None) -> JSONResponse:
@@ -115,7 +117,7 @@ def create_authorization(body: AuthorizationIn, ctx: CtxDep, inst: InstitutionDe
     return JSONResponse(out, status_code=status)
 
 
-@router.get("/authorizations", responses={**AUTH, **problems(s422=["validation_failed"])})
+@router.get("/authorizations", responses={**AUTH, **problems(s422=[Code.VALIDATION_FAILED])})
 def list_authorizations(ctx: CtxDep, inst: InstitutionDep,
                         status: Annotated[str | None, Query()] = None,
                         reference: Annotated[str | None, Query()] = None,
@@ -129,17 +131,17 @@ def get_authorization(auth_id: str, ctx: CtxDep, inst: InstitutionDep) -> dict[s
 
 
 @router.post("/authorizations/{auth_id}/cancel", responses={
-    **AUTH, **NOT_FOUND, **problems(s409=["authorization_not_pending"])})
+    **AUTH, **NOT_FOUND, **problems(s409=[Code.AUTHORIZATION_NOT_PENDING])})
 def cancel_authorization(auth_id: str, ctx: CtxDep, inst: InstitutionDep) -> dict[str, Any]:
     return auths.cancel_authorization(ctx, inst, auth_id)
 
 
 @router.post("/authorizations/{auth_id}/uses", status_code=201, responses={
     **AUTH, **NOT_FOUND,
-    **problems(s409=["authorization_not_active", "authorization_exhausted",
-                     "authorization_expired", "authorization_revoked"],
-               s403=["purpose_mismatch", "scope_mismatch"],
-               s422=["validation_failed", "idempotency_key_reused"])},
+    **problems(s409=[Code.AUTHORIZATION_NOT_ACTIVE, Code.AUTHORIZATION_EXHAUSTED,
+                     Code.AUTHORIZATION_EXPIRED, Code.AUTHORIZATION_REVOKED],
+               s403=[Code.PURPOSE_MISMATCH, Code.SCOPE_MISMATCH],
+               s422=[Code.VALIDATION_FAILED, Code.IDEMPOTENCY_KEY_REUSED])},
     summary="The use gate: grant one use, or refuse",
     openapi_extra={"requestBody": {"required": True, "content": {
         "application/json": {"schema": UseIn.model_json_schema()}}}})
@@ -179,14 +181,14 @@ def _document(ctx: CtxDep, inst: InstitutionDep, auth_id: str, kind: str,
     content = read_document(ctx, inst.id, auth_id, kind)
     if content is None:
         raise NotFound(f"no {kind} for this authorization (not signed yet?)",
-                       code="document_not_found")
+                       code=Code.DOCUMENT_NOT_FOUND)
     return Response(content, media_type=media_type, headers={
         "Content-Disposition": f'attachment; filename="{auth_id}-{kind}"'})
 
 
 @router.get("/authorizations/{auth_id}/evidence.zip", response_class=Response,
-            responses={**AUTH, **problems(s404=["authorization_not_found",
-                                                "document_not_found"])},
+            responses={**AUTH, **problems(s404=[Code.AUTHORIZATION_NOT_FOUND,
+                                                Code.DOCUMENT_NOT_FOUND])},
             summary="The evidence package (ZIP), checkable offline")
 def evidence_zip(auth_id: str, ctx: CtxDep, inst: InstitutionDep) -> Response:
     from anxin.services.evidence_package import build_package
@@ -196,8 +198,8 @@ def evidence_zip(auth_id: str, ctx: CtxDep, inst: InstitutionDep) -> Response:
 
 
 @router.get("/authorizations/{auth_id}/report.pdf", response_class=Response,
-            responses={**AUTH, **problems(s404=["authorization_not_found",
-                                                "document_not_found"])},
+            responses={**AUTH, **problems(s404=[Code.AUTHORIZATION_NOT_FOUND,
+                                                Code.DOCUMENT_NOT_FOUND])},
             summary="The Digital Signature Verification Report (PDF, sealed)")
 def report_pdf(auth_id: str, ctx: CtxDep, inst: InstitutionDep) -> Response:
     from anxin.services.evidence_package import build_report_pdf
@@ -207,7 +209,7 @@ def report_pdf(auth_id: str, ctx: CtxDep, inst: InstitutionDep) -> Response:
 
 
 @router.get("/authorizations/{auth_id}/letter.pdf", response_class=Response,
-            responses={**AUTH, **problems(s404=["authorization_not_found",
-                                                "document_not_found"])})
+            responses={**AUTH, **problems(s404=[Code.AUTHORIZATION_NOT_FOUND,
+                                                Code.DOCUMENT_NOT_FOUND])})
 def letter_pdf(auth_id: str, ctx: CtxDep, inst: InstitutionDep) -> Response:
     return _document(ctx, inst, auth_id, "letter.pdf", "application/pdf")

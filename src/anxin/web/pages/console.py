@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from anxin.console.operators import login_operator, operator_name
 from anxin.domain.states import Status
+from anxin.error_codes import Code
 from anxin.errors import AnxinError, NotFound, Unauthenticated, ValidationFailed
 from anxin.services import console as svc
 from anxin.services.console_stats import SERIES, bar_chart, dashboard
@@ -95,7 +96,7 @@ def build_router() -> APIRouter:
         pre = request.cookies.get(PRE_COOKIE)
         try:
             if not pre:
-                raise Unauthenticated("no form cookie", code="csrf_failed")
+                raise Unauthenticated("no form cookie", code=Code.CSRF_FAILED)
             check_csrf(pre_csrf(ctx, "console", pre), form.get("csrf"))
             token = await run_in_threadpool(login_operator, ctx, form.get("username", ""),
                                             form.get("password", ""), form.get("totp", ""))
@@ -181,7 +182,7 @@ def build_router() -> APIRouter:
                                                      err_text=exc.detail)
                 return await _institutions_after(request, sess, new_secret=secret,
                                                  msg="webhook saved")
-            raise NotFound(f"no action {action}", code="not_found")
+            raise NotFound(f"no action {action}", code=Code.NOT_FOUND)
         return await guarded(request, run, post=True)
 
     @router.get("/templates")
@@ -249,25 +250,25 @@ def build_router() -> APIRouter:
             a = await run_in_threadpool(svc.dispute_view, ctx, auth_id)
             await run_in_threadpool(svc.record_view, ctx, sess.principal,
                                     "authorization.view", auth_id)
+            signed = a.get("signed_at") is not None
             return _page(request, "console_dispute.html", sess, a=a, title="dispute",
-                         has_evidence="evidence_builder" in ctx.extras,
-                         has_report="report_builder" in ctx.extras)
+                         has_evidence=signed, has_report=signed)
         return await guarded(request, run, post=False)
 
     @router.get("/authorizations/{auth_id}/{kind}")
     async def document(auth_id: str, kind: str, request: Request) -> Response:
         async def run(request: Request, sess: SessionRef, form: dict[str, str]) -> Response:
             ctx = ctx_of(request)
-            builders = {"evidence.zip": "evidence_builder", "report.pdf": "report_builder"}
+            builders = {"evidence.zip": ctx.evidence_package, "report.pdf": ctx.evidence_report}
+            data: bytes | None = None
             if kind == "letter.pdf":
                 data = await run_in_threadpool(read_document, ctx, None, auth_id, kind)
-            elif kind in builders and builders[kind] in ctx.extras:
-                await run_in_threadpool(svc.dispute_view, ctx, auth_id)  # 404 if unknown
-                data = await run_in_threadpool(ctx.extras[builders[kind]], ctx, auth_id)
-            else:
-                data = None
+            elif kind in builders:
+                view = await run_in_threadpool(svc.dispute_view, ctx, auth_id)  # 404 if unknown
+                if view.get("signed_at") is not None:
+                    data = await run_in_threadpool(builders[kind], ctx, None, auth_id)
             if data is None:
-                raise NotFound(f"no {kind} for {auth_id}", code="document_not_found")
+                raise NotFound(f"no {kind} for {auth_id}", code=Code.DOCUMENT_NOT_FOUND)
             await run_in_threadpool(svc.record_view, ctx, sess.principal,
                                     f"authorization.download.{kind}", auth_id)
             media = "application/zip" if kind.endswith(".zip") else "application/pdf"

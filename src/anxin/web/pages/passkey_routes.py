@@ -1,4 +1,4 @@
-"""Passkey endpoints behind the signing link, and the plug-in that installs them.
+"""Passkey endpoints behind the signing link.
 
 - ``POST /s/<token>/passkey/register/options``  ``{"otp"}`` → creation options
 - ``POST /s/<token>/passkey/register/verify``   ``{"challenge_id", "credential"}`` → 201
@@ -6,24 +6,20 @@
   challenge commits to the letter (``registered: 0`` when the subject has none yet)
 
 The assertion itself travels with ``POST /s/<token>/sign`` as its ``passkey`` member
-(``{"challenge_id", "credential"}``), checked by the callable this plug-in puts into
-``ctx.extras["passkey_check"]``.
-
-Example::
-
-    PLUGINS.append(install_passkeys)
+(``{"challenge_id", "credential"}``), checked by the signing use case through its
+``ctx.passkey_check`` port (chosen in :mod:`anxin.bootstrap`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from anxin.error_codes import Code
 from anxin.services import passkey_signing
-from anxin.services.context import Context
 from anxin.web.deps import CtxDep
 from anxin.web.input_guard import read_json_object
 from anxin.web.problems import problems
@@ -31,8 +27,8 @@ from anxin.web.problems import problems
 router = APIRouter(tags=["signing page"])
 
 _OTP_REFUSALS = problems(
-    s404=["signing_link_invalid"], s409=["authorization_not_pending", "otp_locked"],
-    s422=["otp_invalid"])
+    s404=[Code.SIGNING_LINK_INVALID], s409=[Code.AUTHORIZATION_NOT_PENDING, Code.OTP_LOCKED],
+    s422=[Code.OTP_INVALID])
 
 
 async def _json(request: Request) -> dict[str, Any]:
@@ -49,9 +45,9 @@ async def register_options(token: str, request: Request, ctx: CtxDep) -> JSONRes
 
 
 @router.post("/s/{token}/passkey/register/verify", status_code=201, responses=problems(
-    s404=["signing_link_invalid"], s409=["authorization_not_pending",
-                                         "passkey_already_registered"],
-    s422=["passkey_invalid"]), summary="Register the new passkey")
+    s404=[Code.SIGNING_LINK_INVALID], s409=[Code.AUTHORIZATION_NOT_PENDING,
+                                         Code.PASSKEY_ALREADY_REGISTERED],
+    s422=[Code.PASSKEY_INVALID]), summary="Register the new passkey")
 async def register_verify(token: str, request: Request, ctx: CtxDep) -> JSONResponse:
     data = await _json(request)
     out = await run_in_threadpool(passkey_signing.register, ctx, token, data)
@@ -65,10 +61,3 @@ async def assertion_options(token: str, request: Request, ctx: CtxDep) -> JSONRe
     out = await run_in_threadpool(passkey_signing.assertion_options, ctx, token,
                                   data.get("otp"))
     return JSONResponse(out, headers={"Cache-Control": "no-store"})
-
-
-def install_passkeys(app: FastAPI, ctx: Context) -> None:
-    """Plug-in for ``anxin.web.app.PLUGINS``: routes, the signing check, the page script."""
-    app.include_router(router)
-    ctx.extras["passkey_check"] = passkey_signing.make_passkey_check(ctx)
-    app.state.templates.globals["passkeys_enabled"] = True

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from anxin.error_codes import Code
 from anxin.errors import AnxinError, Forbidden, NotFound, TooManyRequests, Unauthenticated
 from anxin.services import portal
 from anxin.services.context import Context
@@ -41,6 +42,8 @@ COOKIE = "anxin_me"
 PRE_COOKIE = "anxin_me_pre"
 LANG_COOKIE = "anxin_lang"
 
+
+PASSKEY_SIGNIN_URL = "/me/passkey"  # :mod:`anxin.web.pages.portal_passkey`
 
 def _locale(request: Request) -> str:
     asked = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE)
@@ -73,7 +76,7 @@ def _signin_page(request: Request, *, err: str | None = None, status: int = 200,
     ctx = ctx_of(request)
     pre, new = pre_token(request, PRE_COOKIE)
     resp = _page(request, "portal_signin.html", status, csrf=pre_csrf(ctx, "portal", pre),
-                 err=err, mobile=mobile, passkey_url=ctx.extras.get("portal_passkey_url"))
+                 err=err, mobile=mobile, passkey_url=PASSKEY_SIGNIN_URL)
     if new:
         set_cookie(resp, ctx, PRE_COOKIE, pre, path="/me")
     return resp
@@ -82,7 +85,7 @@ def _signin_page(request: Request, *, err: str | None = None, status: int = 200,
 def _check_pre(ctx: Context, request: Request, form: dict[str, str]) -> None:
     pre = request.cookies.get(PRE_COOKIE)
     if not pre:
-        raise Forbidden("no sign-in form cookie", code="csrf_failed")
+        raise Forbidden("no sign-in form cookie", code=Code.CSRF_FAILED)
     check_csrf(pre_csrf(ctx, "portal", pre), form.get("csrf"))
 
 
@@ -149,7 +152,7 @@ def build_router() -> APIRouter:
         except AnxinError as exc:
             if _wants_json(request):
                 return _refusal(request, exc, mobile=mobile)
-            if exc.code == "otp_invalid":
+            if exc.code == Code.OTP_INVALID:
                 pre = request.cookies.get(PRE_COOKIE, "")
                 return _page(request, "portal_code.html", exc.status,
                              csrf=pre_csrf(ctx, "portal", pre), mobile=mobile,
@@ -217,7 +220,7 @@ def build_router() -> APIRouter:
         except NotFound:
             return _page(request, "portal_base.html", 404, session=sess, err="not_found")
         except AnxinError as exc:
-            if exc.code == "csrf_failed":
+            if exc.code == Code.CSRF_FAILED:
                 return _page(request, "portal_base.html", 403, session=sess, err=exc.code)
             return RedirectResponse(f"/me/authorizations/{auth_id}?err={exc.code}",
                                     status_code=303)
@@ -230,13 +233,14 @@ def build_router() -> APIRouter:
             sess = await run_in_threadpool(_session, request)
         except Unauthenticated:
             return _to_signin()
-        fn = portal.letter_pdf_mine if kind == "letter.pdf" else portal.evidence_mine
+        fn = {"letter.pdf": portal.letter_pdf_mine, "evidence.zip": portal.evidence_mine,
+              "report.pdf": portal.report_mine}[kind]
         try:
             data = await run_in_threadpool(fn, ctx, sess.principal, auth_id)
         except NotFound as exc:
             return problem_for(request.headers.get("accept", ""), request.url.path, 404,
                                exc.code, exc.title, exc.detail)
-        media = "application/pdf" if kind == "letter.pdf" else "application/zip"
+        media = "application/zip" if kind.endswith(".zip") else "application/pdf"
         return Response(data, media_type=media, headers={
             "Content-Disposition": f'attachment; filename="anxin-{auth_id}-{kind}"',
             "Cache-Control": "no-store"})
@@ -248,5 +252,9 @@ def build_router() -> APIRouter:
     @router.get("/me/authorizations/{auth_id}/evidence.zip")
     async def evidence_zip(auth_id: str, request: Request) -> Response:
         return await _download(request, auth_id, "evidence.zip")
+
+    @router.get("/me/authorizations/{auth_id}/report.pdf")
+    async def report_pdf(auth_id: str, request: Request) -> Response:
+        return await _download(request, auth_id, "report.pdf")
 
     return router

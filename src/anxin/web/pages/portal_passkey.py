@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from anxin.error_codes import Code
 from anxin.services.context import Context
 from anxin.services.passkeys import passkey_login_options, verify_passkey_login
 from anxin.services.portal import start_portal_session
@@ -46,7 +47,7 @@ async def options(request: Request) -> dict[str, Any]:
     return out
 
 
-@router.post("/me/passkey/verify", responses=problems(s422=["passkey_invalid"]),
+@router.post("/me/passkey/verify", responses=problems(s422=[Code.PASSKEY_INVALID]),
              summary="Verify a passkey assertion and open a portal session")
 async def verify(request: Request) -> JSONResponse:
     ctx: Context = request.app.state.ctx

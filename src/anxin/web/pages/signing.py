@@ -19,6 +19,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
+from anxin.error_codes import Code
 from anxin.errors import AnxinError
 from anxin.services import signing
 from anxin.services.context import Context
@@ -51,7 +52,7 @@ def _bad_form_token(ctx: Context, token: str, request: Request,
                                                      form_token(ctx, token).encode()):
         return None
     return problem_for(request.headers.get("accept", ""), request.url.path, 403,
-                       "form_token_invalid", "Forbidden",
+                       Code.FORM_TOKEN_INVALID, "Forbidden",
                        "the form does not carry this page's form token; reload the page")
 
 
@@ -109,9 +110,9 @@ def _back(token: str, request: Request, *, msg: str | None = None,
 
 
 @router.post("/s/{token}/otp", status_code=204, responses=problems(
-    s404=["signing_link_invalid"], s409=["authorization_not_pending", "otp_locked"],
-    s429=["otp_rate_limited", "otp_send_limit", "sms_ip_limit", "sms_session_limit",
-          "sms_global_limit"], s422=["realname_mismatch", "sms_country_not_allowed"]),
+    s404=[Code.SIGNING_LINK_INVALID], s409=[Code.AUTHORIZATION_NOT_PENDING, Code.OTP_LOCKED],
+    s429=[Code.OTP_RATE_LIMITED, Code.OTP_SEND_LIMIT, Code.SMS_IP_LIMIT, Code.SMS_SESSION_LIMIT,
+          Code.SMS_GLOBAL_LIMIT], s422=[Code.REALNAME_MISMATCH, Code.SMS_COUNTRY_NOT_ALLOWED]),
     summary="Send a one-time code to the subject's mobile")
 async def send_code(token: str, request: Request, ctx: CtxDep) -> Response:
     form = _wants_form(request)
@@ -128,8 +129,8 @@ async def send_code(token: str, request: Request, ctx: CtxDep) -> Response:
 
 
 @router.post("/s/{token}/sign", responses=problems(
-    s404=["signing_link_invalid"], s409=["authorization_not_pending", "otp_locked"],
-    s422=["otp_invalid", "read_not_confirmed", "passkey_required", "passkey_invalid"]),
+    s404=[Code.SIGNING_LINK_INVALID], s409=[Code.AUTHORIZATION_NOT_PENDING, Code.OTP_LOCKED],
+    s422=[Code.OTP_INVALID, Code.READ_NOT_CONFIRMED, Code.PASSKEY_REQUIRED, Code.PASSKEY_INVALID]),
     summary="Sign with the code (and a passkey assertion where used)")
 async def sign(token: str, request: Request, ctx: CtxDep) -> Response:
     form = _wants_form(request)
@@ -155,7 +156,7 @@ async def sign(token: str, request: Request, ctx: CtxDep) -> Response:
 
 
 @router.post("/s/{token}/decline", responses=problems(
-    s404=["signing_link_invalid"], s409=["authorization_not_pending"]),
+    s404=[Code.SIGNING_LINK_INVALID], s409=[Code.AUTHORIZATION_NOT_PENDING]),
     summary="Decline the request")
 async def decline(token: str, request: Request, ctx: CtxDep) -> Response:
     form = _wants_form(request)

@@ -10,6 +10,7 @@ from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from anxin.error_codes import Code
 from anxin.errors import AnxinError, ValidationFailed
 from anxin.evidence.offline import anchor_label, verify_bytes
 from anxin.services.context import Context
@@ -24,8 +25,8 @@ def form(request: Request) -> HTMLResponse:
         report=None, error=None))
 
 
-@router.post("/verify", responses=problems(s413=["payload_too_large"],
-                                           s422=["unreadable_input"]),
+@router.post("/verify", responses=problems(s413=[Code.PAYLOAD_TOO_LARGE],
+                                           s422=[Code.UNREADABLE_INPUT]),
              summary="Verify an uploaded letter (PDF) or evidence package (ZIP)")
 async def verify(request: Request, file: Annotated[UploadFile, File()]) -> Response:
     ctx: Context = request.app.state.ctx
@@ -35,7 +36,7 @@ async def verify(request: Request, file: Annotated[UploadFile, File()]) -> Respo
     data = await file.read(limit + 1)
     wants_json = "application/json" in request.headers.get("accept", "")
     if len(data) > limit:
-        return problem_response(413, "payload_too_large", "Content too large",
+        return problem_response(413, Code.PAYLOAD_TOO_LARGE, "Content too large",
                                 f"uploads are limited to {limit} bytes", limit=limit)
     roots = [ctx.pki.root_cert]
     try:
@@ -43,10 +44,10 @@ async def verify(request: Request, file: Annotated[UploadFile, File()]) -> Respo
             verify_bytes, data, file.filename or "upload", roots,
             anchor_label(roots, "this platform's root"))
     except AnxinError as exc:
-        if exc.code != "unreadable_input" and not isinstance(exc, ValidationFailed):
+        if exc.code != Code.UNREADABLE_INPUT and not isinstance(exc, ValidationFailed):
             raise
         if wants_json:
-            return problem_response(422, "unreadable_input", "Unprocessable content",
+            return problem_response(422, Code.UNREADABLE_INPUT, "Unprocessable content",
                                     exc.detail)
         return HTMLResponse(request.app.state.templates.get_template("verify.html").render(
             report=None, error=exc.detail), status_code=422)

@@ -1,0 +1,81 @@
+"""The composition root: :func:`build_services` makes every part of a process once, from
+:class:`~anxin.config.Settings`, and returns the typed, frozen
+:class:`~anxin.services.context.Context` that the web application, the CLI and the
+background loops receive.
+
+This is the one module that knows which implementation plays which port (the letter
+signer, the passkey check, the evidence builders, the SMS gateway, the real-name check,
+the key store, the timestamper, the clock); everything else receives them. To add a
+capability, write it behind its port and choose it here.
+
+Example::
+
+    ctx = build_services(load_settings(data_dir=Path("anxin-data")))
+    app = create_app(ctx.settings, ctx)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from anxin.config import Settings
+from anxin.errors import ConfigurationError
+from anxin.identity.realname import RealNameCheck, make_realname_check
+from anxin.identity.sms import SmsGateway, make_sms_gateway
+from anxin.keys import load_master_key
+from anxin.ledger.checkpoint import load_note_signer
+from anxin.net.outbound import OutboundPolicy
+from anxin.pki.services import open_pki_services
+from anxin.pki.tsa import make_timestamper, timestamp_data
+from anxin.seal import load_seal
+from anxin.services.context import Context, utcnow
+from anxin.services.evidence_package import build_package, build_report_pdf
+from anxin.services.ledger import Ledger, fix_origin
+from anxin.services.letter_signing import PkiLetterSigner
+from anxin.services.metrics import Metrics
+from anxin.services.passkey_signing import make_passkey_check
+from anxin.services.ports import Clock
+from anxin.storage.database import Database
+
+
+def build_services(settings: Settings, *, db: Database | None = None,
+                   sms: SmsGateway | None = None, realname: RealNameCheck | None = None,
+                   clock: Clock = utcnow, background_workers: bool = True,
+                   ledger_checkpoints: bool = True) -> Context:
+    """Every part of one process, wired. ``db``, ``sms``, ``realname`` and ``clock`` replace
+    the implementations the settings choose (tests and embedding hosts use them); the two
+    flags say whether an application built on the context runs its background loops."""
+    master = settings.keys_dir / "master.key"
+    if not master.is_file():
+        raise ConfigurationError(
+            f"{settings.data_dir} is not initialised: run `anxin init --data-dir "
+            f"{settings.data_dir}`")
+    outbound = OutboundPolicy.from_settings(settings)  # a bad allow-list fails at start
+    if db is None:
+        db = Database.connect(settings.effective_database_url, pool_size=settings.db_pool_size)
+    pki_services = open_pki_services(settings, db, clock=clock)
+    tsa = pki_services.tsa
+    keys = load_master_key(master, settings.key_passphrase)
+    ledger = Ledger(db, signer=load_note_signer(settings, fix_origin(db, settings)),
+                    timestamp=lambda data: timestamp_data(tsa, data),
+                    checkpoint_interval=settings.checkpoint_interval_seconds, clock=clock)
+    return Context(
+        settings=settings, db=db, pki=pki_services.pki, tsa=tsa, ledger=ledger, keys=keys,
+        sms=sms or make_sms_gateway(settings.sms, settings.outbox_path, outbound),
+        realname=realname or make_realname_check(settings.realname, outbound),
+        seal=load_seal(settings.keys_dir, settings.key_passphrase),
+        timestamper=make_timestamper(settings, tsa),
+        letter_signer=PkiLetterSigner(settings, pki_services.pki, tsa, keys),
+        passkey_check=make_passkey_check(settings),
+        evidence_package=build_package, evidence_report=build_report_pdf,
+        metrics=Metrics(), clock=clock, background_workers=background_workers,
+        ledger_checkpoints=ledger_checkpoints)
+
+
+def without_background(ctx: Context) -> Context:
+    """The same parts, for an application that runs no background loop (tests drive the
+    delivery worker, the sweep and checkpoints by hand)."""
+    return dataclasses.replace(ctx, background_workers=False, ledger_checkpoints=False)
+
+
+__all__ = ["build_services", "without_background"]

@@ -1,0 +1,1 @@
+"""User journeys end to end against a real ``anxin serve`` process (SQLite and PostgreSQL)."""
