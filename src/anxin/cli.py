@@ -25,6 +25,7 @@ from anxin.errors import AnxinError
 
 if TYPE_CHECKING:
     from anxin.evidence.ledger_check import LogSource
+    from anxin.evidence.report import Report
 
 app = typer.Typer(help="Anxin: electronic authorization of personal-data use.",
                   no_args_is_help=True, add_completion=False)
@@ -188,8 +189,14 @@ def verify(file: Path,
     settings = _settings(data_dir)
     code = run_verify(file, trust=trust or [], fingerprints=trust_fingerprint or [],
                       settings=settings, as_json=as_json, report=report, xml=xml,
-                      echo=typer.echo, ledger=ledger, open_directory=_storage_log)
+                      echo=typer.echo, ledger=ledger, log_checks=_log_checks)
     raise typer.Exit(code)
+
+
+def _log_checks(report: Report, data: bytes, where: str) -> None:
+    """``--ledger WHERE``: the log's checks, a data directory read through storage."""
+    from anxin.evidence.ledger_check import add_log_checks
+    add_log_checks(report, data, where, open_directory=_storage_log)
 
 
 def _storage_log(data_dir: Path) -> LogSource:
