@@ -20,8 +20,9 @@ from asn1crypto import tsp
 
 from anxin.config import load_settings
 from anxin.pki.authority import ensure_pki, load_pki
-from anxin.pki.serials import DbSerialSource, InMemorySerialSource, SerialSource
+from anxin.pki.serials import InMemorySerialSource, SerialSource
 from anxin.pki.tsa import InProcessTimeStamper, TimestampAuthority
+from anxin.services.pki_services import DbSerialSource
 from anxin.storage.database import Database
 
 

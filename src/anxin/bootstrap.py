@@ -25,7 +25,6 @@ from anxin.identity.sms import SmsGateway, make_sms_gateway
 from anxin.keys import load_master_key
 from anxin.ledger.checkpoint import load_note_signer
 from anxin.net.outbound import OutboundPolicy
-from anxin.pki.services import open_pki_services
 from anxin.pki.tsa import make_timestamper, timestamp_data
 from anxin.seal import load_seal
 from anxin.services.context import Context, utcnow
@@ -34,6 +33,7 @@ from anxin.services.ledger import Ledger, fix_origin
 from anxin.services.letter_signing import PkiLetterSigner
 from anxin.services.metrics import Metrics
 from anxin.services.passkey_signing import make_passkey_check
+from anxin.services.pki_services import open_pki_services
 from anxin.services.ports import Clock
 from anxin.storage.database import Database
 

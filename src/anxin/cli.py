@@ -253,7 +253,7 @@ def archive_renew(
 
 
 def _mount_optional() -> None:
-    from anxin.pki.cli import keys_app
+    from anxin.commands.keys import keys_app
     app.add_typer(keys_app, name="keys", help="The platform's keys and certificates.")
     from anxin.commands.ledger import ledger_app
     from anxin.console.cli import operator_app

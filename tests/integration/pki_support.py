@@ -9,7 +9,7 @@ import subprocess
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -91,7 +91,6 @@ class FakeCtx:
     pki: Pki
     tsa: TimestampAuthority
     clock: Callable[[], dt.datetime] = utcnow
-    extras: dict[str, object] = field(default_factory=dict)
 
 
 def make_ctx(settings: Settings, pki: Pki, db: Database,

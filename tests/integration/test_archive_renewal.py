@@ -23,11 +23,11 @@ from anxin.config import load_settings
 from anxin.errors import IntegrityFailure
 from anxin.evidence.refresh import check_refresh
 from anxin.letters.verify import verify_letter
-from anxin.pki.rotation import rotate_online_keys
 from anxin.services import archive
 from anxin.services.context import Context
 from anxin.services.documents import read_document
 from anxin.services.institutions import add_institution
+from anxin.services.key_rotation import rotate_online_keys
 from anxin.services.setup import initialise
 from anxin.web.app import create_app
 from tests.common.factories import Api, sign

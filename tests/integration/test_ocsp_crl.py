@@ -21,6 +21,7 @@ from fastapi.testclient import TestClient
 from anxin.errors import Conflict, NotFound, ValidationFailed
 from anxin.pki.events import issue_event_certificate, make_id_commitment, record_certificate
 from anxin.pki.revocation import build_crl, ocsp_respond, revoke_certificate
+from anxin.storage.certificate_store import SqlCertificateStore
 from tests.integration.pki_support import (
     TEST_KEYS,
     FakeCtx,
@@ -57,7 +58,8 @@ def _event_cert(ctx: FakeCtx, path: Path, *, record: bool = True) -> x509.Certif
         letter_sha256_hex=hashlib.sha256(b"letter").hexdigest(), now=utcnow())
     if record:
         with ctx.db.transaction() as session:
-            record_certificate(session, cert, keys=TEST_KEYS, kind="event",
+            store = SqlCertificateStore(session)
+            record_certificate(store, cert, keys=TEST_KEYS, kind="event",
                                authorization_id="auth-9")
     path.write_bytes(cert.public_bytes(Encoding.PEM))
     return cert
@@ -83,7 +85,8 @@ def test_good_then_revoked(env: FakeCtx, client: TestClient, tmp_path: Path) -> 
     assert "Response verify OK" in answer
     assert "Cert Status: good" in answer
     with env.db.transaction() as session:
-        revoke_certificate(session, cert.serial_number, "keyCompromise", utcnow())
+        store = SqlCertificateStore(session)
+        revoke_certificate(store, cert.serial_number, "keyCompromise", utcnow())
     answer = _ask(client, tmp_path, tmp_path / "event.crt")
     assert "Response verify OK" in answer
     assert "Cert Status: revoked" in answer
@@ -147,7 +150,8 @@ def test_sha256_cert_ids_are_understood(env: FakeCtx, tmp_path: Path) -> None:
     request = (x_ocsp.OCSPRequestBuilder()
                .add_certificate(cert, env.pki.issuing_cert, hashes.SHA256()).build())
     with env.db.transaction() as session:
-        reply = ocsp_respond(env.pki, session, request.public_bytes(Encoding.DER), utcnow())
+        store = SqlCertificateStore(session)
+        reply = ocsp_respond(env.pki, store, request.public_bytes(Encoding.DER), utcnow())
     parsed = x_ocsp.load_der_ocsp_response(reply)
     assert parsed.certificate_status == x_ocsp.OCSPCertStatus.GOOD
     assert parsed.hash_algorithm.name == "sha256"
@@ -162,7 +166,8 @@ def test_crl_verifies_with_openssl_and_lists_revocations(env: FakeCtx, client: T
     revoked = _event_cert(env, tmp_path / "a.crt")
     kept = _event_cert(env, tmp_path / "b.crt")
     with env.db.transaction() as session:
-        revoke_certificate(session, format(revoked.serial_number, "x"), "superseded",
+        store = SqlCertificateStore(session)
+        revoke_certificate(store, format(revoked.serial_number, "x"), "superseded",
                            utcnow())
     response = client.get("/pki/issuing.crl")
     assert response.status_code == 200
@@ -189,15 +194,17 @@ def test_openssl_verify_uses_the_crl(env: FakeCtx, tmp_path: Path) -> None:
     cert = _event_cert(env, tmp_path / "event.crt")
     (tmp_path / "chain.pem").write_bytes(env.pki.pem("root.crt"))
     with env.db.transaction() as session:
-        (tmp_path / "crl.pem").write_bytes(_pem_crl(build_crl(env.pki, session, utcnow()))
+        store = SqlCertificateStore(session)
+        (tmp_path / "crl.pem").write_bytes(_pem_crl(build_crl(env.pki, store, utcnow()))
                                            + _pem_crl(env.pki.root_crl_der))
     args = ("verify", "-crl_check_all", "-CAfile", tmp_path / "chain.pem", "-untrusted",
             tmp_path / "issuing.crt", "-CRLfile", tmp_path / "crl.pem",
             tmp_path / "event.crt")
     assert "OK" in openssl(*args)
     with env.db.transaction() as session:
-        revoke_certificate(session, cert.serial_number, "keyCompromise", utcnow())
-        (tmp_path / "crl.pem").write_bytes(_pem_crl(build_crl(env.pki, session, utcnow()))
+        store = SqlCertificateStore(session)
+        revoke_certificate(store, cert.serial_number, "keyCompromise", utcnow())
+        (tmp_path / "crl.pem").write_bytes(_pem_crl(build_crl(env.pki, store, utcnow()))
                                            + _pem_crl(env.pki.root_crl_der))
     with pytest.raises(AssertionError, match="certificate revoked"):
         openssl(*args)
@@ -211,15 +218,16 @@ def test_revocation_errors(env: FakeCtx, tmp_path: Path) -> None:
     cert = _event_cert(env, tmp_path / "event.crt")
     now = utcnow()
     with env.db.transaction() as session:
+        store = SqlCertificateStore(session)
         with pytest.raises(ValidationFailed):
-            revoke_certificate(session, cert.serial_number, "because", now)
+            revoke_certificate(store, cert.serial_number, "because", now)
         with pytest.raises(ValidationFailed):
-            revoke_certificate(session, "not-hex", "keyCompromise", now)
+            revoke_certificate(store, "not-hex", "keyCompromise", now)
         with pytest.raises(NotFound):
-            revoke_certificate(session, 12345, "keyCompromise", now)
-        revoke_certificate(session, cert.serial_number, "keyCompromise", now)
+            revoke_certificate(store, 12345, "keyCompromise", now)
+        revoke_certificate(store, cert.serial_number, "keyCompromise", now)
         with pytest.raises(Conflict):
-            revoke_certificate(session, cert.serial_number, "keyCompromise",
+            revoke_certificate(store, cert.serial_number, "keyCompromise",
                                now + dt.timedelta(seconds=1))
 
 

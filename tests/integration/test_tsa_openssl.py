@@ -10,8 +10,7 @@ import pytest
 from asn1crypto import core, tsp
 from fastapi.testclient import TestClient
 
-from anxin.pki.serials import DbSerialSource
-from anxin.pki.services import open_pki_services
+from anxin.services.pki_services import DbSerialSource, open_pki_services
 from tests.integration.pki_support import (
     FakeCtx,
     make_app,
@@ -160,19 +159,19 @@ def test_garbage_is_rejected_not_a_500(client: TestClient, body: bytes) -> None:
     assert _rejection(response.content) == ("rejection", {"bad_data_format"})
 
 
-def test_open_pki_services_and_a_context_with_extras(tmp_path: Path) -> None:
-    """The factory the app uses, mounted on a context that keeps plug-ins in ``extras``."""
+def test_open_pki_services_on_a_minimal_context(tmp_path: Path) -> None:
+    """The factory the app uses, mounted on a context with only what the routes read."""
     settings, _ = make_pki(tmp_path)
     db = sqlite_db(tmp_path)
     services = open_pki_services(settings, db)
 
-    class ExtrasCtx:
+    class MinimalCtx:
         def __init__(self) -> None:
             self.db = db
             self.clock = utcnow
-            self.extras = {"pki": services.pki, "tsa": services.tsa}
+            self.pki, self.tsa = services.pki, services.tsa
 
-    app = make_app(ExtrasCtx())  # type: ignore[arg-type]
+    app = make_app(MinimalCtx())  # type: ignore[arg-type]
     (tmp_path / "data.txt").write_bytes(b"x\n")
     with TestClient(app) as client:
         reply = client.post("/tsa", content=_query(tmp_path, "-sha256", "-cert")).content

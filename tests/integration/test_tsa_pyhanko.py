@@ -33,6 +33,7 @@ from anxin.pki.events import (
 from anxin.pki.revocation import current_crls
 from anxin.pki.serials import InMemorySerialSource
 from anxin.pki.tsa import InProcessTimeStamper, TimestampAuthority
+from anxin.storage.certificate_store import SqlCertificateStore
 from tests.integration.pki_support import TEST_KEYS, make_pki, sqlite_db, utcnow
 
 
@@ -110,9 +111,10 @@ def test_pades_b_lta_with_our_crls_is_valid_offline(tmp_path: Path) -> None:
         authorization_id="auth-2", letter_sha256_hex=hashlib.sha256(letter).hexdigest(),
         now=utcnow())
     with db.transaction() as session:
-        record_certificate(session, cert, keys=TEST_KEYS, kind="event",
+        store = SqlCertificateStore(session)
+        record_certificate(store, cert, keys=TEST_KEYS, kind="event",
                            authorization_id="auth-2")
-        crls = current_crls(pki, session, utcnow())
+        crls = current_crls(pki, store, utcnow())
     db.dispose()
     context = ValidationContext(
         trust_roots=[_asn1(pki.root_cert)], allow_fetching=False,

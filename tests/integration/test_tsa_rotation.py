@@ -8,15 +8,17 @@ from pathlib import Path
 from cryptography import x509
 from typer.testing import CliRunner
 
+from anxin.commands.keys import keys_app
 from anxin.config import load_settings
 from anxin.pki.authority import ensure_pki, load_pki, subject_key_id
-from anxin.pki.cli import keys_app
 from anxin.pki.events import issue_event_certificate, make_id_commitment, record_certificate
 from anxin.pki.revocation import revoke_certificate
 from anxin.pki.rootkey import offline_root_key_path
-from anxin.pki.rotation import RENEW_WITHIN, rotate_online_keys
+from anxin.pki.rotation import RENEW_WITHIN
 from anxin.pki.serials import InMemorySerialSource
 from anxin.pki.tsa import TimestampAuthority
+from anxin.services.key_rotation import rotate_online_keys
+from anxin.storage.certificate_store import SqlCertificateStore
 from tests.integration.pki_support import TEST_KEYS, openssl, sqlite_db, utcnow
 
 
@@ -39,9 +41,10 @@ def test_rotation_keeps_old_tokens_verifiable(tmp_path: Path) -> None:
         authorization_id="a", letter_sha256_hex=hashlib.sha256(b"l").hexdigest(),
         now=utcnow())
     with db.transaction() as session:
-        record_certificate(session, event, keys=TEST_KEYS, kind="event",
+        store = SqlCertificateStore(session)
+        record_certificate(store, event, keys=TEST_KEYS, kind="event",
                            authorization_id="a")
-        revoke_certificate(session, event.serial_number, "keyCompromise", utcnow())
+        revoke_certificate(store, event.serial_number, "keyCompromise", utcnow())
 
     result = rotate_online_keys(settings, db, root_key_path=offline_root_key_path(settings))
 

@@ -13,8 +13,8 @@ from asn1crypto import tsp
 from sqlalchemy import select, text
 
 from anxin.pki.authority import Pki
-from anxin.pki.serials import DbSerialSource
 from anxin.pki.tsa import TimestampAuthority
+from anxin.services.pki_services import DbSerialSource
 from anxin.storage.database import Database
 from anxin.storage.models import Counter
 from tests.integration.pki_support import make_pki, sqlite_db, throwaway_postgres

@@ -31,6 +31,7 @@ from anxin.pki.events import (
     recorded_certificate,
 )
 from anxin.services.context import Context
+from anxin.storage.certificate_store import SqlCertificateStore
 from anxin.storage.database import Database, _alembic_config
 from anxin.storage.models import IssuedCertificate
 from tests.common.backends import require_postgres, throwaway_postgres
@@ -71,7 +72,8 @@ def test_the_signers_name_is_not_in_clear_in_certificates(
     # what the CRL and OCSP need stays readable, and the certificate itself is recoverable
     assert row["revoked_at"] is None
     with ctx.db.transaction() as session:
-        cert = recorded_certificate(session, ctx.keys, int(str(row["serial"]), 16))
+        store = SqlCertificateStore(session)
+        cert = recorded_certificate(store, ctx.keys, int(str(row["serial"]), 16))
     assert cert is not None
     assert cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == name
     assert format(cert.serial_number, "x") == row["serial"]
@@ -83,13 +85,15 @@ def test_a_certificate_ciphertext_does_not_open_in_another_row(ctx: Context) -> 
         authorization_id="a-aad", letter_sha256_hex="00" * 32, now=dt.datetime.now(dt.UTC))
     serial = format(cert.serial_number, "x")
     with ctx.db.transaction() as session:
-        record_certificate(session, cert, keys=ctx.keys, kind="event",
+        store = SqlCertificateStore(session)
+        record_certificate(store, cert, keys=ctx.keys, kind="event",
                            authorization_id="a-aad")
     with ctx.db.transaction() as session:
+        store = SqlCertificateStore(session)
         row = session.get(IssuedCertificate, serial)
         assert row is not None
         assert NAME.encode() not in row.der_enc
-        assert recorded_certificate(session, ctx.keys, cert.serial_number) == cert
+        assert recorded_certificate(store, ctx.keys, cert.serial_number) == cert
         with pytest.raises(IntegrityFailure):  # moved to another row, it does not open
             ctx.keys.decrypt(row.der_enc, aad=certificate_aad("ff" + serial))
 
@@ -139,7 +143,8 @@ def test_migration_0008_encrypts_existing_rows(fresh_url: str) -> None:
                             "revocation_reason"}
         assert not [col for col, value in row.items() if _contains(value, NAME)]
         with db.transaction() as session:
-            cert = recorded_certificate(session, keys, 0x1234abcd)
+            store = SqlCertificateStore(session)
+            cert = recorded_certificate(store, keys, 0x1234abcd)
         assert cert is not None
         assert cert.public_bytes(Encoding.DER) == der
     finally:

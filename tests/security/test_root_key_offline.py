@@ -19,13 +19,13 @@ import pytest
 from cryptography import x509
 from typer.testing import CliRunner
 
+from anxin.commands.keys import keys_app
 from anxin.config import load_settings
 from anxin.errors import ConfigurationError
 from anxin.pki.authority import ensure_pki, load_pki
-from anxin.pki.cli import keys_app
 from anxin.pki.keyfiles import load_certificate
 from anxin.pki.rootkey import offline_root_key_path, open_root_key
-from anxin.pki.rotation import rotate_online_keys
+from anxin.services.key_rotation import rotate_online_keys
 from tests.common.factories import Api, sign
 from tests.common.terminal import in_terminal
 from tests.integration.pki_support import sqlite_db

@@ -1,1 +1,5 @@
-"""The CLI sub-commands (one Typer app a module), mounted by :mod:`anxin.cli`."""
+"""Command-line edges: the typer sub-apps that the main CLI (:mod:`anxin.cli`) mounts.
+
+Each module parses options, calls a use case of :mod:`anxin.services` or a library, and
+turns its errors into messages and exit codes; no library imports from here.
+"""

@@ -34,14 +34,13 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
-from sqlalchemy.orm import Session
 
 from anxin.error_codes import Code
 from anxin.errors import IntegrityFailure, ValidationFailed
-from anxin.keys import DataKeys
+from anxin.keys import KeyStore
 from anxin.pki import profiles
 from anxin.pki.authority import Pki, authority_key_id
-from anxin.storage.models import IssuedCertificate
+from anxin.pki.ports import CertificateStore, StoredCertificate
 
 EVENT_BINDING_OID = profiles.EVENT_BINDING_OID
 EVENT_CERT_BACKDATE = dt.timedelta(minutes=1)
@@ -182,27 +181,26 @@ def certificate_aad(serial_hex: str) -> str:
     return f"certificates/{serial_hex}"
 
 
-def record_certificate(session: Session, cert: x509.Certificate, *, keys: DataKeys,
-                       kind: str, authorization_id: str | None = None) -> None:
-    """Add an issued certificate to ``certificates`` (the caller's transaction commits).
+def record_certificate(certificates: CertificateStore, cert: x509.Certificate, *,
+                       keys: KeyStore, kind: str, authorization_id: str | None = None) -> None:
+    """Add an issued certificate to the store (in the caller's transaction, which commits).
 
     The certificate is stored encrypted (its subject is the person's name): the CRL and
     OCSP responder read only the clear serial, issuer key id and revocation columns."""
     serial = format(cert.serial_number, "x")
-    session.add(IssuedCertificate(
+    certificates.add(StoredCertificate(
         serial=serial, kind=kind,
         issuer_key_id=authority_key_id(cert), authorization_id=authorization_id,
         not_before=cert.not_valid_before_utc, not_after=cert.not_valid_after_utc,
-        der_enc=keys.encrypt(cert.public_bytes(Encoding.DER), aad=certificate_aad(serial)),
-        revoked_at=None, revocation_reason=None))
+        der_enc=keys.encrypt(cert.public_bytes(Encoding.DER), aad=certificate_aad(serial))))
 
 
-def recorded_certificate(session: Session, keys: DataKeys,
+def recorded_certificate(certificates: CertificateStore, keys: KeyStore,
                          serial: int) -> x509.Certificate | None:
     """The stored certificate of ``serial``, decrypted (None if it was never issued)."""
     key = format(serial, "x")
-    row = session.get(IssuedCertificate, key)
-    if row is None:
+    stored = certificates.get(key)
+    if stored is None:
         return None
-    return x509.load_der_x509_certificate(keys.decrypt(row.der_enc,
+    return x509.load_der_x509_certificate(keys.decrypt(stored.der_enc,
                                                        aad=certificate_aad(key)))

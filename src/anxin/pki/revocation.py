@@ -1,6 +1,7 @@
 """Certificate status: the issuing CA's CRL and an RFC 6960 OCSP responder.
 
-Both read the ``certificates`` table through a session the caller owns. The CRL is signed
+Both read the ``certificates`` through a :class:`~anxin.pki.ports.CertificateStore` whose
+transaction the caller owns. The CRL is signed
 fresh on every call (``nextUpdate`` one day later); OCSP responses are signed by the issuing
 CA itself (no delegated responder), echo the request's nonce and answer, per certificate:
 ``good`` (issued by the current issuing CA and not revoked), ``revoked`` (with time and
@@ -34,11 +35,11 @@ when made. Certificates are revoked for key compromise or mis-issuance only.
 
 Example::
 
-    crl_der = build_crl(pki, session, now)
-    revoke_certificate(session, "5f3a…", "keyCompromise", now)
-    reply_der = ocsp_respond(pki, session, request_der, now)
-    crls = current_crls(pki, session, now)   # every CRL our chains need, DER
-    data = validation_data(pki, session, [event_cert, pki.tsa_cert], now)
+    crl_der = build_crl(pki, certificates, now)
+    revoke_certificate(certificates, "5f3a…", "keyCompromise", now)
+    reply_der = ocsp_respond(pki, certificates, request_der, now)
+    crls = current_crls(pki, certificates, now)   # every CRL our chains need, DER
+    data = validation_data(pki, certificates, [event_cert, pki.tsa_cert], now)
 """
 
 from __future__ import annotations
@@ -53,14 +54,12 @@ from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
 
 from anxin.error_codes import Code
 from anxin.errors import Conflict, NotFound, ValidationFailed
 from anxin.pki.authority import Pki
+from anxin.pki.ports import CertificateStore
 from anxin.pki.profiles import END_ENTITY_PARTITION, crl_partition_of, partition_name
-from anxin.storage.models import IssuedCertificate
 
 CRL_LIFETIME = dt.timedelta(days=1)
 
@@ -89,7 +88,7 @@ def _serial_hex(serial: int | str) -> str:
                                field="serial") from None
 
 
-def revoke_certificate(session: Session, serial: int | str, reason: str,
+def revoke_certificate(certificates: CertificateStore, serial: int | str, reason: str,
                        now: dt.datetime) -> None:
     """Mark a certificate revoked; ``reason`` is an RFC 5280 CRLReason name such as
     ``keyCompromise`` (see :class:`cryptography.x509.ReasonFlags`)."""
@@ -99,29 +98,20 @@ def revoke_certificate(session: Session, serial: int | str, reason: str,
         raise ValidationFailed(f"unknown revocation reason {reason!r}",
                                field="reason") from None
     key = _serial_hex(serial)
-    changed = session.execute(
-        update(IssuedCertificate)
-        .where(IssuedCertificate.serial == key, IssuedCertificate.revoked_at.is_(None))
-        .values(revoked_at=now, revocation_reason=reason)).rowcount  # type: ignore[attr-defined]
-    if changed == 1:
+    if certificates.revoke(key, reason, now):
         return
-    if session.get(IssuedCertificate, key) is None:
+    if certificates.get(key) is None:
         raise NotFound(f"no certificate with serial {key}", code=Code.CERTIFICATE_NOT_FOUND)
     raise Conflict(f"certificate {key} is already revoked", code=Code.CERTIFICATE_REVOKED)
 
 
-def build_crl(pki: Pki, session: Session, now: dt.datetime, *,
+def build_crl(pki: Pki, certificates: CertificateStore, now: dt.datetime, *,
               until: dt.datetime | None = None,
               partition: str = END_ENTITY_PARTITION) -> bytes:
     """A fresh CRL (DER) of the current issuing CA, signed by it, for one partition (the
     end-entity certificates, or one TSA's); ``nextUpdate`` one day later, or ``until``
     (an archival CRL, see the module docstring)."""
-    rows = session.execute(
-        select(IssuedCertificate.serial, IssuedCertificate.revoked_at,
-               IssuedCertificate.revocation_reason)
-        .where(IssuedCertificate.revoked_at.is_not(None),
-               IssuedCertificate.issuer_key_id == pki.issuing_key_id)
-        .order_by(IssuedCertificate.revoked_at)).all()
+    revoked = certificates.revoked(pki.issuing_key_id)
     ski = pki.issuing_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
     builder = (x509.CertificateRevocationListBuilder()
                .issuer_name(pki.issuing_cert.subject)
@@ -130,25 +120,24 @@ def build_crl(pki: Pki, session: Session, now: dt.datetime, *,
                .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(
                    ski), critical=False)
                .add_extension(crl_scope(partition), critical=True))
-    for serial, revoked_at, reason in rows:
-        assert revoked_at is not None  # selected by the WHERE clause
-        entry = (x509.RevokedCertificateBuilder().serial_number(int(serial, 16))
-                 .revocation_date(revoked_at))
-        if reason and reason != "unspecified":
-            entry = entry.add_extension(x509.CRLReason(x509.ReasonFlags(reason)),
+    for item in revoked:
+        entry = (x509.RevokedCertificateBuilder().serial_number(int(item.serial, 16))
+                 .revocation_date(item.revoked_at))
+        if item.reason and item.reason != "unspecified":
+            entry = entry.add_extension(x509.CRLReason(x509.ReasonFlags(item.reason)),
                                         critical=False)
         builder = builder.add_revoked_certificate(entry.build())
     crl = builder.sign(pki.issuing_key, hashes.SHA256())
     return crl.public_bytes(serialization.Encoding.DER)
 
 
-def current_crls(pki: Pki, session: Session, now: dt.datetime) -> list[bytes]:
+def current_crls(pki: Pki, certificates: CertificateStore, now: dt.datetime) -> list[bytes]:
     """The CRLs a validator needs for our chains, DER: the issuing CA's (fresh; the
     end-entity partition and the TSA's and the seal's) and the root's. Hand them to pyHanko
     (``ValidationContext(crls=...)``) to embed validation data without fetching over the
     network."""
-    partitions = validation_data(pki, session, [pki.tsa_cert, pki.seal_cert], now).crls
-    return [*partitions, build_crl(pki, session, now)]
+    partitions = validation_data(pki, certificates, [pki.tsa_cert, pki.seal_cert], now).crls
+    return [*partitions, build_crl(pki, certificates, now)]
 
 
 # -- OCSP ------------------------------------------------------------------------------------
@@ -169,7 +158,7 @@ def _issuer_hashes(pki: Pki) -> dict[str, tuple[bytes, bytes]]:
             for alg in _CERT_ID_HASHES}
 
 
-def _status(pki: Pki, session: Session, cert_id: ocsp.CertId,
+def _status(pki: Pki, certificates: CertificateStore, cert_id: ocsp.CertId,
             hashes_by_alg: dict[str, tuple[bytes, bytes]]) -> ocsp.CertStatus:
     algorithm = cert_id["hash_algorithm"]["algorithm"].native
     expected = hashes_by_alg.get(algorithm)
@@ -177,7 +166,7 @@ def _status(pki: Pki, session: Session, cert_id: ocsp.CertId,
                                         cert_id["issuer_key_hash"].native):
         return ocsp.CertStatus(name="unknown", value=None)
     serial = cert_id["serial_number"].native
-    row = session.get(IssuedCertificate, format(serial, "x")) if serial > 0 else None
+    row = certificates.get(format(serial, "x")) if serial > 0 else None
     if row is not None and row.issuer_key_id == pki.issuing_key_id:
         if row.revoked_at is None:
             return ocsp.CertStatus(name="good", value=None)
@@ -208,7 +197,8 @@ _ASN1_REASONS = {
 }
 
 
-def ocsp_respond(pki: Pki, session: Session, request_der: bytes, now: dt.datetime) -> bytes:
+def ocsp_respond(pki: Pki, certificates: CertificateStore, request_der: bytes,
+                 now: dt.datetime) -> bytes:
     """Answer an OCSPRequest (DER) with a signed OCSPResponse (DER); never raises on input."""
     try:
         request = ocsp.OCSPRequest.load(request_der, strict=True)
@@ -225,16 +215,17 @@ def ocsp_respond(pki: Pki, session: Session, request_der: bytes, now: dt.datetim
     if not 1 <= len(cert_ids) <= MAX_OCSP_REQUESTS:
         return ocsp_error("malformed_request")
     produced = now.astimezone(dt.UTC).replace(microsecond=0)
-    return _signed_response(pki, session, cert_ids, produced, produced + OCSP_LIFETIME, nonce)
+    return _signed_response(pki, certificates, cert_ids, produced, produced + OCSP_LIFETIME,
+                            nonce)
 
 
-def _signed_response(pki: Pki, session: Session, cert_ids: list[ocsp.CertId],
+def _signed_response(pki: Pki, certificates: CertificateStore, cert_ids: list[ocsp.CertId],
                      produced: dt.datetime, next_update: dt.datetime,
                      nonce: bytes | None) -> bytes:
     hashes_by_alg = _issuer_hashes(pki)
     responses = [ocsp.SingleResponse({
         "cert_id": cert_id,
-        "cert_status": _status(pki, session, cert_id, hashes_by_alg),
+        "cert_status": _status(pki, certificates, cert_id, hashes_by_alg),
         "this_update": produced, "next_update": next_update,
     }) for cert_id in cert_ids]
     response_data: dict[str, object] = {
@@ -300,7 +291,7 @@ class ValidationData:
     ocsps: tuple[bytes, ...]
 
 
-def ocsp_for_certificate(pki: Pki, session: Session, cert: x509.Certificate,
+def ocsp_for_certificate(pki: Pki, certificates: CertificateStore, cert: x509.Certificate,
                          now: dt.datetime, *, until: dt.datetime | None = None) -> bytes:
     """A signed OCSP response (DER) for ``cert``, a certificate of the current issuing
     CA, as the responder would answer (``nextUpdate`` an hour on, or ``until``)."""
@@ -311,11 +302,11 @@ def ocsp_for_certificate(pki: Pki, session: Session, cert: x509.Certificate,
         "serial_number": cert.serial_number})
     produced = now.astimezone(dt.UTC).replace(microsecond=0)
     next_update = until.replace(microsecond=0) if until else produced + OCSP_LIFETIME
-    return _signed_response(pki, session, [cert_id], produced, next_update, None)
+    return _signed_response(pki, certificates, [cert_id], produced, next_update, None)
 
 
-def validation_data(pki: Pki, session: Session, certs: Sequence[x509.Certificate],
-                    now: dt.datetime) -> ValidationData:
+def validation_data(pki: Pki, certificates: CertificateStore,
+                    certs: Sequence[x509.Certificate], now: dt.datetime) -> ValidationData:
     """What proves the status of ``certs`` and of the CAs above them (module docstring):
     the root's CRL for issuing CAs; for certificates of the current issuing CA that are
     still valid, an OCSP response each and the CRL of their partition (a TSA's archival,
@@ -333,7 +324,7 @@ def validation_data(pki: Pki, session: Session, certs: Sequence[x509.Certificate
             partition = crl_partition_of(cert) or END_ENTITY_PARTITION
             partitions[partition] = (None if partition == END_ENTITY_PARTITION
                                      else cert.not_valid_after_utc - dt.timedelta(days=1))
-            ocsps.append(ocsp_for_certificate(pki, session, cert, now))
+            ocsps.append(ocsp_for_certificate(pki, certificates, cert, now))
         elif issuer is not None and issuer in pki.retired_crls:
             final = pki.retired_crls[issuer]
             if final not in crls:
@@ -344,6 +335,6 @@ def validation_data(pki: Pki, session: Session, certs: Sequence[x509.Certificate
     # The CRLs a second before the OCSP responses: a past validation slides back to the
     # newest status of a certificate, which must be the short-lived OCSP response.
     earlier = now - dt.timedelta(seconds=1)
-    crls[:0] = [build_crl(pki, session, earlier, until=until, partition=name)
+    crls[:0] = [build_crl(pki, certificates, earlier, until=until, partition=name)
                 for name, until in partitions.items()]
     return ValidationData(tuple(crls), tuple(ocsps))

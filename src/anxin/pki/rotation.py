@@ -13,22 +13,30 @@ valid until it expires (``issuing-final.crl`` in the same folder), and the old p
 are destroyed. The seal key is kept and re-certified by the new issuing CA, so receipts'
 ``kid`` does not change. Running servers keep the old keys until they restart.
 
+The key files are this module's; the retiring CA's last CRL and OCSP responses need the
+recorded certificates, which the caller reads in its own transaction through a
+:class:`~anxin.pki.ports.CertificateStore`: the use case is
+:func:`anxin.services.key_rotation.rotate_online_keys`.
+
 Example::
 
-    result = rotate_online_keys(settings, db)
+    root_key = open_rotation_root_key(settings, leaves_only=False, root_key_path=path)
+    with db.transaction() as session:
+        retiring = retirement(load_pki(settings), SqlCertificateStore(session), now)
+    result = replace_online_keys(settings, retiring, root_key=root_key, now=now)
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from sqlalchemy import select
 
 from anxin.config import Settings
 from anxin.errors import ConfigurationError
@@ -40,10 +48,9 @@ from anxin.pki.authority import (
     subject_key_id,
 )
 from anxin.pki.keyfiles import load_certificate
+from anxin.pki.ports import CertificateStore
 from anxin.pki.revocation import crl_scope, ocsp_for_certificate
 from anxin.pki.rootkey import open_root_key
-from anxin.storage.database import Database
-from anxin.storage.models import IssuedCertificate
 
 ARCHIVED_CERTS = ("issuing.crt", "tsa.crt", "seal.crt")
 RETIRED_KEYS = ("issuing.key", "tsa.key")
@@ -82,21 +89,25 @@ def _final_until(pki: Pki, now: dt.datetime) -> dt.datetime:
     return max(until, now + dt.timedelta(hours=1))
 
 
-def _final_ocsps(settings: Settings, db: Database | None, now: dt.datetime) -> dict[str, bytes]:
+@dataclass(frozen=True, slots=True)
+class Retirement:
+    """What the retiring issuing CA signs before its key is destroyed."""
+
+    final_crl: bytes  # DER, nextUpdate at _final_until
+    final_ocsps: Mapping[str, bytes]  # DER responses for its live leaves, by serial (hex)
+
+
+def _final_ocsps(pki: Pki, certificates: CertificateStore,
+                 now: dt.datetime) -> dict[str, bytes]:
     """The retiring CA's last OCSP responses for its live leaves, by serial (hex)."""
-    pki = load_pki(settings)
-    if db is None:
-        return {}
     until = _final_until(pki, now)
-    with db.transaction() as session:
-        return {format(c.serial_number, "x"): ocsp_for_certificate(pki, session, c, now,
-                                                                   until=until)
-                for c in _live_leaves(pki, now)}
+    return {format(c.serial_number, "x"): ocsp_for_certificate(pki, certificates, c, now,
+                                                               until=until)
+            for c in _live_leaves(pki, now)}
 
 
-def _final_crl(settings: Settings, db: Database | None, now: dt.datetime) -> bytes:
+def _final_crl(pki: Pki, certificates: CertificateStore | None, now: dt.datetime) -> bytes:
     """The retiring issuing CA's last CRL, ``nextUpdate`` at :func:`_final_until`."""
-    pki = load_pki(settings)
     until = _final_until(pki, now)
     builder = (x509.CertificateRevocationListBuilder()
                .issuer_name(pki.issuing_cert.subject)
@@ -106,19 +117,22 @@ def _final_crl(settings: Settings, db: Database | None, now: dt.datetime) -> byt
                .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
                    pki.issuing_key.public_key()), critical=False)
                .add_extension(crl_scope(), critical=True))
-    if db is not None:
-        with db.transaction() as session:
-            rows = session.execute(
-                select(IssuedCertificate.serial, IssuedCertificate.revoked_at)
-                .where(IssuedCertificate.revoked_at.is_not(None),
-                       IssuedCertificate.issuer_key_id == pki.issuing_key_id)).all()
-        for serial, revoked_at in rows:
-            assert revoked_at is not None
+    if certificates is not None:
+        for revoked in certificates.revoked(pki.issuing_key_id):
             builder = builder.add_revoked_certificate(
-                x509.RevokedCertificateBuilder().serial_number(int(serial, 16))
-                .revocation_date(revoked_at).build())
+                x509.RevokedCertificateBuilder().serial_number(int(revoked.serial, 16))
+                .revocation_date(revoked.revoked_at).build())
     crl = builder.sign(pki.issuing_key, hashes.SHA256())
     return crl.public_bytes(serialization.Encoding.DER)
+
+
+def retirement(pki: Pki, certificates: CertificateStore | None, now: dt.datetime, *,
+               leaves_only: bool = False) -> Retirement:
+    """The final CRL and (for a full rotation) the final OCSP responses of ``pki``'s
+    issuing CA, from the recorded certificates (none without a store)."""
+    final_ocsps = {} if leaves_only or certificates is None else \
+        _final_ocsps(pki, certificates, now)
+    return Retirement(final_crl=_final_crl(pki, certificates, now), final_ocsps=final_ocsps)
 
 
 def _destroy(path: Path) -> None:
@@ -130,25 +144,32 @@ def _destroy(path: Path) -> None:
     path.unlink()
 
 
-def rotate_online_keys(settings: Settings, db: Database | None = None, *,
-                       now: dt.datetime | None = None,
-                       leaves_only: bool = False,
-                       root_key_path: Path | None = None) -> RotationResult:
-    """Retire the issuing CA and TSA keys and make new ones (needs the root key file,
-    ``root_key_path``, opened with ``ANXIN_ROOT_KEY_PASSPHRASE``); with ``leaves_only``,
-    retire the TSA key only and re-certify the seal (no root key)."""
-    now = now or dt.datetime.now(dt.UTC)
+def open_rotation_root_key(settings: Settings, *, leaves_only: bool = False,
+                           root_key_path: Path | None = None,
+                           ) -> ec.EllipticCurvePrivateKey | None:
+    """The root key a full rotation signs the new issuing CA with (``root_key_path``,
+    opened with ``ANXIN_ROOT_KEY_PASSPHRASE``); None for a leaves-only rotation."""
+    if leaves_only:
+        return None
+    if root_key_path is None:
+        raise ConfigurationError(
+            "a full rotation signs a new issuing CA with the root CA key: pass "
+            "--root-key PATH (or rotate the leaves only with --leaves)")
+    return open_root_key(root_key_path, settings,
+                         load_certificate(settings.keys_dir / "root.crt"))
+
+
+def replace_online_keys(settings: Settings, retiring: Retirement, *,
+                        root_key: ec.EllipticCurvePrivateKey | None, now: dt.datetime,
+                        leaves_only: bool = False) -> RotationResult:
+    """Retire the issuing CA and TSA keys and make new ones signed with ``root_key``
+    (:func:`open_rotation_root_key`); with ``leaves_only``, retire the TSA key only and
+    re-certify the seal (no root key). ``retiring`` is :func:`retirement` of the current
+    keys, written beside the archived certificates."""
     keys_dir = settings.keys_dir
     root_cert = load_certificate(keys_dir / "root.crt")
-    root_key = None
-    if not leaves_only:
-        if root_key_path is None:
-            raise ConfigurationError(
-                "a full rotation signs a new issuing CA with the root CA key: pass "
-                "--root-key PATH (or rotate the leaves only with --leaves)")
-        root_key = open_root_key(root_key_path, settings, root_cert)
-    final_crl = _final_crl(settings, db, now)  # also proves the current PKI loads
-    final_ocsps = {} if leaves_only else _final_ocsps(settings, db, now)
+    if not leaves_only and root_key is None:
+        raise ConfigurationError("a full rotation needs the root CA key")
     old_id = subject_key_id(load_certificate(keys_dir / "issuing.crt"))
     archive_dir = keys_dir / "archive" / f"{now:%Y%m%dT%H%M%S%fZ}-{old_id[:8]}"
     try:
@@ -160,16 +181,16 @@ def rotate_online_keys(settings: Settings, db: Database | None = None, *,
     if leaves_only:
         archived, retired = ("tsa.crt", "seal.crt"), ("tsa.key",)
     else:
-        (archive_dir / "issuing-final.crl").write_bytes(final_crl)
+        (archive_dir / "issuing-final.crl").write_bytes(retiring.final_crl)
         (archive_dir / "final-ocsp").mkdir()
-        for serial, response in final_ocsps.items():
+        for serial, response in retiring.final_ocsps.items():
             (archive_dir / "final-ocsp" / f"{serial}.der").write_bytes(response)
     for name in archived:
         os.replace(keys_dir / name, archive_dir / name)
     for name in retired:
         _destroy(keys_dir / name)
-    issue_generation(keys_dir, settings, root_cert, root_key, now)
-    if root_key is not None:
+    issue_generation(keys_dir, settings, root_cert, None if leaves_only else root_key, now)
+    if root_key is not None and not leaves_only:
         _write_root_crl(keys_dir, root_cert, root_key, now)
     pki = load_pki(settings)
     return RotationResult(archive_dir=archive_dir, old_issuing_key_id=old_id,

@@ -1,19 +1,20 @@
 """Serial numbers for time-stamp tokens, unique across restarts and workers.
 
-:class:`DbSerialSource` takes them from the ``counters`` table with one conditional
-``UPDATE … RETURNING`` in its own short transaction, so every worker of every host that
-shares the database draws from the same sequence. ``block_size > 1`` reserves that many
-numbers per round trip (unused numbers of a block are simply never issued: gaps are
-harmless, repeats are impossible).
+:class:`ReservedSerialSource` takes them in blocks from a :class:`~anxin.pki.ports.SerialStore`
+(a named counter; :class:`anxin.services.pki_services.DbSerialSource` uses the
+``counters`` table, one conditional ``UPDATE … RETURNING`` in its own short transaction),
+so every worker of every host that shares the database draws from the same sequence.
+``block_size > 1`` reserves that many numbers per round trip (unused numbers of a block
+are simply never issued: gaps are harmless, repeats are impossible).
 
-``prefetch=True`` (what :func:`anxin.pki.services.open_pki_services` uses) reserves the
-first block when the source is made and the next one from a background thread when half
-of the current block is used. This matters on SQLite, where a reservation is a write
-transaction of its own: a caller that asks for a token while its own use-case transaction
-holds the database's write lock (the letter signer does) would otherwise wait on itself
-until ``busy_timeout``. With prefetching the caller takes a number already reserved and the
-refill simply runs after the caller commits. On PostgreSQL it keeps the ``counters`` row
-lock out of long transactions.
+``prefetch=True`` (what :func:`anxin.services.pki_services.open_pki_services` uses)
+reserves the first block when the source is made and the next one from a background
+thread when half of the current block is used. This matters on SQLite, where a
+reservation is a write transaction of its own: a caller that asks for a token while its
+own use-case transaction holds the database's write lock (the letter signer does) would
+otherwise wait on itself until ``busy_timeout``. With prefetching the caller takes a number
+already reserved and the refill simply runs after the caller commits. On PostgreSQL it
+keeps the ``counters`` row lock out of long transactions.
 
 :class:`InMemorySerialSource` (a random 64-bit prefix and a counter) is for benchmarks and
 tests only: it is unique in practice, not by construction.
@@ -30,14 +31,9 @@ import secrets
 import threading
 from typing import Protocol
 
-from sqlalchemy import update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import SQLAlchemyError
-
 from anxin.error_codes import Code
 from anxin.errors import AnxinError
-from anxin.storage.database import Database
-from anxin.storage.models import Counter
+from anxin.pki.ports import SerialStore
 
 TSA_SERIAL_COUNTER = "tsa_serial"
 
@@ -67,14 +63,14 @@ class InMemorySerialSource:
             return self._prefix | next(self._counter)
 
 
-class DbSerialSource:
-    """Serials from ``counters`` (row ``name``), shared by every worker."""
+class ReservedSerialSource:
+    """Serials reserved from counter ``name`` of a store, shared by every worker."""
 
-    def __init__(self, db: Database, *, name: str = TSA_SERIAL_COUNTER,
+    def __init__(self, store: SerialStore, *, name: str = TSA_SERIAL_COUNTER,
                  block_size: int = 1, prefetch: bool = False) -> None:
         if block_size < 1 or (prefetch and block_size < 2):
             raise ValueError("block_size must be at least 1 (2 with prefetch)")
-        self._db = db
+        self._store = store
         self._name = name
         self._block_size = block_size
         self._prefetch = prefetch
@@ -119,23 +115,4 @@ class DbSerialSource:
 
     def _reserve(self, count: int) -> int:
         """Advance the counter by ``count``; return its new value (the block's last)."""
-        bump = (update(Counter).where(Counter.name == self._name)
-                .values(value=Counter.value + count).returning(Counter.value))
-        try:
-            with self._db.transaction() as session:
-                value = session.execute(bump).scalar_one_or_none()
-                if value is None:
-                    session.execute(self._insert_if_missing())
-                    value = session.execute(bump).scalar_one()
-        except SQLAlchemyError as exc:
-            raise SerialUnavailable(f"cannot reserve a serial number: {exc}") from exc
-        return int(value)
-
-    def _insert_if_missing(self) -> sqlite.Insert | postgresql.Insert:
-        # Two workers may both find the row missing: the loser's insert does nothing and
-        # its UPDATE then waits for (PostgreSQL) or follows (SQLite) the winner's.
-        if self._db.dialect == "postgresql":
-            return postgresql.insert(Counter).values(
-                name=self._name, value=0).on_conflict_do_nothing(index_elements=["name"])
-        return sqlite.insert(Counter).values(
-            name=self._name, value=0).on_conflict_do_nothing(index_elements=["name"])
+        return self._store.reserve(self._name, count)

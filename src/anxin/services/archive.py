@@ -43,6 +43,7 @@ from anxin.pki.tsa import make_timestamper
 from anxin.services.context import Context
 from anxin.services.periodic import PeriodicThread
 from anxin.services.records import record
+from anxin.storage.certificate_store import SqlCertificateStore
 from anxin.storage.models import Authorization, Document
 
 log = logging.getLogger(__name__)
@@ -72,7 +73,7 @@ def renew_letter_bytes(ctx: Context, pdf: bytes, now: dt.datetime) -> bytes:
     leaves = [*tsa_certs, pki.tsa_cert] if pki.tsa_cert not in tsa_certs else tsa_certs
     cas = known_issuers(pki, leaves)
     with ctx.db.transaction() as session:
-        status = validation_data(pki, session, [*leaves, *cas], now)
+        status = validation_data(pki, SqlCertificateStore(session), [*leaves, *cas], now)
     certificates = [as_asn1_certificate(c) for c in (*leaves, *cas, pki.root_cert)]
     return upgrade_to_lta(pdf, certificates=certificates, crls=status.crls,
                           ocsp_responses=status.ocsps,

@@ -34,6 +34,7 @@ from anxin.pki.revocation import known_issuers, validation_data
 from anxin.pki.tsa import make_timestamper
 from anxin.services.authorizations import authorization_dict, settle_status
 from anxin.services.context import Context
+from anxin.storage.certificate_store import SqlCertificateStore
 from anxin.storage.models import Authorization, Document, OtpCode, Template, UseRecord
 
 __all__ = ["REPORT_FILES", "build_package", "build_report_pdf", "collect_files",
@@ -105,7 +106,8 @@ def collect_files(ctx: Context, institution_id: str | None, auth_id: str) -> dic
         used_tsas, _ = timestamp_certificates(pdf)
         in_use = [c for c in (event_cert, *used_tsas, pki.tsa_cert, pki.seal_cert)
                   if c is not None]
-        status = validation_data(pki, s, [*in_use, *known_issuers(pki, in_use)], now)
+        status = validation_data(pki, SqlCertificateStore(s),
+                                 [*in_use, *known_issuers(pki, in_use)], now)
     passkey = signing.pop("passkey", None)
     record["signing"] = {k: v for k, v in signing.items()
                          if k not in ("id_commitment_salt",)}

@@ -10,7 +10,10 @@ bound to this authorization. The code itself is consumed by the signing that fol
 link holder without the phone thus learns nothing, not even whether the subject has a
 passkey, and cannot register one.
 
-The signing use case calls :func:`make_passkey_check`'s callable inside its transaction.
+The signing use case calls :func:`make_passkey_check`'s callable twice: in its first check,
+in a savepoint it rolls back (the evidence goes into the letter), and in its final
+conditional transaction, where the challenge is taken and the sign counter stored with the
+signing (:func:`anxin.services.signing.sign`).
 """
 
 from __future__ import annotations
@@ -143,7 +146,8 @@ def assertion_options(ctx: Context, token: str, otp: Any) -> dict[str, Any]:
 
 
 def make_passkey_check(settings: Settings) -> PasskeyCheck:
-    """The callable the signing use case runs in its transaction when a passkey is sent."""
+    """The callable the signing use case runs in its transactions when a passkey is sent
+    (it must answer the same evidence for the same state and ``now``)."""
     rp = relying_party(settings)
 
     def passkey_check(s: Session, a: Authorization, payload: dict[str, Any],

@@ -1,5 +1,15 @@
 """The ports of the use cases: what signing needs from the parts that plug into it.
 
+A signing runs in three steps (see :func:`anxin.services.signing.sign`): a short
+transaction checks the request and reads a :class:`LetterToSign`; the signer then renders
+and signs the letter with **no transaction open** (event certificate, timestamps,
+validation data: tens of milliseconds, and HTTP calls when the TSA is external); a short
+conditional transaction finally stores the :class:`SignatureOutcome` if the request is
+still pending and its code still unconsumed. So a signer never sees a ``Session``: what it
+needs of storage it is given (the letter, and a :class:`CertificateStatus` that answers
+from a read-only snapshot), and what must be stored it returns (the PDF, the event
+certificate to record).
+
 The composition root (:mod:`anxin.bootstrap`) chooses an implementation of each and puts it
 into the typed :class:`~anxin.services.context.Context`; a use case calls the port and never
 builds one. A missing part is a type error at start-up, not a hidden ``None`` at run time.
@@ -18,30 +28,70 @@ The ports of the libraries are where the libraries are: the SMS gateway
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from cryptography import x509
 from sqlalchemy.orm import Session
 
+from anxin.pki.revocation import ValidationData
 from anxin.storage.models import Authorization
 
 Clock = Callable[[], dt.datetime]
 
 
 @dataclass(frozen=True, slots=True)
+class LetterToSign:
+    """Everything a signer needs, read (and decrypted) in the first transaction."""
+
+    authorization_id: str
+    letter_sha256: str
+    letter_text: str
+    locale: str
+    title: str
+    institution_name: str
+    purpose: str
+    data_scope: tuple[str, ...]
+    valid_from: dt.datetime | None
+    valid_until: dt.datetime
+    max_uses: int
+    reference: str
+    subject_name: str
+    subject_id_number: str
+    subject_id_masked: str
+    method: str
+    passkey_evidence: dict[str, Any] | None
+    now: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
 class SignatureOutcome:
+    """A signed letter, stored by the final transaction only if the signing wins.
+
+    ``certificate`` is the event certificate to record in ``certificates`` (None for a
+    signer that issues none); a discarded outcome's certificate is never recorded."""
+
     pdf: bytes
     timestamp_at: dt.datetime | None
     evidence: dict[str, Any]
+    certificate: x509.Certificate | None = None
+
+
+class CertificateStatus(Protocol):
+    """The validation data (CRLs, OCSP responses) of ``certs`` as the platform's responder
+    will answer once ``issued`` (a certificate not recorded yet) is recorded; read with no
+    lock held."""
+
+    def __call__(self, certs: Sequence[x509.Certificate], *, issued: x509.Certificate,
+                 now: dt.datetime) -> ValidationData: ...
 
 
 class LetterSigner(Protocol):
-    """Signs the letter inside the signing transaction (the PKI part plugs in here)."""
+    """Signs a letter outside any transaction (the PKI part plugs in here)."""
 
-    def __call__(self, session: Session, auth: Authorization, letter_text: str,
-                 subject_name: str, subject_id_number: str, method: str,
-                 now: dt.datetime) -> SignatureOutcome: ...
+    def __call__(self, letter: LetterToSign, status: CertificateStatus
+                 ) -> SignatureOutcome: ...
 
 
 PasskeyCheck = Callable[[Session, Authorization, dict[str, Any], dt.datetime], dict[str, Any]]

@@ -11,9 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from anxin.domain.events import Event
@@ -22,16 +23,22 @@ from anxin.domain.vocabulary import purpose_label, scope_labels
 from anxin.error_codes import Code
 from anxin.errors import AnxinError, Conflict, NotFound, TooManyRequests, ValidationFailed
 from anxin.keys import token_hash
+from anxin.pki.events import record_certificate
 from anxin.services.authorizations import not_pending, settle_status
 from anxin.services.context import Context
+from anxin.services.letter_signing import SnapshotStatus
 from anxin.services.notifications import notify
+from anxin.services.ports import LetterToSign, SignatureOutcome
 from anxin.services.records import record
 from anxin.services.sms_guard import charge_sms, check_sms_country
+from anxin.storage.certificate_store import SqlCertificateStore
 from anxin.storage.models import Authorization, Document, Institution, OtpCode, Template
 
 
 class OtpLocked(Conflict):
     code = Code.OTP_LOCKED
+
+
 
 
 def load_by_token(s: Session, token: str, *, for_update: bool = False) -> Authorization:
@@ -187,11 +194,40 @@ def check_code(ctx: Context, s: Session, scope: str, key: str, code: str,
 
 def sign(ctx: Context, token: str, *, otp: str, read_confirmed: bool, client_ip: str | None,
          user_agent: str | None, passkey: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Sign the letter: check, sign with no lock held, then a conditional commit.
+
+    1. A short transaction checks the request (pending, not locked, the code right; a
+       wrong code counts and locks exactly as it always did, committed) and the passkey
+       assertion (verified, then rolled back: it is verified again, and its sign counter
+       stored, in step 3), and reads the :class:`LetterToSign`.
+    2. The signer renders and signs the letter with no transaction open.
+    3. A short transaction stores everything at once (status, code consumed, document,
+       event certificate, leaves, notification) only if the request is still pending and
+       the code still unconsumed. Of two concurrent signings one wins; the other's work is
+       discarded (its event certificate is never recorded) and it gets the answer a late
+       second signer always got (``authorization_not_pending``). A signer that raises
+       leaves the request pending and its code unconsumed.
+    """
     if read_confirmed is not True:
         raise ValidationFailed("confirm that you have read the whole letter",
                                field="read_confirmed", code=Code.READ_NOT_CONFIRMED)
     if not (isinstance(otp, str) and len(otp) == 6 and otp.isdigit()):
         raise ValidationFailed("the code has 6 digits", field="otp", code=Code.OTP_INVALID)
+    checked = _check_request(ctx, token, otp, passkey)
+    outcome = ctx.letter_signer(checked.letter, SnapshotStatus(ctx.db, ctx.pki))
+    return _store_signing(ctx, token, checked, outcome, passkey, client_ip, user_agent)
+
+
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    """What the first transaction found: the code to consume and the letter to sign."""
+
+    code_id: int
+    letter: LetterToSign
+
+
+def _check_request(ctx: Context, token: str, otp: str,
+                   passkey: dict[str, Any] | None) -> _Checked:
     st = ctx.settings
     refusal: AnxinError | None = None
     with ctx.db.transaction() as s:
@@ -221,28 +257,97 @@ def sign(ctx: Context, token: str, *, otp: str, read_confirmed: bool, client_ip:
                     refusal = ValidationFailed(
                         f"the code is wrong or has expired ({left} tries left)", field="otp",
                         code=Code.OTP_INVALID, tries_left=left)
+            elif tpl.require_passkey and passkey is None:
+                refusal = ValidationFailed("this letter must be confirmed with a passkey",
+                                           field="passkey", code=Code.PASSKEY_REQUIRED)
             else:
-                refusal = _complete_signing(ctx, s, a, tpl, row, now, client_ip, user_agent,
-                                            passkey)
-        if refusal is None:
-            out = {"status": a.status, "id": a.id, "signed_at": a.signed_at,
-                   "letter_sha256": a.letter_sha256,
-                   "timestamp": a.timestamp_at}
+                evidence = _try_passkey(ctx, s, a, passkey, now)
+                checked = _Checked(code_id=row.id,
+                                   letter=_letter_to_sign(ctx, s, a, tpl, evidence, now))
     if refusal is not None:
         raise refusal
+    return checked
+
+
+def _try_passkey(ctx: Context, s: Session, a: Authorization, passkey: dict[str, Any] | None,
+                 now: dt.datetime) -> dict[str, Any] | None:
+    """The passkey evidence the letter will carry, verified in a savepoint that is rolled
+    back (the challenge and the sign counter are taken for real by the final commit)."""
+    if passkey is None:
+        return None
+    savepoint = s.begin_nested()
+    try:
+        return ctx.passkey_check(s, a, passkey, now)
+    finally:
+        savepoint.rollback()
+
+
+def _letter_to_sign(ctx: Context, s: Session, a: Authorization, tpl: Template,
+                    passkey_evidence: dict[str, Any] | None, now: dt.datetime) -> LetterToSign:
+    inst = s.get(Institution, a.institution_id)
+    assert inst is not None
+    k = ctx.keys
+    return LetterToSign(
+        authorization_id=a.id, letter_sha256=a.letter_sha256,
+        letter_text=k.decrypt_text(a.letter_enc, aad=f"{a.id}/letter"),
+        locale=tpl.locale, title=tpl.title, institution_name=inst.name, purpose=a.purpose,
+        data_scope=tuple(a.data_scope), valid_from=a.valid_from, valid_until=a.valid_until,
+        max_uses=a.max_uses, reference=a.reference,
+        subject_name=k.decrypt_text(a.subject_name_enc, aad=f"{a.id}/name"),
+        subject_id_number=k.decrypt_text(a.subject_id_enc, aad=f"{a.id}/id"),
+        subject_id_masked=a.subject_id_masked,
+        method="sms+passkey" if passkey_evidence is not None else "sms",
+        passkey_evidence=passkey_evidence, now=now)
+
+
+def _store_signing(ctx: Context, token: str, checked: _Checked,
+                   outcome: SignatureOutcome, passkey: dict[str, Any] | None,
+                   client_ip: str | None, user_agent: str | None) -> dict[str, Any]:
+    """The conditional commit: everything of the signing, or (if another signing won,
+    or the request moved on meanwhile) nothing."""
+    letter = checked.letter
+    now = letter.now
+    refusal: AnxinError | None = None
+    with ctx.db.transaction() as s:
+        a = load_by_token(s, token, for_update=True)
+        settle_status(s, ctx, a)
+        if a.status != Status.PENDING.value:
+            refusal = not_pending(a.status)
+        elif not _consume_code(s, checked.code_id, now):
+            refusal = no_live_code()  # cannot happen while pending: signing consumes it
+        else:
+            refusal = _complete_signing(ctx, s, a, letter, outcome, passkey, client_ip,
+                                        user_agent)
+        if refusal is None:
+            out = {"status": a.status, "id": a.id, "signed_at": a.signed_at,
+                   "letter_sha256": a.letter_sha256, "timestamp": a.timestamp_at}
+    if refusal is not None:
+        raise refusal
+    ctx.metrics.authorizations_signed.inc()
     return out
 
 
-def _complete_signing(ctx: Context, s: Session, a: Authorization, tpl: Template, row: OtpCode,
-                      now: dt.datetime, client_ip: str | None, user_agent: str | None,
-                      passkey: dict[str, Any] | None) -> AnxinError | None:
-    passkey_evidence: dict[str, Any] | None = None
-    if passkey is not None:
-        passkey_evidence = ctx.passkey_check(s, a, passkey, now)
-    elif tpl.require_passkey:
-        return ValidationFailed("this letter must be confirmed with a passkey",
-                                field="passkey", code=Code.PASSKEY_REQUIRED)
-    row.consumed_at = now
+def _consume_code(s: Session, code_id: int, now: dt.datetime) -> bool:
+    """Mark the code used, if nothing used it since it was checked (compare-and-set)."""
+    result = s.execute(update(OtpCode).where(OtpCode.id == code_id,
+                                             OtpCode.consumed_at.is_(None))
+                       .values(consumed_at=now).execution_options(synchronize_session=False))
+    return getattr(result, "rowcount", 0) == 1
+
+
+def _complete_signing(ctx: Context, s: Session, a: Authorization, letter: LetterToSign,
+                      outcome: SignatureOutcome, passkey: dict[str, Any] | None,
+                      client_ip: str | None, user_agent: str | None) -> AnxinError | None:
+    now = letter.now
+    passkey_evidence = letter.passkey_evidence
+    if passkey_evidence is not None:
+        assert passkey is not None  # how the evidence was made
+        # Verified again, now for real: the challenge is taken and the sign counter stored
+        # with the signing. The letter carries the first verification's evidence; a
+        # different answer means the credential was used meanwhile.
+        if ctx.passkey_check(s, a, passkey, now) != passkey_evidence:
+            return ValidationFailed("the passkey was used meanwhile: confirm again",
+                                    field="passkey", code=Code.PASSKEY_INVALID)
     record(s, Event.OTP_VERIFIED, at=now, authorization_id=a.id,
            institution_id=a.institution_id)
     if passkey_evidence is not None:
@@ -252,22 +357,23 @@ def _complete_signing(ctx: Context, s: Session, a: Authorization, tpl: Template,
     a.status = transition(Status(a.status), Action.SIGN).value
     a.signed_at = now
     a.status_changed_at = now
-    method = "sms+passkey" if passkey_evidence is not None else "sms"
+    method = letter.method
     a.signing = {"method": method, "otp_verified_at": now.isoformat(), "client_ip": client_ip,
                  "user_agent": (user_agent or "")[:500], "letter_sha256": a.letter_sha256,
                  "passkey": passkey_evidence}
-    k = ctx.keys
-    outcome = ctx.letter_signer(s, a, k.decrypt_text(a.letter_enc, aad=f"{a.id}/letter"),
-                                k.decrypt_text(a.subject_name_enc, aad=f"{a.id}/name"),
-                                k.decrypt_text(a.subject_id_enc, aad=f"{a.id}/id"), method, now)
+    if outcome.certificate is not None:
+        record_certificate(SqlCertificateStore(s), outcome.certificate, keys=ctx.keys,
+                           kind="event", authorization_id=a.id)
     a.timestamp_at = outcome.timestamp_at
     a.signing = {**a.signing, **outcome.evidence}
     store_document(ctx, s, a.id, "letter.pdf", outcome.pdf, now)
     record(s, Event.SIGNED, at=now, authorization_id=a.id, institution_id=a.institution_id,
            letter_sha256=a.letter_sha256, method=method)
+    # The outbox row is dated by this transaction's clock, not by the signing's moment
+    # (``now``, when the code was checked, before the letter was signed): a catch-up read
+    # trusts a row's time to be within SETTLE_SECONDS of its commit.
     notify(s, institution_id=a.institution_id, authorization_id=a.id, reference=a.reference,
-           event=Event.SIGNED, at=now)
-    ctx.metrics.authorizations_signed.inc()
+           event=Event.SIGNED, at=ctx.clock())
     return None
 
 

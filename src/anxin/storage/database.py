@@ -6,8 +6,9 @@ Example::
     db.migrate()
     with db.transaction() as session: ...
 
-On SQLite every transaction starts with ``BEGIN IMMEDIATE`` so that concurrent writers
-queue on the database lock instead of failing on a read-to-write upgrade. On PostgreSQL
+On SQLite every transaction but a read-only :meth:`Database.snapshot` starts with
+``BEGIN IMMEDIATE`` so that concurrent writers queue on the database lock instead of
+failing on a read-to-write upgrade. On PostgreSQL
 transactions run at READ COMMITTED; the use cases rely on conditional UPDATEs and row
 locks, not on isolation level, for their atomicity.
 
@@ -64,7 +65,13 @@ def _create_private_sqlite_file(url: str) -> None:
 
 
 def _sqlite_begin(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # A snapshot (Database.snapshot) only reads: a deferred BEGIN, which in WAL mode
+    # neither takes nor waits for the write lock.
+    read_only = conn.get_execution_options().get(_SNAPSHOT_OPTION, False)
+    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+_SNAPSHOT_OPTION = "anxin_snapshot"
 
 
 class Database:
@@ -74,6 +81,8 @@ class Database:
         self.engine = engine
         self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._snapshots = sessionmaker(engine.execution_options(**{_SNAPSHOT_OPTION: True}),
+                                       expire_on_commit=False, autoflush=False)
 
     @classmethod
     def connect(cls, url: str, *, pool_size: int = 10) -> Database:
@@ -103,6 +112,18 @@ class Database:
         """One transaction: commits if the block ends normally, rolls back otherwise."""
         with self._sessions() as session, session.begin():
             yield session
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Session]:
+        """A read-only transaction, always rolled back: for reads made while no lock may
+        be held (a signing's validation data). On SQLite a deferred ``BEGIN``, so that
+        it never waits on a writer nor makes one wait; on PostgreSQL an ordinary
+        READ COMMITTED transaction. Whatever is added to the session is never written."""
+        with self._snapshots() as session:
+            try:
+                yield session
+            finally:
+                session.rollback()
 
     @contextmanager
     def core_transaction(self) -> Iterator[Connection]:

@@ -1,7 +1,8 @@
 """Public PKI endpoints for verifiers: certificates, CRLs, OCSP (RFC 6960), TSA (RFC 3161).
 
 Reads from ``request.app.state.ctx``: ``pki`` (:class:`anxin.pki.authority.Pki`), ``tsa``
-(:class:`anxin.pki.tsa.TimestampAuthority`), ``db`` and ``clock()``. Mount with
+(:class:`anxin.pki.tsa.TimestampAuthority`), ``db`` and ``clock()``; the CRL, OCSP and TSA
+answers are the use cases of :mod:`anxin.services.pki_publication`. Mount with
 ``app.include_router(build_router())``.
 """
 
@@ -9,28 +10,37 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any
+import datetime as dt
+from collections.abc import Callable
+from typing import Protocol
 from urllib.parse import unquote
 
 from fastapi import APIRouter, Request, Response
-from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
 from anxin.pki.authority import PUBLISHED, Pki
-from anxin.pki.revocation import build_crl, ocsp_error, ocsp_respond
-from anxin.pki.tsa import TimestampAuthority, rejection
+from anxin.pki.tsa import TimestampAuthority
+from anxin.services import pki_publication
+from anxin.storage.database import Database
 
 MAX_BODY_BYTES = 64 * 1024
 PEM = "application/x-pem-file"
 CRL = "application/pkix-crl"
 
 
-def _part(request: Request, name: str) -> Any:
-    """``ctx.<name>``, or ``ctx.extras[name]`` for contexts that keep plug-ins there."""
-    ctx = request.app.state.ctx
-    if hasattr(ctx, name):
-        return getattr(ctx, name)
-    return ctx.extras[name]
+class PkiParts(Protocol):
+    """What these routes read of the context (the services' :class:`Context` has it all;
+    a verifier-only deployment or a test may mount them on less)."""
+
+    db: Database
+    pki: Pki
+    tsa: TimestampAuthority
+    clock: Callable[[], dt.datetime]
+
+
+def _parts(request: Request) -> PkiParts:
+    parts: PkiParts = request.app.state.ctx
+    return parts
 
 
 async def _body(request: Request) -> bytes | None:
@@ -50,7 +60,7 @@ def build_router() -> APIRouter:
 
     def certificate_route(name: str) -> None:
         async def certificate(request: Request) -> Response:
-            pki: Pki = _part(request, "pki")
+            pki: Pki = _parts(request).pki
             return Response(pki.pem(name), media_type=PEM,
                             headers={"Cache-Control": "public, max-age=3600"})
         certificate.__doc__ = f"The PEM certificate file {name}."
@@ -63,15 +73,14 @@ def build_router() -> APIRouter:
     @router.get("/pki/root.crl", response_class=Response)
     async def root_crl(request: Request) -> Response:
         """The root CA's CRL (DER), signed offline by ``anxin init`` / ``anxin keys``."""
-        pki: Pki = _part(request, "pki")
+        pki: Pki = _parts(request).pki
         return Response(pki.root_crl_der, media_type=CRL)
 
     @router.get("/pki/issuing.crl", response_class=Response)
     def issuing_crl(request: Request) -> Response:
         """A freshly signed CRL (DER) of the issuing CA."""
-        ctx = request.app.state.ctx
-        with ctx.db.transaction() as session:
-            crl = build_crl(_part(request, "pki"), session, ctx.clock())
+        ctx = _parts(request)
+        crl = pki_publication.issuing_crl(ctx.db, ctx.pki, ctx.clock())
         return Response(crl, media_type=CRL, headers={"Cache-Control": "no-cache"})
 
     @router.post("/pki/ocsp", response_class=Response)
@@ -90,9 +99,8 @@ def build_router() -> APIRouter:
     async def tsa(request: Request) -> Response:
         """RFC 3161 time-stamping (``application/timestamp-query``)."""
         body = await _body(request)
-        authority: TimestampAuthority = _part(request, "tsa")
-        reply = rejection("bad_data_format", "request too large") if body is None else \
-            await run_in_threadpool(authority.respond, body)
+        authority: TimestampAuthority = _parts(request).tsa
+        reply = await run_in_threadpool(pki_publication.timestamp_reply, authority, body)
         return Response(reply, media_type="application/timestamp-reply")
 
     return router
@@ -101,8 +109,7 @@ def build_router() -> APIRouter:
 async def _ocsp_answer(request: Request, body: bytes | None,
                        headers: dict[str, str] | None = None) -> Response:
     """The responder's answer to a request's DER (None: unreadable or too large)."""
-    reply = ocsp_error("malformed_request") if body is None else \
-        await run_in_threadpool(_ocsp, request, body)
+    reply = await run_in_threadpool(_ocsp, request, body)
     return Response(reply, media_type="application/ocsp-response", headers=headers)
 
 
@@ -121,11 +128,6 @@ def _decode_ocsp_get(encoded: str) -> bytes | None:
         return None
 
 
-def _ocsp(request: Request, body: bytes) -> bytes:
-    ctx = request.app.state.ctx
-    try:
-        with ctx.db.transaction() as session:
-            reply: bytes = ocsp_respond(_part(request, "pki"), session, body, ctx.clock())
-    except SQLAlchemyError:
-        return ocsp_error("try_later")
-    return reply
+def _ocsp(request: Request, body: bytes | None) -> bytes:
+    ctx = _parts(request)
+    return pki_publication.ocsp_answer(ctx.db, ctx.pki, body, ctx.clock())

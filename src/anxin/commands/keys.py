@@ -25,7 +25,7 @@ from anxin.config import Settings, load_settings
 from anxin.errors import AnxinError
 from anxin.pki.authority import load_pki, subject_key_id
 from anxin.pki.keyfiles import is_encrypted_key
-from anxin.pki.rotation import resign_root_crl, rotate_online_keys
+from anxin.services.key_rotation import resign_root_crl, rotate_online_keys
 from anxin.storage.database import Database
 
 keys_app = typer.Typer(help="Inspect and rotate the PKI (root, issuing CA, TSA, seal).",

@@ -1,0 +1,53 @@
+"""Use cases behind the public PKI endpoints: the issuing CA's current CRL, the OCSP
+responder's answer (each read in one short transaction of its own) and the TSA's reply.
+
+The web layer (:mod:`anxin.web.pki_routes`) only moves bytes: a request it could not read
+(too large, not base64) arrives here as None and is answered in the protocol's own terms,
+and so is a database failure: the OCSP answer becomes ``tryLater`` (RFC 6960 §2.3), never
+an HTTP error.
+
+Example::
+
+    crl_der = issuing_crl(db, pki, now)
+    reply_der = ocsp_answer(db, pki, request_der, now)
+    token_reply_der = timestamp_reply(tsa, request_der)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from anxin.pki.authority import Pki
+from anxin.pki.revocation import build_crl, ocsp_error, ocsp_respond
+from anxin.pki.tsa import TimestampAuthority, rejection
+from anxin.storage.certificate_store import SqlCertificateStore
+from anxin.storage.database import Database
+
+
+def issuing_crl(db: Database, pki: Pki, now: dt.datetime) -> bytes:
+    """A freshly signed CRL (DER) of the current issuing CA (end-entity partition)."""
+    with db.transaction() as session:
+        return build_crl(pki, SqlCertificateStore(session), now)
+
+
+def ocsp_answer(db: Database, pki: Pki, request_der: bytes | None,
+                now: dt.datetime) -> bytes:
+    """The signed OCSPResponse (DER) to a request; ``malformedRequest`` for an unreadable
+    one (None), ``tryLater`` if the database fails."""
+    if request_der is None:
+        return ocsp_error("malformed_request")
+    try:
+        with db.transaction() as session:
+            return ocsp_respond(pki, SqlCertificateStore(session), request_der, now)
+    except SQLAlchemyError:
+        return ocsp_error("try_later")
+
+
+def timestamp_reply(tsa: TimestampAuthority, request_der: bytes | None) -> bytes:
+    """The TSA's ``TimeStampResp`` (DER) to a request; ``badDataFormat`` for one too large
+    to read (None)."""
+    if request_der is None:
+        return rejection("bad_data_format", "request too large")
+    return tsa.respond(request_der)
