@@ -6,7 +6,7 @@ Appends: *single* is one use-case transaction enqueuing a leaf followed by one s
 transaction integrating it; *batched* is 1,000 leaves enqueued in one transaction, then
 integrated by one sequencer transaction. Proofs: the log is grown to each size by bulk
 loading leaves and the nodes computed in memory (COPY on PostgreSQL), then inclusion and
-consistency proofs are timed through :class:`anxin.ledger.log.Ledger` (a transaction, one
+consistency proofs are timed through :class:`anxin.services.ledger.Ledger` (a transaction, one
 batched node read, the fold) at random indices. PostgreSQL runs in a throwaway database
 that is dropped at the end. The last line printed is one JSON object.
 """
@@ -31,10 +31,8 @@ from sqlalchemy import create_engine, insert, text
 from sqlalchemy.engine import make_url
 
 from anxin.config import load_settings
-from anxin.ledger.audit import audit_ledger
 from anxin.ledger.checkpoint import NoteSigner
 from anxin.ledger.leaf import make_leaf
-from anxin.ledger.log import Ledger
 from anxin.ledger.merkle import (
     append_nodes,
     frontier,
@@ -43,6 +41,7 @@ from anxin.ledger.merkle import (
     verify_consistency,
     verify_inclusion,
 )
+from anxin.services.ledger import Ledger, audit_ledger
 from anxin.storage.database import Database
 from anxin.storage.ledger_queue import enqueue_leaf
 from anxin.storage.models import LedgerQueued

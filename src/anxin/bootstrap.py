@@ -20,17 +20,16 @@ import dataclasses
 
 from anxin.config import Settings
 from anxin.errors import ConfigurationError
-from anxin.evidence.package import build_package, build_report_pdf
 from anxin.identity.realname import RealNameCheck, make_realname_check
 from anxin.identity.sms import SmsGateway, make_sms_gateway
 from anxin.keys import load_master_key
 from anxin.ledger.checkpoint import load_note_signer
-from anxin.ledger.log import Ledger
-from anxin.ledger.origin import fix_origin
 from anxin.net.outbound import OutboundPolicy
 from anxin.pki.tsa import make_timestamper, timestamp_data
 from anxin.seal import load_seal
 from anxin.services.context import Context, utcnow
+from anxin.services.evidence_package import build_package, build_report_pdf
+from anxin.services.ledger import Ledger, fix_origin
 from anxin.services.letter_signing import PkiLetterSigner
 from anxin.services.metrics import Metrics
 from anxin.services.passkey_signing import make_passkey_check

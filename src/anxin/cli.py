@@ -16,12 +16,16 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from anxin.config import Settings, load_settings
 from anxin.errors import AnxinError
+
+if TYPE_CHECKING:
+    from anxin.evidence.ledger_check import LogSource
+    from anxin.evidence.report import Report
 
 app = typer.Typer(help="Anxin: electronic authorization of personal-data use.",
                   no_args_is_help=True, add_completion=False)
@@ -185,8 +189,20 @@ def verify(file: Path,
     settings = _settings(data_dir)
     code = run_verify(file, trust=trust or [], fingerprints=trust_fingerprint or [],
                       settings=settings, as_json=as_json, report=report, xml=xml,
-                      echo=typer.echo, ledger=ledger)
+                      echo=typer.echo, ledger=ledger, log_checks=_log_checks)
     raise typer.Exit(code)
+
+
+def _log_checks(report: Report, data: bytes, where: str) -> None:
+    """``--ledger WHERE``: the log's checks, a data directory read through storage."""
+    from anxin.evidence.ledger_check import add_log_checks
+    add_log_checks(report, data, where, open_directory=_storage_log)
+
+
+def _storage_log(data_dir: Path) -> LogSource:
+    """``--ledger DIR``: the data directory's log, read through storage."""
+    from anxin.services.ledger import StorageLog
+    return StorageLog(data_dir)
 
 
 @archive_app.command("renew")
@@ -239,8 +255,8 @@ def archive_renew(
 def _mount_optional() -> None:
     from anxin.commands.keys import keys_app
     app.add_typer(keys_app, name="keys", help="The platform's keys and certificates.")
+    from anxin.commands.ledger import ledger_app
     from anxin.console.cli import operator_app
-    from anxin.ledger.cli import ledger_app
     app.add_typer(operator_app, name="operator", help="Operator accounts of the console.")
     app.add_typer(ledger_app, name="ledger", help="The tamper-evident ledger.")
 

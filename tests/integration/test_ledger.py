@@ -13,9 +13,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import delete, select, update
 
-from anxin.ledger.audit import audit_ledger
 from anxin.ledger.leaf import make_leaf
 from anxin.ledger.merkle import leaf_hash, verify_consistency, verify_inclusion
+from anxin.services.ledger import audit_ledger
 from anxin.storage.database import Database
 from anxin.storage.ledger_queue import enqueue_leaf
 from anxin.storage.models import LedgerLeaf, LedgerNode
@@ -165,7 +165,7 @@ def test_ledger_verify_cli_passes_on_a_sound_log(api, ctx, settings):
 def _writer(url: str, tag: str, n: int) -> None:
     import datetime as dt
 
-    from anxin.ledger.log import Ledger
+    from anxin.services.ledger import Ledger
     db = Database.connect(url)
 
     class _NoSign:
@@ -188,8 +188,7 @@ def test_two_processes_append_to_one_linear_log(tmp_path):
     """Several workers are a PostgreSQL deployment (SQLite is one box, one process)."""
     from anxin.config import load_settings
     from anxin.ledger.checkpoint import load_note_signer
-    from anxin.ledger.log import Ledger
-    from anxin.ledger.origin import fix_origin
+    from anxin.services.ledger import Ledger, fix_origin
     from anxin.services.setup import initialise
     from tests.common.backends import require_postgres, throwaway_postgres
 

@@ -35,13 +35,14 @@ from anxin.bootstrap import build_services
 from anxin.config import load_settings
 from anxin.domain.gate import UseRefused
 from anxin.evidence.answers import summary_lines
-from anxin.evidence.ledger_check import StorageLog, add_log_checks, check_against_log
+from anxin.evidence.ledger_check import add_log_checks, check_against_log
 from anxin.evidence.offline import verify_bytes
-from anxin.evidence.package import _with_manifest, _zip
 from anxin.evidence.report import Report
 from anxin.ledger.chain import commit, verify_chain
 from anxin.pki.tsa import make_timestamper
+from anxin.services.evidence_package import _with_manifest, _zip
 from anxin.services.institutions import InstitutionRef, add_institution
+from anxin.services.ledger import StorageLog
 from anxin.services.revocation import revoke_authorization
 from anxin.services.setup import initialise
 from anxin.services.uses import UseCall, consume_use, consume_use_with_key
@@ -281,10 +282,11 @@ def test_a_genuine_package_passes_against_the_live_log(world):
 def test_the_data_directory_mode_agrees(world):
     data = drop_revocation_and_say_active(world)
     report = verify(world, data)
-    add_log_checks(report, data, str(world["settings"].data_dir))
+    add_log_checks(report, data, str(world["settings"].data_dir), open_directory=StorageLog)
     assert check(report, "ledger_log_tail").result == "FAILED"
     report = verify(world, world["revoked"][1])
-    add_log_checks(report, world["revoked"][1], str(world["settings"].data_dir))
+    add_log_checks(report, world["revoked"][1], str(world["settings"].data_dir),
+                   open_directory=StorageLog)
     assert report.indication == "TOTAL_PASSED", summary_lines(report)
 
 
@@ -365,7 +367,7 @@ def test_newer_entries_make_the_package_not_current(world):
     assert world["api"].use(auth["id"], reference="later").status_code == 201
     world["ctx"].ledger.checkpoint(force=True)
     report = verify(world, data)
-    add_log_checks(report, data, str(world["settings"].data_dir))
+    add_log_checks(report, data, str(world["settings"].data_dir), open_directory=StorageLog)
     tail = check(report, "ledger_log_tail")
     assert tail.result == "INDETERMINATE", summary_lines(report)
     assert "authorization:use:granted" in tail.detail

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from anxin.errors import ValidationFailed
-from anxin.identity.passkeys import (
+from anxin.services.passkeys import (
     passkey_login_options,
     purge_challenges,
     verify_assertion_evidence,

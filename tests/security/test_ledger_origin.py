@@ -19,8 +19,8 @@ from sqlalchemy import insert, select
 
 from anxin.bootstrap import build_services
 from anxin.config import load_settings
-from anxin.ledger.audit import audit_ledger
 from anxin.services.institutions import add_institution
+from anxin.services.ledger import audit_ledger
 from anxin.services.setup import initialise
 from anxin.storage.database import Database, _alembic_config
 from anxin.storage.models import LedgerCheckpoint
@@ -91,7 +91,7 @@ def test_a_new_base_url_never_changes_the_origin(tmp_path, fresh_db):
 def test_an_existing_log_adopts_its_latest_checkpoints_origin_on_upgrade(tmp_path):
     """A deployment made before the origin was stored: its database is at 0006 with a
     checkpoint signed under the origin of the base URL it served then."""
-    from anxin.ledger.origin import read_origin
+    from anxin.services.ledger import read_origin
     from anxin.storage.models import LedgerOrigin
     with throwaway_postgres(require_postgres()) as url:
         for db_url in (f"sqlite:///{tmp_path / 'old.db'}", url):

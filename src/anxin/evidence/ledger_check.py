@@ -3,7 +3,8 @@
 A package's hash chain (:mod:`anxin.evidence.ledger_completeness`) shows that no entry
 but the last was left out; only the log can show that the last one *is* the last. With
 ``--ledger`` the verifier asks the log itself (a public ``/ledger`` endpoint, or a data
-directory read through storage) and adds two checks:
+directory read through storage, opened by the caller's ``open_directory``) and adds two
+checks:
 
 - ``ledger_log_consistency``: the log's verifier key is the package's (the key the
   package's seal vouches for), the log's current checkpoint is signed by it, and the
@@ -22,6 +23,7 @@ Without ``--ledger`` nothing here runs: the verifier stays offline.
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -113,55 +115,20 @@ class HttpLog:
         self._client.close()
 
 
-class StorageLog:
-    """A data directory's log, read through storage (read only: no checkpoint is signed;
-    the latest stored one is the log's checkpoint)."""
-
-    def __init__(self, data_dir: Path) -> None:
-        from anxin.config import load_settings
-        from anxin.ledger.checkpoint import load_note_signer
-        from anxin.ledger.log import Ledger
-        from anxin.ledger.origin import read_origin
-        from anxin.storage.database import Database
-        settings = load_settings(data_dir=data_dir)
-        if not (settings.keys_dir / "ledger.key").is_file():
-            raise LogUnavailable(f"{data_dir} is not an Anxin data directory")
-        self.label = str(data_dir)
-        self._db = Database.connect(settings.effective_database_url)
-        origin = read_origin(self._db)
-        if origin is None:
-            self._db.dispose()
-            raise LogUnavailable(f"{data_dir}: the log has no origin")
-        self._ledger = Ledger(self._db, signer=load_note_signer(settings, origin))
-
-    def checkpoint(self) -> str:
-        cp = self._ledger.latest_checkpoint()
-        if cp is None:
-            raise LogUnavailable(f"{self.label}: the log has no checkpoint")
-        return cp.note
-
-    def verifier_key(self) -> str:
-        return self._ledger.signer.verifier_key
-
-    def entries(self, start: int, end: int) -> list[tuple[int, bytes]]:
-        return [(e.index, e.data) for e in self._ledger.entries(start, end, limit=PAGE)]
-
-    def consistency(self, first: int, second: int) -> list[bytes]:
-        return self._ledger.consistency_proof(first, second)
-
-    def inclusion(self, index: int, size: int) -> list[bytes]:
-        return self._ledger.inclusion_proof(index, size)
-
-    def close(self) -> None:
-        self._db.dispose()
+DirectoryLog = Callable[[Path], LogSource]
+"""Opens a data directory's log (reading it needs storage: the CLI edge passes
+:class:`anxin.services.ledger.StorageLog`; this package imports no storage)."""
 
 
-def open_log(where: str) -> LogSource:
+def open_log(where: str, *, open_directory: DirectoryLog | None = None) -> LogSource:
     if where.startswith(("http://", "https://")):
         return HttpLog(where)
     path = Path(where)
     if path.is_dir():
-        return StorageLog(path)
+        if open_directory is None:
+            raise LogUnavailable(f"--ledger {where}: reading a data directory's log is not "
+                                 "available here (give the log's URL)")
+        return open_directory(path)
     raise LogUnavailable(f"--ledger {where}: neither an http(s) URL nor a data directory")
 
 
@@ -333,8 +300,10 @@ def _check_tail(report: Report, title: str, pkg: _Package, current: Checkpoint,
 
 
 def add_log_checks(report: Report, data: bytes, where: str, *,
-                   max_scan: int = MAX_SCAN) -> None:
-    """What ``anxin verify FILE --ledger WHERE`` adds to the offline report of ``data``."""
+                   max_scan: int = MAX_SCAN, open_directory: DirectoryLog | None = None
+                   ) -> None:
+    """What ``anxin verify FILE --ledger WHERE`` adds to the offline report of ``data``;
+    ``open_directory`` opens WHERE when it is a data directory (see :func:`open_log`)."""
     from anxin.evidence.ziputil import read_zip
     title = f"Ledger: the package's checkpoint is in the public log ({where})"
     if not data.startswith(b"PK\x03\x04"):
@@ -343,7 +312,7 @@ def add_log_checks(report: Report, data: bytes, where: str, *,
                    "entries", FORMAT_FAILURE)
         return
     try:
-        log = open_log(where)
+        log = open_log(where, open_directory=open_directory)
     except AnxinError as exc:
         report.add("ledger_log_consistency", title, INDETERMINATE,
                    f"the log could not be opened: {exc.detail}", TRY_LATER)

@@ -27,6 +27,11 @@ from anxin.evidence.report import (
 )
 from anxin.evidence.ziputil import UnreadableInput, read_zip
 
+LogChecks = Callable[[Report, bytes, str], None]
+"""Adds ``--ledger WHERE``'s checks to a report (reading a log over HTTP or from storage:
+the CLI passes :func:`anxin.evidence.ledger_check.add_log_checks` with its readers, so
+this module's imports stay offline)."""
+
 EXIT_UNREADABLE = 3
 MAX_INPUT = 64 * 1024 * 1024
 
@@ -124,9 +129,10 @@ def select_trust(data: bytes, *, trust: Sequence[Path], fingerprints: Sequence[s
 def run_verify(file: Path, *, trust: Sequence[Path] = (), fingerprints: Sequence[str] = (),
                settings: Settings, as_json: bool, report: Path | None,
                xml: Path | None = None, echo: Callable[[str], None],
-               ledger: str | None = None) -> int:
+               ledger: str | None = None, log_checks: LogChecks | None = None) -> int:
     """``ledger``: a log (URL or data directory) to check the package's entries against
-    (:mod:`anxin.evidence.ledger_check`); without it, nothing leaves this machine."""
+    (:mod:`anxin.evidence.ledger_check`); without it, nothing leaves this machine.
+    ``log_checks`` adds those checks (injected by the CLI; required with ``ledger``)."""
     try:
         if file.stat().st_size > MAX_INPUT:
             echo(f"{file} is larger than {MAX_INPUT} bytes")
@@ -140,8 +146,9 @@ def run_verify(file: Path, *, trust: Sequence[Path] = (), fingerprints: Sequence
                                      settings=settings)
         result = verify_bytes(data, file.name, roots, anchor)
         if ledger is not None:
-            from anxin.evidence.ledger_check import add_log_checks
-            add_log_checks(result, data, ledger)
+            if log_checks is None:
+                raise TypeError("run_verify(ledger=...) needs log_checks")
+            log_checks(result, data, ledger)
     except OSError as exc:
         echo(f"cannot read the trust anchor: {exc.strerror}")
         return EXIT_UNREADABLE

@@ -1,11 +1,16 @@
 """``anxin ledger verify``: recompute the whole log from storage and check it against
-every signed checkpoint. Names the first bad index."""
+every signed checkpoint. Names the first bad index.
+
+Pure: the stored log is read through the :class:`AuditStore` Protocol (implemented by
+:mod:`anxin.storage.ledger_store`; :func:`anxin.services.ledger.audit_ledger` takes a
+database)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-
-from sqlalchemy import and_, func, or_, select
+from typing import Protocol
 
 from anxin.ledger.checkpoint import CheckpointInvalid, verify_checkpoint
 from anxin.ledger.merkle import (
@@ -14,10 +19,35 @@ from anxin.ledger.merkle import (
     leaf_hash,
     root_from_edge,
 )
-from anxin.storage.database import Database
-from anxin.storage.models import LedgerCheckpoint, LedgerHead, LedgerLeaf, LedgerNode
 
 PAGE = 5000
+
+
+class AuditTx(Protocol):
+    """What the audit reads inside one transaction."""
+
+    def head(self) -> tuple[int, bytes] | None:
+        ...
+
+    def leaf_count(self) -> int:
+        ...
+
+    def checkpoint_notes(self) -> list[tuple[int, bytes, str]]:
+        """``(size, root, note)`` of every stored checkpoint, by size."""
+        ...
+
+    def stored_leaves(self, start: int, limit: int) -> list[tuple[int, bytes, bytes]]:
+        """``(index, data, stored leaf hash)`` from ``start`` on, by index."""
+        ...
+
+    def nodes_over(self, lo: int, hi: int) -> dict[tuple[int, int], bytes]:
+        """Every stored node of any level over the leaves ``lo..hi`` (inclusive)."""
+        ...
+
+
+class AuditStore(Protocol):
+    def transaction(self) -> AbstractContextManager[AuditTx]:
+        ...
 
 
 @dataclass
@@ -37,57 +67,47 @@ class AuditReport:
             self.first_bad_index = index
 
 
-def audit_ledger(db: Database, verifier_key: str, *, origin: str | None = None
+def audit_ledger(store: AuditStore, verifier_key: str, *, origin: str | None = None
                  ) -> AuditReport:
     """Recompute the log; with ``origin``, every checkpoint must also name it."""
     report = AuditReport()
-    with db.core_transaction() as conn:
-        head = conn.execute(select(LedgerHead.size, LedgerHead.root_hash)).first()
-        count = conn.scalar(select(func.count()).select_from(LedgerLeaf)) or 0
-        checkpoints = conn.execute(select(LedgerCheckpoint.size, LedgerCheckpoint.root_hash,
-                                          LedgerCheckpoint.note)
-                                   .order_by(LedgerCheckpoint.size)).all()
+    with store.transaction() as tx:
+        head = tx.head()
+        count = tx.leaf_count()
+        checkpoints: Sequence[tuple[int, bytes, str]] = tx.checkpoint_notes()
     report.checkpoints = len(checkpoints)
-    head_size = 0 if head is None else int(head[0])
+    head_size = 0 if head is None else head[0]
     if head_size != count:
         report.bad(f"the head says {head_size} entries but {count} are stored",
                    min(head_size, count))
-    for cp in checkpoints:
+    for cp_size, cp_root, cp_note in checkpoints:
         try:
-            parsed = verify_checkpoint(cp.note, verifier_key)
+            parsed = verify_checkpoint(cp_note, verifier_key)
         except CheckpointInvalid as exc:
-            report.bad(f"checkpoint {cp.size}: {exc.detail}")
+            report.bad(f"checkpoint {cp_size}: {exc.detail}")
             continue
         if origin is not None and parsed.origin != origin:
-            report.bad(f"checkpoint {cp.size}: signed for origin {parsed.origin!r}, "
+            report.bad(f"checkpoint {cp_size}: signed for origin {parsed.origin!r}, "
                        f"not the log's {origin!r}")
-        if parsed.size != cp.size or parsed.root != bytes(cp.root_hash):
-            report.bad(f"checkpoint {cp.size}: the stored size/root differ from the signed note")
-        if cp.size > count:
-            report.bad(f"checkpoint {cp.size} was signed but only {count} entries exist: "
+        if parsed.size != cp_size or parsed.root != cp_root:
+            report.bad(f"checkpoint {cp_size}: the stored size/root differ from the signed note")
+        if cp_size > count:
+            report.bad(f"checkpoint {cp_size} was signed but only {count} entries exist: "
                        f"the log was truncated", count)
-    roots_wanted = {int(cp.size): bytes(cp.root_hash) for cp in checkpoints}
+    roots_wanted = {cp_size: cp_root for cp_size, cp_root, _ in checkpoints}
     edge: dict[tuple[int, int], bytes] = {}
     expected = 0
     while True:
-        with db.core_transaction() as conn:
-            leaves = conn.execute(select(LedgerLeaf.idx, LedgerLeaf.data, LedgerLeaf.leaf_hash)
-                                  .where(LedgerLeaf.idx >= expected).order_by(LedgerLeaf.idx)
-                                  .limit(PAGE)).all()
+        with store.transaction() as tx:
+            leaves = tx.stored_leaves(expected, PAGE)
             if not leaves:
                 break
-            lo, hi = int(leaves[0][0]), int(leaves[-1][0])
-            ranges = [and_(LedgerNode.level == lv, LedgerNode.idx.between(lo >> lv, hi >> lv))
-                      for lv in range(hi.bit_length() + 1)]
-            stored = {(int(r[0]), int(r[1])): bytes(r[2]) for r in conn.execute(
-                select(LedgerNode.level, LedgerNode.idx, LedgerNode.hash).where(or_(*ranges)))}
-        for idx, data, stored_hash in leaves:
-            idx = int(idx)
+            stored = tx.nodes_over(leaves[0][0], leaves[-1][0])
+        for idx, data, h in leaves:
             if idx != expected:
                 report.bad(f"index {expected} is missing (next stored is {idx})", expected)
                 return report
-            h = bytes(stored_hash)
-            if leaf_hash(bytes(data)) != h:
+            if leaf_hash(data) != h:
                 report.bad(f"entry {idx}: its data does not hash to its stored leaf hash", idx)
             made = append_nodes(idx, h, lambda lv, ix, e=edge: e[(lv, ix)])
             for lv, ix, nh in made:
@@ -108,8 +128,6 @@ def audit_ledger(db: Database, verifier_key: str, *, origin: str | None = None
             if len(edge) > 4 * 64:
                 edge = {k: v for k, v in edge.items() if k in keep}
     report.size = expected
-    if head is not None and expected and root_from_edge(edge, expected) != bytes(head[1]):
+    if head is not None and expected and root_from_edge(edge, expected) != head[1]:
         report.bad("the head's root differs from the recomputed root")
     return report
-
-

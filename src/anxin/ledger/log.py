@@ -1,14 +1,20 @@
-"""The storage-backed log: sequencing queued leaves, proofs from stored nodes, checkpoints.
+"""The log's logic: sequencing queued leaves, proofs from stored nodes, checkpoints.
+
+Pure: what the log needs of storage is the :class:`LedgerStore` Protocol (one
+transaction at a time, each a :class:`LedgerTx`), implemented over SQL by
+:mod:`anxin.storage.ledger_store`; the database-bound :class:`anxin.services.ledger.Ledger`
+plugs the two together. The repository never commits: :class:`LedgerLog` opens each
+transaction and decides what goes in it.
 
 Use cases enqueue leaves in their own transactions (:mod:`anxin.storage.ledger_queue`).
-:meth:`Ledger.integrate` gives them indices in queue order, inside one transaction that
-locks the ``ledger_head`` row, so any number of workers append to one linear log. It
-stores each leaf and the perfect-subtree nodes the leaf completes; roots and proofs then
-read O(log n) nodes.
+:meth:`LedgerLog.integrate` gives them indices in queue order, inside one transaction that
+locks the head, so any number of workers append to one linear log. It stores each leaf
+and the perfect-subtree nodes the leaf completes; roots and proofs then read O(log n)
+nodes.
 
 Example::
 
-    ledger = Ledger(db, signer=load_note_signer(settings, fix_origin(db, settings)))
+    ledger = LedgerLog(store, signer=load_note_signer(settings, origin))
     ledger.integrate()
     note = ledger.checkpoint(force=True).note
 """
@@ -19,14 +25,10 @@ import datetime as dt
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any
-
-from sqlalchemy import and_, delete, insert, or_, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError
+from typing import Protocol
 
 from anxin.error_codes import Code
 from anxin.errors import IntegrityFailure, NotFound
@@ -42,54 +44,10 @@ from anxin.ledger.merkle import (
     tree_root,
     verify_consistency,
 )
-from anxin.storage.database import Database
-from anxin.storage.models import (
-    LedgerCheckpoint,
-    LedgerHead,
-    LedgerLeaf,
-    LedgerNode,
-    LedgerQueued,
-)
 
 log = logging.getLogger(__name__)
 
 Timestamp = Callable[[bytes], bytes]
-# PostgreSQL advisory-lock key of the sequencer ("anxinled" as a 64-bit integer).
-_SEQUENCER_LOCK = int.from_bytes(b"anxinled", "big") & 0x7FFFFFFFFFFFFFFF
-
-
-# PostgreSQL: a batch's writes in ONE statement, rows passed as arrays in psycopg's binary
-# format (one round trip, no per-row parameter handling or escaping): the leaves, the
-# nodes they complete, the queue rows they came from, and the new head.
-_PG_APPEND = """
-WITH dq AS (
-  DELETE FROM ledger_queue WHERE id = ANY(%(ids)b::bigint[])
-), lv AS (
-  INSERT INTO ledger_leaves (idx, data, leaf_hash, authorization_id, created_at)
-  SELECT * FROM unnest(%(idx)b::bigint[], %(data)b::bytea[], %(leaf_hash)b::bytea[],
-                       %(auth)b::varchar[], %(at)b::timestamptz[])
-), nd AS (
-  INSERT INTO ledger_nodes (level, idx, hash)
-  SELECT * FROM unnest(%(n_level)b::integer[], %(n_idx)b::bigint[], %(n_hash)b::bytea[])
-)
-UPDATE ledger_head SET size = %(size)b, root_hash = %(root)b, updated_at = %(now)b
- WHERE id = 1
-"""
-
-
-_PG_NODES = """
-SELECT n.level, n.idx, n.hash FROM ledger_nodes n
-  JOIN unnest(%(lv)b::integer[], %(ix)b::bigint[]) AS k(level, idx)
-    ON n.level = k.level AND n.idx = k.idx
-"""
-
-
-def _pg_binary(conn: Connection, sql: str, params: dict[str, Any]) -> Any:
-    """Run ``sql`` on the psycopg connection under ``conn`` (same transaction), with the
-    binary parameter format its ``%(name)b`` placeholders ask for; returns the cursor."""
-    raw = conn.connection.driver_connection
-    assert raw is not None
-    return raw.cursor(binary=True).execute(sql, params)
 
 
 def _utcnow() -> dt.datetime:
@@ -111,35 +69,90 @@ class Entry:
     data: bytes
 
 
-class _DbNodes:
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
+@dataclass(frozen=True, slots=True)
+class QueuedLeaf:
+    """A committed leaf waiting for its index (a row of the queue)."""
+
+    id: int
+    data: bytes
+    authorization_id: str | None
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NewLeaf:
+    """A leaf given its index, to store."""
+
+    index: int
+    data: bytes
+    leaf_hash: bytes
+    authorization_id: str | None
+    created_at: dt.datetime
+
+
+class LedgerTx(Protocol):
+    """What the log reads and writes inside one transaction (never commits)."""
+
+    def try_sequencer_lock(self) -> bool:
+        """Take the sequencer's lock if free (for this transaction); False when another
+        worker holds it. A store without such a lock answers True."""
+        ...
+
+    def lock_head(self, now: dt.datetime) -> tuple[int, bytes]:
+        """``(size, root)`` of the head, locked until the end of the transaction
+        (created empty, once, when the log has none)."""
+        ...
+
+    def head(self) -> tuple[int, bytes] | None:
+        """``(size, root)`` of the head, unlocked; None for a log never sequenced."""
+        ...
+
+    def queued(self, limit: int) -> list[QueuedLeaf]:
+        """Up to ``limit`` queued leaves, in queue order."""
+        ...
 
     def get_many(self, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
-        by_level: dict[int, list[int]] = {}
-        for level, idx in set(keys):
-            by_level.setdefault(level, []).append(idx)
-        if not by_level:
-            return {}
-        if self.conn.dialect.name == "postgresql":
-            pairs = [(lv, ix) for lv, ixs in by_level.items() for ix in ixs]
-            rows = _pg_binary(self.conn, _PG_NODES, {
-                "lv": [p[0] for p in pairs], "ix": [p[1] for p in pairs]}).fetchall()
-            return {(int(r[0]), int(r[1])): bytes(r[2]) for r in rows}
-        # One query, one index range per level: both SQLite and PostgreSQL use the
-        # primary key for this form (SQLite does not for a row-value IN list).
-        cond = or_(*(and_(LedgerNode.level == lv, LedgerNode.idx.in_(ixs))
-                     for lv, ixs in by_level.items()))
-        rows = self.conn.execute(select(LedgerNode.level, LedgerNode.idx, LedgerNode.hash)
-                                 .where(cond))
-        return {(int(r[0]), int(r[1])): bytes(r[2]) for r in rows}
+        """Stored node hashes by (level, index) (:class:`anxin.ledger.merkle.NodeReader`)."""
+        ...
+
+    def append(self, *, queue_ids: Sequence[int], leaves: Sequence[NewLeaf],
+               nodes: Sequence[tuple[int, int, bytes]], size: int, root: bytes,
+               now: dt.datetime) -> None:
+        """Store the leaves and the nodes they complete, drop their queue rows and move
+        the head to ``(size, root)``."""
+        ...
+
+    def entries(self, start: int, end: int) -> list[Entry]:
+        """The leaves with ``start <= index < end``, in index order."""
+        ...
+
+    def entries_for_authorization(self, authorization_id: str) -> list[Entry]:
+        ...
+
+    def latest_checkpoint(self) -> StoredCheckpoint | None:
+        ...
+
+    def checkpoint_at(self, size: int) -> StoredCheckpoint | None:
+        ...
+
+    def add_checkpoint(self, checkpoint: StoredCheckpoint) -> bool:
+        """Store a signed checkpoint; False (nothing stored) if one of its size exists."""
+        ...
 
 
-class Ledger:
-    def __init__(self, db: Database, *, signer: NoteSigner,
+class LedgerStore(Protocol):
+    def transaction(self) -> AbstractContextManager[LedgerTx]:
+        """One transaction: committed if the block ends normally, else rolled back."""
+        ...
+
+
+class LedgerLog:
+    """The log over a :class:`LedgerStore`: sequencer, proofs, checkpoints."""
+
+    def __init__(self, store: LedgerStore, *, signer: NoteSigner,
                  timestamp: Timestamp | None = None, checkpoint_interval: float = 2.0,
                  clock: Callable[[], dt.datetime] = _utcnow) -> None:
-        self.db = db
+        self.store = store
         self.signer = signer
         self.timestamp = timestamp
         self.checkpoint_interval = checkpoint_interval
@@ -148,67 +161,31 @@ class Ledger:
 
     # --- sequencing -----------------------------------------------------------------
 
-    def _lock_head(self, conn: Connection) -> tuple[int, bytes]:
-        locked = select(LedgerHead.size, LedgerHead.root_hash).where(
-            LedgerHead.id == 1).with_for_update()
-        row = conn.execute(locked).first()
-        if row is None:  # an empty log: make its head once
-            insert_ignore = (postgresql.insert(LedgerHead).on_conflict_do_nothing()
-                             if self.db.dialect == "postgresql"
-                             else sqlite.insert(LedgerHead).on_conflict_do_nothing())
-            conn.execute(insert_ignore.values(id=1, size=0, root_hash=EMPTY_ROOT,
-                                              updated_at=self.clock()))
-            row = conn.execute(locked).one()
-        return int(row[0]), bytes(row[1])
-
     def integrate(self, max_batch: int = 1000, *, wait: bool = True) -> int:
         """Sequence up to ``max_batch`` committed queued leaves; returns how many.
         ``wait=False`` (the background loop) returns 0 at once when another worker is
         sequencing, instead of queueing behind it on the head row."""
-        with self.db.core_transaction() as conn:
-            if not wait and self.db.dialect == "postgresql" and not conn.execute(
-                    text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": _SEQUENCER_LOCK}
-            ).scalar():
+        with self.store.transaction() as tx:
+            if not wait and not tx.try_sequencer_lock():
                 return 0
-            size, _ = self._lock_head(conn)
-            queued = conn.execute(select(LedgerQueued.id, LedgerQueued.data,
-                                         LedgerQueued.authorization_id, LedgerQueued.created_at)
-                                  .order_by(LedgerQueued.id).limit(max_batch)).all()
+            size, _ = tx.lock_head(self.clock())
+            queued = tx.queued(max_batch)
             if not queued:
                 return 0
-            known = _DbNodes(conn).get_many(frontier(size))
-            edge = dict(known)
-            leaves, nodes = [], []
+            edge = dict(tx.get_many(frontier(size)))
+            leaves: list[NewLeaf] = []
+            nodes: list[tuple[int, int, bytes]] = []
             for i, q in enumerate(queued):
                 index = size + i
-                data = bytes(q.data)
-                h = leaf_hash(data)
+                h = leaf_hash(q.data)
                 made = append_nodes(index, h, lambda lv, ix: edge[(lv, ix)])
                 for lv, ix, nh in made:
                     edge[(lv, ix)] = nh
-                    nodes.append({"level": lv, "idx": ix, "hash": nh})
-                leaves.append({"idx": index, "data": data, "leaf_hash": h,
-                               "authorization_id": q.authorization_id,
-                               "created_at": q.created_at})
+                    nodes.append((lv, ix, nh))
+                leaves.append(NewLeaf(index, q.data, h, q.authorization_id, q.created_at))
             new_size = size + len(queued)
-            root = root_from_edge(edge, new_size)
-            if self.db.dialect == "postgresql":
-                _pg_binary(conn, _PG_APPEND, {
-                    "ids": [q.id for q in queued],
-                    "idx": [r["idx"] for r in leaves], "data": [r["data"] for r in leaves],
-                    "leaf_hash": [r["leaf_hash"] for r in leaves],
-                    "auth": [r["authorization_id"] for r in leaves],
-                    "at": [r["created_at"] for r in leaves],
-                    "n_level": [r["level"] for r in nodes], "n_idx": [r["idx"] for r in nodes],
-                    "n_hash": [r["hash"] for r in nodes],
-                    "size": new_size, "root": root, "now": self.clock()})
-                return len(queued)
-            conn.execute(insert(LedgerLeaf), leaves)
-            conn.execute(insert(LedgerNode), nodes)
-            conn.execute(delete(LedgerQueued).where(
-                LedgerQueued.id.in_([q.id for q in queued])))
-            conn.execute(update(LedgerHead).where(LedgerHead.id == 1).values(
-                size=new_size, root_hash=root, updated_at=self.clock()))
+            tx.append(queue_ids=[q.id for q in queued], leaves=leaves, nodes=nodes,
+                      size=new_size, root=root_from_edge(edge, new_size), now=self.clock())
             return len(queued)
 
     def integrate_all(self) -> int:
@@ -220,60 +197,51 @@ class Ledger:
     # --- reading --------------------------------------------------------------------
 
     def size(self) -> int:
-        with self.db.core_transaction() as conn:
-            row = conn.execute(select(LedgerHead.size).where(LedgerHead.id == 1)).first()
-            return 0 if row is None else int(row[0])
+        with self.store.transaction() as tx:
+            head = tx.head()
+            return 0 if head is None else head[0]
 
     def root(self, size: int) -> bytes:
-        with self.db.core_transaction() as conn:
-            self._check_size(conn, size)
-            return tree_root(_DbNodes(conn), size)
+        with self.store.transaction() as tx:
+            self._check_size(tx, size)
+            return tree_root(tx, size)
 
-    def _check_size(self, conn: Connection, size: int) -> None:
-        row = conn.execute(select(LedgerHead.size).where(LedgerHead.id == 1)).first()
-        current = 0 if row is None else int(row[0])
+    @staticmethod
+    def _check_size(tx: LedgerTx, size: int) -> None:
+        head = tx.head()
+        current = 0 if head is None else head[0]
         if not 0 <= size <= current:
             raise NotFound(f"the log has {current} entries, not {size}",
                            code=Code.LEDGER_SIZE_UNKNOWN)
 
     def inclusion_proof(self, index: int, size: int) -> list[bytes]:
-        with self.db.core_transaction() as conn:
-            self._check_size(conn, size)
-            return inclusion_proof(_DbNodes(conn), index, size)
+        with self.store.transaction() as tx:
+            self._check_size(tx, size)
+            return inclusion_proof(tx, index, size)
 
     def consistency_proof(self, first: int, second: int) -> list[bytes]:
-        with self.db.core_transaction() as conn:
-            self._check_size(conn, second)
-            return consistency_proof(_DbNodes(conn), first, second)
+        with self.store.transaction() as tx:
+            self._check_size(tx, second)
+            return consistency_proof(tx, first, second)
 
     def entries(self, start: int, end: int, limit: int = 1000) -> list[Entry]:
         end = min(end, start + limit)
-        with self.db.core_transaction() as conn:
-            rows = conn.execute(select(LedgerLeaf.idx, LedgerLeaf.data)
-                                .where(LedgerLeaf.idx >= start, LedgerLeaf.idx < end)
-                                .order_by(LedgerLeaf.idx))
-            return [Entry(int(r[0]), bytes(r[1])) for r in rows]
+        with self.store.transaction() as tx:
+            return tx.entries(start, end)
 
     def entries_for_authorization(self, authorization_id: str) -> list[Entry]:
-        with self.db.core_transaction() as conn:
-            rows = conn.execute(select(LedgerLeaf.idx, LedgerLeaf.data)
-                                .where(LedgerLeaf.authorization_id == authorization_id)
-                                .order_by(LedgerLeaf.idx))
-            return [Entry(int(r[0]), bytes(r[1])) for r in rows]
+        with self.store.transaction() as tx:
+            return tx.entries_for_authorization(authorization_id)
 
     # --- checkpoints ----------------------------------------------------------------
 
     def latest_checkpoint(self) -> StoredCheckpoint | None:
-        with self.db.core_transaction() as conn:
-            row = conn.execute(select(LedgerCheckpoint).order_by(
-                LedgerCheckpoint.size.desc()).limit(1)).first()
-        return None if row is None else _stored(row)
+        with self.store.transaction() as tx:
+            return tx.latest_checkpoint()
 
     def checkpoint_at(self, size: int) -> StoredCheckpoint | None:
-        with self.db.core_transaction() as conn:
-            row = conn.execute(select(LedgerCheckpoint).where(
-                LedgerCheckpoint.size == size)).first()
-        return None if row is None else _stored(row)
+        with self.store.transaction() as tx:
+            return tx.checkpoint_at(size)
 
     def checkpoint(self, *, force: bool = False, integrate: bool = True
                    ) -> StoredCheckpoint | None:
@@ -287,10 +255,9 @@ class Ledger:
         now = time.monotonic()
         if not force and now - self._last_checkpoint_at < self.checkpoint_interval:
             return latest
-        with self.db.core_transaction() as conn:
-            row = conn.execute(select(LedgerHead.size, LedgerHead.root_hash)
-                               .where(LedgerHead.id == 1)).first()
-            size, root = (0, EMPTY_ROOT) if row is None else (int(row[0]), bytes(row[1]))
+        with self.store.transaction() as tx:
+            head = tx.head()
+            size, root = (0, EMPTY_ROOT) if head is None else head
             if latest is not None and latest.size == size:
                 return latest
             if size == 0:
@@ -300,17 +267,13 @@ class Ledger:
                     raise IntegrityFailure(
                         f"the log has {size} entries but checkpoint {latest.size} was signed:"
                         " the log was truncated", code=Code.LEDGER_TRUNCATED)
-                proof = consistency_proof(_DbNodes(conn), latest.size, size)
+                proof = consistency_proof(tx, latest.size, size)
                 verify_consistency(latest.size, size, latest.root, root, proof)
         note = self.signer.sign_checkpoint(Checkpoint(self.signer.name, size, root))
         token = self.timestamp(note.encode()) if self.timestamp is not None else None
-        try:
-            with self.db.core_transaction() as conn:
-                conn.execute(insert(LedgerCheckpoint).values(
-                    size=size, root_hash=root, note=note, tsa_token=token,
-                    created_at=self.clock()))
-        except IntegrityError:
-            pass  # another worker signed the same size: Ed25519 made the same note
+        with self.store.transaction() as tx:
+            # False: another worker signed the same size (Ed25519 made the same note).
+            tx.add_checkpoint(StoredCheckpoint(size, root, note, token, self.clock()))
         self._last_checkpoint_at = now
         return self.checkpoint_at(size)
 
@@ -340,10 +303,3 @@ class Ledger:
 
     def verify_note(self, note: str) -> Checkpoint:
         return verify_checkpoint(note, self.signer.verifier_key)
-
-
-def _stored(row: object) -> StoredCheckpoint:
-    r = row._mapping  # type: ignore[attr-defined]
-    return StoredCheckpoint(int(r["size"]), bytes(r["root_hash"]), str(r["note"]),
-                            None if r["tsa_token"] is None else bytes(r["tsa_token"]),
-                            r["created_at"])

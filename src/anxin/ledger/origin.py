@@ -8,22 +8,41 @@ tampered, and moving the service to a new domain broke every older checkpoint. A
 log adopts the origin of its latest signed checkpoint on upgrade (migration
 ``0009_ledger_origin``).
 
+Pure: the origin row is read and written through the :class:`OriginStore` Protocol
+(implemented by :mod:`anxin.storage.ledger_store`; :mod:`anxin.services.ledger` has the
+same functions over a database).
+
 Example::
 
-    origin = fix_origin(db, settings)   # 'anxin.example.com/anxin', forever
+    origin = fix_origin(store, settings)   # 'anxin.example.com/anxin', forever
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import AbstractContextManager
+from typing import Protocol
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
-
 from anxin.config import Settings
-from anxin.storage.database import Database
-from anxin.storage.models import LedgerCheckpoint, LedgerOrigin
+
+
+class OriginTx(Protocol):
+    """What the origin reads and writes inside one transaction (never commits)."""
+
+    def stored_origin(self) -> str | None:
+        ...
+
+    def latest_checkpoint_note(self) -> str | None:
+        ...
+
+    def insert_origin_if_absent(self, origin: str, at: dt.datetime) -> None:
+        ...
+
+
+class OriginStore(Protocol):
+    def transaction(self) -> AbstractContextManager[OriginTx]:
+        ...
 
 
 def origin_from_base_url(base_url: str) -> str:
@@ -32,37 +51,36 @@ def origin_from_base_url(base_url: str) -> str:
     return f"{host}/anxin"
 
 
-def read_stored_origin(db: Database) -> str | None:
+def origin_of_note(note: str | None) -> str | None:
+    """A signed note's origin: its first line (None if empty)."""
+    if not note:
+        return None
+    return note.split("\n", 1)[0].strip() or None
+
+
+def read_stored_origin(store: OriginStore) -> str | None:
     """The origin row, or None."""
-    with db.core_transaction() as conn:
-        stored = conn.scalar(select(LedgerOrigin.origin).where(LedgerOrigin.id == 1))
-    return None if stored is None else str(stored)
+    with store.transaction() as tx:
+        return tx.stored_origin()
 
 
-def read_origin(db: Database) -> str | None:
+def read_origin(store: OriginStore) -> str | None:
     """The stored origin; else the latest signed checkpoint's (a log not yet upgraded);
     else None (a log that was never created). Reads only."""
-    with db.core_transaction() as conn:
-        stored = conn.scalar(select(LedgerOrigin.origin).where(LedgerOrigin.id == 1))
+    with store.transaction() as tx:
+        stored = tx.stored_origin()
         if stored is None:
-            note = conn.scalar(select(LedgerCheckpoint.note)
-                               .order_by(LedgerCheckpoint.size.desc()).limit(1))
-            if note:
-                stored = str(note).split("\n", 1)[0].strip() or None
-    return None if stored is None else str(stored)
+            stored = origin_of_note(tx.latest_checkpoint_note())
+    return stored
 
 
-def fix_origin(db: Database, settings: Settings) -> str:
+def fix_origin(store: OriginStore, settings: Settings) -> str:
     """The log's origin, fixing it now (from the base URL) if the log has none. Safe with
     several nodes: the first insert wins and everyone reads it back."""
-    existing = read_origin(db)
-    with db.core_transaction() as conn:
-        insert = (postgresql.insert(LedgerOrigin) if db.dialect == "postgresql"
-                  else sqlite.insert(LedgerOrigin))
-        conn.execute(insert.values(
-            id=1, origin=existing or origin_from_base_url(settings.effective_base_url),
-            created_at=dt.datetime.now(dt.UTC)).on_conflict_do_nothing())
-        origin = conn.scalar(select(LedgerOrigin.origin).where(LedgerOrigin.id == 1))
+    existing = read_origin(store)
+    with store.transaction() as tx:
+        tx.insert_origin_if_absent(existing or origin_from_base_url(settings.effective_base_url),
+                                   dt.datetime.now(dt.UTC))
+        origin = tx.stored_origin()
     assert origin is not None
-    return str(origin)
-
+    return origin

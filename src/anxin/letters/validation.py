@@ -39,11 +39,11 @@ from pyhanko_certvalidator.policy_decl import (
 )
 from pyhanko_certvalidator.registry import SimpleTrustManager
 
+from anxin.letters.checks import FAILED, INDETERMINATE, PASSED, Check
 from anxin.letters.dss_context import DssData, dss_context, read_dss_data
 from anxin.letters.letter_data import OpenedLetter
 from anxin.letters.verification_memory import VerificationMemory
 
-PASSED, FAILED, INDETERMINATE = "passed", "failed", "indeterminate"
 # Revocation data counts for the window its issuer declares (nextUpdate − thisUpdate), as in
 # pyHanko's own ``adesverify``; every certificate of a chain needs it (the issuing CA's
 # comes from the root's CRL), as in ``adesverify``.
@@ -69,7 +69,7 @@ _ALLOWED_LATER_CHANGES = (ModificationLevel.NONE, ModificationLevel.LTA_UPDATES)
 class ValidationOutcome:
     """What pyHanko found, as named checks plus the AdES indication."""
 
-    checks: tuple[Any, ...]  # anxin.letters.verify.Check
+    checks: tuple[Check, ...]
     ades_status: str  # PASSED | FAILED | INDETERMINATE
     ades_sub_indication: str | None
     signer_certificate: x509.Certificate | None
@@ -79,9 +79,7 @@ class ValidationOutcome:
     archive_timestamps: tuple[dt.datetime, ...]
 
 
-def _check(name: str, status: str, detail: str) -> Any:
-    from anxin.letters.verify import Check
-
+def _check(name: str, status: str, detail: str) -> Check:
     return Check(name, status, detail)
 
 

@@ -41,26 +41,18 @@ from pyhanko.pdf_utils.misc import PdfError
 from anxin.asyncutil import run_sync
 from anxin.error_codes import Code
 from anxin.errors import AnxinError, ValidationFailed
+from anxin.letters.checks import FAILED, INDETERMINATE, PASSED, Check
 from anxin.letters.letter_data import OpenedLetter, SignedLetter, open_signed_letter
 from anxin.letters.validation import ValidationOutcome, validate_pades
 from anxin.letters.verification_memory import VerificationMemory, trusted_root
 
-PASSED, FAILED, INDETERMINATE = "passed", "failed", "indeterminate"
+__all__ = ["FAILED", "INDETERMINATE", "OVERALL_INDETERMINATE", "PASSED", "TOTAL_FAILED",
+           "TOTAL_PASSED", "BindingCheck", "Check", "LetterVerification",
+           "async_verify_opened_letter", "verify_letter"]
+
 TOTAL_PASSED, TOTAL_FAILED = "TOTAL_PASSED", "TOTAL_FAILED"
 OVERALL_INDETERMINATE = "INDETERMINATE"
 BindingCheck = Callable[[x509.Certificate, SignedLetter], None]
-
-
-@dataclass(frozen=True)
-class Check:
-    """One verification step: what was checked and how it came out."""
-
-    name: str
-    status: str
-    detail: str
-
-    def as_dict(self) -> dict[str, str]:
-        return {"name": self.name, "status": self.status, "detail": self.detail}
 
 
 @dataclass(frozen=True)

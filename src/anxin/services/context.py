@@ -26,10 +26,10 @@ from anxin.config import Settings
 from anxin.identity.realname import RealNameCheck
 from anxin.identity.sms import SmsGateway
 from anxin.keys import KeyStore
-from anxin.ledger.log import Ledger
 from anxin.pki.authority import Pki
 from anxin.pki.tsa import TimestampAuthority
 from anxin.seal import Seal
+from anxin.services.ledger import Ledger
 from anxin.services.metrics import Metrics
 from anxin.services.ports import Clock, LetterSigner, PasskeyCheck
 from anxin.storage.database import Database

@@ -28,7 +28,9 @@ from anxin.domain.events import Event
 from anxin.domain.states import Status
 from anxin.error_codes import Code
 from anxin.errors import AnxinError, ValidationFailed
-from anxin.identity.passkeys import (
+from anxin.services.authorizations import not_pending, settle_status
+from anxin.services.context import Context
+from anxin.services.passkeys import (
     begin_registration,
     begin_signing_assertion,
     check_signing_assertion,
@@ -36,8 +38,6 @@ from anxin.identity.passkeys import (
     finish_registration,
     relying_party,
 )
-from anxin.services.authorizations import not_pending, settle_status
-from anxin.services.context import Context
 from anxin.services.ports import PasskeyCheck
 from anxin.services.records import record
 from anxin.services.refusals import refuse, refusing_transaction

@@ -20,11 +20,11 @@ from pathlib import Path
 from anxin.config import Settings
 from anxin.keys import create_master_key, load_master_key
 from anxin.ledger.checkpoint import ensure_ledger_key
-from anxin.ledger.origin import fix_origin, read_stored_origin
 from anxin.pki.authority import ensure_pki
 from anxin.pki.rootkey import root_key_warnings
 from anxin.private_files import create_private_file, narrow, private_dir
 from anxin.seal import create_seal_key
+from anxin.services.ledger import fix_origin, read_stored_origin
 from anxin.storage.database import Database, sqlite_file
 
 DEFAULT_TOML = """\

@@ -191,7 +191,7 @@ def _document(ctx: CtxDep, inst: InstitutionDep, auth_id: str, kind: str,
                                                 Code.DOCUMENT_NOT_FOUND])},
             summary="The evidence package (ZIP), checkable offline")
 def evidence_zip(auth_id: str, ctx: CtxDep, inst: InstitutionDep) -> Response:
-    from anxin.evidence.package import build_package
+    from anxin.services.evidence_package import build_package
     data = build_package(ctx, inst.id, auth_id)
     return Response(data, media_type="application/zip", headers={
         "Content-Disposition": f'attachment; filename="{auth_id}-evidence.zip"'})
@@ -202,7 +202,7 @@ def evidence_zip(auth_id: str, ctx: CtxDep, inst: InstitutionDep) -> Response:
                                                 Code.DOCUMENT_NOT_FOUND])},
             summary="The Digital Signature Verification Report (PDF, sealed)")
 def report_pdf(auth_id: str, ctx: CtxDep, inst: InstitutionDep) -> Response:
-    from anxin.evidence.package import build_report_pdf
+    from anxin.services.evidence_package import build_report_pdf
     data = build_report_pdf(ctx, inst.id, auth_id)
     return Response(data, media_type="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="{auth_id}-report.pdf"'})

@@ -10,8 +10,8 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from anxin.error_codes import Code
-from anxin.identity.passkeys import passkey_login_options, verify_passkey_login
 from anxin.services.context import Context
+from anxin.services.passkeys import passkey_login_options, verify_passkey_login
 from anxin.services.portal import start_portal_session
 from anxin.web.input_guard import read_json_object
 from anxin.web.pages.portal import COOKIE

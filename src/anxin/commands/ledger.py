@@ -8,9 +8,8 @@ from typing import Annotated
 import typer
 
 from anxin.config import load_settings
-from anxin.ledger.audit import audit_ledger
 from anxin.ledger.checkpoint import load_note_signer
-from anxin.ledger.origin import read_origin
+from anxin.services.ledger import audit_ledger, read_origin
 from anxin.storage.database import Database
 
 ledger_app = typer.Typer(help="The tamper-evident ledger.", no_args_is_help=True)

@@ -1,0 +1,100 @@
+"""The ledger over a database: the log, its audit, its origin, and a data directory's log.
+
+The ledger's logic is pure (:mod:`anxin.ledger.log`, :mod:`anxin.ledger.audit`,
+:mod:`anxin.ledger.origin`) and reaches storage through Protocols; this module plugs in
+:class:`anxin.storage.ledger_store.SqlLedgerStore`, so a caller holding a
+:class:`~anxin.storage.database.Database` keeps one call for each.
+
+Example::
+
+    ledger = Ledger(db, signer=load_note_signer(settings, fix_origin(db, settings)))
+    ledger.integrate()
+    note = ledger.checkpoint(force=True).note
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+from anxin.config import Settings, load_settings
+from anxin.evidence.ledger_check import PAGE, LogUnavailable
+from anxin.ledger import audit as _audit
+from anxin.ledger import origin as _origin
+from anxin.ledger.audit import AuditReport
+from anxin.ledger.checkpoint import NoteSigner, load_note_signer
+from anxin.ledger.log import Entry, LedgerLog, StoredCheckpoint, Timestamp, _utcnow
+from anxin.storage.database import Database
+from anxin.storage.ledger_store import SqlLedgerStore
+
+__all__ = ["AuditReport", "Entry", "Ledger", "StorageLog", "StoredCheckpoint",
+           "audit_ledger", "fix_origin", "read_origin", "read_stored_origin"]
+
+
+class Ledger(LedgerLog):
+    """The log of ``db`` (its sequencer, proofs, checkpoints and background loop)."""
+
+    def __init__(self, db: Database, *, signer: NoteSigner,
+                 timestamp: Timestamp | None = None, checkpoint_interval: float = 2.0,
+                 clock: Callable[[], dt.datetime] = _utcnow) -> None:
+        super().__init__(SqlLedgerStore(db), signer=signer, timestamp=timestamp,
+                         checkpoint_interval=checkpoint_interval, clock=clock)
+        self.db = db
+
+
+def audit_ledger(db: Database, verifier_key: str, *, origin: str | None = None
+                 ) -> AuditReport:
+    """:func:`anxin.ledger.audit.audit_ledger` of the log stored in ``db``."""
+    return _audit.audit_ledger(SqlLedgerStore(db), verifier_key, origin=origin)
+
+
+def read_stored_origin(db: Database) -> str | None:
+    return _origin.read_stored_origin(SqlLedgerStore(db))
+
+
+def read_origin(db: Database) -> str | None:
+    return _origin.read_origin(SqlLedgerStore(db))
+
+
+def fix_origin(db: Database, settings: Settings) -> str:
+    return _origin.fix_origin(SqlLedgerStore(db), settings)
+
+
+class StorageLog:
+    """A data directory's log, read through storage (read only: no checkpoint is signed;
+    the latest stored one is the log's checkpoint): an
+    :class:`anxin.evidence.ledger_check.LogSource` for ``anxin verify --ledger DIR``."""
+
+    def __init__(self, data_dir: Path) -> None:
+        settings = load_settings(data_dir=data_dir)
+        if not (settings.keys_dir / "ledger.key").is_file():
+            raise LogUnavailable(f"{data_dir} is not an Anxin data directory")
+        self.label = str(data_dir)
+        self._db = Database.connect(settings.effective_database_url)
+        origin = read_origin(self._db)
+        if origin is None:
+            self._db.dispose()
+            raise LogUnavailable(f"{data_dir}: the log has no origin")
+        self._ledger = Ledger(self._db, signer=load_note_signer(settings, origin))
+
+    def checkpoint(self) -> str:
+        cp = self._ledger.latest_checkpoint()
+        if cp is None:
+            raise LogUnavailable(f"{self.label}: the log has no checkpoint")
+        return cp.note
+
+    def verifier_key(self) -> str:
+        return self._ledger.signer.verifier_key
+
+    def entries(self, start: int, end: int) -> list[tuple[int, bytes]]:
+        return [(e.index, e.data) for e in self._ledger.entries(start, end, limit=PAGE)]
+
+    def consistency(self, first: int, second: int) -> list[bytes]:
+        return self._ledger.consistency_proof(first, second)
+
+    def inclusion(self, index: int, size: int) -> list[bytes]:
+        return self._ledger.inclusion_proof(index, size)
+
+    def close(self) -> None:
+        self._db.dispose()
