@@ -35,6 +35,7 @@ run: install
 lint: .stamp-install-test
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports  # the layers of docs/architecture.md ([tool.importlinter])
 
 test: install-test lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
