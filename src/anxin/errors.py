@@ -9,7 +9,7 @@ Nothing below the edges prints or exits.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from anxin.error_codes import Code, Spec, spec
 
@@ -31,35 +31,15 @@ class AnxinError(Exception):
         """The registry's entry for this error's code."""
         return spec(self.code)
 
-    if TYPE_CHECKING:
-        @property
-        def status(self) -> int: ...
+    @property
+    def status(self) -> int:
+        """The registry's HTTP status of this error's code (read at the web edge)."""
+        return self.spec.status
 
-        @property
-        def title(self) -> str: ...
-    else:
-        # The registry's status and title, for the edges that still read them off the
-        # error. The setters exist only for callers that still assign them (the gate's
-        # UseRefused, until it stops): they accept the registry's value and nothing else.
-        @property
-        def status(self) -> int:
-            return self.spec.status
-
-        @status.setter
-        def status(self, value: int) -> None:
-            if value != self.spec.status:
-                raise AssertionError(f"{self.code} is {self.spec.status} in the registry, "
-                                     f"not {value}")
-
-        @property
-        def title(self) -> str:
-            return self.spec.title
-
-        @title.setter
-        def title(self, value: str) -> None:
-            if value != self.spec.title:
-                raise AssertionError(f"{self.code}'s title is {self.spec.title!r} in the "
-                                     f"registry, not {value!r}")
+    @property
+    def title(self) -> str:
+        """The registry's problem title of this error's code."""
+        return self.spec.title
 
 
 class ValidationFailed(AnxinError):

@@ -39,8 +39,8 @@ TSA_SERIAL_COUNTER = "tsa_serial"
 
 
 class SerialUnavailable(AnxinError):
-    status = 503
-    title = "Service unavailable"
+    """The serial counter cannot be reached (the registry answers it 503)."""
+
     code = Code.SERIAL_UNAVAILABLE
 
 
