@@ -32,6 +32,7 @@ from anxin.services.ports import LetterToSign, SignatureOutcome
 from anxin.services.records import record
 from anxin.services.refusals import refuse, refusing_transaction
 from anxin.services.sms_guard import charge_sms, check_sms_country
+from anxin.services.transitions import move
 from anxin.storage.certificate_store import SqlCertificateStore
 from anxin.storage.models import Authorization, Document, Institution, OtpCode, Template
 
@@ -384,12 +385,5 @@ def decline(ctx: Context, token: str) -> dict[str, Any]:
         settle_status(s, ctx, a)
         if a.status != Status.PENDING.value:
             refuse(not_pending(a.status))
-        else:
-            now = ctx.clock()
-            a.status = transition(Status(a.status), Action.DECLINE).value
-            a.status_changed_at = now
-            record(s, Event.DECLINED, at=now, authorization_id=a.id,
-                   institution_id=a.institution_id)
-            notify(s, institution_id=a.institution_id, authorization_id=a.id,
-                   reference=a.reference, event=Event.DECLINED, at=now)
+        move(s, a, Action.DECLINE, at=ctx.clock())
         return {"status": a.status, "id": a.id}
