@@ -61,8 +61,8 @@ def build_services(settings: Settings, *, db: Database | None = None,
                     checkpoint_interval=settings.checkpoint_interval_seconds, clock=clock)
     return Context(
         settings=settings, db=db, pki=pki_services.pki, tsa=tsa, ledger=ledger, keys=keys,
-        sms=sms or make_sms_gateway(settings.sms, settings.outbox_path, outbound),
-        realname=realname or make_realname_check(settings.realname, outbound),
+        sms=sms or make_sms_gateway(settings.sms_provider, settings.outbox_path, outbound),
+        realname=realname or make_realname_check(settings.realname_provider, outbound),
         seal=load_seal(settings.keys_dir, settings.key_passphrase),
         timestamper=make_timestamper(settings, tsa),
         letter_signer=PkiLetterSigner(settings, pki_services.pki, tsa, keys),

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 import httpx
 
+from anxin.config import ProviderChoice, RealNameProvider
 from anxin.error_codes import Code
 from anxin.errors import AnxinError, ConfigurationError
 from anxin.net.outbound import OutboundClient, OutboundError, OutboundPolicy
@@ -66,16 +67,16 @@ class WebhookRealNameCheck:
                                dt.datetime.now(dt.UTC).isoformat())
 
 
-def make_realname_check(spec: str, policy: OutboundPolicy | None = None) -> RealNameCheck:
-    """The check ``spec`` names; ``policy`` is the outbound allow-list (none: public
+def make_realname_check(choice: ProviderChoice[RealNameProvider],
+                        policy: OutboundPolicy | None = None) -> RealNameCheck:
+    """The check ``ANXIN_REALNAME`` chose (parsed and typed by
+    :class:`~anxin.config.Settings`); ``policy`` is the outbound allow-list (none: public
     addresses only)."""
-    if spec == "none":
+    if choice.provider is RealNameProvider.NONE:
         return NoRealNameCheck()
-    if spec.startswith("webhook:"):
-        url = spec[len("webhook:"):]
-        try:
-            parse_url(url, field="ANXIN_REALNAME")
-        except BadUrl as exc:
-            raise ConfigurationError(f"ANXIN_REALNAME=webhook:<url>: {exc.detail}") from None
-        return WebhookRealNameCheck(url, policy or OutboundPolicy())
-    raise ConfigurationError(f"ANXIN_REALNAME must be 'none' or 'webhook:<url>', not {spec!r}")
+    assert choice.url is not None  # a webhook choice always has its URL
+    try:
+        parse_url(choice.url, field="ANXIN_REALNAME")
+    except BadUrl as exc:
+        raise ConfigurationError(f"ANXIN_REALNAME=webhook:<url>: {exc.detail}") from None
+    return WebhookRealNameCheck(choice.url, policy or OutboundPolicy())

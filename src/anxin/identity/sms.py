@@ -4,7 +4,7 @@
 
 Example::
 
-    gw = make_sms_gateway("outbox", Path("/tmp/anxin-doc-outbox.jsonl"))
+    gw = make_sms_gateway(ProviderChoice(SmsProvider.OUTBOX), Path("/tmp/outbox.jsonl"))
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Protocol
 
 import httpx
 
+from anxin.config import ProviderChoice, SmsProvider
 from anxin.error_codes import Code
 from anxin.errors import AnxinError, ConfigurationError
 from anxin.net.outbound import OutboundClient, OutboundError, OutboundPolicy
@@ -69,17 +70,15 @@ class WebhookSms:
             raise SmsFailed(f"the SMS gateway answered {r.status_code}")
 
 
-def make_sms_gateway(spec: str, outbox_path: Path,
+def make_sms_gateway(choice: ProviderChoice[SmsProvider], outbox_path: Path,
                      policy: OutboundPolicy | None = None) -> SmsGateway:
-    """The gateway ``spec`` names; ``policy`` is the outbound allow-list (none: public
-    addresses only)."""
-    if spec == "outbox":
+    """The gateway ``ANXIN_SMS`` chose (parsed and typed by :class:`~anxin.config.Settings`);
+    ``policy`` is the outbound allow-list (none: public addresses only)."""
+    if choice.provider is SmsProvider.OUTBOX:
         return OutboxSms(outbox_path)
-    if spec.startswith("webhook:"):
-        url = spec[len("webhook:"):]
-        try:
-            parse_url(url, field="ANXIN_SMS")
-        except BadUrl as exc:
-            raise ConfigurationError(f"ANXIN_SMS=webhook:<url>: {exc.detail}") from None
-        return WebhookSms(url, policy or OutboundPolicy())
-    raise ConfigurationError(f"ANXIN_SMS must be 'outbox' or 'webhook:<url>', not {spec!r}")
+    assert choice.url is not None  # a webhook choice always has its URL
+    try:
+        parse_url(choice.url, field="ANXIN_SMS")
+    except BadUrl as exc:
+        raise ConfigurationError(f"ANXIN_SMS=webhook:<url>: {exc.detail}") from None
+    return WebhookSms(choice.url, policy or OutboundPolicy())
