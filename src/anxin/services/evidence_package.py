@@ -34,8 +34,9 @@ from anxin.pki.revocation import known_issuers, validation_data
 from anxin.pki.tsa import make_timestamper
 from anxin.services.authorizations import authorization_dict, settle_status
 from anxin.services.context import Context
+from anxin.services.uses_log import uses_log
 from anxin.storage.certificate_store import SqlCertificateStore
-from anxin.storage.models import Authorization, Document, OtpCode, Template, UseRecord
+from anxin.storage.models import Authorization, Document, OtpCode, Template
 
 __all__ = ["REPORT_FILES", "build_package", "build_report_pdf", "collect_files",
            "finish_package", "signature_token"]
@@ -91,13 +92,7 @@ def collect_files(ctx: Context, institution_id: str | None, auth_id: str) -> dic
         pdf = ctx.keys.decrypt(doc.content_enc, aad=f"{auth_id}/letter.pdf")
         record = authorization_dict(a, tpl)
         commitment_key = ctx.keys.commitment_key(a.id, a.commitment_salt)
-        uses = s.scalars(select(UseRecord).where(UseRecord.authorization_id == auth_id)
-                         .order_by(UseRecord.created_at)).all()
-        record["uses_log"] = [
-            {"use_id": u.id, "granted": u.granted, "code": u.refusal_code,
-             "purpose": u.purpose, "data_item": u.data_item, "reference": u.reference,
-             "operator": u.operator, "at": u.created_at.isoformat(), "receipt": u.receipt}
-            for u in uses]
+        record["uses_log"] = [u.as_dict(receipt=True) for u in uses_log(s, auth_id)]
         signing = dict(a.signing)
         sends = s.scalars(select(OtpCode.created_at).where(
             OtpCode.scope == "sign", OtpCode.key == auth_id).order_by(OtpCode.id)).all()
