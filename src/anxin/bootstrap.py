@@ -56,6 +56,7 @@ def build_services(settings: Settings, *, db: Database | None = None,
     pki_services = open_pki_services(settings, db, clock=clock)
     tsa = pki_services.tsa
     keys = load_master_key(master, settings.key_passphrase)
+    timestamper = make_timestamper(settings, tsa)  # one per process: pyHanko caches in it
     ledger = Ledger(db, signer=load_note_signer(settings, fix_origin(db, settings)),
                     timestamp=lambda data: timestamp_data(tsa, data),
                     checkpoint_interval=settings.checkpoint_interval_seconds, clock=clock)
@@ -64,8 +65,8 @@ def build_services(settings: Settings, *, db: Database | None = None,
         sms=sms or make_sms_gateway(settings.sms_provider, settings.outbox_path, outbound),
         realname=realname or make_realname_check(settings.realname_provider, outbound),
         seal=load_seal(settings.keys_dir, settings.key_passphrase),
-        timestamper=make_timestamper(settings, tsa),
-        letter_signer=PkiLetterSigner(settings, pki_services.pki, tsa, keys),
+        timestamper=timestamper,
+        letter_signer=PkiLetterSigner(pki_services.pki, timestamper),
         passkey_check=make_passkey_check(settings),
         evidence_package=build_package, evidence_report=build_report_pdf,
         metrics=Metrics(), clock=clock, background_workers=background_workers,

@@ -39,7 +39,6 @@ from anxin.letters.sign import as_asn1_certificate, upgrade_to_lta
 from anxin.letters.timestamps import timestamp_certificates
 from anxin.pki.authority import Pki
 from anxin.pki.revocation import known_issuers, validation_data
-from anxin.pki.tsa import make_timestamper
 from anxin.services.context import Context
 from anxin.services.periodic import PeriodicThread
 from anxin.services.records import record
@@ -77,7 +76,7 @@ def renew_letter_bytes(ctx: Context, pdf: bytes, now: dt.datetime) -> bytes:
     certificates = [as_asn1_certificate(c) for c in (*leaves, *cas, pki.root_cert)]
     return upgrade_to_lta(pdf, certificates=certificates, crls=status.crls,
                           ocsp_responses=status.ocsps,
-                          timestamper=make_timestamper(ctx.settings, ctx.tsa))
+                          timestamper=ctx.timestamper)
 
 
 def _letter_ids(ctx: Context) -> Iterator[str]:

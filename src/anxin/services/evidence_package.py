@@ -31,7 +31,6 @@ from anxin.evidence.package_readme import readme
 from anxin.ledger.chain import COMMITMENT_ALGORITHM
 from anxin.letters.timestamps import timestamp_certificates
 from anxin.pki.revocation import known_issuers, validation_data
-from anxin.pki.tsa import make_timestamper
 from anxin.services.authorizations import authorization_dict, settle_status
 from anxin.services.context import Context
 from anxin.services.uses_log import uses_log
@@ -170,7 +169,7 @@ def collect_files(ctx: Context, institution_id: str | None, auth_id: str) -> dic
 
 def finish_package(ctx: Context, files: dict[str, bytes], auth_id: str) -> bytes:
     """Verify what was collected, add the report, then the signed manifest."""
-    return seal_package(ctx.pki, files, auth_id, make_timestamper(ctx.settings, ctx.tsa))
+    return seal_package(ctx.pki, files, auth_id, ctx.timestamper)
 
 
 def _with_manifest(ctx: Context, files: dict[str, bytes], timestamper: Any) -> dict[str, bytes]:

@@ -19,17 +19,15 @@ from collections.abc import Sequence
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from pyhanko.sign.timestamps import TimeStamper
 
-from anxin.config import Settings
 from anxin.domain.vocabulary import purpose_label, scope_labels
-from anxin.keys import KeyStore
 from anxin.letters import LetterSpec, render_letter_pdf, sign_letter, upgrade_to_lta
 from anxin.letters.letter_data import open_signed_letter
 from anxin.pki.authority import Pki, authority_key_id
 from anxin.pki.events import issue_event_certificate, make_id_commitment
 from anxin.pki.ports import CertificateStore, RevokedCertificate, StoredCertificate
 from anxin.pki.revocation import ValidationData, validation_data
-from anxin.pki.tsa import TimestampAuthority, make_timestamper
 from anxin.services.ports import (
     CertificateStatus,
     LetterToSign,
@@ -72,14 +70,12 @@ def signature_time(pdf: bytes) -> dt.datetime | None:
 class PkiLetterSigner:
     """The product's :class:`anxin.services.ports.LetterSigner`."""
 
-    def __init__(self, settings: Settings, pki: Pki, tsa: TimestampAuthority,
-                 keys: KeyStore) -> None:
+    def __init__(self, pki: Pki, timestamper: TimeStamper) -> None:
         self.pki = pki
-        self.keys = keys  # kept for the callers that build it; the commit records the cert
         self.root_sha256 = hashlib.sha256(
             pki.root_cert.public_bytes(serialization.Encoding.DER)).hexdigest()
-        # One timestamper per process: pyHanko caches per instance.
-        self.timestamper = make_timestamper(settings, tsa)
+        # The process's one timestamper (the context's port): pyHanko caches per instance.
+        self.timestamper = timestamper
 
     def __call__(self, letter: LetterToSign, status: CertificateStatus) -> SignatureOutcome:
         pki = self.pki

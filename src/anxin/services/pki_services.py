@@ -7,8 +7,7 @@ the :class:`anxin.storage.serial_store.SqlSerialStore` repository.
 
 Example::
 
-    services = open_pki_services(settings, db)
-    ctx.pki, ctx.tsa = services.pki, services.tsa
+    services = open_pki_services(settings, db)   # in anxin.bootstrap.build_services
     timestamper = make_timestamper(settings, services.tsa)
 """
 
