@@ -1,7 +1,7 @@
 """A minimal ctypes binding of OpenSSL 3's own SM2: the system ``libcrypto.so.3`` (the one
 the ``openssl`` command and Python's ``ssl`` module use), for :mod:`anxin.pki.sm2` only.
 
-Eleven entry points, each with its C prototype declared below, and nothing else: key
+Twenty-one entry points, each with its C prototype declared below, and nothing else: key
 generation (``EVP_PKEY_generate`` on ``"SM2"``), DER decoding and encoding of keys
 (``d2i_AutoPrivateKey``, ``d2i_PUBKEY``, ``i2d_PrivateKey``), the pair check
 (``EVP_PKEY_pairwise_check``), and ``EVP_DigestSign``/``EVP_DigestVerify`` with SM3 and

@@ -1,28 +1,53 @@
 """SM2 signatures and SM3 digests (GB/T 32918, GB/T 32905; issue 14, national profile): the
 primitives the SM2 certificates, TSA, letter CMS, receipts and checkpoints will call.
 
-Nothing here does SM2 or SM3 arithmetic. SM3 is ``cryptography``'s; SM2 signing and
-verifying are ``gmssl-fast``'s (GmSSL 3, statically linked into a wheel: no system
-library). This module only adds what the product needs around them: the encodings
-(PKCS#8 and SubjectPublicKeyInfo with id-ecPublicKey and the SM2 curve OID, as OpenSSL
-writes and reads them; DER signatures, the ``SEQUENCE { r, s }`` of GM/T 0009 and CMS),
-passphrase encryption of private keys, and verify-or-raise with a typed error.
+Nothing here does SM2 or SM3 arithmetic. SM3 is ``cryptography``'s; SM2 key generation,
+signing and verifying are OpenSSL 3's own (the system ``libcrypto.so.3``, the library of
+the ``openssl`` command) through the small ctypes binding :mod:`anxin.pki.libcrypto`.
+This module adds what the product needs around them: the encodings (PKCS#8 and
+SubjectPublicKeyInfo with id-ecPublicKey and the SM2 curve OID, as OpenSSL writes and
+reads them; DER signatures, the ``SEQUENCE { r, s }`` of GM/T 0009 and CMS), passphrase
+encryption of private keys (PBES2 like the other key files), and verify-or-raise with a
+typed error.
 
-Why gmssl-fast (measured on this machine, one core, 2026-12-01; see docs/pki.md):
+Why OpenSSL (``taskset -c 1 python bench/sm2.py --seconds 3``: one core of this 2-CPU
+machine, 1 KiB messages, through Python, 2026-12-01):
 
-FIGURES
+==================================  ========  ==========
+implementation                      sign/s    verify/s
+==================================  ========  ==========
+OpenSSL 3.0.19 by ctypes (chosen)   3,817     3,725
+``openssl speed sm2`` (C only)      4,328     4,490
+tongsuopy 1.0.1 (bundled Tongsuo)   3,882     4,238
+gmssl-fast 0.1.0 (GmSSL, static)    1,270     711
+gmssl 3.2.2 (pure Python)           113       78
+==================================  ========  ==========
 
-The user id is the default ``1234567812345678`` (GM/T 0009; CONTRACT §8): gmssl-fast
-computes the Z value with it and takes no other, so :func:`sign` and :func:`verify` refuse
-another id (``ValueError``) rather than silently use the default. The default id's Z value
-is checked by cross-verification with OpenSSL 3 (``openssl pkeyutl -rawin -digest sm3
--pkeyopt distid:1234567812345678``) and with the pure-Python ``gmssl`` package in
-tests/unit/pki/test_sm2.py and tests/integration/test_sm2_openssl.py; a signature made
-with another id fails here.
+OpenSSL is 3× faster to sign and 5× faster to verify than gmssl-fast, the binding costs
+little over OpenSSL's own C loop (12–17 %), and OpenSSL takes any user id, writes DER
+signatures and PKCS#8 keys natively and reports failures in its error queue; it is the
+system's library, so it gets the distribution's security updates. tongsuopy is as fast
+but its last release is of 2023-02 and bundles a Tongsuo that reports itself as "OpenSSL
+1.1.1h 22 Sep 2020", and it takes the default id only. gmssl-fast is a first
+release of an unknown maintainer, takes only the default id and raw ``r ‖ s``, and its
+GmSSL prints a C stack trace to stderr on every failed verification (a log any caller
+could fill). gmssl-python needs a GmSSL shared library that Debian does not package. The
+cost of the choice: the binding is ours (:mod:`anxin.pki.libcrypto`, tested for its
+error queue, leaks and threads in tests/unit/pki/test_libcrypto.py), and it needs an
+OpenSSL 3 built with SM2 (Debian's is; some distributions' OpenSSL omit SM2).
 
-The GB/T 32918 signature example (its test curve, user id ``ALICE123@YAHOO.COM``) cannot
-run against gmssl-fast, which knows only the recommended curve and the default id;
-signatures on the recommended curve are cross-verified instead (issue 14).
+The user id is the default ``1234567812345678`` (GM/T 0009; CONTRACT §8) unless a caller
+passes another; OpenSSL computes the Z value from it. Both are cross-verified, both ways,
+with the ``openssl`` command (``pkeyutl -rawin -digest sm3 -pkeyopt distid:…``,
+tests/integration/test_sm2_openssl.py) and with two implementations Anxin does not sign
+with: the pure-Python ``gmssl`` (Z recomputed by the test itself) and gmssl-fast's GmSSL
+(tests/unit/pki/test_sm2.py).
+
+The GB/T 32918 signature example (its own test curve, user id ``ALICE123@YAHOO.COM``, a
+fixed k) cannot run here: the binding makes keys on the recommended curve only and
+OpenSSL draws k at random.
+It runs in the tests on ``gmssl``, which takes curve parameters, to vouch for the
+verifier; on the recommended curve the signatures are cross-verified instead.
 
 >>> sm3(b"abc").hex()[:16]
 '66c7f0f462eeedd9'
@@ -66,7 +91,7 @@ OID_GM_DATA: Final = "1.2.156.10197.6.1.4.2.1"
 OID_GM_SIGNED_DATA: Final = "1.2.156.10197.6.1.4.2.2"
 
 DEFAULT_USER_ID: Final = b"1234567812345678"
-"""The signer's distinguishing identifier when none is agreed (GM/T 0009 §10)."""
+"""The signer's distinguishing identifier when none is agreed (GM/T 0009)."""
 
 ORDER: Final = 0xFFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFF7203DF6B21C6052B53BBF40939D54123
 """n, the order of the SM2 curve's base point (GB/T 32918.5): bounds r and s."""
@@ -102,7 +127,7 @@ def sm3(data: bytes) -> bytes:
 
 @dataclass(frozen=True, slots=True)
 class SM2PublicKey:
-    """A point of the SM2 curve; GmSSL checks it when the key is first used."""
+    """A point of the SM2 curve; OpenSSL checks it when the key is made (``from_point``)."""
 
     x: int
     y: int
