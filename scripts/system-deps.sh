@@ -11,6 +11,9 @@ command -v certutil >/dev/null || missing+=(libnss3-tools)
 command -v chromium >/dev/null || missing+=(chromium)
 command -v npm >/dev/null || missing+=(npm)  # fetches axe-core (scripts/browser-deps.sh)
 command -v faketime >/dev/null || missing+=(faketime)  # libfaketime: long-term validation tests
+# openssl: the PKI tests' independent checks; its libssl3 (OpenSSL 3) is also the SM2 of
+# anxin.pki.sm2 (through ctypes), so it must be a build with SM2, as Debian's is.
+command -v openssl >/dev/null || missing+=(openssl)
 # `system-deps.sh --bench`: also the HTTP load generator of bench/use_gate.py.
 if [ "${1:-}" = "--bench" ]; then command -v wrk >/dev/null || missing+=(wrk); fi
 [ ${#missing[@]} -eq 0 ] && exit 0

@@ -132,6 +132,8 @@ class Code(StrEnum):
     PASSKEY_ASSERTION_INVALID = "passkey_assertion_invalid"
     RECEIPT_INVALID = "receipt_invalid"
     RECEIPT_MALFORMED = "receipt_malformed"
+    SM2_SIGNATURE_INVALID = "sm2_signature_invalid"
+    SM2_KEY_INVALID = "sm2_key_invalid"
     # 429
     RATE_LIMITED = "rate_limited"
     OTP_RATE_LIMITED = "otp_rate_limited"
@@ -302,6 +304,10 @@ REGISTRY: Mapping[Code, Spec] = MappingProxyType({
     C.PASSKEY_ASSERTION_INVALID: _integrity("a stored passkey assertion does not verify"),
     C.RECEIPT_INVALID: _integrity("a use receipt's signature does not verify"),
     C.RECEIPT_MALFORMED: _integrity("a use receipt is malformed"),
+    C.SM2_SIGNATURE_INVALID: _integrity("an SM2 signature is malformed or does not verify "
+                                        "for its key, data and user id"),
+    C.SM2_KEY_INVALID: _integrity("an SM2 key is malformed, not on the SM2 curve, or its "
+                                  "passphrase is wrong"),
     C.RATE_LIMITED: Spec(429, "too many requests (with `retry_after` and `Retry-After`)"),
     C.OTP_RATE_LIMITED: Spec(429, "at most one code a minute (with `retry_after`)"),
     C.OTP_SEND_LIMIT: Spec(429, "no more codes for this request or hour (with "
