@@ -19,12 +19,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import queue
 import re
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -36,9 +33,8 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.use_gate import free_port, lua, median_run, run_wrk
+from bench.use_gate import bench_server, lua, median_run, run_wrk
 from tests.common.backends import throwaway_postgres
-from tests.common.serve import wait_until_healthy
 
 
 def main() -> None:
@@ -59,26 +55,9 @@ def main() -> None:
         raise SystemExit("wrk is needed: apt-get install wrk")
     database: AbstractContextManager[str | None] = (
         throwaway_postgres(args.pg) if args.pg else nullcontext(None))
-    with database as pg_url, tempfile.TemporaryDirectory() as tmp:
-        db_url = pg_url or f"sqlite:///{tmp}/anxin.db"
-        # One address signs everything: lift the anti-pumping SMS limits, not measured here.
-        env = {**os.environ, "ANXIN_DATA_DIR": tmp, "ANXIN_DATABASE_URL": db_url,
-               "ANXIN_PORT": str(free_port()),
-               "ANXIN_SMS_LIMIT_PER_IP": str(10**9), "ANXIN_SMS_LIMIT_GLOBAL": str(10**9)}
-        base = f"http://localhost:{env['ANXIN_PORT']}"
-        anxin = [sys.executable, "-m", "anxin"]
-        subprocess.run([*anxin, "init"], env=env, check=True, capture_output=True)
-        inst = json.loads(subprocess.run([*anxin, "institution", "add", "Bench Bank", "--json"],
-                                         env=env, check=True, capture_output=True).stdout)
-        proc = subprocess.Popen([*anxin, "serve", "--workers", "1"], env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                start_new_session=True)
-        try:
-            wait_until_healthy(base, proc, timeout=60)
-            result = bench(base, inst["api_key"], Path(tmp), args)
-        finally:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=30)
+    with database as pg_url, tempfile.TemporaryDirectory() as tmp, \
+            bench_server(pg_url or f"sqlite:///{tmp}/anxin.db", tmp, workers=1) as (base, key):
+        result = bench(base, key, Path(tmp), args)
     result["database"] = "postgresql" if args.pg else "sqlite"
     print(json.dumps(result))
 

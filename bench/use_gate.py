@@ -25,13 +25,15 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.common.backends import DEFAULT_PG, throwaway_postgres
+from tests.common.serve import wait_until_healthy
 
 
 def free_port() -> int:
@@ -40,17 +42,32 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_health(base: str, proc: subprocess.Popen[bytes]) -> None:
-    for _ in range(300):
-        if proc.poll() is not None:
-            raise SystemExit("server exited")
-        try:
-            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit("server never became healthy")
+@contextmanager
+def bench_server(db_url: str, data_dir: str, *, workers: int,
+                 **settings: str) -> Iterator[tuple[str, str]]:
+    """A real ``anxin serve`` (``workers`` processes) on a fresh data directory and
+    ``db_url``, with one institution; yields ``(base URL, its API key)``. The benchmarks
+    sign their authorizations from one address, so the anti-pumping SMS limits
+    (docs/security.md), which they do not measure, are lifted. ``settings`` are more
+    ``ANXIN_*`` variables."""
+    env = {**os.environ, "ANXIN_DATA_DIR": data_dir, "ANXIN_DATABASE_URL": db_url,
+           "ANXIN_PORT": str(free_port()),
+           "ANXIN_SMS_LIMIT_PER_IP": str(10**9), "ANXIN_SMS_LIMIT_GLOBAL": str(10**9),
+           **settings}
+    base = f"http://localhost:{env['ANXIN_PORT']}"
+    anxin = [sys.executable, "-m", "anxin"]
+    subprocess.run([*anxin, "init"], env=env, check=True, capture_output=True)
+    inst = json.loads(subprocess.run([*anxin, "institution", "add", "Bench Bank", "--json"],
+                                     env=env, check=True, capture_output=True).stdout)
+    proc = subprocess.Popen([*anxin, "serve", "--workers", str(workers)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    try:
+        wait_until_healthy(base, proc, timeout=60)
+        yield base, inst["api_key"]
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
 
 
 def run_wrk(url: str, script: str, seconds: int, connections: int, *,
@@ -106,26 +123,9 @@ def main() -> None:
     args = ap.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install wrk")
-    with throwaway_postgres(args.pg) as db_url, tempfile.TemporaryDirectory() as tmp:
-        # The benchmark signs its authorizations from one address: lift the anti-pumping
-        # SMS limits (docs/security.md), which it is not measuring.
-        env = {**os.environ, "ANXIN_DATA_DIR": tmp, "ANXIN_DATABASE_URL": db_url,
-               "ANXIN_BENCH_ENDPOINTS": "1", "ANXIN_PORT": str(free_port()),
-               "ANXIN_SMS_LIMIT_PER_IP": str(10**9), "ANXIN_SMS_LIMIT_GLOBAL": str(10**9)}
-        base = f"http://localhost:{env['ANXIN_PORT']}"
-        anxin = [sys.executable, "-m", "anxin"]
-        subprocess.run([*anxin, "init"], env=env, check=True, capture_output=True)
-        inst = json.loads(subprocess.run([*anxin, "institution", "add", "Bench Bank", "--json"],
-                                         env=env, check=True, capture_output=True).stdout)
-        proc = subprocess.Popen([*anxin, "serve", "--workers", "2"], env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                start_new_session=True)
-        try:
-            wait_health(base, proc)
-            result = bench(base, inst["api_key"], Path(tmp), args)
-        finally:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=30)
+    with throwaway_postgres(args.pg) as db_url, tempfile.TemporaryDirectory() as tmp, \
+            bench_server(db_url, tmp, workers=2, ANXIN_BENCH_ENDPOINTS="1") as (base, key):
+        result = bench(base, key, Path(tmp), args)
     print(json.dumps(result))
 
 

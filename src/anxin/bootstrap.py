@@ -16,8 +16,6 @@ Example::
 
 from __future__ import annotations
 
-import dataclasses
-
 from anxin.config import Settings
 from anxin.errors import ConfigurationError
 from anxin.identity.realname import RealNameCheck, make_realname_check
@@ -73,10 +71,4 @@ def build_services(settings: Settings, *, db: Database | None = None,
         ledger_checkpoints=ledger_checkpoints)
 
 
-def without_background(ctx: Context) -> Context:
-    """The same parts, for an application that runs no background loop (tests drive the
-    delivery worker, the sweep and checkpoints by hand)."""
-    return dataclasses.replace(ctx, background_workers=False, ledger_checkpoints=False)
-
-
-__all__ = ["build_services", "without_background"]
+__all__ = ["build_services"]

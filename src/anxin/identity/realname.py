@@ -15,9 +15,9 @@ import httpx
 
 from anxin.config import ProviderChoice, RealNameProvider
 from anxin.error_codes import Code
-from anxin.errors import AnxinError, ConfigurationError
+from anxin.errors import AnxinError
 from anxin.net.outbound import OutboundClient, OutboundError, OutboundPolicy
-from anxin.net.urls import BadUrl, parse_url
+from anxin.net.urls import webhook_url
 
 
 class RealNameUnavailable(AnxinError):
@@ -75,8 +75,5 @@ def make_realname_check(choice: ProviderChoice[RealNameProvider],
     if choice.provider is RealNameProvider.NONE:
         return NoRealNameCheck()
     assert choice.url is not None  # a webhook choice always has its URL
-    try:
-        parse_url(choice.url, field="ANXIN_REALNAME")
-    except BadUrl as exc:
-        raise ConfigurationError(f"ANXIN_REALNAME=webhook:<url>: {exc.detail}") from None
-    return WebhookRealNameCheck(choice.url, policy or OutboundPolicy())
+    return WebhookRealNameCheck(webhook_url(choice.url, setting="ANXIN_REALNAME"),
+                                policy or OutboundPolicy())

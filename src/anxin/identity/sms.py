@@ -20,9 +20,9 @@ import httpx
 
 from anxin.config import ProviderChoice, SmsProvider
 from anxin.error_codes import Code
-from anxin.errors import AnxinError, ConfigurationError
+from anxin.errors import AnxinError
 from anxin.net.outbound import OutboundClient, OutboundError, OutboundPolicy
-from anxin.net.urls import BadUrl, parse_url
+from anxin.net.urls import webhook_url
 from anxin.private_files import private_dir, touch_private
 
 log = logging.getLogger(__name__)
@@ -77,8 +77,5 @@ def make_sms_gateway(choice: ProviderChoice[SmsProvider], outbox_path: Path,
     if choice.provider is SmsProvider.OUTBOX:
         return OutboxSms(outbox_path)
     assert choice.url is not None  # a webhook choice always has its URL
-    try:
-        parse_url(choice.url, field="ANXIN_SMS")
-    except BadUrl as exc:
-        raise ConfigurationError(f"ANXIN_SMS=webhook:<url>: {exc.detail}") from None
-    return WebhookSms(choice.url, policy or OutboundPolicy())
+    return WebhookSms(webhook_url(choice.url, setting="ANXIN_SMS"),
+                       policy or OutboundPolicy())

@@ -18,7 +18,7 @@ import unicodedata
 
 import httpx
 
-from anxin.errors import ValidationFailed
+from anxin.errors import ConfigurationError, ValidationFailed
 
 MAX_URL_LENGTH = 2000  # the width of the callback_url columns
 SCHEMES = frozenset({"http", "https"})
@@ -52,3 +52,14 @@ def parse_url(url: object, *, field: str = "url") -> httpx.URL:
     if port is not None and not 1 <= port <= 65535:
         raise _bad("has a port between 1 and 65535", field)
     return parsed
+
+
+def webhook_url(url: str, *, setting: str) -> str:
+    """``url`` of a ``<setting>=webhook:<url>`` choice, checked by :func:`parse_url`; a
+    :class:`~anxin.errors.ConfigurationError` naming the setting if it is not usable, so
+    the server refuses to start rather than fail at the first code or check."""
+    try:
+        parse_url(url, field=setting)
+    except BadUrl as exc:
+        raise ConfigurationError(f"{setting}=webhook:<url>: {exc.detail}") from None
+    return url
