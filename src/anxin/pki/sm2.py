@@ -104,6 +104,24 @@ if OID_SM2_CURVE not in keys.NamedCurve._map:  # teach asn1crypto the curve's na
     keys.NamedCurve.register("sm2p256v1", OID_SM2_CURVE, 32)
 
 
+def _teach_asn1crypto(cls: type[core.ObjectIdentifier], oid: str, name: str) -> None:
+    """Give an OID a name in one of asn1crypto's maps, before or after its first use (the
+    reverse map is built lazily on first use, so both maps are kept in step)."""
+    if cls._map.get(oid) == name:
+        return
+    cls._map[oid] = name
+    if getattr(cls, "_reverse_map", None) is not None:
+        cls._reverse_map[name] = oid
+
+
+# The one place SM names enter asn1crypto (every SM2 module imports this one): SM3 as a
+# digest algorithm (CMS digestAlgorithms, RFC 3161 imprints, ESS certificate ids) and
+# SM2-with-SM3 as a signature algorithm (certificates, CRLs, OCSP, CMS signerInfos).
+_teach_asn1crypto(algos.DigestAlgorithmId, OID_SM3, "sm3")
+_teach_asn1crypto(algos.SignedDigestAlgorithmId, OID_SM2_WITH_SM3, "sm2_sm3")
+_teach_asn1crypto(algos.SignedDigestAlgorithmId, OID_SM2_SIGN, "sm2")
+
+
 class SM2SignatureInvalid(IntegrityFailure):
     """An SM2 signature is malformed or does not verify for this key, data and user id."""
 
