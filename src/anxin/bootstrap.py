@@ -23,6 +23,7 @@ from anxin.identity.sms import SmsGateway, make_sms_gateway
 from anxin.keys import load_master_key
 from anxin.ledger.checkpoint import load_note_signer
 from anxin.net.outbound import OutboundPolicy
+from anxin.pki.signature_profile import Profile, check_profile
 from anxin.pki.tsa import make_timestamper, timestamp_data
 from anxin.seal import load_seal
 from anxin.services.context import Context, utcnow
@@ -49,6 +50,8 @@ def build_services(settings: Settings, *, db: Database | None = None,
             f"{settings.data_dir} is not initialised: run `anxin init --data-dir "
             f"{settings.data_dir}`")
     outbound = OutboundPolicy.from_settings(settings)  # a bad allow-list fails at start
+    profile = check_profile(settings.keys_dir, Profile(settings.profile) if settings.profile
+                            else None)
     if db is None:
         db = Database.connect(settings.effective_database_url, pool_size=settings.db_pool_size)
     pki_services = open_pki_services(settings, db, clock=clock)
@@ -67,7 +70,7 @@ def build_services(settings: Settings, *, db: Database | None = None,
         letter_signer=PkiLetterSigner(pki_services.pki, timestamper),
         passkey_check=make_passkey_check(settings),
         evidence_package=build_package, evidence_report=build_report_pdf,
-        metrics=Metrics(), clock=clock, background_workers=background_workers,
+        metrics=Metrics(), profile=profile, clock=clock, background_workers=background_workers,
         ledger_checkpoints=ledger_checkpoints)
 
 

@@ -22,6 +22,7 @@ import typer
 
 from anxin.config import Settings, load_settings
 from anxin.errors import AnxinError
+from anxin.pki.signature_profile import Profile
 
 if TYPE_CHECKING:
     from anxin.evidence.ledger_check import LogSource
@@ -73,13 +74,20 @@ def init(data_dir: DataDir = None,
          root_key: Annotated[Path | None, typer.Option(
              "--root-key", exists=True, dir_okay=False,
              help="The root CA key file, to finish a PKI that lacks its issuing CA or root "
-                  "CRL (default: <data dir>/offline/root.key if present).")] = None) -> None:
+                  "CRL (default: <data dir>/offline/root.key if present).")] = None,
+         profile: Annotated[Profile | None, typer.Option(
+             "--profile",
+             help="The signature profile, fixed for the data directory's life: intl "
+                  "(ECDSA P-256/SHA-256, the default), sm (SM2/SM3) or dual (both).")] = None,
+         ) -> None:
     """Create the configuration, the database and the key material (idempotent). The root
     CA key goes to <data dir>/offline/root.key, encrypted with ANXIN_ROOT_KEY_PASSPHRASE
-    when set (asked for in a terminal): move it off the machine."""
+    when set (asked for in a terminal): move it off the machine. The signature profile is
+    fixed here: asking an existing data directory for another one fails, naming both."""
     from anxin.pki.rootkey import offline_root_key_path
     from anxin.services.setup import initialise
-    settings = _ask_root_passphrase(_settings(data_dir))
+    settings = _ask_root_passphrase(_settings(
+        data_dir, profile=profile.value if profile else None))
     if root_key is None and offline_root_key_path(settings).is_file():
         root_key = offline_root_key_path(settings)
     try:

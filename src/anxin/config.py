@@ -27,7 +27,7 @@ import tomllib
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -114,6 +114,10 @@ class Settings(BaseSettings):
     sms: str = "outbox"
     realname: str = "none"
     tsa_url: str = ""
+    # The signature profile asked for (`anxin init --profile`, ANXIN_PROFILE): intl, sm or
+    # dual. It is fixed in <data dir>/keys/profile at init (anxin.pki.signature_profile);
+    # None (the default) takes the data directory's, another one is refused.
+    profile: Literal["intl", "sm", "dual"] | None = None
     # Host names, IPs and CIDRs (comma-separated) that outgoing calls may reach although
     # they are loopback, private, link-local or metadata addresses (anxin.net.outbound).
     outbound_allow: str = ""

@@ -143,6 +143,7 @@ class Code(StrEnum):
     SMS_GLOBAL_LIMIT = "sms_global_limit"
     # 500
     CONFIGURATION_ERROR = "configuration_error"
+    PROFILE_MISMATCH = "profile_mismatch"
     # 502
     SMS_FAILED = "sms_failed"
     REALNAME_UNAVAILABLE = "realname_unavailable"
@@ -317,6 +318,8 @@ REGISTRY: Mapping[Code, Spec] = MappingProxyType({
                                    "`retry_after`)"),
     C.SMS_GLOBAL_LIMIT: Spec(429, "the SMS service's global limit (with `retry_after`)"),
     C.CONFIGURATION_ERROR: Spec(500, "the configuration or key material is not usable"),
+    C.PROFILE_MISMATCH: Spec(500, "`anxin init`/`serve` asked for another signature profile "
+                                  "than the data directory's (it is fixed at init)"),
     C.SMS_FAILED: Spec(502, "the SMS gateway failed", title="SMS gateway failed"),
     C.REALNAME_UNAVAILABLE: Spec(502, "the real-name check cannot be reached",
                                  title="Real-name check unavailable"),

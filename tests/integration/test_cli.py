@@ -111,3 +111,29 @@ def test_make_run_starts_with_demo_data(tmp_path):
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=20)
         proc.stdout.close()
+
+
+def test_init_profile_is_fixed_and_another_is_refused_naming_both(tmp_path):
+    d = tmp_path / "data"
+    run("init", "--data-dir", str(d), "--profile", "dual")
+    assert (d / "keys" / "profile").read_text() == "dual\n"
+    files = {p: p.read_bytes() for p in d.rglob("*") if p.is_file() and "anxin.db" not in p.name}
+    refused = run("init", "--data-dir", str(d), "--profile", "sm", check=False)
+    assert refused.returncode != 0
+    assert "'dual'" in refused.stderr
+    assert "'sm'" in refused.stderr
+    assert "profile_mismatch" in refused.stderr
+    assert {p: p.read_bytes() for p in files} == files
+    assert run("init", "--data-dir", str(d), "--profile", "dual").returncode == 0
+    served = run("serve", "--data-dir", str(d), "--port", str(free_port()),
+                 env={"ANXIN_PROFILE": "intl"}, check=False)
+    assert served.returncode != 0
+    assert "'intl'" in served.stderr
+    assert "'dual'" in served.stderr
+
+
+def test_init_profile_unknown_is_a_usage_error(tmp_path):
+    refused = run("init", "--data-dir", str(tmp_path / "d"), "--profile", "gm", check=False)
+    assert refused.returncode == 2
+    assert "intl" in refused.stderr
+    assert not (tmp_path / "d" / "keys").exists()

@@ -27,6 +27,7 @@ from anxin.identity.realname import RealNameCheck
 from anxin.identity.sms import SmsGateway
 from anxin.keys import KeyStore
 from anxin.pki.authority import Pki
+from anxin.pki.signature_profile import Profile
 from anxin.pki.tsa import TimestampAuthority
 from anxin.seal import Seal
 from anxin.services.ledger import Ledger
@@ -70,6 +71,8 @@ class Context:
     passkey_check: PasskeyCheck
     evidence_package: EvidenceBuilder
     evidence_report: EvidenceBuilder
+    # The deployment's signature profile, fixed at init (anxin.pki.signature_profile).
+    profile: Profile = Profile.INTL
     clock: Clock = utcnow
     # Which loops an application built on this context runs (tests turn them off and run
     # them by hand): notification delivery, expiry sweep and archive renewal; checkpoints.

@@ -22,6 +22,7 @@ from anxin.keys import create_master_key, load_master_key
 from anxin.ledger.checkpoint import ensure_ledger_key
 from anxin.pki.authority import ensure_pki
 from anxin.pki.rootkey import root_key_warnings
+from anxin.pki.signature_profile import Profile, fix_profile
 from anxin.private_files import create_private_file, narrow, private_dir
 from anxin.seal import create_seal_key
 from anxin.services.ledger import fix_origin, read_stored_origin
@@ -57,6 +58,12 @@ def _config(settings: Settings) -> bool:
         return False
     create_private_file(path, DEFAULT_TOML.encode())
     return True
+
+
+def _profile(settings: Settings) -> bool:
+    """Fix the signature profile (first init), or refuse another one naming both."""
+    return fix_profile(private_dir(settings.keys_dir),
+                       Profile(settings.profile) if settings.profile else None)
 
 
 def _master_key(settings: Settings) -> bool:
@@ -99,6 +106,7 @@ def _ledger_origin(settings: Settings) -> bool:
 
 
 INIT_STEPS: list[tuple[str, Callable[[Settings], bool]]] = [
+    ("signature profile", _profile),  # first: a mismatch must change nothing
     ("configuration", _config),
     ("master key", _master_key),
     ("seal key", _seal_key),

@@ -19,6 +19,7 @@ from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from anxin.pki.authority import PUBLISHED, Pki
+from anxin.pki.signature_profile import Profile
 from anxin.pki.tsa import TimestampAuthority
 from anxin.services import pki_publication
 from anxin.storage.database import Database
@@ -35,6 +36,7 @@ class PkiParts(Protocol):
     db: Database
     pki: Pki
     tsa: TimestampAuthority
+    profile: Profile
     clock: Callable[[], dt.datetime]
 
 
@@ -69,6 +71,12 @@ def build_router() -> APIRouter:
 
     for published in PUBLISHED:
         certificate_route(published)
+
+    @router.get("/pki/profile")
+    async def profile(request: Request) -> dict[str, str]:
+        """The deployment's signature profile (``intl``, ``sm`` or ``dual``), fixed at
+        ``anxin init``: what a verifier should expect in its letters and packages."""
+        return {"profile": _parts(request).profile.value}
 
     @router.get("/pki/root.crl", response_class=Response)
     async def root_crl(request: Request) -> Response:
