@@ -124,6 +124,7 @@ class Code(StrEnum):
     LEDGER_PROOF_INVALID = "ledger_proof_invalid"
     LEDGER_NODE_MISSING = "ledger_node_missing"
     LEDGER_TRUNCATED = "ledger_truncated"
+    LEDGER_LEAF_SM3_MISMATCH = "ledger_leaf_sm3_mismatch"
     EVENT_BINDING_MISSING = "event_binding_missing"
     EVENT_BINDING_MALFORMED = "event_binding_malformed"
     EVENT_BINDING_MISMATCH = "event_binding_mismatch"
@@ -296,6 +297,8 @@ REGISTRY: Mapping[Code, Spec] = MappingProxyType({
     C.LEDGER_PROOF_INVALID: _integrity("a ledger inclusion or consistency proof fails"),
     C.LEDGER_NODE_MISSING: _integrity("a ledger node is missing from storage"),
     C.LEDGER_TRUNCATED: _integrity("the ledger is shorter than a signed checkpoint"),
+    C.LEDGER_LEAF_SM3_MISMATCH: _integrity("a ledger leaf's SM3 digest in the package is "
+                                           "missing, malformed or not the leaf's"),
     C.EVENT_BINDING_MISSING: _integrity("the event certificate has no binding extension"),
     C.EVENT_BINDING_MALFORMED: _integrity("the event certificate's binding is malformed"),
     C.EVENT_BINDING_MISMATCH: _integrity("the event certificate binds another letter or "

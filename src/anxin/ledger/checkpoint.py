@@ -10,14 +10,21 @@ SHA-256(name || "\\n" || 0x01 || public key).
 >>> note = signer.sign_checkpoint(Checkpoint("localhost/anxin", 3, b"\\x00" * 32))
 >>> verify_checkpoint(note, signer.verifier_key).size
 3
+
+Other signature lines (the ``sm`` and ``dual`` profiles' SM2 line,
+:mod:`anxin.evidence.checkpoint_sm2`) are added by the ``extra`` line signers after the
+Ed25519 one; :func:`verify_checkpoint` ignores lines of keys it does not know, as C2SP
+signed-note requires.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -53,12 +60,26 @@ def key_hash(name: str, public_raw: bytes) -> bytes:
     return hashlib.sha256(name.encode() + b"\n" + ALG_ED25519 + public_raw).digest()[:4]
 
 
+class NoteLineSigner(Protocol):
+    """Adds its own signature line to a signed note (the SM2 line of issue 14)."""
+
+    def add_line(self, note: str) -> str:
+        ...
+
+
+def check_key_name(name: str) -> None:
+    """C2SP signed-note: a key name is non-empty, with no Unicode space and no '+'."""
+    if not name or any(c.isspace() for c in name) or "+" in name:
+        raise ValueError("a note key name has no spaces and no '+'")
+
+
 class NoteSigner:
-    def __init__(self, name: str, key: Ed25519PrivateKey) -> None:
-        if not name or any(c.isspace() for c in name) or "+" in name:
-            raise ValueError("a note key name has no spaces and no '+'")
+    def __init__(self, name: str, key: Ed25519PrivateKey,
+                 extra: Sequence[NoteLineSigner] = ()) -> None:
+        check_key_name(name)
         self.name = name
         self.key = key
+        self.extra = tuple(extra)
         self.public_raw = key.public_key().public_bytes(serialization.Encoding.Raw,
                                                         serialization.PublicFormat.Raw)
         self.hash = key_hash(name, self.public_raw)
@@ -71,7 +92,10 @@ class NoteSigner:
     def sign_checkpoint(self, cp: Checkpoint) -> str:
         text = cp.body()
         sig = self.key.sign(text.encode())
-        return f"{text}\n{DASH} {self.name} {base64.b64encode(self.hash + sig).decode()}\n"
+        note = f"{text}\n{DASH} {self.name} {base64.b64encode(self.hash + sig).decode()}\n"
+        for line_signer in self.extra:
+            note = line_signer.add_line(note)
+        return note
 
 
 def parse_verifier_key(vkey: str) -> tuple[str, bytes, Ed25519PublicKey]:
@@ -113,6 +137,11 @@ def verify_checkpoint(note: str, verifier_key: str) -> Checkpoint:
         found = True
     if not found:
         raise CheckpointInvalid(f"the checkpoint carries no signature by {name}")
+    return parse_checkpoint_body(text)
+
+
+def parse_checkpoint_body(text: str) -> Checkpoint:
+    """The origin, size and root of a checkpoint's note text (ending in a newline)."""
     lines = text.split("\n")
     try:
         origin, size, root = lines[0], int(lines[1]), base64.b64decode(lines[2],
