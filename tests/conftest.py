@@ -49,8 +49,15 @@ def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
 
 
 @pytest.fixture
-def settings(tmp_path: Path, backend: str) -> Settings:
-    initialise(load_settings(data_dir=tmp_path / "data", database_url=backend))
+def signature_profile() -> str:
+    """The data directory's signature profile; a test parametrizes it to run on sm/dual."""
+    return "intl"
+
+
+@pytest.fixture
+def settings(tmp_path: Path, backend: str, signature_profile: str) -> Settings:
+    initialise(load_settings(data_dir=tmp_path / "data", database_url=backend,
+                             profile=signature_profile))
     # Reloaded: init wrote anxin.toml, whose values (policy ceilings) now apply.
     return load_settings(data_dir=tmp_path / "data", database_url=backend)
 

@@ -21,14 +21,13 @@ from anxin.errors import ConfigurationError
 from anxin.identity.realname import RealNameCheck, make_realname_check
 from anxin.identity.sms import SmsGateway, make_sms_gateway
 from anxin.keys import load_master_key
-from anxin.ledger.checkpoint import load_note_signer
 from anxin.net.outbound import OutboundPolicy
 from anxin.pki.signature_profile import Profile, check_profile
 from anxin.pki.tsa import make_timestamper, timestamp_data
 from anxin.seal import load_seal
 from anxin.services.context import Context, utcnow
 from anxin.services.evidence_package import build_package, build_report_pdf
-from anxin.services.ledger import Ledger, fix_origin
+from anxin.services.ledger import Ledger, fix_origin, note_signer
 from anxin.services.letter_signing import PkiLetterSigner
 from anxin.services.metrics import Metrics
 from anxin.services.passkey_signing import make_passkey_check
@@ -58,7 +57,7 @@ def build_services(settings: Settings, *, db: Database | None = None,
     tsa = pki_services.tsa
     keys = load_master_key(master, settings.key_passphrase)
     timestamper = make_timestamper(settings, tsa)  # one per process: pyHanko caches in it
-    ledger = Ledger(db, signer=load_note_signer(settings, fix_origin(db, settings)),
+    ledger = Ledger(db, signer=note_signer(settings, fix_origin(db, settings), profile),
                     timestamp=lambda data: timestamp_data(tsa, data),
                     checkpoint_interval=settings.checkpoint_interval_seconds, clock=clock)
     return Context(

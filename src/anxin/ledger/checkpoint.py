@@ -167,14 +167,15 @@ def ensure_ledger_key(settings: Settings) -> bool:
     return True
 
 
-def load_note_signer(settings: Settings, origin: str, keys_dir: Path | None = None
-                     ) -> NoteSigner:
+def load_note_signer(settings: Settings, origin: str, keys_dir: Path | None = None, *,
+                     extra: Sequence[NoteLineSigner] = ()) -> NoteSigner:
     """The ledger key, signing under the log's fixed ``origin``
-    (:func:`anxin.ledger.origin.fix_origin`), never one derived from the base URL."""
+    (:func:`anxin.ledger.origin.fix_origin`), never one derived from the base URL;
+    ``extra`` line signers add their lines after the Ed25519 one."""
     path = (keys_dir or settings.keys_dir) / "ledger.key"
     key = serialization.load_pem_private_key(
         path.read_bytes(),
         settings.key_passphrase.encode() if settings.key_passphrase else None)
     if not isinstance(key, Ed25519PrivateKey):
         raise CheckpointInvalid("the ledger key is not Ed25519")
-    return NoteSigner(origin, key)
+    return NoteSigner(origin, key, extra=extra)

@@ -272,7 +272,8 @@ class LedgerLog:
         note = self.signer.sign_checkpoint(Checkpoint(self.signer.name, size, root))
         token = self.timestamp(note.encode()) if self.timestamp is not None else None
         with self.store.transaction() as tx:
-            # False: another worker signed the same size (Ed25519 made the same note).
+            # False: another worker signed the same size first; its note stays (an SM2
+            # line or a timestamp differs from worker to worker, the tree never).
             tx.add_checkpoint(StoredCheckpoint(size, root, note, token, self.clock()))
         self._last_checkpoint_at = now
         return self.checkpoint_at(size)

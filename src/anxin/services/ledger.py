@@ -19,12 +19,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from anxin.config import Settings, load_settings
+from anxin.evidence.checkpoint_sm2 import Sm2NoteSigner, load_sm2_note_signer
 from anxin.evidence.ledger_check import PAGE, LogUnavailable
 from anxin.ledger import audit as _audit
 from anxin.ledger import origin as _origin
 from anxin.ledger.audit import AuditReport
 from anxin.ledger.checkpoint import NoteSigner, load_note_signer
 from anxin.ledger.log import Entry, LedgerLog, StoredCheckpoint, Timestamp, _utcnow
+from anxin.pki.signature_profile import Profile, read_profile
 from anxin.storage.database import Database
 from anxin.storage.ledger_store import SqlLedgerStore
 
@@ -57,6 +59,22 @@ def read_origin(db: Database) -> str | None:
     return _origin.read_origin(SqlLedgerStore(db))
 
 
+def note_signer(settings: Settings, origin: str, profile: Profile) -> NoteSigner:
+    """The checkpoint signer: the Ed25519 line always (C2SP, RFC 9162 interoperability),
+    and in the ``sm`` and ``dual`` profiles an SM2 line by ``keys/sm2/ledger.key``."""
+    extra = [load_sm2_note_signer(settings.keys_dir, settings.key_passphrase, origin)] \
+        if profile.has_sm else []
+    return load_note_signer(settings, origin, extra=extra)
+
+
+def sm2_verifier_key(signer: NoteSigner) -> str | None:
+    """The verifier key of the signer's SM2 line (``/ledger/key/sm2``), or None."""
+    for line_signer in signer.extra:
+        if isinstance(line_signer, Sm2NoteSigner):
+            return line_signer.verifier_key
+    return None
+
+
 def fix_origin(db: Database, settings: Settings) -> str:
     return _origin.fix_origin(SqlLedgerStore(db), settings)
 
@@ -76,7 +94,8 @@ class StorageLog:
         if origin is None:
             self._db.dispose()
             raise LogUnavailable(f"{data_dir}: the log has no origin")
-        self._ledger = Ledger(self._db, signer=load_note_signer(settings, origin))
+        self._ledger = Ledger(self._db, signer=note_signer(
+            settings, origin, read_profile(settings.keys_dir)))
 
     def checkpoint(self) -> str:
         cp = self._ledger.latest_checkpoint()

@@ -18,11 +18,12 @@ from functools import partial
 from pathlib import Path
 
 from anxin.config import Settings
+from anxin.evidence.checkpoint_sm2 import ensure_sm2_ledger_key
 from anxin.keys import create_master_key, load_master_key
 from anxin.ledger.checkpoint import ensure_ledger_key
 from anxin.pki.authority import ensure_pki
 from anxin.pki.rootkey import root_key_warnings
-from anxin.pki.signature_profile import Profile, fix_profile
+from anxin.pki.signature_profile import Profile, fix_profile, read_profile
 from anxin.private_files import create_private_file, narrow, private_dir
 from anxin.seal import create_seal_key
 from anxin.services.ledger import fix_origin, read_stored_origin
@@ -64,6 +65,13 @@ def _profile(settings: Settings) -> bool:
     """Fix the signature profile (first init), or refuse another one naming both."""
     return fix_profile(private_dir(settings.keys_dir),
                        Profile(settings.profile) if settings.profile else None)
+
+
+def _sm2_ledger_key(settings: Settings) -> bool:
+    """The SM2 checkpoint key (``keys/sm2/ledger.key``) in the ``sm`` and ``dual`` profiles."""
+    if not read_profile(settings.keys_dir).has_sm:
+        return False
+    return ensure_sm2_ledger_key(settings.keys_dir, settings.key_passphrase)
 
 
 def _master_key(settings: Settings) -> bool:
@@ -112,6 +120,7 @@ INIT_STEPS: list[tuple[str, Callable[[Settings], bool]]] = [
     ("seal key", _seal_key),
     ("PKI (root CA, issuing CA, TSA, seal certificate)", ensure_pki),
     ("ledger signing key", ensure_ledger_key),
+    ("SM2 ledger signing key", _sm2_ledger_key),
     ("database", _database),
     ("ledger origin", _ledger_origin),
 ]

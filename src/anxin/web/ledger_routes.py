@@ -11,6 +11,7 @@ from fastapi.responses import PlainTextResponse
 from anxin.error_codes import Code
 from anxin.errors import NotFound, ValidationFailed
 from anxin.services.context import Context
+from anxin.services.ledger import sm2_verifier_key
 from anxin.web.problems import problems
 
 # Leaf indexes and tree sizes: bounded so that a huge number is a 422, not an overflow.
@@ -46,6 +47,17 @@ def checkpoint(request: Request) -> PlainTextResponse:
 def key(request: Request) -> PlainTextResponse:
     return PlainTextResponse(_ctx(request).ledger.signer.verifier_key + "\n",
                              media_type="text/plain; charset=utf-8")
+
+
+@router.get("/key/sm2", response_class=PlainTextResponse, responses=problems(
+    s404=[Code.NOT_FOUND]), summary="The SM2 signed-note verifier key (sm and dual profiles)")
+def key_sm2(request: Request) -> PlainTextResponse:
+    """``<origin>+<hex key id>+<base64(0xff || DER OID sm2-with-sm3 || SPKI)>``: the key of
+    the checkpoints' SM2 signature line (docs/verification.md)."""
+    vkey = sm2_verifier_key(_ctx(request).ledger.signer)
+    if vkey is None:
+        raise NotFound("this deployment's profile is intl: its checkpoints carry no SM2 line")
+    return PlainTextResponse(vkey + "\n", media_type="text/plain; charset=utf-8")
 
 
 @router.get("/proof/inclusion", responses=problems(
