@@ -137,6 +137,8 @@ class Sm2TimestampAuthority:
             raise _Rejected("bad_data_format", "request too large")
         try:
             req = tsp.TimeStampReq.load(request_der, strict=True)
+            req.native  # noqa: B018 - decode every field: asn1crypto parses lazily, and a
+            # field read by name alone lets an unknown element beside it pass unseen
             version = req["version"].native
             imprint = req["message_imprint"]
             algorithm = imprint["hash_algorithm"]["algorithm"].native

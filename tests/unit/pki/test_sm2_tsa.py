@@ -253,6 +253,9 @@ def test_one_serial_sequence_for_the_intl_and_sm2_tsas(ca: Sm2TsaCa, pki: Pki) -
     (request() + b"\x00", "bad_data_format"),
     (b"\x30" + b"\x84\xff\xff\xff\xff", "bad_data_format"),
     (b"\x30\x80" * 20000, "bad_data_format"),
+    # an unknown element (universal tag 0) after the nonce, found by the fuzz test
+    (request(nonce=7)[:1] + bytes([request(nonce=7)[1] + 3]) + request(nonce=7)[2:]
+     + b"\x00\x01\xff", "bad_data_format"),
 ])
 def test_bad_requests_are_rejected_not_raised(ca: Sm2TsaCa, request_der: bytes,
                                               fail_info: str) -> None:
