@@ -135,6 +135,7 @@ class Code(StrEnum):
     RECEIPT_MALFORMED = "receipt_malformed"
     SM2_SIGNATURE_INVALID = "sm2_signature_invalid"
     SM2_KEY_INVALID = "sm2_key_invalid"
+    SM2_TIMESTAMP_INVALID = "sm2_timestamp_invalid"
     # 429
     RATE_LIMITED = "rate_limited"
     OTP_RATE_LIMITED = "otp_rate_limited"
@@ -148,6 +149,7 @@ class Code(StrEnum):
     # 502
     SMS_FAILED = "sms_failed"
     REALNAME_UNAVAILABLE = "realname_unavailable"
+    TSA_FAILED = "tsa_failed"
     # 503
     DATABASE_UNAVAILABLE = "database_unavailable"
     SERIAL_UNAVAILABLE = "serial_unavailable"
@@ -312,6 +314,13 @@ REGISTRY: Mapping[Code, Spec] = MappingProxyType({
                                         "for its key, data and user id"),
     C.SM2_KEY_INVALID: _integrity("an SM2 key is malformed, not on the SM2 curve, or its "
                                   "passphrase is wrong"),
+    C.SM2_TIMESTAMP_INVALID: _integrity("an SM2 time-stamp token fails a check (`check` "
+                                        "names it: `malformed`, `not_sm3`, "
+                                        "`imprint_mismatch`, `nonce_mismatch`, "
+                                        "`content_type`, `message_digest_mismatch`, "
+                                        "`signature_invalid`, `tsa_certificate_missing`, "
+                                        "`tsa_certificate_invalid`, "
+                                        "`signing_certificate_mismatch`)"),
     C.RATE_LIMITED: Spec(429, "too many requests (with `retry_after` and `Retry-After`)"),
     C.OTP_RATE_LIMITED: Spec(429, "at most one code a minute (with `retry_after`)"),
     C.OTP_SEND_LIMIT: Spec(429, "no more codes for this request or hour (with "
@@ -326,6 +335,8 @@ REGISTRY: Mapping[Code, Spec] = MappingProxyType({
     C.SMS_FAILED: Spec(502, "the SMS gateway failed", title="SMS gateway failed"),
     C.REALNAME_UNAVAILABLE: Spec(502, "the real-name check cannot be reached",
                                  title="Real-name check unavailable"),
+    C.TSA_FAILED: Spec(502, "the time-stamping authority refused the request or could not "
+                            "be reached", title="Time-stamping authority failed"),
     C.DATABASE_UNAVAILABLE: Spec(503, "the database cannot be reached; retry (with "
                                       "`retry_after` and `Retry-After`)"),
     C.SERIAL_UNAVAILABLE: Spec(503, "no certificate serial could be reserved; retry"),

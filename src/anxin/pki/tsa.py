@@ -35,6 +35,7 @@ from anxin.pki.authority import Pki
 from anxin.pki.profiles import TSA_POLICY_OID
 from anxin.pki.serials import SerialSource, SerialUnavailable
 from anxin.pki.tsa_client import GuardedHTTPTimeStamper
+from anxin.pki.tsp_status import rejection
 
 IMPRINT_LENGTHS = {"sha256": 32, "sha384": 48, "sha512": 64}
 MAX_REQUEST_BYTES = 16 * 1024
@@ -53,17 +54,6 @@ class _Rejected(Exception):  # internal control flow, never escapes respond()
         super().__init__(text)
         self.fail_info = fail_info
         self.text = text
-
-
-def rejection(fail_info: str, text: str) -> bytes:
-    """A ``TimeStampResp`` with status ``rejection`` (fail_info: asn1crypto's bit names)."""
-    # asn1crypto's TimeStampResp wrongly makes the token mandatory: wrap the status by hand.
-    status: bytes = tsp.PKIStatusInfo({
-        "status": "rejection",
-        "status_string": tsp.PKIFreeText([text]),
-        "fail_info": tsp.PKIFailureInfo({fail_info}),
-    }).dump()
-    return der.sequence(status)
 
 
 class TimestampAuthority:

@@ -21,7 +21,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from anxin.pki.authority import Pki
 from anxin.pki.revocation import build_crl, ocsp_error, ocsp_respond
-from anxin.pki.tsa import TimestampAuthority, rejection
+from anxin.pki.tsa import TimestampAuthority
+from anxin.pki.tsp_status import rejection
 from anxin.storage.certificate_store import SqlCertificateStore
 from anxin.storage.database import Database
 

@@ -1,0 +1,235 @@
+"""The built-in SM2 time-stamping authority: RFC 3161 requests with SM3 imprints answered
+with SM2-signed tokens in the GB/T 20520 / GM/T 0033 profile (the national counterpart of
+:mod:`anxin.pki.tsa`).
+
+``Sm2TimestampAuthority.respond`` turns a ``TimeStampReq`` (DER) into a ``TimeStampResp``
+(DER) and never raises on bad input: garbage, an imprint that is not SM3
+(1.2.156.10197.1.401), a wrong imprint length, another version, a foreign policy or any
+extension get ``rejection`` with a failure info, as the intl TSA does. A token is a CMS
+SignedData (version 3) encapsulating the TSTInfo (``id-ct-TSTInfo``) with:
+
+- digestAlgorithm SM3 (no parameters), in SignedData and SignerInfo;
+- signed attributes contentType, messageDigest (SM3 of the TSTInfo) and
+  signingCertificateV2 (ESSCertIDv2 hashed with SM3, hashAlgorithm written since SM3 is
+  not the default, with issuerSerial);
+- signatureAlgorithm SM2-with-SM3 (1.2.156.10197.1.501, no parameters), the signature by
+  :func:`anxin.pki.sm2.sign` (user id ``1234567812345678``) as DER ``SEQUENCE {r, s}``
+  over the DER SET OF the signed attributes. Why 1.501 and not sm2-1
+  (1.2.156.10197.1.301.1, the spelling of GM/T 0010's examples): GmSSL 3's CMS writes
+  ``OID_sm2sign_with_sm3`` there, OpenSSL and Tongsuo map (SM3, SM2) to SM2-with-SM3, and
+  our SM2 certificates are signed under 1.501; :func:`verify_sm2_token` accepts both.
+
+TSTInfo: version 1, policy :data:`SM2_TSA_POLICY_OID` (its own arc under the intl TSA
+policy: the algorithms are part of what a policy promises, so a relying party that asks
+for the SM policy can only get an SM2 token), the request's imprint echoed, a serial
+from the same :class:`~anxin.pki.serials.SerialSource` as the intl TSA (one sequence for
+both, across nodes), genTime to the millisecond, accuracy ±1 s, ordering false (left out,
+its DEFAULT), the request's nonce, the TSA's name; certificates (TSA then ``chain``) only
+when certReq is set.
+
+Example::
+
+    tsa = Sm2TimestampAuthority(key, tsa_cert_der, [issuing_der], serials)
+    reply_der = tsa.respond(query_der)
+    token_der = timestamp_sm3(tsa, sm3(letter))
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Callable, Sequence
+from typing import Final
+
+from asn1crypto import algos, cms, core, tsp
+from asn1crypto import x509 as asn1_x509
+
+from anxin import der
+from anxin.error_codes import Code
+from anxin.errors import AnxinError
+from anxin.pki import sm2
+from anxin.pki.profiles import TSA_POLICY_OID
+from anxin.pki.serials import SerialSource, SerialUnavailable
+from anxin.pki.tsp_status import rejection
+
+SM2_TSA_POLICY_OID: Final = TSA_POLICY_OID + ".1"
+"""The SM2/SM3 token policy: a sub-arc of the intl TSA policy (``….2.1``)."""
+IMPRINT_LENGTH: Final = 32
+MAX_REQUEST_BYTES: Final = 16 * 1024
+_PARSE_ERRORS = (ValueError, TypeError, KeyError, IndexError, OverflowError)
+_V1 = der.der_integer(1)
+_V3 = der.der_integer(3)
+_GRANTED = der.sequence(der.der_integer(0))
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class TimestampFailed(AnxinError):
+    """The TSA refused the request or could not be reached (the caller gets no token)."""
+
+    code = Code.TSA_FAILED
+
+
+class _Rejected(Exception):  # internal control flow, never escapes respond()
+    def __init__(self, fail_info: str, text: str) -> None:
+        super().__init__(text)
+        self.fail_info = fail_info
+        self.text = text
+
+
+def _check_tsa_certificate(key: sm2.SM2PrivateKey, cert: asn1_x509.Certificate) -> None:
+    """Fail closed at start-up: a token no verifier would accept is never issued."""
+    if sm2.SM2PublicKey.from_der(cert.public_key.dump()) != key.public_key():
+        raise ValueError("the TSA certificate is not the TSA key's")
+    eku = cert.extended_key_usage_value
+    if (eku is None or eku.native != ["time_stamping"]
+            or "extended_key_usage" not in cert.critical_extensions):
+        raise ValueError("the TSA certificate lacks the critical timeStamping key usage")
+
+
+class Sm2TimestampAuthority:
+    """Answers SM3 time-stamp requests with SM2 tokens; thread-safe, no per-request state."""
+
+    def __init__(self, key: sm2.SM2PrivateKey, cert: bytes, chain: Sequence[bytes],
+                 serials: SerialSource, *, policy_oid: str = SM2_TSA_POLICY_OID,
+                 clock: Callable[[], dt.datetime] = _utcnow,
+                 accuracy_seconds: int = 1) -> None:
+        tsa_cert = asn1_x509.Certificate.load(cert, strict=True)
+        _check_tsa_certificate(key, tsa_cert)
+        self.serials = serials
+        self.policy_oid = policy_oid
+        self.certificate = bytes(cert)
+        self._key = key
+        self._clock = clock
+        # The constant parts of every token, encoded once (see anxin.der).
+        self._policy = core.ObjectIdentifier(policy_oid).dump()
+        self._accuracy = tsp.Accuracy({"seconds": accuracy_seconds}).dump()
+        self._tsa_name = der.tlv(0xA0, asn1_x509.GeneralName(
+            name="directory_name", value=tsa_cert.subject).dump())
+        self._certificates = der.tlv(0xA0, b"".join(
+            [tsa_cert.dump(), *(asn1_x509.Certificate.load(c, strict=True).dump()
+                                for c in chain)]))
+        self._sid = cms.IssuerAndSerialNumber(
+            {"issuer": tsa_cert.issuer, "serial_number": tsa_cert.serial_number}).dump()
+        self._digest_algorithm = algos.DigestAlgorithm({"algorithm": "sm3"}).dump()
+        self._signature_algorithm = algos.SignedDigestAlgorithm(
+            {"algorithm": "sm2_sm3"}).dump()
+        ess = tsp.SigningCertificateV2({"certs": [tsp.ESSCertIDv2({
+            "hash_algorithm": {"algorithm": "sm3"},
+            "cert_hash": sm2.sm3(tsa_cert.dump()),
+            "issuer_serial": {
+                "issuer": [asn1_x509.GeneralName(name="directory_name",
+                                                 value=tsa_cert.issuer)],
+                "serial_number": tsa_cert.serial_number}})]})
+        self._static_attrs = (
+            cms.CMSAttribute({"type": "content_type", "values": ["tst_info"]}).dump(),
+            cms.CMSAttribute({"type": "signing_certificate_v2", "values": [ess]}).dump(),
+        )
+        self._message_digest_oid = cms.CMSAttributeType("message_digest").dump()
+        self._signed_data_oid = cms.ContentType("signed_data").dump()
+        self._tst_info_oid = cms.ContentType("tst_info").dump()
+
+    # -- request ---------------------------------------------------------------------------
+    def _parse(self, request_der: bytes) -> tuple[tsp.MessageImprint, int | None, bool]:
+        if len(request_der) > MAX_REQUEST_BYTES:
+            raise _Rejected("bad_data_format", "request too large")
+        try:
+            req = tsp.TimeStampReq.load(request_der, strict=True)
+            req.native  # noqa: B018 - decode every field: asn1crypto parses lazily, and a
+            # field read by name alone lets an unknown element beside it pass unseen
+            version = req["version"].native
+            imprint = req["message_imprint"]
+            algorithm = imprint["hash_algorithm"]["algorithm"].native
+            parameters = imprint["hash_algorithm"]["parameters"].native
+            digest = imprint["hashed_message"].native
+            policy = req["req_policy"].native
+            nonce = req["nonce"].native
+            cert_req = bool(req["cert_req"].native)
+            extensions = req["extensions"].native
+        except _PARSE_ERRORS:
+            raise _Rejected("bad_data_format", "not a DER TimeStampReq") from None
+        if version != "v1":
+            raise _Rejected("bad_request", f"unsupported request version {version}")
+        if algorithm != "sm3" or parameters is not None:
+            raise _Rejected("bad_alg", f"unsupported hash algorithm {algorithm}; "
+                            "this TSA time-stamps SM3 imprints (1.2.156.10197.1.401)")
+        if not isinstance(digest, bytes) or len(digest) != IMPRINT_LENGTH:
+            raise _Rejected("bad_data_format", f"an SM3 imprint is {IMPRINT_LENGTH} bytes")
+        if policy is not None and policy != self.policy_oid:
+            raise _Rejected("unaccepted_policy", f"this TSA only issues under {self.policy_oid}")
+        if extensions:
+            raise _Rejected("unaccepted_extensions", "no request extension is supported")
+        return imprint, nonce, cert_req
+
+    # -- response --------------------------------------------------------------------------
+    def respond(self, request_der: bytes) -> bytes:
+        """A DER ``TimeStampResp``: a token, or a rejection with a failure info."""
+        try:
+            imprint, nonce, cert_req = self._parse(request_der)
+            serial = self.serials.next_serial()
+        except _Rejected as rejected:
+            return rejection(rejected.fail_info, rejected.text)
+        except SerialUnavailable:
+            return rejection("system_failure", "serial numbers are unavailable, retry later")
+        return self._token(imprint, nonce, cert_req, serial)
+
+    def _token(self, imprint: tsp.MessageImprint, nonce: int | None, cert_req: bool,
+               serial: int) -> bytes:
+        now = self._clock().astimezone(dt.UTC)
+        gen_time = now.replace(microsecond=now.microsecond // 1000 * 1000)
+        tst_info = der.sequence(
+            _V1, self._policy, imprint.dump(), der.der_integer(serial),
+            der.der_generalized_time(gen_time), self._accuracy,
+            b"" if nonce is None else der.der_integer(nonce), self._tsa_name)
+        message_digest = der.sequence(self._message_digest_oid, der.der_set_of(
+            der.tlv(der.OCTET_STRING, sm2.sm3(tst_info))))
+        signed_attrs = der.der_set_of(*self._static_attrs, message_digest)
+        signature = sm2.sign(self._key, signed_attrs)
+        signer_info = der.sequence(
+            _V1, self._sid, self._digest_algorithm, b"\xa0" + signed_attrs[1:],
+            self._signature_algorithm, der.tlv(der.OCTET_STRING, signature))
+        signed_data = der.sequence(
+            _V3, der.tlv(der.SET, self._digest_algorithm),
+            der.sequence(self._tst_info_oid,
+                         der.tlv(0xA0, der.tlv(der.OCTET_STRING, tst_info))),
+            self._certificates if cert_req else b"",
+            der.tlv(der.SET, signer_info))
+        token = der.sequence(self._signed_data_oid, der.tlv(0xA0, signed_data))
+        return der.sequence(_GRANTED, token)
+
+
+def sm3_request(digest: bytes, *, nonce: int | None, cert_req: bool = True) -> bytes:
+    """A ``TimeStampReq`` (DER) for an SM3 digest."""
+    fields: dict[str, object] = {
+        "version": "v1",
+        "message_imprint": {"hash_algorithm": {"algorithm": "sm3"}, "hashed_message": digest},
+        "cert_req": cert_req}
+    if nonce is not None:
+        fields["nonce"] = nonce
+    return bytes(tsp.TimeStampReq(fields).dump())
+
+
+def token_of_reply(reply_der: bytes) -> bytes:
+    """The token (ContentInfo DER) of a granted ``TimeStampResp``; raises
+    :class:`TimestampFailed` naming the status and text of any other answer."""
+    try:
+        outer = core.Sequence.load(reply_der, strict=True)
+        status = tsp.PKIStatusInfo.load(outer[0].dump(), strict=True)
+        state = status["status"].native
+        text = "; ".join(status["status_string"].native or [])
+        failure = ", ".join(sorted(status["fail_info"].native or ()))
+        token = outer[1].dump() if len(outer) > 1 else None
+    except _PARSE_ERRORS as exc:
+        raise TimestampFailed(f"the TSA's answer is not a TimeStampResp: {exc}") from None
+    if state not in ("granted", "granted_with_mods") or token is None:
+        raise TimestampFailed(f"the TSA refused: {state} ({failure or 'no failure info'}) "
+                              f"{text}".strip(), fail_info=failure)
+    return bytes(token)
+
+
+def timestamp_sm3(tsa: Sm2TimestampAuthority, digest: bytes) -> bytes:
+    """An SM2 token (ContentInfo DER) over the SM3 ``digest`` from the in-process TSA,
+    with the TSA's certificates; raises :class:`TimestampFailed` if the TSA refuses."""
+    return token_of_reply(tsa.respond(sm3_request(digest, nonce=secrets.randbits(63))))
