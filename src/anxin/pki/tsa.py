@@ -100,6 +100,7 @@ class TimestampAuthority:
             raise _Rejected("bad_data_format", "request too large")
         try:
             req = tsp.TimeStampReq.load(request_der, strict=True)
+            req.native  # noqa: B018 - decodes it all: an element no field names is refused
             version = req["version"].native
             imprint = req["message_imprint"]
             algorithm = imprint["hash_algorithm"]["algorithm"].native

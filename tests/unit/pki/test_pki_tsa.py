@@ -44,6 +44,12 @@ def _request(digest: bytes, algorithm: str = "sha256", **fields: Any) -> bytes:
     return tsp.TimeStampReq(req).dump()
 
 
+def _with_trailing_element(der: bytes) -> bytes:
+    """``der`` (a short-form SEQUENCE) with an unknown universal-0 element inside, at its end."""
+    assert der[1] < 0x7D
+    return der[:1] + bytes([der[1] + 3]) + der[2:] + b"\x00\x01\xff"
+
+
 def _granted(reply: bytes) -> tuple[cms.SignedData, tsp.TSTInfo]:
     resp = tsp.TimeStampResp.load(reply, strict=True)
     assert resp["status"]["status"].native == "granted"
@@ -127,6 +133,8 @@ def test_serials_differ(pki: Pki) -> None:
     (_request(b"\x00" * 32) + b"\x00", "bad_data_format"),
     (b"\x30" + b"\x84\xff\xff\xff\xff", "bad_data_format"),
     (b"\x30\x80" * 20000, "bad_data_format"),
+    # an element no field names, after the nonce (found by the SM2 TSA's fuzz test)
+    (_with_trailing_element(_request(b"\x00" * 32, nonce=7)), "bad_data_format"),
 ])
 def test_bad_requests_are_rejected_not_raised(pki: Pki, request_der: bytes,
                                               fail_info: str) -> None:
