@@ -164,8 +164,9 @@ def _sign(*, content_digest: bytes, content: bytes | None, content_type: str,
     encap = der_oid(content_type)
     if content is not None:
         encap += tlv(0xA0, tlv(OCTET_STRING, content))
+    version = 1 if content_type in (OID_DATA, sm2.OID_GM_DATA) else 3  # RFC 5652 §5.1
     signed_data = tlv(SEQUENCE, b"".join((
-        der_integer(1), tlv(SET, _SM3), tlv(SEQUENCE, encap),
+        der_integer(version), tlv(SET, _SM3), tlv(SEQUENCE, encap),
         tlv(0xA0, b"".join((signer_cert, *chain))), tlv(SET, signer_info))))
     return tlv(SEQUENCE, der_oid(outer_type) + tlv(0xA0, signed_data))
 
