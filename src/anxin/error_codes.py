@@ -136,6 +136,9 @@ class Code(StrEnum):
     SM2_SIGNATURE_INVALID = "sm2_signature_invalid"
     SM2_KEY_INVALID = "sm2_key_invalid"
     SM2_TIMESTAMP_INVALID = "sm2_timestamp_invalid"
+    SM2_CMS_MALFORMED = "sm2_cms_malformed"
+    SM2_CMS_DIGEST_MISMATCH = "sm2_cms_digest_mismatch"
+    SM2_CMS_SIGNER_NOT_FOUND = "sm2_cms_signer_not_found"
     # 429
     RATE_LIMITED = "rate_limited"
     OTP_RATE_LIMITED = "otp_rate_limited"
@@ -321,6 +324,12 @@ REGISTRY: Mapping[Code, Spec] = MappingProxyType({
                                         "`signature_invalid`, `tsa_certificate_missing`, "
                                         "`tsa_certificate_invalid`, "
                                         "`signing_certificate_mismatch`)"),
+    C.SM2_CMS_MALFORMED: _integrity("an SM2 CMS SignedData is malformed or outside the "
+                                    "profile (structure, algorithm or attribute named)"),
+    C.SM2_CMS_DIGEST_MISMATCH: _integrity("an SM2 CMS messageDigest is not the SM3 of the "
+                                          "signed content (the content was changed)"),
+    C.SM2_CMS_SIGNER_NOT_FOUND: _integrity("no certificate in an SM2 CMS is the one its "
+                                           "SignerInfo or signingCertificateV2 names"),
     C.RATE_LIMITED: Spec(429, "too many requests (with `retry_after` and `Retry-After`)"),
     C.OTP_RATE_LIMITED: Spec(429, "at most one code a minute (with `retry_after`)"),
     C.OTP_SEND_LIMIT: Spec(429, "no more codes for this request or hour (with "

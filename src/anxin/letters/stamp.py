@@ -70,10 +70,15 @@ def _encode(text: str, codes: dict[str, bytes]) -> bytes:
 
 
 def build_stamp_appearance(writer: IncrementalPdfFileWriter, *, signer_name: str,
-                           signing_time: dt.datetime, method_label: str) -> Any:
-    """The ``/AP`` dictionary of the signature widget (a form XObject added to ``writer``)."""
+                           signing_time: dt.datetime, method_label: str,
+                           footer: str | None = None) -> Any:
+    """The ``/AP`` dictionary of the signature widget (a form XObject added to ``writer``).
+
+    ``footer`` replaces the last line (which names the signature format, PAdES by default).
+    """
     font_ref, codes = _letter_font(writer)
-    name_label, time_label, method_title, footer = _LABELS[_locale_of(method_label)]
+    name_label, time_label, method_title, default_footer = _LABELS[_locale_of(method_label)]
+    footer = default_footer if footer is None else footer
     local = signing_time.astimezone(_CHINA_TZ)
     lines = [
         (11.0, f"{name_label}: {signer_name}"),

@@ -1,0 +1,145 @@
+"""The letter's SM2 signature field and the SM3 document timestamp (issue 14, `sm`/`dual`).
+
+:func:`sign_letter_sm2` adds, as one incremental update, a signature field of its own
+(:data:`SM2_SIGNATURE_FIELD`) whose signature dictionary has ``/Filter /Adobe.PPKLite``,
+``/SubFilter /adbe.pkcs7.detached`` and, in ``/Contents``, an SM2 CMS SignedData over the
+SM3 digest of the byte range (docs/sm2-letter-part.md says why this SubFilter). pyHanko's
+:class:`PdfCMSEmbedder` writes the PDF structure and computes the byte-range digest with
+``md_algorithm="sm3"`` (``cryptography``'s SM3); the CMS comes from the caller's
+``sign_cms`` (in the product :func:`anxin.pki.sm2_cms.sign_detached` with the event key, its
+certificate, chain and the SM2 TSA: this library does not import the PKI layer).
+
+It works on an unsigned letter (``sm``: the SM2 signature is the letter's signature and, with
+``stamp_method_label``, draws the visible stamp in the letter's signature box) and on a
+letter already carrying the PAdES signature (``dual``: an invisible second field, signed
+before :func:`anxin.letters.sign.upgrade_to_lta` adds the DSS and the document timestamp that
+covers both). :func:`add_sm2_document_timestamp` adds a ``/SubFilter /ETSI.RFC3161`` document
+timestamp whose token imprints the SM3 of its byte range (``sm``'s archive timestamp), with
+an optional DSS before it.
+
+Example::
+
+    cms = functools.partial(sm2_cms.sign_detached, signer_key=key, signer_cert=cert_der,
+                            chain=chain_der, timestamp=sm2_tsa)
+    signed = sign_letter_sm2(pdf, sign_cms=cms, signer_name="张三", reason="个人信息查询授权",
+                             location="Anxin", signing_time=now, stamp_method_label="短信验证")
+    archived = add_sm2_document_timestamp(signed, timestamp=sm2_tsa, certificates=[...],
+                                          crls=[crl_der])
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from typing import Final
+
+from asn1crypto import crl, ocsp
+from asn1crypto import x509 as asn1_x509
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.sign.fields import SigFieldSpec, SigSeedSubFilter, enumerate_sig_fields
+from pyhanko.sign.signers.cms_embedder import PdfCMSEmbedder, SigIOSetup, SigObjSetup
+from pyhanko.sign.signers.pdf_byterange import DocumentTimestamp, SignatureObject
+from pyhanko.sign.validation.dss import DocumentSecurityStore
+
+from anxin.errors import ValidationFailed
+from anxin.letters.render import SIGNATURE_BOX
+from anxin.letters.sign import _writer_for
+from anxin.letters.stamp import build_stamp_appearance
+
+SM2_SIGNATURE_FIELD: Final = "AnxinSignatureSM2"
+SM2_ARCHIVE_TIMESTAMP_FIELD: Final = "AnxinArchiveTimestampSM2"
+SM2_STAMP_FOOTERS: Final = {"zh-CN": "由 Anxin 平台电子签名 (SM2)",
+                            "en": "Electronically signed via Anxin (SM2)"}
+SignCms = Callable[[bytes], bytes]
+"""Given the SM3 digest of the byte range, the DER ContentInfo of the SM2 SignedData."""
+Timestamp = Callable[[bytes], bytes]
+"""Given an SM3 digest, the DER ContentInfo of an RFC 3161 token imprinting it."""
+_DEFAULT_RESERVED: Final = 16384
+_INVISIBLE: Final = (0, 0, 0, 0)
+
+
+def _fits(encoded: bytes, bytes_reserved: int) -> bool:
+    return 2 * len(encoded) <= bytes_reserved - 2
+
+
+def sign_letter_sm2(pdf: bytes, *, sign_cms: SignCms, signer_name: str, reason: str,
+                    location: str, signing_time: dt.datetime,
+                    stamp_method_label: str | None = None,
+                    bytes_reserved: int = _DEFAULT_RESERVED) -> bytes:
+    """Add the SM2 signature field to ``pdf``; returns the signed PDF bytes.
+
+    ``stamp_method_label`` (e.g. "短信验证") draws the visible stamp in the letter's signature
+    box (the ``sm`` profile); without it the field is invisible (``dual``: the PAdES stamp is
+    already there). ``/M`` is ``signing_time`` (the CMS has no signing-time attribute).
+    """
+    if signing_time.tzinfo is None:
+        raise ValidationFailed("signing_time needs a time zone", field="signing_time")
+    writer = _writer_for(pdf)
+    if any(name == SM2_SIGNATURE_FIELD for name, _v, _r in enumerate_sig_fields(writer)):
+        raise ValidationFailed("the letter already carries an SM2 signature field",
+                               field="pdf")
+    box = SIGNATURE_BOX if stamp_method_label else _INVISIBLE
+    embedder = PdfCMSEmbedder(new_field_spec=SigFieldSpec(
+        sig_field_name=SM2_SIGNATURE_FIELD, on_page=-1, box=box))
+    flow = embedder.write_cms(field_name=SM2_SIGNATURE_FIELD, writer=writer)
+    widget = next(flow).get_object()
+    if stamp_method_label:
+        widget["/AP"] = _stamp(writer, signer_name, signing_time, stamp_method_label)
+    flow.send(SigObjSetup(sig_placeholder=SignatureObject(
+        timestamp=signing_time, subfilter=SigSeedSubFilter.ADOBE_PKCS7_DETACHED,
+        name=signer_name, location=location, reason=reason, bytes_reserved=bytes_reserved)))
+    prepared, output = flow.send(SigIOSetup(md_algorithm="sm3"))
+    encoded = sign_cms(prepared.document_digest)
+    if not _fits(encoded, bytes_reserved):
+        return sign_letter_sm2(pdf, sign_cms=sign_cms, signer_name=signer_name, reason=reason,
+                               location=location, signing_time=signing_time,
+                               stamp_method_label=stamp_method_label,
+                               bytes_reserved=4 * len(encoded) + 2048)
+    flow.send(encoded)
+    return bytes(output.getbuffer())
+
+
+def _stamp(writer: IncrementalPdfFileWriter, signer_name: str, signing_time: dt.datetime,
+           method_label: str) -> object:
+    locale = "zh-CN" if any(ord(c) >= 0x2E80 for c in method_label) else "en"
+    return build_stamp_appearance(writer, signer_name=signer_name, signing_time=signing_time,
+                                  method_label=method_label, footer=SM2_STAMP_FOOTERS[locale])
+
+
+def _free_field(writer: IncrementalPdfFileWriter) -> str:
+    """``AnxinArchiveTimestampSM2`` for the first, then ``…SM2-2``, ``…SM2-3``."""
+    taken = {name for name, _value, _ref in enumerate_sig_fields(writer)}
+    if SM2_ARCHIVE_TIMESTAMP_FIELD not in taken:
+        return SM2_ARCHIVE_TIMESTAMP_FIELD
+    n = 2
+    while f"{SM2_ARCHIVE_TIMESTAMP_FIELD}-{n}" in taken:
+        n += 1
+    return f"{SM2_ARCHIVE_TIMESTAMP_FIELD}-{n}"
+
+
+def add_sm2_document_timestamp(
+    pdf: bytes, *, timestamp: Timestamp, certificates: Sequence[bytes] = (),
+    crls: Sequence[bytes] = (), ocsp_responses: Sequence[bytes] = (),
+    bytes_reserved: int = _DEFAULT_RESERVED,
+) -> bytes:
+    """Add (after a DSS with the given DER validation data, if any) a document timestamp
+    whose token imprints the SM3 of its byte range; returns the new PDF bytes."""
+    writer = _writer_for(pdf)
+    field_name = _free_field(writer)
+    if certificates or crls or ocsp_responses:
+        DocumentSecurityStore.supply_dss_in_writer(
+            writer, None, certs=[asn1_x509.Certificate.load(c) for c in certificates],
+            crls=[crl.CertificateList.load(c) for c in crls],
+            ocsps=[ocsp.OCSPResponse.load(o) for o in ocsp_responses], embed_roots=True)
+    flow = PdfCMSEmbedder().write_cms(field_name=field_name, writer=writer)
+    next(flow)
+    placeholder = DocumentTimestamp(bytes_reserved=bytes_reserved)  # type: ignore[no-untyped-call]
+    flow.send(SigObjSetup(sig_placeholder=placeholder))
+    prepared, output = flow.send(SigIOSetup(md_algorithm="sm3"))
+    encoded = timestamp(prepared.document_digest)
+    if not _fits(encoded, bytes_reserved):
+        return add_sm2_document_timestamp(
+            pdf, timestamp=timestamp, certificates=certificates, crls=crls,
+            ocsp_responses=ocsp_responses, bytes_reserved=4 * len(encoded) + 2048)
+    flow.send(encoded)
+    return bytes(output.getbuffer())
