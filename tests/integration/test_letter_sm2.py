@@ -19,6 +19,7 @@ from anxin.letters.render import render_letter_pdf
 from anxin.letters.sign_sm2 import (
     SM2_ARCHIVE_TIMESTAMP_FIELD,
     SM2_SIGNATURE_FIELD,
+    SUBFILTER_DUAL,
     add_sm2_document_timestamp,
     sign_letter_sm2,
 )
@@ -104,7 +105,8 @@ def dual_letter(parts, intl_pki, folder) -> Path:
     """The `dual` profile: PAdES B-T, then the SM2 field, then DSS + document timestamp."""
     pades, cert = sign_spec(intl_pki, letter_spec())
     both = sign_letter_sm2(pades, sign_cms=parts["sign_cms"], signer_name="张三",
-                           reason="个人信息查询授权", location="Anxin", signing_time=NOW)
+                           reason="个人信息查询授权", location="Anxin", signing_time=NOW,
+                           subfilter=SUBFILTER_DUAL)
     path = folder / "dual.pdf"
     path.write_bytes(upgrade(intl_pki, both, cert))
     return path
@@ -246,19 +248,27 @@ def test_dual_letter_pades_field_still_valid_and_trusted_for_pdfsig(
     assert "Signature Validation: Signature is Valid." in first
     assert "Certificate Validation: Certificate is Trusted." in first
     assert f"Signature Field Name: {SM2_SIGNATURE_FIELD}" in second
-    assert "Signature Type: adbe.pkcs7.detached" in second  # read, not judged (no SM2 in NSS)
+    # listed, not judged: its SubFilter is Anxin's and NSS has no SM2
+    assert "Signature Type: unknown" in second.split("Signature #3")[0]
     assert "Signature is Valid." not in second.split("Signature #3")[0]
 
 
-def test_dual_letter_pades_field_judged_by_pyhanko_with_the_sm_names(
-        dual_letter, intl_pki, folder):
-    """pyHanko (with Anxin's plugin naming SM3) judges the PAdES field INTACT:TRUSTED with a
-    trusted timestamp, then reports the SM2 field as unsupported (its curve)."""
-    config = folder / "pyhanko.yml"
-    config.write_text('plugins:\n  - "anxin.pki.pyhanko_sm:Sm2NamesPlugin"\n')
+def test_dual_letter_pades_field_judged_by_stock_pyhanko(dual_letter, intl_pki, folder):
+    """pyHanko as an auditor installs it (no Anxin code in its process) judges the PAdES
+    field INTACT:TRUSTED with a trusted timestamp and the LTA update, and passes over the
+    SM2 field (its private SubFilter)."""
     root = intl_pki.write_root_pem(folder / "intl-root2.pem")
-    result = pyhanko_cli("--config", str(config), "sign", "adesverify", "--trust", str(root),
-                         "--trust-replace", str(dual_letter))
-    pades = [line for line in result.stdout.splitlines() if line.startswith("AnxinSignature:")]
+    result = pyhanko_cli("sign", "adesverify", "--trust", str(root), "--trust-replace",
+                         str(dual_letter))
+    lines = result.stdout.splitlines()
+    pades = [line for line in lines if line.startswith("AnxinSignature:")]
     assert pades, result.stdout + result.stderr
     assert ":INTACT:TRUSTED,TIMESTAMP_TOKEN<INTACT:TRUSTED>" in pades[0]
+    assert not [line for line in lines if line.startswith(SM2_SIGNATURE_FIELD)]
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_sm_letter_uses_the_readers_subfilter_and_dual_its_own(sm_letter, dual_letter):
+    assert b"/SubFilter /adbe.pkcs7.detached" in sm_letter
+    assert SUBFILTER_DUAL.encode() in dual_letter.read_bytes()
+    assert SUBFILTER_DUAL.encode() not in sm_letter

@@ -2,8 +2,9 @@
 
 :func:`sign_letter_sm2` adds, as one incremental update, a signature field of its own
 (:data:`SM2_SIGNATURE_FIELD`) whose signature dictionary has ``/Filter /Adobe.PPKLite``,
-``/SubFilter /adbe.pkcs7.detached`` and, in ``/Contents``, an SM2 CMS SignedData over the
-SM3 digest of the byte range (docs/sm2-letter-part.md says why this SubFilter). pyHanko's
+``/SubFilter /adbe.pkcs7.detached`` (``sm``) or the private ``/Anxin.SM2.detached``
+(``dual``: :data:`SUBFILTER_DUAL` says why) and, in ``/Contents``, an SM2 CMS SignedData
+over the SM3 digest of the byte range. pyHanko's
 :class:`PdfCMSEmbedder` writes the PDF structure and computes the byte-range digest with
 ``md_algorithm="sm3"`` (``cryptography``'s SM3); the CMS comes from the caller's
 ``sign_cms`` (in the product :func:`anxin.pki.sm2_cms.sign_detached` with the event key, its
@@ -35,6 +36,7 @@ from typing import Final
 
 from asn1crypto import crl, ocsp
 from asn1crypto import x509 as asn1_x509
+from pyhanko.pdf_utils.generic import NameObject
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign.fields import SigFieldSpec, SigSeedSubFilter, enumerate_sig_fields
 from pyhanko.sign.signers.cms_embedder import PdfCMSEmbedder, SigIOSetup, SigObjSetup
@@ -50,6 +52,16 @@ SM2_SIGNATURE_FIELD: Final = "AnxinSignatureSM2"
 SM2_ARCHIVE_TIMESTAMP_FIELD: Final = "AnxinArchiveTimestampSM2"
 SM2_STAMP_FOOTERS: Final = {"zh-CN": "由 Anxin 平台电子签名 (SM2)",
                             "en": "Electronically signed via Anxin (SM2)"}
+SUBFILTER_PKCS7: Final = "/adbe.pkcs7.detached"
+"""The ``sm`` profile's SM2 field: the SubFilter Chinese PDF tools put GM/T 0010 SignedData
+under (iText's external container, GM/T 0112 readers); the letter's only signature."""
+SUBFILTER_DUAL: Final = "/Anxin.SM2.detached"
+"""The ``dual`` profile's SM2 field: a private SubFilter (a third-class PDF name), so that
+ordinary validators pass over the field instead of failing on it. pyHanko digests every
+``adbe.pkcs7.detached`` field of a file before judging any, and an SM3 one stops it
+("Generic processing error") before it judges the PAdES field; a SubFilter it does not
+know it skips with a warning (pdfsig lists the field, unjudged). Anxin's verifier reads
+the SM2 field under either SubFilter."""
 SignCms = Callable[[bytes], bytes]
 """Given the SM3 digest of the byte range, the DER ContentInfo of the SM2 SignedData."""
 Timestamp = Callable[[bytes], bytes]
@@ -65,13 +77,17 @@ def _fits(encoded: bytes, bytes_reserved: int) -> bool:
 def sign_letter_sm2(pdf: bytes, *, sign_cms: SignCms, signer_name: str, reason: str,
                     location: str, signing_time: dt.datetime,
                     stamp_method_label: str | None = None,
+                    subfilter: str = SUBFILTER_PKCS7,
                     bytes_reserved: int = _DEFAULT_RESERVED) -> bytes:
     """Add the SM2 signature field to ``pdf``; returns the signed PDF bytes.
 
     ``stamp_method_label`` (e.g. "短信验证") draws the visible stamp in the letter's signature
     box (the ``sm`` profile); without it the field is invisible (``dual``: the PAdES stamp is
     already there). ``/M`` is ``signing_time`` (the CMS has no signing-time attribute).
+    ``subfilter`` is :data:`SUBFILTER_PKCS7` (``sm``) or :data:`SUBFILTER_DUAL`.
     """
+    if subfilter not in (SUBFILTER_PKCS7, SUBFILTER_DUAL):
+        raise ValidationFailed(f"unknown SM2 SubFilter {subfilter}", field="subfilter")
     if signing_time.tzinfo is None:
         raise ValidationFailed("signing_time needs a time zone", field="signing_time")
     writer = _writer_for(pdf)
@@ -85,15 +101,17 @@ def sign_letter_sm2(pdf: bytes, *, sign_cms: SignCms, signer_name: str, reason: 
     widget = next(flow).get_object()
     if stamp_method_label:
         widget["/AP"] = _stamp(writer, signer_name, signing_time, stamp_method_label)
-    flow.send(SigObjSetup(sig_placeholder=SignatureObject(
+    placeholder = SignatureObject(
         timestamp=signing_time, subfilter=SigSeedSubFilter.ADOBE_PKCS7_DETACHED,
-        name=signer_name, location=location, reason=reason, bytes_reserved=bytes_reserved)))
+        name=signer_name, location=location, reason=reason, bytes_reserved=bytes_reserved)
+    placeholder["/SubFilter"] = NameObject(subfilter)
+    flow.send(SigObjSetup(sig_placeholder=placeholder))
     prepared, output = flow.send(SigIOSetup(md_algorithm="sm3"))
     encoded = sign_cms(prepared.document_digest)
     if not _fits(encoded, bytes_reserved):
         return sign_letter_sm2(pdf, sign_cms=sign_cms, signer_name=signer_name, reason=reason,
                                location=location, signing_time=signing_time,
-                               stamp_method_label=stamp_method_label,
+                               stamp_method_label=stamp_method_label, subfilter=subfilter,
                                bytes_reserved=4 * len(encoded) + 2048)
     flow.send(encoded)
     return bytes(output.getbuffer())

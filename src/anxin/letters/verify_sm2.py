@@ -31,6 +31,7 @@ from typing import Any, Final, Protocol
 from asn1crypto import cms, tsp
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.fields import enumerate_sig_fields
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 
@@ -110,7 +111,12 @@ def _embedded(pdf: bytes) -> list[EmbeddedPdfSignature]:
     if not pdf.startswith(b"%PDF-"):
         raise ValidationFailed("the input is not a PDF", code=Code.UNREADABLE_INPUT)
     try:
-        return list(PdfFileReader(BytesIO(pdf), strict=False).embedded_signatures)
+        # Not the reader's embedded_signatures: it leaves out fields of a SubFilter pyHanko
+        # does not know, as the dual profile's SM2 field is (sign_sm2.SUBFILTER_DUAL).
+        reader = PdfFileReader(BytesIO(pdf), strict=False)
+        found = [EmbeddedPdfSignature(reader, field, name) for name, _value, field
+                 in enumerate_sig_fields(reader, filled_status=True)]
+        return sorted(found, key=lambda embedded: int(embedded.signed_revision))
     except (PdfError, ValueError, KeyError, TypeError) as exc:
         raise IntegrityFailure(f"the signed PDF cannot be read: {exc}",
                                code=Code.DAMAGED_SIGNED_PDF) from None
