@@ -134,6 +134,8 @@ class Code(StrEnum):
     RECEIPT_MALFORMED = "receipt_malformed"
     SM2_SIGNATURE_INVALID = "sm2_signature_invalid"
     SM2_KEY_INVALID = "sm2_key_invalid"
+    SM2_CERTIFICATE_INVALID = "sm2_certificate_invalid"
+    SM2_REVOCATION_INVALID = "sm2_revocation_invalid"
     # 429
     RATE_LIMITED = "rate_limited"
     OTP_RATE_LIMITED = "otp_rate_limited"
@@ -308,6 +310,11 @@ REGISTRY: Mapping[Code, Spec] = MappingProxyType({
                                         "for its key, data and user id"),
     C.SM2_KEY_INVALID: _integrity("an SM2 key is malformed, not on the SM2 curve, or its "
                                   "passphrase is wrong"),
+    C.SM2_CERTIFICATE_INVALID: _integrity("an SM2 certificate is malformed, badly signed, "
+                                          "or fails a chain check (the check is named)"),
+    C.SM2_REVOCATION_INVALID: _integrity("an SM2 CRL or OCSP response is malformed, not "
+                                         "signed by its CA, stale, or not about the "
+                                         "certificate (the check is named)"),
     C.RATE_LIMITED: Spec(429, "too many requests (with `retry_after` and `Retry-After`)"),
     C.OTP_RATE_LIMITED: Spec(429, "at most one code a minute (with `retry_after`)"),
     C.OTP_SEND_LIMIT: Spec(429, "no more codes for this request or hour (with "
