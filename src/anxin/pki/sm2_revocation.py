@@ -32,7 +32,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Protocol
 
-from asn1crypto import crl, ocsp, x509
+from asn1crypto import core, crl, ocsp, x509
 
 from anxin.error_codes import Code
 from anxin.errors import IntegrityFailure
@@ -43,6 +43,7 @@ from anxin.pki.sm2_x509 import (
     SIGNATURE_ALGORITHM_DER,
     Sm2CertificateInvalid,
     public_key_of,
+    signature_bytes,
     subject_key_id,
 )
 
@@ -189,11 +190,11 @@ class Sm2Crl:
 
 
 def _signature_check(what: str, algorithm_der: bytes, signer: x509.Certificate, tbs: bytes,
-                     signature: bytes) -> None:
+                     signature: core.OctetBitString) -> None:
     if algorithm_der != SIGNATURE_ALGORITHM_DER:
         raise Sm2RevocationInvalid(f"the {what} is not signed SM2-with-SM3", check="algorithm")
     try:
-        sm2.verify(public_key_of(signer), tbs, signature)
+        sm2.verify(public_key_of(signer), tbs, signature_bytes(signature))
     except (sm2.SM2SignatureInvalid, Sm2CertificateInvalid) as exc:
         raise Sm2RevocationInvalid(f"the {what}'s signature: {exc.detail}",
                                    check="signature") from None
@@ -237,7 +238,7 @@ def verify_sm2_crl(crl_der: bytes, issuer_cert: x509.Certificate, *,
     try:
         signed = crl.CertificateList.load(crl_der, strict=True)
         tbs = signed["tbs_cert_list"]
-        tbs.native  # noqa: B018 - parse it all here
+        signed.native  # noqa: B018 - parse it all here
         found_partition = _crl_partition(tbs)
         entries = _entries(tbs)
         aki = signed.authority_key_identifier
@@ -253,7 +254,7 @@ def verify_sm2_crl(crl_der: bytes, issuer_cert: x509.Certificate, *,
                                    f"not {issuer_cert.subject.human_friendly!r}",
                                    check="issuer")
     _signature_check("CRL", signed["signature_algorithm"].dump(), issuer_cert, tbs.dump(),
-                     signed["signature"].native)
+                     signed["signature"])
     this_update = tbs["this_update"].native
     next_update = tbs["next_update"].native
     if at is not None and (at < this_update or (next_update is not None
@@ -427,7 +428,7 @@ def verify_sm2_ocsp_response(response_der: bytes, issuer: x509.Certificate,
     data = basic["tbs_response_data"]
     _check_responder(data, issuer)
     _signature_check("OCSP response", basic["signature_algorithm"].dump(), issuer,
-                     data.dump(), basic["signature"].native)
+                     data.dump(), basic["signature"])
     if nonce is not None:
         echoed = [e["extn_value"].native for e in data["response_extensions"] or []
                   if e["extn_id"].native == "nonce"]

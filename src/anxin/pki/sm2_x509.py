@@ -333,6 +333,15 @@ def unrecognized_extension(oid: str, der: bytes) -> dict[str, object]:
 
 # --- verification -------------------------------------------------------------------------
 
+def signature_bytes(value: core.OctetBitString) -> bytes:
+    """The DER signature inside a signature BIT STRING; refuses unused bits (which would
+    let one signature stand for two encodings)."""
+    contents = bytes(value.contents or b"")
+    if not contents or contents[0] != 0:
+        raise sm2.SM2SignatureInvalid("the signature bit string has unused bits")
+    return contents[1:]
+
+
 def verify_signed_by(cert: x509.Certificate, issuer: x509.Certificate,
                      user_id: bytes = sm2.DEFAULT_USER_ID) -> None:
     """Verify or raise: ``cert`` names ``issuer`` and its SM2-with-SM3 signature over the
@@ -353,7 +362,7 @@ def verify_signed_by(cert: x509.Certificate, issuer: x509.Certificate,
                                     check="issuer")
     try:
         sm2.verify(public_key_of(issuer), cert["tbs_certificate"].dump(),
-                   cert["signature_value"].native, user_id)
+                   signature_bytes(cert["signature_value"]), user_id)
     except sm2.SM2SignatureInvalid as exc:
         raise Sm2CertificateInvalid(f"{_label(cert)}: {exc.detail}", check="signature") \
             from None
