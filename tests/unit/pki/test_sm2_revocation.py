@@ -80,7 +80,8 @@ def test_the_issuing_crl_lists_the_revoked_event_certificate(
 
 
 def test_the_root_crl_is_long_lived_and_signed_by_the_root(sm2_pki: Sm2Pki) -> None:
-    parsed = verify_sm2_crl(sm2_pki.root_crl_der, sm2_pki.root_cert, at=NOW)
+    parsed = verify_sm2_crl(sm2_pki.root_crl_der, sm2_pki.root_cert,
+                            at=dt.datetime.now(dt.UTC))
     assert parsed.partition is None
     assert not parsed.revoked
     assert parsed.next_update is not None
