@@ -17,7 +17,7 @@ import pytest
 from asn1crypto import crl, ocsp
 
 from anxin.config import Settings, load_settings
-from anxin.pki import sm2_x509
+from anxin.pki import sm2, sm2_x509
 from anxin.pki.revocation import revoke_certificate
 from anxin.pki.sm2_authority import Sm2Pki, ensure_sm2_pki, load_sm2_pki, sm2_keys_dir
 from anxin.pki.sm2_events import issue_sm2_event_certificate, record_sm2_certificate
@@ -278,3 +278,14 @@ def test_openssl_3_0_ocsp_verify_fails_for_sm2(files: dict[str, Path], pki: Sm2P
         "response"].parsed
     _pkeyutl_verifies(folder, files["issuing"], basic["tbs_response_data"].dump(),
                       basic["signature"].native)
+
+
+def test_a_key_openssl_wrapped_with_sm4_opens_here(tmp_path: Path) -> None:
+    ok("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:SM2", "-out",
+       tmp_path / "k.pem")
+    ok("pkcs8", "-topk8", "-in", tmp_path / "k.pem", "-v2", "sm4-cbc", "-passout",
+       f"pass:{PASS}", "-out", tmp_path / "k-sm4.pem")
+    key = sm2.SM2PrivateKey.from_pem((tmp_path / "k-sm4.pem").read_bytes(), PASS)
+    assert key == sm2.SM2PrivateKey.from_pem((tmp_path / "k.pem").read_bytes())
+    with pytest.raises(sm2.SM2KeyInvalid):
+        sm2.SM2PrivateKey.from_pem((tmp_path / "k-sm4.pem").read_bytes(), "wrong")
