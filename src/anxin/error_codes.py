@@ -139,6 +139,8 @@ class Code(StrEnum):
     SM2_CMS_MALFORMED = "sm2_cms_malformed"
     SM2_CMS_DIGEST_MISMATCH = "sm2_cms_digest_mismatch"
     SM2_CMS_SIGNER_NOT_FOUND = "sm2_cms_signer_not_found"
+    SM2_CERTIFICATE_INVALID = "sm2_certificate_invalid"
+    SM2_REVOCATION_INVALID = "sm2_revocation_invalid"
     # 429
     RATE_LIMITED = "rate_limited"
     OTP_RATE_LIMITED = "otp_rate_limited"
@@ -330,6 +332,11 @@ REGISTRY: Mapping[Code, Spec] = MappingProxyType({
                                           "signed content (the content was changed)"),
     C.SM2_CMS_SIGNER_NOT_FOUND: _integrity("no certificate in an SM2 CMS is the one its "
                                            "SignerInfo or signingCertificateV2 names"),
+    C.SM2_CERTIFICATE_INVALID: _integrity("an SM2 certificate is malformed, badly signed, "
+                                          "or fails a chain check (the check is named)"),
+    C.SM2_REVOCATION_INVALID: _integrity("an SM2 CRL or OCSP response is malformed, not "
+                                         "signed by its CA, stale, or not about the "
+                                         "certificate (the check is named)"),
     C.RATE_LIMITED: Spec(429, "too many requests (with `retry_after` and `Retry-After`)"),
     C.OTP_RATE_LIMITED: Spec(429, "at most one code a minute (with `retry_after`)"),
     C.OTP_SEND_LIMIT: Spec(429, "no more codes for this request or hour (with "

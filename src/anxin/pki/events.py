@@ -7,9 +7,15 @@ usage (NSS/pdfsig, pyHanko and Acrobat all accept a signer certificate without o
 wrong EKU makes some refuse it); and a non-critical binding extension::
 
     AnxinEventBinding ::= SEQUENCE {      -- extnID EVENT_BINDING_OID (2.25.….1)
-        version          INTEGER (1),
+        version          INTEGER (1 | 2),
         authorizationId  UTF8String,
-        letterSha256     OCTET STRING (SIZE (32)) }
+        letterSha256     OCTET STRING (SIZE (32)),
+        letterSm3        [0] IMPLICIT OCTET STRING (SIZE (32)) OPTIONAL }
+
+Version 1 (these P-256 certificates) has no ``letterSm3``: its DER is what it always was.
+Version 2, written only into SM2 event certificates (:mod:`anxin.pki.sm2_events`), carries
+the letter's SM3 digest too; :func:`read_event_binding` reads both and refuses a version 1
+with an SM3 digest or a version 2 without one.
 
 Example::
 
@@ -45,6 +51,7 @@ from anxin.pki.ports import CertificateStore, StoredCertificate
 EVENT_BINDING_OID = profiles.EVENT_BINDING_OID
 EVENT_CERT_BACKDATE = dt.timedelta(minutes=1)
 _BINDING_VERSION = 1
+SM2_BINDING_VERSION = 2
 
 
 class _BindingAsn1(core.Sequence):  # type: ignore[misc] # asn1crypto is untyped
@@ -52,6 +59,7 @@ class _BindingAsn1(core.Sequence):  # type: ignore[misc] # asn1crypto is untyped
         ("version", core.Integer),
         ("authorization_id", core.UTF8String),
         ("letter_sha256", core.OctetString),
+        ("letter_sm3", core.OctetString, {"implicit": 0, "optional": True}),
     ]
 
 
@@ -62,6 +70,7 @@ class EventBinding:
     authorization_id: str
     letter_sha256: str  # hex
     id_commitment: str  # hex, from the subject's serialNumber
+    letter_sm3: str | None = None  # hex, version 2 (SM2 event certificates) only
 
 
 def _is_sha256_hex(value: str) -> bool:
@@ -79,11 +88,38 @@ def make_id_commitment(id_number: str) -> tuple[str, str]:
     return salt.hex(), id_commitment(id_number, salt)
 
 
-def encode_binding(authorization_id: str, letter_sha256_hex: str) -> bytes:
-    encoded: bytes = _BindingAsn1({
+def encode_binding(authorization_id: str, letter_sha256_hex: str,
+                   letter_sm3_hex: str | None = None) -> bytes:
+    """Version 1, or version 2 when the letter's SM3 digest is given (SM2 certificates)."""
+    fields: dict[str, object] = {
         "version": _BINDING_VERSION, "authorization_id": authorization_id,
-        "letter_sha256": bytes.fromhex(letter_sha256_hex)}).dump()
+        "letter_sha256": bytes.fromhex(letter_sha256_hex)}
+    if letter_sm3_hex is not None:
+        fields["version"] = SM2_BINDING_VERSION
+        fields["letter_sm3"] = bytes.fromhex(letter_sm3_hex)
+    encoded: bytes = _BindingAsn1(fields).dump()
     return encoded
+
+
+def parse_binding(value: bytes, id_commitment_hex: str) -> EventBinding:
+    """The binding of an extension value (DER), version 1 or 2, or raise."""
+    try:
+        parsed = _BindingAsn1.load(value, strict=True)
+        version = parsed["version"].native
+        authorization_id = parsed["authorization_id"].native
+        digest = parsed["letter_sha256"].native
+        sm3 = parsed["letter_sm3"].native
+    except (ValueError, TypeError):
+        raise IntegrityFailure("malformed binding extension",
+                               code=Code.EVENT_BINDING_MALFORMED) from None
+    wanted_sm3 = {_BINDING_VERSION: False, SM2_BINDING_VERSION: True}.get(version)
+    if (wanted_sm3 is None or not isinstance(digest, bytes) or len(digest) != 32
+            or (sm3 is not None) != wanted_sm3 or (sm3 is not None and len(sm3) != 32)):
+        raise IntegrityFailure("unsupported binding extension",
+                               code=Code.EVENT_BINDING_MALFORMED)
+    return EventBinding(authorization_id=authorization_id, letter_sha256=digest.hex(),
+                        id_commitment=id_commitment_hex,
+                        letter_sm3=None if sm3 is None else sm3.hex())
 
 
 def issue_event_certificate(pki: Pki, *, name: str, id_commitment_hex: str,
@@ -133,21 +169,9 @@ def read_event_binding(cert: x509.Certificate | asn1_x509.Certificate) -> EventB
                                code=Code.EVENT_BINDING_MISSING) from None
     if ext.critical or not isinstance(ext.value, x509.UnrecognizedExtension):
         raise IntegrityFailure("malformed binding extension", code=Code.EVENT_BINDING_MALFORMED)
-    try:
-        parsed = _BindingAsn1.load(ext.value.value, strict=True)
-        version = parsed["version"].native
-        authorization_id = parsed["authorization_id"].native
-        digest = parsed["letter_sha256"].native
-    except (ValueError, TypeError):
-        raise IntegrityFailure("malformed binding extension",
-                               code=Code.EVENT_BINDING_MALFORMED) from None
-    if version != _BINDING_VERSION or not isinstance(digest, bytes) or len(digest) != 32:
-        raise IntegrityFailure("unsupported binding extension",
-                               code=Code.EVENT_BINDING_MALFORMED)
     commitments = cert.subject.get_attributes_for_oid(NameOID.SERIAL_NUMBER)
     commitment = str(commitments[0].value) if commitments else ""
-    return EventBinding(authorization_id=authorization_id, letter_sha256=digest.hex(),
-                        id_commitment=commitment)
+    return parse_binding(ext.value.value, commitment)
 
 
 def verify_event_binding(cert: x509.Certificate | asn1_x509.Certificate, *,

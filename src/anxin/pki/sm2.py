@@ -59,7 +59,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Final, Literal
 
 from asn1crypto import algos, core, keys, pem
 from cryptography.hazmat.primitives import hashes, padding
@@ -100,6 +100,15 @@ PBKDF2_ITERATIONS: Final = 2048
 """As ``cryptography``'s ``BestAvailableEncryption`` encrypts the other keys (PBES2,
 PBKDF2-HMAC-SHA256, AES-256-CBC), so every key file of the keys directory reads alike."""
 
+KeyCipher = Literal["aes", "sm4"]
+KEY_CIPHERS: Final[dict[str, tuple[str, int]]] = {"aes": ("aes256_cbc", 32),
+                                                  "sm4": ("sm4_cbc", 16)}
+"""The PBES2 ciphers of key files: AES-256-CBC, or SM4-CBC (GB/T 32907, OID
+1.2.156.10197.1.104.2) for the ``sm`` profile. The PRF stays HMAC-SHA256 in both: OpenSSL
+3.0 knows no hmacWithSM3 PRF (``openssl pkcs8 -v2prf hmacWithSM3`` answers "Unknown PRF
+algorithm"), and a key file ``openssl pkey`` cannot open would be a worse trade."""
+OID_SM4_CBC: Final = "1.2.156.10197.1.104.2"
+
 if OID_SM2_CURVE not in keys.NamedCurve._map:  # teach asn1crypto the curve's name
     keys.NamedCurve.register("sm2p256v1", OID_SM2_CURVE, 32)
 
@@ -120,6 +129,7 @@ def _teach_asn1crypto(cls: type[core.ObjectIdentifier], oid: str, name: str) -> 
 _teach_asn1crypto(algos.DigestAlgorithmId, OID_SM3, "sm3")
 _teach_asn1crypto(algos.SignedDigestAlgorithmId, OID_SM2_WITH_SM3, "sm2_sm3")
 _teach_asn1crypto(algos.SignedDigestAlgorithmId, OID_SM2_SIGN, "sm2")
+_teach_asn1crypto(algos.EncryptionAlgorithmId, OID_SM4_CBC, "sm4_cbc")
 
 
 class SM2SignatureInvalid(IntegrityFailure):
@@ -236,12 +246,14 @@ class SM2PrivateKey:
         })
         return bytes(info.dump())
 
-    def to_pem(self, passphrase: str | None) -> bytes:
-        """PKCS#8 PEM, encrypted (PBES2) when a passphrase is given, as the other keys."""
+    def to_pem(self, passphrase: str | None, *, cipher: KeyCipher = "aes") -> bytes:
+        """PKCS#8 PEM, encrypted (PBES2) when a passphrase is given, as the other keys;
+        ``cipher="sm4"`` wraps it with SM4-CBC instead of AES-256-CBC (the ``sm``
+        profile; see :data:`KEY_CIPHERS`)."""
         if not passphrase:
             return bytes(pem.armor("PRIVATE KEY", self.to_der()))
         return bytes(pem.armor("ENCRYPTED PRIVATE KEY",
-                               _encrypt_pkcs8(self.to_der(), passphrase)))
+                               _encrypt_pkcs8(self.to_der(), passphrase, cipher)))
 
     @classmethod
     def from_der(cls, der: bytes) -> SM2PrivateKey:
@@ -368,12 +380,15 @@ def _kek(passphrase: str, salt: bytes, iterations: int, length: int) -> bytes:
     return PBKDF2HMAC(hashes.SHA256(), length, salt, iterations).derive(passphrase.encode())
 
 
-def _encrypt_pkcs8(der: bytes, passphrase: str) -> bytes:
+def _encrypt_pkcs8(der: bytes, passphrase: str, cipher: KeyCipher = "aes") -> bytes:
+    if cipher not in KEY_CIPHERS:
+        raise ValueError(f"unknown key cipher {cipher!r}: one of {', '.join(KEY_CIPHERS)}")
+    name, length = KEY_CIPHERS[cipher]
     salt, iv = os.urandom(16), os.urandom(16)
-    kek = _kek(passphrase, salt, PBKDF2_ITERATIONS, 32)
+    kek = _kek(passphrase, salt, PBKDF2_ITERATIONS, length)
     padder = padding.PKCS7(128).padder()
     padded = padder.update(der) + padder.finalize()
-    encryptor = Cipher(ciphers.AES(kek), modes.CBC(iv)).encryptor()
+    encryptor = Cipher(_block_cipher(name, kek), modes.CBC(iv)).encryptor()
     encrypted = encryptor.update(padded) + encryptor.finalize()
     info = keys.EncryptedPrivateKeyInfo({
         "encryption_algorithm": {
@@ -385,7 +400,8 @@ def _encrypt_pkcs8(der: bytes, passphrase: str) -> bytes:
                                    "iteration_count": PBKDF2_ITERATIONS,
                                    "prf": {"algorithm": "sha256"}},
                 },
-                "encryption_scheme": {"algorithm": "aes256_cbc", "parameters": iv},
+                "encryption_scheme": {"algorithm": name,
+                                      "parameters": core.OctetString(iv)},
             },
         },
         "encrypted_data": encrypted,
@@ -393,11 +409,16 @@ def _encrypt_pkcs8(der: bytes, passphrase: str) -> bytes:
     return bytes(info.dump())
 
 
-_AES_KEY_BYTES: Final = {"aes128_cbc": 16, "aes192_cbc": 24, "aes256_cbc": 32}
+_KEY_BYTES: Final = {"aes128_cbc": 16, "aes192_cbc": 24, "aes256_cbc": 32, "sm4_cbc": 16}
+
+
+def _block_cipher(name: str, kek: bytes) -> ciphers.AES | ciphers.SM4:
+    return ciphers.SM4(kek) if name == "sm4_cbc" else ciphers.AES(kek)
 
 
 def _decrypt_pkcs8(der: bytes, passphrase: str) -> bytes:
-    """PBES2 with PBKDF2-HMAC-SHA256 and AES-CBC (ours, and ``openssl pkcs8 -topk8``'s)."""
+    """PBES2 with PBKDF2-HMAC-SHA256 and AES-CBC or SM4-CBC (ours, and
+    ``openssl pkcs8 -topk8 -v2 aes-256-cbc|sm4-cbc``'s)."""
     try:
         info = keys.EncryptedPrivateKeyInfo.load(der, strict=True)
         scheme = info["encryption_algorithm"]
@@ -405,15 +426,20 @@ def _decrypt_pkcs8(der: bytes, passphrase: str) -> bytes:
         kdf = params["key_derivation_func"]
         kdf_params = kdf["parameters"]
         cipher = params["encryption_scheme"]
+        name = cipher["algorithm"].native
         supported = (scheme["algorithm"].native == "pbes2"
                      and kdf["algorithm"].native == "pbkdf2"
                      and kdf_params["prf"]["algorithm"].native == "sha256"
-                     and cipher["algorithm"].native in _AES_KEY_BYTES)
+                     and name in _KEY_BYTES)
         if not supported:
-            raise SM2KeyInvalid("the SM2 key's encryption is not PBES2/PBKDF2-SHA256/AES-CBC")
+            raise SM2KeyInvalid("the SM2 key's encryption is not PBES2/PBKDF2-SHA256 with "
+                                "AES-CBC or SM4-CBC")
         kek = _kek(passphrase, kdf_params["salt"].native, kdf_params["iteration_count"].native,
-                   _AES_KEY_BYTES[cipher["algorithm"].native])
-        decryptor = Cipher(ciphers.AES(kek), modes.CBC(cipher["parameters"].native)).decryptor()
+                   _KEY_BYTES[name])
+        iv = cipher["parameters"]
+        iv_bytes = iv.native if isinstance(iv, core.OctetString) else core.OctetString.load(
+            iv.dump()).native
+        decryptor = Cipher(_block_cipher(name, kek), modes.CBC(iv_bytes)).decryptor()
         padded = decryptor.update(info["encrypted_data"].native) + decryptor.finalize()
         unpadder = padding.PKCS7(128).unpadder()
         return unpadder.update(padded) + unpadder.finalize()

@@ -9,6 +9,7 @@ import pytest
 
 from anxin.config import Settings, load_settings
 from anxin.pki.authority import Pki, ensure_pki, load_pki
+from anxin.pki.sm2_authority import Sm2Pki, ensure_sm2_pki, load_sm2_pki
 
 
 @pytest.fixture(scope="module")
@@ -31,3 +32,18 @@ def now() -> dt.datetime:
 
 def fresh_settings(tmp_path: Path, **overrides: object) -> Settings:
     return load_settings(data_dir=tmp_path / "data", **overrides)
+
+
+@pytest.fixture(scope="module")
+def sm2_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """An SM2 PKI on disk, its online keys encrypted with SM4-CBC."""
+    settings = load_settings(data_dir=tmp_path_factory.mktemp("sm2pki") / "data",
+                             base_url="https://anxin.example.test",
+                             key_passphrase="online secret", root_key_passphrase="root secret")
+    assert ensure_sm2_pki(settings, key_cipher="sm4")
+    return settings
+
+
+@pytest.fixture(scope="module")
+def sm2_pki(sm2_settings: Settings) -> Sm2Pki:
+    return load_sm2_pki(sm2_settings)
