@@ -16,6 +16,8 @@ Example::
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from anxin.config import Settings
 from anxin.errors import ConfigurationError
 from anxin.identity.realname import RealNameCheck, make_realname_check
@@ -23,7 +25,8 @@ from anxin.identity.sms import SmsGateway, make_sms_gateway
 from anxin.keys import load_master_key
 from anxin.net.outbound import OutboundPolicy
 from anxin.pki.signature_profile import Profile, check_profile
-from anxin.pki.tsa import make_timestamper, timestamp_data
+from anxin.pki.sm2 import sm3
+from anxin.pki.tsa import TimestampAuthority, make_timestamper, timestamp_data
 from anxin.seal import load_seal
 from anxin.services.context import Context, utcnow
 from anxin.services.evidence_package import build_package, build_report_pdf
@@ -33,7 +36,18 @@ from anxin.services.metrics import Metrics
 from anxin.services.passkey_signing import make_passkey_check
 from anxin.services.pki_services import open_pki_services
 from anxin.services.ports import Clock
+from anxin.services.sm2_services import Sm2Services, open_sm2_services
 from anxin.storage.database import Database
+
+
+def checkpoint_timestamp(tsa: TimestampAuthority, sm2_parts: Sm2Services | None,
+                         profile: Profile) -> Callable[[bytes], bytes]:
+    """What timestamps each signed checkpoint note: the intl TSA (SHA-256 imprint), or in
+    the sm profile the SM2 one (SM3 imprint), whose token the package then carries."""
+    if profile is Profile.SM and sm2_parts is not None:
+        stamper = sm2_parts.timestamper
+        return lambda data: stamper.timestamp(sm3(data))
+    return lambda data: timestamp_data(tsa, data)
 
 
 def build_services(settings: Settings, *, db: Database | None = None,
@@ -56,9 +70,13 @@ def build_services(settings: Settings, *, db: Database | None = None,
     pki_services = open_pki_services(settings, db, clock=clock)
     tsa = pki_services.tsa
     keys = load_master_key(master, settings.key_passphrase)
-    timestamper = make_timestamper(settings, tsa)  # one per process: pyHanko caches in it
+    sm2_parts = open_sm2_services(settings, db, profile, clock=clock)
+    # One per process (pyHanko caches in it). In the sm profile ANXIN_TSA_URL names the
+    # SM2 TSA, so the intl timestamper (the test CA's letters only) is the built-in one.
+    timestamper = make_timestamper(
+        settings.model_copy(update={"tsa_url": ""}) if profile is Profile.SM else settings, tsa)
     ledger = Ledger(db, signer=note_signer(settings, fix_origin(db, settings), profile),
-                    timestamp=lambda data: timestamp_data(tsa, data),
+                    timestamp=checkpoint_timestamp(tsa, sm2_parts, profile),
                     checkpoint_interval=settings.checkpoint_interval_seconds, clock=clock)
     return Context(
         settings=settings, db=db, pki=pki_services.pki, tsa=tsa, ledger=ledger, keys=keys,
@@ -69,8 +87,8 @@ def build_services(settings: Settings, *, db: Database | None = None,
         letter_signer=PkiLetterSigner(pki_services.pki, timestamper),
         passkey_check=make_passkey_check(settings),
         evidence_package=build_package, evidence_report=build_report_pdf,
-        metrics=Metrics(), profile=profile, clock=clock, background_workers=background_workers,
-        ledger_checkpoints=ledger_checkpoints)
+        metrics=Metrics(), profile=profile, sm2=sm2_parts, clock=clock,
+        background_workers=background_workers, ledger_checkpoints=ledger_checkpoints)
 
 
 __all__ = ["build_services"]

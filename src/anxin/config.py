@@ -118,6 +118,9 @@ class Settings(BaseSettings):
     # dual. It is fixed in <data dir>/keys/profile at init (anxin.pki.signature_profile);
     # None (the default) takes the data directory's, another one is refused.
     profile: Literal["intl", "sm", "dual"] | None = None
+    # An external SM2 TSA in the dual profile (ANXIN_TSA_URL is then the intl one; in the
+    # sm profile ANXIN_TSA_URL itself names the SM2 TSA). Empty: the built-in SM2 TSA.
+    sm2_tsa_url: str = ""
     # Host names, IPs and CIDRs (comma-separated) that outgoing calls may reach although
     # they are loopback, private, link-local or metadata addresses (anxin.net.outbound).
     outbound_allow: str = ""

@@ -1,10 +1,18 @@
 """The signature profile at the outside: ``GET /pki/profile`` and what each profile serves."""
 
+import hashlib
+
 import pytest
+from asn1crypto import ocsp
 from fastapi.testclient import TestClient
 
 from anxin.evidence.checkpoint_sm2 import verify_sm2_line
 from anxin.ledger.checkpoint import verify_checkpoint
+from anxin.pki.sm2 import sm3
+from anxin.pki.sm2_revocation import verify_sm2_crl, verify_sm2_ocsp_response
+from anxin.pki.sm2_tsa import TimestampFailed, sm3_request, token_of_reply
+from anxin.pki.sm2_tsa_verify import verify_sm2_token
+from anxin.pki.sm2_x509 import load_certificates, verify_sm2_chain
 from anxin.services.context import Context
 from tests.common.factories import Api
 
@@ -34,3 +42,64 @@ def test_a_dual_deployment_publishes_its_sm2_checkpoint_key(
     assert verify_sm2_line(cp.note, vkey).size == cp.size
     # the Ed25519 line still verifies with the intl key, ignoring the SM2 line
     assert verify_checkpoint(cp.note, client.get("/ledger/key").text.strip()).size == cp.size
+
+
+SM2_FILES = ("root.crt", "issuing.crt", "tsa.crt", "seal.crt")
+
+
+def test_an_intl_deployment_has_no_sm2_pki(client: TestClient) -> None:
+    for path in ("/pki/sm2/root.crt", "/pki/sm2/issuing.crl", "/pki/sm2/root.crl"):
+        assert client.get(path).status_code == 404
+    assert client.post("/tsa/sm2", content=b"x").status_code == 404
+    assert client.post("/pki/sm2/ocsp", content=b"x").status_code == 404
+
+
+@pytest.mark.parametrize("signature_profile", ["sm", "dual"])
+def test_the_sm2_pki_is_published_and_chains_to_its_root(
+        client: TestClient, ctx: Context, signature_profile: str) -> None:
+    certs = {name: load_certificates(client.get(f"/pki/sm2/{name}").content)
+             for name in SM2_FILES}
+    root, issuing = certs["root.crt"][0], certs["issuing.crt"][0]
+    now = ctx.clock()
+    verify_sm2_chain(certs["tsa.crt"][0], [issuing], root, at=now, eku="time_stamping")
+    verify_sm2_chain(certs["seal.crt"][0], [issuing], root, at=now)
+    crl = verify_sm2_crl(client.get("/pki/sm2/issuing.crl").content, issuing, at=now)
+    assert crl is not None
+    verify_sm2_crl(client.get("/pki/sm2/root.crl").content, root, at=now)
+    # the unqualified names are the SM2 ones in sm, the intl ones in dual
+    same = client.get("/pki/root.crt").content == client.get("/pki/sm2/root.crt").content
+    assert same is (signature_profile == "sm")
+
+
+@pytest.mark.parametrize("signature_profile", ["sm", "dual"])
+def test_the_sm2_tsa_answers_sm3_requests(client: TestClient, signature_profile: str) -> None:
+    digest = sm3(b"a letter")
+    reply = client.post("/tsa/sm2", content=sm3_request(digest, nonce=99),
+                        headers={"Content-Type": "application/timestamp-query"})
+    assert reply.headers["content-type"] == "application/timestamp-reply"
+    info = verify_sm2_token(token_of_reply(reply.content), digest=digest, nonce=99)
+    assert info.digest == digest
+    unqualified = client.post("/tsa", content=sm3_request(digest, nonce=7))
+    if signature_profile == "sm":  # /tsa is the SM2 TSA
+        verify_sm2_token(token_of_reply(unqualified.content), digest=digest, nonce=7)
+    else:  # /tsa is the intl one, which refuses an SM3 imprint
+        assert b"SM3" not in unqualified.content
+        with pytest.raises(TimestampFailed):
+            token_of_reply(unqualified.content)
+
+
+@pytest.mark.parametrize("signature_profile", ["sm"])
+def test_the_sm2_ocsp_responder_answers_for_the_tsa(client: TestClient, ctx: Context,
+                                                    signature_profile: str) -> None:
+    assert ctx.sm2 is not None
+    issuing, tsa_cert = ctx.sm2.pki.issuing_cert, ctx.sm2.pki.tsa_cert
+    request = ocsp.OCSPRequest({"tbs_request": {"request_list": [{"req_cert": {
+        "hash_algorithm": {"algorithm": "sha256"},
+        "issuer_name_hash": hashlib.sha256(issuing.subject.dump()).digest(),
+        "issuer_key_hash": hashlib.sha256(issuing.public_key["public_key"].native).digest(),
+        "serial_number": tsa_cert.serial_number}}]}}).dump()
+    for path in ("/pki/sm2/ocsp", "/pki/ocsp"):
+        answer = client.post(path, content=request,
+                             headers={"Content-Type": "application/ocsp-request"})
+        status = verify_sm2_ocsp_response(answer.content, issuing, tsa_cert, at=ctx.clock())
+        assert status.status == "good"

@@ -33,6 +33,7 @@ from anxin.seal import Seal
 from anxin.services.ledger import Ledger
 from anxin.services.metrics import Metrics
 from anxin.services.ports import Clock, LetterSigner, PasskeyCheck
+from anxin.services.sm2_services import Sm2Services
 from anxin.storage.database import Database
 
 
@@ -73,6 +74,8 @@ class Context:
     evidence_report: EvidenceBuilder
     # The deployment's signature profile, fixed at init (anxin.pki.signature_profile).
     profile: Profile = Profile.INTL
+    # The SM2/SM3 parts (PKI, TSA, seal) in the sm and dual profiles; None in intl.
+    sm2: Sm2Services | None = None
     clock: Clock = utcnow
     # Which loops an application built on this context runs (tests turn them off and run
     # them by hand): notification delivery, expiry sweep and archive renewal; checkpoints.

@@ -21,6 +21,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from anxin.pki.authority import Pki
 from anxin.pki.revocation import build_crl, ocsp_error, ocsp_respond
+from anxin.pki.sm2_authority import Sm2Pki
+from anxin.pki.sm2_revocation import build_sm2_issuing_crl, sm2_ocsp_respond
+from anxin.pki.sm2_tsa import Sm2TimestampAuthority
 from anxin.pki.tsa import TimestampAuthority
 from anxin.pki.tsp_status import rejection
 from anxin.storage.certificate_store import SqlCertificateStore
@@ -46,7 +49,26 @@ def ocsp_answer(db: Database, pki: Pki, request_der: bytes | None,
         return ocsp_error("try_later")
 
 
-def timestamp_reply(tsa: TimestampAuthority, request_der: bytes | None) -> bytes:
+def sm2_issuing_crl(db: Database, pki: Sm2Pki, now: dt.datetime) -> bytes:
+    """A freshly signed CRL (DER, SM2) of the SM2 issuing CA (end-entity partition)."""
+    with db.transaction() as session:
+        return build_sm2_issuing_crl(pki, SqlCertificateStore(session), now)
+
+
+def sm2_ocsp_answer(db: Database, pki: Sm2Pki, request_der: bytes | None,
+                    now: dt.datetime) -> bytes:
+    """The SM2-signed OCSPResponse to a request, as :func:`ocsp_answer` for the intl CA."""
+    if request_der is None:
+        return ocsp_error("malformed_request")
+    try:
+        with db.transaction() as session:
+            return sm2_ocsp_respond(pki, SqlCertificateStore(session), request_der, now)
+    except SQLAlchemyError:
+        return ocsp_error("try_later")
+
+
+def timestamp_reply(tsa: TimestampAuthority | Sm2TimestampAuthority,
+                    request_der: bytes | None) -> bytes:
     """The TSA's ``TimeStampResp`` (DER) to a request; ``badDataFormat`` for one too large
     to read (None)."""
     if request_der is None:

@@ -24,6 +24,7 @@ from anxin.ledger.checkpoint import ensure_ledger_key
 from anxin.pki.authority import ensure_pki
 from anxin.pki.rootkey import root_key_warnings
 from anxin.pki.signature_profile import Profile, fix_profile, read_profile
+from anxin.pki.sm2_authority import ensure_sm2_pki, sm2_root_key_warnings
 from anxin.private_files import create_private_file, narrow, private_dir
 from anxin.seal import create_seal_key
 from anxin.services.ledger import fix_origin, read_stored_origin
@@ -74,6 +75,15 @@ def _sm2_ledger_key(settings: Settings) -> bool:
     return ensure_sm2_ledger_key(settings.keys_dir, settings.key_passphrase)
 
 
+def _sm2_pki(settings: Settings) -> bool:
+    """The SM2 PKI (``keys/sm2``) in the ``sm`` and ``dual`` profiles; in ``sm`` its online
+    keys are wrapped with SM4-CBC (PBES2), in ``dual`` with AES-256-CBC like the others."""
+    profile = read_profile(settings.keys_dir)
+    if not profile.has_sm:
+        return False
+    return ensure_sm2_pki(settings, key_cipher="sm4" if profile is Profile.SM else "aes")
+
+
 def _master_key(settings: Settings) -> bool:
     path = settings.keys_dir / "master.key"
     if path.exists():
@@ -119,6 +129,7 @@ INIT_STEPS: list[tuple[str, Callable[[Settings], bool]]] = [
     ("master key", _master_key),
     ("seal key", _seal_key),
     ("PKI (root CA, issuing CA, TSA, seal certificate)", ensure_pki),
+    ("SM2 PKI (root CA, issuing CA, TSA, seal certificate)", _sm2_pki),
     ("ledger signing key", ensure_ledger_key),
     ("SM2 ledger signing key", _sm2_ledger_key),
     ("database", _database),
@@ -152,6 +163,8 @@ def storage_warnings(settings: Settings) -> list[str]:
     """What is stored unprotected on this machine, for ``anxin init`` and ``anxin serve``
     to print (on every run, not only the first)."""
     out = root_key_warnings(settings)
+    if read_profile(settings.keys_dir).has_sm:
+        out += sm2_root_key_warnings(settings)
     if not settings.key_passphrase:
         out.append(f"WARNING: the private keys in {settings.keys_dir} are stored WITHOUT a "
                    "passphrase: set ANXIN_KEY_PASSPHRASE before `anxin init` to encrypt them "

@@ -18,10 +18,13 @@ from urllib.parse import unquote
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from anxin.errors import NotFound
 from anxin.pki.authority import PUBLISHED, Pki
 from anxin.pki.signature_profile import Profile
+from anxin.pki.sm2_tsa import Sm2TimestampAuthority
 from anxin.pki.tsa import TimestampAuthority
 from anxin.services import pki_publication
+from anxin.services.sm2_services import Sm2Services
 from anxin.storage.database import Database
 
 MAX_BODY_BYTES = 64 * 1024
@@ -37,6 +40,7 @@ class PkiParts(Protocol):
     pki: Pki
     tsa: TimestampAuthority
     profile: Profile
+    sm2: Sm2Services | None
     clock: Callable[[], dt.datetime]
 
 
@@ -62,15 +66,59 @@ def build_router() -> APIRouter:
 
     def certificate_route(name: str) -> None:
         async def certificate(request: Request) -> Response:
-            pki: Pki = _parts(request).pki
-            return Response(pki.pem(name), media_type=PEM,
+            parts = _parts(request)
+            pem = _sm2(parts).pki.pem(name) if _is_sm(parts) else \
+                parts.pki.pem(name)
+            return Response(pem, media_type=PEM,
                             headers={"Cache-Control": "public, max-age=3600"})
-        certificate.__doc__ = f"The PEM certificate file {name}."
+        certificate.__doc__ = (f"The PEM certificate file {name} (in the sm profile the "
+                               "SM2 one, as under /pki/sm2/).")
         router.add_api_route(f"/pki/{name}", certificate, methods=["GET"],
                              response_class=Response, name=f"pki_{name.replace('.', '_')}")
 
+        async def sm2_certificate(request: Request) -> Response:
+            return Response(_sm2(_parts(request)).pki.pem(name), media_type=PEM,
+                            headers={"Cache-Control": "public, max-age=3600"})
+        sm2_certificate.__doc__ = f"The SM2 PKI's PEM certificate file {name} (sm, dual)."
+        router.add_api_route(f"/pki/sm2/{name}", sm2_certificate, methods=["GET"],
+                             response_class=Response,
+                             name=f"pki_sm2_{name.replace('.', '_')}")
+
     for published in PUBLISHED:
         certificate_route(published)
+
+    @router.get("/pki/sm2/root.crl", response_class=Response)
+    async def sm2_root_crl(request: Request) -> Response:
+        """The SM2 root CA's CRL (DER, SM2-signed offline at ``anxin init``)."""
+        return Response(_sm2(_parts(request)).pki.root_crl_der, media_type=CRL)
+
+    @router.get("/pki/sm2/issuing.crl", response_class=Response)
+    def sm2_issuing_crl(request: Request) -> Response:
+        """A freshly signed CRL (DER, SM2) of the SM2 issuing CA."""
+        ctx = _parts(request)
+        crl = pki_publication.sm2_issuing_crl(ctx.db, _sm2(ctx).pki, ctx.clock())
+        return Response(crl, media_type=CRL, headers={"Cache-Control": "no-cache"})
+
+    @router.post("/pki/sm2/ocsp", response_class=Response)
+    async def sm2_ocsp(request: Request) -> Response:
+        """RFC 6960 OCSP responder of the SM2 issuing CA (answers signed SM2)."""
+        _sm2(_parts(request))
+        return await _ocsp_answer(request, await _body(request), sm2=True)
+
+    @router.get("/pki/sm2/ocsp/{encoded:path}", response_class=Response)
+    async def sm2_ocsp_get(encoded: str, request: Request) -> Response:
+        """RFC 6960 A.1 OCSP over GET, of the SM2 issuing CA."""
+        _sm2(_parts(request))
+        return await _ocsp_answer(request, _decode_ocsp_get(encoded),
+                                  headers={"Cache-Control": "no-cache"}, sm2=True)
+
+    @router.post("/tsa/sm2", response_class=Response)
+    async def tsa_sm2(request: Request) -> Response:
+        """RFC 3161 time-stamping with SM3 imprints and SM2 tokens (GM/T 0033 profile)."""
+        authority = _sm2(_parts(request)).tsa
+        body = await _body(request)
+        reply = await run_in_threadpool(pki_publication.timestamp_reply, authority, body)
+        return Response(reply, media_type="application/timestamp-reply")
 
     @router.get("/pki/profile")
     async def profile(request: Request) -> dict[str, str]:
@@ -80,15 +128,20 @@ def build_router() -> APIRouter:
 
     @router.get("/pki/root.crl", response_class=Response)
     async def root_crl(request: Request) -> Response:
-        """The root CA's CRL (DER), signed offline by ``anxin init`` / ``anxin keys``."""
-        pki: Pki = _parts(request).pki
-        return Response(pki.root_crl_der, media_type=CRL)
+        """The root CA's CRL (DER), signed offline by ``anxin init`` / ``anxin keys``
+        (in the sm profile the SM2 root's)."""
+        parts = _parts(request)
+        der = _sm2(parts).pki.root_crl_der if _is_sm(parts) else \
+            parts.pki.root_crl_der
+        return Response(der, media_type=CRL)
 
     @router.get("/pki/issuing.crl", response_class=Response)
     def issuing_crl(request: Request) -> Response:
-        """A freshly signed CRL (DER) of the issuing CA."""
+        """A freshly signed CRL (DER) of the issuing CA (in the sm profile the SM2 one)."""
         ctx = _parts(request)
-        crl = pki_publication.issuing_crl(ctx.db, ctx.pki, ctx.clock())
+        crl = pki_publication.sm2_issuing_crl(ctx.db, _sm2(ctx).pki, ctx.clock()) \
+            if _is_sm(ctx) else \
+            pki_publication.issuing_crl(ctx.db, ctx.pki, ctx.clock())
         return Response(crl, media_type=CRL, headers={"Cache-Control": "no-cache"})
 
     @router.post("/pki/ocsp", response_class=Response)
@@ -105,18 +158,43 @@ def build_router() -> APIRouter:
 
     @router.post("/tsa", response_class=Response)
     async def tsa(request: Request) -> Response:
-        """RFC 3161 time-stamping (``application/timestamp-query``)."""
+        """RFC 3161 time-stamping (``application/timestamp-query``); in the sm profile the
+        SM2 TSA (SM3 imprints), as ``/tsa/sm2``."""
         body = await _body(request)
-        authority: TimestampAuthority = _parts(request).tsa
+        parts = _parts(request)
+        authority: TimestampAuthority | Sm2TimestampAuthority = \
+            _sm2(parts).tsa if _is_sm(parts) else parts.tsa
         reply = await run_in_threadpool(pki_publication.timestamp_reply, authority, body)
         return Response(reply, media_type="application/timestamp-reply")
 
     return router
 
 
+def _is_sm(parts: PkiParts) -> bool:
+    """The sm profile: the unqualified routes serve the SM2 PKI and TSA (CONTRACT §8). A
+    verifier-only mounting without a profile is intl."""
+    return getattr(parts, "profile", Profile.INTL) is Profile.SM
+
+
+def _sm2(parts: PkiParts) -> Sm2Services:
+    """The SM2 parts, or 404 in the intl profile (the routes exist, the PKI does not)."""
+    sm2: Sm2Services | None = getattr(parts, "sm2", None)
+    if sm2 is None:
+        raise NotFound("this deployment's signature profile is intl: it has no SM2 PKI "
+                       "(GET /pki/profile)")
+    return sm2
+
+
 async def _ocsp_answer(request: Request, body: bytes | None,
-                       headers: dict[str, str] | None = None) -> Response:
+                       headers: dict[str, str] | None = None, *, sm2: bool = False
+                       ) -> Response:
     """The responder's answer to a request's DER (None: unreadable or too large)."""
+    parts = _parts(request)
+    if sm2 or _is_sm(parts):
+        sm2_pki = _sm2(parts).pki
+        reply = await run_in_threadpool(pki_publication.sm2_ocsp_answer, parts.db, sm2_pki,
+                                        body, parts.clock())
+        return Response(reply, media_type="application/ocsp-response", headers=headers)
     reply = await run_in_threadpool(_ocsp, request, body)
     return Response(reply, media_type="application/ocsp-response", headers=headers)
 
