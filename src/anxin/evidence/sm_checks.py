@@ -392,3 +392,68 @@ def _leaves(given: _Inputs) -> Outcome:
     check_leaf_sm3(leaves, _file(given.files, name))
     return (f"every one of the {len(leaves)} packaged leaves has its SM3(0x00 ‖ leaf) in "
             f"{name}", {"leaves": len(leaves)})
+
+
+# --- what the sm profile replaces ------------------------------------------------------------
+
+REPLACED_IN_SM: Final = (
+    ("document_integrity", "Document integrity (PAdES)", "sm2_letter_signature"),
+    ("signature_value", "Signature value (ECDSA)", "sm2_letter_signature"),
+    ("signer_certificate_chain", "Signer certificate chain (intl root)",
+     "sm2_letter_signature"),
+    ("event_certificate_binding", "Event-certificate binding (intl)", "sm2_letter_signature"),
+    ("letter_text", "Letter text and its stated hash", "sm2_letter_signature"),
+    ("signature_timestamp", "Signature time (RFC 3161, SHA-256)", "sm2_signature_timestamp"),
+    ("document_timestamp", "Document timestamp (B-LTA)", "sm2_archive_timestamp"),
+    ("event_certificate", "Event certificate: identity, commitment and letter binding",
+     "sm2_letter_signature"),
+    ("timestamp_token", "Signature timestamp token (timestamps/signature.tst)",
+     "sm2_signature_timestamp"),
+    ("manifest_signature", "Manifest signature (platform seal, timestamped)",
+     "sm2_manifest_signature"),
+)
+"""The intl checks with no object in an sm package (it has no PAdES signature, intl event
+certificate, intl tokens or manifest.p7s): listed in the report as not applicable, each
+with the SM check that takes its place."""
+
+
+def not_applicable(profile: Profile) -> list[dict[str, str]]:
+    """The report's ``not_applicable`` entries for a package of ``profile``."""
+    if profile is not Profile.SM:
+        return []
+    return [{"id": check_id, "title": title, "replaced_by": by,
+             "reason": f"not applicable in the sm profile: {TITLES[by]} checks it"}
+            for check_id, title, by in REPLACED_IN_SM]
+
+
+ALGORITHMS: Final = {
+    Profile.INTL: {
+        "letter": ["ECDSA P-256 / SHA-256 (PAdES B-LTA)"],
+        "manifest": ["SHA-256 of every file", "ECDSA P-256 / SHA-256 CMS (manifest.p7s)"],
+        "timestamps": ["RFC 3161, SHA-256 imprints, ECDSA P-256"],
+        "receipts": ["ES256 (ECDSA P-256 / SHA-256 JWS)"],
+        "checkpoints": ["Ed25519 signed note"],
+        "leaves": ["SHA-256 (RFC 9162 Merkle tree)"],
+    },
+    Profile.SM: {
+        "letter": ["SM2 / SM3 (GB/T 35275 CMS, adbe.pkcs7.detached)"],
+        "manifest": ["SHA-256 and SM3 of every file", "SM2 / SM3 CMS (manifest.sm2.p7s)"],
+        "timestamps": ["RFC 3161, SM3 imprints, SM2 (GM/T 0033)"],
+        "receipts": ["SM2SM3 JWS"],
+        "checkpoints": ["Ed25519 signed note", "SM2 / SM3 note line, SM2 timestamp"],
+        "leaves": ["SHA-256 (RFC 9162 Merkle tree)", "SM3 of every packaged leaf"],
+    },
+    Profile.DUAL: {
+        "letter": ["ECDSA P-256 / SHA-256 (PAdES B-LTA)",
+                   "SM2 / SM3 (GB/T 35275 CMS, /Anxin.SM2.detached)"],
+        "manifest": ["SHA-256 and SM3 of every file",
+                     "ECDSA P-256 / SHA-256 CMS (manifest.p7s)",
+                     "SM2 / SM3 CMS (manifest.sm2.p7s)"],
+        "timestamps": ["RFC 3161, SHA-256 imprints, ECDSA P-256",
+                       "RFC 3161, SM3 imprints, SM2 (GM/T 0033)"],
+        "receipts": ["ES256 (receipt)", "SM2SM3 JWS (receipt_sm2)"],
+        "checkpoints": ["Ed25519 signed note", "SM2 / SM3 note line"],
+        "leaves": ["SHA-256 (RFC 9162 Merkle tree)", "SM3 of every packaged leaf"],
+    },
+}
+"""Which algorithms protect what, per profile (the report's ``algorithms``)."""

@@ -44,6 +44,12 @@ def to_asn1(cert: x509.Certificate) -> asn1_x509.Certificate:
     return asn1_x509.Certificate.load(cert.public_bytes(Encoding.DER))
 
 
+def from_asn1(cert: asn1_x509.Certificate) -> x509.Certificate:
+    """An SM2 root (asn1crypto, as :class:`anxin.pki.sm2_authority.Sm2Pki` holds it) as
+    a verification's roots come in: e.g. ``[pki.root_cert, from_asn1(sm2.pki.root_cert)]``."""
+    return x509.load_der_x509_certificate(cert.dump())
+
+
 def split_roots(roots: Iterable[x509.Certificate]
                 ) -> tuple[list[x509.Certificate], list[asn1_x509.Certificate]]:
     """The intl roots (for pyHanko) and the SM2 roots (asn1crypto, for the SM2 checks)."""
