@@ -102,6 +102,8 @@ def build_sm_files(folder: Path, *, pki: Sm2Pki | None = None) -> SmPackage:
                                           "letter_sha256": spec.letter_sha256}).encode(),
         "identity/id-commitment.json": json.dumps({"salt": salt,
                                                    "commitment": commitment}).encode(),
+        "identity/sms.json": json.dumps({"mobile_masked": "138****0000",
+                                         "code_verified_at": now.isoformat()}).encode(),
         "sm2/certificates/root.crt": to_pem([pki.root_cert]),
         "sm2/certificates/issuing.crt": to_pem([pki.issuing_cert]),
         "sm2/certificates/tsa.crt": to_pem([pki.tsa_cert]),

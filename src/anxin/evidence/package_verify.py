@@ -15,6 +15,7 @@ from typing import Any
 
 from asn1crypto import crl as asn1_crl
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from pyhanko_certvalidator import ValidationContext
 
 from anxin import untrusted_json
@@ -82,12 +83,14 @@ async def _verify_files(files: dict[str, bytes], name: str,
             opened = open_signed_letter(files["letter.pdf"])
         except AnxinError as exc:
             unreadable = exc.detail
-    if opened is not None:
+    if profile is Profile.SM:
+        # No PAdES signature to describe (its inventory reader knows no SM2): the claimed
+        # root is the package's SM2 one.
+        report.trust_anchor = anchor.with_claimed(sm2_package_certificates(files))
+    elif opened is not None:
         describe(report, opened, files["letter.pdf"], files)
     else:
         report.trust_anchor = anchor.with_claimed(package_certificates(files))
-    if profile is Profile.SM:
-        report.trust_anchor = report.trust_anchor.with_claimed(sm2_package_certificates(files))
     add_trust_anchor_check(report)
     record = _record(files)
     auth_id = str(record.get("id")) if record else None
@@ -134,6 +137,11 @@ async def _intl_letter_checks(report: Report, files: dict[str, bytes],
         except AnxinError as exc:
             report.add("document_integrity", "Document integrity", FAILED,
                        f"the letter cannot be read: {exc.detail}", FORMAT_FAILURE)
+            opened = None
+        except UnsupportedAlgorithm as exc:  # e.g. an SM2 letter in a package called intl
+            report.add("document_integrity", "Document integrity", FAILED,
+                       f"the letter's signature is not one of the intl profile: {exc}",
+                       FORMAT_FAILURE)
             opened = None
     elif unreadable is not None:
         report.add("document_integrity", "Document integrity", FAILED,
