@@ -444,3 +444,44 @@ def test_the_leaf_entries_are_base64_of_the_exact_leaves(world: dict[str, Any]) 
     by_index = {e["index"]: base64.b64decode(e["data"]) for e in entries}
     for row in rows:
         assert row["sm3"] == sm2.sm3(b"\x00" + by_index[row["index"]]).hex()
+
+
+# --- the report the package carries (the verifier's verdict on these files) -----------------
+
+PACKAGE_CHECKS = ("manifest_files", "sm2_manifest_files", "sm2_manifest_signature",
+                  "sm2_checkpoint_signature", "ledger_leaves_sm3", "ledger_inclusion")
+
+
+def test_the_embedded_report_passes_every_check_of_the_package_files(
+        world: dict[str, Any]) -> None:
+    files = world["files"]
+    report = json.loads(files["report.json"])
+    assert report["profile"] == world["profile"]
+    results = {c["id"]: c["result"] for c in report["checks"]}
+    for check in PACKAGE_CHECKS:
+        assert results.get(check) == "PASSED", (check, results)
+    if world["profile"] == "dual":
+        assert results.get("manifest_signature") == "PASSED", results
+    if letter_sm2_signature(files["letter.pdf"]) is not None:
+        # With the SM2 letter signature in place (the signing part), the whole package passes.
+        assert report["indication"] == "TOTAL_PASSED", results
+
+
+def test_offline_verify_names_the_sm_check_a_changed_byte_breaks(world: dict[str, Any]) -> None:
+    from anxin.evidence.offline import verify_bytes
+    from anxin.evidence.sm_trust import from_asn1
+    ctx, files = ctx_of(world), dict(world["files"])
+    roots = [ctx.pki.root_cert, from_asn1(sm2_pki(world).root_cert)]
+    leaves = files["sm2/ledger/leaves-sm3.json"]
+    at = leaves.index(b'"sm3": "') + 8  # one hex digit of the first leaf's SM3
+    files["sm2/ledger/leaves-sm3.json"] = (leaves[:at] + (b"1" if leaves[at:at + 1] != b"1"
+                                                          else b"2") + leaves[at + 1:])
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name, data in files.items():
+            z.writestr(name, data)
+    report = verify_bytes(buf.getvalue(), "tampered.zip", roots, "test roots")
+    results = {c.id: c.result for c in report.checks}
+    assert report.indication == "TOTAL_FAILED"
+    assert results["sm2_manifest_files"] == "FAILED"
+    assert results["manifest_files"] == "FAILED"

@@ -90,6 +90,11 @@ class Sm2Sealer:
         return cls(key=pki.seal_key, cert=pki.seal_cert,
                    chain=(pki.issuing_cert, pki.root_cert), timestamp=timestamp)
 
+    @property
+    def root(self) -> asn1_x509.Certificate:
+        """The SM2 root (the chain's last certificate)."""
+        return self.chain[-1]
+
     def sign_detached_sm3(self, digest: bytes) -> bytes:
         """The SM2 CMS (detached, GB/T 35275) over content whose SM3 is ``digest``."""
         return sm2_cms.sign_detached(digest, signer_key=self.key, signer_cert=self.cert.dump(),
@@ -123,10 +128,14 @@ def seal_package(pki: Pki, files: dict[str, bytes], auth_id: str, timestamper: A
     from anxin.evidence.etsi import report_xml
     from anxin.evidence.package_verify import verify_files
     from anxin.evidence.report_pdf import render_report_pdf
+    from anxin.evidence.sm_trust import from_asn1
 
     signed = with_manifest(pki, dict(files), timestamper, profile=profile,
                            sm2_sealer=sm2_sealer)
-    report = verify_files(signed, f"{auth_id}-evidence.zip", [pki.root_cert],
+    roots = [pki.root_cert]  # sm, dual: the SM2 root too (its checks need it)
+    if profile.has_sm:
+        roots.append(from_asn1(_required(sm2_sealer, profile).root))
+    report = verify_files(signed, f"{auth_id}-evidence.zip", roots,
                           "the platform's own root certificate (at issuance)",
                           report_files=REPORT_FILES)
     files["report.json"] = report.to_json().encode()
