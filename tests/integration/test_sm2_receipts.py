@@ -17,6 +17,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,7 +31,7 @@ from anxin.encoding import b64url_decode
 from anxin.evidence.anchors import TrustAnchor
 from anxin.evidence.ledger_completeness import add_completeness_checks
 from anxin.evidence.report import Report
-from anxin.pki import seal_sm2
+from anxin.pki import seal_sm2, sm2
 from anxin.pki.sm2_x509 import load_certificate, public_key_of
 from anxin.seal import verify_jws
 from anxin.services.evidence_package import collect_files
@@ -124,6 +126,34 @@ def test_dual_grant_answers_both_receipts_over_one_payload(api, client, outbox, 
     (grant,) = [x for x in leaves if x.get("use_id") == out["use_id"]]
     assert grant["receipt_sha256"] == hashlib.sha256(es.encode()).hexdigest()
     assert grant["receipt_sm2_sha256"] == hashlib.sha256(sm.encode()).hexdigest()
+
+
+def _openssl_accepts(token: str, seal_pem: bytes, tmp: Path) -> bool:
+    """``openssl pkeyutl -verify -rawin -digest sm3`` (the default distid) of the token's
+    signing input, with the key of the published SM2 seal certificate."""
+    h64, p64, s64 = token.split(".")
+    sig = b64url_decode(s64)
+    (tmp / "seal.crt").write_bytes(seal_pem)
+    (tmp / "input").write_bytes(f"{h64}.{p64}".encode())
+    (tmp / "sig.der").write_bytes(sm2.encode_signature(int.from_bytes(sig[:32], "big"),
+                                                       int.from_bytes(sig[32:], "big")))
+    pub = subprocess.run(["openssl", "x509", "-in", str(tmp / "seal.crt"), "-pubkey",
+                          "-noout"], capture_output=True, check=True).stdout
+    (tmp / "seal.pub").write_bytes(pub)
+    r = subprocess.run(["openssl", "pkeyutl", "-verify", "-pubin", "-inkey",
+                        str(tmp / "seal.pub"), "-rawin", "-digest", "sm3", "-pkeyopt",
+                        "distid:1234567812345678", "-in", str(tmp / "input"), "-sigfile",
+                        str(tmp / "sig.der")], capture_output=True, text=True, check=False)
+    return r.returncode == 0 and "Signature Verified Successfully" in r.stdout
+
+
+@pytest.mark.parametrize("signature_profile", ["dual"])
+def test_dual_receipt_sm2_verifies_with_openssl(api, client, outbox, tmp_path):
+    auth = _signed(api, client, outbox, 408)
+    sm = api.use(auth["id"]).json()["receipt_sm2"]
+    seal_pem = client.get("/pki/sm2/seal.crt").content
+    assert _openssl_accepts(sm, seal_pem, tmp_path)
+    assert not _openssl_accepts(_one_byte(sm, 1), seal_pem, tmp_path)
 
 
 @pytest.mark.parametrize("signature_profile", ["dual"])
