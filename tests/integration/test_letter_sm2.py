@@ -159,7 +159,7 @@ def test_the_sm_letter_profile_in_the_pdf(sm_letter, tmp_path):
 
 
 def test_ordinary_tools_check_the_sm2_signature(sm_letter, parts, folder):
-    """The auditor's procedure of docs/sm2-letter-part.md, step by step."""
+    """The auditor's procedure of docs/pki.md "The letter's SM2 signature", step by step."""
     ranges, contents = _sm2_contents(sm_letter)
     signed_bytes = (sm_letter[ranges[0]:ranges[0] + ranges[1]]
                     + sm_letter[ranges[2]:ranges[2] + ranges[3]])

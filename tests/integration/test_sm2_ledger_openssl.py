@@ -1,6 +1,7 @@
 """OpenSSL checks the SM2 receipt, the SM2 checkpoint line and the SM3 leaf digests with
-the shell commands docs/sm2-ledger-part.md gives a verifier (only ``openssl`` and
-coreutils/xxd; no Python on the verifier's side), and refuses them once tampered."""
+the shell commands docs/pki.md ("SM2 receipts, the SM2 checkpoint line") gives a verifier
+(only ``openssl`` and coreutils/xxd; no Python on the verifier's side), and refuses them
+once tampered."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ ORIGIN = "localhost:8000/anxin"
 OK = "Signature Verified Successfully"
 FAILED = "Signature Verification Failure"  # openssl ran and said no
 
-# docs/sm2-ledger-part.md, "Checking a checkpoint's SM2 line with openssl" (keep in step)
+# docs/pki.md, "Checking a checkpoint's SM2 line with openssl" (keep in step)
 CHECKPOINT_SCRIPT = r"""
 hex() { od -An -tx1 | tr -d ' \n'; }
 # The verifier key of /ledger/key/sm2: <name>+<key ID>+<base64(0xff ‖ OID DER ‖ SPKI)>
@@ -43,7 +44,7 @@ openssl pkeyutl -verify -pubin -inkey sm2-ledger.spki.der -keyform DER -rawin \
   -in checkpoint.text -sigfile checkpoint.sm2.sig
 """
 
-# docs/sm2-ledger-part.md, "Checking an SM2 receipt with openssl" (keep in step)
+# docs/pki.md, "Checking an SM2 receipt with openssl" (keep in step)
 RECEIPT_SCRIPT = r"""
 hex() { od -An -tx1 | tr -d ' \n'; }
 b64url_d() {

@@ -1,5 +1,5 @@
 """OpenSSL 3 (the ``openssl`` command) on the SM2 PKI: the chains, the key files, the
-CRLs and OCSP, with what works and what OpenSSL 3.0 cannot do (docs/sm2-pki-part.md).
+CRLs and OCSP, with what works and what OpenSSL 3.0 cannot do (docs/pki.md "The SM2 PKI").
 
 OpenSSL 3.0 applies ``-vfyopt distid:…`` to the certificate being verified only, never
 to the issuers above it, and verifies those without the SM2 user id: a chain of three is

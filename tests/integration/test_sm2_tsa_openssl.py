@@ -1,5 +1,5 @@
 """The SM2 TSA against OpenSSL 3.0 (``openssl ts -query -sm3`` → our TSA → OpenSSL), with
-the commands docs/sm2-tsa-part.md gives an auditor: what works, and what does not here.
+the commands docs/pki.md "SM2 time-stamps" gives an auditor: what works, and what does not here.
 
 Works: ``ts -query -sm3``, ``ts -reply -text``, ``ts -reply -token_out``, ``pkcs7
 -print_certs``, ``verify -vfyopt distid:…`` of the TSA chain, ``asn1parse -strparse`` to
@@ -100,7 +100,7 @@ def _asn1(path: Path) -> list[tuple[int, int, int, int, str]]:
 
 def test_the_auditor_checks_a_token_with_openssl_alone(ca: Sm2TsaCa,
                                                        tsa: Sm2TimestampAuthority) -> None:
-    """Exactly the steps of docs/sm2-tsa-part.md, offsets read from ``asn1parse``."""
+    """Exactly the steps of docs/pki.md "SM2 time-stamps", offsets read from ``asn1parse``."""
     reply = _reply(ca, tsa, "-sm3", "-cert")
     token, certs = ca.path("token.der"), ca.path("certs.pem")
     openssl("ts", "-reply", "-in", reply, "-token_out", "-out", token)

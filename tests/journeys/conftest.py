@@ -127,7 +127,10 @@ class Forms(HTMLParser):
         return str(f["action"]), dict(f["fields"])
 
 
-def _start(backend: str, workdir: Path, stack: ExitStack) -> Served:
+def _start(backend: str, workdir: Path, stack: ExitStack, *, profile: str | None = None
+           ) -> Served:
+    """``anxin serve --demo`` on ``backend``; with ``profile``, the data directory is made
+    first by ``anxin init --profile PROFILE`` (docs/pki.md, signature profiles)."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
     for k in [k for k in env if k.startswith("ANXIN_") and k != "ANXIN_TEST_DATABASE_URL"]:
         env.pop(k)
@@ -136,6 +139,11 @@ def _start(backend: str, workdir: Path, stack: ExitStack) -> Served:
     env["ANXIN_OUTBOUND_ALLOW"] = "127.0.0.1"
     if backend == "postgres":
         env["ANXIN_DATABASE_URL"] = stack.enter_context(throwaway_postgres(require_postgres()))
+    if profile is not None:
+        made = subprocess.run([sys.executable, "-m", "anxin", "init", "--data-dir",
+                               "anxin-data", "--profile", profile], cwd=workdir, env=env,
+                              capture_output=True, text=True, timeout=120)
+        assert made.returncode == 0, made.stdout + made.stderr
     port = _free_port()
     log_path = workdir / "serve.log"
     log = stack.enter_context(log_path.open("wb"))

@@ -116,13 +116,14 @@ async def async_add_letter_checks(report: Report, opened: OpenedLetter,
                 result.signer_certificate).id_commitment
     if result.signature_timestamp is not None:
         report.facts["signature_time"] = result.signature_timestamp.isoformat()
-    _passkey_in_letter(report, opened, result)
+    add_letter_passkey_check(report, opened, result.letter)
     return result
 
 
-def _passkey_in_letter(report: Report, opened: OpenedLetter,
-                       result: LetterVerification) -> None:
-    """A letter signed with a passkey carries the assertion inside its signed revision."""
+def add_letter_passkey_check(report: Report, opened: OpenedLetter,
+                             letter: SignedLetter | None) -> None:
+    """A letter signed with a passkey carries the assertion inside its signed revision
+    (every profile: the sm profile calls this without the PAdES checks)."""
 
     from anxin.identity.passkey_evidence import verify_assertion_evidence
     from anxin.letters.letter_data import signed_attachment
@@ -131,7 +132,6 @@ def _passkey_in_letter(report: Report, opened: OpenedLetter,
     if raw is None:
         return
     title = "Passkey assertion inside the signed letter"
-    letter = result.letter
     try:
         verify_assertion_evidence(untrusted_json.load_object(raw),
                                   str(letter.authorization_id if letter else ""),

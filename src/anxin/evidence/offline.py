@@ -55,8 +55,9 @@ def embedded_certificates(data: bytes) -> list[x509.Certificate]:
     """The certificates a letter or a package carries (candidates for a fingerprint)."""
     from anxin.letters.letter_data import open_signed_letter
     if data.startswith(b"PK\x03\x04"):
+        from anxin.evidence.sm_trust import sm2_package_certificates
         files = read_zip(data)
-        return package_certificates(files)
+        return package_certificates(files) + sm2_package_certificates(files)
     out: list[x509.Certificate] = []
     with contextlib.suppress(AnxinError, ValueError):
         from anxin.evidence.validation_objects import letter_certificates
@@ -107,17 +108,19 @@ def select_trust(data: bytes, *, trust: Sequence[Path], fingerprints: Sequence[s
         roots += load_roots(path.read_bytes())
         sources.append(str(path))
     unmatched: list[str] = []
-    local = settings.keys_dir / "root.crt"
+    # The data directory's roots: the intl one, and the SM2 one of an sm/dual deployment.
+    local = [p for p in (settings.keys_dir / "root.crt", settings.keys_dir / "sm2" / "root.crt")
+             if p.is_file()]
     if fingerprints:
         candidates = embedded_certificates(data)
-        if local.is_file():
-            candidates += load_roots(local.read_bytes())
+        for path in local:
+            candidates += load_roots(path.read_bytes())
         pinned, unmatched = roots_by_fingerprint(fingerprints, candidates)
         roots += pinned
         sources += [f"--trust-fingerprint {fingerprint(r)}" for r in pinned]
-    if not trust and not fingerprints and local.is_file():
-        roots = load_roots(local.read_bytes())
-        sources = [f"the local data directory ({local})"]
+    if not trust and not fingerprints and local:
+        roots = [r for path in local for r in load_roots(path.read_bytes())]
+        sources = [f"the local data directory ({', '.join(str(p) for p in local)})"]
     source = "; ".join(sources) or "no --trust, no --trust-fingerprint and no local data " \
                                    "directory"
     anchor = TrustAnchor.of(roots, source)

@@ -15,6 +15,7 @@ from typing import Any
 
 from asn1crypto import crl as asn1_crl
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from pyhanko_certvalidator import ValidationContext
 
 from anxin import untrusted_json
@@ -25,7 +26,7 @@ from anxin.evidence.consent import consent_status, package_leaves
 from anxin.evidence.described import add_trust_anchor_check, describe, package_certificates
 from anxin.evidence.labels import readable_name
 from anxin.evidence.ledger_completeness import add_completeness_checks
-from anxin.evidence.letter_checks import async_add_letter_checks
+from anxin.evidence.letter_checks import add_letter_passkey_check, async_add_letter_checks
 from anxin.evidence.report import (
     FAILED,
     FORMAT_FAILURE,
@@ -39,14 +40,17 @@ from anxin.evidence.report import (
     Report,
 )
 from anxin.evidence.seal_cms import TrustMaterial, async_verify_detached, async_verify_token
+from anxin.evidence.sm_checks import ALGORITHMS, add_sm_checks, not_applicable
+from anxin.evidence.sm_trust import sm2_package_certificates, split_roots
 from anxin.evidence.ziputil import UnreadableInput, read_zip
 from anxin.ledger.checkpoint import verify_checkpoint
 from anxin.ledger.merkle import leaf_hash, verify_inclusion
 from anxin.letters.letter_data import OpenedLetter, open_signed_letter
 from anxin.letters.verification_memory import VerificationMemory
 from anxin.pki.events import read_event_binding
+from anxin.pki.signature_profile import Profile
 
-MANIFEST, SIGNATURE = "manifest.json", "manifest.p7s"
+MANIFEST, SIGNATURE, SM2_SIGNATURE = "manifest.json", "manifest.p7s", "manifest.sm2.p7s"
 
 
 def verify_package(data: bytes, name: str, roots: Sequence[x509.Certificate],
@@ -71,13 +75,19 @@ async def _verify_files(files: dict[str, bytes], name: str,
     report = Report(subject=name, trust_anchor=anchor, kind="evidence package")
     if MANIFEST not in files and "letter.pdf" not in files:
         raise UnreadableInput("this ZIP is not an Anxin evidence package (no manifest.json)")
+    profile = _profile(report, files)
+    intl_roots, sm2_roots = split_roots(roots)
     opened, unreadable = None, None
     if "letter.pdf" in files:
         try:
             opened = open_signed_letter(files["letter.pdf"])
         except AnxinError as exc:
             unreadable = exc.detail
-    if opened is not None:
+    if profile is Profile.SM:
+        # No PAdES signature to describe (its inventory reader knows no SM2): the claimed
+        # root is the package's SM2 one.
+        report.trust_anchor = anchor.with_claimed(sm2_package_certificates(files))
+    elif opened is not None:
         describe(report, opened, files["letter.pdf"], files)
     else:
         report.trust_anchor = anchor.with_claimed(package_certificates(files))
@@ -88,10 +98,37 @@ async def _verify_files(files: dict[str, bytes], name: str,
     crls = [b for n, b in files.items()
             if n.startswith("revocation/") and n.endswith(".crl") and _readable_crl(b)]
     memory = VerificationMemory()  # each signature verified, each certificate parsed once
-    trust = TrustMaterial.of(roots, package_certificates(files), crls, memory.certificates)
+    trust = TrustMaterial.of(intl_roots, package_certificates(files), crls,
+                             memory.certificates)
     context = trust.context(with_crls=True, signatures=memory.signatures)
     token_context = trust.context(with_crls=False, signatures=memory.signatures)
-    await _check_manifest(report, files, context, report_files)
+    await _check_manifest(report, files, context, report_files, profile)
+    if profile.has_intl:
+        await _intl_letter_checks(report, files, record, opened, unreadable, trust, memory)
+    elif opened is not None:
+        add_letter_passkey_check(report, opened, opened.letter)
+    _check_passkey(report, files, record)
+    await _check_ledger(report, files, token_context, auth_id, record, profile)
+    _check_sms(report, files)
+    add_sm_checks(report, files, profile=profile, roots=sm2_roots, record=record,
+                  report_files=report_files)
+    if profile is Profile.SM and "sm2_signature_time" in report.facts:
+        report.facts.setdefault("signature_time", report.facts["sm2_signature_time"])
+    if record:
+        report.facts.update({"status": record.get("status"), "purpose": record.get("purpose"),
+                             "data_scope": record.get("data_scope"),
+                             "valid_until": record.get("valid_until"),
+                             "uses": record.get("uses"), "max_uses": record.get("max_uses"),
+                             "signed_at": record.get("signed_at")})
+        report.consent = consent_status(record, package_leaves(files), _manifest_time(files))
+    return report
+
+
+async def _intl_letter_checks(report: Report, files: dict[str, bytes],
+                              record: dict[str, Any], opened: OpenedLetter | None,
+                              unreadable: str | None, trust: TrustMaterial,
+                              memory: VerificationMemory) -> None:
+    """The PAdES letter, the intl event certificate and signature token (intl, dual)."""
     letter = None
     if opened is not None:
         try:
@@ -100,6 +137,11 @@ async def _verify_files(files: dict[str, bytes], name: str,
         except AnxinError as exc:
             report.add("document_integrity", "Document integrity", FAILED,
                        f"the letter cannot be read: {exc.detail}", FORMAT_FAILURE)
+            opened = None
+        except UnsupportedAlgorithm as exc:  # e.g. an SM2 letter in a package called intl
+            report.add("document_integrity", "Document integrity", FAILED,
+                       f"the letter's signature is not one of the intl profile: {exc}",
+                       FORMAT_FAILURE)
             opened = None
     elif unreadable is not None:
         report.add("document_integrity", "Document integrity", FAILED,
@@ -113,17 +155,26 @@ async def _verify_files(files: dict[str, bytes], name: str,
     poe = getattr(letter, "archive_timestamps", ())
     await _check_signature_token(report, files, opened, trust.context(
         with_crls=True, signatures=memory.signatures, moment=poe[0] if poe else None))
-    _check_passkey(report, files, record)
-    await _check_ledger(report, files, token_context, auth_id, record)
-    _check_sms(report, files)
-    if record:
-        report.facts.update({"status": record.get("status"), "purpose": record.get("purpose"),
-                             "data_scope": record.get("data_scope"),
-                             "valid_until": record.get("valid_until"),
-                             "uses": record.get("uses"), "max_uses": record.get("max_uses"),
-                             "signed_at": record.get("signed_at")})
-        report.consent = consent_status(record, package_leaves(files), _manifest_time(files))
-    return report
+
+
+def _profile(report: Report, files: dict[str, bytes]) -> Profile:
+    """The package's profile from its manifest (a package made before profiles is intl);
+    an unknown profile fails the package (its checks would be guessed)."""
+    try:
+        word = untrusted_json.load_object(files[MANIFEST]).get("profile", "intl")
+    except (KeyError, ValueError, AttributeError):
+        word = "intl"
+    try:
+        profile = Profile(word)
+    except ValueError:
+        report.add("package_profile", "Signature profile of the package", FAILED,
+                   f"the manifest names an unknown signature profile {str(word)[:40]!r} "
+                   "(intl, sm or dual)", FORMAT_FAILURE)
+        profile = Profile.INTL
+    report.profile = profile.value
+    report.algorithms = {k: list(v) for k, v in ALGORITHMS[profile].items()}
+    report.not_applicable = not_applicable(profile)
+    return profile
 
 
 def _manifest_time(files: dict[str, bytes]) -> str | None:
@@ -153,8 +204,8 @@ def _record(files: dict[str, bytes]) -> dict[str, Any]:
 
 
 async def _check_manifest(report: Report, files: dict[str, bytes],
-                          context: ValidationContext, report_files: tuple[str, ...] = ()
-                          ) -> None:
+                          context: ValidationContext, report_files: tuple[str, ...] = (),
+                          profile: Profile = Profile.INTL) -> None:
     title = "Package manifest (every file's SHA-256)"
     try:
         manifest = untrusted_json.loads(files[MANIFEST])
@@ -167,7 +218,8 @@ async def _check_manifest(report: Report, files: dict[str, bytes],
         missing = sorted(n for n in listed if n not in files)
         changed = sorted(n for n, h in listed.items()
                          if n in files and hashlib.sha256(files[n]).hexdigest() != h)
-        extra = sorted(n for n in files if n not in listed and n not in (MANIFEST, SIGNATURE))
+        extra = sorted(n for n in files if n not in listed
+                       and n not in (MANIFEST, SIGNATURE, SM2_SIGNATURE))
         if missing or changed or extra:
             parts = ([f"missing: {', '.join(missing)}"] if missing else []) + (
                 [f"changed: {', '.join(changed)}"] if changed else []) + (
@@ -178,8 +230,10 @@ async def _check_manifest(report: Report, files: dict[str, bytes],
             count = len(listed) + sum(1 for n in report_files if n not in listed)
             report.add("manifest_files", title, PASSED,
                        f"all {count} files the manifest lists (every file but manifest.json "
-                       "and manifest.p7s, the report files included) match their SHA-256",
+                       "and its signatures, the report files included) match their SHA-256",
                        files=count)
+    if not profile.has_intl:
+        return  # sm: the manifest's signature is manifest.sm2.p7s (sm2_manifest_signature)
     stitle = "Manifest signature (platform seal, timestamped)"
     if MANIFEST not in files or SIGNATURE not in files:
         report.add("manifest_signature", stitle, FAILED, "manifest.p7s is missing",
@@ -307,7 +361,8 @@ def _check_passkey(report: Report, files: dict[str, bytes], record: dict[str, An
 
 
 async def _check_ledger(report: Report, files: dict[str, bytes], context: ValidationContext,
-                        auth_id: str | None, record: dict[str, Any]) -> None:
+                        auth_id: str | None, record: dict[str, Any],
+                        profile: Profile = Profile.INTL) -> None:
     title = "Ledger: each entry's inclusion in a signed checkpoint"
     try:
         vkey = files["ledger/verifier-key.txt"].decode().strip()
@@ -323,7 +378,8 @@ async def _check_ledger(report: Report, files: dict[str, bytes], context: Valida
         report.add("checkpoint_signature", "Ledger checkpoint signature", FAILED, exc.detail,
                    SIG_CRYPTO_FAILURE)
         return
-    token = files.get("ledger/checkpoint.tst")
+    # In sm the checkpoint's token is an SM2 one (judged by sm2_checkpoint_signature).
+    token = files.get("ledger/checkpoint.tst") if profile.has_intl else None
     when = ""
     if token is not None:
         status, when = await async_verify_token(token, note.encode(), context)

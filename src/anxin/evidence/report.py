@@ -97,6 +97,12 @@ class Report:
     signature: SignatureInfo | None = None
     inventory: ObjectInventory | None = None
     warnings: list[str] = field(default_factory=list)
+    profile: str | None = None
+    """A package's signature profile (intl, sm, dual; issue 14); None for a bare letter."""
+    algorithms: dict[str, list[str]] = field(default_factory=dict)
+    """Which algorithms protect what (letter, manifest, timestamps, receipts, ...)."""
+    not_applicable: list[dict[str, str]] = field(default_factory=list)
+    """Checks of another profile that have no object here, each with what replaces it."""
 
     def add(self, check_id: str, title: str, result: str, detail: str,
             sub_indication: str | None = None, **data: Any) -> CheckResult:
@@ -157,6 +163,10 @@ class Report:
             "checks": [asdict(c) for c in self.checks],
             "warnings": list(self.warnings),
         }
+        if self.profile is not None:
+            out["profile"] = self.profile
+            out["algorithms"] = {k: list(v) for k, v in self.algorithms.items()}
+            out["not_applicable"] = [dict(n) for n in self.not_applicable]
         if self.signature is not None:
             sig = asdict(self.signature)
             sig.pop("signature_value")

@@ -29,7 +29,12 @@ from anxin.evidence.report import (
     TOTAL_PASSED,
     Report,
 )
-from anxin.evidence.report_pdf_details import CHECK_TITLES_ZH, render_details
+from anxin.evidence.report_pdf_details import (
+    CHECK_TITLES_ZH,
+    PROFILE_ZH,
+    PROTECTS_ZH,
+    render_details,
+)
 from anxin.letters.font import CJK_FAMILY, attach_cjk_font, cjk_face
 from anxin.letters.render import PrebuiltSubsetProducer, write_lines
 
@@ -128,6 +133,7 @@ def _first_page(pdf: FPDF, report: Report) -> None:
         ("验证程序 / Verifier", report.verifier),
     ):
         row(pdf, label, value)
+    _algorithms(pdf, report)
     if not anchor.roots and anchor.claimed is not None:
         row(pdf, "所需信任锚 / Anchor needed",
             f"{anchor.claimed.subject}, SHA-256 {anchor.claimed.sha256} — 请从运营方公布的来源"
@@ -136,6 +142,19 @@ def _first_page(pdf: FPDF, report: Report) -> None:
     heading(pdf, "检查一览", "Checks")
     for c in report.checks:
         row(pdf, RESULT_WORDS[c.result], f"{CHECK_TITLES_ZH.get(c.id, c.id)} / {c.title}")
+    for n in report.not_applicable:
+        row(pdf, "不适用 / N/A", f"{CHECK_TITLES_ZH.get(n['id'], n['id'])} / {n['title']}: "
+            f"{n['reason']}")
+
+
+def _algorithms(pdf: FPDF, report: Report) -> None:
+    """The package's profile and which algorithms protect what (issue 14)."""
+    if report.profile is None:
+        return
+    row(pdf, "签名配置 / Signature profile",
+        f"{PROFILE_ZH.get(report.profile, report.profile)} / {report.profile}")
+    for what, names in report.algorithms.items():
+        row(pdf, f"算法：{PROTECTS_ZH.get(what, what)}", "; ".join(names))
 
 
 def render_report_pdf(report: Report, *, seal: tuple[Any, Any] | None = None) -> bytes:

@@ -26,7 +26,21 @@ CHECK_TITLES_ZH = {
     "timestamp_token": "签名时间戳令牌", "letter_passkey": "授权书内的通行密钥断言",
     "passkey_assertion": "通行密钥断言（WebAuthn）", "checkpoint_signature": "账本检查点签名",
     "ledger_inclusion": "账本：每个条目包含于已签名检查点", "sms_evidence": "短信验证记录",
+    "package_profile": "证据包的签名配置",
+    "sm2_manifest_files": "证据包清单（每个文件的 SM3）",
+    "sm2_manifest_signature": "清单 SM2 签名（平台 SM2 印章，带时间戳）",
+    "sm2_letter_signature": "授权书 SM2 签名（GB/T 35275，SM2 事件证书）",
+    "sm2_signature_timestamp": "SM2 签名时间戳（SM3 摘要，SM2 时间戳机构）",
+    "sm2_revocation": "SM2 事件证书状态（SM2 CRL / OCSP）",
+    "sm2_archive_timestamp": "SM2 文档时间戳（字节范围的 SM3）",
+    "sm2_checkpoint_signature": "账本检查点 SM2 签名",
+    "ledger_leaves_sm3": "账本条目的 SM3 摘要",
 }
+PROFILE_ZH = {"intl": "国际算法（ECDSA P-256 / SHA-256）", "sm": "国密（SM2 / SM3）",
+              "dual": "双算法（国际 + 国密）"}
+PROTECTS_ZH = {"letter": "授权书 / letter", "manifest": "清单 / manifest",
+               "timestamps": "时间戳 / timestamps", "receipts": "回执 / receipts",
+               "checkpoints": "账本检查点 / checkpoints", "leaves": "账本条目 / leaves"}
 ROLES_ZH = {
     "signer (event certificate)": "签署人（事件证书）", "issuing CA": "签发 CA",
     "root CA (trust anchor)": "根 CA（信任锚）",

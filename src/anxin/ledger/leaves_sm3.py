@@ -2,7 +2,7 @@
 
 The log stays the RFC 9162 SHA-256 tree (its proofs and checkpoints are unchanged); in the
 ``sm`` and ``dual`` profiles the evidence package carries, beside ``ledger/entries.json``,
-the SM3 digest of every leaf it holds, in ``ledger/leaves-sm3.json``, covered by the
+the SM3 digest of every leaf it holds, in ``sm2/ledger/leaves-sm3.json``, covered by the
 manifest and its seal.
 
 The digest is ``SM3(0x00 ‖ leaf bytes)``: RFC 9162's leaf hash with SM3 in place of
@@ -37,7 +37,7 @@ from anxin import untrusted_json
 from anxin.error_codes import Code
 from anxin.errors import IntegrityFailure
 
-FILE: Final = "ledger/leaves-sm3.json"
+FILE: Final = "sm2/ledger/leaves-sm3.json"
 OID_SM3: Final = "1.2.156.10197.1.401"
 LEAF_PREFIX: Final = b"\x00"
 
@@ -71,7 +71,7 @@ def leaves_of_entries(entries: Iterable[Mapping[str, Any]]) -> dict[int, bytes]:
 
 
 def build_leaves_sm3(leaves: Iterable[tuple[int, bytes]]) -> bytes:
-    """``ledger/leaves-sm3.json`` for the package's leaves, ``(index, exact leaf bytes)``
+    """``sm2/ledger/leaves-sm3.json`` for the package's leaves, ``(index, exact leaf bytes)``
     (the ``index`` and base64-decoded ``data`` of each ``entries.json`` entry)."""
     rows = sorted({index: leaf_sm3(data).hex() for index, data in leaves}.items())
     document = {"algorithm": "sm3", "oid": OID_SM3, "input": "0x00 || leaf",

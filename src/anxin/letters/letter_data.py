@@ -97,6 +97,16 @@ def _letter_of(reader: PdfFileReader, revision: int) -> SignedLetter:
     )
 
 
+def letter_at_revision(reader: PdfFileReader, revision: int) -> SignedLetter:
+    """The letter data of ``revision`` (0-based), e.g. the one an SM2 field signs; raises
+    ``IntegrityFailure(code="damaged_signed_pdf")`` if it cannot be read."""
+    try:
+        return _letter_of(reader, revision)
+    except (*_READ_ERRORS, UnicodeDecodeError) as exc:
+        raise IntegrityFailure(f"the signed letter data cannot be read: {exc}",
+                               code=Code.DAMAGED_SIGNED_PDF) from exc
+
+
 def open_signed_letter(pdf: bytes) -> OpenedLetter:
     """Parse ``pdf``; ValidationFailed(unreadable_input) if it is no signed PDF.
 

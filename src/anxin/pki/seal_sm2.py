@@ -3,7 +3,7 @@ private algorithm ``SM2SM3`` (issue 14; the ``sm`` profile's ``receipt``, ``dual
 ``receipt_sm2``), and the SM2 seal's public key as a JWK.
 
 JOSE registers no SM2 algorithm and no SM2 curve, so two private names are documented in
-docs/sm2-ledger-part.md:
+docs/pki.md "SM2 receipts, the SM2 checkpoint line":
 
 * ``"alg": "SM2SM3"``: the signature is SM2 with SM3 (GB/T 32918.2) under the default
   user id ``1234567812345678`` (GM/T 0009; CONTRACT §8) over the JWS signing input

@@ -1,7 +1,7 @@
 """SM2 CMS SignedData (GB/T 35275 structure, GM/T 0006 OIDs): the letter's SM2 signature and,
 in the encapsulated form, the container of SM2 timestamp tokens and sealed manifests.
 
-The profile (docs/sm2-letter-part.md gives the reasons)::
+The profile (docs/pki.md "The letter's SM2 signature" gives the reasons)::
 
     ContentInfo { contentType signedData 1.2.840.113549.1.7.2 (RFC 5652; GM/T 0010's
                   1.2.156.10197.6.1.4.2.2 read, and written on request),

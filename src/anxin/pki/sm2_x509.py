@@ -7,7 +7,7 @@ built and checked with asn1crypto, signed and verified through :mod:`anxin.pki.s
 subject public key is ``id-ecPublicKey`` with the named curve ``sm2p256v1``
 (1.2.156.10197.1.301), as :meth:`~anxin.pki.sm2.SM2PublicKey.to_der` writes it.
 
-The chain has the intl shape (docs/sm2-pki-part.md): root CA (pathlen 1, keyCertSign +
+The chain has the intl shape (docs/pki.md "The SM2 PKI"): root CA (pathlen 1, keyCertSign +
 cRLSign), issuing CA (pathlen 0, + digitalSignature for OCSP), TSA (EKU timeStamping,
 critical), seal, and one-time event certificates (:mod:`anxin.pki.sm2_events`), with the
 same CRL partitions, AIA and lifetimes; URLs under ``<base>/pki/sm2/`` (CONTRACT §8).

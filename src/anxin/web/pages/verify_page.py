@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from anxin.error_codes import Code
 from anxin.errors import AnxinError, ValidationFailed
 from anxin.evidence.offline import anchor_label, verify_bytes
+from anxin.evidence.sm_trust import from_asn1
 from anxin.services.context import Context
 from anxin.web.problems import problem_response, problems
 
@@ -39,6 +40,8 @@ async def verify(request: Request, file: Annotated[UploadFile, File()]) -> Respo
         return problem_response(413, Code.PAYLOAD_TOO_LARGE, "Content too large",
                                 f"uploads are limited to {limit} bytes", limit=limit)
     roots = [ctx.pki.root_cert]
+    if ctx.sm2 is not None:  # sm, dual: the SM2 root too (anxin verify in a data directory)
+        roots.append(from_asn1(ctx.sm2.pki.root_cert))
     try:
         report = await run_in_threadpool(
             verify_bytes, data, file.filename or "upload", roots,
