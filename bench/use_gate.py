@@ -8,6 +8,10 @@ both throughputs and latencies, checks that no authorization was ever granted mo
 max_uses, and ends with one JSON line.
 
     python bench/use_gate.py [--seconds 10] [--rounds 3] [--connections 32] [--pg URL]
+                             [--profile intl|sm|dual]
+
+``--profile`` initialises the data directory in that signature profile (issue 14): in
+``dual`` every grant signs two receipts (ES256 and SM2SM3), in ``sm`` one SM2SM3 receipt.
 
 Needs `wrk` (Debian package wrk; `make bench` installs it) and PostgreSQL (default
 127.0.0.1:5432, user postgres).
@@ -120,12 +124,16 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3,
                     help="interleaved bare/gate rounds; the medians are reported")
     ap.add_argument("--pg", default=os.environ.get("ANXIN_TEST_DATABASE_URL", DEFAULT_PG))
+    ap.add_argument("--profile", choices=["intl", "sm", "dual"], default="intl",
+                    help="the signature profile of the data directory (anxin init)")
     args = ap.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install wrk")
     with throwaway_postgres(args.pg) as db_url, tempfile.TemporaryDirectory() as tmp, \
-            bench_server(db_url, tmp, workers=2, ANXIN_BENCH_ENDPOINTS="1") as (base, key):
-        result = bench(base, key, Path(tmp), args)
+            bench_server(db_url, tmp, workers=2, ANXIN_BENCH_ENDPOINTS="1",
+                         ANXIN_PROFILE=args.profile) as (base, key):
+        result: dict[str, object] = {**bench(base, key, Path(tmp), args),
+                                     "profile": args.profile}
     print(json.dumps(result))
 
 

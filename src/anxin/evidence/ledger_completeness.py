@@ -12,7 +12,12 @@ both on entries already proven included in the package's signed checkpoint:
 - ``ledger_commitments``: every keyed commitment in the entries and in the use receipts
   opens, with the package's ``ledger/commitment-key.json``, to the record's value (the
   reference of the request; each use's reference and operator), every use of the record
-  has its entry and every use entry its record.
+  has its entry and every use entry its record; each grant entry's ``receipt_sha256``
+  (and, in the dual profile, ``receipt_sm2_sha256``) is the SHA-256 of the use's
+  ``receipt`` (``receipt_sm2``).
+
+:func:`add_completeness_checks` also runs the receipts' signature checks
+(``use_receipts``, ``use_receipts_sm2``: :mod:`anxin.evidence.receipt_checks`).
 """
 
 from __future__ import annotations
@@ -20,9 +25,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from collections.abc import Callable
 from typing import Any
 
 from anxin import untrusted_json
+from anxin.evidence.receipt_checks import add_receipt_checks
 from anxin.evidence.report import (
     FAILED,
     FORMAT_FAILURE,
@@ -56,6 +63,7 @@ def add_completeness_checks(report: Report, files: dict[str, bytes], record: dic
     """``proven``: ``(index, data)`` of the entries whose inclusion was verified."""
     _check_chain(report, record, proven)
     _check_commitments(report, files, record, proven)
+    add_receipt_checks(report, files, record)
 
 
 def _check_chain(report: Report, record: dict[str, Any],
@@ -112,6 +120,31 @@ def _receipt_payload(receipt: str) -> dict[str, Any]:
     return payload
 
 
+def _receipt_commitments(problems: list[str], opens: Callable[[str, str, Any, Any], None],
+                         use_id: str, field: str, leaf: dict[str, Any],
+                         use: dict[str, Any]) -> None:
+    """The grant entry commits to the use's ``field`` (``receipt``, ``receipt_sm2``) by
+    its SHA-256, and the commitments in that receipt's payload open to the use's values.
+    A ``receipt_sm2`` neither the entry nor the record has is no problem (intl, sm)."""
+    receipt, committed = use.get(field), leaf.get(f"{field}_sha256")
+    if field == "receipt_sm2" and receipt is None and committed is None:
+        return
+    if not isinstance(receipt, str) or committed != \
+            hashlib.sha256(receipt.encode()).hexdigest():
+        problems.append(f"use {use_id}: the entry commits to another {field}"
+                        if committed is not None else
+                        f"use {use_id}: no entry commits to its {field}")
+        return
+    try:
+        payload = _receipt_payload(receipt)
+    except (ValueError, IndexError):
+        problems.append(f"use {use_id}: the {field} is not a JWS")
+        return
+    for name in ("reference", "operator"):
+        opens(f"use {use_id}'s {field}", name, payload.get(f"{name}_commitment"),
+              use.get(name))
+
+
 def _check_commitments(report: Report, files: dict[str, bytes], record: dict[str, Any],
                        proven: list[tuple[int, bytes]]) -> None:
     title = "Ledger commitments (reference, operator) open to the record's values"
@@ -162,19 +195,8 @@ def _check_commitments(report: Report, files: dict[str, bytes], record: dict[str
             for name in ("reference", "operator"):
                 opens(f"use {use_id}", name, leaf.get(f"{name}_commitment"), use.get(name))
             if event == "authorization:use:granted":
-                receipt = use.get("receipt")
-                if not isinstance(receipt, str) or leaf.get("receipt_sha256") != \
-                        hashlib.sha256(receipt.encode()).hexdigest():
-                    problems.append(f"use {use_id}: the entry commits to another receipt")
-                    continue
-                try:
-                    payload = _receipt_payload(receipt)
-                except (ValueError, IndexError):
-                    problems.append(f"use {use_id}: the receipt is not a JWS")
-                    continue
-                for name in ("reference", "operator"):
-                    opens(f"use {use_id}'s receipt", name,
-                          payload.get(f"{name}_commitment"), use.get(name))
+                for field in ("receipt", "receipt_sm2"):
+                    _receipt_commitments(problems, opens, use_id, field, leaf, use)
     problems += [f"use {u} of the record has no ledger entry"
                  for u in sorted(set(uses) - seen)]
     if problems:

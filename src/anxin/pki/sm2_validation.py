@@ -1,24 +1,21 @@
-"""SM2 validation data: the CRLs and OCSP responses (signed SM2-with-SM3) that prove the
-status of SM2 certificates, for an evidence package's ``sm2/revocation/`` (issue 14); the
-national-profile twin of :func:`anxin.pki.revocation.validation_data`, with its rules:
+"""The SM2 validation data a letter carries in its DSS: the national-profile twin of
+:func:`anxin.pki.revocation.validation_data`.
 
-- the SM2 root's CRL (long-lived; the root is offline) covers the SM2 issuing CA;
-- every certificate of the SM2 issuing CA that is still valid gets an OCSP response
-  (:func:`~anxin.pki.sm2_revocation.sm2_ocsp_for_certificate`, CertID in SM3) and the CRL of
-  its partition (:func:`~anxin.pki.sm2_revocation.build_sm2_issuing_crl`): a TSA's or
-  seal's own partition is archival (``nextUpdate`` a day before that certificate expires),
-  the end-entity partition (event certificates) lives a day;
-- nothing is issued for an expired certificate (its status must come from before its
-  expiry, the letter's DSS) nor for one this issuing CA did not sign (an external TSA's).
-
-The partition CRLs are dated a second before the OCSP responses, as the intl ones are, so a
-past validation's newest status of a certificate is the short-lived OCSP response.
+For the SM2 certificates a letter's signatures and timestamps used (the SM2 event
+certificate, the SM2 TSA certificate): an OCSP response each from the SM2 issuing CA
+(:func:`anxin.pki.sm2_revocation.sm2_ocsp_for_certificate`, CertID hashed with SM3), the
+issuing CA's CRL of each certificate's partition (the end-entity one for a day, a TSA's
+archival one until a day before that TSA certificate expires, as in the intl PKI), and the
+SM2 root's CRL for the issuing CA itself. The CRLs are dated a second before the OCSP
+responses, so a verifier sliding back to the newest status finds the short-lived OCSP
+response. Nothing is issued for an expired certificate, nor for one of an issuer this PKI
+does not know (an external SM2 TSA's); the SM2 issuing CA and root are covered by the
+root's CRL.
 
 Example::
 
-    data = sm2_validation_data(sm2_pki, SqlCertificateStore(session),
-                               [event_cert, sm2_pki.tsa_cert, sm2_pki.seal_cert], now)
-    data.crls, data.ocsps
+    data = sm2_validation_data(sm2_pki, certificates, [event_cert, sm2_pki.tsa_cert], now)
+    data.crls, data.ocsps          # DER, SM2-with-SM3 signed
 """
 
 from __future__ import annotations
@@ -31,56 +28,60 @@ from asn1crypto import x509
 
 from anxin.pki.ports import CertificateStore
 from anxin.pki.revocation import ValidationData
-from anxin.pki.sm2_revocation import Sm2IssuingCa, build_sm2_issuing_crl, sm2_ocsp_for_certificate
-from anxin.pki.sm2_x509 import END_ENTITY_PARTITION, authority_key_id, subject_key_id
+from anxin.pki.sm2_revocation import (
+    Sm2IssuingCa,
+    build_sm2_issuing_crl,
+    sm2_ocsp_for_certificate,
+)
+from anxin.pki.sm2_x509 import END_ENTITY_PARTITION, authority_key_id
 
-__all__ = ["Sm2ValidationPki", "partition_of", "sm2_validation_data"]
 
-
-class Sm2ValidationPki(Sm2IssuingCa, Protocol):
-    """The issuing CA of :class:`~anxin.pki.sm2_revocation.Sm2IssuingCa` and the root's
-    CRL (:class:`~anxin.pki.sm2_authority.Sm2Pki` has both)."""
+class Sm2ValidationIssuer(Sm2IssuingCa, Protocol):
+    """What the validation data needs: the issuing CA (CRL, OCSP) and the root's CRL."""
 
     @property
     def root_crl_der(self) -> bytes: ...
 
 
-def partition_of(cert: x509.Certificate) -> str | None:
-    """The CRL partition a certificate names in its CRL distribution points (the
-    ``nameRelativeToCRLIssuer`` common name), or None."""
-    for point in cert.crl_distribution_points_value or []:
-        name = point["distribution_point"]
-        if name.name == "name_relative_to_crl_issuer":
-            for attribute in name.chosen:
-                if attribute["type"].native == "common_name":
-                    return str(attribute["value"].native)
+def sm2_crl_partition_of(cert: x509.Certificate) -> str | None:
+    """The CRL partition an SM2 certificate names in its distribution points (the common
+    name of the ``nameRelativeToCRLIssuer``), or None."""
+    for extension in cert["tbs_certificate"]["extensions"] or []:
+        if extension["extn_id"].native != "crl_distribution_points":
+            continue
+        for point in extension["extn_value"].parsed:
+            name = point["distribution_point"]
+            if name.name == "name_relative_to_crl_issuer":
+                for attribute in name.chosen:
+                    if attribute["type"].native == "common_name":
+                        return str(attribute["value"].native)
     return None
 
 
-def _not_after(cert: x509.Certificate) -> dt.datetime:
-    value: dt.datetime = cert["tbs_certificate"]["validity"]["not_after"].native
-    return value
-
-
-def sm2_validation_data(pki: Sm2ValidationPki, certificates: CertificateStore,
-                        certs: Sequence[x509.Certificate], now: dt.datetime) -> ValidationData:
-    """What proves the status of ``certs`` (SM2, asn1crypto) and of the issuing CA above
-    them (module docstring): partition CRLs first, then the root's CRL; one OCSP response
-    per valid certificate of the current SM2 issuing CA, in the order given."""
-    issuing_key_id = subject_key_id(pki.issuing_cert)
-    partitions: dict[str, dt.datetime | None] = {}
+def sm2_validation_data(pki: Sm2ValidationIssuer, certificates: CertificateStore,
+                        certs: Sequence[x509.Certificate], now: dt.datetime, *,
+                        cert_id_hash: str = "sm3") -> ValidationData:
+    """The CRLs and OCSP responses (DER) proving the status of ``certs`` and of the SM2
+    issuing CA above them, as the SM2 responder answers at ``now``. ``cert_id_hash`` is
+    the OCSP CertID's hash: SM3 in ``sm``; SHA-256 in ``dual``, whose DSS ordinary
+    validators read too (pyHanko's OCSP matching knows only SHA-1 and SHA-2 CertIDs and
+    stops on any other, before judging the PAdES signature)."""
+    issuing_id = pki.issuing_key_id
     ocsps: list[bytes] = []
-    seen: set[int] = set()
+    partitions: dict[str, dt.datetime | None] = {}
     for cert in certs:
-        if cert.serial_number in seen or authority_key_id(cert) != issuing_key_id \
-                or _not_after(cert) <= now:
+        issuer = authority_key_id(cert)
+        if issuer is None or issuer.hex() != issuing_id or cert.not_valid_after <= now:
             continue
-        seen.add(cert.serial_number)
-        partition = partition_of(cert) or END_ENTITY_PARTITION
+        partition = sm2_crl_partition_of(cert) or END_ENTITY_PARTITION
         partitions[partition] = (None if partition == END_ENTITY_PARTITION
-                                 else _not_after(cert) - dt.timedelta(days=1))
-        ocsps.append(sm2_ocsp_for_certificate(pki, certificates, cert, now))
+                                 else cert.not_valid_after - dt.timedelta(days=1))
+        ocsps.append(sm2_ocsp_for_certificate(pki, certificates, cert, now,
+                                              hash_algorithm=cert_id_hash))
     earlier = now - dt.timedelta(seconds=1)
     crls = [build_sm2_issuing_crl(pki, certificates, earlier, until=until, partition=name)
             for name, until in partitions.items()]
     return ValidationData((*crls, pki.root_crl_der), tuple(ocsps))
+
+
+__all__ = ["Sm2ValidationIssuer", "sm2_crl_partition_of", "sm2_validation_data"]

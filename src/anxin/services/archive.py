@@ -17,6 +17,15 @@ its new timestamp; the signature work runs with no lock held.
 
 ``anxin serve`` runs :func:`renew_archive` with ``due_only`` on a schedule: a letter is due
 when its newest archive timestamp is not by the current TSA certificate (after a rotation).
+
+Per signature profile: ``intl`` and ``dual`` renew with the intl document timestamp (in
+``dual`` the intl archive timestamp covers the PAdES and the SM2 fields alike, as the
+first one did); ``sm`` renews with a new SM2 document timestamp
+(:func:`anxin.letters.sign_sm2.add_sm2_document_timestamp`, SM3 imprint, SM2 TSA) after the
+SM2 status of every SM2 TSA certificate the letter used and of the current one
+(:func:`anxin.pki.sm2_validation.sm2_validation_data`); it is due when its newest SM2
+archive timestamp is not by the current SM2 TSA certificate.
+
 Example::
 
     result = renew_archive(ctx)            # `anxin archive renew`: every stored letter
@@ -31,17 +40,24 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from asn1crypto import x509 as asn1_x509
 from sqlalchemy import select, update
 
 from anxin.domain.events import Event
 from anxin.errors import AnxinError
 from anxin.letters.sign import as_asn1_certificate, upgrade_to_lta
+from anxin.letters.sign_sm2 import add_sm2_document_timestamp
 from anxin.letters.timestamps import timestamp_certificates
+from anxin.letters.verify_sm2 import sm2_signatures
+from anxin.pki import sm2_cms
 from anxin.pki.authority import Pki
 from anxin.pki.revocation import known_issuers, validation_data
+from anxin.pki.signature_profile import Profile
+from anxin.pki.sm2_validation import sm2_validation_data
 from anxin.services.context import Context
 from anxin.services.periodic import PeriodicThread
 from anxin.services.records import record
+from anxin.services.sm2_services import Sm2Services
 from anxin.storage.certificate_store import SqlCertificateStore
 from anxin.storage.models import Authorization, Document
 
@@ -65,8 +81,68 @@ def is_due(pdf: bytes, pki: Pki) -> bool:
     return latest is None or latest != pki.tsa_cert
 
 
+def _verify_cms(der: bytes, digest: bytes) -> sm2_cms.Sm2SignedInfo:
+    return sm2_cms.parse_and_verify_detached(der, content_digest=digest)
+
+
+def _token_signer(token: bytes) -> asn1_x509.Certificate:
+    return asn1_x509.Certificate.load(
+        sm2_cms.parse_and_verify_encapsulated(token).signer_certificate)
+
+
+def sm2_timestamp_certificates(pdf: bytes) -> tuple[list[asn1_x509.Certificate],
+                                                     asn1_x509.Certificate | None]:
+    """The SM2 TSA certificates of every SM2 timestamp in ``pdf`` (the SM2 signature's
+    and the SM3 document timestamps), and the newest document timestamp's (None before
+    the first); each token's signature is checked on the way."""
+    found = sm2_signatures(pdf, verify_cms=_verify_cms)
+    tokens = [sig.timestamp_token for sig in found.signatures if sig.timestamp_token]
+    stamps = sorted(found.document_timestamps, key=lambda stamp: stamp.revision)
+    certs: list[asn1_x509.Certificate] = []
+    latest: asn1_x509.Certificate | None = None
+    for token in [*tokens, *(stamp.token for stamp in stamps)]:
+        cert = _token_signer(token)
+        if all(c.dump() != cert.dump() for c in certs):
+            certs.append(cert)
+    if stamps:
+        latest = _token_signer(stamps[-1].token)
+    return certs, latest
+
+
+def is_due_sm2(pdf: bytes, sm2_parts: Sm2Services) -> bool:
+    """True when the ``sm`` letter's newest SM2 archive timestamp is not by the current
+    SM2 TSA."""
+    _, latest = sm2_timestamp_certificates(pdf)
+    return latest is None or latest.dump() != sm2_parts.pki.tsa_cert.dump()
+
+
+def _sm_parts(ctx: Context) -> Sm2Services | None:
+    return ctx.sm2 if ctx.profile is Profile.SM else None
+
+
+def renew_sm2_letter_bytes(ctx: Context, sm2_parts: Sm2Services, pdf: bytes,
+                           now: dt.datetime) -> bytes:
+    """An ``sm`` letter with the current SM2 validation data and a new SM2 document
+    timestamp."""
+    pki = sm2_parts.pki
+    leaves, _ = sm2_timestamp_certificates(pdf)
+    if all(c.dump() != pki.tsa_cert.dump() for c in leaves):
+        leaves.append(pki.tsa_cert)
+    with ctx.db.transaction() as session:
+        status = sm2_validation_data(pki, SqlCertificateStore(session),
+                                     [*leaves, pki.issuing_cert], now)
+    return add_sm2_document_timestamp(
+        pdf, timestamp=sm2_parts.timestamper.timestamp,
+        certificates=[c.dump() for c in (*leaves, pki.issuing_cert, pki.root_cert)],
+        crls=status.crls, ocsp_responses=status.ocsps)
+
+
 def renew_letter_bytes(ctx: Context, pdf: bytes, now: dt.datetime) -> bytes:
-    """``pdf`` with the current validation data and a new document timestamp."""
+    """``pdf`` with the current validation data and a new document timestamp (SM2 in
+    the ``sm`` profile)."""
+    sm2_parts = _sm_parts(ctx)
+    if sm2_parts is not None:
+        return renew_sm2_letter_bytes(ctx, sm2_parts, pdf, now)
     pki = ctx.pki
     tsa_certs, _ = timestamp_certificates(pdf)
     leaves = [*tsa_certs, pki.tsa_cert] if pki.tsa_cert not in tsa_certs else tsa_certs
@@ -93,6 +169,11 @@ def _letter_ids(ctx: Context) -> Iterator[str]:
         after = ids[-1]
 
 
+def _due(ctx: Context, pdf: bytes) -> bool:
+    sm2_parts = _sm_parts(ctx)
+    return is_due_sm2(pdf, sm2_parts) if sm2_parts is not None else is_due(pdf, ctx.pki)
+
+
 def renew_one(ctx: Context, auth_id: str, *, due_only: bool = False) -> bool:
     """Renew one stored letter; False when skipped (not due, or changed meanwhile)."""
     aad = f"{auth_id}/{LETTER}"
@@ -103,7 +184,7 @@ def renew_one(ctx: Context, auth_id: str, *, due_only: bool = False) -> bool:
         old_sha, pdf = doc.sha256, ctx.keys.decrypt(doc.content_enc, aad=aad)
         institution_id = s.scalar(select(Authorization.institution_id)
                                   .where(Authorization.id == auth_id))
-    if due_only and not is_due(pdf, ctx.pki):
+    if due_only and not _due(ctx, pdf):
         return False
     now = ctx.clock()
     renewed = renew_letter_bytes(ctx, pdf, now)

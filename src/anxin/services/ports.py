@@ -32,6 +32,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from sqlalchemy.orm import Session
 
@@ -69,22 +70,30 @@ class LetterToSign:
 class SignatureOutcome:
     """A signed letter, stored by the final transaction only if the signing wins.
 
-    ``certificate`` is the event certificate to record in ``certificates`` (None for a
-    signer that issues none); a discarded outcome's certificate is never recorded."""
+    ``certificate`` is the intl event certificate to record in ``certificates`` (None for
+    a signer that issues none, or in the ``sm`` profile), ``sm2_certificate`` the SM2 one
+    (``sm`` and ``dual``: an asn1crypto certificate, recorded under the SM2 issuing CA's
+    key id); a discarded outcome's certificates are never recorded."""
 
     pdf: bytes
     timestamp_at: dt.datetime | None
     evidence: dict[str, Any]
     certificate: x509.Certificate | None = None
+    sm2_certificate: asn1_x509.Certificate | None = None
 
 
 class CertificateStatus(Protocol):
     """The validation data (CRLs, OCSP responses) of ``certs`` as the platform's responder
     will answer once ``issued`` (a certificate not recorded yet) is recorded; read with no
-    lock held."""
+    lock held. :meth:`sm2` is the same for SM2 certificates and the SM2 responder (the
+    ``sm`` and ``dual`` profiles)."""
 
     def __call__(self, certs: Sequence[x509.Certificate], *, issued: x509.Certificate,
                  now: dt.datetime) -> ValidationData: ...
+
+    def sm2(self, certs: Sequence[asn1_x509.Certificate], *,
+            issued: asn1_x509.Certificate, now: dt.datetime,
+            cert_id_hash: str = "sm3") -> ValidationData: ...
 
 
 class LetterSigner(Protocol):

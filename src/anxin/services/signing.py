@@ -24,6 +24,7 @@ from anxin.error_codes import Code
 from anxin.errors import AnxinError, Conflict, NotFound, TooManyRequests, ValidationFailed
 from anxin.keys import token_hash
 from anxin.pki.events import record_certificate
+from anxin.pki.sm2_events import record_sm2_certificate
 from anxin.services.authorizations import not_pending, settle_status
 from anxin.services.context import Context
 from anxin.services.letter_signing import SnapshotStatus
@@ -201,11 +202,12 @@ def sign(ctx: Context, token: str, *, otp: str, read_confirmed: bool, client_ip:
        stored, in step 3), and reads the :class:`LetterToSign`.
     2. The signer renders and signs the letter with no transaction open.
     3. A short transaction stores everything at once (status, code consumed, document,
-       event certificate, leaves, notification) only if the request is still pending and
-       the code still unconsumed. Of two concurrent signings one wins; the other's work is
-       discarded (its event certificate is never recorded) and it gets the answer a late
-       second signer always got (``authorization_not_pending``). A signer that raises
-       leaves the request pending and its code unconsumed.
+       event certificates (intl and SM2, by profile), leaves, notification) only if the
+       request is still pending and the code still unconsumed. Of two concurrent
+       signings one wins; the other's work is discarded (its event certificates are never
+       recorded) and it gets the answer a late second signer always got
+       (``authorization_not_pending``). A signer that raises leaves the request pending
+       and its code unconsumed.
     """
     if read_confirmed is not True:
         raise ValidationFailed("confirm that you have read the whole letter",
@@ -213,7 +215,8 @@ def sign(ctx: Context, token: str, *, otp: str, read_confirmed: bool, client_ip:
     if not (isinstance(otp, str) and len(otp) == 6 and otp.isdigit()):
         raise ValidationFailed("the code has 6 digits", field="otp", code=Code.OTP_INVALID)
     checked = _check_request(ctx, token, otp, passkey)
-    outcome = ctx.letter_signer(checked.letter, SnapshotStatus(ctx.db, ctx.pki))
+    status = SnapshotStatus(ctx.db, ctx.pki, ctx.sm2.pki if ctx.sm2 is not None else None)
+    outcome = ctx.letter_signer(checked.letter, status)
     return _store_signing(ctx, token, checked, outcome, passkey, client_ip, user_agent)
 
 
@@ -355,9 +358,13 @@ def _complete_signing(ctx: Context, s: Session, a: Authorization, letter: Letter
     a.signing = {"method": method, "otp_verified_at": now.isoformat(), "client_ip": client_ip,
                  "user_agent": (user_agent or "")[:500], "letter_sha256": a.letter_sha256,
                  "passkey": passkey_evidence}
+    certificates = SqlCertificateStore(s)
     if outcome.certificate is not None:
-        record_certificate(SqlCertificateStore(s), outcome.certificate, keys=ctx.keys,
+        record_certificate(certificates, outcome.certificate, keys=ctx.keys,
                            kind="event", authorization_id=a.id)
+    if outcome.sm2_certificate is not None:
+        record_sm2_certificate(certificates, outcome.sm2_certificate, keys=ctx.keys,
+                               kind="event", authorization_id=a.id)
     a.timestamp_at = outcome.timestamp_at
     a.signing = {**a.signing, **outcome.evidence}
     store_document(ctx, s, a.id, "letter.pdf", outcome.pdf, now)

@@ -1,6 +1,7 @@
 """``Idempotency-Key`` on the use gate (CONTRACT §8): a client whose connection dropped
 after a grant retries with the same key and body and gets the same grant -- the same
-``use_id``, ``receipt`` and status -- without spending a second use.
+``use_id``, ``receipt`` (and, in the dual profile, ``receipt_sm2``) and status -- without
+spending a second use.
 
 The stored answer is written by the grant itself, atomically with it: on PostgreSQL as one
 more data-modifying CTE of the grant's single statement (:data:`PG_CTE`); on SQLite as one
@@ -98,7 +99,12 @@ PG_CTE = """, k AS (
 )"""
 
 
-def pg_params(gk: GateKey, use_id: str, receipt: str, now: dt.datetime) -> dict[str, Any]:
+def pg_params(gk: GateKey, use_id: str, receipt: str, now: dt.datetime,
+              receipt_sm2: str | None = None) -> dict[str, Any]:
+    """The key's parameters; the stored answer carries ``receipt_sm2`` (dual) as the
+    grant's answer does, so a replay answers the same both."""
+    answer = {"use_id": use_id, "receipt": receipt, "granted_at": now.isoformat()}
+    if receipt_sm2 is not None:
+        answer["receipt_sm2"] = receipt_sm2
     return {"idem_key": gk.key, "idem_route": ROUTE, "idem_digest": gk.digest,
-            "idem_answer": json.dumps({"use_id": use_id, "receipt": receipt,
-                                       "granted_at": now.isoformat()})}
+            "idem_answer": json.dumps(answer)}

@@ -11,6 +11,12 @@ autocommit (the UPDATE, the use record with its receipt, the leaves and, on the 
 the notification, as data-modifying CTEs): one round trip, and the row lock lives only as
 long as that statement. On SQLite it is one short Core transaction. Any miss takes the
 slow path, which reads the authorization and names the refusal.
+
+The receipt follows the deployment's signature profile (issue 14): ``intl`` signs it
+ES256 with the platform seal; ``sm`` signs it ``SM2SM3`` with the SM2 seal
+(:mod:`anxin.pki.seal_sm2`); ``dual`` answers both, ``receipt`` (ES256, unchanged for
+integrators) and ``receipt_sm2`` (SM2SM3), over the same payload. Both are stored with
+the use (and so with an idempotent replay), and the grant's leaf commits to each.
 """
 
 from __future__ import annotations
@@ -38,10 +44,11 @@ from anxin.domain.gate import (
 from anxin.domain.states import Status
 from anxin.encoding import sha256_hex
 from anxin.error_codes import Code
-from anxin.errors import AnxinError, NotFound, ValidationFailed
+from anxin.errors import AnxinError, ConfigurationError, NotFound, ValidationFailed
 from anxin.keys import hash_api_key
 from anxin.ledger.chain import ZERO_HASH, LeafTemplate, commit, leaf_template
 from anxin.ledger.merkle import leaf_hash
+from anxin.pki.signature_profile import Profile
 from anxin.services.authorizations import settle_status
 from anxin.services.context import Context
 from anxin.services.institutions import InstitutionRef, authenticate
@@ -248,9 +255,10 @@ WITH g AS (
             CASE WHEN status = :after_last_use THEN {_RET_EXHAUSTED_LEAF} END AS xleaf
 ), u AS (
   INSERT INTO uses (id, authorization_id, institution_id, granted, refusal_code, purpose,
-                    data_item, reference, operator, uses_after, receipt, created_at)
+                    data_item, reference, operator, uses_after, receipt, receipt_sm2,
+                    created_at)
   SELECT :use_id, g.id, :iid, true, NULL, :purpose, :item, :reference, :operator, g.uses,
-         :receipt, :now FROM g
+         :receipt, :receipt_sm2, :now FROM g
 ), q AS (
   INSERT INTO ledger_queue (data, authorization_id, created_at)
   SELECT v.data, g.id, :now
@@ -313,6 +321,7 @@ class _WriteOut:
     templates of its leaves and, should it be the last use, the notification."""
     use_id: str
     receipt: str
+    receipt_sm2: str | None
     use_record: dict[str, Any]
     grant_leaf: LeafTemplate
     exhausted_leaf: LeafTemplate
@@ -321,26 +330,29 @@ class _WriteOut:
 
     def answer(self, uses: int, max_uses: int, status: str) -> dict[str, Any]:
         """The 201 answer, once the count after the grant is known."""
-        return {"use_id": self.use_id, "uses": uses, "uses_remaining": max_uses - uses,
-                "status": status, "receipt": self.receipt,
-                "granted_at": self.now.isoformat()}
+        out = {"use_id": self.use_id, "uses": uses, "uses_remaining": max_uses - uses,
+               "status": status, "receipt": self.receipt,
+               "granted_at": self.now.isoformat()}
+        if self.receipt_sm2 is not None:
+            out["receipt_sm2"] = self.receipt_sm2
+        return out
 
 
 def _write_out(ctx: Context, auth_id: str, institution_id: str, call: UseCall, *,
                letter_sha256: str, max_uses: int, reference: str, key: bytes,
                now: dt.datetime) -> _WriteOut:
     use_id = str(uuid.uuid4())
-    receipt = _receipt(ctx, use_id, auth_id, institution_id, call, letter_sha256, max_uses,
-                       now, key)
+    receipt, receipt_sm2 = _receipts(ctx, _receipt_payload(
+        ctx, use_id, auth_id, institution_id, call, letter_sha256, max_uses, now, key))
     grant_t, exhausted_t = _grant_leaves(use_id, auth_id, institution_id, call, receipt,
-                                         now, key)
+                                         receipt_sm2, now, key)
     return _WriteOut(
-        use_id=use_id, receipt=receipt,
+        use_id=use_id, receipt=receipt, receipt_sm2=receipt_sm2,
         use_record={"id": use_id, "authorization_id": auth_id,
                     "institution_id": institution_id, "granted": True, "refusal_code": None,
                     "purpose": call.purpose, "data_item": call.data_item,
                     "reference": call.reference, "operator": call.operator,
-                    "receipt": receipt, "created_at": now},
+                    "receipt": receipt, "receipt_sm2": receipt_sm2, "created_at": now},
         grant_leaf=grant_t, exhausted_leaf=exhausted_t,
         notice=notification_row(institution_id=institution_id, authorization_id=auth_id,
                                 reference=reference, event=Event.EXHAUSTED, at=now),
@@ -354,6 +366,7 @@ def _one_statement_params(w: _WriteOut, key_hash: str, facts: _Signed) -> dict[s
         "aid": u["authorization_id"], "iid": u["institution_id"], "key_hash": key_hash,
         "now": w.now, "purpose": u["purpose"], "item": u["data_item"], "use_id": w.use_id,
         "reference": u["reference"], "operator": u["operator"], "receipt": w.receipt,
+        "receipt_sm2": w.receipt_sm2,
         "letter_sha256": facts.letter_sha256, "max_uses": facts.max_uses,
         "zero": ZERO_HASH, **bound_states(),
         **w.grant_leaf.params("gl"), **w.exhausted_leaf.params("xl"),
@@ -386,7 +399,8 @@ def _grant_in_one_statement(ctx: Context, institution_id: str, key_hash: str, au
                     return stored
                 try:
                     row = conn.execute(_ONE_STATEMENT_WITH_KEY,
-                                       {**params, **pg_params(gk, w.use_id, w.receipt, w.now)}
+                                       {**params, **pg_params(gk, w.use_id, w.receipt, w.now,
+                                                                w.receipt_sm2)}
                                        ).first()
                 except IntegrityError:
                     # A concurrent call with the same key granted first (autocommit: this
@@ -405,33 +419,51 @@ def _grant_in_one_statement(ctx: Context, institution_id: str, key_hash: str, au
     return None
 
 
-def _receipt(ctx: Context, use_id: str, auth_id: str, institution_id: str, call: UseCall,
-             letter_sha256: str, max_uses: int, now: dt.datetime, key: bytes) -> str:
-    """The signed statement of one grant. It names the use, the letter it was granted
-    under and the call; which use of ``max_uses`` it was is the order of the grant
+def _receipts(ctx: Context, payload: dict[str, Any]) -> tuple[str, str | None]:
+    """``(receipt, receipt_sm2)`` of one grant in the deployment's profile: intl
+    ``(ES256, None)``, sm ``(SM2SM3, None)``, dual ``(ES256, SM2SM3)`` of the same
+    payload."""
+    profile = ctx.profile
+    if profile is Profile.INTL:
+        return ctx.seal.sign_jws(payload), None
+    if ctx.sm2 is None:
+        raise ConfigurationError(f"the {profile.value} profile signs receipts with the SM2 "
+                                 "seal, but this process has no SM2 services")
+    if profile is Profile.SM:
+        return ctx.sm2.seal.sign_jws(payload), None
+    return ctx.seal.sign_jws(payload), ctx.sm2.seal.sign_jws(payload)
+
+
+def _receipt_payload(ctx: Context, use_id: str, auth_id: str, institution_id: str,
+                     call: UseCall, letter_sha256: str, max_uses: int, now: dt.datetime,
+                     key: bytes) -> dict[str, Any]:
+    """What the signed statement of one grant says. It names the use, the letter it was
+    granted under and the call; which use of ``max_uses`` it was is the order of the grant
     leaves in the ledger (and ``uses`` in the 201 answer). The reference and the
     operator are keyed commitments (the authorization's key, disclosed by its evidence
     package), not plain hashes anyone could brute-force."""
-    return ctx.seal.sign_jws({
+    return {
         "iss": ctx.settings.effective_base_url, "typ": "anxin-use-receipt", "use_id": use_id,
         "authorization_id": auth_id, "institution_id": institution_id,
         "purpose": call.purpose, "data_item": call.data_item,
         "reference_commitment": commit(key, "reference", call.reference),
         "operator_commitment": commit(key, "operator", call.operator),
         "letter_sha256": letter_sha256, "max_uses": max_uses,
-        "iat": int(now.timestamp()), "granted_at": now.isoformat()})
+        "iat": int(now.timestamp()), "granted_at": now.isoformat()}
 
 
 def _grant_leaves(use_id: str, auth_id: str, institution_id: str, call: UseCall,
-                  receipt: str, now: dt.datetime, key: bytes
+                  receipt: str, receipt_sm2: str | None, now: dt.datetime, key: bytes
                   ) -> tuple[LeafTemplate, LeafTemplate]:
-    """The grant's leaf (which commits to the receipt) and the leaf written as well when
-    that grant was the last use, as templates: their chain fields are known only under
-    the row lock."""
+    """The grant's leaf (which commits to the receipt, and in dual to ``receipt_sm2``
+    too) and the leaf written as well when that grant was the last use, as templates:
+    their chain fields are known only under the row lock."""
     return (leaf_template(Event.USE_GRANTED.value, at=now, authorization_id=auth_id,
                           institution_id=institution_id, use_id=use_id,
                           data_item=call.data_item, **_call_commitments(key, call),
-                          receipt_sha256=sha256_hex(receipt)),
+                          receipt_sha256=sha256_hex(receipt),
+                          receipt_sm2_sha256=(None if receipt_sm2 is None
+                                              else sha256_hex(receipt_sm2))),
             leaf_template(Event.EXHAUSTED.value, at=now, authorization_id=auth_id,
                           institution_id=institution_id))
 

@@ -28,10 +28,11 @@ class UseEntry:
     operator: str
     at: dt.datetime
     receipt: str | None
+    receipt_sm2: str | None = None  # the dual profile's SM2SM3 receipt
 
     def as_dict(self, *, receipt: bool = False) -> dict[str, Any]:
         """The entry as the API answers it (``at`` in ISO 8601); with ``receipt``, as the
-        evidence package keeps it."""
+        evidence package keeps it (and ``receipt_sm2`` where the use has one: dual)."""
         out: dict[str, Any] = {
             "use_id": self.use_id, "granted": self.granted, "code": self.code,
             "purpose": self.purpose, "data_item": self.data_item,
@@ -39,12 +40,15 @@ class UseEntry:
             "at": self.at.isoformat()}
         if receipt:
             out["receipt"] = self.receipt
+            if self.receipt_sm2 is not None:
+                out["receipt_sm2"] = self.receipt_sm2
         return out
 
 
 def uses_log(s: Session, auth_id: str) -> list[UseEntry]:
     """Every use record of ``auth_id``, oldest first."""
     return [UseEntry(u.id, u.institution_id, u.granted, u.refusal_code, u.purpose,
-                     u.data_item, u.reference, u.operator, u.created_at, u.receipt)
+                     u.data_item, u.reference, u.operator, u.created_at, u.receipt,
+                     u.receipt_sm2)
             for u in s.scalars(select(UseRecord).where(UseRecord.authorization_id == auth_id)
                                .order_by(UseRecord.created_at, UseRecord.id))]

@@ -155,6 +155,10 @@ class UseRecord(Base):
     operator: Mapped[str] = mapped_column(String(200))
     uses_after: Mapped[int] = mapped_column(Integer)
     receipt: Mapped[str | None] = mapped_column(Text)
+    # The dual profile's second receipt: the same payload as ``receipt`` (ES256), signed
+    # SM2SM3 by the SM2 seal (anxin.pki.seal_sm2). NULL in intl and sm (where ``receipt``
+    # itself is the SM2SM3 one) and on refusals.
+    receipt_sm2: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime]
 
 

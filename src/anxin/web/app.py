@@ -28,7 +28,7 @@ import anxin
 from anxin.bootstrap import build_services
 from anxin.config import Settings
 from anxin.error_codes import Code
-from anxin.errors import AnxinError
+from anxin.errors import AnxinError, NotFound
 from anxin.services.context import Context
 from anxin.services.metrics import Metrics
 from anxin.web.api import v1
@@ -40,7 +40,12 @@ from anxin.web.ledger_routes import router as ledger_router
 from anxin.web.pages import passkey_routes, portal_passkey, signing, verify_page
 from anxin.web.pki_routes import build_router as pki_router
 from anxin.web.portal_plugin import install_portal
-from anxin.web.problems import anxin_error_handler, problem_response, validation_error_handler
+from anxin.web.problems import (
+    anxin_error_handler,
+    problem_response,
+    problems,
+    validation_error_handler,
+)
 from anxin.web.security_headers import SecurityHeadersMiddleware
 
 log = logging.getLogger("anxin.web")
@@ -166,8 +171,20 @@ def _ops_routes(app: FastAPI, ctx: Context) -> None:
 
     @app.get("/.well-known/jwks.json", tags=["operations"])
     def jwks() -> dict[str, Any]:
-        """The platform seal's public key, to verify use receipts."""
+        """The platform seal's ES256 public key, to verify ES256 use receipts (intl and
+        dual). It stays ES256-only in every profile: JOSE libraries may refuse a key set
+        with a curve they do not know; the SM2 key is at /.well-known/jwks-sm2.json."""
         return ctx.seal.jwks()
+
+    @app.get("/.well-known/jwks-sm2.json", tags=["operations"],
+             responses=problems(s404=[Code.NOT_FOUND]))
+    def jwks_sm2() -> dict[str, Any]:
+        """The SM2 seal's public key (``kty`` EC, ``crv`` SM2, ``alg`` SM2SM3), to verify
+        the SM2SM3 receipts: ``receipt`` in sm, ``receipt_sm2`` in dual."""
+        if ctx.sm2 is None:
+            raise NotFound("this deployment's profile is intl: its receipts are ES256 only "
+                           "(/.well-known/jwks.json)")
+        return {"keys": [ctx.sm2.seal.jwks_entry()]}
 
     if ctx.settings.bench_endpoints:
         @app.get("/_bench/select/{auth_id}", include_in_schema=False)

@@ -71,6 +71,23 @@ class UseIn(Strict):
     data_item: Text
 
 
+class UseOut(BaseModel):
+    """The 201 answer of the gate (documentation only: the route answers the dict the
+    use case made, unvalidated, as this is the hottest route)."""
+    use_id: str
+    uses: int
+    uses_remaining: int
+    status: str
+    receipt: str = Field(description=(
+        "The signed statement of the grant, a compact JWS: ES256 by the platform seal "
+        "(/.well-known/jwks.json, /pki/seal.crt) in the intl and dual profiles; alg "
+        "SM2SM3 by the SM2 seal (/.well-known/jwks-sm2.json, /pki/sm2/seal.crt) in sm"))
+    receipt_sm2: str | None = Field(None, description=(
+        "dual profile only: the same payload as receipt, signed SM2SM3 by the SM2 seal "
+        "(/.well-known/jwks-sm2.json, /pki/sm2/seal.crt)"))
+    granted_at: dt.datetime
+
+
 @router.post("/templates", status_code=201, responses={
     **AUTH, **problems(s422=[Code.VALIDATION_FAILED, Code.UNKNOWN_PURPOSE,
                              Code.UNKNOWN_DATA_CATEGORY, Code.POLICY_CEILING_EXCEEDED,
@@ -137,7 +154,7 @@ def cancel_authorization(auth_id: str, ctx: CtxDep, inst: InstitutionDep) -> dic
 
 
 @router.post("/authorizations/{auth_id}/uses", status_code=201, responses={
-    **AUTH, **NOT_FOUND,
+    201: {"model": UseOut, "description": "The use is granted"}, **AUTH, **NOT_FOUND,
     **problems(s409=[Code.AUTHORIZATION_NOT_ACTIVE, Code.AUTHORIZATION_EXHAUSTED,
                      Code.AUTHORIZATION_EXPIRED, Code.AUTHORIZATION_REVOKED],
                s403=[Code.PURPOSE_MISMATCH, Code.SCOPE_MISMATCH],
