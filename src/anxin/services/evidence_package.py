@@ -33,6 +33,7 @@ from anxin.letters.timestamps import timestamp_certificates
 from anxin.pki.revocation import known_issuers, validation_data
 from anxin.services.authorizations import authorization_dict, settle_status
 from anxin.services.context import Context
+from anxin.services.evidence_package_sm2 import sm2_evidence_files, sm2_ledger_files, sm2_sealer
 from anxin.services.uses_log import uses_log
 from anxin.storage.certificate_store import SqlCertificateStore
 from anxin.storage.models import Authorization, Document, OtpCode, Template
@@ -69,13 +70,20 @@ def _settle(ctx: Context, institution_id: str | None, auth_id: str) -> None:
 
 
 def collect_files(ctx: Context, institution_id: str | None, auth_id: str) -> dict[str, bytes]:
+    """Every file of the package but the report and the manifest (:func:`finish_package`).
+
+    By the profile: ``intl`` and ``dual`` carry the intl certificates, revocation data and
+    signature token; ``sm`` and ``dual`` the ``sm2/`` files (:mod:`anxin.evidence.package`
+    lists them)."""
     _settle(ctx, institution_id, auth_id)
     ctx.ledger.integrate_all()
     checkpoint = ctx.ledger.checkpoint(force=True)
     now = ctx.clock()
-    pki = ctx.pki
-    files: dict[str, bytes] = {
-        "README.txt": readme(pki, ctx.settings.effective_base_url).encode()}
+    pki, profile = ctx.pki, ctx.profile
+    files: dict[str, bytes] = {"README.txt": readme(
+        pki, ctx.settings.effective_base_url, profile=profile,
+        sm2_root=ctx.sm2.pki.root_cert if ctx.sm2 is not None else None).encode()}
+    sm2_files: dict[str, bytes] = {}
     with ctx.db.transaction() as s:
         q = select(Authorization).where(Authorization.id == auth_id)
         if institution_id is not None:
@@ -96,12 +104,12 @@ def collect_files(ctx: Context, institution_id: str | None, auth_id: str) -> dic
         sends = s.scalars(select(OtpCode.created_at).where(
             OtpCode.scope == "sign", OtpCode.key == auth_id).order_by(OtpCode.id)).all()
         event_pem = signing.pop("event_certificate_pem", None)
-        event_cert = x509.load_pem_x509_certificate(event_pem.encode()) if event_pem else None
-        used_tsas, _ = timestamp_certificates(pdf)
-        in_use = [c for c in (event_cert, *used_tsas, pki.tsa_cert, pki.seal_cert)
-                  if c is not None]
-        status = validation_data(pki, SqlCertificateStore(s),
-                                 [*in_use, *known_issuers(pki, in_use)], now)
+        event_sm2_pem = signing.pop("event_certificate_sm2_pem", None)
+        if profile.has_intl:
+            _intl_certificates(files, pki, pdf, event_pem, SqlCertificateStore(s), now)
+        if ctx.sm2 is not None and profile.has_sm:
+            sm2_files = sm2_evidence_files(ctx.sm2.pki, SqlCertificateStore(s), pdf,
+                                           event_sm2_pem, now)
     passkey = signing.pop("passkey", None)
     record["signing"] = {k: v for k, v in signing.items()
                          if k not in ("id_commitment_salt",)}
@@ -128,6 +136,46 @@ def collect_files(ctx: Context, institution_id: str | None, auth_id: str) -> dic
         "client_ip": signing.get("client_ip"), "user_agent": signing.get("user_agent")})
     if passkey:
         files["identity/passkey.json"] = _json(passkey)
+    if profile.has_intl:
+        token = signature_token(pdf)
+        if token is not None:
+            files["timestamps/signature.tst"] = token
+    packaged: list[tuple[int, bytes]] = []
+    if checkpoint is not None:
+        entries = []
+        for e in ctx.ledger.entries_for_authorization(auth_id):
+            if e.index >= checkpoint.size:
+                continue
+            proof = ctx.ledger.inclusion_proof(e.index, checkpoint.size)
+            entries.append({"index": e.index, "data": _b64(e.data),
+                            "proof": [_b64(p) for p in proof]})
+            packaged.append((e.index, e.data))
+        files["ledger/entries.json"] = _json({"checkpoint_size": checkpoint.size,
+                                              "entries": entries})
+        files["ledger/checkpoint.txt"] = checkpoint.note.encode()
+        if checkpoint.tsa_token:
+            files["ledger/checkpoint.tst"] = checkpoint.tsa_token
+    files["ledger/verifier-key.txt"] = (ctx.ledger.signer.verifier_key + "\n").encode()
+    files["ledger/commitment-key.json"] = _json({
+        "algorithm": COMMITMENT_ALGORITHM, "authorization_id": auth_id,
+        "key": commitment_key.hex(),
+        "note": "The ledger entries and use receipts of this authorization commit to its "
+                "reference and to each use's reference and operator with this key; it "
+                "opens them and no other authorization's."})
+    if profile.has_sm:
+        files.update(sm2_files)
+        files.update(sm2_ledger_files(ctx, packaged if checkpoint is not None else None))
+    return files
+
+
+def _intl_certificates(files: dict[str, bytes], pki: Any, pdf: bytes, event_pem: str | None,
+                       store: SqlCertificateStore, now: Any) -> None:
+    """``certificates/*`` and ``revocation/*`` of the intl chain (intl and dual)."""
+    event_cert = x509.load_pem_x509_certificate(event_pem.encode()) if event_pem else None
+    used_tsas, _ = timestamp_certificates(pdf)
+    in_use = [c for c in (event_cert, *used_tsas, pki.tsa_cert, pki.seal_cert)
+              if c is not None]
+    status = validation_data(pki, store, [*in_use, *known_issuers(pki, in_use)], now)
     for name, cert in (("root", pki.root_cert), ("issuing", pki.issuing_cert),
                        ("tsa", pki.tsa_cert), ("seal", pki.seal_cert)):
         files[f"certificates/{name}.crt"] = _pem(cert)
@@ -141,36 +189,14 @@ def collect_files(ctx: Context, institution_id: str | None, auth_id: str) -> dic
         files[f"revocation/crl-{i}.crl"] = crl
     for i, response in enumerate(status.ocsps):
         files[f"revocation/ocsp-{i}.der"] = response
-    token = signature_token(pdf)
-    if token is not None:
-        files["timestamps/signature.tst"] = token
-    if checkpoint is not None:
-        entries = []
-        for e in ctx.ledger.entries_for_authorization(auth_id):
-            if e.index >= checkpoint.size:
-                continue
-            proof = ctx.ledger.inclusion_proof(e.index, checkpoint.size)
-            entries.append({"index": e.index, "data": _b64(e.data),
-                            "proof": [_b64(p) for p in proof]})
-        files["ledger/entries.json"] = _json({"checkpoint_size": checkpoint.size,
-                                              "entries": entries})
-        files["ledger/checkpoint.txt"] = checkpoint.note.encode()
-        if checkpoint.tsa_token:
-            files["ledger/checkpoint.tst"] = checkpoint.tsa_token
-    files["ledger/verifier-key.txt"] = (ctx.ledger.signer.verifier_key + "\n").encode()
-    files["ledger/commitment-key.json"] = _json({
-        "algorithm": COMMITMENT_ALGORITHM, "authorization_id": auth_id,
-        "key": commitment_key.hex(),
-        "note": "The ledger entries and use receipts of this authorization commit to its "
-                "reference and to each use's reference and operator with this key; it "
-                "opens them and no other authorization's."})
-    return files
 
 
 def finish_package(ctx: Context, files: dict[str, bytes], auth_id: str) -> bytes:
-    """Verify what was collected, add the report, then the signed manifest."""
-    return seal_package(ctx.pki, files, auth_id, ctx.timestamper)
+    """Verify what was collected, add the report, then the signed manifest(s)."""
+    return seal_package(ctx.pki, files, auth_id, ctx.timestamper, profile=ctx.profile,
+                        sm2_sealer=sm2_sealer(ctx))
 
 
 def _with_manifest(ctx: Context, files: dict[str, bytes], timestamper: Any) -> dict[str, bytes]:
-    return with_manifest(ctx.pki, files, timestamper)
+    return with_manifest(ctx.pki, files, timestamper, profile=ctx.profile,
+                         sm2_sealer=sm2_sealer(ctx))
