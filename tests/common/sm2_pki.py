@@ -7,29 +7,18 @@ import datetime as dt
 from collections.abc import Sequence
 
 from asn1crypto import x509
-from gmssl import func
-from gmssl import sm2 as gm_sm2
-from gmssl import sm3 as gm_sm3
 
 from anxin.pki import sm2, sm2_x509
 from anxin.pki.ports import RevokedCertificate, StoredCertificate
-
-CURVE = gm_sm2.default_ecc_table
-
-
-def _gm_sm3(data: bytes) -> bytes:
-    return bytes.fromhex(gm_sm3.sm3_hash(func.bytes_to_list(data)))
+from tests.common.gmssl_check import gm_verify
 
 
 def gmssl_verifies(public: sm2.SM2PublicKey, data: bytes, der_signature: bytes,
                    user_id: bytes = sm2.DEFAULT_USER_ID) -> bool:
-    """gmssl's verdict on a DER SM2 signature over SM3(Z(user_id) ‖ data)."""
-    xy = public.point[1:].hex()
-    entl = (len(user_id) * 8).to_bytes(2, "big")
-    z = _gm_sm3(entl + user_id + bytes.fromhex(CURVE["a"] + CURVE["b"] + CURVE["g"] + xy))
+    """gmssl's verdict on a DER SM2 signature over SM3(Z(user_id) ‖ data)
+    (tests/common/gmssl_check.py: the Z value computed there)."""
     r, s = sm2.decode_signature(der_signature)
-    raw = r.to_bytes(32, "big").hex() + s.to_bytes(32, "big").hex()
-    return bool(gm_sm2.CryptSM2(private_key="", public_key=xy).verify(raw, _gm_sm3(z + data)))
+    return gm_verify(public, data, r, s, user_id)
 
 
 def gmssl_verifies_certificate(cert: x509.Certificate, issuer: x509.Certificate) -> bool:

@@ -474,9 +474,6 @@ def test_the_embedded_report_passes_every_check_of_the_package_files(
         assert report["indication"] == "TOTAL_PASSED", results
 
 
-@pytest.mark.xfail(strict=True, reason="verifier/signing: a dual letter's SM2 field, added "
-                   "after the PAdES signature, is judged 'form fields filled in after "
-                   "signing' by document_integrity (anxin verify of the letter alone too)")
 @pytest.mark.parametrize("world", ["dual"], indirect=True)
 def test_a_dual_package_passes_whole(world: dict[str, Any]) -> None:
     report = json.loads(world["files"]["report.json"])

@@ -9,20 +9,27 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import io
 import re
 from pathlib import Path
 
 import pytest
 from asn1crypto import cms, tsp
+from pyhanko.pdf_utils.generic import DictionaryObject, NameObject, TextStringObject
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
+from anxin.errors import IntegrityFailure
+from anxin.letters.checks import FAILED, PASSED, Check
 from anxin.letters.render import render_letter_pdf
 from anxin.letters.sign_sm2 import (
     SM2_ARCHIVE_TIMESTAMP_FIELD,
     SM2_SIGNATURE_FIELD,
     SUBFILTER_DUAL,
+    SUBFILTER_PKCS7,
     add_sm2_document_timestamp,
     sign_letter_sm2,
 )
+from anxin.letters.verify import verify_letter
 from anxin.letters.verify_sm2 import Sm2Signatures, sm2_signatures
 from anxin.pki import sm2, sm2_cms
 from tests.common.letters import (
@@ -272,3 +279,40 @@ def test_the_sm_letter_uses_the_readers_subfilter_and_dual_its_own(sm_letter, du
     assert b"/SubFilter /adbe.pkcs7.detached" in sm_letter
     assert SUBFILTER_DUAL.encode() in dual_letter.read_bytes()
     assert SUBFILTER_DUAL.encode() not in sm_letter
+
+
+# --- document integrity of a dual letter: the SM2 field is the one form change allowed -----
+
+def _integrity_of(pdf: bytes, pki: TestPKI) -> Check:
+    [check] = [c for c in verify_letter(pdf, [pki.root_cert]).checks
+               if c.name == "document_integrity"]
+    return check
+
+
+def test_the_dual_sm2_field_is_the_one_later_form_change_accepted(dual_letter, intl_pki):
+    check = _integrity_of(dual_letter.read_bytes(), intl_pki)
+    assert check.status == PASSED, check.detail
+    assert SM2_SIGNATURE_FIELD in check.detail
+
+
+def test_an_sm2_field_under_another_subfilter_after_pades_is_a_modification(parts, intl_pki):
+    pades, cert = sign_spec(intl_pki, letter_spec())
+    other = sign_letter_sm2(pades, sign_cms=parts["sign_cms"], signer_name="张三",
+                            reason="x", location="Anxin", signing_time=NOW,
+                            subfilter=SUBFILTER_PKCS7)
+    # a second signature pyHanko sees: not a letter at all (one signature per letter)
+    with pytest.raises(IntegrityFailure, match="one signature"):
+        _integrity_of(upgrade(intl_pki, other, cert), intl_pki)
+
+
+def test_a_text_field_added_beside_the_dual_sm2_field_is_a_modification(dual_letter, intl_pki):
+    writer = IncrementalPdfFileWriter(io.BytesIO(dual_letter.read_bytes()))
+    text_field = writer.add_object(DictionaryObject({
+        NameObject("/FT"): NameObject("/Tx"), NameObject("/T"): TextStringObject("amount"),
+        NameObject("/V"): TextStringObject("1,000,000")}))
+    form = writer.root["/AcroForm"]
+    form["/Fields"].append(text_field)
+    writer.update_container(form["/Fields"])
+    out = io.BytesIO()
+    writer.write(out)
+    assert _integrity_of(out.getvalue(), intl_pki).status == FAILED

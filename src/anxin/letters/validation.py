@@ -15,9 +15,12 @@ from typing import Any
 
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
+from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.sign.diff_analysis import ModificationLevel
+from pyhanko.sign.fields import enumerate_sig_fields
 from pyhanko.sign.validation import ades
 from pyhanko.sign.validation.pdf_embedded import (
+    EmbeddedPdfSignature,
     async_validate_pdf_signature,
     async_validate_pdf_timestamp,
 )
@@ -42,6 +45,7 @@ from pyhanko_certvalidator.registry import SimpleTrustManager
 from anxin.letters.checks import FAILED, INDETERMINATE, PASSED, Check
 from anxin.letters.dss_context import DssData, dss_context, read_dss_data
 from anxin.letters.letter_data import OpenedLetter
+from anxin.letters.sign_sm2 import SUBFILTER_DUAL
 from anxin.letters.verification_memory import VerificationMemory
 
 # Revocation data counts for the window its issuer declares (nextUpdate − thisUpdate), as in
@@ -83,7 +87,38 @@ def _check(name: str, status: str, detail: str) -> Check:
     return Check(name, status, detail)
 
 
-def _integrity(status: Any, failure: str | None) -> Any:
+def dual_sm2_field(opened: OpenedLetter) -> str | None:
+    """The name of the dual profile's SM2 signature field when it is the one form change
+    after the PAdES signature: a ``/Sig`` field under :data:`SUBFILTER_DUAL`, signed in the
+    revision right after the PAdES one and covering it whole, in a letter whose form holds
+    signature fields only (so "form filling" can be nothing but that signature). None
+    otherwise. The field's own signature, chain and binding are the SM checks' (it is
+    judged by ``sm2_letter_signature``; pdfsig and pyHanko pass over it)."""
+    reader = opened.reader
+    pades_revision = int(opened.signature.signed_revision)
+    found: list[str] = []
+    try:
+        for name, value, field in enumerate_sig_fields(reader, filled_status=None):
+            if value is None:
+                continue
+            sig = value.get_object()
+            if sig.get("/SubFilter") != SUBFILTER_DUAL:
+                continue
+            embedded = EmbeddedPdfSignature(reader, field, name)
+            if (int(embedded.signed_revision) != pades_revision + 1
+                    or embedded.evaluate_signature_coverage()
+                    < SignatureCoverageLevel.ENTIRE_REVISION):
+                return None
+            found.append(str(name))
+        fields = reader.root["/AcroForm"].get("/Fields", [])
+        if any(f.get_object().get("/FT") != "/Sig" for f in fields):
+            return None
+    except (PdfError, ValueError, KeyError, TypeError):
+        return None
+    return found[0] if len(found) == 1 else None
+
+
+def _integrity(status: Any, failure: str | None, sm2_field: str | None = None) -> Any:
     if status is None:
         return _check("document_integrity", INDETERMINATE, failure or "not evaluated")
     if not status.intact:
@@ -95,6 +130,11 @@ def _integrity(status: Any, failure: str | None) -> Any:
         return _check("document_integrity", FAILED,
                       f"the signature does not cover its whole revision ({coverage})")
     level = status.modification_level
+    if level == ModificationLevel.FORM_FILLING and sm2_field is not None:
+        return _check("document_integrity", PASSED,
+                      f"signature covers its revision ({coverage.name}); later revisions add "
+                      f"the dual profile's SM2 signature ({sm2_field}, judged by "
+                      "sm2_letter_signature), validation data and document timestamps")
     if level not in _ALLOWED_LATER_CHANGES:
         return _check("document_integrity", FAILED,
                       f"the letter was modified after signing ({level})")
@@ -277,7 +317,10 @@ async def validate_pades(opened: OpenedLetter, roots: list[asn1_x509.Certificate
         status = status or basic
     else:
         basic = status
-    checks = [_integrity(status, result.failure_msg)]
+    sm2_field = dual_sm2_field(opened) \
+        if status is not None and status.modification_level == ModificationLevel.FORM_FILLING \
+        else None
+    checks = [_integrity(status, result.failure_msg, sm2_field)]
     checks.append(_check("signature_value", PASSED if status.valid else FAILED,
                          f"{status.pkcs7_signature_mechanism} signature over the signed "
                          f"attributes {'verifies' if status.valid else 'does not verify'}"))
