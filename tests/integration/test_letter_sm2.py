@@ -316,3 +316,27 @@ def test_a_text_field_added_beside_the_dual_sm2_field_is_a_modification(dual_let
     out = io.BytesIO()
     writer.write(out)
     assert _integrity_of(out.getvalue(), intl_pki).status == FAILED
+
+
+def test_a_signature_of_another_content_type_fails_integrity(dual_letter, intl_pki):
+    """One byte of the PAdES CMS's eContentType (id-data → id-signedData), as the dual
+    journey's tamper step once hit: pyHanko then raises AttributeError (it never sets the
+    signature's digest algorithm); the letter is FAILED, not an unreadable file."""
+    pdf = dual_letter.read_bytes()
+    id_data = b"06092a864886f70d010701"
+    at = pdf.lower().index(id_data) + len(id_data) - 1
+    changed = pdf[:at] + b"2" + pdf[at + 1:]
+    check = _integrity_of(changed, intl_pki)
+    assert check.status == FAILED, check.detail
+    assert "cannot be processed" in check.detail, check.detail
+
+
+def test_a_document_timestamp_of_another_content_type_fails_integrity(dual_letter, intl_pki):
+    """One byte of the archive timestamp's eContentType OID (id-ct-TSTInfo → …1.5)."""
+    pdf = dual_letter.read_bytes()
+    tst_info = b"060b2a864886f70d0109100104"
+    at = pdf.lower().rindex(tst_info) + len(tst_info) - 1
+    changed = pdf[:at] + b"5" + pdf[at + 1:]
+    check = _integrity_of(changed, intl_pki)
+    assert check.status == FAILED, check.detail
+    assert "cannot be processed" in check.detail

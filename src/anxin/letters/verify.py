@@ -188,8 +188,12 @@ async def async_verify_opened_letter(
     try:
         outcome = await validate_pades(opened, roots, validation_time=validation_time,
                                        memory=memory)
-    except (PdfError, ValueError, KeyError, IndexError, TypeError) as exc:
-        check = Check("document_integrity", FAILED, f"the signed file cannot be processed: {exc}")
+    except (PdfError, ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
+        # AttributeError: pyHanko leaves EmbeddedPdfSignature.external_md_algorithm unset
+        # when a signature's eContentType is neither data nor TSTInfo (one changed byte of
+        # a timestamp's OID), then reads it while indexing the document timestamps.
+        check = Check("document_integrity", FAILED,
+                      f"the signed file cannot be processed: {type(exc).__name__}: {exc}")
         return LetterVerification(TOTAL_FAILED, "FORMAT_FAILURE", (check,))
     checks = list(outcome.checks)
     checks.extend(_letter_checks(opened.letter, outcome.signer_certificate, binding_check))
