@@ -260,7 +260,7 @@ def test_manifest_sm2_p7s_fails_on_one_byte_of_the_manifest_or_of_itself(
 def _gmssl_verify(cert_der: bytes, data: bytes, signature_der: bytes) -> bool:
     """GmSSL's verdict (the ``gmssl-fast`` wheel, default user id) on an SM2 signature.
     Not the pure-Python ``gmssl``: its verify once raised TypeError (``_add_point`` given
-    None) on this seal's valid signature, making the test flaky (docs/sm2-package-part.md)."""
+    None) on this seal's valid signature, making the test flaky (tests/common/gmssl_check.py)."""
     point = asn1_x509.Certificate.load(cert_der).public_key["public_key"].native
     r, s = sm2.decode_signature(signature_der)
     verifier = gmssl_fast.SM2(public_key=point.hex())

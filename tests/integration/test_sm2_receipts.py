@@ -189,7 +189,7 @@ def test_sm_receipt_is_the_sm2_jws(api, client, outbox):
     assert seal_sm2.verify_sm2_jws(out["receipt"], key) == payload
     assert _gmssl_accepts(out["receipt"], key)
     assert payload["use_id"] == out["use_id"]
-    # jwks.json stays ES256-only (docs/sm2-receipts-part.md says why).
+    # jwks.json stays ES256-only (docs/pki.md, "Where the keys are published, and why there").
     assert [k["alg"] for k in client.get("/.well-known/jwks.json").json()["keys"]] == ["ES256"]
 
 
