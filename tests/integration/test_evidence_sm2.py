@@ -54,6 +54,7 @@ from anxin.services.institutions import add_institution
 from anxin.services.setup import initialise
 from anxin.web.app import create_app
 from tests.common.factories import Api, sign
+from tests.common.letters import flip_byte_in_signed_range
 
 INTL_ONLY = ("manifest.p7s", "timestamps/signature.tst")
 COMMON = {"README.txt", "letter.pdf", "authorization.json", "identity/id-commitment.json",
@@ -499,3 +500,61 @@ def test_offline_verify_names_the_sm_check_a_changed_byte_breaks(world: dict[str
     assert report.indication == "TOTAL_FAILED"
     assert results["sm2_manifest_files"] == "FAILED"
     assert results["manifest_files"] == "FAILED"
+
+
+def _tamper(files: dict[str, bytes], what: str) -> dict[str, bytes]:
+    """One byte (one digit) of the letter, the SM2 signature token, the manifest or a leaf."""
+    files = dict(files)
+    if what == "letter":
+        files["letter.pdf"] = flip_byte_in_signed_range(files["letter.pdf"])
+    elif what == "token":
+        token = files["sm2/timestamps/signature.tst"]
+        files["sm2/timestamps/signature.tst"] = flip(token, len(token) - 3)  # its signature
+    elif what == "manifest":
+        text = files["manifest.json"]
+        at = text.index(b'"created_at": "') + len(b'"created_at": "') + 3  # the year's last
+        files["manifest.json"] = text[:at] + (b"7" if text[at:at + 1] != b"7" else b"8") \
+            + text[at + 1:]
+    else:  # one leaf: a character of one entry's data, still base64
+        entries = json.loads(files["ledger/entries.json"])
+        data = bytearray(base64.b64decode(entries["entries"][0]["data"]))
+        data[5] ^= 0x01
+        entries["entries"][0]["data"] = base64.b64encode(bytes(data)).decode()
+        files["ledger/entries.json"] = json.dumps(entries).encode()
+    return files
+
+
+NAMED_BY = {"letter": "sm2_letter_signature", "token": "sm2_signature_timestamp",
+            "manifest": "sm2_manifest_signature", "leaf": "ledger_leaves_sm3"}
+
+
+@pytest.mark.parametrize("what", sorted(NAMED_BY))
+def test_one_byte_of_letter_token_manifest_or_leaf_fails_naming_the_sm_check(
+        world: dict[str, Any], what: str) -> None:
+    """Issue 14's tamper tests on real sm and dual packages, through the offline verifier
+    (the intl profile has them in test_evidence.py): TOTAL_FAILED, the SM check named."""
+    from anxin.evidence.offline import verify_bytes
+    from anxin.evidence.sm_trust import from_asn1
+    ctx = ctx_of(world)
+    roots = [ctx.pki.root_cert, from_asn1(sm2_pki(world).root_cert)]
+    intact = verify_bytes(_zip(world["files"]), "intact.zip", roots, "test roots")
+    assert intact.indication == "TOTAL_PASSED", [
+        (c.id, c.result) for c in intact.checks if c.result != "PASSED"]
+    report = verify_bytes(_zip(_tamper(world["files"], what)), "tampered.zip", roots,
+                          "test roots")
+    results = {c.id: c.result for c in report.checks}
+    assert report.indication == "TOTAL_FAILED"
+    assert results[NAMED_BY[what]] == "FAILED", results
+    if what == "manifest":  # it lists the others; its own bytes are its seals' to vouch for
+        if world["profile"] == "dual":  # the ECDSA seal too
+            assert results["manifest_signature"] == "FAILED", results
+    else:  # and the SHA-256 manifest, in every profile
+        assert results["manifest_files"] == "FAILED"
+
+
+def _zip(files: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name, data in files.items():
+            z.writestr(name, data)
+    return buf.getvalue()
