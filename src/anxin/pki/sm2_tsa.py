@@ -49,13 +49,12 @@ from anxin.error_codes import Code
 from anxin.errors import AnxinError
 from anxin.pki import sm2
 from anxin.pki.profiles import TSA_POLICY_OID
-from anxin.pki.serials import SerialSource, SerialUnavailable
-from anxin.pki.tsp_status import rejection
+from anxin.pki.serials import SerialSource
+from anxin.pki.tsp_status import Request, parse_request, respond
 
 SM2_TSA_POLICY_OID: Final = TSA_POLICY_OID + ".1"
 """The SM2/SM3 token policy: a sub-arc of the intl TSA policy (``….2.1``)."""
 IMPRINT_LENGTH: Final = 32
-MAX_REQUEST_BYTES: Final = 16 * 1024
 _PARSE_ERRORS = (ValueError, TypeError, KeyError, IndexError, OverflowError)
 _V1 = der.der_integer(1)
 _V3 = der.der_integer(3)
@@ -70,13 +69,6 @@ class TimestampFailed(AnxinError):
     """The TSA refused the request or could not be reached (the caller gets no token)."""
 
     code = Code.TSA_FAILED
-
-
-class _Rejected(Exception):  # internal control flow, never escapes respond()
-    def __init__(self, fail_info: str, text: str) -> None:
-        super().__init__(text)
-        self.fail_info = fail_info
-        self.text = text
 
 
 def _check_tsa_certificate(key: sm2.SM2PrivateKey, cert: asn1_x509.Certificate) -> None:
@@ -132,48 +124,18 @@ class Sm2TimestampAuthority:
         self._tst_info_oid = cms.ContentType("tst_info").dump()
 
     # -- request ---------------------------------------------------------------------------
-    def _parse(self, request_der: bytes) -> tuple[tsp.MessageImprint, int | None, bool]:
-        if len(request_der) > MAX_REQUEST_BYTES:
-            raise _Rejected("bad_data_format", "request too large")
-        try:
-            req = tsp.TimeStampReq.load(request_der, strict=True)
-            req.native  # noqa: B018 - decode every field: asn1crypto parses lazily, and a
-            # field read by name alone lets an unknown element beside it pass unseen
-            version = req["version"].native
-            imprint = req["message_imprint"]
-            algorithm = imprint["hash_algorithm"]["algorithm"].native
-            parameters = imprint["hash_algorithm"]["parameters"].native
-            digest = imprint["hashed_message"].native
-            policy = req["req_policy"].native
-            nonce = req["nonce"].native
-            cert_req = bool(req["cert_req"].native)
-            extensions = req["extensions"].native
-        except _PARSE_ERRORS:
-            raise _Rejected("bad_data_format", "not a DER TimeStampReq") from None
-        if version != "v1":
-            raise _Rejected("bad_request", f"unsupported request version {version}")
-        if algorithm != "sm3" or parameters is not None:
-            raise _Rejected("bad_alg", f"unsupported hash algorithm {algorithm}; "
-                            "this TSA time-stamps SM3 imprints (1.2.156.10197.1.401)")
-        if not isinstance(digest, bytes) or len(digest) != IMPRINT_LENGTH:
-            raise _Rejected("bad_data_format", f"an SM3 imprint is {IMPRINT_LENGTH} bytes")
-        if policy is not None and policy != self.policy_oid:
-            raise _Rejected("unaccepted_policy", f"this TSA only issues under {self.policy_oid}")
-        if extensions:
-            raise _Rejected("unaccepted_extensions", "no request extension is supported")
-        return imprint, nonce, cert_req
+    def _parse(self, request_der: bytes) -> Request:
+        return parse_request(request_der, imprint_lengths={"sm3": IMPRINT_LENGTH},
+                             policy_oid=self.policy_oid,
+                             algorithms_text="this TSA time-stamps SM3 imprints "
+                                             "(1.2.156.10197.1.401)")
 
     # -- response --------------------------------------------------------------------------
     def respond(self, request_der: bytes) -> bytes:
         """A DER ``TimeStampResp``: a token, or a rejection with a failure info."""
-        try:
-            imprint, nonce, cert_req = self._parse(request_der)
-            serial = self.serials.next_serial()
-        except _Rejected as rejected:
-            return rejection(rejected.fail_info, rejected.text)
-        except SerialUnavailable:
-            return rejection("system_failure", "serial numbers are unavailable, retry later")
-        return self._token(imprint, nonce, cert_req, serial)
+        return respond(request_der, parse=self._parse, serials=self.serials,
+                       token=lambda request, serial: self._token(
+                           request.imprint, request.nonce, request.cert_req, serial))
 
     def _token(self, imprint: tsp.MessageImprint, nonce: int | None, cert_req: bool,
                serial: int) -> bytes:

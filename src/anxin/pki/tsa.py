@@ -33,13 +33,11 @@ from anxin.config import Settings
 from anxin.net.outbound import OutboundPolicy
 from anxin.pki.authority import Pki
 from anxin.pki.profiles import TSA_POLICY_OID
-from anxin.pki.serials import SerialSource, SerialUnavailable
+from anxin.pki.serials import SerialSource
 from anxin.pki.tsa_client import GuardedHTTPTimeStamper
-from anxin.pki.tsp_status import rejection
+from anxin.pki.tsp_status import Request, parse_request, respond
 
 IMPRINT_LENGTHS = {"sha256": 32, "sha384": 48, "sha512": 64}
-MAX_REQUEST_BYTES = 16 * 1024
-_PARSE_ERRORS = (ValueError, TypeError, KeyError, IndexError, OverflowError)
 _V1 = der.der_integer(1)
 _V3 = der.der_integer(3)
 _GRANTED = der.sequence(der.der_integer(0))  # PKIStatusInfo { status granted }
@@ -47,13 +45,6 @@ _GRANTED = der.sequence(der.der_integer(0))  # PKIStatusInfo { status granted }
 
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-class _Rejected(Exception):  # internal control flow, never escapes respond()
-    def __init__(self, fail_info: str, text: str) -> None:
-        super().__init__(text)
-        self.fail_info = fail_info
-        self.text = text
 
 
 class TimestampAuthority:
@@ -95,48 +86,17 @@ class TimestampAuthority:
         self._tst_info_oid = cms.ContentType("tst_info").dump()
 
     # -- request ---------------------------------------------------------------------------
-    def _parse(self, request_der: bytes) -> tuple[tsp.MessageImprint, int | None, bool]:
-        if len(request_der) > MAX_REQUEST_BYTES:
-            raise _Rejected("bad_data_format", "request too large")
-        try:
-            req = tsp.TimeStampReq.load(request_der, strict=True)
-            req.native  # noqa: B018 - decodes it all: an element no field names is refused
-            version = req["version"].native
-            imprint = req["message_imprint"]
-            algorithm = imprint["hash_algorithm"]["algorithm"].native
-            parameters = imprint["hash_algorithm"]["parameters"].native
-            digest = imprint["hashed_message"].native
-            policy = req["req_policy"].native
-            nonce = req["nonce"].native
-            cert_req = bool(req["cert_req"].native)
-            extensions = req["extensions"].native
-        except _PARSE_ERRORS:
-            raise _Rejected("bad_data_format", "not a DER TimeStampReq") from None
-        if version != "v1":
-            raise _Rejected("bad_request", f"unsupported request version {version}")
-        if algorithm not in IMPRINT_LENGTHS or parameters is not None:
-            raise _Rejected("bad_alg", f"unsupported hash algorithm {algorithm}; "
-                            "use SHA-256, SHA-384 or SHA-512")
-        if not isinstance(digest, bytes) or len(digest) != IMPRINT_LENGTHS[algorithm]:
-            raise _Rejected("bad_data_format",
-                            f"a {algorithm} imprint is {IMPRINT_LENGTHS[algorithm]} bytes")
-        if policy is not None and policy != self.policy_oid:
-            raise _Rejected("unaccepted_policy", f"this TSA only issues under {self.policy_oid}")
-        if extensions:
-            raise _Rejected("unaccepted_extensions", "no request extension is supported")
-        return imprint, nonce, cert_req
+    def _parse(self, request_der: bytes) -> Request:
+        return parse_request(request_der, imprint_lengths=IMPRINT_LENGTHS,
+                             policy_oid=self.policy_oid,
+                             algorithms_text="use SHA-256, SHA-384 or SHA-512")
 
     # -- response --------------------------------------------------------------------------
     def respond(self, request_der: bytes) -> bytes:
         """A DER ``TimeStampResp``: a token, or a rejection with a failure info."""
-        try:
-            imprint, nonce, cert_req = self._parse(request_der)
-            serial = self.serials.next_serial()
-        except _Rejected as rejected:
-            return rejection(rejected.fail_info, rejected.text)
-        except SerialUnavailable:
-            return rejection("system_failure", "serial numbers are unavailable, retry later")
-        return self._token(imprint, nonce, cert_req, serial)
+        return respond(request_der, parse=self._parse, serials=self.serials,
+                       token=lambda request, serial: self._token(
+                           request.imprint, request.nonce, request.cert_req, serial))
 
     def _token(self, imprint: tsp.MessageImprint, nonce: int | None, cert_req: bool,
                serial: int) -> bytes:
