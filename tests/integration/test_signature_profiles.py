@@ -6,13 +6,17 @@ import pytest
 from asn1crypto import ocsp
 from fastapi.testclient import TestClient
 
+from anxin.bootstrap import build_services
+from anxin.config import Settings
 from anxin.evidence.checkpoint_sm2 import verify_sm2_line
 from anxin.ledger.checkpoint import verify_checkpoint
 from anxin.pki.sm2 import sm3
 from anxin.pki.sm2_revocation import verify_sm2_crl, verify_sm2_ocsp_response
 from anxin.pki.sm2_tsa import TimestampFailed, sm3_request, token_of_reply
+from anxin.pki.sm2_tsa_client import HttpSm2TimeStamper, InProcessSm2TimeStamper
 from anxin.pki.sm2_tsa_verify import verify_sm2_token
 from anxin.pki.sm2_x509 import load_certificates, verify_sm2_chain
+from anxin.pki.tsa import InProcessTimeStamper
 from anxin.services.context import Context
 from tests.common.factories import Api
 
@@ -103,3 +107,27 @@ def test_the_sm2_ocsp_responder_answers_for_the_tsa(client: TestClient, ctx: Con
                              headers={"Content-Type": "application/ocsp-request"})
         status = verify_sm2_ocsp_response(answer.content, issuing, tsa_cert, at=ctx.clock())
         assert status.status == "good"
+
+
+@pytest.mark.parametrize(("signature_profile", "setting"), [("sm", "tsa_url"),
+                                                            ("dual", "sm2_tsa_url")])
+def test_an_external_sm2_tsa_is_named_by_the_profiles_setting(
+        settings: Settings, signature_profile: str, setting: str) -> None:
+    """sm: ANXIN_TSA_URL is the SM2 TSA (the intl timestamper stays built in); dual:
+    ANXIN_SM2_TSA_URL is, and ANXIN_TSA_URL stays the intl one."""
+    url = "https://sm2-tsa.example.com/tsa"
+    ctx = build_services(settings.model_copy(update={setting: url}),
+                         background_workers=False)
+    try:
+        assert ctx.sm2 is not None
+        assert isinstance(ctx.sm2.timestamper, HttpSm2TimeStamper)
+        assert ctx.sm2.timestamper.url == url
+        assert isinstance(ctx.timestamper, InProcessTimeStamper)
+    finally:
+        ctx.close()
+    built_in = build_services(settings, background_workers=False)
+    try:
+        assert built_in.sm2 is not None
+        assert isinstance(built_in.sm2.timestamper, InProcessSm2TimeStamper)
+    finally:
+        built_in.close()
