@@ -30,6 +30,11 @@ from anxin.evidence.report import (
     TOTAL_PASSED,
     Report,
 )
+from anxin.evidence.report_pdf_completion import (
+    ZONE_NOTE,
+    render_completion,
+    times_in_report_zone,
+)
 from anxin.evidence.report_pdf_details import (
     CHECK_TITLES_ZH,
     PROFILE_ZH,
@@ -38,11 +43,6 @@ from anxin.evidence.report_pdf_details import (
     render_details,
 )
 from anxin.letters.font import CJK_FAMILY, attach_cjk_font, cjk_face
-from anxin.evidence.report_pdf_completion import (
-    ZONE_NOTE,
-    render_completion,
-    times_in_report_zone,
-)
 from anxin.letters.render import PRODUCT_NAME, PrebuiltSubsetProducer, write_lines
 
 WIDTH = 180.0
@@ -98,8 +98,8 @@ def _answer(pdf: FPDF, title_zh: str, title_en: str, big: tuple[str, str],
     pdf.set_text_color(*color)
     write_lines(pdf, f"{big[0]} · {big[1]}", size=15, line_h=8.5, width=WIDTH)
     pdf.set_text_color(0, 0, 0)
-    write_lines(pdf, text[0], size=10, line_h=6, width=WIDTH)
-    write_lines(pdf, text[1], size=10, line_h=6, width=WIDTH)
+    write_lines(pdf, times_in_report_zone(text[0]), size=10, line_h=6, width=WIDTH)
+    write_lines(pdf, times_in_report_zone(text[1]), size=10, line_h=6, width=WIDTH)
 
 
 def _first_page(pdf: FPDF, report: Report) -> None:
@@ -135,9 +135,9 @@ def _first_page(pdf: FPDF, report: Report) -> None:
         ("数据范围 / Data scope", scope_text(f.get("data_scope"))),
         ("已用次数 / Uses made", uses),
         ("签名格式与级别 / Format and level", sig.level if sig else "—"),
-        ("可信签署时间（时间戳机构）/ Trusted signing time (TSA)",
-         str(f.get("signature_time") or "—")),
-        ("服务器签署时间 / Server time at signing", str(f.get("signed_at") or "—")),
+        ("可信签署时间 / Trusted signing time",
+         f"{f.get('signature_time') or '—'} (时间戳机构 genTime / the TSA's genTime)"),
+        ("服务器时间 / Server time", f"{f.get('signed_at') or '—'} (签署时 / at signing)"),
         ("最佳签名时间 / Best signature time", report.best_signature_time or "—"),
         ("验证时间 / Validation time", report.verified_at),
         ("信任锚 / Trust anchor", anchor.label()),

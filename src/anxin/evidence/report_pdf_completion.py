@@ -45,7 +45,7 @@ def in_report_zone(moment: str | dt.datetime | None) -> str:
         try:
             moment = dt.datetime.fromisoformat(moment.replace("Z", "+00:00"))
         except ValueError:
-            return moment
+            return str(moment)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
     return f"{moment.astimezone(REPORT_TZ):%Y-%m-%d %H:%M:%S} (UTC+8)"

@@ -88,7 +88,7 @@ def render_details(pdf: FPDF, report: Report, *, row: Row, heading: Heading,
     _checks(pdf, report, heading, width)
     heading(pdf, "警告", "Warnings")
     for w in report.warnings or ["无 / none"]:
-        write_lines(pdf, w, size=8.5, line_h=5, width=width)
+        write_lines(pdf, times_in_report_zone(w), size=8.5, line_h=5, width=width)
 
 
 def _policy(pdf: FPDF, row: Row, heading: Heading, width: float) -> None:

@@ -277,7 +277,7 @@ def _layout(spec: LetterSpec) -> _LetterPDF:
         pdf.cell(0, 4.5, f"{labels['root']}:", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.cell(0, 4.5, spec.root_sha256.lower(), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
-    box_x, box_y, box_w, box_h = SIGNATURE_BOX_MM
+    _box_x, box_y, _box_w, _box_h = SIGNATURE_BOX_MM
     if pdf.get_y() > box_y - 8:
         pdf.add_page()
     pdf.set_text_color(0, 0, 0)
