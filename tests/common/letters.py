@@ -11,6 +11,7 @@ from pathlib import Path
 
 from cryptography import x509
 
+from anxin.letters.qr import verification_url
 from anxin.letters.render import LetterSpec, render_letter_pdf
 from anxin.letters.sign import sign_letter, upgrade_to_lta
 from tests.common.test_ca import TestPKI
@@ -30,6 +31,7 @@ EN_TEXT = (
     "I have read and understood this letter in full."
 )
 VALID_FROM = dt.datetime(2026, 11, 28, 9, 0, tzinfo=dt.UTC)
+VERIFY_BASE = "https://anxin.example"
 
 
 def letter_spec(locale: str = "zh-CN", *, text: str | None = None,
@@ -48,6 +50,7 @@ def letter_spec(locale: str = "zh-CN", *, text: str | None = None,
         subject_id_masked="110101********123X" if zh else "E1234****",
         reference="LOAN-2026-000123", letter_text=body,
         letter_sha256=hashlib.sha256(body.encode("utf-8")).hexdigest(),
+        verify_url=verification_url(VERIFY_BASE, authorization_id),
     )
 
 

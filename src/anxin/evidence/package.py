@@ -140,9 +140,9 @@ def seal_package(pki: Pki, files: dict[str, bytes], auth_id: str, timestamper: A
                           report_files=REPORT_FILES)
     files["report.json"] = report.to_json().encode()
     if profile.has_intl:
-        files["report.pdf"] = render_report_pdf(report, seal=(pki, timestamper))
+        files["report.pdf"] = render_report_pdf(report, seal=(pki, timestamper), files=files)
     else:
-        files["report.pdf"] = seal_report_sm2(render_report_pdf(report),
+        files["report.pdf"] = seal_report_sm2(render_report_pdf(report, files=files),
                                               _required(sm2_sealer, profile))
     files["report.xml"] = report_xml(report)
     return zip_files(with_manifest(pki, files, timestamper, profile=profile,

@@ -7,6 +7,7 @@ platform seal and timestamped (PAdES B-T)."""
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from typing import Any
 
 from asn1crypto import keys
@@ -29,14 +30,20 @@ from anxin.evidence.report import (
     TOTAL_PASSED,
     Report,
 )
+from anxin.evidence.report_pdf_completion import (
+    ZONE_NOTE,
+    render_completion,
+    times_in_report_zone,
+)
 from anxin.evidence.report_pdf_details import (
     CHECK_TITLES_ZH,
     PROFILE_ZH,
     PROTECTS_ZH,
+    detail_zh,
     render_details,
 )
 from anxin.letters.font import CJK_FAMILY, attach_cjk_font, cjk_face
-from anxin.letters.render import PrebuiltSubsetProducer, write_lines
+from anxin.letters.render import PRODUCT_NAME, PrebuiltSubsetProducer, write_lines
 
 WIDTH = 180.0
 LABEL_W = 58.0
@@ -69,8 +76,9 @@ def row(pdf: FPDF, label: str, value: str, *, size: float = 9) -> None:
     after_label = pdf.get_y()
     pdf.set_y(y)
     pdf.set_text_color(0, 0, 0)
-    write_lines(pdf, value or "—", size=size, line_h=5.5, width=WIDTH - LABEL_W,
-                x=pdf.l_margin + LABEL_W)
+    for paragraph in (times_in_report_zone(value) or "—").split("\n"):
+        write_lines(pdf, paragraph, size=size, line_h=5.5, width=WIDTH - LABEL_W,
+                    x=pdf.l_margin + LABEL_W)
     if pdf.page == page:
         pdf.set_y(max(pdf.get_y(), after_label))
 
@@ -90,8 +98,8 @@ def _answer(pdf: FPDF, title_zh: str, title_en: str, big: tuple[str, str],
     pdf.set_text_color(*color)
     write_lines(pdf, f"{big[0]} · {big[1]}", size=15, line_h=8.5, width=WIDTH)
     pdf.set_text_color(0, 0, 0)
-    write_lines(pdf, text[0], size=10, line_h=6, width=WIDTH)
-    write_lines(pdf, text[1], size=10, line_h=6, width=WIDTH)
+    write_lines(pdf, times_in_report_zone(text[0]), size=10, line_h=6, width=WIDTH)
+    write_lines(pdf, times_in_report_zone(text[1]), size=10, line_h=6, width=WIDTH)
 
 
 def _first_page(pdf: FPDF, report: Report) -> None:
@@ -100,6 +108,7 @@ def _first_page(pdf: FPDF, report: Report) -> None:
                 align="C")
     write_lines(pdf, f"{POLICY.name_zh} / {POLICY.name} ({POLICY.id}, v{POLICY.version})",
                 size=8, line_h=5, width=WIDTH, align="C")
+    write_lines(pdf, ZONE_NOTE, size=8, line_h=5, width=WIDTH, align="C")
     zh, en = VERDICT.get(report.indication, UNDETERMINED)
     _answer(pdf, "结论一：同意是否有效作出并签署", "Answer 1: was the consent validly given "
             "and signed?", (zh, en), COLORS.get(report.indication, (120, 80, 0)),
@@ -126,6 +135,9 @@ def _first_page(pdf: FPDF, report: Report) -> None:
         ("数据范围 / Data scope", scope_text(f.get("data_scope"))),
         ("已用次数 / Uses made", uses),
         ("签名格式与级别 / Format and level", sig.level if sig else "—"),
+        ("可信签署时间 / Trusted signing time",
+         f"{f.get('signature_time') or '—'} (时间戳机构 genTime / the TSA's genTime)"),
+        ("服务器时间 / Server time", f"{f.get('signed_at') or '—'} (签署时 / at signing)"),
         ("最佳签名时间 / Best signature time", report.best_signature_time or "—"),
         ("验证时间 / Validation time", report.verified_at),
         ("信任锚 / Trust anchor", anchor.label()),
@@ -141,7 +153,8 @@ def _first_page(pdf: FPDF, report: Report) -> None:
             "(<base>/pki/root.crt) and compare its fingerprint")
     heading(pdf, "检查一览", "Checks")
     for c in report.checks:
-        row(pdf, RESULT_WORDS[c.result], f"{CHECK_TITLES_ZH.get(c.id, c.id)} / {c.title}")
+        row(pdf, RESULT_WORDS[c.result], f"{CHECK_TITLES_ZH.get(c.id, c.id)} / {c.title}\n"
+            f"{detail_zh(c)}\n{c.detail}", size=8.5)
     for n in report.not_applicable:
         row(pdf, "不适用 / N/A", f"{CHECK_TITLES_ZH.get(n['id'], n['id'])} / {n['title']}: "
             f"{n['reason']}")
@@ -157,17 +170,24 @@ def _algorithms(pdf: FPDF, report: Report) -> None:
         row(pdf, f"算法：{PROTECTS_ZH.get(what, what)}", "; ".join(names))
 
 
-def render_report_pdf(report: Report, *, seal: tuple[Any, Any] | None = None) -> bytes:
+def render_report_pdf(report: Report, *, seal: tuple[Any, Any] | None = None,
+                      files: Mapping[str, bytes] | None = None) -> bytes:
+    """The report; with the package's ``files`` it is also the certificate of completion
+    (:mod:`anxin.evidence.report_pdf_completion`: the signing timeline, the letter's
+    first page)."""
     pdf = _ReportPDF(orientation="P", unit="mm", format="A4")
     attach_cjk_font(pdf, cjk_face())
     pdf.set_title("Digital Signature Verification Report")
-    pdf.set_creator("Anxin")
+    pdf.set_creator(PRODUCT_NAME)
     pdf.set_lang("zh-CN")
     pdf.alias_nb_pages()
     pdf.set_margins(15, 15, 15)
     pdf.set_auto_page_break(auto=True, margin=20)
     pdf.add_page()
     _first_page(pdf, report)
+    if files is not None:
+        pdf.add_page()
+        render_completion(pdf, report, files, row=row, heading=heading, width=WIDTH)
     pdf.add_page()
     render_details(pdf, report, row=row, heading=heading, width=WIDTH)
     pdf.set_text_color(0, 0, 0)

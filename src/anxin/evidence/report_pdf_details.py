@@ -11,7 +11,8 @@ from fpdf import FPDF
 
 from anxin.evidence.labels import status_label
 from anxin.evidence.policy import POLICY
-from anxin.evidence.report import Report
+from anxin.evidence.report import CheckResult, Report
+from anxin.evidence.report_pdf_completion import times_in_report_zone
 from anxin.letters.render import write_lines
 
 CHECK_TITLES_ZH = {
@@ -36,6 +37,20 @@ CHECK_TITLES_ZH = {
     "sm2_checkpoint_signature": "账本检查点 SM2 签名",
     "ledger_leaves_sm3": "账本条目的 SM3 摘要",
 }
+RESULT_ZH = {"PASSED": "通过", "FAILED": "未通过", "INDETERMINATE": "无法确定"}
+
+
+def detail_zh(check: CheckResult) -> str:
+    """The check's outcome in Chinese: what was checked and its result; the English detail
+    (the verifier's own words, with the values found) follows it in the report."""
+    title = CHECK_TITLES_ZH.get(check.id, check.title)
+    outcome = RESULT_ZH.get(check.result, check.result)
+    if check.result == "PASSED":
+        return f"已核验“{title}”：{outcome}。"
+    extra = f"（{check.sub_indication}）" if check.sub_indication else ""
+    return f"已核验“{title}”：{outcome}{extra}；所见情况见下方英文说明。"
+
+
 PROFILE_ZH = {"intl": "国际算法（ECDSA P-256 / SHA-256）", "sm": "国密（SM2 / SM3）",
               "dual": "双算法（国际 + 国密）"}
 PROTECTS_ZH = {"letter": "授权书 / letter", "manifest": "清单 / manifest",
@@ -73,7 +88,7 @@ def render_details(pdf: FPDF, report: Report, *, row: Row, heading: Heading,
     _checks(pdf, report, heading, width)
     heading(pdf, "警告", "Warnings")
     for w in report.warnings or ["无 / none"]:
-        write_lines(pdf, w, size=8.5, line_h=5, width=width)
+        write_lines(pdf, times_in_report_zone(w), size=8.5, line_h=5, width=width)
 
 
 def _policy(pdf: FPDF, row: Row, heading: Heading, width: float) -> None:
@@ -182,7 +197,9 @@ def _checks(pdf: FPDF, report: Report, heading: Heading, width: float) -> None:
     for c in report.checks:
         write_lines(pdf, f"{CHECK_TITLES_ZH.get(c.id, c.id)} / {c.title}  [{c.id}]", size=10,
                     line_h=6, width=width)
-        write_lines(pdf, c.result + (f" / {c.sub_indication}" if c.sub_indication else ""),
+        write_lines(pdf, f"{RESULT_ZH.get(c.result, c.result)} / {c.result}"
+                    + (f" / {c.sub_indication}" if c.sub_indication else ""),
                     size=9, line_h=5.5, width=width)
-        write_lines(pdf, c.detail, size=8.5, line_h=5, width=width)
+        write_lines(pdf, detail_zh(c), size=8.5, line_h=5, width=width)
+        write_lines(pdf, times_in_report_zone(c.detail), size=8.5, line_h=5, width=width)
         pdf.ln(1.5)

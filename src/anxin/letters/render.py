@@ -33,6 +33,7 @@ from anxin.errors import ValidationFailed
 from anxin.letters.font import CJK_FAMILY, PrebuiltSubset, attach_cjk_font, cjk_face
 from anxin.letters.layout import wrap_lines
 from anxin.letters.pdfa import COMPLIANCE, add_srgb_output_intent, letter_xmp
+from anxin.letters.qr import draw_qr
 
 # A4 in millimetres; the signature box (x, y, w, h) sits at the bottom right of the last page.
 _PAGE_W, _PAGE_H, _MARGIN = 210.0, 297.0, 20.0
@@ -54,6 +55,7 @@ _LABELS = {
         "sha": "授权书文本 SHA-256", "uses_fmt": "{n} 次", "scope_sep": "、",
         "until": " 至 ", "page": "第 {page} / {{nb}} 页", "sign_here": "签署",
         "root": "平台根证书 SHA-256 指纹（核验时与平台公布的指纹比对）",
+        "seal": "被授权机构（盖章）", "verify": "扫码或访问以下地址核验本授权书",
     },
     "en": {
         "institution": "Institution", "purpose": "Purpose", "scope": "Data scope",
@@ -63,6 +65,7 @@ _LABELS = {
         "until": " to ", "page": "Page {page} of {{nb}}", "sign_here": "Signature",
         "root": "Platform root certificate SHA-256 (compare with the one the platform "
                 "publishes)",
+        "seal": "Institution (seal)", "verify": "Scan or visit to verify this letter",
     },
 }
 _CHINA_TZ = dt.timezone(dt.timedelta(hours=8))
@@ -89,10 +92,16 @@ def parse_letter_keywords(keywords: str) -> dict[str, str]:
             key, _, value = word[len(_KEYWORD_PREFIX):].partition("=")
             found[key] = value
     return found
+# The one name of the product, on every page of the letter and in its signature stamp.
+PRODUCT_NAME = "安心授权 Anxin"
+# The bottom of the last page, left of the signature box: the institution's name and seal
+# area, and the verification QR code (x, y, w, h in mm; the QR code is square).
+SEAL_BOX_MM = (20.0, 236.0, 52.0, 36.0)
+QR_BOX_MM = (76.0, 236.0, 30.0, 30.0)
 # Characters the visible signature stamp (drawn later by .sign with this letter's embedded
 # font) may need: printable ASCII and the stamp's Chinese labels and method names.
 STAMP_CHARACTERS = ("".join(chr(c) for c in range(0x20, 0x7F))
-                    + "签署人时间方式短信验证码通行密钥由平台电子签名：（）·+")
+                    + "签署人时间方式短信验证码通行密钥由平台电子签名：（）·+服务器安心授权")
 
 
 @dataclass(frozen=True)
@@ -117,6 +126,9 @@ class LetterSpec:
     # SHA-256 (hex) of the DER of the root the letter's signature chains to: printed so
     # that whoever checks it compares it with the operator's published fingerprint.
     root_sha256: str | None = None
+    # Where the letter is verified (``<base>/verify?id=<id>``, :func:`.qr.verification_url`):
+    # printed under a QR code of it on the last page.
+    verify_url: str | None = None
 
     def check(self) -> None:
         """Raise :class:`ValidationFailed` if the spec cannot make an honest letter."""
@@ -139,16 +151,21 @@ def _format_time(moment: dt.datetime, locale: str) -> str:
 
 
 class _LetterPDF(FPDF):
-    """fpdf2 document with the localized page-number footer."""
+    """fpdf2 document whose footer, on every page, names the product, the authorization id
+    and the page (x / y)."""
 
-    def __init__(self, page_label: str) -> None:
+    def __init__(self, page_label: str, id_label: str) -> None:
         super().__init__(orientation="P", unit="mm", format="A4", enforce_compliance=COMPLIANCE)
         self._page_label = page_label
+        self._id_label = id_label
 
     def footer(self) -> None:
         self.set_y(-15)
         self.set_font(CJK_FAMILY, size=8)
-        self.cell(0, 6, self._page_label.format(page=self.page_no()), align="C")
+        self.set_text_color(80, 80, 80)
+        self.cell(0, 6, f"{PRODUCT_NAME} · {self._id_label} · "
+                  + self._page_label.format(page=self.page_no()), align="C")
+        self.set_text_color(0, 0, 0)
 
 
 class _PrebuiltSubsetProducer(OutputProducer):
@@ -217,7 +234,7 @@ def _layout(spec: LetterSpec) -> _LetterPDF:
     spec.check()
     labels = _LABELS[spec.locale]
     face = cjk_face()
-    pdf = _LetterPDF(labels["page"])
+    pdf = _LetterPDF(labels["page"], f"{labels['id']} {spec.authorization_id}")
     attach_cjk_font(pdf, face)
     created = spec.valid_from.astimezone(dt.UTC)
     pdf.set_creation_date(created)
@@ -260,20 +277,51 @@ def _layout(spec: LetterSpec) -> _LetterPDF:
         pdf.cell(0, 4.5, f"{labels['root']}:", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.cell(0, 4.5, spec.root_sha256.lower(), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
-    box_x, box_y, box_w, box_h = SIGNATURE_BOX_MM
+    _box_x, box_y, _box_w, _box_h = SIGNATURE_BOX_MM
     if pdf.get_y() > box_y - 8:
         pdf.add_page()
-    pdf.set_xy(box_x, box_y - 6)
-    pdf.set_font(CJK_FAMILY, size=8)
-    pdf.cell(box_w, 5, labels["sign_here"])
-    pdf.set_draw_color(170, 170, 170)
-    pdf.set_line_width(0.2)
-    pdf.rect(box_x, box_y, box_w, box_h)
+    pdf.set_text_color(0, 0, 0)
+    pdf.set_auto_page_break(auto=False)  # the bottom block is placed, not flowed
+    _box(pdf, SIGNATURE_BOX_MM, labels["sign_here"])
+    _seal_area(pdf, spec, labels)
+    if spec.verify_url:
+        _verification(pdf, spec.verify_url, labels)
     font = pdf.fonts[CJK_FAMILY]
     assert isinstance(font, TTFFont)
     for character in STAMP_CHARACTERS:
         font.subset.pick(ord(character))
     return pdf
+
+
+def _box(pdf: FPDF, box: tuple[float, float, float, float], caption: str) -> None:
+    """A light frame with its caption above it."""
+    x, y, w, h = box
+    pdf.set_xy(x, y - 6)
+    pdf.set_font(CJK_FAMILY, size=8)
+    pdf.cell(w, 5, caption)
+    pdf.set_draw_color(170, 170, 170)
+    pdf.set_line_width(0.2)
+    pdf.rect(x, y, w, h)
+
+
+def _seal_area(pdf: FPDF, spec: LetterSpec, labels: dict[str, str]) -> None:
+    """The institution's name and the area where its seal goes (the institution's own)."""
+    _box(pdf, SEAL_BOX_MM, labels["seal"])
+    x, y, w, _ = SEAL_BOX_MM
+    pdf.set_xy(x, y + 2)
+    _write_lines(pdf, spec.institution_name, size=9, line_h=5, width=w - 4, x=x + 2)
+
+
+def _verification(pdf: FPDF, url: str, labels: dict[str, str]) -> None:
+    """The QR code of the verification address, and the address in words under it."""
+    x, y, size, _ = QR_BOX_MM
+    draw_qr(pdf, url, x=x, y=y, size=size)
+    pdf.set_xy(_MARGIN, SEAL_BOX_MM[1] + SEAL_BOX_MM[3] + 1.5)
+    pdf.set_font(CJK_FAMILY, size=7.5)
+    pdf.set_text_color(60, 60, 60)
+    _write_lines(pdf, f"{labels['verify']}: {url}", size=7.5, line_h=4,
+                 width=_PAGE_W - 2 * _MARGIN)
+    pdf.set_text_color(0, 0, 0)
 
 
 # Public names for other documents that reuse the letter's font machinery (the report).

@@ -44,14 +44,14 @@ from pyhanko.sign.signers.pdf_byterange import DocumentTimestamp, SignatureObjec
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 
 from anxin.errors import ValidationFailed
-from anxin.letters.render import SIGNATURE_BOX
+from anxin.letters.render import PRODUCT_NAME, SIGNATURE_BOX
 from anxin.letters.sign import _writer_for
 from anxin.letters.stamp import build_stamp_appearance
 
 SM2_SIGNATURE_FIELD: Final = "AnxinSignatureSM2"
 SM2_ARCHIVE_TIMESTAMP_FIELD: Final = "AnxinArchiveTimestampSM2"
-SM2_STAMP_FOOTERS: Final = {"zh-CN": "由 Anxin 平台电子签名 (SM2)",
-                            "en": "Electronically signed via Anxin (SM2)"}
+SM2_STAMP_FOOTERS: Final = {"zh-CN": f"由{PRODUCT_NAME}平台电子签名 (SM2)",
+                            "en": f"Electronically signed via {PRODUCT_NAME} (SM2)"}
 SUBFILTER_PKCS7: Final = "/adbe.pkcs7.detached"
 """The ``sm`` profile's SM2 field: the SubFilter Chinese PDF tools put GM/T 0010 SignedData
 under (iText's external container, GM/T 0112 readers); the letter's only signature."""

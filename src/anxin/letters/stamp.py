@@ -21,14 +21,19 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
 from anxin.error_codes import Code
 from anxin.errors import ValidationFailed
-from anxin.letters.render import SIGNATURE_BOX
+from anxin.letters.render import PRODUCT_NAME, SIGNATURE_BOX
 
 generic: Any = _generic  # pyHanko's generic objects are untyped constructors
 _BFCHAR = re.compile(rb"<([0-9A-Fa-f]{4})>\s*<([0-9A-Fa-f]{4,8})>")
 _CHINA_TZ = dt.timezone(dt.timedelta(hours=8))
+# The time drawn here is the server's clock when the person confirmed: the trusted time
+# (the TSA's genTime) cannot be inside the signed revision, since the token is taken over
+# the signature; the report, the portal and /verify show it as the trusted signing time.
 _LABELS = {
-    "zh-CN": ("签署人", "签署时间", "签署方式", "由 Anxin 平台电子签名 (PAdES)"),
-    "en": ("Signed by", "Time", "Method", "Electronically signed via Anxin (PAdES)"),
+    "zh-CN": ("签署人", "签署时间（服务器时间）", "签署方式",
+              f"由{PRODUCT_NAME}平台电子签名 (PAdES)"),
+    "en": ("Signed by", "Time (server time)", "Method",
+           f"Electronically signed via {PRODUCT_NAME} (PAdES)"),
 }
 
 

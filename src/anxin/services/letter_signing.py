@@ -44,6 +44,7 @@ from pyhanko.sign.timestamps import TimeStamper
 from anxin.domain.vocabulary import purpose_label, scope_labels
 from anxin.letters import LetterSpec, render_letter_pdf, sign_letter, upgrade_to_lta
 from anxin.letters.letter_data import open_signed_letter
+from anxin.letters.qr import verification_url
 from anxin.letters.sign_sm2 import (
     SUBFILTER_DUAL,
     SUBFILTER_PKCS7,
@@ -157,8 +158,8 @@ class PkiLetterSigner:
     ``profile`` (``sm2`` is required in ``sm`` and ``dual``)."""
 
     def __init__(self, pki: Pki, timestamper: TimeStamper, *,
-                 profile: Profile = Profile.INTL, sm2_parts: Sm2Services | None = None
-                 ) -> None:
+                 profile: Profile = Profile.INTL, sm2_parts: Sm2Services | None = None,
+                 verify_base_url: str | None = None) -> None:
         if profile.has_sm and sm2_parts is None:
             raise ValueError(f"the {profile.value} profile signs with the SM2 PKI: none given")
         self.pki = pki
@@ -170,6 +171,8 @@ class PkiLetterSigner:
         self.root_sha256 = _sha256_hex(root_der)
         # The process's one timestamper (the context's port): pyHanko caches per instance.
         self.timestamper = timestamper
+        # The deployment's address: the letter prints <base>/verify?id=<id> and its QR code.
+        self.verify_base_url = verify_base_url
 
     def _spec(self, letter: LetterToSign) -> LetterSpec:
         now = letter.now
@@ -182,7 +185,9 @@ class PkiLetterSigner:
             max_uses=letter.max_uses, subject_name=letter.subject_name,
             subject_id_masked=letter.subject_id_masked, reference=letter.reference,
             letter_text=letter.letter_text, letter_sha256=letter.letter_sha256,
-            passkey_evidence=_passkey_json(letter), root_sha256=self.root_sha256)
+            passkey_evidence=_passkey_json(letter), root_sha256=self.root_sha256,
+            verify_url=(verification_url(self.verify_base_url, letter.authorization_id)
+                        if self.verify_base_url else None))
 
     def __call__(self, letter: LetterToSign, status: CertificateStatus) -> SignatureOutcome:
         salt_hex, commitment = make_id_commitment(letter.subject_id_number)
