@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -84,3 +85,132 @@ def test_detail_fits_a_phone_and_translates_every_outcome(server, page, lang):
     for box in [u.bounding_box() for u in page.locator("#uses .use").all()]:
         assert box is not None and box["width"] >= 250, box
     page.set_viewport_size({"width": 390, "height": 844})
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+def test_deep_link_wrong_code_and_resend_say_the_right_thing(server, browser, lang):
+    seq = 311 if lang == "en" else 312
+    auth = _signed(server, seq)
+    ctx = browser.new_context(viewport={"width": 390, "height": 844})
+    page = ctx.new_page()
+    try:
+        # A deep link before any sign-in: no "session expired", a plain "sign in first".
+        page.goto(server.base_url + f"/me/authorizations/{auth['id']}?lang={lang}")
+        page.goto(server.base_url + f"/me/authorizations/{auth['id']}")
+        expect(page.locator("#info")).to_be_visible()
+        expect(page.locator("#error")).to_have_count(0)
+        assert "登录已过期" not in page.inner_text("body")
+        assert "session has ended" not in page.inner_text("body")
+        _screen(page, lang, f"portal-signin-deep-link-{lang}")
+        page.fill("#mobile", mobile(seq))
+        page.click("#send-code")
+        page.wait_for_selector("#code")
+        expect(page.locator("#masked")).to_have_text(re.compile(r"^\d{3}\*{4}\d{4}$"))
+        # The code input is styled as the signing page's: large spaced digits, a border.
+        style = page.eval_on_selector("#code", """e => { const s = getComputedStyle(e);
+            return {size: parseFloat(s.fontSize), spacing: parseFloat(s.letterSpacing),
+                    border: parseFloat(s.borderTopWidth), height: e.offsetHeight}; }""")
+        assert style["size"] >= 24 and style["spacing"] >= 4, style
+        assert style["border"] >= 2 and style["height"] >= 44, style
+        _screen(page, lang, f"portal-code-{lang}")
+        # A wrong code: the number is still said, the refusal is in words, tries left.
+        page.fill("#code", "000000" if server.last_code(seq) != "000000" else "111111")
+        page.click("#signin")
+        expect(page.locator("#error")).to_have_attribute("data-code", "otp_invalid")
+        expect(page.locator("#masked")).to_have_text(re.compile(r"^\d{3}\*{4}\d{4}$"))
+        expect(page.locator("#error-detail")).to_contain_text("4")
+        _screen(page, lang, f"portal-code-wrong-{lang}")
+        # Resend at once: one code a minute, said with the seconds to wait, on the
+        # code page (the code typed so far is not lost to a different page).
+        page.click("#resend")
+        expect(page.locator("#error")).to_have_attribute("data-code", "otp_rate_limited")
+        expect(page.locator("#error-detail")).to_contain_text(re.compile(r"\d+"))
+        expect(page.locator("#code")).to_be_visible()
+        _screen(page, lang)
+        # The right code opens the page the deep link asked for.
+        page.fill("#code", server.last_code(seq))
+        page.click("#signin")
+        page.wait_for_url(f"**/me/authorizations/{auth['id']}")
+        expect(page.locator("#terms")).to_have_attribute("data-status", "active")
+    finally:
+        ctx.close()
+
+
+def test_list_colours_reference_end_date_revocation_time_and_evidence(server, page):
+    seq = 321
+    kept = _signed(server, seq)
+    gone = _signed(server, seq)
+    _sign_in(page, server, seq, "zh-CN")
+    kept_li = page.locator(f'li[data-id="{kept["id"]}"]')
+    expect(kept_li.locator(".reference")).to_have_text(f"LOAN-{seq}")
+    expect(kept_li.locator(".valid-until")).to_contain_text(re.compile(r"\d{4}年\d+月\d+日"))
+    # The evidence package of a signed authorization downloads from the detail page.
+    page.click(f'li[data-id="{kept["id"]}"] h2 a')
+    with page.expect_download() as dl:
+        page.click("#evidence-zip")
+    with zipfile.ZipFile(io.BytesIO(Path(dl.value.path()).read_bytes())) as z:
+        names = set(z.namelist())
+        assert {"letter.pdf", "manifest.json", "report.pdf"} <= names, names
+        assert z.read("letter.pdf").startswith(b"%PDF-")
+    # Revoke the other: the detail and the list say when.
+    page.goto(server.base_url + f"/me/authorizations/{gone['id']}")
+    page.click("#revoke-link")
+    page.click("#revoke-confirm")
+    page.wait_for_selector("#message")
+    expect(page.locator("#revoked-at")).to_contain_text(re.compile(r"\d{4}年\d+月\d+日 \d\d:\d\d"))
+    _screen(page, "zh-CN", "portal-detail-revoked-zh-CN")
+    page.goto(server.base_url + "/me")
+    gone_li = page.locator(f'li[data-id="{gone["id"]}"]')
+    expect(gone_li.locator(".revoked-at")).to_contain_text(re.compile(r"\d{4}年"))
+    colour = "e => getComputedStyle(e).backgroundColor"
+    active_bg = kept_li.locator(".badge").evaluate(colour)
+    revoked_bg = gone_li.locator(".badge").evaluate(colour)
+    assert active_bg != revoked_bg, (active_bg, revoked_bg)
+    assert "rgba(0, 0, 0, 0)" not in (active_bg, revoked_bg)
+    _screen(page, "zh-CN", "portal-list-statuses-zh-CN")
+
+
+def test_passkeys_list_name_and_remove(server, context, page):
+    seq = 331
+    server.template("credit")
+    auth = server.request("credit", seq)
+    page.goto(auth["signing_url"])
+    page.locator("#read").check()
+    page.locator("#send-code").click()
+    expect(page.locator("#form-msg")).to_be_visible()
+    page.locator("#otp").fill(server.last_code(seq))
+    add_authenticator(context, page)
+    page.locator("#use-passkey").check()
+    page.locator("#sign").click()
+    page.wait_for_url("**msg=signed**")
+    # SMS sign-in, then the passkeys page: the one just registered, not yet named.
+    _sign_in(page, server, seq, "zh-CN")
+    page.click("#passkeys-link")
+    page.wait_for_url("**/me/passkeys")
+    items = page.locator("li.passkey-item")
+    expect(items).to_have_count(1)
+    expect(items.locator(".pk-name")).to_have_text("未命名的通行密钥")
+    _screen(page, "zh-CN", "portal-passkeys-zh-CN")
+    items.locator("input.name-input").fill("  My   phone ")
+    items.locator(".rename-button").click()
+    expect(page.locator("#message")).to_have_text("名称已保存。")
+    expect(page.locator("li.passkey-item .pk-name")).to_have_text("My phone")
+    (pk_id,) = [r[0] for r in server.sql("SELECT id FROM passkey_credentials WHERE name = ?",
+                                         "My phone")]
+    page.goto(server.base_url + "/me/passkeys?lang=en")
+    _screen(page, "en", "portal-passkeys-en")
+    # Remove: a confirmation page, then the list is empty and the row is gone.
+    page.click("li.passkey-item .remove-link")
+    expect(page.locator("#pk-name")).to_have_text("My phone")
+    _screen(page, "en", "portal-passkey-remove-en")
+    page.click("#remove-confirm")
+    expect(page.locator("#message")).to_have_text("Passkey removed.")
+    expect(page.locator("li.passkey-item")).to_have_count(0)
+    expect(page.locator("#no-passkeys")).to_be_visible()
+    assert server.sql("SELECT id FROM passkey_credentials WHERE id = ?", pk_id) == []
+    # The removed passkey (still on the authenticator) no longer signs the person in.
+    page.click("#signout")
+    page.goto(server.base_url + "/me/passkey")
+    page.locator("#go").click()
+    expect(page.locator("#notice .err")).to_be_visible()
+    assert page.url.endswith("/me/passkey")

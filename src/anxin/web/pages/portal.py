@@ -184,10 +184,12 @@ def _refusal(request: Request, exc: AnxinError, *, mobile: str,
 def to_signin(request: Request) -> Response:
     """To the sign-in page, which then opens this page: "session expired" only where a
     session cookie was sent (a first visit from a deep link has none)."""
-    back = quote(request.url.path, safe="/")
+    query = f"next={quote(request.url.path, safe='/')}"
+    if request.query_params.get("lang") in ("zh-CN", "en"):
+        query += f"&lang={request.query_params['lang']}"
     if request.cookies.get(COOKIE):
-        return RedirectResponse(f"/me?err=session_expired&next={back}", status_code=303)
-    return RedirectResponse(f"/me?next={back}", status_code=303)
+        query = "err=session_expired&" + query
+    return RedirectResponse(f"/me?{query}", status_code=303)
 
 
 
