@@ -342,7 +342,4 @@ def build_router() -> APIRouter:
     async def report_pdf(auth_id: str, request: Request) -> Response:
         return await _download(request, auth_id, "report.pdf")
 
-    from anxin.web.pages.portal_passkeys import add_passkey_routes
-    add_passkey_routes(router)
-
     return router

@@ -52,7 +52,8 @@ PORTAL_STRINGS: dict[str, dict[str, str]] = {
         "r_authorization_expired": "授权已到期", "r_authorization_not_active": "授权未生效",
         "r_authorization_paused": "授权已暂停", "r_purpose_mismatch": "用途与授权不符",
         "r_scope_mismatch": "数据不在授权范围内", "r_frequency_exceeded": "超过授权的查询频率",
-        "r_data_range_mismatch": "数据时间范围与授权不符", "r_other": "不符合授权条件", "refused_because": "拒绝：{reason}",
+        "r_data_range_mismatch": "数据时间范围与授权不符", "r_other": "不符合授权条件",
+        "refused_because": "拒绝：{reason}",
         "st_paused": "已暂停",
         # Passkeys.
         "passkeys": "我的通行密钥",

@@ -30,8 +30,9 @@ def _not_found(request: Request, sess: SessionRef) -> Response:
     return page(request, "portal_base.html", 404, session=sess, err="passkey_not_found")
 
 
-def add_passkey_routes(router: APIRouter) -> None:
-    """Add the passkey management routes to the portal's router."""
+def build_router() -> APIRouter:
+    """The passkey management routes (installed beside the portal's)."""
+    router = APIRouter(tags=["portal"], include_in_schema=False)
 
     @router.get(LIST)
     async def passkeys(request: Request) -> Response:
@@ -91,3 +92,5 @@ def add_passkey_routes(router: APIRouter) -> None:
         except AnxinError as exc:
             return page(request, "portal_base.html", exc.status, session=sess, err=exc.code)
         return RedirectResponse(f"{LIST}?msg=passkey_removed", status_code=303)
+
+    return router
