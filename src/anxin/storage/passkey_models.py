@@ -33,6 +33,8 @@ class PasskeyCredential(Base):
     registered_authorization_id: Mapped[str | None] = mapped_column(String(36))
     created_at: Mapped[dt.datetime]
     last_used_at: Mapped[dt.datetime | None]
+    # The person's own label ("my phone"), set in /me/passkeys (migration 0011).
+    name: Mapped[str | None] = mapped_column(String(40))
 
 
 class PasskeyChallenge(Base):

@@ -37,6 +37,39 @@ PORTAL_STRINGS: dict[str, dict[str, str]] = {
         "csrf_failed": "页面已过期，请刷新后重试。", "session_expired": "登录已过期，请重新登录。",
         "authorization_not_active": "只有生效中的授权可以撤销。",
         "not_found": "没有找到这份授权。", "passkey_signin": "使用通行密钥登录",
+
+        # Sign-in: a deep link, the code page, resending.
+        "signin_first": "请先登录，登录后将打开您要查看的页面。",
+        "resend": "重新发送验证码", "code_resent": "新的验证码已发送。",
+        "retry_in": "请在 {s} 秒后再试。", "tries_left": "还可以再试 {n} 次。",
+        # The list and the detail.
+        "valid_until": "有效期至", "revoked_at": "撤销时间", "signed_at": "签署时间",
+        "status_since": "状态变更时间", "data_item": "查询的数据",
+        "evidence_note": "证据包含已签署的授权书、证书链、时间戳、账本证明和验证报告，"
+                         "可用任何验证工具离线核验。",
+        "r_authorization_revoked": "已撤销，不予查询",
+        "r_authorization_exhausted": "使用次数已用完",
+        "r_authorization_expired": "授权已到期", "r_authorization_not_active": "授权未生效",
+        "r_authorization_paused": "授权已暂停", "r_purpose_mismatch": "用途与授权不符",
+        "r_scope_mismatch": "数据不在授权范围内", "r_frequency_exceeded": "超过授权的查询频率",
+        "r_data_range_mismatch": "数据时间范围与授权不符", "r_other": "不符合授权条件",
+        "refused_because": "拒绝：{reason}",
+        "st_paused": "已暂停",
+        # Passkeys.
+        "passkeys": "我的通行密钥",
+        "passkeys_note": "通行密钥（指纹、面容或安全密钥）可用于登录和确认签署。"
+                         "删除后，该设备不能再用于登录；签署时可用短信验证码重新登记。",
+        "no_passkeys": "您还没有登记通行密钥。", "passkey_name": "名称",
+        "passkey_unnamed": "未命名的通行密钥", "passkey_added": "登记时间",
+        "passkey_last_used": "最近使用", "passkey_never_used": "尚未使用",
+        "passkey_synced": "可同步（备份在云端）", "passkey_device": "仅在此设备上",
+        "rename": "保存名称", "remove": "删除", "remove_h": "确认删除这个通行密钥？",
+        "remove_note": "删除后，这个通行密钥不能再用于登录或签署。已签署的授权不受影响。",
+        "remove_confirm": "确认删除", "passkey_renamed": "名称已保存。",
+        "passkey_removed": "通行密钥已删除。", "passkey_not_found": "没有找到这个通行密钥。",
+        "passkey_name_invalid": "名称须为 1 到 40 个字符。",
+        "validation_failed": "输入有误，请检查后重试。", "error_other": "请稍后重试。",
+        "passkeys_link": "管理我的通行密钥", "status_legend": "状态",
     },
     "en": {
         "lang": "en", "app": "Anxin", "switch": "中文", "portal": "My authorizations",
@@ -78,6 +111,42 @@ PORTAL_STRINGS: dict[str, dict[str, str]] = {
         "session_expired": "Your session has ended: sign in again.",
         "authorization_not_active": "Only an authorization in force can be revoked.",
         "not_found": "No such authorization.", "passkey_signin": "Sign in with a passkey",
+
+        "signin_first": "Sign in first: the page you asked for opens next.",
+        "resend": "Send a new code", "code_resent": "A new code is on its way.",
+        "retry_in": "Try again in {s} seconds.", "tries_left": "{n} tries left.",
+        "valid_until": "Valid until", "revoked_at": "Revoked on", "signed_at": "Signed on",
+        "status_since": "Status since", "data_item": "Data queried",
+        "evidence_note": "The evidence holds the signed letter, the certificate chain, the "
+                         "timestamps, the ledger proofs and the verification report: any "
+                         "verifier checks it offline.",
+        "r_authorization_revoked": "revoked, refused",
+        "r_authorization_exhausted": "all uses spent",
+        "r_authorization_expired": "the authorization had expired",
+        "r_authorization_not_active": "the authorization was not in force",
+        "r_authorization_paused": "the authorization was paused",
+        "r_purpose_mismatch": "not the authorized purpose",
+        "r_scope_mismatch": "data outside the authorized scope",
+        "r_frequency_exceeded": "more often than authorized",
+        "r_data_range_mismatch": "data period outside the authorized range",
+        "r_other": "outside the authorization's terms",
+        "refused_because": "refused: {reason}", "st_paused": "paused",
+        "passkeys": "My passkeys", "passkeys_note": "A passkey (fingerprint, face or security "
+                    "key) signs you in and confirms signatures. Once removed, that device no "
+                    "longer signs you in; when signing you can enrol again with an SMS code.",
+        "no_passkeys": "You have no passkey registered.", "passkey_name": "Name",
+        "passkey_unnamed": "Unnamed passkey", "passkey_added": "Registered",
+        "passkey_last_used": "Last used", "passkey_never_used": "not used yet",
+        "passkey_synced": "synced (backed up to the cloud)", "passkey_device": "this device only",
+        "rename": "Save the name", "remove": "Remove", "remove_h": "Remove this passkey?",
+        "remove_note": "Once removed, this passkey no longer signs you in or confirms a "
+                       "signature. Authorizations already signed are not affected.",
+        "remove_confirm": "Yes, remove", "passkey_renamed": "Name saved.",
+        "passkey_removed": "Passkey removed.", "passkey_not_found": "No such passkey.",
+        "passkey_name_invalid": "A name has 1 to 40 characters.",
+        "validation_failed": "Something in the form is not right: check and try again.",
+        "error_other": "please try again later.", "passkeys_link": "Manage my passkeys",
+        "status_legend": "Status",
     },
 }
 
