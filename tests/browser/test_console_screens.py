@@ -97,7 +97,7 @@ def console(page: Page, server: Server, operator: tuple[str, bytes]) -> Iterator
     else:
         sign_in(page, server, operator)
         _cookies.extend(c for c in page.context.cookies() if c["name"] == "anxin_console")
-    yield page
+    return page
 
 
 def check_screen(page: Page, lang: str) -> None:
@@ -161,7 +161,10 @@ def test_dispute_view_is_a_readable_timeline(console: Page, server: Server,
     steps = page.locator("ol.timeline li.step")
     assert steps.count() >= 4
     expect(steps.first.locator(".event")).to_have_text("发起授权")
-    expect(steps.first.locator("time")).to_have_text(re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$"))
+    expect(steps.first.locator("time")).to_have_text(
+        re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$"))  # local, to the second
+    expect(page.locator('li.step[data-event="authorization:realname:checked"]')
+           ).to_contain_text("未核验")
     signed_step = page.locator('li.step[data-event="authorization:signed"]')
     expect(signed_step.locator("dd.ip")).to_have_text("127.0.0.1")
     expect(signed_step.locator("dd.ua")).to_contain_text("python-httpx")
@@ -210,7 +213,8 @@ def test_template_editor_live_preview(console: Page, server: Server) -> None:
     preview = page.locator("#preview")
     expect(preview).to_have_attribute("data-state", "ready")
     first = page.locator("#preview-pages img.page").first.get_attribute("src")
-    assert first and first.startswith("data:image/png;base64,")
+    assert first
+    assert first.startswith("data:image/png;base64,")
     width = page.locator("#preview-pages img.page").first.evaluate("i => i.naturalWidth")
     assert width > 500
     page.fill("#body", "{{ nope")  # does not render: the preview says why

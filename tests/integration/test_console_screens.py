@@ -109,7 +109,8 @@ def test_dispute_view_local_times_labels_client_facts_and_documents(
     for code in ("authorization:requested", "authorization:otp:verified",
                  "authorization:signed", "loan_approval", "purpose_mismatch"):
         assert code not in text, code
-    for words in ("发起授权", "验证码通过", "签署", "拒绝：用途不符", "贷款审批"):
+    assert "not checked" not in text
+    for words in ("发起授权", "验证码通过", "签署", "拒绝：用途不符", "贷款审批", "未核验"):
         assert words in text, words
     steps = re.findall(r'<li class="step leaf" data-event="([^"]+)">', page.text)
     assert steps[0] == "authorization:requested"

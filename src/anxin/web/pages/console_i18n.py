@@ -36,7 +36,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "not_found": "未找到该记录。",
         # dashboard
         "dashboard": "概览", "range": "统计区间", "from": "自", "to": "至", "apply": "查看",
-        "zone_note": "按 {zone} 时区的日历日统计。",
+        "zone_note": "按 {zone} 时区的日历日统计。", "times_in": "时间均为 {zone} 时间。",
         "requested": "发起授权", "signed": "已签署", "declined": "已拒绝", "lapsed": "已过期未签",
         "sign_rate": "签署率", "median_sign": "签署用时中位数",
         "uses_granted": "使用放行", "uses_refused": "使用拒绝", "revocations": "撤销",
@@ -115,6 +115,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "not_found": "No such record.",
         "dashboard": "Dashboard", "range": "Period", "from": "From", "to": "to",
         "apply": "Show", "zone_note": "Calendar days in {zone}.",
+        "times_in": "Times in {zone}.",
         "requested": "Requested", "signed": "Signed", "declined": "Declined",
         "lapsed": "Lapsed unsigned", "sign_rate": "Sign rate",
         "median_sign": "Median time to sign", "uses_granted": "Uses granted",
@@ -196,6 +197,8 @@ LABELS: dict[str, dict[str, str]] = {
         "authorization:expired": "到期", "authorization:revoked": "撤销",
         "authorization:letter:renewed": "授权书续期时间戳", "authorization:paused": "暂停",
         "authorization:resumed": "恢复", "console:action": "控制台操作",
+        "institution:created": "新增机构", "institution:key:rotated": "轮换 API 密钥",
+        "institution:suspended": "暂停机构", "template:versioned": "模板新版本",
         "pending": "待签署", "active": "有效", "exhausted": "次数已用完", "expired": "已到期",
         "revoked": "已撤销", "declined": "已拒绝", "cancelled": "已撤回", "lapsed": "已过期未签",
         "paused": "已暂停",
@@ -206,7 +209,8 @@ LABELS: dict[str, dict[str, str]] = {
         "data_range_mismatch": "数据区间不符", "institution_suspended": "机构已暂停",
         "delivered": "已送达", "no_endpoint": "无回调地址", "failed": "失败",
         "sms": "短信", "webauthn": "通行密钥", "otp": "短信验证码",
-        "match": "一致", "mismatch": "不一致", "skipped": "未核验", "none": "无",
+        "match": "一致", "mismatch": "不一致", "skipped": "未核验", "not_checked": "未核验",
+        "none": "无", "webhook": "外部核验服务",
     },
     "en": {
         "authorization:requested": "Requested", "authorization:realname:checked":
@@ -222,7 +226,10 @@ LABELS: dict[str, dict[str, str]] = {
         "Uses exhausted", "authorization:expired": "Expired", "authorization:revoked":
         "Revoked", "authorization:letter:renewed": "Archive timestamp renewed",
         "authorization:paused": "Paused", "authorization:resumed": "Resumed",
-        "console:action": "Console action",
+        "console:action": "Console action", "institution:created": "Institution added",
+        "institution:key:rotated": "API key rotated",
+        "institution:suspended": "Institution suspended",
+        "template:versioned": "Template version",
         "pending": "pending", "active": "active", "exhausted": "exhausted",
         "expired": "expired", "revoked": "revoked", "declined": "declined",
         "cancelled": "cancelled", "lapsed": "lapsed", "paused": "paused",
@@ -234,7 +241,8 @@ LABELS: dict[str, dict[str, str]] = {
         "institution_suspended": "institution suspended",
         "delivered": "delivered", "no_endpoint": "no endpoint", "failed": "failed",
         "sms": "SMS", "webauthn": "passkey", "otp": "SMS code",
-        "match": "match", "mismatch": "mismatch", "skipped": "not checked", "none": "none",
+        "match": "match", "mismatch": "mismatch", "skipped": "not checked",
+        "not_checked": "not checked", "none": "none", "webhook": "external service",
     },
 }
 
