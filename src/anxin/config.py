@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Generic, Literal, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -170,6 +171,24 @@ class Settings(BaseSettings):
     # (JSON and forms); uploads to POST /verify (letters, evidence packages) have their own.
     max_body_bytes: int = 512 * 1024
     max_upload_bytes: int = 20 * 1024 * 1024
+    # The deployment's time zone (an IANA name): the times the console shows and the
+    # calendar days its dashboard counts.
+    time_zone: str = "Asia/Shanghai"
+
+    @field_validator("time_zone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (an IANA name such as "
+                             "Asia/Shanghai)") from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """``time_zone`` as a zone (valid: the field's validator checked it)."""
+        return ZoneInfo(self.time_zone)
 
     @field_validator("sms")
     @classmethod

@@ -5,6 +5,7 @@ dispute view, the dashboard's charts; every action a ledger leaf without persona
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 import re
 import uuid
@@ -108,8 +109,15 @@ def test_suspend_makes_the_key_answer_401_and_rotate(client: TestClient, api: Ap
     assert client.post(f"/console/institutions/{api.institution_id}/suspend",
                        data={"csrf": "forged"}).status_code == 403
     assert api.get("/v1/templates").status_code == 200
+    # Suspending asks first (issue 15): the first post only shows the question.
     r = client.post(f"/console/institutions/{api.institution_id}/suspend",
                     data={"csrf": csrf})
+    assert r.status_code == 200
+    assert 'id="confirm" data-action="suspend"' in r.text
+    assert 'name="confirmed" value="yes"' in r.text
+    assert api.get("/v1/templates").status_code == 200  # not suspended yet
+    r = client.post(f"/console/institutions/{api.institution_id}/suspend",
+                    data={"csrf": csrf, "confirmed": "yes"})
     assert r.status_code == 200
     refused = api.get("/v1/templates")
     assert refused.status_code == 401
@@ -119,6 +127,11 @@ def test_suspend_makes_the_key_answer_401_and_rotate(client: TestClient, api: Ap
     assert api.get("/v1/templates").status_code == 200
     r = client.post(f"/console/institutions/{api.institution_id}/rotate-key",
                     data={"csrf": csrf})
+    assert 'id="confirm" data-action="rotate-key"' in r.text
+    assert 'id="new-key"' not in r.text
+    assert api.get("/v1/templates").status_code == 200  # the old key still works
+    r = client.post(f"/console/institutions/{api.institution_id}/rotate-key",
+                    data={"csrf": csrf, "confirmed": "yes"})
     new_key = re.search(r'id="new-key">.*?<code>([^<]+)</code>', r.text, re.S)
     assert new_key
     assert api.get("/v1/templates").status_code == 401
@@ -188,7 +201,7 @@ def test_templates_and_diff(client: TestClient, api: Api, operator: str) -> None
     api.template()
     api.template(title="Credit check (revised)", body=EN_BODY + " Revised.")
     page = client.get("/console/templates")
-    assert "diff v1→v2" in page.text
+    assert f"institution={api.institution_id}&code=credit&a=1&b=2" in page.text
     r = client.get("/console/templates/diff", params={
         "institution": api.institution_id, "code": "credit", "a": 1, "b": 2})
     assert r.status_code == 200
@@ -197,23 +210,35 @@ def test_templates_and_diff(client: TestClient, api: Api, operator: str) -> None
     assert "-title:" in r.text
 
 
-def test_dashboard_renders_charts(client: TestClient, api: Api, outbox,
-                                  operator: str) -> None:
+def test_dashboard_shows_the_figures_of_the_period(client: TestClient, api: Api, outbox,
+                                                  operator: str, ctx: Context) -> None:
     api.template(max_uses=2)
     a = api.request(seq=130)
     sign(client, outbox, a)
     assert api.use(a["id"]).status_code == 201
     assert api.use(a["id"], purpose="account_opening").status_code == 403
     api.request(seq=131)
-    r = client.get("/console")
+    today = ctx.clock().astimezone(ctx.settings.zone).date().isoformat()
+    r = client.get("/console", params={"from": today, "to": today})
     assert r.status_code == 200
-    assert r.text.count('<svg class="chart"') >= 6
-    for series in ("requests", "signatures", "uses_granted", "uses_refused"):
+    row = re.search(rf'<tr data-id="{api.institution_id}">.*?</tr>', r.text, re.S)
+    assert row
+    cells = dict(re.findall(r'data-k="(\w+)">([^<]*)<', row.group(0)))
+    assert {k: cells[k] for k in ("requested", "signed", "declined", "uses_granted",
+                                  "uses_refused")} == {
+        "requested": "2", "signed": "1", "declined": "0", "uses_granted": "1",
+        "uses_refused": "1"}
+    assert cells["sign_rate"] == "50%"
+    assert 'data-code="purpose_mismatch"' in r.text  # refusals by reason, labelled
+    for series in ("requested", "signed"):
         m = re.search(rf'data-series="{series}".*?</svg>', r.text, re.S)
         assert m
         values = [int(v) for v in re.findall(r'data-value="(\d+)"', m.group(0))]
-        assert sum(values) >= 1, series
+        assert len(values) == 1, series  # one day: today
+        assert values[0] >= 1, series
     assert "Example Bank" in r.text
+    bad = client.get("/console", params={"from": today, "to": "2000-01-01"})
+    assert 'data-code="validation_failed"' in bad.text
 
 
 def test_console_needs_a_session(client: TestClient) -> None:
@@ -249,13 +274,17 @@ def test_operator_app_mounts_under_anxin_operator() -> None:
 
 
 def test_dashboard_counts_exactly_per_institution_and_day(client: TestClient, api: Api, outbox,
-                                                          ctx: Context) -> None:
-    from anxin.services.console_stats import SERIES, dashboard
+                                                          ctx: Context, clock) -> None:
+    from anxin.services.console_stats import Period, dashboard
     from anxin.services.revocation import revoke_authorization
 
-    before = dashboard(ctx)
+    zone = ctx.settings.zone
+    today = ctx.clock().astimezone(zone).date()
+    period = Period.last_days(today, zone)
+    before = dashboard(ctx, period)
     api.template(max_uses=2)
     a = api.request(seq=140)
+    clock.advance(minutes=10)  # signed 10 minutes after the request
     sign(client, outbox, a)
     assert api.use(a["id"]).status_code == 201
     assert api.use(a["id"], purpose="account_opening").status_code == 403
@@ -264,12 +293,23 @@ def test_dashboard_counts_exactly_per_institution_and_day(client: TestClient, ap
     b = api.request(seq=141)
     assert client.post(f"/s/{token_of(b)}/decline").status_code == 200
     api.request(seq=142)
-    after = dashboard(ctx)
+    after = dashboard(ctx, Period.last_days(ctx.clock().astimezone(zone).date(), zone))
     mine = next(i for i in after["per_institution"] if i["id"] == api.institution_id)
-    expected = {"requests": 3, "signatures": 1, "declines": 1, "uses_granted": 1,
-                "uses_refused": 2, "revocations": 1}
-    assert {k: mine[k] for k in SERIES} == expected
-    for k in SERIES:  # all of it today (UTC), and in the totals
-        assert after["per_day"][k][-1] - before["per_day"][k][-1] == expected[k], k
+    expected = {"requested": 3, "signed": 1, "declined": 1, "lapsed": 0, "pending": 1,
+                "uses_granted": 1, "uses_refused": 2, "revocations": 1}
+    assert {k: mine[k] for k in expected} == expected
+    assert mine["sign_rate"] == pytest.approx(1 / 3)
+    assert 590 <= mine["median_sign_seconds"] <= 720
+    reasons = dict(after["refused_by_reason"])
+    assert reasons["purpose_mismatch"] - dict(before["refused_by_reason"]).get(
+        "purpose_mismatch", 0) == 1
+    assert reasons["scope_mismatch"] - dict(before["refused_by_reason"]).get(
+        "scope_mismatch", 0) == 1
+    for k in expected:  # in the totals too
         assert after["totals"][k] - before["totals"][k] == expected[k], k
-    assert after["days"][-1] == ctx.clock().date().isoformat()
+    for k in ("requested", "signed"):  # all of it on one local day
+        assert sum(after["per_day"][k]) - sum(before["per_day"][k]) == expected[k], k
+    # A period before today counts none of it.
+    old = dashboard(ctx, Period(today - dt.timedelta(days=30), today - dt.timedelta(days=20),
+                                zone))
+    assert all(r["id"] != api.institution_id for r in old["per_institution"])

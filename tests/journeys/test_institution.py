@@ -152,6 +152,10 @@ def test_an_institution_from_the_console_gets_signed_callbacks_and_receipts(
 
         page = browser.get("/console/institutions")
         action, fields = Forms(page.text).form(f"/console/institutions/{inst_id}/suspend")
+        asked = browser.post(action, data=fields)  # suspending asks first
+        assert api.get("/v1/templates").status_code == 200, "suspended without confirmation"
+        action, fields = Forms(asked.text).form(f"/console/institutions/{inst_id}/suspend")
+        assert fields.get("confirmed") == "yes"
         browser.post(action, data=fields)
         refused = api.get("/v1/templates")
         assert refused.status_code == 401
@@ -168,6 +172,8 @@ def test_an_institution_from_the_console_gets_signed_callbacks_and_receipts(
         assert api.get("/v1/templates").status_code == 200
 
         action, fields = Forms(page.text).form(f"/console/institutions/{inst_id}/rotate-key")
+        asked = browser.post(action, data=fields)  # rotating asks first
+        action, fields = Forms(asked.text).form(f"/console/institutions/{inst_id}/rotate-key")
         rotated = browser.post(action, data=fields)
         new_key = re.search(r'id="new-key">[^<]*<code>(anx_[^<]+)</code>', rotated.text)
         assert new_key, "the rotated API key is not shown"

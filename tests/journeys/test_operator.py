@@ -53,12 +53,12 @@ def test_the_dispute_view_shows_the_whole_story(served: Served, browser: httpx.C
                                                 operator: pyotp.TOTP) -> None:
     auth, view = open_dispute_view(served, browser, operator, 8001)
     assert auth["id"] in view.text
-    assert '<td id="status">active</td>' in view.text
+    assert 'id="status" data-status="active"' in view.text
     for event in ("authorization:requested", "authorization:signed"):
-        assert event in view.text, f"{event} is not in the ledger timeline"
+        assert f'data-event="{event}"' in view.text, f"{event} is not in the ledger timeline"
     assert "Q-OK" in view.text
     assert "Q-WRONG" in view.text
-    assert "refused: purpose_mismatch" in view.text, "the refused use is not shown"
+    assert "拒绝：用途不符" in view.text, "the refused use is not shown (with its reason)"
     assert "11010519" not in view.text, "the console shows the id number unmasked"
     letter_href = f"/console/authorizations/{auth['id']}/letter.pdf"
     assert letter_href in Forms(view.text).links.values(), "no signed-letter link"

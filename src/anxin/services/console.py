@@ -8,23 +8,33 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import select
 
 from anxin.domain.events import Event
 from anxin.domain.states import Status
-from anxin.domain.subject import IdType, validate_id_number
+from anxin.domain.subject import IdType, normalize_mobile, validate_id_number
+from anxin.domain.vocabulary import join_labels, purpose_label, scope_labels
 from anxin.error_codes import Code
 from anxin.errors import NotFound, ValidationFailed
 from anxin.keys import hash_api_key, new_api_key
+from anxin.letters.render import LetterSpec, render_letter_pdf
+from anxin.letters.text import format_date, letter_sha256, render_letter_text, sample_values
 from anxin.net.outbound import OutboundPolicy
 from anxin.services.authorizations import authorization_dict
 from anxin.services.context import Context
-from anxin.services.institutions import insert_institution
+from anxin.services.institutions import InstitutionRef, insert_institution
 from anxin.services.notifications import new_webhook_secret, store_webhook_secret
 from anxin.services.records import record
+from anxin.services.templates import (
+    TemplateSpec,
+    current_template,
+    put_template,
+    template_dict,
+    validate_spec,
+)
 from anxin.services.uses_log import uses_log
 from anxin.storage.models import (
     Authorization,
@@ -48,6 +58,7 @@ class Search:
     date_to: dt.date | None = None
     id_type: str | None = None
     id_number: str | None = None
+    mobile: str | None = None
 
 
 def _action(s: Any, ctx: Context, operator_id: str, action: str, now: dt.datetime,
@@ -161,8 +172,8 @@ def template_diff(ctx: Context, inst_id: str, code: str, a: int, b: int) -> dict
 
 
 def search_authorizations(ctx: Context, q: Search) -> list[dict[str, Any]]:
-    """Search by institution, status, reference, date of request, or a subject's id
-    number (through its blind index: the number itself is never compared in clear)."""
+    """Search by institution, status, reference, date of request, a subject's id number
+    or mobile (through their blind indexes: neither is ever compared in clear)."""
     stmt = select(Authorization, Institution.name).join(
         Institution, Institution.id == Authorization.institution_id)
     if q.institution_id:
@@ -188,6 +199,9 @@ def search_authorizations(ctx: Context, q: Search) -> list[dict[str, Any]]:
         number = validate_id_number(kind, q.id_number, field="id_number")
         stmt = stmt.where(Authorization.subject_id_index == ctx.keys.blind_index(
             "id", f"{kind.value}:{number}"))
+    if q.mobile:
+        stmt = stmt.where(Authorization.subject_mobile_index == ctx.keys.blind_index(
+            "mobile", normalize_mobile(q.mobile, field="mobile")))
     with ctx.db.transaction() as s:
         rows = s.execute(stmt.order_by(Authorization.created_at.desc(), Authorization.id)
                          .limit(SEARCH_LIMIT)).all()
@@ -213,6 +227,7 @@ def dispute_view(ctx: Context, auth_id: str) -> dict[str, Any]:
                      for q in s.scalars(select(LedgerQueued).where(
                          LedgerQueued.authorization_id == auth_id).order_by(LedgerQueued.id))]
         out["timeline"] = timeline
+        out["steps"] = _steps(timeline, a.signing or {})
         out["uses_log"] = uses_log(s, auth_id)  # UseEntry: at, granted, code, purpose, ...
         out["notifications"] = [
             {"id": n.id, "event": n.event, "state": n.state, "attempts": n.attempts,
@@ -221,8 +236,100 @@ def dispute_view(ctx: Context, auth_id: str) -> dict[str, Any]:
                 Notification.authorization_id == auth_id).order_by(Notification.id))]
         out["has_letter_pdf"] = s.get(Document, (auth_id, "letter.pdf")) is not None
         out["signing"] = {k: v for k, v in (a.signing or {}).items()
-                          if k in ("method", "otp_verified_at", "letter_sha256")}
+                          if k in ("method", "otp_verified_at", "letter_sha256", "client_ip",
+                                   "user_agent")}
+        out["signing"]["passkey"] = bool((a.signing or {}).get("passkey"))
         return out
+
+
+# The steps the signing browser took: the signing's record holds its client's IP and
+# user agent (anxin.services.signing); the other steps record none.
+_SIGNING_STEPS = {"authorization:otp:verified", "authorization:passkey:verified",
+                  "authorization:signed"}
+# Ledger fields of a step worth a line in the timeline (no hashes, ids or commitments).
+STEP_FIELDS = ("purpose", "template_version", "send_number", "failures", "provider",
+               "result", "method", "data_item", "reason", "channel", "action")
+
+
+def _steps(timeline: list[dict[str, Any]], signing: dict[str, Any]) -> list[dict[str, Any]]:
+    """The timeline as a person reads it: each step's time, event, a few readable facts,
+    the client (IP, user agent) where one was recorded, and the hashes set apart."""
+    steps = []
+    for e in timeline:
+        entry = e["entry"]
+        event = str(entry.get("event", ""))
+        client = ({"ip": signing.get("client_ip"), "user_agent": signing.get("user_agent")}
+                  if event in _SIGNING_STEPS and signing else None)
+        steps.append({
+            "index": e["index"], "at": entry.get("at"), "event": event,
+            "facts": [(k, entry[k]) for k in STEP_FIELDS if entry.get(k) not in (None, "")],
+            "hashes": [(k, v) for k, v in entry.items()
+                       if k.endswith("sha256") and isinstance(v, str)],
+            "client": client})
+    return steps
+
+
+def template_form(ctx: Context, inst_id: str, code: str | None) -> dict[str, Any]:
+    """The editor's starting values: the current version of ``code``, or a blank one."""
+    with ctx.db.transaction() as s:
+        inst = s.get(Institution, inst_id)
+        if inst is None:
+            raise NotFound(f"no institution {inst_id}", code=Code.INSTITUTION_NOT_FOUND)
+        t = current_template(s, inst_id, code) if code else None
+        base = {"institution_id": inst_id, "institution": inst.name, "code": code or "",
+                "title": "", "purpose": ctx.settings.purposes[0], "data_scope": [],
+                "body": "", "locale": "zh-CN", "validity_days": 30, "max_uses": 1,
+                "require_passkey": False, "request_ttl_minutes": 1440, "version": None}
+        if t is not None:
+            base |= template_dict(t)
+        return base
+
+
+def save_template_version(ctx: Context, operator_id: str, inst_id: str, spec: TemplateSpec
+                          ) -> tuple[bool, dict[str, Any]]:
+    """A new version of the template (the same checks as ``POST /v1/templates``), with its
+    ``console:action`` leaf. Returns whether a version was made (False: unchanged)."""
+    with ctx.db.transaction() as s:
+        inst = s.get(Institution, inst_id)
+        if inst is None:
+            raise NotFound(f"no institution {inst_id}", code=Code.INSTITUTION_NOT_FOUND)
+        ref = InstitutionRef(inst.id, inst.name)
+    status, t = put_template(ctx, ref, spec)
+    if status == 201:
+        now = ctx.clock()
+        with ctx.db.transaction() as s:
+            _action(s, ctx, operator_id, "template.version", now, inst_id,
+                    template_id=t["id"], template_version=t["version"])
+    return status == 201, t
+
+
+def preview_letter(ctx: Context, inst_id: str, spec: TemplateSpec) -> bytes:
+    """The letter a request on ``spec`` would make, with sample values, as the PDF
+    renderer draws it (the same ``render_letter_pdf``); unsigned, never stored."""
+    validate_spec(ctx, spec)
+    with ctx.db.transaction() as s:
+        inst = s.get(Institution, inst_id)
+        if inst is None:
+            raise NotFound(f"no institution {inst_id}", code=Code.INSTITUTION_NOT_FOUND)
+        name = inst.name
+    now = ctx.clock()
+    until = now + dt.timedelta(days=spec.validity_days)
+    scope = scope_labels(spec.data_scope, spec.locale)
+    values = replace(sample_values(spec.locale), institution=name,
+                     purpose=purpose_label(spec.purpose, spec.locale),
+                     scope=join_labels(scope, spec.locale), validity_days=spec.validity_days,
+                     max_uses=spec.max_uses, valid_from=format_date(now, spec.locale),
+                     valid_until=format_date(until, spec.locale))
+    text = render_letter_text(spec.body, values, max_chars=ctx.settings.letter_max_chars)
+    return render_letter_pdf(LetterSpec(
+        authorization_id="00000000-0000-0000-0000-000000000000", locale=spec.locale,
+        title=spec.title, institution_name=name,
+        purpose_label=purpose_label(spec.purpose, spec.locale), scope_labels=scope,
+        valid_from=now, valid_until=until,
+        max_uses=spec.max_uses, subject_name=values.subject_name,
+        subject_id_masked=values.subject_id_number[:4] + "**********" +
+        values.subject_id_number[-4:], reference=values.reference, letter_text=text,
+        letter_sha256=letter_sha256(text)))
 
 
 def record_view(ctx: Context, operator_id: str, action: str, auth_id: str | None = None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from anxin.notify.worker import RetryPolicy
-from anxin.services.console_stats import bar_chart
+from anxin.services.console_stats import bars
 
 
 def test_backoff_doubles_then_caps() -> None:
@@ -12,9 +12,9 @@ def test_backoff_doubles_then_caps() -> None:
 
 
 def test_bars_scale_to_the_largest_value() -> None:
-    c = bar_chart("x", ["a", "b", "c"], [0, 5, 10], width=300, height=130)
+    c = bars(["a", "b", "c"], [0, 5, 10], width=300, height=124)
     heights = [b["h"] for b in c["bars"]]
     assert heights == [0, 50, 100]
-    assert all(b["y"] + b["h"] == 110 for b in c["bars"])
+    assert all(b["y"] + b["h"] == 108 for b in c["bars"])
     assert [b["label"] for b in c["bars"]] == ["a", "b", "c"]
-    assert bar_chart("empty", [], [])["bars"] == []
+    assert bars([], [])["bars"] == []
