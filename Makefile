@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DATA_DIR ?= anxin-data
 
-.PHONY: run test install install-test system-deps browser-deps lint typecheck unit integration browser bench clean
+.PHONY: run test install install-test system-deps browser-deps lint typecheck unit integration browser bench screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,11 @@ lint: .stamp-install-test
 
 test: install-test lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## Every screen at phone (390x844) and desktop (1280x800) size, into docs/img/ (the README's
+## and the docs' pictures): the browser tests, which take them on the way.
+screenshots: install-test
+	ANXIN_SCREENSHOTS_DIR=docs/img $(BIN)/python -m pytest tests/browser -q -p no:randomly
 
 bench: install-test
 	@bash scripts/system-deps.sh --bench
