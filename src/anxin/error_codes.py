@@ -105,6 +105,7 @@ class Code(StrEnum):
     SMS_COUNTRY_NOT_ALLOWED = "sms_country_not_allowed"
     LETTER_TOO_LONG = "letter_too_long"
     LETTER_HASH_MISMATCH = "letter_hash_mismatch"
+    LETTER_CONTRADICTS_TERMS = "letter_contradicts_terms"
     INVALID_VALUE = "invalid_value"
     SIGNATURE_INVALID = "signature_invalid"
     SIGNATURE_MALFORMED = "signature_malformed"
@@ -284,6 +285,8 @@ REGISTRY: Mapping[Code, Spec] = MappingProxyType({
     C.LETTER_TOO_LONG: Spec(422, "the letter exceeds `ANXIN_LETTER_MAX_CHARS` or "
                                  "`ANXIN_LETTER_MAX_PAGES` (`field` `body`, `rule`, `limit`)"),
     C.LETTER_HASH_MISMATCH: Spec(422, "the letter is not the one whose hash was given"),
+    C.LETTER_CONTRADICTS_TERMS: Spec(422, "the template's wording contradicts the terms "
+                                          "(`rule` `irrevocable` or `unlimited_uses`)"),
     C.INVALID_VALUE: Spec(422, "a value the database refuses to store"),
     C.SIGNATURE_INVALID: Spec(422, "a notification signature does not match"),
     C.SIGNATURE_MALFORMED: Spec(422, "a notification signature header is malformed"),
