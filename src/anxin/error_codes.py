@@ -43,6 +43,7 @@ class Code(StrEnum):
     INSTITUTION_SUSPENDED = "institution_suspended"
     NOT_SIGNED_IN = "not_signed_in"
     SESSION_EXPIRED = "session_expired"
+    SIGNED_DOWNLOAD_EXPIRED = "signed_download_expired"
     LOGIN_FAILED = "login_failed"
     LOGIN_LOCKED = "login_locked"
     # 403
@@ -215,6 +216,8 @@ REGISTRY: Mapping[Code, Spec] = MappingProxyType({
     C.INSTITUTION_SUSPENDED: Spec(401, "the institution is suspended"),
     C.NOT_SIGNED_IN: Spec(401, "the portal or console needs a sign-in first"),
     C.SESSION_EXPIRED: Spec(401, "the portal or console session has expired"),
+    C.SIGNED_DOWNLOAD_EXPIRED: Spec(401, "the signing link's downloads are for the signing "
+                                         "browser, for a short time: download from `/me`"),
     C.LOGIN_FAILED: Spec(401, "console sign-in: wrong user name, password or TOTP code"),
     C.LOGIN_LOCKED: Spec(401, "console sign-in: too many failures, locked for a while"),
     C.FORBIDDEN: Spec(403, "not allowed"),

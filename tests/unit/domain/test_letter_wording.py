@@ -44,5 +44,5 @@ def test_honest_wording_passes(body):
 
 def test_the_demo_letter_says_revocable_and_not_retroactive():
     assert "不可撤销" not in DEMO_BODY_ZH
-    assert "随时" in DEMO_BODY_ZH and "撤销" in DEMO_BODY_ZH
+    assert "随时通过安心授权撤销" in DEMO_BODY_ZH
     assert "不影响撤销前" in DEMO_BODY_ZH
