@@ -93,7 +93,7 @@
       got = await ceremony(function () {
         return navigator.credentials.get({publicKey: request(opts.publicKey), signal: signal});
       }, signal);
-    } catch (e) { if (!fresh && !(signal && signal.aborted)) e.otherDevices = true; throw e; }
+    } catch (e) { if (!fresh) e.otherDevices = true; throw e; }
     return {challenge_id: opts.challenge_id, credential: asJSON(got)};
   };
 })();
