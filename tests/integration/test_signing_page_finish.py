@@ -237,3 +237,10 @@ def test_a_503_page_in_both_languages():
     assert "服务暂时不可用" in zh.body.decode()
     assert "Service temporarily unavailable" in en.body.decode()
     assert "database" not in en.body.decode().replace('data-code="database_unavailable"', "")
+
+
+def test_console_error_pages_lead_back_to_the_console(client):
+    r = client.get("/console/no-such-page", headers={**HTML, "Accept-Language": "zh-CN"})
+    assert r.status_code == 404
+    assert 'href="/console"' in r.text
+    assert "返回管理控制台" in r.text

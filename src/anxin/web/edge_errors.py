@@ -46,10 +46,11 @@ def wants_html(headers_accept: str, path: str) -> bool:
 
 def error_page(status: int, code: str, *, accept_language: str = "",
                lang: str | None = None, headers: dict[str, str] | None = None,
-               retry_after: float | None = None, switch: bool = False) -> HTMLResponse:
+               retry_after: float | None = None, switch: bool = False,
+               path: str = "") -> HTMLResponse:
     """The styled, localised HTML page of a refusal (:mod:`anxin.web.error_pages`)."""
     body = render_error_page(status, code, locale=page_locale(accept_language, lang),
-                             retry_after=retry_after, switch=switch)
+                             retry_after=retry_after, switch=switch, path=path)
     return HTMLResponse(body, status_code=status,
                         headers={"Cache-Control": "no-store", **(headers or {})})
 
@@ -78,7 +79,7 @@ def problem_or_page(accept: str, path: str, code: Code, detail: str, *,
         return error_page(entry.status if status is None else status, str(code),
                           accept_language=p.accept_language, lang=p.lang, headers=headers,
                           retry_after=float(retry) if isinstance(retry, int | float) else None,
-                          switch=p.switch)
+                          switch=p.switch, path=path)
     return problem(code, detail, status=status, **extra)
 
 

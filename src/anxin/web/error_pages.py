@@ -43,7 +43,7 @@ ERROR_STRINGS: dict[str, dict[str, str]] = {
         "unavailable_body": "服务正在恢复中，请稍后刷新页面。您的授权不受影响。",
         "refused_title": "无法完成请求",
         "refused_body": "这个请求未能完成。请返回上一页重试；如果问题持续，请联系发起授权的机构。",
-        "status": "状态码", "to_portal": "前往“我的授权”",
+        "to_portal": "前往“我的授权”", "to_console": "返回管理控制台",
     },
     "en": {
         "lang": "en", "app": "Anxin", "switch": "中文", "switch_label": "Switch language",
@@ -66,7 +66,7 @@ ERROR_STRINGS: dict[str, dict[str, str]] = {
         "refused_title": "The request could not be completed",
         "refused_body": "This request could not be completed. Go back and try again; if it "
                         "goes on, contact the institution that asked for the authorization.",
-        "status": "Status", "to_portal": "Go to My authorizations",
+        "to_portal": "Go to My authorizations", "to_console": "Back to the console",
     },
 }
 
@@ -104,7 +104,8 @@ def _template() -> Template:
 
 
 def render_error_page(status: int, code: str, *, locale: str,
-                      retry_after: float | None = None, switch: bool = False) -> str:
+                      retry_after: float | None = None, switch: bool = False,
+                      path: str = "") -> str:
     """The error page's HTML (see the module docstring); ``switch``: offer the other
     language (a GET page, which ``?lang=`` can show again)."""
     t = ERROR_STRINGS.get(locale, ERROR_STRINGS["zh-CN"])
@@ -112,5 +113,8 @@ def render_error_page(status: int, code: str, *, locale: str,
     wait = t["busy_wait"].replace("{n}", str(max(1, ceil(retry_after)))) if (
         kind == "busy" and retry_after is not None) else ""
     other = "en" if t["lang"] == "zh-CN" else "zh-CN"
+    # Where to go next: the operators' console for its own pages, else the person's portal.
+    home = (("/console", t["to_console"]) if path.startswith("/console")
+            else ("/me", t["to_portal"]))
     return _template().render(t=t, kind=kind, status=status, code=code, wait=wait,
-                              other_locale=other, switch=switch)
+                              other_locale=other, switch=switch, home=home)
