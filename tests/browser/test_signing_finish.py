@@ -10,6 +10,7 @@ import json
 import pytest
 from playwright.sync_api import Page, expect
 
+from anxin.services.demo import DEMO_BODY_ZH
 from anxin.web.error_pages import ERROR_STRINGS
 from anxin.web.pages.i18n import STRINGS
 from tests.browser.conftest import Server, add_authenticator, shoot
@@ -191,3 +192,17 @@ def test_error_pages_are_styled_and_localised(server, page, lang, path, title):
     assert page.evaluate("getComputedStyle(document.body).backgroundColor") != "rgba(0, 0, 0, 0)"
     screen_ok(page, lang)
     shoot(page, f"14-error-{'link' if path.startswith('/s/') else 'path'}-{lang}")
+
+
+def test_a_chinese_letter_on_the_english_page_keeps_its_language_and_says_so(server, page):
+    server.template("zh", locale="zh-CN", body=DEMO_BODY_ZH, title="个人征信查询授权书")
+    auth = server.request("zh", seq=37)
+    page.goto(auth["signing_url"] + "?lang=en")
+    expect(page.locator("#t-purpose")).to_have_text("loan approval")
+    expect(page.locator("#t-scope")).to_have_text("credit report, credit score")
+    expect(page.locator("#letter")).to_have_attribute("lang", "zh-CN")
+    expect(page.locator("#letter-hint")).to_contain_text(
+        "shown in the language it is signed in (Chinese)")
+    expect(page.locator("#letter")).to_contain_text("随时通过安心授权撤销")
+    screen_ok(page, "en")
+    shoot(page, "15-chinese-letter-english-page")
