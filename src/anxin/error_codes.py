@@ -43,6 +43,7 @@ class Code(StrEnum):
     INSTITUTION_SUSPENDED = "institution_suspended"
     NOT_SIGNED_IN = "not_signed_in"
     SESSION_EXPIRED = "session_expired"
+    SIGNED_DOWNLOAD_EXPIRED = "signed_download_expired"
     LOGIN_FAILED = "login_failed"
     LOGIN_LOCKED = "login_locked"
     # 403
@@ -105,6 +106,7 @@ class Code(StrEnum):
     SMS_COUNTRY_NOT_ALLOWED = "sms_country_not_allowed"
     LETTER_TOO_LONG = "letter_too_long"
     LETTER_HASH_MISMATCH = "letter_hash_mismatch"
+    LETTER_CONTRADICTS_TERMS = "letter_contradicts_terms"
     INVALID_VALUE = "invalid_value"
     SIGNATURE_INVALID = "signature_invalid"
     SIGNATURE_MALFORMED = "signature_malformed"
@@ -214,6 +216,8 @@ REGISTRY: Mapping[Code, Spec] = MappingProxyType({
     C.INSTITUTION_SUSPENDED: Spec(401, "the institution is suspended"),
     C.NOT_SIGNED_IN: Spec(401, "the portal or console needs a sign-in first"),
     C.SESSION_EXPIRED: Spec(401, "the portal or console session has expired"),
+    C.SIGNED_DOWNLOAD_EXPIRED: Spec(401, "the signing link's downloads are for the signing "
+                                         "browser, for a short time: download from `/me`"),
     C.LOGIN_FAILED: Spec(401, "console sign-in: wrong user name, password or TOTP code"),
     C.LOGIN_LOCKED: Spec(401, "console sign-in: too many failures, locked for a while"),
     C.FORBIDDEN: Spec(403, "not allowed"),
@@ -284,6 +288,8 @@ REGISTRY: Mapping[Code, Spec] = MappingProxyType({
     C.LETTER_TOO_LONG: Spec(422, "the letter exceeds `ANXIN_LETTER_MAX_CHARS` or "
                                  "`ANXIN_LETTER_MAX_PAGES` (`field` `body`, `rule`, `limit`)"),
     C.LETTER_HASH_MISMATCH: Spec(422, "the letter is not the one whose hash was given"),
+    C.LETTER_CONTRADICTS_TERMS: Spec(422, "the template's wording contradicts the terms "
+                                          "(`rule` `irrevocable` or `unlimited_uses`)"),
     C.INVALID_VALUE: Spec(422, "a value the database refuses to store"),
     C.SIGNATURE_INVALID: Spec(422, "a notification signature does not match"),
     C.SIGNATURE_MALFORMED: Spec(422, "a notification signature header is malformed"),

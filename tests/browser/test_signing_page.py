@@ -172,7 +172,7 @@ def test_wrong_code_three_times_then_the_right_one(server, page):
     page.locator("#otp").fill(good)
     page.locator("#sign").click()
     page.wait_for_url("**msg=signed**")
-    expect(page.locator("#state")).to_have_text("这份授权书已签署，正在生效。")
+    expect(page.locator("#state")).to_have_text("已签署，授权已生效。")
     assert server.status(auth["id"]) == "active"
 
 

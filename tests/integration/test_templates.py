@@ -49,3 +49,18 @@ def test_template_validation(api, patch, field):
             "validity_days": 10} | patch
     r = api.post("/v1/templates", body)
     assert (r.status_code, r.json()["field"]) == (422, field)
+
+
+@pytest.mark.parametrize(("text", "rule"), [
+    ("I, {{ subject_name }}, irrevocably authorize {{ institution }}.", "irrevocable"),
+    ("{{ subject_name }} 不可撤销地授权 {{ institution }}。", "irrevocable"),
+    ("{{ institution }} may query my data an unlimited number of times.", "unlimited_uses"),
+])
+def test_template_lint_refuses_wording_that_contradicts_the_terms(api, text, rule):
+    r = api.post("/v1/templates", {"code": "lint", "title": "x", "purpose": "loan_approval",
+                                   "data_scope": ["credit_report"], "body": text,
+                                   "locale": "en", "validity_days": 10, "max_uses": 2})
+    assert r.status_code == 422, r.text
+    assert (r.json()["code"], r.json()["rule"], r.json()["field"]) == (
+        "letter_contradicts_terms", rule, "body")
+    assert api.get("/v1/templates/lint").status_code == 404

@@ -15,13 +15,13 @@ from anxin.services.institutions import InstitutionRef, add_institution
 from anxin.storage.models import Institution
 
 DEMO_BODY_ZH = """本人{{ subject_name }}（{{ subject_id_type }}号码：{{ subject_id_number }}）\
-不可撤销地授权{{ institution }}，仅为{{ purpose }}之目的，查询、使用本人的{{ scope }}。
+授权{{ institution }}，仅为{{ purpose }}之目的，查询、使用本人的{{ scope }}。
 
 授权期限：自{{ valid_from }}起至{{ valid_until }}止；授权使用次数：{{ max_uses }}次。\
 超出上述目的、范围、期限或次数的查询与使用，均未获本人授权。
 
 本人已知悉：上述信息可能包含对本人不利的信息；本人可以随时通过安心授权撤销本授权，\
-撤销不影响撤销前已进行的查询的效力。
+撤销自撤销时起生效，不影响撤销前已进行的查询的效力。
 
 业务编号：{{ reference }}"""
 

@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from anxin.domain.events import Event
@@ -36,6 +36,7 @@ from anxin.services.sms_guard import charge_sms, check_sms_country
 from anxin.services.transitions import move
 from anxin.storage.certificate_store import SqlCertificateStore
 from anxin.storage.models import Authorization, Document, Institution, OtpCode, Template
+from anxin.storage.passkey_models import PasskeyCredential
 
 
 class OtpLocked(Conflict):
@@ -76,7 +77,8 @@ def view(ctx: Context, token: str) -> dict[str, Any]:
             "purpose_code": a.purpose,
             "scope": list(scope_labels(a.data_scope, tpl.locale)),
             "valid_from": a.valid_from, "valid_until": a.valid_until, "max_uses": a.max_uses,
-            "letter_text": ctx.keys.decrypt_text(a.letter_enc, aad=f"{a.id}/letter"),
+            "letter_text": shown_letter(ctx, a),
+            "scope_codes": list(a.data_scope),
             "letter_sha256": a.letter_sha256, "mobile_masked": a.subject_mobile_masked,
             "subject_name": a.subject_name_masked, "require_passkey": tpl.require_passkey,
             "request_expires_at": a.request_expires_at, "signed_at": a.signed_at,
@@ -85,6 +87,22 @@ def view(ctx: Context, token: str) -> dict[str, Any]:
             "otp_sends_left": max(ctx.settings.otp_max_sends - a.otp_sends, 0),
             "has_pdf": s.get(Document, (a.id, "letter.pdf")) is not None,
         }
+
+
+def shown_letter(ctx: Context, a: Authorization) -> str:
+    """The letter as the signing page shows it: the id number and the mobile masked
+    (anyone holding the link reads the page; the person knows both, and the signed PDF,
+    whose hash is the letter's, holds them in full)."""
+    k = ctx.keys
+    text = k.decrypt_text(a.letter_enc, aad=f"{a.id}/letter")
+    id_number = k.decrypt_text(a.subject_id_enc, aad=f"{a.id}/id")
+    mobile = k.decrypt_text(a.subject_mobile_enc, aad=f"{a.id}/mobile")
+    national = mobile[3:] if mobile.startswith("+86") else mobile
+    for full, masked in ((id_number, a.subject_id_masked), (mobile, a.subject_mobile_masked),
+                         (national, a.subject_mobile_masked)):
+        if len(full) >= 4:
+            text = text.replace(full, masked)
+    return text
 
 
 def _ensure_realname(ctx: Context, token: str) -> None:
@@ -299,6 +317,21 @@ def _letter_to_sign(ctx: Context, s: Session, a: Authorization, tpl: Template,
         passkey_evidence=passkey_evidence, now=now)
 
 
+def passkey_enrolment(s: Session, a: Authorization, credential_sha256: str) -> str:
+    """Which passkey signed (kept in the signing evidence): ``existing`` (registered
+    before this request), ``first_passkey`` (registered for this request, the subject's
+    first) or ``new_device`` (registered for this request, after the SMS code, beside
+    passkeys the subject already had on other devices)."""
+    used = s.get(PasskeyCredential, credential_sha256)
+    if used is None or used.registered_authorization_id != a.id:
+        return "existing"
+    others = s.scalar(select(func.count()).select_from(PasskeyCredential).where(
+        PasskeyCredential.subject_mobile_index == a.subject_mobile_index,
+        PasskeyCredential.id != credential_sha256,
+        PasskeyCredential.created_at <= used.created_at))
+    return "new_device" if others else "first_passkey"
+
+
 def _store_signing(ctx: Context, token: str, checked: _Checked,
                    outcome: SignatureOutcome, passkey: dict[str, Any] | None,
                    client_ip: str | None, user_agent: str | None) -> dict[str, Any]:
@@ -358,6 +391,9 @@ def _complete_signing(ctx: Context, s: Session, a: Authorization, letter: Letter
     a.signing = {"method": method, "otp_verified_at": now.isoformat(), "client_ip": client_ip,
                  "user_agent": (user_agent or "")[:500], "letter_sha256": a.letter_sha256,
                  "passkey": passkey_evidence}
+    if passkey_evidence is not None:
+        a.signing["passkey_enrolment"] = passkey_enrolment(
+            s, a, str(passkey_evidence.get("credential_sha256")))
     certificates = SqlCertificateStore(s)
     if outcome.certificate is not None:
         record_certificate(certificates, outcome.certificate, keys=ctx.keys,

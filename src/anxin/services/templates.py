@@ -13,6 +13,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from anxin.domain.events import Event
+from anxin.domain.letter_wording import check_wording
 from anxin.domain.terms import check_ceiling, check_purpose_and_scope
 from anxin.domain.vocabulary import LOCALES, join_labels, purpose_label, scope_labels
 from anxin.error_codes import Code
@@ -67,6 +68,7 @@ def validate_spec(ctx: Context, spec: TemplateSpec) -> None:
     check_ceiling(spec.purpose, validity_days=spec.validity_days, max_uses=spec.max_uses,
                   ceilings=s.purpose_ceilings)
     check_template_body(spec.body, spec.locale)
+    check_wording(spec.body, title=spec.title, max_uses=spec.max_uses)
     check_template_letter(
         spec.body, locale=spec.locale, title=spec.title,
         purpose_label=purpose_label(spec.purpose, spec.locale),

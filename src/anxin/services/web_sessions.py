@@ -25,8 +25,12 @@ from anxin.keys import new_token
 from anxin.services.context import Context
 from anxin.storage.portal_models import WebSession
 
-IDLE = {"portal": dt.timedelta(minutes=15), "console": dt.timedelta(minutes=30)}
-ABSOLUTE = {"portal": dt.timedelta(hours=2), "console": dt.timedelta(hours=12)}
+# "signed": the short download window of the browser that has just signed a letter
+# (anxin.services.signed_downloads).
+IDLE = {"portal": dt.timedelta(minutes=15), "console": dt.timedelta(minutes=30),
+        "signed": dt.timedelta(minutes=10)}
+ABSOLUTE = {"portal": dt.timedelta(hours=2), "console": dt.timedelta(hours=12),
+            "signed": dt.timedelta(minutes=10)}
 
 
 @dataclass(frozen=True, slots=True)

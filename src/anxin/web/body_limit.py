@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from anxin.error_codes import Code
-from anxin.web.edge_errors import problem_or_page
+from anxin.web.edge_errors import problem_or_page, scope_page_args
 
 UPLOAD_PATHS = ("/verify",)
 
@@ -52,7 +52,8 @@ class BodyLimitMiddleware:
                 length = -1
             if length < 0:
                 await problem_or_page(accept, scope["path"], Code.BAD_REQUEST,
-                                      "Content-Length is not a number")(scope, receive, send)
+                                      "Content-Length is not a number",
+                                      page=scope_page_args(scope))(scope, receive, send)
                 return
             if length > limit:
                 await self._refuse(scope, receive, send, accept, limit)
@@ -87,6 +88,6 @@ class BodyLimitMiddleware:
                       limit: int) -> None:
         response = problem_or_page(accept, scope["path"], Code.PAYLOAD_TOO_LARGE,
                                    f"the request body is larger than {limit} bytes",
-                                   limit=limit)
+                                   limit=limit, page=scope_page_args(scope))
         response.headers["Connection"] = "close"
         await response(scope, receive, send)

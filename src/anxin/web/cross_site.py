@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from anxin.error_codes import Code
-from anxin.web.edge_errors import problem_or_page
+from anxin.web.edge_errors import problem_or_page, scope_page_args
 
 GUARDED_PREFIXES = ("/s/", "/me", "/console")
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -75,7 +75,7 @@ class CrossSiteGuard:
                 headers = {k.lower(): v for k, v in scope.get("headers", [])}
                 accept = headers.get(b"accept", b"").decode("latin-1")
                 response = problem_or_page(accept, scope["path"], Code.CROSS_SITE_REQUEST,
-                                           why)
+                                           why, page=scope_page_args(scope))
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)

@@ -30,7 +30,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from anxin.error_codes import Code
 from anxin.errors import AnxinError, ValidationFailed
-from anxin.web.edge_errors import problem_or_page
+from anxin.web.edge_errors import problem_or_page, scope_page_args
 from anxin.web.text_rules import (
     CONTROL,
     CONTROL_MESSAGE,
@@ -129,7 +129,8 @@ class QueryPathGuard:
                 accept = dict(scope.get("headers", [])).get(b"accept", b"").decode("latin-1")
                 await problem_or_page(accept, scope["path"], Code.VALIDATION_FAILED,
                                       f"{field}: {CONTROL_MESSAGE}",
-                                      field=field)(scope, receive, send)
+                                      field=field,
+                                      page=scope_page_args(scope))(scope, receive, send)
                 return
         await self.app(scope, receive, send)
 

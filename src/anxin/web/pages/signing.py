@@ -19,15 +19,17 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
+from anxin.domain.vocabulary import join_labels, purpose_label, scope_labels
 from anxin.error_codes import Code
-from anxin.errors import AnxinError
-from anxin.services import signing
+from anxin.errors import AnxinError, ValidationFailed
+from anxin.services import signed_downloads, signing
 from anxin.services.context import Context
 from anxin.web.client_ip import client_ip
 from anxin.web.deps import CtxDep
-from anxin.web.edge_errors import problem_for
+from anxin.web.edge_errors import problem_for, problem_or_page, request_page_args
 from anxin.web.input_guard import Int32, read_form, read_json_object
 from anxin.web.pages.i18n import strings
+from anxin.web.pages.web_common import set_cookie
 from anxin.web.problems import problems
 
 router = APIRouter(tags=["signing page"])
@@ -53,7 +55,8 @@ def _bad_form_token(ctx: Context, token: str, request: Request,
         return None
     return problem_for(request.headers.get("accept", ""), request.url.path, 403,
                        Code.FORM_TOKEN_INVALID, "Forbidden",
-                       "the form does not carry this page's form token; reload the page")
+                       "the form does not carry this page's form token; reload the page",
+                       page=request_page_args(request))
 
 
 def _fmt(value: dt.datetime | None, locale: str) -> str:
@@ -65,24 +68,71 @@ def _fmt(value: dt.datetime | None, locale: str) -> str:
     return local.strftime("%d %b %Y %H:%M") + " (UTC+8)"
 
 
+SIGNED_COOKIE = "anxin_signed"
+
+
+def _page_locale(request: Request, lang: str | None, letter_locale: str) -> str:
+    return lang if lang in ("zh-CN", "en") else letter_locale
+
+
+def _can_download(ctx: Context, token: str, request: Request, v: dict[str, Any]) -> bool:
+    """Whether this browser is the one that signed, inside its download window."""
+    if not v["has_pdf"] or not request.cookies.get(SIGNED_COOKIE):
+        return False
+    try:
+        signed_downloads.downloadable(ctx, token, request.cookies.get(SIGNED_COOKIE))
+    except AnxinError:
+        return False
+    return True
+
+
 @router.get("/s/{token}", response_class=HTMLResponse, include_in_schema=False)
 def page(token: str, request: Request, ctx: CtxDep, lang: str | None = None,
          msg: str | None = None, err: str | None = None,
-         tries: Int32 | None = None) -> HTMLResponse:
+         tries: Int32 | None = None) -> Response:
     try:
         v = signing.view(ctx, token)
     except AnxinError as exc:
-        return HTMLResponse(f"<!doctype html><meta charset=utf-8><title>Anxin</title>"
-                            f"<p role=alert>{exc.detail}</p>", status_code=exc.status)
-    locale = lang if lang in ("zh-CN", "en") else v["locale"]
+        # An HTML route: its page unless the caller asks for JSON (CONTRACT §8).
+        accept = request.headers.get("accept", "")
+        return problem_or_page(accept if "json" in accept.lower() else "text/html",
+                               request.url.path, exc.code, exc.detail,
+                               page=request_page_args(request), **exc.extra)
+    locale = _page_locale(request, lang, v["locale"])
     t = strings(locale)
+    # The terms are labels: they follow the page's language (the letter keeps its own).
+    terms = {"purpose": purpose_label(v["purpose_code"], locale),
+             "scope": join_labels(scope_labels(v["scope_codes"], locale), locale)}
     html = request.app.state.templates.get_template("sign.html").render(
-        v=v, t=t, locale=locale, token=token, msg=msg, err=err, tries=tries,
+        v=v, t=t, locale=locale, token=token, msg=msg, err=err, tries=tries, terms=terms,
         form_token=form_token(ctx, token),
         other_locale="en" if locale == "zh-CN" else "zh-CN",
+        can_download=_can_download(ctx, token, request, v),
+        window_minutes=signed_downloads.WINDOW_SECONDS // 60,
         valid_from=_fmt(v["valid_from"], locale), valid_until=_fmt(v["valid_until"], locale),
-        expires=_fmt(v["request_expires_at"], locale))
+        signed_at=_fmt(v["signed_at"], locale), expires=_fmt(v["request_expires_at"], locale))
     return HTMLResponse(html, headers={"Cache-Control": "no-store"})
+
+
+@router.get("/s/{token}/letter.pdf", include_in_schema=True, response_class=Response,
+            responses=problems(s401=[Code.SIGNED_DOWNLOAD_EXPIRED],
+                               s404=[Code.SIGNING_LINK_INVALID, Code.DOCUMENT_NOT_FOUND]),
+            summary="The signed letter, for a short time, in the browser that signed")
+async def signed_letter(token: str, request: Request, ctx: CtxDep) -> Response:
+    pdf = await run_in_threadpool(signed_downloads.signed_letter_pdf, ctx, token,
+                                  request.cookies.get(SIGNED_COOKIE))
+    return Response(pdf, media_type="application/pdf", headers={
+        "Cache-Control": "no-store",
+        "Content-Disposition": 'attachment; filename="signed-letter.pdf"'})
+
+
+def _open_download_window(response: Response, ctx: Context, token: str,
+                          auth_id: str) -> None:
+    """The signing browser's short download window: an http-only cookie on the link's
+    path only (SameSite=Strict, Secure over https)."""
+    cookie = signed_downloads.start_signed_session(ctx, auth_id)
+    set_cookie(response, ctx, SIGNED_COOKIE, cookie, path=f"/s/{token}",
+               max_age=signed_downloads.WINDOW_SECONDS)
 
 
 async def _body(request: Request) -> dict[str, Any]:
@@ -116,8 +166,14 @@ def _back(token: str, request: Request, *, msg: str | None = None,
     summary="Send a one-time code to the subject's mobile")
 async def send_code(token: str, request: Request, ctx: CtxDep) -> Response:
     form = _wants_form(request)
-    if form and (refused := _bad_form_token(ctx, token, request, await _body(request))):
+    data = await _body(request) if form else {}
+    if form and (refused := _bad_form_token(ctx, token, request, data)):
         return refused
+    if form and data.get("read_confirmed") not in ("on", "true", "1"):
+        # The code comes after "I have read" (the script disables the button until then).
+        return _back(token, request, error=ValidationFailed(
+            "confirm that you have read the whole letter", field="read_confirmed",
+            code=Code.READ_NOT_CONFIRMED))
     try:
         await run_in_threadpool(signing.send_code, ctx, token,
                                 client_ip=client_ip(request, ctx))
@@ -149,10 +205,10 @@ async def sign(token: str, request: Request, ctx: CtxDep) -> Response:
         if form:
             return _back(token, request, error=exc)
         raise
-    if form:
-        return _back(token, request, msg="signed")
-    return JSONResponse({k: (v.isoformat() if isinstance(v, dt.datetime) else v)
-                         for k, v in out.items()})
+    answer: Response = _back(token, request, msg="signed") if form else JSONResponse(
+        {k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in out.items()})
+    await run_in_threadpool(_open_download_window, answer, ctx, token, str(out["id"]))
+    return answer
 
 
 @router.post("/s/{token}/decline", responses=problems(

@@ -1,11 +1,14 @@
 /* Anxin signing page: the passkey step (WebAuthn), loaded only when passkeys are installed.
  *
- * window.anxinPasskey(token, otp, progress, signal) -> {challenge_id, credential}
+ * window.anxinPasskey(token, otp, progress, signal, enrol) -> {challenge_id, credential}
  *   Asks the server for assertion options whose challenge commits to the letter (the SMS
  *   code proves the phone first); when the subject has no passkey yet, registers one
  *   (navigator.credentials.create) and then asks again; then gets the assertion
- *   (navigator.credentials.get); `signal` (an AbortSignal) lets the person cancel. Errors carry .problem (a server problem document) or
- *   .code ("passkey_cancelled", "passkey_unsupported").
+ *   (navigator.credentials.get); `signal` (an AbortSignal) lets the person cancel.
+ *   `enrol` registers a passkey on this device even when the number has passkeys
+ *   elsewhere (a new phone: the SMS code is the proof). Errors carry .problem (a server
+ *   problem document) or .code ("passkey_cancelled", "passkey_unsupported"); an assertion
+ *   that failed while the number has passkeys on other devices carries .otherDevices.
  */
 (function () {
   "use strict";
@@ -70,11 +73,12 @@
   }
   // Shared with the portal's passkey sign-in (portal-passkey.js).
   window.anxinWebAuthn = {toBuf: toBuf, toB64u: toB64u, request: request, asJSON: asJSON};
-  window.anxinPasskey = async function (token, otp, progress, signal) {
+  window.anxinPasskey = async function (token, otp, progress, signal, enrol) {
     if (!window.PublicKeyCredential || !navigator.credentials) throw failure("passkey_unsupported");
     var base = "/s/" + token + "/passkey/";
     var opts = await post(base + "assertion/options", {otp: otp});
-    if (!opts.registered) {
+    var fresh = !opts.registered || !!enrol;
+    if (fresh) {
       var reg = await post(base + "register/options", {otp: otp});
       progress("passkey_register");
       var made = await ceremony(function () {
@@ -84,9 +88,12 @@
       opts = await post(base + "assertion/options", {otp: otp});
     }
     progress("passkey_wait");
-    var got = await ceremony(function () {
-      return navigator.credentials.get({publicKey: request(opts.publicKey), signal: signal});
-    }, signal);
+    var got;
+    try {
+      got = await ceremony(function () {
+        return navigator.credentials.get({publicKey: request(opts.publicKey), signal: signal});
+      }, signal);
+    } catch (e) { if (!fresh) e.otherDevices = true; throw e; }
     return {challenge_id: opts.challenge_id, credential: asJSON(got)};
   };
 })();
