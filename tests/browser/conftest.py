@@ -21,6 +21,7 @@ from typing import Any
 
 import httpx
 import pytest
+from PIL import Image
 from playwright.sync_api import Browser, BrowserContext, CDPSession, Page, sync_playwright
 
 from tests.common.factories import EN_BODY, mobile, resident_id
@@ -165,6 +166,10 @@ def shoot(page: Page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     for size in (PHONE, DESKTOP):
         page.set_viewport_size(size)
-        page.screenshot(path=str(SHOTS / f"{name}-{size['width']}x{size['height']}.png"),
-                        full_page=True)
+        path = SHOTS / f"{name}-{size['width']}x{size['height']}.png"
+        page.screenshot(path=str(path), full_page=True)
+        # 256 colours: a screen of text and flat colour looks the same at half the bytes
+        # (docs/img is in the repository).
+        with Image.open(path) as shot:
+            shot.quantize(colors=256).save(path, optimize=True)
     page.set_viewport_size(PHONE)
