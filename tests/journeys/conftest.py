@@ -189,15 +189,16 @@ def browser(served: Served) -> Iterator[httpx.Client]:
 
 def sign_with_the_form(served: Served, browser: httpx.Client, auth: dict[str, Any],
                        seq: int) -> None:
-    """The person: open the signing link, read the letter, ask for a code, read it from
-    the SMS (the outbox), enter it, tick "I have read", sign — the no-JavaScript forms."""
+    """The person: open the signing link, read the letter, tick "I have read", ask for a
+    code, read it from the SMS (the outbox), enter it, sign — the no-JavaScript forms."""
     page = browser.get(auth["signing_url"], params={"lang": "en"})
     assert page.status_code == 200, page.text
     assert f"JOURNEY-{seq}" in page.text, "the letter's reference is not on the signing page"
     action, fields = Forms(page.text).form("sign-form")
     token = auth["signing_url"].rsplit("/", 1)[1]
     assert action == f"/s/{token}/sign?lang=en"
-    sent = browser.post(f"/s/{token}/otp?lang=en", data=fields)
+    # The person ticks "I have read" first: the form asks for a code only then (issue 15).
+    sent = browser.post(f"/s/{token}/otp?lang=en", data={**fields, "read_confirmed": "on"})
     assert sent.status_code == 200, sent.text
     assert "msg=code_sent" in str(sent.url), sent.url
     code = served.sms_code(mobile(seq))

@@ -79,6 +79,10 @@ def test_the_package_verifies_offline_with_the_published_root(held: Held) -> Non
     desk = held.package.parent
     assert (desk / "report.pdf").read_bytes().startswith(b"%PDF")
     assert b"ValidationReport" in (desk / "report.xml").read_bytes()
+    # the verifier's own report of a package is its certificate of completion too
+    text = subprocess.run(["pdftotext", "-layout", str(desk / "report.pdf"), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    assert "Certificate of completion" in text
 
 
 def test_the_published_fingerprint_is_enough(held: Held) -> None:

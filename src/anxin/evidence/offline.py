@@ -171,7 +171,10 @@ def run_verify(file: Path, *, trust: Sequence[Path] = (), fingerprints: Sequence
             echo(line)
     if report is not None:
         from anxin.evidence.report_pdf import render_report_pdf
-        report.write_bytes(render_report_pdf(result))
+        # A package's report is also its certificate of completion (the signing timeline,
+        # the letter's first page), as the one the platform puts in the package.
+        files = read_zip(data) if data.startswith(b"PK\x03\x04") else None
+        report.write_bytes(render_report_pdf(result, files=files))
     if xml is not None:
         from anxin.evidence.etsi import report_xml
         xml.write_bytes(report_xml(result))
