@@ -12,6 +12,8 @@ from tests.browser.screen_checks import (
     raw_codes,
 )
 
+pytestmark = pytest.mark.browser
+
 
 def test_raw_codes_are_found_and_file_names_are_not() -> None:
     assert raw_codes(["拒绝 (authorization_exhausted)", "authorization:otp:failed"]) == [
