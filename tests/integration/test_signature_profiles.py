@@ -64,12 +64,15 @@ def test_the_sm2_pki_is_published_and_chains_to_its_root(
     certs = {name: load_certificates(client.get(f"/pki/sm2/{name}").content)
              for name in SM2_FILES}
     root, issuing = certs["root.crt"][0], certs["issuing.crt"][0]
+    # a CRL may be issued by the GET itself: judge everything at a moment after both
+    issuing_crl = client.get("/pki/sm2/issuing.crl").content
+    root_crl = client.get("/pki/sm2/root.crl").content
     now = ctx.clock()
     verify_sm2_chain(certs["tsa.crt"][0], [issuing], root, at=now, eku="time_stamping")
     verify_sm2_chain(certs["seal.crt"][0], [issuing], root, at=now)
-    crl = verify_sm2_crl(client.get("/pki/sm2/issuing.crl").content, issuing, at=now)
+    crl = verify_sm2_crl(issuing_crl, issuing, at=now)
     assert crl is not None
-    verify_sm2_crl(client.get("/pki/sm2/root.crl").content, root, at=now)
+    verify_sm2_crl(root_crl, root, at=now)
     # the unqualified names are the SM2 ones in sm, the intl ones in dual
     same = client.get("/pki/root.crt").content == client.get("/pki/sm2/root.crt").content
     assert same is (signature_profile == "sm")
