@@ -37,6 +37,7 @@ from anxin.services.context import Context
 from anxin.services.documents import read_document
 from anxin.services.pausing import pause_authorization, resume_authorization
 from anxin.services.refusals import refuse, refusing_transaction
+from anxin.services.renewal import renewal_chain
 from anxin.services.revocation import revoke_authorization
 from anxin.services.signing import OtpLocked
 from anxin.services.sms_guard import charge_sms, check_sms_country
@@ -218,6 +219,9 @@ def view_mine(ctx: Context, index: str, auth_id: str, locale: str = "zh-CN"
              "operator": u.operator, "data_item": u.data_item, "granted": u.granted,
              "refusal": u.code}
             for u in uses_log(s, a.id)]
+        out["renewal_chain"] = [
+            {**r, "valid_until": dt.datetime.fromisoformat(str(r["valid_until"]))}
+            for r in (renewal_chain(s, a) if a.renews or a.renewed_by else [])]
         out["has_letter_pdf"] = s.get(Document, (a.id, "letter.pdf")) is not None
         out["has_evidence"] = a.signed_at is not None  # the package and the report
         return out

@@ -107,6 +107,10 @@ class Authorization(Base):
     created_at: Mapped[dt.datetime]
     # Who paused it while ``status`` is paused (``domain.states.PausedBy``), else None.
     paused_by: Mapped[str | None] = mapped_column(String(16))
+    # Renewal (services.renewal): the authorization this one renews, and the latest
+    # request that renews this one (pending, signed or ended unsigned).
+    renews: Mapped[str | None] = mapped_column(String(36), index=True)
+    renewed_by: Mapped[str | None] = mapped_column(String(36))
     # The per-authorization hash chain inside the ledger (anxin.ledger.chain): the number
     # of chained leaves so far (the next leaf's ``seq``) and the RFC 9162 leaf hash of the
     # last one (the next leaf's ``prev``). Updated under the row lock with every leaf.

@@ -70,6 +70,11 @@ PORTAL_STRINGS: dict[str, dict[str, str]] = {
         "passkey_name_invalid": "名称须为 1 到 40 个字符。",
         "validation_failed": "输入有误，请检查后重试。", "error_other": "请稍后重试。",
         "passkeys_link": "管理我的通行密钥", "status_legend": "状态",
+        # Renewals.
+        "renewals_h": "续期记录",
+        "renewals_note": "续期是一份新的授权书，由您重新签署；原授权在其有效期内照常有效，"
+                         "续期自签署时起生效。",
+        "this_authorization": "本授权", "renewal_link": "查看这份授权",
         # Pause and resume.
         "pause": "暂停授权", "resume": "恢复授权",
         "pause_note": "暂停期间，{inst} 不能凭这份授权查询您的数据；您可以随时恢复。"
@@ -142,6 +147,11 @@ PORTAL_STRINGS: dict[str, dict[str, str]] = {
         "r_data_range_mismatch": "data period outside the authorized range",
         "r_other": "outside the authorization's terms",
         "refused_because": "refused: {reason}", "st_paused": "paused",
+        "renewals_h": "Renewals",
+        "renewals_note": "A renewal is a new letter that you sign again; the original stays "
+                         "in force until its own end date, and the renewal takes effect "
+                         "when signed.",
+        "this_authorization": "This authorization", "renewal_link": "Open this one",
         "pause": "Pause", "resume": "Resume",
         "pause_note": "While paused, {inst} cannot query your data under this "
                       "authorization; you can resume it any time. A pause does not extend "
