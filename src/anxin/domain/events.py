@@ -25,6 +25,7 @@ class Event(StrEnum):
     REVOKED = "authorization:revoked"
     PAUSED = "authorization:paused"
     RESUMED = "authorization:resumed"
+    EXPIRING = "authorization:expiring"
     LETTER_RENEWED = "authorization:letter:renewed"
     INSTITUTION_CREATED = "institution:created"
     INSTITUTION_KEY_ROTATED = "institution:key:rotated"

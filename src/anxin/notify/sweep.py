@@ -12,6 +12,7 @@ from __future__ import annotations
 from sqlalchemy import and_, or_, select
 
 from anxin.domain.states import Status
+from anxin.notify.expiry_reminders import remind_expiring
 from anxin.services.authorizations import settle_status
 from anxin.services.context import Context
 from anxin.services.periodic import PeriodicThread
@@ -50,6 +51,8 @@ def make_sweeper(ctx: Context, *, interval: float | None = None) -> PeriodicThre
         with ctx.db.transaction() as s:
             purge_expired(s, ctx.clock())
         # A full batch may mean more is due: go again at once; else wait for the interval.
-        return 1 if sweep_due(ctx) >= 200 else 0
+        moved = sweep_due(ctx)
+        reminded = remind_expiring(ctx)
+        return 1 if moved >= 200 or reminded >= 200 else 0
 
     return PeriodicThread("anxin-sweep", work, every, first_delay=min(every, 5.0))

@@ -216,6 +216,7 @@ LABELS: dict[str, dict[str, str]] = {
         "authorization:use:refused": "使用被拒", "authorization:exhausted": "次数用完",
         "authorization:expired": "到期", "authorization:revoked": "撤销",
         "authorization:letter:renewed": "授权书续期时间戳", "authorization:paused": "暂停",
+        "authorization:expiring": "到期提醒",
         "authorization:resumed": "恢复", "console:action": "控制台操作",
         "institution:created": "新增机构", "institution:key:rotated": "轮换 API 密钥",
         "institution:suspended": "暂停机构", "template:versioned": "模板新版本",
@@ -246,6 +247,7 @@ LABELS: dict[str, dict[str, str]] = {
         "Uses exhausted", "authorization:expired": "Expired", "authorization:revoked":
         "Revoked", "authorization:letter:renewed": "Archive timestamp renewed",
         "authorization:paused": "Paused", "authorization:resumed": "Resumed",
+        "authorization:expiring": "Expiry reminder",
         "console:action": "Console action", "institution:created": "Institution added",
         "institution:key:rotated": "API key rotated",
         "institution:suspended": "Institution suspended",
