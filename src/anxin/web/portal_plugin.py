@@ -17,7 +17,7 @@ from anxin.notify.worker import DeliveryWorker
 from anxin.services.archive import make_archive_renewer
 from anxin.services.context import Context
 from anxin.web.api import events
-from anxin.web.pages import console, portal, portal_passkeys
+from anxin.web.pages import console, portal, portal_passkeys, portal_rights
 
 
 def install_portal(app: FastAPI, ctx: Context) -> None:
@@ -26,6 +26,7 @@ def install_portal(app: FastAPI, ctx: Context) -> None:
     app.state.portal_installed = True
     app.include_router(portal.build_router())
     app.include_router(portal_passkeys.build_router())
+    app.include_router(portal_rights.build_router())
     app.include_router(console.build_router())
     app.include_router(events.build_router())
     if not ctx.background_workers:

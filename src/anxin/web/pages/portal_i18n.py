@@ -70,6 +70,9 @@ PORTAL_STRINGS: dict[str, dict[str, str]] = {
         "passkey_name_invalid": "名称须为 1 到 40 个字符。",
         "validation_failed": "输入有误，请检查后重试。", "error_other": "请稍后重试。",
         "passkeys_link": "管理我的通行密钥", "status_legend": "状态",
+        "export_link": "下载我的全部数据（ZIP）",
+        "export_note": "包括每份授权书、每一次查询（含被拒绝的）、账本记录和通行密钥，"
+                       "JSON 格式与 PDF，可带走或交给他人核验。",
         # Renewals.
         "renewals_h": "续期记录",
         "renewals_note": "续期是一份新的授权书，由您重新签署；原授权在其有效期内照常有效，"
@@ -147,6 +150,9 @@ PORTAL_STRINGS: dict[str, dict[str, str]] = {
         "r_data_range_mismatch": "data period outside the authorized range",
         "r_other": "outside the authorization's terms",
         "refused_because": "refused: {reason}", "st_paused": "paused",
+        "export_link": "Download all my data (ZIP)",
+        "export_note": "Every letter, every query (refused ones too), the ledger entries "
+                       "and your passkeys, as JSON and PDF: yours to keep or hand on.",
         "renewals_h": "Renewals",
         "renewals_note": "A renewal is a new letter that you sign again; the original stays "
                          "in force until its own end date, and the renewal takes effect "
