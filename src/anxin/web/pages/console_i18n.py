@@ -15,10 +15,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from anxin.domain.vocabulary import CATEGORY_LABELS, PURPOSE_LABELS
+from anxin.web.error_pages import CONSOLE_LANG_COOKIE
 
 LANGS = ("zh-CN", "en")
 DEFAULT_LANG = "zh-CN"
-LANG_COOKIE = "anxin_console_lang"
+LANG_COOKIE = CONSOLE_LANG_COOKIE
 
 STRINGS: dict[str, dict[str, str]] = {
     "zh-CN": {

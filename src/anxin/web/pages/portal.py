@@ -41,7 +41,8 @@ from anxin.services.web_sessions import (
     resume_session,
 )
 from anxin.web.client_ip import client_ip
-from anxin.web.edge_errors import problem_for
+from anxin.web.edge_errors import problem_for, request_page_args
+from anxin.web.error_pages import PORTAL_LANG_COOKIE
 from anxin.web.pages.portal_i18n import portal_strings
 from anxin.web.pages.web_common import (
     ctx_of,
@@ -56,7 +57,7 @@ from anxin.web.problems import problem_response
 
 COOKIE = "anxin_me"
 PRE_COOKIE = "anxin_me_pre"
-LANG_COOKIE = "anxin_lang"
+LANG_COOKIE = PORTAL_LANG_COOKIE
 
 
 PASSKEY_SIGNIN_URL = "/me/passkey"  # :mod:`anxin.web.pages.portal_passkey`
@@ -324,7 +325,8 @@ def build_router() -> APIRouter:
             data = await run_in_threadpool(fn, ctx, sess.principal, auth_id)
         except NotFound as exc:
             return problem_for(request.headers.get("accept", ""), request.url.path, 404,
-                               exc.code, exc.title, exc.detail)
+                               exc.code, exc.title, exc.detail,
+                               page=request_page_args(request))
         media = "application/zip" if kind.endswith(".zip") else "application/pdf"
         return Response(data, media_type=media, headers={
             "Content-Disposition": f'attachment; filename="anxin-{auth_id}-{kind}"',
