@@ -46,6 +46,7 @@ from anxin.web.error_pages import PORTAL_LANG_COOKIE
 from anxin.web.pages.portal_i18n import portal_strings
 from anxin.web.pages.web_common import (
     ctx_of,
+    fmt_instant,
     fmt_time,
     form_of,
     html,
@@ -113,6 +114,7 @@ def page(request: Request, template: str, status: int = 200, *,
                 csrf=csrf or (session.csrf if session else None),
                 signed_in=session is not None,
                 fmt=lambda v: fmt_time(v, locale),
+                fmt_trusted=lambda v: fmt_instant(v, locale, ctx_of(request).settings.zone),
                 outcome=lambda g, r: outcome(t, g, r), **values)
     if request.query_params.get("lang") in ("zh-CN", "en"):
         set_cookie(resp, ctx_of(request), LANG_COOKIE, locale, path="/me")

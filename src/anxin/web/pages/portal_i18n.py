@@ -70,6 +70,18 @@ PORTAL_STRINGS: dict[str, dict[str, str]] = {
         "passkey_name_invalid": "名称须为 1 到 40 个字符。",
         "validation_failed": "输入有误，请检查后重试。", "error_other": "请稍后重试。",
         "passkeys_link": "管理我的通行密钥", "status_legend": "状态",
+        "signed_at_server": "签署时间（服务器时间）", "tsa_time": "可信时间戳",
+        "tsa_time_note": "由时间戳服务机构（RFC 3161）签发的签署时间，证明授权书在此时刻已签署。",
+        # Passkey sign-in (/me/passkey).
+        "pk_signin_h": "使用通行密钥登录",
+        "pk_signin_note": "使用您签署授权时登记的通行密钥（指纹、面容或安全密钥）登录，"
+                          "无需输入手机号码。",
+        "pk_signin_go": "使用通行密钥", "pk_signin_sms": "改用短信验证码登录",
+        "pk_signin_failed": "未能用通行密钥登录：这个通行密钥未登记或已删除。"
+                            "请改用短信验证码登录。",
+        "pk_signin_cancelled": "通行密钥未完成确认（已取消或超时），请重试。",
+        "pk_signin_unsupported": "此浏览器不支持通行密钥，请改用短信验证码登录。",
+        "pk_signin_needs_js": "通行密钥登录需要启用 JavaScript；也可以改用短信验证码登录。",
     },
     "en": {
         "lang": "en", "app": "Anxin", "switch": "中文", "portal": "My authorizations",
@@ -147,6 +159,21 @@ PORTAL_STRINGS: dict[str, dict[str, str]] = {
         "validation_failed": "Something in the form is not right: check and try again.",
         "error_other": "please try again later.", "passkeys_link": "Manage my passkeys",
         "status_legend": "Status",
+        "signed_at_server": "Signed on (server time)", "tsa_time": "Trusted time-stamp",
+        "tsa_time_note": "The signing time certified by the time-stamp authority "
+                         "(RFC 3161): proof that the letter was signed by then.",
+        "pk_signin_h": "Sign in with a passkey",
+        "pk_signin_note": "Use the passkey you registered when signing (fingerprint, face or "
+                          "security key): no number to type.",
+        "pk_signin_go": "Use my passkey", "pk_signin_sms": "Sign in with an SMS code instead",
+        "pk_signin_failed": "The passkey did not sign you in: it is not registered or was "
+                            "removed. Sign in with an SMS code instead.",
+        "pk_signin_cancelled": "The passkey was not confirmed (cancelled or timed out): "
+                               "try again.",
+        "pk_signin_unsupported": "This browser does not support passkeys: sign in with an "
+                                 "SMS code instead.",
+        "pk_signin_needs_js": "Signing in with a passkey needs JavaScript; you can sign in "
+                              "with an SMS code instead.",
     },
 }
 
