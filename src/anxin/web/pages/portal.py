@@ -43,6 +43,7 @@ from anxin.services.web_sessions import (
 from anxin.web.client_ip import client_ip
 from anxin.web.edge_errors import problem_for, request_page_args
 from anxin.web.error_pages import PORTAL_LANG_COOKIE
+from anxin.web.pages.i18n import chosen
 from anxin.web.pages.portal_i18n import portal_strings
 from anxin.web.pages.web_common import (
     ctx_of,
@@ -67,8 +68,8 @@ _NEXT = re.compile(r"/me(/[A-Za-z0-9_-]+)*")
 
 
 def _locale(request: Request) -> str:
-    asked = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE)
-    if asked in ("zh-CN", "en"):
+    asked = chosen(request.query_params.get("lang") or request.cookies.get(LANG_COOKIE))
+    if asked is not None:
         return asked
     return "en" if request.headers.get("accept-language", "").lower().startswith("en") \
         else "zh-CN"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from anxin.web.pages.i18n import lookup
+
 PORTAL_STRINGS: dict[str, dict[str, str]] = {
     "zh-CN": {
         "lang": "zh-CN", "app": "安心授权", "switch": "English", "portal": "我的授权",
@@ -179,4 +181,4 @@ PORTAL_STRINGS: dict[str, dict[str, str]] = {
 
 
 def portal_strings(locale: str) -> dict[str, str]:
-    return PORTAL_STRINGS.get(locale, PORTAL_STRINGS["zh-CN"])
+    return lookup(PORTAL_STRINGS, locale)
