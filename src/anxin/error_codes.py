@@ -71,6 +71,8 @@ class Code(StrEnum):
     AUTHORIZATION_EXHAUSTED = "authorization_exhausted"
     AUTHORIZATION_EXPIRED = "authorization_expired"
     AUTHORIZATION_REVOKED = "authorization_revoked"
+    AUTHORIZATION_PAUSED = "authorization_paused"
+    PAUSED_BY_OPERATOR = "paused_by_operator"
     AUTHORIZATION_DECLINED = "authorization_declined"
     AUTHORIZATION_CANCELLED = "authorization_cancelled"
     AUTHORIZATION_LAPSED = "authorization_lapsed"
@@ -246,6 +248,10 @@ REGISTRY: Mapping[Code, Spec] = MappingProxyType({
     C.AUTHORIZATION_EXHAUSTED: Spec(409, "the gate: every use is spent"),
     C.AUTHORIZATION_EXPIRED: Spec(409, "the gate: the validity has ended"),
     C.AUTHORIZATION_REVOKED: Spec(409, "the gate: the subject revoked the authorization"),
+    C.AUTHORIZATION_PAUSED: Spec(409, "the gate: the authorization is paused (by the "
+                                      "subject or the operator) until it is resumed"),
+    C.PAUSED_BY_OPERATOR: Spec(409, "the operator paused this authorization (a dispute): "
+                                    "only the operator can resume it"),
     C.AUTHORIZATION_DECLINED: Spec(409, "the subject declined the request"),
     C.AUTHORIZATION_CANCELLED: Spec(409, "the institution cancelled the request"),
     C.AUTHORIZATION_LAPSED: Spec(409, "the request was not signed in time"),

@@ -75,7 +75,7 @@ def test_a_code_sent_before_clients_were_kept_says_not_recorded(
     api.template()
     a = api.request(seq=176)
     assert client.post(f"/s/{token_of(a)}/otp").status_code == 204
-    with ctx.db.transaction() as s:  # as a row from before migration 0012
+    with ctx.db.transaction() as s:  # as a row from before migration 0013
         s.execute(update(OtpCode).where(OtpCode.key == a["id"])
                   .values(client_ip=None, user_agent=None))
     page = client.get(f"/console/authorizations/{a['id']}?lang=en").text

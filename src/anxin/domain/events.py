@@ -23,6 +23,8 @@ class Event(StrEnum):
     EXHAUSTED = "authorization:exhausted"
     EXPIRED = "authorization:expired"
     REVOKED = "authorization:revoked"
+    PAUSED = "authorization:paused"
+    RESUMED = "authorization:resumed"
     LETTER_RENEWED = "authorization:letter:renewed"
     INSTITUTION_CREATED = "institution:created"
     INSTITUTION_KEY_ROTATED = "institution:key:rotated"

@@ -26,7 +26,8 @@ def sweep_due(ctx: Context, *, batch: int = 200) -> int:
     now = ctx.clock()
     with ctx.db.transaction() as s:
         ids = list(s.scalars(select(A.id).where(or_(
-            and_(A.status == Status.ACTIVE.value, A.valid_until <= now),
+            and_(A.status.in_((Status.ACTIVE.value, Status.PAUSED.value)),
+                 A.valid_until <= now),
             and_(A.status == Status.PENDING.value, A.request_expires_at <= now),
         )).order_by(A.id).limit(batch)))
     moved = 0

@@ -148,8 +148,9 @@ def authorization_dict(a: Authorization, tpl: Template | None = None) -> dict[st
         "id": a.id, "status": a.status, "purpose": a.purpose, "data_scope": list(a.data_scope),
         "reference": a.reference, "valid_from": iso(a.valid_from),
         "valid_until": iso(a.valid_until), "max_uses": a.max_uses, "uses": a.uses,
-        "uses_remaining": max(a.max_uses - a.uses, 0) if a.status == "active" else (
-            0 if a.status != "pending" else a.max_uses),
+        "uses_remaining": max(a.max_uses - a.uses, 0) if a.status in ("active", "paused")
+        else (0 if a.status != "pending" else a.max_uses),
+        "paused_by": a.paused_by if a.status == "paused" else None,
         "signed_at": iso(a.signed_at), "timestamp": iso(a.timestamp_at),
         "letter_sha256": a.letter_sha256, "request_expires_at": iso(a.request_expires_at),
         "created_at": iso(a.created_at), "status_changed_at": iso(a.status_changed_at),

@@ -36,10 +36,12 @@ from anxin.storage.models import Institution
 from anxin.storage.portal_models import Notification
 
 NOTIFIED_EVENTS = frozenset({Event.SIGNED, Event.DECLINED, Event.CANCELLED, Event.REVOKED,
-                             Event.EXPIRED, Event.EXHAUSTED, Event.LAPSED})
+                             Event.EXPIRED, Event.EXHAUSTED, Event.LAPSED, Event.PAUSED,
+                             Event.RESUMED})
 STATUS_OF = {Event.SIGNED: "active", Event.DECLINED: "declined",
              Event.CANCELLED: "cancelled", Event.REVOKED: "revoked",
-             Event.EXPIRED: "expired", Event.EXHAUSTED: "exhausted", Event.LAPSED: "lapsed"}
+             Event.EXPIRED: "expired", Event.EXHAUSTED: "exhausted", Event.LAPSED: "lapsed",
+             Event.PAUSED: "paused", Event.RESUMED: "active"}
 SIGNATURE_HEADER = "Anxin-Signature"
 # A catch-up read returns only rows older than this, so that a row committed late with a
 # lower id (concurrent writers on PostgreSQL) is never jumped over by a cursor.

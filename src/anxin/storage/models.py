@@ -105,6 +105,8 @@ class Authorization(Base):
     timestamp_at: Mapped[dt.datetime | None]
     status_changed_at: Mapped[dt.datetime]
     created_at: Mapped[dt.datetime]
+    # Who paused it while ``status`` is paused (``domain.states.PausedBy``), else None.
+    paused_by: Mapped[str | None] = mapped_column(String(16))
     # The per-authorization hash chain inside the ledger (anxin.ledger.chain): the number
     # of chained leaves so far (the next leaf's ``seq``) and the RFC 9162 leaf hash of the
     # last one (the next leaf's ``prev``). Updated under the row lock with every leaf.

@@ -37,7 +37,7 @@ PORTAL_STRINGS: dict[str, dict[str, str]] = {
         "otp_rate_limited": "每分钟只能获取一次验证码。",
         "otp_send_limit": "每小时最多获取 5 次验证码。", "invalid_mobile": "手机号码无效。",
         "csrf_failed": "页面已过期，请刷新后重试。", "session_expired": "登录已过期，请重新登录。",
-        "authorization_not_active": "只有生效中的授权可以撤销。",
+        "authorization_not_active": "只有生效中或已暂停的授权可以撤销或暂停。",
         "not_found": "没有找到这份授权。", "passkey_signin": "使用通行密钥登录",
 
         # Sign-in: a deep link, the code page, resending.
@@ -84,6 +84,16 @@ PORTAL_STRINGS: dict[str, dict[str, str]] = {
         "pk_signin_cancelled": "通行密钥未完成确认（已取消或超时），请重试。",
         "pk_signin_unsupported": "此浏览器不支持通行密钥，请改用短信验证码登录。",
         "pk_signin_needs_js": "通行密钥登录需要启用 JavaScript；也可以改用短信验证码登录。",
+        # Pause and resume.
+        "pause": "暂停授权", "resume": "恢复授权",
+        "pause_note": "暂停期间，{inst} 不能凭这份授权查询您的数据；您可以随时恢复。"
+                      "暂停不延长有效期，到期后授权照常失效。",
+        "resume_note": "恢复后，{inst} 可以在有效期和剩余次数内继续查询。",
+        "paused_ok": "授权已暂停，立即生效。", "resumed_ok": "授权已恢复。",
+        "paused_by_operator": "平台在处理争议期间暂停了这份授权，只有平台可以恢复。"
+                              "您仍可以撤销它。",
+        "authorization_paused": "这份授权已经暂停。",
+        "invalid_transition": "这份授权现在不能这样操作。",
     },
     "en": {
         "lang": "en", "app": "Anxin", "switch": "中文", "portal": "My authorizations",
@@ -123,7 +133,8 @@ PORTAL_STRINGS: dict[str, dict[str, str]] = {
         "invalid_mobile": "That is not a valid mobile number.",
         "csrf_failed": "The page had expired: please try again.",
         "session_expired": "Your session has ended: sign in again.",
-        "authorization_not_active": "Only an authorization in force can be revoked.",
+        "authorization_not_active": "Only an authorization in force or paused can be "
+                                    "revoked or paused.",
         "not_found": "No such authorization.", "passkey_signin": "Sign in with a passkey",
 
         "signin_first": "Sign in first: the page you asked for opens next.",
@@ -145,6 +156,18 @@ PORTAL_STRINGS: dict[str, dict[str, str]] = {
         "r_data_range_mismatch": "data period outside the authorized range",
         "r_other": "outside the authorization's terms",
         "refused_because": "refused: {reason}", "st_paused": "paused",
+        "pause": "Pause", "resume": "Resume",
+        "pause_note": "While paused, {inst} cannot query your data under this "
+                      "authorization; you can resume it any time. A pause does not extend "
+                      "the validity: it still ends on its date.",
+        "resume_note": "Once resumed, {inst} may query again within the validity and the "
+                       "uses left.",
+        "paused_ok": "Paused, with immediate effect.", "resumed_ok": "Resumed.",
+        "paused_by_operator": "The platform paused this authorization while it handles a "
+                              "dispute; only the platform can resume it. You can still "
+                              "revoke it.",
+        "authorization_paused": "This authorization is already paused.",
+        "invalid_transition": "This cannot be done to the authorization now.",
         "passkeys": "My passkeys", "passkeys_note": "A passkey (fingerprint, face or security "
                     "key) signs you in and confirms signatures. Once removed, that device no "
                     "longer signs you in; when signing you can enrol again with an SMS code.",

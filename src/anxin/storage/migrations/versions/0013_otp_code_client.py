@@ -1,7 +1,7 @@
 """otp code client: the IP and user agent that asked for each code, for the dispute view
 
-Revision ID: 0012_otp_code_client
-Revises: 0011_passkey_names
+Revision ID: 0013_otp_code_client
+Revises: 0012_pause
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0012_otp_code_client'
-down_revision = '0011_passkey_names'
+revision = '0013_otp_code_client'
+down_revision = '0012_pause'
 branch_labels = None
 depends_on = None
 
