@@ -9,29 +9,23 @@ same key: ``tsa-noncritical.pem`` (the EKU not critical) and ``tsa-noeku.pem`` (
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 from asn1crypto import pem
 
 from anxin.pki import sm2
+from tests.common.openssl_cli import DISTID
+from tests.common.openssl_cli import ok as openssl
 
-DISTID = "distid:1234567812345678"
+__all__ = ["DISTID", "Sm2TsaCa", "der_of", "make_sm2_tsa_ca", "openssl"]
+
 _TSA_EXT = ("basicConstraints=critical,CA:FALSE\n"
             "keyUsage=critical,digitalSignature,nonRepudiation\n"
             "subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n")
 _EKU = {"tsa": "extendedKeyUsage=critical,timeStamping\n",
         "tsa-noncritical": "extendedKeyUsage=timeStamping\n",
         "tsa-noeku": ""}
-
-
-def openssl(*args: str | Path) -> str:
-    done = subprocess.run(["openssl", *map(str, args)], capture_output=True, check=False,
-                          timeout=60)
-    output = (done.stdout + done.stderr).decode(errors="replace")
-    assert done.returncode == 0, f"openssl {' '.join(map(str, args))} failed:\n{output}"
-    return output
 
 
 def der_of(path: Path) -> bytes:

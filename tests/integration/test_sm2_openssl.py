@@ -4,27 +4,14 @@ auditor (``openssl pkeyutl -verify -rawin -digest sm3 -pkeyopt distid:…``)."""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from anxin.pki import sm2
+from tests.common.openssl_cli import DISTID, ok, run
 
-DISTID = "distid:1234567812345678"
 PASS = "correct horse"
-
-
-def run(*args: str | Path) -> tuple[int, str]:
-    done = subprocess.run(["openssl", *map(str, args)], capture_output=True, check=False,
-                          timeout=60)
-    return done.returncode, (done.stdout + done.stderr).decode(errors="replace")
-
-
-def ok(*args: str | Path) -> str:
-    code, output = run(*args)
-    assert code == 0, f"openssl {' '.join(map(str, args))} failed:\n{output}"
-    return output
 
 
 @pytest.fixture(scope="module")

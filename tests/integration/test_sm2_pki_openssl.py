@@ -10,7 +10,6 @@ suite says when an OpenSSL update lifts it."""
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -27,22 +26,10 @@ from anxin.pki.sm2_revocation import (
     verify_sm2_crl,
     verify_sm2_ocsp_response,
 )
+from tests.common.openssl_cli import DISTID, ok, run
 from tests.common.sm2_pki import MemoryCertificateStore, PlainKeys, flip
 
-DISTID = "distid:1234567812345678"
 PASS = "online secret"
-
-
-def run(*args: str | Path) -> tuple[int, str]:
-    done = subprocess.run(["openssl", *map(str, args)], capture_output=True, check=False,
-                          timeout=60)
-    return done.returncode, (done.stdout + done.stderr).decode(errors="replace")
-
-
-def ok(*args: str | Path) -> str:
-    code, output = run(*args)
-    assert code == 0, f"openssl {' '.join(map(str, args))} failed:\n{output}"
-    return output
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,6 @@ a future OpenSSL that accepts the token is noticed and the docs updated.
 from __future__ import annotations
 
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -22,15 +21,10 @@ from anxin.pki import sm2
 from anxin.pki.serials import InMemorySerialSource
 from anxin.pki.sm2_tsa import SM2_TSA_POLICY_OID, Sm2TimestampAuthority, token_of_reply
 from anxin.pki.sm2_tsa_verify import Sm2TokenCheck, Sm2TokenInvalid, verify_sm2_token
+from tests.common.openssl_cli import run
 from tests.common.sm2_tsa_ca import DISTID, Sm2TsaCa, der_of, make_sm2_tsa_ca, openssl
 
 DATA = "一份授权书 / an authorization letter\n".encode()
-
-
-def run(*args: str | Path) -> tuple[int, str]:
-    done = subprocess.run(["openssl", *map(str, args)], capture_output=True, check=False,
-                          timeout=60)
-    return done.returncode, (done.stdout + done.stderr).decode(errors="replace")
 
 
 @pytest.fixture(scope="module")

@@ -49,7 +49,9 @@ def check_letter(text: str, *, locale: str, title: str, institution: str,
         scope_labels=tuple(scope_labels), valid_from=now, valid_until=now,
         max_uses=max_uses, subject_name=subject_name, subject_id_masked="W" * 20,
         reference=reference, letter_text=text,
-        letter_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(), root_sha256="0" * 64)
+        letter_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(), root_sha256="0" * 64,
+        # The longest footer: a ``dual`` letter prints both roots' fingerprints.
+        sm2_root_sha256="0" * 64)
     pages = letter_page_count(spec)
     if pages > max_pages:
         raise ValidationFailed(f"the letter would have {pages} pages; at most {max_pages} "

@@ -55,6 +55,8 @@ _LABELS = {
         "sha": "授权书文本 SHA-256", "uses_fmt": "{n} 次", "scope_sep": "、",
         "until": " 至 ", "page": "第 {page} / {{nb}} 页", "sign_here": "签署",
         "root": "平台根证书 SHA-256 指纹（核验时与平台公布的指纹比对）",
+        "root_intl": "平台根证书（国际算法）SHA-256 指纹（核验时与平台公布的指纹比对）",
+        "root_sm2": "平台 SM2 根证书（国密算法）SHA-256 指纹",
         "seal": "被授权机构（盖章）", "verify": "扫码或访问以下地址核验本授权书",
     },
     "en": {
@@ -65,6 +67,9 @@ _LABELS = {
         "until": " to ", "page": "Page {page} of {{nb}}", "sign_here": "Signature",
         "root": "Platform root certificate SHA-256 (compare with the one the platform "
                 "publishes)",
+        "root_intl": "Platform root certificate (international algorithms) SHA-256 (compare "
+                     "with the one the platform publishes)",
+        "root_sm2": "Platform SM2 root certificate (national algorithms) SHA-256",
         "seal": "Institution (seal)", "verify": "Scan or visit to verify this letter",
     },
 }
@@ -126,6 +131,9 @@ class LetterSpec:
     # SHA-256 (hex) of the DER of the root the letter's signature chains to: printed so
     # that whoever checks it compares it with the operator's published fingerprint.
     root_sha256: str | None = None
+    # In the ``dual`` profile, the SM2 root's too (the letter's second signature chains to
+    # it): both are printed, each named, where ``root_sha256`` alone is printed otherwise.
+    sm2_root_sha256: str | None = None
     # Where the letter is verified (``<base>/verify?id=<id>``, :func:`.qr.verification_url`):
     # printed under a QR code of it on the last page.
     verify_url: str | None = None
@@ -273,9 +281,12 @@ def _layout(spec: LetterSpec) -> _LetterPDF:
              new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.cell(0, 4.5, f"{labels['sha']}: {spec.letter_sha256.lower()}",
              new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    if spec.root_sha256:
-        pdf.cell(0, 4.5, f"{labels['root']}:", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        pdf.cell(0, 4.5, spec.root_sha256.lower(), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    roots = ([("root_intl", spec.root_sha256), ("root_sm2", spec.sm2_root_sha256)]
+             if spec.sm2_root_sha256 else [("root", spec.root_sha256)])
+    for label, fingerprint in roots:
+        if fingerprint:
+            pdf.cell(0, 4.5, f"{labels[label]}:", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            pdf.cell(0, 4.5, fingerprint.lower(), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     _box_x, box_y, _box_w, _box_h = SIGNATURE_BOX_MM
     if pdf.get_y() > box_y - 8:

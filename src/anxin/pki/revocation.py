@@ -58,6 +58,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from anxin.error_codes import Code
 from anxin.errors import Conflict, NotFound, ValidationFailed
 from anxin.pki.authority import Pki
+from anxin.pki.ocsp_request import ocsp_error, parse_ocsp_request
 from anxin.pki.ports import CertificateStore
 from anxin.pki.profiles import END_ENTITY_PARTITION, crl_partition_of, partition_name
 
@@ -73,9 +74,7 @@ def crl_scope(partition: str = END_ENTITY_PARTITION) -> x509.IssuingDistribution
         only_contains_user_certs=True, only_contains_ca_certs=False, only_some_reasons=None,
         indirect_crl=False, only_contains_attribute_certs=False)
 OCSP_LIFETIME = dt.timedelta(hours=1)
-MAX_OCSP_REQUESTS = 20
 _CERT_ID_HASHES = ("sha1", "sha256", "sha384", "sha512")
-_PARSE_ERRORS = (ValueError, TypeError, KeyError, IndexError, OverflowError)
 
 
 def _serial_hex(serial: int | str) -> str:
@@ -142,12 +141,6 @@ def current_crls(pki: Pki, certificates: CertificateStore, now: dt.datetime) -> 
 
 # -- OCSP ------------------------------------------------------------------------------------
 
-def ocsp_error(status: str) -> bytes:
-    """An unsigned OCSPResponse: ``malformed_request``, ``internal_error``, ``try_later``…"""
-    reply: bytes = ocsp.OCSPResponse({"response_status": status}).dump()
-    return reply
-
-
 def _issuer_hashes(pki: Pki) -> dict[str, tuple[bytes, bytes]]:
     name = pki.issuing_cert.subject.public_bytes()
     key_bits = pki.issuing_cert.public_key()
@@ -200,23 +193,12 @@ _ASN1_REASONS = {
 def ocsp_respond(pki: Pki, certificates: CertificateStore, request_der: bytes,
                  now: dt.datetime) -> bytes:
     """Answer an OCSPRequest (DER) with a signed OCSPResponse (DER); never raises on input."""
-    try:
-        request = ocsp.OCSPRequest.load(request_der, strict=True)
-        tbs = request["tbs_request"]
-        cert_ids = [item["req_cert"] for item in tbs["request_list"]]
-        nonce = None
-        for extension in tbs["request_extensions"] or []:
-            if extension["extn_id"].native == "nonce":
-                nonce = extension["extn_value"].native
-        for cert_id in cert_ids:
-            cert_id["serial_number"].native  # noqa: B018 - force the lazy parse here
-    except _PARSE_ERRORS:
-        return ocsp_error("malformed_request")
-    if not 1 <= len(cert_ids) <= MAX_OCSP_REQUESTS:
+    query = parse_ocsp_request(request_der)
+    if query is None:
         return ocsp_error("malformed_request")
     produced = now.astimezone(dt.UTC).replace(microsecond=0)
-    return _signed_response(pki, certificates, cert_ids, produced, produced + OCSP_LIFETIME,
-                            nonce)
+    return _signed_response(pki, certificates, query.cert_ids, produced,
+                            produced + OCSP_LIFETIME, query.nonce)
 
 
 def _signed_response(pki: Pki, certificates: CertificateStore, cert_ids: list[ocsp.CertId],

@@ -37,6 +37,7 @@ from asn1crypto import core, crl, ocsp, x509
 from anxin.error_codes import Code
 from anxin.errors import IntegrityFailure
 from anxin.pki import sm2
+from anxin.pki.ocsp_request import ocsp_error, parse_ocsp_request
 from anxin.pki.ports import CertificateStore, RevokedCertificate
 from anxin.pki.sm2_x509 import (
     END_ENTITY_PARTITION,
@@ -50,7 +51,6 @@ from anxin.pki.sm2_x509 import (
 CRL_LIFETIME: Final = dt.timedelta(days=1)
 ROOT_CRL_MIN_LIFETIME: Final = dt.timedelta(days=365)
 OCSP_LIFETIME: Final = dt.timedelta(hours=1)
-MAX_OCSP_REQUESTS: Final = 20
 CERT_ID_HASHES: Final[Mapping[str, Callable[[bytes], bytes]]] = {
     "sha1": lambda data: hashlib.sha1(data).digest(),  # noqa: S324 - RFC 6960's default
     "sha256": lambda data: hashlib.sha256(data).digest(),
@@ -269,11 +269,6 @@ def verify_sm2_crl(crl_der: bytes, issuer_cert: x509.Certificate, *,
 
 # --- OCSP -------------------------------------------------------------------------------
 
-def ocsp_error(status: str) -> bytes:
-    """An unsigned OCSPResponse: ``malformed_request``, ``internal_error``, ``try_later``…"""
-    return bytes(ocsp.OCSPResponse({"response_status": status}).dump())
-
-
 def _issuer_hashes(issuer: x509.Certificate) -> dict[str, tuple[bytes, bytes]]:
     name = issuer.subject.dump()
     point = public_key_of(issuer).point
@@ -331,23 +326,12 @@ def sm2_ocsp_respond(pki: Sm2IssuingCa, certificates: CertificateStore, request_
                      now: dt.datetime) -> bytes:
     """Answer an OCSPRequest (DER) with an OCSPResponse (DER) signed by the SM2 issuing
     CA; never raises on input (a malformed request gets ``malformedRequest``)."""
-    try:
-        request = ocsp.OCSPRequest.load(request_der, strict=True)
-        tbs = request["tbs_request"]
-        cert_ids = [item["req_cert"] for item in tbs["request_list"]]
-        nonce = None
-        for extension in tbs["request_extensions"] or []:
-            if extension["extn_id"].native == "nonce":
-                nonce = extension["extn_value"].native
-        for cert_id in cert_ids:
-            cert_id.native  # noqa: B018 - force the lazy parse here
-    except _PARSE_ERRORS:
-        return ocsp_error("malformed_request")
-    if not 1 <= len(cert_ids) <= MAX_OCSP_REQUESTS:
+    query = parse_ocsp_request(request_der)
+    if query is None:
         return ocsp_error("malformed_request")
     produced = _utc(now)
-    return _signed_response(pki, certificates, cert_ids, produced, produced + OCSP_LIFETIME,
-                            nonce)
+    return _signed_response(pki, certificates, query.cert_ids, produced,
+                            produced + OCSP_LIFETIME, query.nonce)
 
 
 def sm2_ocsp_for_certificate(pki: Sm2IssuingCa, certificates: CertificateStore,

@@ -41,24 +41,21 @@ import secrets
 from collections.abc import Callable, Sequence
 from typing import Final
 
-from asn1crypto import algos, cms, core, tsp
+from asn1crypto import core, tsp
 from asn1crypto import x509 as asn1_x509
 
-from anxin import der
 from anxin.error_codes import Code
 from anxin.errors import AnxinError
 from anxin.pki import sm2
 from anxin.pki.profiles import TSA_POLICY_OID
 from anxin.pki.serials import SerialSource
 from anxin.pki.tsp_status import Request, parse_request, respond
+from anxin.pki.tst_token import TokenBuilder
 
 SM2_TSA_POLICY_OID: Final = TSA_POLICY_OID + ".1"
 """The SM2/SM3 token policy: a sub-arc of the intl TSA policy (``….2.1``)."""
 IMPRINT_LENGTH: Final = 32
 _PARSE_ERRORS = (ValueError, TypeError, KeyError, IndexError, OverflowError)
-_V1 = der.der_integer(1)
-_V3 = der.der_integer(3)
-_GRANTED = der.sequence(der.der_integer(0))
 
 
 def _utcnow() -> dt.datetime:
@@ -93,35 +90,13 @@ class Sm2TimestampAuthority:
         self.serials = serials
         self.policy_oid = policy_oid
         self.certificate = bytes(cert)
-        self._key = key
         self._clock = clock
-        # The constant parts of every token, encoded once (see anxin.der).
-        self._policy = core.ObjectIdentifier(policy_oid).dump()
-        self._accuracy = tsp.Accuracy({"seconds": accuracy_seconds}).dump()
-        self._tsa_name = der.tlv(0xA0, asn1_x509.GeneralName(
-            name="directory_name", value=tsa_cert.subject).dump())
-        self._certificates = der.tlv(0xA0, b"".join(
-            [tsa_cert.dump(), *(asn1_x509.Certificate.load(c, strict=True).dump()
-                                for c in chain)]))
-        self._sid = cms.IssuerAndSerialNumber(
-            {"issuer": tsa_cert.issuer, "serial_number": tsa_cert.serial_number}).dump()
-        self._digest_algorithm = algos.DigestAlgorithm({"algorithm": "sm3"}).dump()
-        self._signature_algorithm = algos.SignedDigestAlgorithm(
-            {"algorithm": "sm2_sm3"}).dump()
-        ess = tsp.SigningCertificateV2({"certs": [tsp.ESSCertIDv2({
-            "hash_algorithm": {"algorithm": "sm3"},
-            "cert_hash": sm2.sm3(tsa_cert.dump()),
-            "issuer_serial": {
-                "issuer": [asn1_x509.GeneralName(name="directory_name",
-                                                 value=tsa_cert.issuer)],
-                "serial_number": tsa_cert.serial_number}})]})
-        self._static_attrs = (
-            cms.CMSAttribute({"type": "content_type", "values": ["tst_info"]}).dump(),
-            cms.CMSAttribute({"type": "signing_certificate_v2", "values": [ess]}).dump(),
-        )
-        self._message_digest_oid = cms.CMSAttributeType("message_digest").dump()
-        self._signed_data_oid = cms.ContentType("signed_data").dump()
-        self._tst_info_oid = cms.ContentType("tst_info").dump()
+        self._tokens = TokenBuilder(
+            tsa_cert, [tsa_cert.dump(), *(asn1_x509.Certificate.load(c, strict=True).dump()
+                                          for c in chain)],
+            policy_oid=policy_oid, accuracy_seconds=accuracy_seconds,
+            digest_algorithm="sm3", signature_algorithm="sm2_sm3", digest=sm2.sm3,
+            sign=lambda data: sm2.sign(key, data))
 
     # -- request ---------------------------------------------------------------------------
     def _parse(self, request_der: bytes) -> Request:
@@ -134,32 +109,9 @@ class Sm2TimestampAuthority:
     def respond(self, request_der: bytes) -> bytes:
         """A DER ``TimeStampResp``: a token, or a rejection with a failure info."""
         return respond(request_der, parse=self._parse, serials=self.serials,
-                       token=lambda request, serial: self._token(
-                           request.imprint, request.nonce, request.cert_req, serial))
-
-    def _token(self, imprint: tsp.MessageImprint, nonce: int | None, cert_req: bool,
-               serial: int) -> bytes:
-        now = self._clock().astimezone(dt.UTC)
-        gen_time = now.replace(microsecond=now.microsecond // 1000 * 1000)
-        tst_info = der.sequence(
-            _V1, self._policy, imprint.dump(), der.der_integer(serial),
-            der.der_generalized_time(gen_time), self._accuracy,
-            b"" if nonce is None else der.der_integer(nonce), self._tsa_name)
-        message_digest = der.sequence(self._message_digest_oid, der.der_set_of(
-            der.tlv(der.OCTET_STRING, sm2.sm3(tst_info))))
-        signed_attrs = der.der_set_of(*self._static_attrs, message_digest)
-        signature = sm2.sign(self._key, signed_attrs)
-        signer_info = der.sequence(
-            _V1, self._sid, self._digest_algorithm, b"\xa0" + signed_attrs[1:],
-            self._signature_algorithm, der.tlv(der.OCTET_STRING, signature))
-        signed_data = der.sequence(
-            _V3, der.tlv(der.SET, self._digest_algorithm),
-            der.sequence(self._tst_info_oid,
-                         der.tlv(0xA0, der.tlv(der.OCTET_STRING, tst_info))),
-            self._certificates if cert_req else b"",
-            der.tlv(der.SET, signer_info))
-        token = der.sequence(self._signed_data_oid, der.tlv(0xA0, signed_data))
-        return der.sequence(_GRANTED, token)
+                       token=lambda request, serial: self._tokens.granted(
+                           self._clock(), request.imprint, request.nonce, request.cert_req,
+                           serial))
 
 
 def sm3_request(digest: bytes, *, nonce: int | None, cert_req: bool = True) -> bytes:

@@ -4,7 +4,8 @@
 (DER) and never raises on bad input: garbage, an unknown hash algorithm, a wrong imprint
 length, an unsupported version, a foreign policy or any extension get ``rejection`` with a
 failure info. Tokens are CMS SignedData signed by the TSA's pre-loaded EC P-256 key
-(ECDSA-SHA256) with the ESSCertIDv2 ``signing-certificate-v2`` attribute; genTime comes from
+(ECDSA-SHA256) with the ESSCertIDv2 ``signing-certificate-v2`` attribute, in the shape
+:mod:`anxin.pki.tst_token` builds for both TSAs; genTime comes from
 the injected clock (millisecond precision, accuracy ±1 s); serial numbers from a
 :class:`~anxin.pki.serials.SerialSource`.
 
@@ -21,14 +22,13 @@ import datetime as dt
 import hashlib
 from collections.abc import Callable
 
-from asn1crypto import algos, cms, core, tsp
+from asn1crypto import tsp
 from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
 from pyhanko.sign.timestamps import TimeStamper
 
-from anxin import der
 from anxin.config import Settings
 from anxin.net.outbound import OutboundPolicy
 from anxin.pki.authority import Pki
@@ -36,11 +36,9 @@ from anxin.pki.profiles import TSA_POLICY_OID
 from anxin.pki.serials import SerialSource
 from anxin.pki.tsa_client import GuardedHTTPTimeStamper
 from anxin.pki.tsp_status import Request, parse_request, respond
+from anxin.pki.tst_token import TokenBuilder
 
 IMPRINT_LENGTHS = {"sha256": 32, "sha384": 48, "sha512": 64}
-_V1 = der.der_integer(1)
-_V3 = der.der_integer(3)
-_GRANTED = der.sequence(der.der_integer(0))  # PKIStatusInfo { status granted }
 
 
 def _utcnow() -> dt.datetime:
@@ -56,34 +54,15 @@ class TimestampAuthority:
         self.serials = serials
         self.policy_oid = policy_oid
         self._clock = clock
-        self._key: ec.EllipticCurvePrivateKey = pki.tsa_key
+        key: ec.EllipticCurvePrivateKey = pki.tsa_key
         tsa_cert = asn1_x509.Certificate.load(pki.tsa_cert.public_bytes(Encoding.DER))
         issuing = asn1_x509.Certificate.load(pki.issuing_cert.public_bytes(Encoding.DER))
-        # The constant parts of every token, encoded once (see anxin.der).
-        self._policy = core.ObjectIdentifier(policy_oid).dump()
-        self._accuracy = tsp.Accuracy({"seconds": accuracy_seconds}).dump()
-        self._tsa_name = der.tlv(0xA0, asn1_x509.GeneralName(
-            name="directory_name", value=tsa_cert.subject).dump())
-        self._certificates = der.tlv(0xA0, tsa_cert.dump() + issuing.dump())
-        self._sid = cms.IssuerAndSerialNumber(
-            {"issuer": tsa_cert.issuer, "serial_number": tsa_cert.serial_number}).dump()
-        self._digest_algorithm = algos.DigestAlgorithm({"algorithm": "sha256"}).dump()
-        self._signature_algorithm = algos.SignedDigestAlgorithm(
-            {"algorithm": "sha256_ecdsa"}).dump()
-        # ESSCertIDv2 with SHA-256 (the DEFAULT, so the algorithm is omitted) + issuerSerial.
-        ess = tsp.SigningCertificateV2({"certs": [tsp.ESSCertIDv2({
-            "cert_hash": hashlib.sha256(tsa_cert.dump()).digest(),
-            "issuer_serial": {
-                "issuer": [asn1_x509.GeneralName(name="directory_name",
-                                                 value=tsa_cert.issuer)],
-                "serial_number": tsa_cert.serial_number}})]})
-        self._static_attrs = (
-            cms.CMSAttribute({"type": "content_type", "values": ["tst_info"]}).dump(),
-            cms.CMSAttribute({"type": "signing_certificate_v2", "values": [ess]}).dump(),
-        )
-        self._message_digest_oid = cms.CMSAttributeType("message_digest").dump()
-        self._signed_data_oid = cms.ContentType("signed_data").dump()
-        self._tst_info_oid = cms.ContentType("tst_info").dump()
+        self._tokens = TokenBuilder(
+            tsa_cert, [tsa_cert.dump(), issuing.dump()], policy_oid=policy_oid,
+            accuracy_seconds=accuracy_seconds, digest_algorithm="sha256",
+            signature_algorithm="sha256_ecdsa",
+            digest=lambda data: hashlib.sha256(data).digest(),
+            sign=lambda data: key.sign(data, ec.ECDSA(hashes.SHA256())))
 
     # -- request ---------------------------------------------------------------------------
     def _parse(self, request_der: bytes) -> Request:
@@ -95,32 +74,9 @@ class TimestampAuthority:
     def respond(self, request_der: bytes) -> bytes:
         """A DER ``TimeStampResp``: a token, or a rejection with a failure info."""
         return respond(request_der, parse=self._parse, serials=self.serials,
-                       token=lambda request, serial: self._token(
-                           request.imprint, request.nonce, request.cert_req, serial))
-
-    def _token(self, imprint: tsp.MessageImprint, nonce: int | None, cert_req: bool,
-               serial: int) -> bytes:
-        now = self._clock().astimezone(dt.UTC)
-        gen_time = now.replace(microsecond=now.microsecond // 1000 * 1000)
-        tst_info = der.sequence(
-            _V1, self._policy, imprint.dump(), der.der_integer(serial),
-            der.der_generalized_time(gen_time), self._accuracy,
-            b"" if nonce is None else der.der_integer(nonce), self._tsa_name)
-        message_digest = der.sequence(self._message_digest_oid, der.der_set_of(
-            der.tlv(der.OCTET_STRING, hashlib.sha256(tst_info).digest())))
-        signed_attrs = der.der_set_of(*self._static_attrs, message_digest)
-        signature = self._key.sign(signed_attrs, ec.ECDSA(hashes.SHA256()))
-        signer_info = der.sequence(
-            _V1, self._sid, self._digest_algorithm, b"\xa0" + signed_attrs[1:],
-            self._signature_algorithm, der.tlv(der.OCTET_STRING, signature))
-        signed_data = der.sequence(
-            _V3, der.tlv(der.SET, self._digest_algorithm),
-            der.sequence(self._tst_info_oid,
-                         der.tlv(0xA0, der.tlv(der.OCTET_STRING, tst_info))),
-            self._certificates if cert_req else b"",
-            der.tlv(der.SET, signer_info))
-        token = der.sequence(self._signed_data_oid, der.tlv(0xA0, signed_data))
-        return der.sequence(_GRANTED, token)
+                       token=lambda request, serial: self._tokens.granted(
+                           self._clock(), request.imprint, request.nonce, request.cert_req,
+                           serial))
 
 
 class InProcessTimeStamper(TimeStamper):

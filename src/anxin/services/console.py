@@ -43,6 +43,7 @@ from anxin.storage.models import (
     Institution,
     LedgerLeaf,
     LedgerQueued,
+    OtpCode,
     Template,
 )
 from anxin.storage.portal_models import Notification
@@ -228,7 +229,10 @@ def dispute_view(ctx: Context, auth_id: str) -> dict[str, Any]:
                      for q in s.scalars(select(LedgerQueued).where(
                          LedgerQueued.authorization_id == auth_id).order_by(LedgerQueued.id))]
         out["timeline"] = timeline
-        out["steps"] = _steps(timeline, a.signing or {})
+        sends = [{"ip": c.client_ip, "user_agent": c.user_agent} for c in s.scalars(
+            select(OtpCode).where(OtpCode.scope == "sign", OtpCode.key == auth_id)
+            .order_by(OtpCode.id))]
+        out["steps"] = _steps(timeline, a.signing or {}, sends)
         out["uses_log"] = uses_log(s, auth_id)  # UseEntry: at, granted, code, purpose, ...
         out["notifications"] = [
             {"id": n.id, "event": n.event, "state": n.state, "attempts": n.attempts,
@@ -244,23 +248,35 @@ def dispute_view(ctx: Context, auth_id: str) -> dict[str, Any]:
 
 
 # The steps the signing browser took: the signing's record holds its client's IP and
-# user agent (anxin.services.signing); the other steps record none.
-_SIGNING_STEPS = {"authorization:otp:verified", "authorization:passkey:verified",
-                  "authorization:signed"}
+# user agent (anxin.services.signing); each code sent keeps the client that asked for it
+# on its ``otp_codes`` row (the n-th row of the link is the leaf with ``send_number`` n);
+# the other steps record none. The ledger leaves carry neither.
+_SIGNING_STEPS = {Event.OTP_VERIFIED.value, Event.PASSKEY_VERIFIED.value, Event.SIGNED.value}
 # Ledger fields of a step worth a line in the timeline (no hashes, ids or commitments).
 STEP_FIELDS = ("purpose", "template_version", "send_number", "failures", "provider",
                "result", "method", "data_item", "reason", "channel", "action")
 
 
-def _steps(timeline: list[dict[str, Any]], signing: dict[str, Any]) -> list[dict[str, Any]]:
+def _step_client(event: str, entry: dict[str, Any], signing: dict[str, Any],
+                 sends: list[dict[str, str | None]]) -> dict[str, str | None] | None:
+    """The client (IP, user agent) recorded for one step, or None."""
+    if event in _SIGNING_STEPS and signing:
+        return {"ip": signing.get("client_ip"), "user_agent": signing.get("user_agent")}
+    number = entry.get("send_number")
+    if event == Event.OTP_SENT.value and isinstance(number, int) and 0 < number <= len(sends):
+        return sends[number - 1]
+    return None
+
+
+def _steps(timeline: list[dict[str, Any]], signing: dict[str, Any],
+           sends: list[dict[str, str | None]]) -> list[dict[str, Any]]:
     """The timeline as a person reads it: each step's time, event, a few readable facts,
     the client (IP, user agent) where one was recorded, and the hashes set apart."""
     steps = []
     for e in timeline:
         entry = e["entry"]
         event = str(entry.get("event", ""))
-        client = ({"ip": signing.get("client_ip"), "user_agent": signing.get("user_agent")}
-                  if event in _SIGNING_STEPS and signing else None)
+        client = _step_client(event, entry, signing, sends)
         steps.append({
             "index": e["index"], "at": entry.get("at"), "event": event,
             "facts": [(k, entry[k]) for k in STEP_FIELDS if entry.get(k) not in (None, "")],

@@ -167,8 +167,11 @@ class PkiLetterSigner:
         self.sm2 = sm2_parts
         root_der = (sm2_parts.pki.root_cert.dump() if profile is Profile.SM and sm2_parts
                     else pki.root_cert.public_bytes(serialization.Encoding.DER))
-        # The letter prints the fingerprint of the root its (first) signature chains to.
+        # The letter prints the fingerprint of the root its (first) signature chains to,
+        # and in ``dual`` the SM2 root's too (its second signature's).
         self.root_sha256 = _sha256_hex(root_der)
+        self.sm2_root_sha256 = (_sha256_hex(sm2_parts.pki.root_cert.dump())
+                                if profile is Profile.DUAL and sm2_parts else None)
         # The process's one timestamper (the context's port): pyHanko caches per instance.
         self.timestamper = timestamper
         # The deployment's address: the letter prints <base>/verify?id=<id> and its QR code.
@@ -186,6 +189,7 @@ class PkiLetterSigner:
             subject_id_masked=letter.subject_id_masked, reference=letter.reference,
             letter_text=letter.letter_text, letter_sha256=letter.letter_sha256,
             passkey_evidence=_passkey_json(letter), root_sha256=self.root_sha256,
+            sm2_root_sha256=self.sm2_root_sha256,
             verify_url=(verification_url(self.verify_base_url, letter.authorization_id)
                         if self.verify_base_url else None))
 

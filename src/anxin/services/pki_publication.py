@@ -20,7 +20,8 @@ import datetime as dt
 from sqlalchemy.exc import SQLAlchemyError
 
 from anxin.pki.authority import Pki
-from anxin.pki.revocation import build_crl, ocsp_error, ocsp_respond
+from anxin.pki.ocsp_request import ocsp_error
+from anxin.pki.revocation import build_crl, ocsp_respond
 from anxin.pki.sm2_authority import Sm2Pki
 from anxin.pki.sm2_revocation import build_sm2_issuing_crl, sm2_ocsp_respond
 from anxin.pki.sm2_tsa import Sm2TimestampAuthority

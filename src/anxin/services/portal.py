@@ -186,6 +186,9 @@ def _summary(ctx: Context, s: Session, a: Authorization, locale: str) -> dict[st
             "scope": list(scope_labels(a.data_scope, locale)), "reference": a.reference,
             "valid_from": a.valid_from, "valid_until": a.valid_until, "uses": a.uses,
             "max_uses": a.max_uses, "created_at": a.created_at, "signed_at": a.signed_at,
+            # The signature timestamp's genTime (the TSA's); None for a letter signed
+            # before it was stored.
+            "timestamp_at": a.timestamp_at,
             "status_changed_at": a.status_changed_at, "letter_locale": tpl.locale,
             "paused_by": a.paused_by if a.status == "paused" else None}
 

@@ -132,11 +132,13 @@ def _ensure_realname(ctx: Context, token: str) -> None:
                                code=Code.REALNAME_MISMATCH)
 
 
-def send_code(ctx: Context, token: str, *, client_ip: str | None = None) -> None:
+def send_code(ctx: Context, token: str, *, client_ip: str | None = None,
+              user_agent: str | None = None) -> None:
     """Send a code to the subject's mobile, under the request's own rules (one a minute,
     ``otp_max_sends`` per request) and the platform's SMS rules
     (:mod:`anxin.services.sms_guard`: the country, the per-IP, per-link and global
-    limits). A refusal changes nothing."""
+    limits). A refusal changes nothing. The client that asked (IP, user agent) is kept
+    with the code, not in the ledger leaf."""
     _ensure_realname(ctx, token)
     st = ctx.settings
     with refusing_transaction(ctx.db) as s:
@@ -167,7 +169,9 @@ def send_code(ctx: Context, token: str, *, client_ip: str | None = None) -> None
             s.add(OtpCode(scope="sign", key=a.id,
                           code_hash=ctx.keys.secret_mac("otp-sign", f"{a.id}:{code}"),
                           created_at=now,
-                          expires_at=now + dt.timedelta(seconds=st.otp_ttl_seconds)))
+                          expires_at=now + dt.timedelta(seconds=st.otp_ttl_seconds),
+                          client_ip=client_ip[:100] if client_ip else None,
+                          user_agent=(user_agent or "")[:500] or None))
             a.otp_sends += 1
             a.otp_last_sent_at = now
             record(s, Event.OTP_SENT, at=now, authorization_id=a.id,

@@ -144,6 +144,11 @@ class OtpCode(Base):
     # (a double submit from that session is the same success, not a wrong try).
     failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     consumed_by: Mapped[str | None] = mapped_column(String(64))
+    # The client that asked for the code (as the signing's record keeps the signing
+    # browser's): shown in the console's dispute timeline beside the code's ledger leaf,
+    # which carries neither.
+    client_ip: Mapped[str | None] = mapped_column(String(100))
+    user_agent: Mapped[str | None] = mapped_column(String(500))
 
 
 class UseRecord(Base):

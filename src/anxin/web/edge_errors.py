@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from http.cookies import SimpleCookie
 from urllib.parse import parse_qs
 
 from fastapi import FastAPI, Request
@@ -22,7 +23,7 @@ from starlette.types import Scope
 
 from anxin.error_codes import Code, spec
 from anxin.errors import AnxinError
-from anxin.web.error_pages import page_locale, render_error_page
+from anxin.web.error_pages import cookie_lang, page_locale, render_error_page
 from anxin.web.problems import problem
 
 log = logging.getLogger("anxin.web")
@@ -57,7 +58,8 @@ def error_page(status: int, code: str, *, accept_language: str = "",
 
 @dataclass(frozen=True, slots=True)
 class PageArgs:
-    """What an error page needs of its request: the language asked for (``?lang=``,
+    """What an error page needs of its request: the language asked for (``?lang=``, else
+    the cookie of the portal's or the console's language switch, else
     ``Accept-Language``) and whether ``?lang=`` can show it again (a GET)."""
 
     accept_language: str = ""
@@ -85,14 +87,19 @@ def problem_or_page(accept: str, path: str, code: Code, detail: str, *,
 
 def request_page_args(request: Request) -> PageArgs:
     """What :func:`problem_or_page` needs of a request to word its page."""
-    return PageArgs(request.headers.get("accept-language", ""),
-                    request.query_params.get("lang"), request.method == "GET")
+    lang = request.query_params.get("lang") or cookie_lang(request.url.path,
+                                                           dict(request.cookies))
+    return PageArgs(request.headers.get("accept-language", ""), lang,
+                    request.method == "GET")
 
 
 def scope_page_args(scope: Scope) -> PageArgs:
     """:func:`request_page_args` for a middleware, which has only the ASGI scope."""
     headers = {k.lower(): v for k, v in scope.get("headers", [])}
     lang = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("lang", [None])[0]
+    if lang is None:
+        cookies = SimpleCookie(headers.get(b"cookie", b"").decode("latin-1"))
+        lang = cookie_lang(scope.get("path", ""), {k: m.value for k, m in cookies.items()})
     return PageArgs(headers.get(b"accept-language", b"").decode("latin-1"), lang,
                     scope.get("method") == "GET")
 

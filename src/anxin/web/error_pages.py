@@ -8,8 +8,10 @@ Four kinds are worded: ``not_found`` (404, an unknown path or an invalid signing
 ``expired`` (a session or a download window that has ended), ``busy`` (429, with the
 wait) and ``unavailable`` (503); any other status is ``refused``.
 
-The language: ``?lang=`` if given, else the first of ``Accept-Language`` we have,
-else zh-CN (the product's people are Chinese first).
+The language: ``?lang=`` if given, else the language the person chose on that part of
+the site (the portal's and the console's switch keep it in a cookie, see
+:func:`cookie_lang`), else the first of ``Accept-Language`` we have, else zh-CN (the
+product's people are Chinese first).
 
 Example::
 
@@ -70,6 +72,11 @@ ERROR_STRINGS: dict[str, dict[str, str]] = {
     },
 }
 
+# The cookie in which each part of the site keeps the language its switch chose.
+PORTAL_LANG_COOKIE = "anxin_lang"
+CONSOLE_LANG_COOKIE = "anxin_console_lang"
+_LANG_COOKIES = (("/me", PORTAL_LANG_COOKIE), ("/console", CONSOLE_LANG_COOKIE))
+
 _EXPIRED_CODES = frozenset({"session_expired", "signed_download_expired"})
 
 
@@ -85,6 +92,15 @@ def page_locale(accept_language: str, lang: str | None = None) -> str:
         if tag.startswith("en"):
             return "en"
     return "zh-CN"
+
+
+def cookie_lang(path: str, cookies: dict[str, str]) -> str | None:
+    """The language chosen on the part of the site ``path`` is in (its cookie), or None."""
+    for prefix, name in _LANG_COOKIES:
+        if path == prefix or path.startswith(prefix + "/"):
+            value = cookies.get(name)
+            return value if value in LOCALES else None
+    return None
 
 
 def kind_of(status: int, code: str) -> str:

@@ -355,7 +355,7 @@ def test_a_forged_signing_certificate_attribute_is_refused(ca: Sm2TsaCa) -> None
     tsa = make_tsa(ca)
     other = tsp.SigningCertificateV2({"certs": [tsp.ESSCertIDv2({
         "hash_algorithm": {"algorithm": "sm3"}, "cert_hash": sm2.sm3(ca.root)})]})
-    tsa._static_attrs = (tsa._static_attrs[0], cms.CMSAttribute(  # a forgery
+    tsa._tokens.static_attrs = (tsa._tokens.static_attrs[0], cms.CMSAttribute(  # a forgery
         {"type": "signing_certificate_v2", "values": [other]}).dump())
     token = token_of_reply(tsa.respond(request(cert_req=True)))
     assert _check_of(token) is Sm2TokenCheck.SIGNING_CERTIFICATE_MISMATCH

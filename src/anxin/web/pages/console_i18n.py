@@ -15,10 +15,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from anxin.domain.vocabulary import CATEGORY_LABELS, PURPOSE_LABELS
+from anxin.web.error_pages import CONSOLE_LANG_COOKIE
+from anxin.web.pages.i18n import chosen
 
-LANGS = ("zh-CN", "en")
 DEFAULT_LANG = "zh-CN"
-LANG_COOKIE = "anxin_console_lang"
+LANG_COOKIE = CONSOLE_LANG_COOKIE
 
 STRINGS: dict[str, dict[str, str]] = {
     "zh-CN": {
@@ -283,10 +284,7 @@ FIELD_LABELS: dict[str, dict[str, str]] = {
 
 def choose_lang(query: str | None, cookie: str | None) -> str:
     """The operator's choice: the query (a click on the switch), else the cookie."""
-    for v in (query, cookie):
-        if v in LANGS:
-            return str(v)
-    return DEFAULT_LANG
+    return chosen(query, cookie) or DEFAULT_LANG
 
 
 def words(code: str) -> str:

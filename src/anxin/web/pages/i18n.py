@@ -1,11 +1,36 @@
-"""Strings of the person-facing pages, in zh-CN and en.
+"""Strings of the person-facing pages, in zh-CN and en, and the one lookup every page's
+catalogue uses (the signing page's here, the portal's in :mod:`.portal_i18n`, the
+console's in :mod:`.console_i18n`).
 
 Keys that equal a problem ``code`` (``otp_invalid``, ``passkey_required``...) are the
 message shown for that refusal, by the server-rendered page (no JavaScript) and by the
 page's script alike; ``*_n`` variants take a number.
+
+Example::
+
+    lang = chosen(query_lang, cookie_lang) or "zh-CN"
+    t = lookup(PORTAL_STRINGS, lang)
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+
+LOCALES = ("zh-CN", "en")
+
+
+def chosen(*asked: str | None) -> str | None:
+    """The first of ``asked`` (a ``?lang=``, a language cookie) that is one of ours."""
+    for value in asked:
+        if value in LOCALES:
+            return value
+    return None
+
+
+def lookup(catalogue: Mapping[str, dict[str, str]], locale: str, *,
+           default: str = "zh-CN") -> dict[str, str]:
+    """The strings of ``locale`` in a catalogue of both languages, else the default's."""
+    return catalogue.get(locale, catalogue[default])
 
 STRINGS: dict[str, dict[str, str]] = {
     "zh-CN": {
@@ -156,4 +181,4 @@ STRINGS: dict[str, dict[str, str]] = {
 
 
 def strings(locale: str) -> dict[str, str]:
-    return STRINGS.get(locale, STRINGS["en"])
+    return lookup(STRINGS, locale, default="en")

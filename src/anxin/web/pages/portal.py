@@ -41,10 +41,13 @@ from anxin.services.web_sessions import (
     resume_session,
 )
 from anxin.web.client_ip import client_ip
-from anxin.web.edge_errors import problem_for
+from anxin.web.edge_errors import problem_for, request_page_args
+from anxin.web.error_pages import PORTAL_LANG_COOKIE
+from anxin.web.pages.i18n import chosen
 from anxin.web.pages.portal_i18n import portal_strings
 from anxin.web.pages.web_common import (
     ctx_of,
+    fmt_instant,
     fmt_time,
     form_of,
     html,
@@ -56,7 +59,7 @@ from anxin.web.problems import problem_response
 
 COOKIE = "anxin_me"
 PRE_COOKIE = "anxin_me_pre"
-LANG_COOKIE = "anxin_lang"
+LANG_COOKIE = PORTAL_LANG_COOKIE
 
 
 PASSKEY_SIGNIN_URL = "/me/passkey"  # :mod:`anxin.web.pages.portal_passkey`
@@ -65,8 +68,8 @@ _NEXT = re.compile(r"/me(/[A-Za-z0-9_-]+)*")
 
 
 def _locale(request: Request) -> str:
-    asked = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE)
-    if asked in ("zh-CN", "en"):
+    asked = chosen(request.query_params.get("lang") or request.cookies.get(LANG_COOKIE))
+    if asked is not None:
         return asked
     return "en" if request.headers.get("accept-language", "").lower().startswith("en") \
         else "zh-CN"
@@ -112,6 +115,7 @@ def page(request: Request, template: str, status: int = 200, *,
                 csrf=csrf or (session.csrf if session else None),
                 signed_in=session is not None,
                 fmt=lambda v: fmt_time(v, locale),
+                fmt_trusted=lambda v: fmt_instant(v, locale, ctx_of(request).settings.zone),
                 outcome=lambda g, r: outcome(t, g, r), **values)
     if request.query_params.get("lang") in ("zh-CN", "en"):
         set_cookie(resp, ctx_of(request), LANG_COOKIE, locale, path="/me")
@@ -354,7 +358,8 @@ def build_router() -> APIRouter:
             data = await run_in_threadpool(fn, ctx, sess.principal, auth_id)
         except NotFound as exc:
             return problem_for(request.headers.get("accept", ""), request.url.path, 404,
-                               exc.code, exc.title, exc.detail)
+                               exc.code, exc.title, exc.detail,
+                               page=request_page_args(request))
         media = "application/zip" if kind.endswith(".zip") else "application/pdf"
         return Response(data, media_type=media, headers={
             "Content-Disposition": f'attachment; filename="anxin-{auth_id}-{kind}"',

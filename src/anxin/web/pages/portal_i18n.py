@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from anxin.web.pages.i18n import lookup
+
 PORTAL_STRINGS: dict[str, dict[str, str]] = {
     "zh-CN": {
         "lang": "zh-CN", "app": "安心授权", "switch": "English", "portal": "我的授权",
@@ -78,6 +80,18 @@ PORTAL_STRINGS: dict[str, dict[str, str]] = {
         "renewals_note": "续期是一份新的授权书，由您重新签署；原授权在其有效期内照常有效，"
                          "续期自签署时起生效。",
         "this_authorization": "本授权", "renewal_link": "查看这份授权",
+        "signed_at_server": "签署时间（服务器时间）", "tsa_time": "可信时间戳",
+        "tsa_time_note": "由时间戳服务机构（RFC 3161）签发的签署时间，证明授权书在此时刻已签署。",
+        # Passkey sign-in (/me/passkey).
+        "pk_signin_h": "使用通行密钥登录",
+        "pk_signin_note": "使用您签署授权时登记的通行密钥（指纹、面容或安全密钥）登录，"
+                          "无需输入手机号码。",
+        "pk_signin_go": "使用通行密钥", "pk_signin_sms": "改用短信验证码登录",
+        "pk_signin_failed": "未能用通行密钥登录：这个通行密钥未登记或已删除。"
+                            "请改用短信验证码登录。",
+        "pk_signin_cancelled": "通行密钥未完成确认（已取消或超时），请重试。",
+        "pk_signin_unsupported": "此浏览器不支持通行密钥，请改用短信验证码登录。",
+        "pk_signin_needs_js": "通行密钥登录需要启用 JavaScript；也可以改用短信验证码登录。",
         # Pause and resume.
         "pause": "暂停授权", "resume": "恢复授权",
         "pause_note": "暂停期间，{inst} 不能凭这份授权查询您的数据；您可以随时恢复。"
@@ -186,9 +200,24 @@ PORTAL_STRINGS: dict[str, dict[str, str]] = {
         "validation_failed": "Something in the form is not right: check and try again.",
         "error_other": "please try again later.", "passkeys_link": "Manage my passkeys",
         "status_legend": "Status",
+        "signed_at_server": "Signed on (server time)", "tsa_time": "Trusted time-stamp",
+        "tsa_time_note": "The signing time certified by the time-stamp authority "
+                         "(RFC 3161): proof that the letter was signed by then.",
+        "pk_signin_h": "Sign in with a passkey",
+        "pk_signin_note": "Use the passkey you registered when signing (fingerprint, face or "
+                          "security key): no number to type.",
+        "pk_signin_go": "Use my passkey", "pk_signin_sms": "Sign in with an SMS code instead",
+        "pk_signin_failed": "The passkey did not sign you in: it is not registered or was "
+                            "removed. Sign in with an SMS code instead.",
+        "pk_signin_cancelled": "The passkey was not confirmed (cancelled or timed out): "
+                               "try again.",
+        "pk_signin_unsupported": "This browser does not support passkeys: sign in with an "
+                                 "SMS code instead.",
+        "pk_signin_needs_js": "Signing in with a passkey needs JavaScript; you can sign in "
+                              "with an SMS code instead.",
     },
 }
 
 
 def portal_strings(locale: str) -> dict[str, str]:
-    return PORTAL_STRINGS.get(locale, PORTAL_STRINGS["zh-CN"])
+    return lookup(PORTAL_STRINGS, locale)

@@ -176,7 +176,8 @@ async def send_code(token: str, request: Request, ctx: CtxDep) -> Response:
             code=Code.READ_NOT_CONFIRMED))
     try:
         await run_in_threadpool(signing.send_code, ctx, token,
-                                client_ip=client_ip(request, ctx))
+                                client_ip=client_ip(request, ctx),
+                                user_agent=request.headers.get("user-agent"))
     except AnxinError as exc:
         if form:
             return _back(token, request, error=exc)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
@@ -63,3 +64,16 @@ def fmt_time(value: dt.datetime | None, locale: str) -> str:
     if locale == "zh-CN":
         return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
     return local.strftime("%d %b %Y %H:%M") + " (UTC+8)"
+
+
+def fmt_instant(value: dt.datetime | None, locale: str, zone: ZoneInfo) -> str:
+    """A moment to the second in the deployment's zone (``ANXIN_TIME_ZONE``), the zone
+    and its offset named: how the portal shows the TSA's trusted time of a letter."""
+    if value is None:
+        return ""
+    local = value.astimezone(zone)
+    offset = local.strftime("%z")
+    where = f"{zone.key}, UTC{offset[:3]}:{offset[3:]}"
+    if locale == "zh-CN":
+        return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M:%S}（{where}）"
+    return local.strftime("%d %b %Y %H:%M:%S") + f" ({where})"
