@@ -88,7 +88,7 @@ def create_institution(ctx: Context, operator_id: str, name: str, code: str | No
     """Register an institution; returns its id and API key (shown once)."""
     now = ctx.clock()
     with ctx.db.transaction() as s:
-        new = insert_institution(s, name, code, now)
+        new = insert_institution(s, name, code, now, keys=ctx.keys)
         _action(s, ctx, operator_id, "institution.create", now, new.id)
     return new.id, new.api_key
 

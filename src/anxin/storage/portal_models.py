@@ -75,6 +75,9 @@ class Notification(Base):
     delivered_at: Mapped[dt.datetime | None]
     last_error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[dt.datetime]
+    # When the worker fanned it out into webhook deliveries (anxin.storage.webhook_models);
+    # ``state``, ``attempts`` and ``last_error`` then summarise those deliveries.
+    dispatched_at: Mapped[dt.datetime | None]
 
 
 class Operator(Base):
