@@ -302,7 +302,8 @@ def list_deliveries(ctx: Context, inst: InstitutionRef, endpoint_id: str, *,
 
 def _delivery(s: Session, ep: WebhookEndpoint, delivery_id: str) -> WebhookDelivery:
     d = (s.get(WebhookDelivery, int(delivery_id), with_for_update=True)
-         if delivery_id.isdigit() and len(delivery_id) <= 18 else None)
+         if delivery_id.isascii() and delivery_id.isdigit() and len(delivery_id) <= 18
+         else None)
     if d is None or d.endpoint_id != ep.id:
         raise NotFound(f"no delivery {delivery_id} of this endpoint",
                        code=Code.WEBHOOK_DELIVERY_NOT_FOUND)

@@ -30,6 +30,7 @@ from anxin.services.documents import read_document
 from anxin.services.templates import TemplateSpec
 from anxin.services.web_sessions import SessionRef, check_csrf, end_session, resume_session
 from anxin.web.input_guard import Positive32
+from anxin.web.pages import console_webhooks
 from anxin.web.pages.console_i18n import LANG_COOKIE, STRINGS, catalogue, choose_lang
 from anxin.web.pages.web_common import ctx_of, form_of, html, pre_csrf, pre_token, set_cookie
 
@@ -279,6 +280,8 @@ def build_router() -> APIRouter:
                                                  msg=_t(request)["msg_webhook"])
             raise NotFound(f"no action {action}", code=Code.NOT_FOUND)
         return await guarded(request, run, post=True)
+
+    console_webhooks.add_routes(router, guarded, _page, _t)
 
     @router.get("/templates")
     async def templates(request: Request) -> Response:
