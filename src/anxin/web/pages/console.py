@@ -226,14 +226,15 @@ def build_router() -> APIRouter:
     async def create(request: Request) -> Response:
         async def run(request: Request, sess: SessionRef, form: dict[str, str]) -> Response:
             try:
-                _inst_id, key = await run_in_threadpool(
+                _inst_id, key, secret = await run_in_threadpool(
                     svc.create_institution, ctx_of(request), sess.principal,
                     form.get("name", ""), form.get("code", "").strip() or None)
             except ValidationFailed as exc:
                 return await _institutions_after(request, sess, err=exc.code,
                                                  err_text=exc.detail)
             return await _institutions_after(request, sess, new_key=key,
-                                             new_key_for=form.get("name"))
+                                             new_key_for=form.get("name"),
+                                             new_secret=secret)
         return await guarded(request, run, post=True)
 
     async def _confirm(request: Request, sess: SessionRef, inst_id: str, action: str
