@@ -85,7 +85,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('institutions') as batch:
+    # Not recreated on SQLite (its native DROP COLUMN, 3.35+): rebuilding ``institutions``
+    # would drop a table that templates and authorizations reference.
+    with op.batch_alter_table('institutions', recreate='never') as batch:
         batch.drop_column('webhook_secret_previous_expires_at')
         batch.drop_column('webhook_secret_previous_enc')
     with op.batch_alter_table('notifications') as batch:
