@@ -131,7 +131,7 @@ def dispatch_due(ctx: Context, *, batch: int = 50) -> int:
                 WebhookEndpoint.institution_id.in_(insts)).order_by(
                 WebhookEndpoint.created_at, WebhookEndpoint.id)):
             endpoints[ep.institution_id].append(ep)
-        for n, auth_url, inst_url, in rows:
+        for n, auth_url, inst_url in rows:
             targets = plan(auth_url or inst_url, endpoints[n.institution_id], n.event)
             n.dispatched_at = now
             if not targets:
