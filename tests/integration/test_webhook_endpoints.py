@@ -413,3 +413,39 @@ def test_institution_add_json_prints_the_secret_that_signs_callbacks(tmp_path) -
     finally:
         worker.stop()
         ctx.close()
+
+
+def test_two_workers_deliver_each_event_once_per_url_in_order(
+        bank: tuple[Api, NewInstitution], ctx: Context, settings: Settings, clock, outbox
+        ) -> None:
+    from anxin.bootstrap import build_services
+    api, new = bank
+    with listener() as hook, listener() as cb:
+        ep = create(api, hook.url(), ["*"])
+        api.template()
+        auths = [api.request(seq=851 + i, callback_url=cb.url()) for i in range(3)]
+        for a in auths:
+            sign(api.client, outbox, a)
+            revoke_authorization(ctx, a["id"], subject_index=None, channel="test")
+        other = build_services(settings, clock=clock, background_workers=False)
+        workers = [DeliveryWorker(ctx, policy=FAST, poll_seconds=0.01, batch=2),
+                   DeliveryWorker(other, policy=FAST, poll_seconds=0.01, batch=2)]
+        try:
+            for w in workers:
+                w.start()
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline and (len(hook.requests) < 6
+                                                    or len(cb.requests) < 6):
+                time.sleep(0.05)
+        finally:
+            for w in workers:
+                w.stop()
+            other.close()
+        for rx, secret in ((hook, ep["secret"]), (cb, new.webhook_secret)):
+            ids = [x["headers"]["Anxin-Event-Id"] for x in rx.requests]
+            assert len(ids) == len(set(ids)) == 6, "an event arrived twice at one URL"
+            assert all(signed_by(secret, x) for x in rx.requests)
+            for a in auths:
+                assert [body_of(x)["event"] for x in rx.requests
+                        if body_of(x)["authorization_id"] == a["id"]] == [
+                    SIGNED, "authorization:revoked"]
