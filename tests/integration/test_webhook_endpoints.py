@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from anxin.config import Settings
 from anxin.notify.worker import DeliveryWorker, RetryPolicy
@@ -449,3 +449,54 @@ def test_two_workers_deliver_each_event_once_per_url_in_order(
                 assert [body_of(x)["event"] for x in rx.requests
                         if body_of(x)["authorization_id"] == a["id"]] == [
                     SIGNED, "authorization:revoked"]
+
+
+def test_deleting_an_endpoint_cancels_what_it_had_pending(
+        bank: tuple[Api, NewInstitution], ctx: Context, outbox,
+        worker: DeliveryWorker) -> None:
+    api, new = bank
+    slow = RetryPolicy(base_seconds=30, max_seconds=30, lease_seconds=30)
+    with listener(status=503) as alone, listener(status=503) as shared:
+        only = create(api, alone.url(), [SIGNED])
+        both = create(api, shared.url(), [SIGNED])
+        api.template()
+        a = api.request(seq=861)
+        b = api.request(seq=862, callback_url=shared.url())
+        sign(api.client, outbox, a)
+        sign(api.client, outbox, b)
+        retrying = DeliveryWorker(ctx, policy=slow)
+        try:
+            for _ in range(100):  # one failed attempt each, then 30 s of back-off
+                retrying.deliver_due()
+                rows = deliveries(ctx, api.institution_id)
+                if len(rows) == 4 and all(d.attempts == 1 for d in rows):
+                    break
+        finally:
+            retrying.stop()
+        assert {d.state for d in deliveries(ctx, api.institution_id)} == {"pending"}
+        for ep in (only, both):
+            r = api.client.delete(f"/v1/webhook-endpoints/{ep['id']}", headers=api.h)
+            assert r.status_code == 200, r.text
+        got = {(d.authorization_id, d.url): d for d in deliveries(ctx, api.institution_id)}
+        assert len(got) == 4  # a and b, each to both URLs
+        # Only for an endpoint: cancelled; a's notification then had nowhere to go.
+        for key in ((a["id"], alone.url()), (a["id"], shared.url()), (b["id"], alone.url())):
+            assert (got[key].state, got[key].last_error) == ("cancelled",
+                                                             "the endpoint was deleted")
+        with ctx.db.transaction() as s:
+            n = s.scalars(select(Notification).where(
+                Notification.authorization_id == a["id"])).one()
+            assert n.state == "no_endpoint"
+        # Also b's callback URL: it stays, now signed with the default secret alone.
+        kept = got[(b["id"], shared.url())]
+        assert (kept.state, kept.endpoint_id, kept.to_callback) == ("pending", None, True)
+        shared.status = 200
+        with ctx.db.transaction() as s:
+            s.execute(update(WebhookDelivery).where(WebhookDelivery.id == kept.id).values(
+                next_attempt_at=ctx.clock()))
+        drain(worker, ctx, api.institution_id, want=4)
+        assert len(alone.requests) == 2  # the two first attempts, nothing after the delete
+        last = shared.requests[-1]
+        assert body_of(last)["authorization_id"] == b["id"]
+        assert signed_by(new.webhook_secret, last)
+        assert not signed_by(both["secret"], last)
