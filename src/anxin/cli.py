@@ -148,7 +148,8 @@ def institution_add(name: str, data_dir: DataDir = None,
                     code: Annotated[str | None, typer.Option(
                         help="Unified social credit code (18 characters).")] = None,
                     as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """Register an institution and print its id and a new API key (shown once)."""
+    """Register an institution and print its id, a new API key and its default webhook
+    secret (both shown once)."""
     from anxin.bootstrap import build_services
     from anxin.services.institutions import add_institution
     settings = _settings(data_dir)
@@ -161,9 +162,11 @@ def institution_add(name: str, data_dir: DataDir = None,
     except AnxinError as exc:
         _fail(exc)
     if as_json:
-        typer.echo(json.dumps({"id": new.id, "api_key": new.api_key}))
+        typer.echo(json.dumps({"id": new.id, "api_key": new.api_key,
+                               "webhook_secret": new.webhook_secret}))
     else:
-        typer.echo(f"institution {new.id} ({new.name})\nAPI key (shown once): {new.api_key}")
+        typer.echo(f"institution {new.id} ({new.name})\nAPI key (shown once): {new.api_key}"
+                   f"\nwebhook secret (shown once): {new.webhook_secret}")
 
 
 @app.command()

@@ -61,6 +61,8 @@ class Code(StrEnum):
     SIGNING_LINK_INVALID = "signing_link_invalid"
     INSTITUTION_NOT_FOUND = "institution_not_found"
     CERTIFICATE_NOT_FOUND = "certificate_not_found"
+    WEBHOOK_ENDPOINT_NOT_FOUND = "webhook_endpoint_not_found"
+    WEBHOOK_DELIVERY_NOT_FOUND = "webhook_delivery_not_found"
     NO_CHECKPOINT = "no_checkpoint"
     LEDGER_SIZE_UNKNOWN = "ledger_size_unknown"
     # 405
@@ -83,6 +85,7 @@ class Code(StrEnum):
     PASSKEY_ALREADY_REGISTERED = "passkey_already_registered"
     CERTIFICATE_REVOKED = "certificate_revoked"
     OPERATOR_EXISTS = "operator_exists"
+    WEBHOOK_ENDPOINT_EXISTS = "webhook_endpoint_exists"
     # 410
     GONE = "gone"
     # 413
@@ -108,6 +111,7 @@ class Code(StrEnum):
     PASSKEY_INVALID = "passkey_invalid"
     REALNAME_MISMATCH = "realname_mismatch"
     OUTBOUND_REFUSED = "outbound_refused"
+    UNKNOWN_EVENT = "unknown_event"
     SMS_COUNTRY_NOT_ALLOWED = "sms_country_not_allowed"
     LETTER_TOO_LONG = "letter_too_long"
     LETTER_HASH_MISMATCH = "letter_hash_mismatch"
@@ -241,6 +245,9 @@ REGISTRY: Mapping[Code, Spec] = MappingProxyType({
     C.SIGNING_LINK_INVALID: Spec(404, "the signing link is not valid"),
     C.INSTITUTION_NOT_FOUND: Spec(404, "no such institution"),
     C.CERTIFICATE_NOT_FOUND: Spec(404, "no certificate with that serial"),
+    C.WEBHOOK_ENDPOINT_NOT_FOUND: Spec(404, "no such webhook endpoint (or another "
+                                            "institution's)"),
+    C.WEBHOOK_DELIVERY_NOT_FOUND: Spec(404, "no such delivery of this webhook endpoint"),
     C.NO_CHECKPOINT: Spec(404, "the ledger is empty: no checkpoint yet"),
     C.LEDGER_SIZE_UNKNOWN: Spec(404, "a proof asked for a tree size the log has not reached"),
     C.METHOD_NOT_ALLOWED: Spec(405, "the route does not take this method"),
@@ -269,6 +276,8 @@ REGISTRY: Mapping[Code, Spec] = MappingProxyType({
     C.PASSKEY_ALREADY_REGISTERED: Spec(409, "this passkey is already registered"),
     C.CERTIFICATE_REVOKED: Spec(409, "the certificate is already revoked"),
     C.OPERATOR_EXISTS: Spec(409, "an operator of that name exists"),
+    C.WEBHOOK_ENDPOINT_EXISTS: Spec(409, "the institution already has a webhook endpoint "
+                                         "with that `url` (with `id`)"),
     C.GONE: Spec(410, "the resource is gone for good"),
     C.PAYLOAD_TOO_LARGE: Spec(413, "the body is over the limit (with `limit`, the byte "
                                    "limit: `ANXIN_MAX_BODY_BYTES`, `ANXIN_MAX_UPLOAD_BYTES` "
@@ -296,6 +305,8 @@ REGISTRY: Mapping[Code, Spec] = MappingProxyType({
     C.REALNAME_MISMATCH: Spec(422, "the real-name check does not match the subject"),
     C.OUTBOUND_REFUSED: Spec(422, "a `callback_url` (or other outgoing call) to a loopback, "
                                   "private or metadata address"),
+    C.UNKNOWN_EVENT: Spec(422, "`events` names an event that is not notified (with "
+                               "`allowed`)"),
     C.SMS_COUNTRY_NOT_ALLOWED: Spec(422, "the number's country is not in "
                                          "`ANXIN_SMS_COUNTRIES` (field `subject.mobile` at "
                                          "request creation and signing code, `mobile` at "

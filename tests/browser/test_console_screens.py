@@ -128,6 +128,7 @@ def test_every_console_screen_in_both_languages(console: Page, server: Server,
     screens = {
         "dashboard": "/console",
         "institutions": "/console/institutions",
+        "webhooks": f"/console/institutions/{inst}/webhooks",
         "templates": "/console/templates",
         "template-editor": f"/console/templates/edit?institution={inst}&code=credit",
         "dispute": f"/console/authorizations/{signed['id']}",

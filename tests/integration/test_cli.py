@@ -51,10 +51,12 @@ def test_institution_add_json(tmp_path):
     run("init", "--data-dir", str(d))
     out = json.loads(run("institution", "add", "Bank of Tests", "--json",
                          "--data-dir", str(d)).stdout)
-    assert set(out) == {"id", "api_key"}
+    assert set(out) == {"id", "api_key", "webhook_secret"}
     assert out["api_key"].startswith("anx_")
-    # The key is stored only as a hash.
+    assert out["webhook_secret"].startswith("whsec_")
+    # The key is stored only as a hash, the webhook secret only encrypted.
     assert out["api_key"].encode() not in (d / "anxin.db").read_bytes()
+    assert out["webhook_secret"].encode() not in (d / "anxin.db").read_bytes()
 
 
 def test_commands_have_help():

@@ -152,10 +152,19 @@ def test_create_institution_and_webhook(client: TestClient, operator: str) -> No
         "Authorization": f"Bearer {key.group(1)}"}).status_code == 200
     inst_id = re.search(r'data-id="([^"]+)" data-status="active"><td>New Bank', r.text)
     assert inst_id
+    # The default webhook secret exists from creation and is shown then, once.
+    first = re.search(r'id="new-secret">.*?<code>(whsec_[^<]+)</code>', r.text, re.S)
+    assert first
     r = client.post(f"/console/institutions/{inst_id.group(1)}/webhook",
                     data={"csrf": csrf, "callback_url": "https://bank.example/hook"})
-    assert 'id="new-secret"' in r.text
+    assert 'id="new-secret"' not in r.text  # kept, not shown again
     assert "https://bank.example/hook" in r.text
+    r = client.post(f"/console/institutions/{inst_id.group(1)}/webhook",
+                    data={"csrf": csrf, "callback_url": "https://bank.example/hook",
+                          "new_secret": "on"})
+    rotated = re.search(r'id="new-secret">.*?<code>(whsec_[^<]+)</code>', r.text, re.S)
+    assert rotated
+    assert rotated.group(1) != first.group(1)
     r = client.post(f"/console/institutions/{inst_id.group(1)}/webhook",
                     data={"csrf": csrf, "callback_url": "ftp://nope"})
     assert 'data-code="validation_failed"' in r.text

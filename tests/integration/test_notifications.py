@@ -4,13 +4,14 @@ receiver outages and worker restarts; ``GET /v1/events`` catches up."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections import defaultdict
 from collections.abc import Iterable
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Select, select
+from sqlalchemy import Select, select, update
 
 from anxin.bootstrap import build_services
 from anxin.config import Settings
@@ -18,8 +19,9 @@ from anxin.errors import ValidationFailed
 from anxin.notify.worker import DeliveryWorker, RetryPolicy
 from anxin.services import console
 from anxin.services.context import Context
-from anxin.services.notifications import verify_signature
+from anxin.services.notifications import verify_signature, webhook_secret
 from anxin.services.revocation import revoke_authorization
+from anxin.storage.models import Institution, LedgerLeaf, LedgerQueued
 from anxin.storage.portal_models import Notification
 from tests.common.factories import Api, sign, token_of
 from tests.common.portal_fixtures import Receiver, client, receiver
@@ -185,8 +187,9 @@ def test_two_workers_deliver_each_once_in_order(client: TestClient, api: Api, ou
     _check(receiver, secret, expected)
 
 
-def test_no_endpoint_and_no_secret(client: TestClient, api: Api, outbox, ctx: Context,
-                                   receiver: Receiver) -> None:
+def test_no_endpoint_and_an_old_institution_without_secret(client: TestClient, api: Api,
+                                                            outbox, ctx: Context,
+                                                            receiver: Receiver) -> None:
     api.template()
     a = api.request(seq=50)
     sign(client, outbox, a)
@@ -194,16 +197,27 @@ def test_no_endpoint_and_no_secret(client: TestClient, api: Api, outbox, ctx: Co
     worker.deliver_due()
     with ctx.db.transaction() as s:
         assert s.scalars(_mine([a["id"]])).one().state == "no_endpoint"
-    # A per-request callback URL without any secret: retried, never sent unsigned.
+    # An institution made before default secrets existed (no secret at all): its first
+    # callback delivery makes one (with its ledger leaf) and is sent signed with it,
+    # never unsigned and never "retried silently" as before.
+    with ctx.db.transaction() as s:
+        s.execute(update(Institution).where(Institution.id == api.institution_id)
+                  .values(webhook_secret_enc=None))
     b = api.request(seq=51, callback_url=receiver.url)
     sign(client, outbox, b)
-    worker.deliver_due()
+    _drain(worker, ctx, [b["id"]])
     worker.stop()
-    assert receiver.received == []
     with ctx.db.transaction() as s:
-        n = s.scalars(_mine([b["id"]])).one()
-        assert n.state == "pending"
-        assert "secret" in (n.last_error or "")
+        inst = s.get(Institution, api.institution_id)
+        assert inst is not None
+        secret = webhook_secret(ctx, inst.id, inst.webhook_secret_enc)
+        assert s.scalars(_mine([b["id"]])).one().state == "delivered"
+        made = [json.loads(q.data) for q in s.scalars(select(LedgerQueued))]
+        made += [json.loads(leaf.data) for leaf in s.scalars(select(LedgerLeaf))]
+    assert secret is not None
+    assert any(e.get("event") == "institution:webhook_secret:rotated"
+               and e.get("institution_id") == api.institution_id for e in made)
+    _check(receiver, secret, {b["id"]: ["authorization:signed"]})
 
 
 def test_events_catch_up_own_only(client: TestClient, api: Api, other_api: Api, outbox,

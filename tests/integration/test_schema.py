@@ -6,6 +6,7 @@ from alembic.migration import MigrationContext
 import anxin.storage.passkey_models
 import anxin.storage.portal_models
 import anxin.storage.rate_limit_models
+import anxin.storage.webhook_models
 from anxin.storage.models import Base
 
 
@@ -14,6 +15,7 @@ def test_migrated_database_matches_every_model(ctx):
     assert anxin.storage.passkey_models.__name__
     assert anxin.storage.portal_models.__name__
     assert anxin.storage.rate_limit_models.__name__
+    assert anxin.storage.webhook_models.__name__
     with ctx.db.engine.connect() as conn:
         diffs = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diffs == []

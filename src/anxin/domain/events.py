@@ -30,5 +30,11 @@ class Event(StrEnum):
     INSTITUTION_CREATED = "institution:created"
     INSTITUTION_KEY_ROTATED = "institution:key:rotated"
     INSTITUTION_SUSPENDED = "institution:suspended"
+    WEBHOOK_DEFAULT_ROTATED = "institution:webhook_secret:rotated"
+    WEBHOOK_ENDPOINT_CREATED = "institution:webhook_endpoint:created"
+    WEBHOOK_ENDPOINT_ROTATED = "institution:webhook_endpoint:secret_rotated"
+    WEBHOOK_ENDPOINT_DELETED = "institution:webhook_endpoint:deleted"
+    # Sent by POST /v1/webhook-endpoints/{id}/ping only; never a ledger leaf.
+    WEBHOOK_PING = "webhook:ping"
     TEMPLATE_VERSIONED = "template:versioned"
     CONSOLE_ACTION = "console:action"

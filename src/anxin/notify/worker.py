@@ -1,17 +1,20 @@
-"""Delivery of the notification outbox to the institutions' callback URLs.
+"""Delivery of webhooks: the notification outbox fanned out to callback URLs and endpoints.
 
-A pass claims due rows (a short transaction that sets a lease), POSTs each outside any
-transaction, then records the outcome. Claims are safe with several workers: rows are
-locked ``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite serialises writers with ``BEGIN
-IMMEDIATE``. A row waits while an earlier row of the same authorization is undelivered,
-so an institution sees each authorization's transitions in order. Failures are retried
+A pass first fans out new notifications into one delivery per destination URL
+(:func:`anxin.services.webhook_fanout.dispatch_due`), then claims due deliveries (a short
+transaction that sets a lease), POSTs each outside any transaction, and records the
+outcome (and the notification's summary of its deliveries). Claims are safe with several
+workers: rows are locked ``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite serialises
+writers with ``BEGIN IMMEDIATE``. A delivery waits while an earlier delivery of the same
+authorization to the same URL is undecided, so each destination sees an authorization's
+transitions in order; a failing destination holds up only itself. Failures are retried
 with exponential back-off (state in the database: a restart loses nothing). Delivery is
 at least once: receivers deduplicate by ``Anxin-Event-Id``.
 
 Every POST goes through :class:`anxin.net.outbound.OutboundClient` (no loopback, private
 or metadata addresses unless allow-listed; no redirects). One bad row never stops the
 others: a URL that can never be called (malformed, stored before validation existed) or a
-destination the policy refuses marks that row ``failed`` at once with the reason; an
+destination the policy refuses marks that delivery ``failed`` at once with the reason; an
 unexpected error of one row is logged with its traceback and fails that row alone.
 """
 
@@ -24,18 +27,18 @@ from dataclasses import dataclass
 
 import httpx
 from sqlalchemy import exists, or_, select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session, aliased
 
 from anxin.errors import IntegrityFailure
 from anxin.net.outbound import OutboundClient, OutboundError, OutboundPolicy
 from anxin.services.context import Context
-from anxin.services.notifications import SIGNATURE_HEADER, sign_payload, webhook_secret
 from anxin.services.periodic import PeriodicThread
-from anxin.storage.models import Authorization, Institution
-from anxin.storage.portal_models import Notification
+from anxin.services.webhook_fanout import dispatch_due, summarise
+from anxin.services.webhook_signing import SIGNATURE_HEADER, delivery_secrets, signature_header
+from anxin.storage.webhook_models import WebhookDelivery
 
 log = logging.getLogger(__name__)
-N = Notification
+D = WebhookDelivery
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,14 +58,24 @@ class Claimed:
     id: int
     lease: dt.datetime
     url: str
-    secret: bytes | None
+    secrets: tuple[bytes, ...]
     body: bytes
     event: str
+    event_id: str
     attempts: int
+    notification_id: int | None
+    field: str
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    error: str | None = None
+    permanent: bool = False
+    status: int | None = None
 
 
 class DeliveryWorker:
-    """Claims and delivers due notifications; :meth:`deliver_due` is one pass."""
+    """Fans out, claims and delivers due webhooks; :meth:`deliver_due` is one pass."""
 
     def __init__(self, ctx: Context, *, policy: RetryPolicy | None = None, batch: int = 20,
                  poll_seconds: float = 1.0) -> None:
@@ -84,84 +97,96 @@ class DeliveryWorker:
         ctx = self.ctx
         now = ctx.clock()
         lease = now + dt.timedelta(seconds=self.policy.lease_seconds)
-        earlier = aliased(Notification)
+        earlier = aliased(WebhookDelivery)
         out: list[Claimed] = []
         with ctx.db.transaction() as s:
-            rows = s.execute(
-                select(N, Authorization.callback_url, Institution.callback_url,
-                       Institution.webhook_secret_enc)
-                .join(Authorization, Authorization.id == N.authorization_id)
-                .join(Institution, Institution.id == N.institution_id)
-                .where(N.state == "pending", N.next_attempt_at <= now,
-                       or_(N.claimed_until.is_(None), N.claimed_until < now),
-                       ~exists().where(earlier.authorization_id == N.authorization_id,
-                                       earlier.id < N.id, earlier.state == "pending"))
-                .order_by(N.id).limit(self.batch)
-                .with_for_update(skip_locked=True, of=N)).all()
-            for n, auth_url, inst_url, secret_enc in rows:
-                url = auth_url or inst_url
-                if not url:
-                    n.state = "no_endpoint"  # still readable through GET /v1/events
-                    continue
+            rows = s.scalars(
+                select(D)
+                .where(D.state == "pending", D.next_attempt_at <= now,
+                       or_(D.claimed_until.is_(None), D.claimed_until < now),
+                       ~exists().where(earlier.authorization_id == D.authorization_id,
+                                       earlier.url_sha256 == D.url_sha256,
+                                       earlier.id < D.id, earlier.state == "pending"))
+                .order_by(D.id).limit(self.batch)
+                .with_for_update(skip_locked=True, of=D)).all()
+            for d in rows:
                 try:
-                    secret = webhook_secret(ctx, n.institution_id, secret_enc)
+                    keys = delivery_secrets(s, ctx, d, now)
                 except (IntegrityFailure, UnicodeError) as exc:  # a damaged row fails alone
-                    n.state, n.last_error = "failed", f"webhook secret: {exc}"[:500]
-                    log.error("notification %s: %s", n.id, n.last_error)
+                    self._give_up(s, d, now, f"webhook secret: {exc}")
                     continue
-                n.claimed_until = lease
-                body = json.dumps({"id": str(n.id), **n.payload}, sort_keys=True,
+                if keys is None:  # its endpoint was deleted: nothing to sign it with
+                    d.state, d.last_error = "cancelled", "the endpoint was deleted"
+                    if d.notification_id is not None:
+                        summarise(s, d.notification_id)
+                    continue
+                d.claimed_until = lease
+                body = json.dumps({"id": d.event_id, **d.payload}, sort_keys=True,
                                   separators=(",", ":"), ensure_ascii=False).encode()
-                out.append(Claimed(n.id, lease, url, secret, body, n.event, n.attempts))
+                out.append(Claimed(d.id, lease, d.url, tuple(keys), body, d.event,
+                                   d.event_id, d.attempts, d.notification_id,
+                                   "callback_url" if d.to_callback else "url"))
         return out
 
-    def _post(self, c: Claimed) -> tuple[str | None, bool]:
-        """(None, _) on success, else (what went wrong, whether it is permanent)."""
-        if c.secret is None:
-            return "the institution has no webhook secret (set one in the console)", False
+    def _give_up(self, s: Session, d: WebhookDelivery, now: dt.datetime, why: str) -> None:
+        d.state, d.last_error = "failed", why[:500]
+        d.attempts, d.last_attempt_at = d.attempts + 1, now
+        log.error("webhook delivery %s: %s", d.id, d.last_error)
+        if d.notification_id is not None:
+            summarise(s, d.notification_id)
+
+    def _post(self, c: Claimed) -> Outcome:
+        if not c.secrets:
+            return Outcome("the institution has no webhook secret (rotate one by API or in "
+                           "the console)")
         ts = int(self.ctx.clock().timestamp())
         headers = {"Content-Type": "application/json", "User-Agent": "Anxin-Webhook/1",
-                   SIGNATURE_HEADER: sign_payload(c.secret, c.body, ts),
-                   "Anxin-Event-Id": str(c.id), "Anxin-Event": c.event}
+                   SIGNATURE_HEADER: signature_header(c.secrets, c.body, ts),
+                   "Anxin-Event-Id": c.event_id, "Anxin-Event": c.event,
+                   "Anxin-Delivery-Id": str(c.id)}
         try:
-            r = self._client.post(c.url, content=c.body, headers=headers,
-                                  field="callback_url")
+            r = self._client.post(c.url, content=c.body, headers=headers, field=c.field)
         except OutboundError as exc:
-            return f"{exc.code}: {exc.detail}"[:500], True
+            return Outcome(f"{exc.code}: {exc.detail}"[:500], permanent=True)
         except httpx.HTTPError as exc:
-            return f"{type(exc).__name__}: {exc}"[:500], False
+            return Outcome(f"{type(exc).__name__}: {exc}"[:500])
         if 200 <= r.status_code < 300:
-            return None, False
-        return f"HTTP {r.status_code}", False
+            return Outcome(status=r.status_code)
+        return Outcome(f"HTTP {r.status_code}", status=r.status_code)
 
-    def _attempt(self, c: Claimed) -> tuple[str | None, bool]:
+    def _attempt(self, c: Claimed) -> Outcome:
         try:
             return self._post(c)
         except Exception as exc:  # the URL and the answer are untrusted input:
             # whatever one of them does, it fails its own row, never the pass.
-            log.exception("notification %s: unexpected error; marking it failed", c.id)
-            return f"unexpected {type(exc).__name__}: {exc}"[:500], True
+            log.exception("webhook delivery %s: unexpected error; marking it failed", c.id)
+            return Outcome(f"unexpected {type(exc).__name__}: {exc}"[:500], permanent=True)
 
     def deliver_due(self) -> int:
+        dispatch_due(self.ctx, batch=max(self.batch, 50))
         claimed = self._claim()
         for c in claimed:
-            error, permanent = self._attempt(c)
+            out = self._attempt(c)
             now = self.ctx.clock()
-            if error is None:
-                values: dict[str, object] = {"state": "delivered", "delivered_at": now,
-                                             "attempts": c.attempts + 1, "last_error": None,
-                                             "claimed_until": None}
+            attempts = c.attempts + 1
+            values: dict[str, object] = {"attempts": attempts, "claimed_until": None,
+                                         "last_attempt_at": now,
+                                         "response_status": out.status}
+            if out.error is None:
+                values |= {"state": "delivered", "delivered_at": now, "last_error": None}
             else:
-                attempts = c.attempts + 1
-                gave_up = permanent or attempts >= self.policy.max_attempts
-                values = {"state": "failed" if gave_up else "pending", "attempts": attempts,
-                          "last_error": error, "claimed_until": None,
-                          "next_attempt_at": now + dt.timedelta(
-                              seconds=self.policy.delay(attempts))}
-                log.info("notification %s to %r failed (%s); attempt %d", c.id, c.url,
-                         error, attempts)
+                gave_up = out.permanent or attempts >= self.policy.max_attempts
+                values |= {"state": "failed" if gave_up else "pending",
+                           "last_error": out.error,
+                           "next_attempt_at": now + dt.timedelta(
+                               seconds=self.policy.delay(attempts))}
+                log.info("webhook delivery %s to %r failed (%s); attempt %d", c.id, c.url,
+                         out.error, attempts)
             with self.ctx.db.transaction() as s:
                 # Only if our lease still holds: a worker that took it over decides.
-                s.execute(update(N).where(N.id == c.id, N.claimed_until == c.lease)
-                          .values(**values).execution_options(synchronize_session=False))
+                done = s.execute(update(D).where(D.id == c.id, D.claimed_until == c.lease)
+                                 .values(**values)
+                                 .execution_options(synchronize_session=False))
+                if getattr(done, "rowcount", 0) == 1 and c.notification_id is not None:
+                    summarise(s, c.notification_id)
         return len(claimed)

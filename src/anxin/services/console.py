@@ -86,13 +86,14 @@ def list_institutions(ctx: Context) -> list[dict[str, Any]]:
 
 
 def create_institution(ctx: Context, operator_id: str, name: str, code: str | None
-                       ) -> tuple[str, str]:
-    """Register an institution; returns its id and API key (shown once)."""
+                       ) -> tuple[str, str, str]:
+    """Register an institution; returns its id, API key and default webhook secret (both
+    shown once)."""
     now = ctx.clock()
     with ctx.db.transaction() as s:
-        new = insert_institution(s, name, code, now)
+        new = insert_institution(s, name, code, now, keys=ctx.keys)
         _action(s, ctx, operator_id, "institution.create", now, new.id)
-    return new.id, new.api_key
+    return new.id, new.api_key, new.webhook_secret
 
 
 def set_institution_status(ctx: Context, operator_id: str, inst_id: str, status: str) -> None:

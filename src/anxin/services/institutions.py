@@ -1,8 +1,10 @@
-"""Institutions and their API keys (stored only as hashes)."""
+"""Institutions, their API keys (stored only as hashes) and their default webhook secret
+(made with the institution, encrypted at rest; it signs deliveries to ``callback_url``)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 import uuid
 from dataclasses import dataclass
 
@@ -12,7 +14,7 @@ from sqlalchemy.orm import Session
 from anxin.domain.events import Event
 from anxin.error_codes import Code
 from anxin.errors import Unauthenticated, ValidationFailed
-from anxin.keys import hash_api_key, new_api_key
+from anxin.keys import KeyStore, hash_api_key, new_api_key
 from anxin.services.context import Context
 from anxin.services.records import record
 from anxin.storage.models import Institution
@@ -29,11 +31,13 @@ class NewInstitution:
     id: str
     name: str
     api_key: str
+    webhook_secret: str
 
 
 def insert_institution(s: Session, name: str, code: str | None,
-                       now: dt.datetime) -> NewInstitution:
-    """Validate and add an institution with a new API key, in the caller's transaction."""
+                       now: dt.datetime, *, keys: KeyStore) -> NewInstitution:
+    """Validate and add an institution with a new API key and a new default webhook
+    secret (both shown once), in the caller's transaction."""
     name = " ".join(name.split())
     if not name or len(name) > 200:
         raise ValidationFailed("the institution name has 1 to 200 characters", field="name")
@@ -42,16 +46,19 @@ def insert_institution(s: Session, name: str, code: str | None,
                                field="code")
     api_key = new_api_key()
     inst_id = str(uuid.uuid4())
+    secret = "whsec_" + secrets.token_urlsafe(32)
     s.add(Institution(id=inst_id, name=name, code=code, api_key_hash=hash_api_key(api_key),
-                      status="active", created_at=now))
+                      status="active", created_at=now,
+                      webhook_secret_enc=keys.encrypt_text(
+                          secret, aad=f"{inst_id}/webhook_secret")))
     s.flush()
     record(s, Event.INSTITUTION_CREATED, at=now, institution_id=inst_id)
-    return NewInstitution(inst_id, name, api_key)
+    return NewInstitution(inst_id, name, api_key, secret)
 
 
 def add_institution(ctx: Context, name: str, code: str | None = None) -> NewInstitution:
     with ctx.db.transaction() as s:
-        return insert_institution(s, name, code, ctx.clock())
+        return insert_institution(s, name, code, ctx.clock(), keys=ctx.keys)
 
 
 def rotate_api_key(ctx: Context, institution_id: str) -> str:

@@ -7,8 +7,11 @@ if the change committed. Delivery (:mod:`anxin.notify.worker`) happens later, ou
 use case, so a slow or dead receiver never blocks it.
 
 A delivery is a POST of the JSON payload with the header
-``Anxin-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>``; the
-secret is the institution's webhook secret (encrypted at rest).
+``Anxin-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>``, one
+``v1`` per secret that applies (:func:`signature_header`): the institution's default
+webhook secret for its ``callback_url``, an endpoint's own secret for a registered
+endpoint, and a rotated-out secret during its grace period. A receiver accepts the
+delivery when any ``v1`` matches its secret (:func:`verify_signature`).
 
 Example::
 
@@ -22,6 +25,7 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -80,27 +84,42 @@ def notify(session: Session, *, institution_id: str, authorization_id: str, refe
     session.add(Notification(**row))
 
 
+def _mac(secret: bytes, body: bytes, timestamp: int) -> str:
+    return hmac.new(secret, str(timestamp).encode() + b"." + body, hashlib.sha256).hexdigest()
+
+
 def sign_payload(secret: bytes, body: bytes, timestamp: int) -> str:
     """The ``Anxin-Signature`` header value for ``body`` sent at ``timestamp``."""
-    mac = hmac.new(secret, str(timestamp).encode() + b"." + body, hashlib.sha256).hexdigest()
-    return f"t={timestamp},v1={mac}"
+    return signature_header([secret], body, timestamp)
+
+
+def signature_header(keys: Sequence[bytes], body: bytes, timestamp: int) -> str:
+    """``t=<timestamp>`` and one ``v1=`` per secret, in the order given (newest first)."""
+    if not keys:
+        raise ValueError("a delivery is never sent unsigned")
+    unique = list(dict.fromkeys(keys))
+    return ",".join([f"t={timestamp}"] + [f"v1={_mac(k, body, timestamp)}" for k in unique])
 
 
 def verify_signature(secret: bytes, body: bytes, header: str, *, now: int,
                      tolerance: int = 300) -> None:
-    """What a receiver does: check the MAC and that the timestamp is recent, or raise."""
-    parts = dict(p.split("=", 1) for p in header.split(",") if "=" in p)
+    """What a receiver does: check that one ``v1`` is the MAC under ``secret`` and that
+    the timestamp is recent, or raise."""
+    pairs = [p.strip().split("=", 1) for p in header.split(",") if "=" in p]
+    stamps = [v for k, v in pairs if k == "t"]
+    macs = [v for k, v in pairs if k == "v1"]
     try:
-        t = int(parts["t"])
-        got = parts["v1"]
-    except (KeyError, ValueError):
+        if len(stamps) != 1 or not macs:
+            raise ValueError
+        t = int(stamps[0])
+    except ValueError:
         raise ValidationFailed("malformed Anxin-Signature header",
                                code=Code.SIGNATURE_MALFORMED) from None
     if abs(now - t) > tolerance:
         raise ValidationFailed("the signature's timestamp is too old (replay?)",
                                code=Code.SIGNATURE_STALE)
-    want = sign_payload(secret, body, t).split("v1=", 1)[1]
-    if not hmac.compare_digest(want, got):
+    want = _mac(secret, body, t)
+    if not any(hmac.compare_digest(want, got) for got in macs):
         raise ValidationFailed("the signature does not match", code=Code.SIGNATURE_INVALID)
 
 
@@ -108,14 +127,48 @@ def new_webhook_secret() -> str:
     return "whsec_" + secrets.token_urlsafe(32)
 
 
-def store_webhook_secret(ctx: Context, inst: Institution, secret: str) -> None:
-    inst.webhook_secret_enc = ctx.keys.encrypt_text(secret, aad=f"{inst.id}/webhook_secret")
+def _aad(inst_id: str, previous: bool = False) -> str:
+    return f"{inst_id}/webhook_secret" + ("/previous" if previous else "")
+
+
+def store_webhook_secret(ctx: Context, inst: Institution, secret: str, *,
+                         grace_until: dt.datetime | None = None) -> None:
+    """Set the institution's default secret. With ``grace_until``, the secret it replaces
+    keeps signing (a second ``v1``) until then; without, it stops at once."""
+    old = inst.webhook_secret_enc
+    if grace_until is not None and old is not None:
+        current = ctx.keys.decrypt_text(old, aad=_aad(inst.id))
+        inst.webhook_secret_previous_enc = ctx.keys.encrypt_text(
+            current, aad=_aad(inst.id, previous=True))
+        inst.webhook_secret_previous_expires_at = grace_until
+    else:
+        inst.webhook_secret_previous_enc = None
+        inst.webhook_secret_previous_expires_at = None
+    inst.webhook_secret_enc = encrypt_webhook_secret(ctx, inst.id, secret)
+
+
+def encrypt_webhook_secret(ctx: Context, inst_id: str, secret: str) -> bytes:
+    return ctx.keys.encrypt_text(secret, aad=_aad(inst_id))
 
 
 def webhook_secret(ctx: Context, inst_id: str, blob: bytes | None) -> bytes | None:
     if blob is None:
         return None
-    return ctx.keys.decrypt_text(blob, aad=f"{inst_id}/webhook_secret").encode()
+    return ctx.keys.decrypt_text(blob, aad=_aad(inst_id)).encode()
+
+
+def default_secrets(ctx: Context, inst: Institution, now: dt.datetime) -> list[bytes]:
+    """The secrets that sign a ``callback_url`` delivery now: the current one, then the
+    previous one while its grace period lasts."""
+    out = []
+    current = webhook_secret(ctx, inst.id, inst.webhook_secret_enc)
+    if current is not None:
+        out.append(current)
+    until = inst.webhook_secret_previous_expires_at
+    if inst.webhook_secret_previous_enc is not None and until is not None and until > now:
+        out.append(ctx.keys.decrypt_text(inst.webhook_secret_previous_enc,
+                                         aad=_aad(inst.id, previous=True)).encode())
+    return out
 
 
 def event_dict(n: Notification) -> dict[str, Any]:

@@ -38,6 +38,9 @@ class Institution(Base):
     status: Mapped[str] = mapped_column(String(16), default="active")
     callback_url: Mapped[str | None] = mapped_column(String(2000))
     webhook_secret_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # After an API rotation the previous default secret still signs until it expires.
+    webhook_secret_previous_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    webhook_secret_previous_expires_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime]
 
 

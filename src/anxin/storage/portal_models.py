@@ -50,10 +50,12 @@ class PortalThrottle(Base):
 class Notification(Base):
     """The durable outbox of status changes, written in the transaction of the change.
 
-    ``id`` is the institution's catch-up cursor (``GET /v1/events?after=``). ``state``:
-    ``pending`` → ``delivered`` | ``no_endpoint`` | ``failed`` (gave up after the last
-    retry). A worker claims a row by setting ``claimed_until`` (a lease), delivers outside
-    any transaction, then records the outcome.
+    ``id`` is the institution's catch-up cursor (``GET /v1/events?after=``). A worker fans
+    it out into one webhook delivery per destination URL (``dispatched_at``,
+    :mod:`anxin.storage.webhook_models`), which are claimed and retried one by one;
+    ``state``, ``attempts``, ``last_error`` and ``delivered_at`` then sum them up:
+    ``pending`` → ``delivered`` | ``no_endpoint`` | ``failed`` (one gave up).
+    ``next_attempt_at`` and ``claimed_until`` are no longer used (rows of before 0012).
     """
 
     __tablename__ = "notifications"
@@ -75,6 +77,9 @@ class Notification(Base):
     delivered_at: Mapped[dt.datetime | None]
     last_error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[dt.datetime]
+    # When the worker fanned it out into webhook deliveries (anxin.storage.webhook_models);
+    # ``state``, ``attempts`` and ``last_error`` then summarise those deliveries.
+    dispatched_at: Mapped[dt.datetime | None]
 
 
 class Operator(Base):

@@ -1,6 +1,6 @@
 """The portal, notifications and console part of the app: ``install_portal(app, ctx)``.
 
-Adds the routers (``/me``, ``/console``, ``GET /v1/events``) and, unless
+Adds the routers (``/me``, ``/console``, ``GET /v1/events``, ``/v1/webhook-endpoints``) and, unless
 ``ctx.background_workers`` is False, starts the notification delivery worker, the
 expiry sweep and the archive renewal (:mod:`anxin.services.archive`) with the application
 (``app.state.on_start`` / ``on_stop``, run by the app's lifespan, so ``anxin serve`` runs
@@ -16,7 +16,7 @@ from anxin.notify.sweep import make_sweeper
 from anxin.notify.worker import DeliveryWorker
 from anxin.services.archive import make_archive_renewer
 from anxin.services.context import Context
-from anxin.web.api import events
+from anxin.web.api import events, webhooks
 from anxin.web.pages import console, portal, portal_passkeys, portal_rights
 
 
@@ -29,6 +29,7 @@ def install_portal(app: FastAPI, ctx: Context) -> None:
     app.include_router(portal_rights.build_router())
     app.include_router(console.build_router())
     app.include_router(events.build_router())
+    app.include_router(webhooks.build_router())
     if not ctx.background_workers:
         return
     worker = DeliveryWorker(ctx)

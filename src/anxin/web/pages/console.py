@@ -30,6 +30,7 @@ from anxin.services.documents import read_document
 from anxin.services.templates import TemplateSpec
 from anxin.services.web_sessions import SessionRef, check_csrf, end_session, resume_session
 from anxin.web.input_guard import Positive32
+from anxin.web.pages import console_webhooks
 from anxin.web.pages.console_i18n import LANG_COOKIE, STRINGS, catalogue, choose_lang
 from anxin.web.pages.web_common import ctx_of, form_of, html, pre_csrf, pre_token, set_cookie
 
@@ -225,14 +226,15 @@ def build_router() -> APIRouter:
     async def create(request: Request) -> Response:
         async def run(request: Request, sess: SessionRef, form: dict[str, str]) -> Response:
             try:
-                _inst_id, key = await run_in_threadpool(
+                _inst_id, key, secret = await run_in_threadpool(
                     svc.create_institution, ctx_of(request), sess.principal,
                     form.get("name", ""), form.get("code", "").strip() or None)
             except ValidationFailed as exc:
                 return await _institutions_after(request, sess, err=exc.code,
                                                  err_text=exc.detail)
             return await _institutions_after(request, sess, new_key=key,
-                                             new_key_for=form.get("name"))
+                                             new_key_for=form.get("name"),
+                                             new_secret=secret)
         return await guarded(request, run, post=True)
 
     async def _confirm(request: Request, sess: SessionRef, inst_id: str, action: str
@@ -279,6 +281,8 @@ def build_router() -> APIRouter:
                                                  msg=_t(request)["msg_webhook"])
             raise NotFound(f"no action {action}", code=Code.NOT_FOUND)
         return await guarded(request, run, post=True)
+
+    console_webhooks.add_routes(router, guarded, _page, _t)
 
     @router.get("/templates")
     async def templates(request: Request) -> Response:

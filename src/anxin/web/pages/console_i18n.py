@@ -107,6 +107,17 @@ STRINGS: dict[str, dict[str, str]] = {
         "hashes": "哈希值",
         "delivery_pending": "待投递", "delivery_delivered": "已送达",
         "delivery_no_endpoint": "无回调地址", "delivery_failed": "投递失败",
+        # webhook endpoints (issue 16)
+        "webhooks": "回调", "endpoint_id": "端点编号", "webhooks_of": "{name} · 回调端点与投递记录",
+        "default_callback": "默认回调地址", "default_secret": "默认回调密钥",
+        "secret_present": "已设置", "secret_absent": "未设置（首次投递时生成）",
+        "endpoints": "回调端点（API 注册）", "no_endpoints": "该机构未通过 API 注册回调端点。",
+        "events": "订阅事件", "all_events": "全部事件", "created_at": "创建时间",
+        "secret_rotated_at": "密钥轮换时间", "previous_secret_until": "旧密钥有效至",
+        "deliveries": "投递记录", "no_deliveries": "暂无投递记录。",
+        "callback_deliveries": "按请求回调地址的投递", "last_attempt": "最近尝试",
+        "response_status": "响应状态码", "delivery_cancelled": "已取消",
+        "back_to_institutions": "返回机构列表",
     },
     "en": {
         "app": "Anxin · operator console", "switch": "中文", "switch_lang": "zh-CN",
@@ -201,6 +212,19 @@ STRINGS: dict[str, dict[str, str]] = {
         "hashes": "Hashes",
         "delivery_pending": "pending", "delivery_delivered": "delivered",
         "delivery_no_endpoint": "no endpoint", "delivery_failed": "failed",
+        # webhook endpoints (issue 16)
+        "webhooks": "Webhooks", "endpoint_id": "Endpoint id",
+        "webhooks_of": "{name} · webhook endpoints and deliveries",
+        "default_callback": "Default callback URL", "default_secret": "Default webhook secret",
+        "secret_present": "set", "secret_absent": "not set (made at the first delivery)",
+        "endpoints": "Webhook endpoints (registered by API)",
+        "no_endpoints": "This institution has registered no webhook endpoints.",
+        "events": "Events", "all_events": "all events", "created_at": "Created",
+        "secret_rotated_at": "Secret rotated", "previous_secret_until": "Old secret valid until",
+        "deliveries": "Deliveries", "no_deliveries": "No deliveries yet.",
+        "callback_deliveries": "Deliveries to per-request callback URLs",
+        "last_attempt": "Last attempt", "response_status": "Response status",
+        "delivery_cancelled": "cancelled", "back_to_institutions": "Back to institutions",
     },
 }
 
@@ -233,6 +257,11 @@ LABELS: dict[str, dict[str, str]] = {
         "sms": "短信", "webauthn": "通行密钥", "otp": "短信验证码",
         "match": "一致", "mismatch": "不一致", "skipped": "未核验", "not_checked": "未核验",
         "none": "无", "webhook": "外部核验服务",
+        # webhook endpoints (issue 16)
+        "institution:webhook_secret:rotated": "轮换默认回调密钥",
+        "institution:webhook_endpoint:created": "新增回调端点",
+        "institution:webhook_endpoint:secret_rotated": "轮换回调端点密钥",
+        "institution:webhook_endpoint:deleted": "删除回调端点", "webhook:ping": "回调测试",
     },
     "en": {
         "authorization:requested": "Requested", "authorization:realname:checked":
@@ -266,6 +295,12 @@ LABELS: dict[str, dict[str, str]] = {
         "sms": "SMS", "webauthn": "passkey", "otp": "SMS code",
         "match": "match", "mismatch": "mismatch", "skipped": "not checked",
         "not_checked": "not checked", "none": "none", "webhook": "external service",
+        # webhook endpoints (issue 16)
+        "institution:webhook_secret:rotated": "Default webhook secret rotated",
+        "institution:webhook_endpoint:created": "Webhook endpoint added",
+        "institution:webhook_endpoint:secret_rotated": "Webhook endpoint secret rotated",
+        "institution:webhook_endpoint:deleted": "Webhook endpoint deleted",
+        "webhook:ping": "Webhook test (ping)",
     },
 }
 
