@@ -86,8 +86,9 @@ PUBLIC_ANSWERS: list[tuple[str, str, str, dict[str, Any], str]] = [
 PEM_EXAMPLE = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU...\n-----END CERTIFICATE-----\n"
 TEXT_EXAMPLES = {  # the text answers' examples, by the start of the path
     "/pki/": PEM_EXAMPLE,
-    "/ledger/checkpoint": "localhost:8000/anxin\n1234\nq0d5Kl1Yc8E7kq3Jm4d0CqNsmC7l4G2qZ2JkVqk8v0o=\n"
-                          "\n— localhost:8000/anxin Az3b9w1mQx8T...\n",
+    "/ledger/checkpoint": ("localhost:8000/anxin\n1234\n"
+                           "q0d5Kl1Yc8E7kq3Jm4d0CqNsmC7l4G2qZ2JkVqk8v0o=\n"
+                           "\n— localhost:8000/anxin Az3b9w1mQx8T...\n"),
     "/ledger/key": "localhost:8000/anxin+4c9a1b2e+AW0T9HfZ1sYxk3y7Q2bZxQ0c2l8N6pVv1m3YbQeJ7kUo\n",
     "/metrics": "# TYPE anxin_requests_total counter\n"
                 "anxin_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 3.0\n",
