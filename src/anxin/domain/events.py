@@ -7,6 +7,9 @@ from enum import StrEnum
 
 class Event(StrEnum):
     REQUESTED = "authorization:requested"
+    LINK_SENT = "authorization:link:sent"
+    REMINDER_SENT = "authorization:reminder:sent"
+    VIEWED = "authorization:viewed"
     REALNAME_CHECKED = "authorization:realname:checked"
     OTP_SENT = "authorization:otp:sent"
     OTP_VERIFIED = "authorization:otp:verified"
@@ -27,5 +30,6 @@ class Event(StrEnum):
     INSTITUTION_CREATED = "institution:created"
     INSTITUTION_KEY_ROTATED = "institution:key:rotated"
     INSTITUTION_SUSPENDED = "institution:suspended"
+    INSTITUTION_EMBEDDING_UPDATED = "institution:embedding:updated"
     TEMPLATE_VERSIONED = "template:versioned"
     CONSOLE_ACTION = "console:action"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -62,6 +62,14 @@ class AuthorizationIn(Strict):
     valid_until: dt.datetime | None = None
     max_uses: Int32 | None = None
     callback_url: Text | None = None
+    notify_subject: Literal["sms"] | None = Field(None, description=(
+        "\"sms\": Anxin sends signing_url to the subject's mobile by SMS (and one reminder "
+        "before the request lapses). Absent: Anxin sends nothing; the institution delivers "
+        "signing_url itself"))
+    return_url: Text | None = Field(None, description=(
+        "Where the signing page sends the person after signing or declining, with "
+        "?authorization_id=…&status=signed|declined; must start with one of the "
+        "institution's return_url_prefixes (PATCH /v1/institution)"))
 
 
 class UseIn(Strict):
@@ -120,7 +128,9 @@ def get_template(code: str, ctx: CtxDep, inst: InstitutionDep,
     **AUTH, **problems(s422=[Code.VALIDATION_FAILED, Code.INVALID_ID_NUMBER, Code.INVALID_MOBILE,
                              Code.UNKNOWN_TEMPLATE, Code.VALIDITY_EXCEEDS_TEMPLATE,
                              Code.MAX_USES_EXCEEDS_TEMPLATE, Code.POLICY_CEILING_EXCEEDED,
-                             Code.IDEMPOTENCY_KEY_REUSED])},
+                             Code.IDEMPOTENCY_KEY_REUSED, Code.SMS_COUNTRY_NOT_ALLOWED,
+                             Code.RETURN_URL_NOT_ALLOWED],
+                       s429=[Code.SMS_SESSION_LIMIT, Code.SMS_GLOBAL_LIMIT])},
     summary="Request an authorization from a template")
 def create_authorization(body: AuthorizationIn, ctx: CtxDep, inst: InstitutionDep,
                          idempotency_key: IdempotencyKey = None) -> JSONResponse:
@@ -128,7 +138,9 @@ def create_authorization(body: AuthorizationIn, ctx: CtxDep, inst: InstitutionDe
                             body.subject.mobile)
     req = auths.AuthorizationRequest(template=body.template, subject=subject,
                                      reference=body.reference, valid_until=body.valid_until,
-                                     max_uses=body.max_uses, callback_url=body.callback_url)
+                                     max_uses=body.max_uses, callback_url=body.callback_url,
+                                     notify_subject=body.notify_subject,
+                                     return_url=body.return_url)
     status, out = auths.request_authorization(ctx, inst, req, idempotency_key=idempotency_key,
                                               body_for_digest=body.model_dump(mode="json"))
     return JSONResponse(out, status_code=status)

@@ -187,6 +187,10 @@ STRINGS: dict[str, dict[str, str]] = {
 LABELS: dict[str, dict[str, str]] = {
     "zh-CN": {
         "authorization:requested": "发起授权", "authorization:realname:checked": "实名核验",
+        "authorization:link:sent": "短信发送签署链接",
+        "authorization:reminder:sent": "短信提醒签署",
+        "authorization:viewed": "首次打开签署页",
+        "institution:embedding:updated": "修改嵌入设置",
         "authorization:otp:sent": "发送短信验证码", "authorization:otp:verified": "验证码通过",
         "authorization:otp:failed": "验证码错误", "authorization:otp:locked": "验证码锁定",
         "authorization:passkey:registered": "登记通行密钥",
@@ -213,6 +217,10 @@ LABELS: dict[str, dict[str, str]] = {
         "none": "无", "webhook": "外部核验服务",
     },
     "en": {
+        "authorization:link:sent": "Signing link sent by SMS",
+        "authorization:reminder:sent": "Reminder sent by SMS",
+        "authorization:viewed": "Signing page first opened",
+        "institution:embedding:updated": "Embedding settings changed",
         "authorization:requested": "Requested", "authorization:realname:checked":
         "Real-name check", "authorization:otp:sent": "SMS code sent",
         "authorization:otp:verified": "SMS code verified",
