@@ -57,7 +57,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "confirm_rotate": "轮换「{name}」的 API 密钥？旧密钥立即失效，"
                           "该机构须改用新密钥（仅显示一次）。",
         "msg_suspended": "机构已暂停。", "msg_activated": "机构已恢复。",
-        "msg_webhook": "回调已保存。",
+        "msg_webhook": "回调已保存。", "msg_embedding": "嵌入设置已保存。",
+        "embedding": "嵌入", "frame_ancestors": "允许嵌入的来源（每行一个 https 来源）",
+        "return_url_prefixes": "允许的返回地址前缀（每行一个）", "save_embedding": "保存嵌入设置",
         "inst_active": "正常", "inst_suspended": "已暂停",
         # templates
         "templates": "模板", "code": "代码", "version": "版本", "title": "标题",
@@ -138,7 +140,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "confirm_rotate": "Rotate the API key of “{name}”? The old key stops working at "
                           "once; the institution must switch to the new one (shown once).",
         "msg_suspended": "Institution suspended.", "msg_activated": "Institution reactivated.",
-        "msg_webhook": "Webhook saved.",
+        "msg_webhook": "Webhook saved.", "msg_embedding": "Embedding settings saved.",
+        "embedding": "Embedding", "frame_ancestors": "Origins that may frame the signing "
+        "page (one https origin a line)", "return_url_prefixes": "Allowed return URL "
+        "prefixes (one a line)", "save_embedding": "Save embedding",
         "inst_active": "Active", "inst_suspended": "Suspended",
         "templates": "Templates", "code": "Code", "version": "Version", "title": "Title",
         "purpose": "Purpose", "created": "Created", "current": "(current)", "diff": "diff",
