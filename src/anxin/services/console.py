@@ -24,8 +24,8 @@ from anxin.letters.render import LetterSpec, render_letter_pdf
 from anxin.letters.text import format_date, letter_sha256, render_letter_text, sample_values
 from anxin.net.outbound import OutboundPolicy
 from anxin.services.authorizations import authorization_dict
-from anxin.services.embedding import update_embedding
 from anxin.services.context import Context
+from anxin.services.embedding import update_embedding
 from anxin.services.institutions import InstitutionRef, insert_institution
 from anxin.services.notifications import new_webhook_secret, store_webhook_secret
 from anxin.services.records import record
