@@ -3,6 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DATA_DIR ?= anxin-data
+# `make run PORT=8080` (and HOST=…) pass --port/--host to `anxin serve`; unset, the
+# server's own settings apply (ANXIN_PORT, anxin.toml; default 127.0.0.1:8000).
+HOST ?=
+PORT ?=
 
 .PHONY: run test install install-test system-deps browser-deps lint typecheck unit integration browser bench screenshots clean
 
@@ -29,8 +33,9 @@ system-deps:
 browser-deps:
 	@bash scripts/browser-deps.sh
 
+## `anxin` itself is $(BIN)/anxin: `source .venv/bin/activate` puts it on the PATH.
 run: install
-	$(BIN)/anxin serve --demo --data-dir $(DATA_DIR)
+	$(BIN)/anxin serve --demo --data-dir $(DATA_DIR)$(if $(HOST), --host $(HOST))$(if $(PORT), --port $(PORT))
 
 lint: .stamp-install-test
 	$(BIN)/ruff check src tests bench

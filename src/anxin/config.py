@@ -157,6 +157,9 @@ class Settings(BaseSettings):
     # Days before valid_until that the institution and the person are reminded (the
     # sweep, notify.expiry_reminders); 0 turns reminders off.
     expiry_reminder_days: int = Field(default=7, ge=0)
+    # A request made with "notify_subject": "sms" gets one reminder SMS this many minutes
+    # before it lapses unsigned (sent by the sweep); 0 turns reminders off.
+    signing_reminder_minutes: int = Field(default=120, ge=0)
     # How often `anxin serve` looks for letters whose newest archive timestamp is not by
     # the current TSA (after `anxin keys rotate`) and renews them; 0 turns it off.
     archive_renew_interval_seconds: float = 86400.0

@@ -113,6 +113,7 @@ class Code(StrEnum):
     OUTBOUND_REFUSED = "outbound_refused"
     UNKNOWN_EVENT = "unknown_event"
     SMS_COUNTRY_NOT_ALLOWED = "sms_country_not_allowed"
+    RETURN_URL_NOT_ALLOWED = "return_url_not_allowed"
     LETTER_TOO_LONG = "letter_too_long"
     LETTER_HASH_MISMATCH = "letter_hash_mismatch"
     LETTER_CONTRADICTS_TERMS = "letter_contradicts_terms"
@@ -311,6 +312,8 @@ REGISTRY: Mapping[Code, Spec] = MappingProxyType({
                                          "`ANXIN_SMS_COUNTRIES` (field `subject.mobile` at "
                                          "request creation and signing code, `mobile` at "
                                          "`/me/code`)"),
+    C.RETURN_URL_NOT_ALLOWED: Spec(422, "a `return_url` that starts with none of the "
+                                        "institution's `return_url_prefixes`"),
     C.LETTER_TOO_LONG: Spec(422, "the letter exceeds `ANXIN_LETTER_MAX_CHARS` or "
                                  "`ANXIN_LETTER_MAX_PAGES` (`field` `body`, `rule`, `limit`)"),
     C.LETTER_HASH_MISMATCH: Spec(422, "the letter is not the one whose hash was given"),

@@ -120,6 +120,9 @@ def test_an_institution_from_the_console_gets_signed_callbacks_and_receipts(
         wait_for(lambda: any(r["body"].get("event") == "authorization:signed"
                              for r in received), "the authorization:signed callback")
         call = next(r for r in received if r["body"]["event"] == "authorization:signed")
+        viewed = next(r for r in received if r["body"]["event"] == "authorization:viewed")
+        assert (viewed["body"]["authorization_id"], viewed["body"]["status"]) == (
+            auth["id"], "pending")
         assert call["path"] == "/anxin"
         headers = {k.lower(): v for k, v in call["headers"].items()}
         verify_anxin_signature(secret.group(1), call["raw"], headers["anxin-signature"])
@@ -134,8 +137,10 @@ def test_an_institution_from_the_console_gets_signed_callbacks_and_receipts(
             # GET /v1/events answers rows a moment old only (docs/notifications.md).
             return [e for e in api.get("/v1/events").json()["events"]
                     if e["authorization_id"] == auth["id"]]
+        # The person opened the page (authorization:viewed, issue 16), then signed.
         wait_for(lambda: [(e["event"], e["delivery"]) for e in caught_up()]
-                 == [("authorization:signed", "delivered")], "GET /v1/events to catch up")
+                 == [("authorization:viewed", "delivered"),
+                     ("authorization:signed", "delivered")], "GET /v1/events to catch up")
 
         use = api.post(f"/v1/authorizations/{auth['id']}/uses", json={
             "purpose": "loan_approval", "data_item": "credit_report", "reference": "Q-1",

@@ -4,7 +4,8 @@ Which blocks run: every fenced ``sh``/``bash`` block of README.md directly prece
 line ``<!-- journey: run -->`` (invisible on GitHub). They run in order, in one
 ``bash -euo pipefail`` — one terminal session, as a reader would type them — in the
 directory where ``make run`` serves (its data directory is ``anxin-data/``), with ``anxin``
-on the PATH (the ``.venv/bin`` of ``make run``).
+where ``make run`` installs it, ``.venv/bin/anxin``, and NOT on the PATH: the README's
+own commands must find it (issue 16: "``anxin verify`` fails with not found").
 
 Only two things are filled in, the ones a reader fills in too:
 
@@ -22,7 +23,9 @@ files the README writes (evidence.zip, report.pdf, report.xml) are there.
 
 from __future__ import annotations
 
+import os
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -75,11 +78,15 @@ def test_the_readme_block_extraction_sees_the_walk_through() -> None:
 def test_the_readme_walk_through_runs_as_written(served: Served, tmp_path: Path) -> None:
     script = fill_in("\n".join(readme_blocks((ROOT / "README.md").read_text("utf-8"))),
                      {"KEY": served.demo_key}, served.base_url)
-    shim = tmp_path / "bin"
-    shim.mkdir()
-    (shim / "anxin").write_text(f'#!/bin/sh\nexec {sys.executable} -m anxin "$@"\n')
-    (shim / "anxin").chmod(0o755)
-    env = {**served.env, "PATH": f"{shim}:{served.env.get('PATH', '/usr/bin:/bin')}"}
+    # make run's .venv/bin/anxin, in the directory make run serves from; no other anxin
+    # on the PATH.
+    venv_bin = served.workdir / ".venv" / "bin"
+    venv_bin.mkdir(parents=True, exist_ok=True)
+    (venv_bin / "anxin").write_text(f'#!/bin/sh\nexec {sys.executable} -m anxin "$@"\n')
+    (venv_bin / "anxin").chmod(0o755)
+    path = [d for d in served.env.get("PATH", "/usr/bin:/bin").split(os.pathsep)
+            if d and not (Path(d) / "anxin").exists()]
+    env = {**served.env, "PATH": os.pathsep.join(path)}
     run = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=served.workdir,
                          env=env, capture_output=True, text=True, timeout=300)
     shown = f"--- stdout\n{run.stdout}\n--- stderr\n{run.stderr}"
@@ -111,3 +118,31 @@ def test_the_readme_walk_through_runs_as_written(served: Served, tmp_path: Path)
                                   "TOKEN=..."])
 def test_placeholders_are_recognised(line: str) -> None:
     assert PLACEHOLDER.fullmatch(line)
+
+
+MAKE_RUN = re.compile(r"`(make run(?: [A-Z]+=\S+)+)`")
+
+
+def test_the_readmes_make_run_port_and_host_reach_anxin_serve() -> None:
+    """``make run PORT=… HOST=…`` as the README writes them: the Makefile passes them to
+    ``anxin serve`` (``make -n`` prints the command without running it); without them
+    the server's own settings apply (no --port, no --host)."""
+    commands = MAKE_RUN.findall((ROOT / "README.md").read_text(encoding="utf-8"))
+    assert any("PORT=" in c for c in commands), "the README no longer says how to change " \
+                                                "the port"
+    for command in commands:
+        args = shlex.split(command)[2:]
+        shown = subprocess.run(["make", "-n", "-C", str(ROOT), "run", *args],
+                               capture_output=True, text=True, timeout=60, check=True)
+        serve = [ln for ln in shown.stdout.splitlines() if "anxin serve" in ln]
+        assert serve, shown.stdout
+        values = dict(a.split("=", 1) for a in args)
+        served_args = shlex.split(serve[-1])
+        for name, flag in (("PORT", "--port"), ("HOST", "--host")):
+            if name in values:
+                assert served_args[served_args.index(flag) + 1] == values[name], serve[-1]
+    plain = subprocess.run(["make", "-n", "-C", str(ROOT), "run"], capture_output=True,
+                           text=True, timeout=60, check=True).stdout
+    line = next(ln for ln in plain.splitlines() if "anxin serve" in ln)
+    assert "--port" not in line
+    assert "--host" not in line

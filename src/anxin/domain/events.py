@@ -7,6 +7,9 @@ from enum import StrEnum
 
 class Event(StrEnum):
     REQUESTED = "authorization:requested"
+    LINK_SENT = "authorization:link:sent"
+    REMINDER_SENT = "authorization:reminder:sent"
+    VIEWED = "authorization:viewed"
     REALNAME_CHECKED = "authorization:realname:checked"
     OTP_SENT = "authorization:otp:sent"
     OTP_VERIFIED = "authorization:otp:verified"
@@ -36,5 +39,6 @@ class Event(StrEnum):
     WEBHOOK_ENDPOINT_DELETED = "institution:webhook_endpoint:deleted"
     # Sent by POST /v1/webhook-endpoints/{id}/ping only; never a ledger leaf.
     WEBHOOK_PING = "webhook:ping"
+    INSTITUTION_EMBEDDING_UPDATED = "institution:embedding:updated"
     TEMPLATE_VERSIONED = "template:versioned"
     CONSOLE_ACTION = "console:action"

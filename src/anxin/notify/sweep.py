@@ -1,6 +1,7 @@
 """The expiry sweep: moves due authorizations to ``expired`` / ``lapsed`` without waiting
-for anyone to read them, so their notifications go out on time; and drops rate-limit
-counters whose window has ended.
+for anyone to read them, so their notifications go out on time; sends the reminders of
+requests about to lapse unsigned (:func:`anxin.services.subject_reach.send_due_reminders`,
+claimed in the database, so once); and drops rate-limit counters whose window has ended.
 
 Each transition goes through :func:`anxin.services.authorizations.settle_status`, whose
 UPDATE is conditional on the status read: with any number of sweepers (several
@@ -17,6 +18,7 @@ from anxin.services.authorizations import settle_status
 from anxin.services.context import Context
 from anxin.services.periodic import PeriodicThread
 from anxin.services.rate_limits import purge_expired
+from anxin.services.subject_reach import send_due_reminders
 from anxin.storage.models import Authorization
 
 A = Authorization
@@ -50,9 +52,10 @@ def make_sweeper(ctx: Context, *, interval: float | None = None) -> PeriodicThre
         # Rate-limit counters of windows that have ended go too (keys that never return).
         with ctx.db.transaction() as s:
             purge_expired(s, ctx.clock())
-        # A full batch may mean more is due: go again at once; else wait for the interval.
         moved = sweep_due(ctx)
-        reminded = remind_expiring(ctx)
-        return 1 if moved >= 200 or reminded >= 200 else 0
+        reminded = send_due_reminders(ctx)  # the signing link, before a request lapses
+        expiring = remind_expiring(ctx)  # before an authorization in force ends
+        # A full batch may mean more is due: go again at once; else wait for the interval.
+        return 1 if max(moved, reminded, expiring) >= 200 else 0
 
     return PeriodicThread("anxin-sweep", work, every, first_delay=min(every, 5.0))

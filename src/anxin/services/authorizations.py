@@ -26,10 +26,12 @@ from anxin.letters.text import LetterValues, format_date, letter_sha256, render_
 from anxin.net.outbound import OutboundPolicy
 from anxin.services import idempotency, renewal
 from anxin.services.context import Context
+from anxin.services.embedding import check_return_url
 from anxin.services.institutions import InstitutionRef
 from anxin.services.records import record
 from anxin.services.refusals import refuse, refusing_transaction
 from anxin.services.sms_guard import check_sms_country
+from anxin.services.subject_reach import check_notify_subject, keeps_token_for_reminder, send_link
 from anxin.services.templates import current_template
 from anxin.services.transitions import move, move_if_unchanged
 from anxin.services.uses_log import uses_log
@@ -48,6 +50,8 @@ class AuthorizationRequest:
     max_uses: int | None = None
     callback_url: str | None = None
     renews: str | None = None  # the id of the authorization this request renews
+    notify_subject: str | None = None   # "sms": Anxin sends the link (services.subject_reach)
+    return_url: str | None = None       # allow-listed per institution (services.embedding)
 
 
 def _id_type_label(id_type: str, locale: str) -> str:
@@ -66,6 +70,7 @@ def request_authorization(ctx: Context, inst: InstitutionRef, req: Authorization
     # The signing code goes by SMS to this number: refuse, before anything is stored, a
     # number the deployment does not send SMS to.
     check_sms_country(ctx, req.subject.mobile, field="subject.mobile")
+    check_notify_subject(req.notify_subject)
     digest = idempotency.request_digest(body_for_digest)
 
     def run(s: Session) -> tuple[int, dict[str, Any]]:
@@ -82,6 +87,7 @@ def request_authorization(ctx: Context, inst: InstitutionRef, req: Authorization
                       ceilings=ctx.settings.purpose_ceilings)
         institution = s.get(Institution, inst.id)
         assert institution is not None
+        return_url = check_return_url(ctx, institution.return_url_prefixes, req.return_url)
         subj = req.subject
         k = ctx.keys
         id_index = k.blind_index("id", f"{subj.id_type.value}:{subj.id_number}")
@@ -108,6 +114,10 @@ def request_authorization(ctx: Context, inst: InstitutionRef, req: Authorization
                      max_chars=limits.letter_max_chars, max_pages=limits.letter_max_pages)
         auth_id = str(uuid.uuid4())
         token = new_token()
+        expires = now + dt.timedelta(minutes=tpl.request_ttl_minutes)
+        # The token is otherwise kept only as a hash: a reminder needs the link again.
+        keep_token = req.notify_subject == "sms" and keeps_token_for_reminder(
+            ctx, created_at=now, request_expires_at=expires)
         a = Authorization(
             id=auth_id, institution_id=inst.id, template_id=tpl.id, status=Status.PENDING.value,
             purpose=tpl.purpose, data_scope=list(tpl.data_scope), reference=req.reference,
@@ -122,7 +132,10 @@ def request_authorization(ctx: Context, inst: InstitutionRef, req: Authorization
             max_uses=max_uses, uses=0,
             letter_enc=k.encrypt_text(text, aad=f"{auth_id}/letter"),
             letter_sha256=letter_sha256(text), token_hash=token_hash(token),
-            request_expires_at=now + dt.timedelta(minutes=tpl.request_ttl_minutes),
+            request_expires_at=expires, notify_subject=req.notify_subject,
+            return_url=return_url,
+            signing_token_enc=k.encrypt_text(token, aad=f"{auth_id}/signing_token")
+            if keep_token else None,
             callback_url=req.callback_url, realname=None, otp_sends=0, otp_failures=0,
             signing=None, status_changed_at=now, created_at=now, ledger_seq=0,
             commitment_salt=os.urandom(16))
@@ -140,9 +153,14 @@ def request_authorization(ctx: Context, inst: InstitutionRef, req: Authorization
                                            "reference", req.reference),
                max_uses=max_uses,
                valid_until=valid_until.isoformat())
+        signing_url = f"{ctx.settings.effective_base_url}/s/{token}"
+        if req.notify_subject == "sms":
+            # Last, inside the transaction: a refused or failed send stores nothing.
+            send_link(ctx, s, a, url=signing_url, locale=tpl.locale,
+                      institution=institution.name, reminder=False)
         ctx.metrics.authorizations_requested.inc()
         out = authorization_dict(a, tpl)
-        out["signing_url"] = f"{ctx.settings.effective_base_url}/s/{token}"
+        out["signing_url"] = signing_url
         return 201, out
 
     return idempotency.run_idempotent(ctx.db, ctx.clock, inst.id, "POST /v1/authorizations",
@@ -171,6 +189,8 @@ def authorization_dict(a: Authorization, tpl: Template | None = None) -> dict[st
         "created_at": iso(a.created_at), "status_changed_at": iso(a.status_changed_at),
         "revoked_at": iso(a.status_changed_at) if a.status == "revoked" else None,
         "status_times": status_times(a),
+        "notify_subject": a.notify_subject, "return_url": a.return_url,
+        "viewed_at": iso(a.viewed_at), "reminder_sent_at": iso(a.reminder_sent_at),
         "subject": {"name": a.subject_name_masked, "id_type": a.subject_id_type,
                     "id_number": a.subject_id_masked, "mobile": a.subject_mobile_masked},
     }

@@ -25,6 +25,7 @@ from anxin.letters.text import format_date, letter_sha256, render_letter_text, s
 from anxin.net.outbound import OutboundPolicy
 from anxin.services.authorizations import authorization_dict
 from anxin.services.context import Context
+from anxin.services.embedding import update_embedding
 from anxin.services.institutions import InstitutionRef, insert_institution
 from anxin.services.notifications import new_webhook_secret, store_webhook_secret
 from anxin.services.pausing import pause_authorization, resume_authorization
@@ -81,7 +82,9 @@ def list_institutions(ctx: Context) -> list[dict[str, Any]]:
     with ctx.db.transaction() as s:
         return [{"id": i.id, "name": i.name, "code": i.code, "status": i.status,
                  "callback_url": i.callback_url,
-                 "has_secret": i.webhook_secret_enc is not None, "created_at": i.created_at}
+                 "has_secret": i.webhook_secret_enc is not None, "created_at": i.created_at,
+                 "frame_ancestors": list(i.frame_ancestors or []),
+                 "return_url_prefixes": list(i.return_url_prefixes or [])}
                 for i in s.scalars(select(Institution).order_by(Institution.name))]
 
 
@@ -137,6 +140,19 @@ def set_webhook(ctx: Context, operator_id: str, inst_id: str, callback_url: str,
         _action(s, ctx, operator_id, "institution.webhook", now, inst_id,
                 new_secret=secret is not None)
     return secret
+
+
+def set_embedding(ctx: Context, operator_id: str, inst_id: str, frame_ancestors: str,
+                  return_url_prefixes: str) -> None:
+    """The console's form for PATCH /v1/institution's lists: one entry a line."""
+    def lines(text: str) -> list[str]:
+        return [x.strip() for x in text.splitlines() if x.strip()]
+    now = ctx.clock()
+    with ctx.db.transaction() as s:
+        _institution(s, inst_id)
+        update_embedding(ctx, inst_id, frame_ancestors=lines(frame_ancestors),
+                         return_url_prefixes=lines(return_url_prefixes), s=s, at=now)
+        _action(s, ctx, operator_id, "institution.embedding", now, inst_id)
 
 
 def template_versions(ctx: Context, inst_id: str | None) -> list[dict[str, Any]]:

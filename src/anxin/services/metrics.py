@@ -21,6 +21,9 @@ class Metrics:
                             registry=self.registry)
         self.codes_sent = Counter("anxin_sms_codes_sent", "One-time codes sent",
                                   ["scope"], registry=self.registry)
+        self.links_sent = Counter("anxin_sms_links_sent",
+                                  "Signing links sent to the person by SMS (invitation, "
+                                  "reminder)", ["kind"], registry=self.registry)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

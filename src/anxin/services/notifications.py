@@ -1,7 +1,8 @@
 """Notifications to institutions: a durable outbox written with each status change.
 
-Every status change (signed, declined, cancelled, revoked, expired, exhausted, lapsed)
-calls :func:`notify` (ORM use cases) or executes :func:`notification_row` (the use gate's
+Every status change (signed, declined, cancelled, revoked, expired, exhausted, lapsed),
+and the first opening of a signing page (viewed, status still pending), calls
+:func:`notify` (ORM use cases) or executes :func:`notification_row` (the use gate's
 Core path) in the SAME transaction as the change, so a notification exists if and only
 if the change committed. Delivery (:mod:`anxin.notify.worker`) happens later, outside the
 use case, so a slow or dead receiver never blocks it.
@@ -41,8 +42,9 @@ from anxin.storage.portal_models import Notification
 
 NOTIFIED_EVENTS = frozenset({Event.SIGNED, Event.DECLINED, Event.CANCELLED, Event.REVOKED,
                              Event.EXPIRED, Event.EXHAUSTED, Event.LAPSED, Event.PAUSED,
-                             Event.RESUMED, Event.EXPIRING})
-STATUS_OF = {Event.SIGNED: "active", Event.DECLINED: "declined",
+                             Event.RESUMED, Event.EXPIRING, Event.VIEWED})
+# The status each event leaves the authorization in (viewed: still pending, once).
+STATUS_OF = {Event.VIEWED: "pending", Event.SIGNED: "active", Event.DECLINED: "declined",
              Event.CANCELLED: "cancelled", Event.REVOKED: "revoked",
              Event.EXPIRED: "expired", Event.EXHAUSTED: "exhausted", Event.LAPSED: "lapsed",
              Event.PAUSED: "paused", Event.RESUMED: "active",

@@ -87,6 +87,9 @@ def view(ctx: Context, token: str) -> dict[str, Any]:
             "otp_cooldown_seconds": cooldown,
             "otp_sends_left": max(ctx.settings.otp_max_sends - a.otp_sends, 0),
             "has_pdf": s.get(Document, (a.id, "letter.pdf")) is not None,
+            # Embedding and return (services.embedding), the first view (subject_reach).
+            "frame_ancestors": tuple(inst.frame_ancestors or ()),
+            "return_url": a.return_url, "viewed_at": a.viewed_at,
         }
 
 

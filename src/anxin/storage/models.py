@@ -42,6 +42,10 @@ class Institution(Base):
     webhook_secret_previous_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     webhook_secret_previous_expires_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime]
+    # Embedding (PATCH /v1/institution): origins allowed to frame its signing pages, and
+    # the URL prefixes a request's return_url must start with. None: none allowed.
+    frame_ancestors: Mapped[list[str] | None]
+    return_url_prefixes: Mapped[list[str] | None]
 
 
 class Template(Base):
@@ -126,6 +130,16 @@ class Authorization(Base):
     ledger_prev: Mapped[bytes | None] = mapped_column(LargeBinary)
     # Random salt of the key committing to this authorization's low-entropy values.
     commitment_salt: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Reaching the person (services.subject_sms): "sms" when the institution asked Anxin
+    # to send the link; the token then kept encrypted for the reminder, whose sending is
+    # claimed by setting reminder_sent_at (once, across workers). viewed_at: the first
+    # opening of the signing page (authorization:viewed). return_url: where the page
+    # returns after signing or declining (allow-listed by the institution).
+    notify_subject: Mapped[str | None] = mapped_column(String(8))
+    return_url: Mapped[str | None] = mapped_column(String(2000))
+    signing_token_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    reminder_sent_at: Mapped[dt.datetime | None]
+    viewed_at: Mapped[dt.datetime | None]
 
 
 class OtpCode(Base):

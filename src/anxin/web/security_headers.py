@@ -9,10 +9,14 @@ and styles only from this origin, nothing inline; ``frame-ancestors 'none'``) an
 it browsers send ``Origin: null`` on the pages' own form posts, which the cross-site
 guard (anxin.web.cross_site) must refuse. HSTS is added when the base URL is https.
 
-The per-institution embedding allow-list (a later issue) plugs in here: a route that
-knows the institution sets ``request.state.frame_ancestors`` to its origins; the policy
-then names them instead of ``'none'`` and ``X-Frame-Options`` is left out (it cannot say
-"these origins"). Nothing sets it today, so the default stays ``'none'``.
+The per-institution embedding allow-list (``PATCH /v1/institution``,
+anxin.services.embedding) plugs in here: the signing page sets
+``request.state.frame_ancestors`` to its institution's origins; the policy then names
+them instead of ``'none'`` and ``X-Frame-Options`` is left out (it cannot say "these
+origins"). Every other answer, and every page of an institution that allowed none, keeps
+``'none'``. A page whose no-JavaScript forms end in a redirect to the institution's
+``return_url`` sets ``request.state.form_action`` to that origin (browsers apply
+``form-action`` to the redirect of a form post too).
 """
 
 from __future__ import annotations
@@ -27,12 +31,19 @@ HTML_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src
 OTHER_POLICY = "default-src 'none'; base-uri 'none'; form-action 'none'"
 HSTS = "max-age=31536000"
 FRAME_ANCESTORS_STATE = "frame_ancestors"
+FORM_ACTION_STATE = "form_action"
 
 
-def content_security_policy(html: bool, frame_ancestors: Sequence[str] = ()) -> str:
-    """The policy for one answer; ``frame_ancestors`` are origins allowed to embed it."""
+def content_security_policy(html: bool, frame_ancestors: Sequence[str] = (),
+                            form_action: Sequence[str] = ()) -> str:
+    """The policy for one answer; ``frame_ancestors`` are origins allowed to embed it,
+    ``form_action`` origins its forms may end at besides its own."""
     ancestors = " ".join(frame_ancestors) if frame_ancestors else "'none'"
-    return f"{HTML_POLICY if html else OTHER_POLICY}; frame-ancestors {ancestors}"
+    policy = HTML_POLICY if html else OTHER_POLICY
+    if html and form_action:
+        policy = policy.replace("form-action 'self'",
+                                "form-action 'self' " + " ".join(form_action))
+    return f"{policy}; frame-ancestors {ancestors}"
 
 
 class SecurityHeadersMiddleware:
@@ -63,8 +74,10 @@ class SecurityHeadersMiddleware:
         html = ctype.startswith(b"text/html")
         state = scope.get("state") or {}
         ancestors: Sequence[str] = state.get(FRAME_ANCESTORS_STATE) or ()
+        actions: Sequence[str] = state.get(FORM_ACTION_STATE) or ()
         ours = {
-            b"content-security-policy": content_security_policy(html, ancestors).encode(),
+            b"content-security-policy": content_security_policy(html, ancestors,
+                                                                actions).encode(),
             b"x-content-type-options": b"nosniff",
             b"referrer-policy": b"same-origin",
         }

@@ -245,6 +245,14 @@ class AuthorizationRequest(Strict):
         "Lowers the template's `max_uses`, never raises it"))
     callback_url: Text | None = Field(None, max_length=2000, description=(
         "An http(s) URL to POST status changes to (signed `Anxin-Signature`)"))
+    notify_subject: Literal["sms"] | None = Field(None, description=(
+        "`sms`: Anxin sends `signing_url` to the subject's mobile by SMS (and one reminder "
+        "before the request lapses). Absent: Anxin sends nothing; you deliver "
+        "`signing_url` yourself"))
+    return_url: Text | None = Field(None, max_length=2000, description=(
+        "Where the signing page sends the person after signing or declining, with "
+        "`?authorization_id=…&status=signed|declined`; must start with one of your "
+        "`return_url_prefixes` (`PATCH /v1/institution`)"))
     renews: Uuid | None = Field(None, description=(
         "The `id` of one of your authorizations in force that this request renews: same "
         "purpose, same person; a new letter to sign, valid from its signing (docs/api.md "
@@ -314,6 +322,13 @@ class Authorization(Reply):
     paused_by: Literal["subject", "operator"] | None = Field(None, description=(
         "Who paused it, while `status` is `paused` (an operator's pause is lifted only by "
         "the operator)"))
+    notify_subject: Literal["sms"] | None = Field(None, description=(
+        "`sms` when Anxin sends the signing link"))
+    return_url: str | None = Field(None, description="Where the signing page returns to")
+    viewed_at: Timestamp | None = Field(None, description=(
+        "When the signing link was first opened (`authorization:viewed`)"))
+    reminder_sent_at: Timestamp | None = Field(None, description=(
+        "When the reminder SMS before the request lapses went out"))
     renews: Uuid | None = Field(None, description="The authorization this one renews")
     renewed_by: Uuid | None = Field(None, description=(
         "The latest request that renews this one (pending, signed or ended unsigned)"))

@@ -141,8 +141,10 @@ def _check_subject_shape(body: AuthorizationRequest) -> None:
                      Code.VALIDITY_EXCEEDS_TEMPLATE, Code.MAX_USES_EXCEEDS_TEMPLATE,
                      Code.POLICY_CEILING_EXCEEDED, Code.LETTER_TOO_LONG,
                      Code.OUTBOUND_REFUSED, Code.IDEMPOTENCY_KEY_REUSED,
-                     Code.RENEWAL_PURPOSE_CHANGED, Code.RENEWAL_SUBJECT_MISMATCH],
-               s404=[Code.AUTHORIZATION_NOT_FOUND], s409=[Code.RENEWAL_NOT_ALLOWED])},
+                     Code.RENEWAL_PURPOSE_CHANGED, Code.RENEWAL_SUBJECT_MISMATCH,
+                     Code.RETURN_URL_NOT_ALLOWED],
+               s404=[Code.AUTHORIZATION_NOT_FOUND], s409=[Code.RENEWAL_NOT_ALLOWED],
+               s429=[Code.SMS_SESSION_LIMIT, Code.SMS_GLOBAL_LIMIT])},
     summary="Request an authorization from a template (or the renewal of one)")
 def create_authorization(body: AuthorizationRequest, ctx: CtxDep, inst: InstitutionDep,
                          response: Response,
@@ -155,7 +157,9 @@ def create_authorization(body: AuthorizationRequest, ctx: CtxDep, inst: Institut
     req = auths.AuthorizationRequest(template=body.template, subject=subject,
                                      reference=body.reference, valid_until=body.valid_until,
                                      max_uses=body.max_uses, callback_url=body.callback_url,
-                                     renews=body.renews)
+                                     renews=body.renews,
+                                     notify_subject=body.notify_subject,
+                                     return_url=body.return_url)
     status, out = auths.request_authorization(ctx, inst, req, idempotency_key=idempotency_key,
                                               body_for_digest=body.model_dump(mode="json"))
     response.status_code = status

@@ -279,6 +279,16 @@ def build_router() -> APIRouter:
                                                      err_text=exc.detail)
                 return await _institutions_after(request, sess, new_secret=secret,
                                                  msg=_t(request)["msg_webhook"])
+            if action == "embedding":
+                try:
+                    await run_in_threadpool(
+                        svc.set_embedding, ctx, sess.principal, inst_id,
+                        form.get("frame_ancestors", ""), form.get("return_url_prefixes", ""))
+                except ValidationFailed as exc:
+                    return await _institutions_after(request, sess, err=exc.code,
+                                                     err_text=exc.detail)
+                return await _institutions_after(request, sess,
+                                                 msg=_t(request)["msg_embedding"])
             raise NotFound(f"no action {action}", code=Code.NOT_FOUND)
         return await guarded(request, run, post=True)
 

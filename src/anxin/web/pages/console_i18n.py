@@ -67,6 +67,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "msg_paused": "授权已暂停。", "msg_resumed": "授权已恢复。",
         "paused_by_subject": "本人暂停了这份授权（平台暂停将接管，本人不能再自行恢复）。",
         "paused_by_operator": "平台在争议处理中暂停了这份授权。",
+        "msg_embedding": "嵌入设置已保存。",
+        "embedding": "嵌入", "frame_ancestors": "允许嵌入的来源（每行一个 https 来源）",
+        "return_url_prefixes": "允许的返回地址前缀（每行一个）", "save_embedding": "保存嵌入设置",
         "inst_active": "正常", "inst_suspended": "已暂停",
         # templates
         "templates": "模板", "code": "代码", "version": "版本", "title": "标题",
@@ -170,7 +173,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "paused_by_subject": "The person paused it (a platform pause takes it over; the "
                              "person can then no longer resume it).",
         "paused_by_operator": "The platform paused it during a dispute.",
-        "msg_webhook": "Webhook saved.",
+        "msg_webhook": "Webhook saved.", "msg_embedding": "Embedding settings saved.",
+        "embedding": "Embedding", "frame_ancestors": "Origins that may frame the signing "
+        "page (one https origin a line)", "return_url_prefixes": "Allowed return URL "
+        "prefixes (one a line)", "save_embedding": "Save embedding",
         "inst_active": "Active", "inst_suspended": "Suspended",
         "templates": "Templates", "code": "Code", "version": "Version", "title": "Title",
         "purpose": "Purpose", "created": "Created", "current": "(current)", "diff": "diff",
@@ -232,6 +238,10 @@ STRINGS: dict[str, dict[str, str]] = {
 LABELS: dict[str, dict[str, str]] = {
     "zh-CN": {
         "authorization:requested": "发起授权", "authorization:realname:checked": "实名核验",
+        "authorization:link:sent": "短信发送签署链接",
+        "authorization:reminder:sent": "短信提醒签署",
+        "authorization:viewed": "首次打开签署页",
+        "institution:embedding:updated": "修改嵌入设置",
         "authorization:otp:sent": "发送短信验证码", "authorization:otp:verified": "验证码通过",
         "authorization:otp:failed": "验证码错误", "authorization:otp:locked": "验证码锁定",
         "authorization:passkey:registered": "登记通行密钥",
@@ -264,6 +274,10 @@ LABELS: dict[str, dict[str, str]] = {
         "institution:webhook_endpoint:deleted": "删除回调端点", "webhook:ping": "回调测试",
     },
     "en": {
+        "authorization:link:sent": "Signing link sent by SMS",
+        "authorization:reminder:sent": "Reminder sent by SMS",
+        "authorization:viewed": "Signing page first opened",
+        "institution:embedding:updated": "Embedding settings changed",
         "authorization:requested": "Requested", "authorization:realname:checked":
         "Real-name check", "authorization:otp:sent": "SMS code sent",
         "authorization:otp:verified": "SMS code verified",

@@ -49,7 +49,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "done_h": "下一步", "download_window": "在此浏览器中 {m} 分钟内可直接下载；"
         "之后请登录“我的授权”下载已签署的授权书。",
         "download_later": "已签署的授权书和回执可随时在“我的授权”中下载。",
-        "to_portal": "前往“我的授权”", "declined_next": "您可以在“我的授权”中查看您的全部授权。",
+        "to_portal": "前往“我的授权”", "return_to": "返回{institution}",
+        "declined_next": "您可以在“我的授权”中查看您的全部授权。",
         "read_first": "请先勾选“我已完整阅读”，再获取验证码。",
         "passkey_new_device": "这台设备上没有此手机号的通行密钥？短信验证码已验证，"
                               "您可以在这台设备上创建一个新的通行密钥并用它签署。",
@@ -117,7 +118,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "letter.",
         "download_later": "The signed letter and receipt can be downloaded at any time from "
                           "My authorizations.",
-        "to_portal": "Go to My authorizations",
+        "to_portal": "Go to My authorizations", "return_to": "Back to {institution}",
         "declined_next": "My authorizations shows all your authorizations.",
         "read_first": "First tick \u201cI have read\u201d, then ask for a code.",
         "passkey_new_device": "No passkey for this number on this device? Your SMS code is "

@@ -22,8 +22,9 @@ from starlette.concurrency import run_in_threadpool
 from anxin.domain.vocabulary import join_labels, purpose_label, scope_labels
 from anxin.error_codes import Code
 from anxin.errors import AnxinError, ValidationFailed
-from anxin.services import signed_downloads, signing
+from anxin.services import signed_downloads, signing, subject_reach
 from anxin.services.context import Context
+from anxin.services.embedding import origin_of_url, return_target
 from anxin.web.client_ip import client_ip
 from anxin.web.deps import CtxDep
 from anxin.web.edge_errors import problem_for, problem_or_page, request_page_args
@@ -31,6 +32,7 @@ from anxin.web.input_guard import Int32, read_form, read_json_object
 from anxin.web.pages.i18n import strings
 from anxin.web.pages.web_common import set_cookie
 from anxin.web.problems import problems
+from anxin.web.security_headers import FORM_ACTION_STATE, FRAME_ANCESTORS_STATE
 
 router = APIRouter(tags=["signing page"])
 
@@ -98,6 +100,13 @@ def page(token: str, request: Request, ctx: CtxDep, lang: str | None = None,
         return problem_or_page(accept if "json" in accept.lower() else "text/html",
                                request.url.path, exc.code, exc.detail,
                                page=request_page_args(request), **exc.extra)
+    if v["status"] == "pending" and v["viewed_at"] is None:
+        subject_reach.mark_viewed(ctx, v["id"])  # authorization:viewed, once
+    # Embedding: the institution's allowed origins may frame this page (CSP
+    # frame-ancestors); the forms may end in a redirect to its return_url (form-action).
+    setattr(request.state, FRAME_ANCESTORS_STATE, v["frame_ancestors"])
+    if v["return_url"]:
+        setattr(request.state, FORM_ACTION_STATE, (origin_of_url(v["return_url"]),))
     locale = _page_locale(request, lang, v["locale"])
     t = strings(locale)
     # The terms are labels: they follow the page's language (the letter keeps its own).
@@ -106,6 +115,7 @@ def page(token: str, request: Request, ctx: CtxDep, lang: str | None = None,
     html = request.app.state.templates.get_template("sign.html").render(
         v=v, t=t, locale=locale, token=token, msg=msg, err=err, tries=tries, terms=terms,
         form_token=form_token(ctx, token),
+        return_to=return_target(v["return_url"], v["id"], v["status"]),
         other_locale="en" if locale == "zh-CN" else "zh-CN",
         can_download=_can_download(ctx, token, request, v),
         window_minutes=signed_downloads.WINDOW_SECONDS // 60,
@@ -206,9 +216,17 @@ async def sign(token: str, request: Request, ctx: CtxDep) -> Response:
         if form:
             return _back(token, request, error=exc)
         raise
-    answer: Response = _back(token, request, msg="signed") if form else JSONResponse(
-        {k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in out.items()})
-    await run_in_threadpool(_open_download_window, answer, ctx, token, str(out["id"]))
+    auth_id = str(out["id"])
+    target = await run_in_threadpool(subject_reach.return_to, ctx, auth_id, "active")
+    answer: Response
+    if form:
+        answer = (RedirectResponse(target, status_code=303) if target
+                  else _back(token, request, msg="signed"))
+    else:
+        answer = JSONResponse(
+            {**{k: (v.isoformat() if isinstance(v, dt.datetime) else v)
+                for k, v in out.items()}, "return_to": target})
+    await run_in_threadpool(_open_download_window, answer, ctx, token, auth_id)
     return answer
 
 
@@ -225,4 +243,9 @@ async def decline(token: str, request: Request, ctx: CtxDep) -> Response:
         if form:
             return _back(token, request, error=exc)
         raise
-    return _back(token, request, msg="declined") if form else JSONResponse(out)
+    target = await run_in_threadpool(subject_reach.return_to, ctx, str(out["id"]),
+                                     "declined")
+    if form:
+        return (RedirectResponse(target, status_code=303) if target
+                else _back(token, request, msg="declined"))
+    return JSONResponse({**out, "return_to": target})

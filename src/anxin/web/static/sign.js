@@ -88,7 +88,10 @@
       var r; try { r = await fetch(here + "/sign", {method: "POST",
         headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)}); }
       catch (e) { say(T.network, false); return; }
-      if (r.ok) { goBack("msg=signed"); return; }
+      if (r.ok) {  /* back to the institution's return_url when it gave one */
+        var done = await problemOf(r);
+        if (done.return_to) { location.href = done.return_to; return; }
+        goBack("msg=signed"); return; }
       var p = await problemOf(r);
       if (final(p.code)) { goBack("err=" + p.code); return; }
       say(T.error + message(p, r.status, r.headers), false);
