@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DATA_DIR ?= anxin-data
 
-.PHONY: run test install install-test system-deps browser-deps lint typecheck unit integration browser bench screenshots clean
+.PHONY: run test install install-test system-deps browser-deps lint typecheck unit integration browser bench screenshots client clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -14,8 +14,8 @@ $(BIN)/python:
 	$(BIN)/pip install --quiet -e .
 	@touch $@
 
-.stamp-install-test: pyproject.toml .stamp-install
-	$(BIN)/pip install --quiet -e '.[test]'
+.stamp-install-test: pyproject.toml clients/python/pyproject.toml .stamp-install
+	$(BIN)/pip install --quiet -e '.[test]' -e clients/python
 	@touch $@
 
 install: .stamp-install
@@ -33,8 +33,9 @@ run: install
 	$(BIN)/anxin serve --demo --data-dir $(DATA_DIR)
 
 lint: .stamp-install-test
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench clients/python
 	$(BIN)/mypy
+	$(BIN)/mypy clients/python/src  # the Python client (its generated part included), strict
 	$(BIN)/lint-imports  # the layers of docs/architecture.md ([tool.importlinter])
 
 test: install-test lint
@@ -44,6 +45,11 @@ test: install-test lint
 ## and the docs' pictures): the browser tests, which take them on the way.
 screenshots: install-test
 	ANXIN_SCREENSHOTS_DIR=docs/img $(BIN)/python -m pytest tests/browser -q -p no:randomly
+
+## The generated part of the Python client (clients/python/src/anxin_client/generated), from
+## this checkout's OpenAPI document; commit the result (clients/python/README.md says why).
+client: install-test
+	$(BIN)/python clients/python/regenerate.py
 
 bench: install-test
 	@bash scripts/system-deps.sh --bench
