@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DATA_DIR ?= anxin-data
 
-.PHONY: run test install install-test system-deps browser-deps lint typecheck unit integration browser bench screenshots client clean
+.PHONY: run test install install-test system-deps browser-deps client-deps lint typecheck unit integration browser bench screenshots client clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,11 +19,15 @@ $(BIN)/python:
 	@touch $@
 
 install: .stamp-install
-install-test: .stamp-install-test system-deps browser-deps
+install-test: .stamp-install-test system-deps browser-deps client-deps
 
 ## Debian packages the tests use: poppler (pdfsig, pdftotext), NSS tools (certutil), chromium.
 system-deps:
 	@bash scripts/system-deps.sh
+
+## openapi-typescript, typescript, openapi-fetch (npm registry) for clients/typescript.
+client-deps:
+	@bash scripts/client-deps.sh
 
 ## axe-core (npm registry) for the browser tests' accessibility check, in tests/browser/node.
 browser-deps:
@@ -46,10 +50,12 @@ test: install-test lint
 screenshots: install-test
 	ANXIN_SCREENSHOTS_DIR=docs/img $(BIN)/python -m pytest tests/browser -q -p no:randomly
 
-## The generated part of the Python client (clients/python/src/anxin_client/generated), from
-## this checkout's OpenAPI document; commit the result (clients/python/README.md says why).
+## The generated parts of the clients (clients/python/src/anxin_client/generated and
+## clients/typescript/src/schema.d.ts), from this checkout's OpenAPI document; commit the
+## result (clients/python/README.md says why).
 client: install-test
-	$(BIN)/python clients/python/regenerate.py
+	$(BIN)/python clients/python/regenerate.py --schema-out build/openapi.json
+	cd clients/typescript && ./node_modules/.bin/openapi-typescript ../../build/openapi.json --output src/schema.d.ts
 
 bench: install-test
 	@bash scripts/system-deps.sh --bench

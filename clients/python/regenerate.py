@@ -11,7 +11,15 @@ from the committed files.
 
 The generator is openapi-python-client at exactly the version pinned in the repository's
 ``pyproject.toml`` (the ``test`` extra); any other version is refused, since another
-version writes other files.
+version writes other files. ``--schema-out FILE`` also writes the document the client was
+generated from (the TypeScript client's input, ``make client``).
+
+The document is made deployment-independent first (:func:`portable`): a client is built
+once and talks to any deployment, so what one deployment's document says of itself is
+dropped — its address (``servers``: the client takes ``base_url``) and its configured
+vocabularies (the purpose codes and data categories of its ``anxin.toml``, enums marked
+``x-anxin-vocabulary``: the client sends any string there and the server judges it, 422
+``unknown_purpose``).
 """
 
 from __future__ import annotations
@@ -65,6 +73,23 @@ def schema_from(url: str) -> dict[str, Any]:
     return dict(answer.json())
 
 
+VOCABULARY_MARK = "x-anxin-vocabulary"
+
+
+def portable(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` without what belongs to one deployment (see the module's docstring)."""
+    def strip(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {k: strip(v) for k, v in node.items()
+                    if not (k == "enum" and VOCABULARY_MARK in node)}
+        if isinstance(node, list):
+            return [strip(v) for v in node]
+        return node
+    out = strip(schema)
+    out.pop("servers", None)
+    return dict(out)
+
+
 def generate(schema: dict[str, Any], output: Path) -> None:
     """Write the generated package to ``output`` (replaced whole)."""
     want = pinned_generator_version()
@@ -73,7 +98,8 @@ def generate(schema: dict[str, Any], output: Path) -> None:
         raise SystemExit(f"{GENERATOR} {have} is installed; the repository pins {want}")
     with tempfile.TemporaryDirectory() as tmp:
         spec = Path(tmp) / "openapi.json"
-        spec.write_text(json.dumps(schema, indent=1, ensure_ascii=False), encoding="utf-8")
+        spec.write_text(json.dumps(portable(schema), indent=1, ensure_ascii=False),
+                        encoding="utf-8")
         out = Path(tmp) / "generated"
         # The post-hooks (ruff) are found next to this interpreter, as in the venv.
         env = {**os.environ, "PATH": os.pathsep.join(
@@ -87,7 +113,7 @@ def generate(schema: dict[str, Any], output: Path) -> None:
             raise SystemExit(f"{GENERATOR} failed:\n{run.stdout}\n{run.stderr}")
         if output.exists():
             shutil.rmtree(output)
-        shutil.copytree(out, output, ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(out, output, ignore=shutil.ignore_patterns("__pycache__", ".ruff_cache"))
 
 
 def main() -> None:
@@ -95,9 +121,15 @@ def main() -> None:
     parser.add_argument("--url", help="a running server's /openapi.json (default: in-process)")
     parser.add_argument("--output", type=Path, default=TARGET,
                         help=f"where the package goes (default: {TARGET.relative_to(ROOT)})")
+    parser.add_argument("--schema-out", type=Path,
+                        help="also write the (portable) OpenAPI document used here")
     args = parser.parse_args()
     schema = schema_from(args.url) if args.url else schema_in_process()
     generate(schema, args.output)
+    if args.schema_out:
+        args.schema_out.parent.mkdir(parents=True, exist_ok=True)
+        args.schema_out.write_text(json.dumps(portable(schema), indent=1, ensure_ascii=False)
+                                   + "\n", encoding="utf-8")
     print(f"generated {args.output}")
 
 
