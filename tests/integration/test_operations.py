@@ -40,7 +40,8 @@ def test_openapi_documents_every_gate_code(client):
         assert code in text
     assert {"201", "401", "403", "404", "409", "422"} <= set(gate)
     body = spec["paths"]["/v1/authorizations/{auth_id}/uses"]["post"]["requestBody"]
-    schema = body["content"]["application/json"]["schema"]
+    ref = body["content"]["application/json"]["schema"]["$ref"]
+    schema = spec["components"]["schemas"][ref.rsplit("/", 1)[1]]
     assert set(schema["required"]) == {"purpose", "reference", "operator", "data_item"}
     assert schema["additionalProperties"] is False
     page = client.get("/docs")

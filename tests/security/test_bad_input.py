@@ -19,7 +19,7 @@ from pydantic import BaseModel
 
 from anxin.config import Settings
 from anxin.services.context import Context
-from anxin.web.api import v1
+from anxin.web.api import schemas
 from anxin.web.app import create_app
 from tests.common.factories import Api, resident_id, token_of
 
@@ -156,7 +156,7 @@ def _annotation_ok(annotation: Any, metadata: list[Any], where: str) -> list[str
 
 def test_every_request_model_uses_the_shared_types() -> None:
     bad: list[str] = []
-    for model in (v1.TemplateIn, v1.AuthorizationIn, v1.UseIn):
+    for model in (schemas.TemplateRequest, schemas.AuthorizationRequest, schemas.UseRequest):
         bad += _annotation_ok(model, [], model.__name__)
     assert bad == []
 

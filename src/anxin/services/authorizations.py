@@ -36,6 +36,7 @@ from anxin.services.uses_log import uses_log
 from anxin.storage.models import Authorization, Institution, Template
 
 PAGE_SIZE = 50
+MAX_PAGE_SIZE = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,9 +210,13 @@ def get_authorization(ctx: Context, inst: InstitutionRef, auth_id: str) -> dict[
 
 
 def list_authorizations(ctx: Context, inst: InstitutionRef, *, status: str | None,
-                        reference: str | None, page: int) -> dict[str, Any]:
+                        reference: str | None, page: int,
+                        page_size: int = PAGE_SIZE) -> dict[str, Any]:
     if page < 1:
         raise ValidationFailed("page starts at 1", field="page")
+    if not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise ValidationFailed(f"page_size is between 1 and {MAX_PAGE_SIZE}",
+                               field="page_size")
     if status is not None and status not in {st.value for st in Status}:
         raise ValidationFailed(f"unknown status {status!r}", field="status")
     with ctx.db.transaction() as s:
@@ -222,13 +227,13 @@ def list_authorizations(ctx: Context, inst: InstitutionRef, *, status: str | Non
             q = q.where(Authorization.reference == reference)
         total = s.scalar(select(func.count()).select_from(q.subquery())) or 0
         rows = s.scalars(q.order_by(Authorization.created_at.desc(), Authorization.id)
-                         .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+                         .offset((page - 1) * page_size).limit(page_size)).all()
         items = []
         for a in rows:
             settle_status(s, ctx, a)
             items.append(authorization_dict(a))
-        return {"items": items, "page": page, "page_size": PAGE_SIZE, "total": total,
-                "next_page": page + 1 if page * PAGE_SIZE < total else None}
+        return {"items": items, "page": page, "page_size": page_size, "total": total,
+                "next_page": page + 1 if page * page_size < total else None}
 
 
 def not_pending(status: str) -> Conflict:

@@ -146,9 +146,18 @@ def get_template(ctx: Context, inst: InstitutionRef, code: str,
         return out
 
 
-def list_templates(ctx: Context, inst: InstitutionRef) -> list[dict[str, Any]]:
+def list_templates_page(ctx: Context, inst: InstitutionRef, *, page: int,
+                        page_size: int) -> dict[str, Any]:
+    """A page of the current versions, by code (``page`` from 1)."""
+    if page < 1 or page_size < 1:
+        raise ValidationFailed("page and page_size start at 1",
+                               field="page" if page < 1 else "page_size")
     with ctx.db.transaction() as s:
-        rows = s.scalars(select(Template).where(
-            Template.institution_id == inst.id, Template.is_current.is_(True)).order_by(
-            Template.code))
-        return [template_dict(t) for t in rows]
+        current = select(Template).where(Template.institution_id == inst.id,
+                                         Template.is_current.is_(True))
+        total = s.scalar(select(func.count()).select_from(current.subquery())) or 0
+        rows = s.scalars(current.order_by(Template.code).offset((page - 1) * page_size)
+                         .limit(page_size)).all()
+        return {"items": [template_dict(t) for t in rows], "page": page,
+                "page_size": page_size, "total": total,
+                "next_page": page + 1 if page * page_size < total else None}

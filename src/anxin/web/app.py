@@ -32,6 +32,7 @@ from anxin.errors import AnxinError, NotFound
 from anxin.services.context import Context
 from anxin.services.metrics import Metrics
 from anxin.web.api import v1
+from anxin.web.api.openapi import build_openapi, operation_id
 from anxin.web.body_limit import BodyLimitMiddleware
 from anxin.web.cross_site import CrossSiteGuard
 from anxin.web.edge_errors import DB_RETRY_AFTER_SECONDS, install_error_handlers
@@ -73,9 +74,8 @@ def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
             context.close()
 
     app = FastAPI(title="Anxin API", version=anxin.__version__, lifespan=lifespan,
-                  docs_url=None, redoc_url=None,
-                  description="Electronic authorization of personal-data use. Errors are "
-                              "RFC 9457 problem details with a stable `code`.")
+                  docs_url=None, redoc_url=None, generate_unique_id_function=operation_id)
+    app.openapi = lambda: build_openapi(app, context.settings)  # type: ignore[method-assign]
     app.state.ctx = context
     app.state.templates = _templates()
     app.state.on_start = []
@@ -85,7 +85,7 @@ def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
     install_error_handlers(app)
     app.mount("/static", StaticFiles(packages=[("anxin.web", "static")]), name="static")
     app.include_router(v1.router)
-    app.include_router(signing.router)
+    app.include_router(signing.router, include_in_schema=False)  # a page's endpoints
     app.include_router(pki_router())
     app.include_router(ledger_router)
     app.include_router(verify_page.router)
@@ -113,10 +113,10 @@ def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
 
         app.state.on_start.append(lambda: threads.append(context.ledger.start_background(stop)))
         app.state.on_stop.append(stop_ledger)
-    app.include_router(passkey_routes.router)
+    app.include_router(passkey_routes.router, include_in_schema=False)
     app.state.templates.globals["passkeys_enabled"] = True
     install_portal(app, context)
-    app.include_router(portal_passkey.router)
+    app.include_router(portal_passkey.router, include_in_schema=False)
     return app
 
 

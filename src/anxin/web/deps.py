@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, TypeVar
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Request, Security
 from fastapi.exceptions import RequestValidationError
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ValidationError
 
 from anxin.services.context import Context
@@ -22,10 +23,21 @@ async def get_ctx(request: Request) -> Context:
 CtxDep = Annotated[Context, Depends(get_ctx)]
 
 
-async def get_api_key(authorization: Annotated[str | None, Header()] = None) -> str | None:
-    if authorization and authorization.lower().startswith("bearer "):
-        return authorization[7:].strip() or None
-    return None
+# The API key as an OpenAPI security scheme (``ApiKey``, HTTP bearer): every route that
+# depends on it is documented as needing it, and a generated client takes the key once
+# rather than an ``authorization`` parameter on every call. ``auto_error=False``: a missing
+# or malformed header reaches ``authenticate``, which answers the registry's 401 codes.
+API_KEY_SCHEME = HTTPBearer(
+    scheme_name="ApiKey", bearerFormat="API key", auto_error=False,
+    description="`Authorization: Bearer <api key>`: the key `anxin institution add` printed "
+                "(shown once, stored only as a hash).")
+
+
+async def get_api_key(credentials: Annotated[HTTPAuthorizationCredentials | None,
+                                             Security(API_KEY_SCHEME)] = None) -> str | None:
+    if credentials is None:
+        return None
+    return credentials.credentials.strip() or None
 
 
 ApiKey = Annotated[str | None, Depends(get_api_key)]
@@ -36,7 +48,11 @@ def get_institution(ctx: CtxDep, key: ApiKey) -> InstitutionRef:
 
 
 InstitutionDep = Annotated[InstitutionRef, Depends(get_institution)]
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
+IdempotencyKey = Annotated[str | None, Header(
+    alias="Idempotency-Key", min_length=1, max_length=200,
+    description="1 to 200 characters: the same key and body answer the same result "
+                "without doing it twice; the same key with another body answers 422 "
+                "`idempotency_key_reused`")]
 
 
 M = TypeVar("M", bound=BaseModel)

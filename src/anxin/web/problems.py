@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from anxin.error_codes import Code, spec
 from anxin.errors import AnxinError
@@ -20,13 +20,39 @@ from anxin.web.text_rules import CONTROL_MESSAGE, is_control_pattern
 PROBLEM_BASE = "https://anxin.dev/problems/"
 
 
+class FieldError(BaseModel):
+    field: str = Field(description="The dotted path of the member (`subject.id_number`, "
+                                   "`data_scope[1]`), `body`, or the parameter's name")
+    message: str
+
+
 class Problem(BaseModel):
-    type: str
-    title: str
-    status: int
-    code: str
-    detail: str
-    field: str | None = None
+    """An RFC 9457 problem document (`application/problem+json`). Program against
+    `code`, never against `detail` or `title`."""
+
+    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [{
+        "type": "https://anxin.dev/problems/authorization_exhausted", "title": "Conflict",
+        "status": 409, "code": "authorization_exhausted",
+        "detail": "all 1 use(s) of this authorization are spent"}]})
+
+    type: str = Field(description="`https://anxin.dev/problems/<code>`")
+    title: str = Field(description="The registry's short title of the status")
+    status: int = Field(ge=400, le=599)
+    code: Code = Field(description="The stable machine code (the table in docs/api.md)")
+    detail: str = Field(description="What went wrong, for a human")
+    instance: str | None = Field(None, description="Not used by Anxin yet (RFC 9457)")
+    field: str | None = Field(None, description="422: the offending member or parameter")
+    errors: list[FieldError] | None = Field(
+        None, description="422 `validation_failed` of a body's shape: every error found")
+    retry_after: int | None = Field(
+        None, description="429 and 503: seconds to wait (also the `Retry-After` header)")
+    tries_left: int | None = Field(None, description="`otp_invalid`: wrong codes left")
+    rule: str | None = Field(None, description="The rule broken (`letter_too_long`, "
+                                               "`policy_ceiling_exceeded`, ...)")
+    limit: int | None = Field(None, description="The limit broken (`payload_too_large`: "
+                                                "bytes; `letter_too_long`)")
+    status_now: str | None = Field(
+        None, description="`authorization_not_pending`: the authorization's status now")
 
 
 def problem(code: Code, detail: str, *, status: int | None = None,
@@ -90,17 +116,38 @@ async def validation_error_handler(_request: Request, exc: Exception) -> JSONRes
                 for e in errors])
 
 
+PROBLEM_CODES = "x-problem-codes"  # the OpenAPI extension listing a response's codes
+
+
+def problem_example(code: Code) -> dict[str, Any]:
+    """The problem document of ``code`` as documentation shows it."""
+    entry = spec(code)
+    return {"type": PROBLEM_BASE + code, "title": entry.title, "status": entry.status,
+            "code": str(code), "detail": entry.meaning}
+
+
+def problem_doc(codes: list[Code]) -> dict[str, Any]:
+    """One OpenAPI response object: the ``Problem`` schema as ``application/problem+json``,
+    an example per code, and the codes in ``x-problem-codes``."""
+    return {"model": Problem,
+            "description": "Problem: " + ", ".join(f"`{c}`" for c in codes),
+            PROBLEM_CODES: [str(c) for c in codes],
+            "content": {"application/problem+json": {"examples": {
+                str(c): {"summary": spec(c).meaning, "value": problem_example(c)}
+                for c in codes}}}}
+
+
 def problems(**codes: list[Code]) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` for the problem codes a route can answer:
     ``problems(s409=[Code.AUTHORIZATION_EXHAUSTED], s403=[...])``. Each code's status
-    must be the registry's (checked when the route is declared)."""
+    must be the registry's (checked when the route is declared). The codes every API
+    route can answer (401 of the key, 422 ``validation_failed`` of a parameter, 413 of a
+    body, 503 of the database) are added by :mod:`anxin.web.api.openapi`."""
     out: dict[int | str, dict[str, Any]] = {}
     for key, names in codes.items():
         status = int(key.lstrip("s"))
         wrong = [n for n in names if spec(n).status != status]
         if wrong:
             raise AssertionError(f"{wrong} do not answer {status} in the registry")
-        out[status] = {"model": Problem, "description": "Problem codes: " + ", ".join(
-            f"`{n}`" for n in names),
-            "content": {"application/problem+json": {}}}
+        out[status] = problem_doc(list(names))
     return out

@@ -1,14 +1,18 @@
-"""The institution API, ``/v1`` (CONTRACT §2)."""
+"""The institution API, ``/v1`` (CONTRACT §2).
+
+Request and answer models are in :mod:`anxin.web.api.schemas`; what every route shares in
+the OpenAPI document (401, 413, 422, 503, servers, examples) is added by
+:mod:`anxin.web.api.openapi`.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
+import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from anxin.domain.subject import Subject
@@ -18,158 +22,195 @@ from anxin.services import authorizations as auths
 from anxin.services import templates, uses
 from anxin.services.documents import read_document
 from anxin.services.use_input import call_from_raw
+from anxin.web.api.schemas import (
+    ID_NUMBER_PATTERN,
+    MOBILE_PATTERN,
+    Authorization,
+    AuthorizationCreated,
+    AuthorizationDetail,
+    AuthorizationPage,
+    AuthorizationRequest,
+    AuthorizationStatus,
+    Template,
+    TemplateDetail,
+    TemplatePage,
+    TemplateRequest,
+    UseGranted,
+    UseRequest,
+)
 from anxin.web.deps import ApiKey, CtxDep, IdempotencyKey, InstitutionDep, validated_body
-from anxin.web.input_guard import Int32, LongText, Positive32, Text
+from anxin.web.input_guard import Positive32, Text
 from anxin.web.problems import problems
 
-router = APIRouter(prefix="/v1", tags=["institution API"])
+router = APIRouter(prefix="/v1")
 
-AUTH = problems(s401=[Code.MISSING_API_KEY, Code.INVALID_API_KEY, Code.INSTITUTION_SUSPENDED])
+# Lists page by number; a page holds at most MAX_PAGE_SIZE items (docs/api.md, Pagination).
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 100
+Page = Annotated[Positive32, Query(description="The page's number, from 1")]
+PageSize = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description=(
+    f"Items a page, at most {MAX_PAGE_SIZE} (more answers 422 naming `page_size`)"))]
+
 NOT_FOUND = problems(s404=[Code.AUTHORIZATION_NOT_FOUND])
+DOCUMENT_NOT_FOUND = problems(s404=[Code.AUTHORIZATION_NOT_FOUND, Code.DOCUMENT_NOT_FOUND])
+AuthId = Annotated[str, Path(description="The authorization's `id`")]
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+def _link(operation: str, description: str) -> dict[str, Any]:
+    return {"operationId": operation, "parameters": {"auth_id": "$response.body#/id"},
+            "description": description}
 
 
-# Every text member is Text (LongText for the letter body) and every integer Int32: no
-# control characters, no integer the database cannot hold (anxin.web.input_guard; the
-# security suite checks that no member escapes these types).
-class TemplateIn(Strict):
-    code: Text = Field(examples=["credit-check-v1"])
-    title: Text
-    purpose: Text = Field(examples=["loan_approval"])
-    data_scope: list[Text] = Field(examples=[["credit_report"]])
-    body: LongText = Field(description="Letter text with {{ placeholders }}")
-    locale: Text = Field("zh-CN", examples=["zh-CN", "en"])
-    validity_days: Int32 = 30
-    max_uses: Int32 = 1
-    require_passkey: bool = False
-    request_ttl_minutes: Int32 = 1440
+# OpenAPI links from the new authorization to the operations that take its id: a reader
+# sees where to go next, and schemathesis's stateful phase follows them.
+AUTHORIZATION_LINKS = {
+    "GetAuthorization": _link("get_authorization", "Read its status"),
+    "ConsumeUse": _link("consume_use", "Ask the gate for a use, once it is signed"),
+    "CancelAuthorization": _link("cancel_authorization", "Withdraw the pending request"),
+    "GetLetterPdf": _link("get_letter_pdf", "The signed letter, once signed"),
+    "GetEvidencePackage": _link("get_evidence_package", "The evidence package"),
+    "GetReportPdf": _link("get_report_pdf", "The verification report"),
+}
 
 
-class SubjectIn(Strict):
-    name: Text
-    id_type: Text = Field(examples=["resident_id", "passport"])
-    id_number: Text
-    mobile: Text
+def _binary(media_type: str, description: str) -> dict[int | str, dict[str, Any]]:
+    return {200: {"description": description, "content": {
+        media_type: {"schema": {"type": "string", "format": "binary"}}}}}
 
 
-class AuthorizationIn(Strict):
-    template: Text
-    subject: SubjectIn
-    reference: Text
-    valid_until: dt.datetime | None = None
-    max_uses: Int32 | None = None
-    callback_url: Text | None = None
-
-
-class UseIn(Strict):
-    purpose: Text
-    reference: Text
-    operator: Text
-    data_item: Text
-
-
-class UseOut(BaseModel):
-    """The 201 answer of the gate (documentation only: the route answers the dict the
-    use case made, unvalidated, as this is the hottest route)."""
-    use_id: str
-    uses: int
-    uses_remaining: int
-    status: str
-    receipt: str = Field(description=(
-        "The signed statement of the grant, a compact JWS: ES256 by the platform seal "
-        "(/.well-known/jwks.json, /pki/seal.crt) in the intl and dual profiles; alg "
-        "SM2SM3 by the SM2 seal (/.well-known/jwks-sm2.json, /pki/sm2/seal.crt) in sm"))
-    receipt_sm2: str | None = Field(None, description=(
-        "dual profile only: the same payload as receipt, signed SM2SM3 by the SM2 seal "
-        "(/.well-known/jwks-sm2.json, /pki/sm2/seal.crt)"))
-    granted_at: dt.datetime
-
-
-@router.post("/templates", status_code=201, responses={
-    **AUTH, **problems(s422=[Code.VALIDATION_FAILED, Code.UNKNOWN_PURPOSE,
-                             Code.UNKNOWN_DATA_CATEGORY, Code.POLICY_CEILING_EXCEEDED,
-                             Code.IDEMPOTENCY_KEY_REUSED])},
+@router.post("/templates", status_code=201, response_model=Template, tags=["templates"],
+             responses={
+    201: {"description": "A new version was made", "links": {"GetTemplate": {
+        "operationId": "get_template", "parameters": {"code": "$response.body#/code"}}}},
+    200: {"model": Template, "description": "The same content again: the current version"},
+    **problems(s422=[Code.VALIDATION_FAILED, Code.UNKNOWN_PURPOSE,
+                     Code.UNKNOWN_DATA_CATEGORY, Code.POLICY_CEILING_EXCEEDED,
+                     Code.LETTER_TOO_LONG, Code.LETTER_CONTRADICTS_TERMS,
+                     Code.IDEMPOTENCY_KEY_REUSED])},
     summary="Create a template, or a new version of it")
-def create_template(body: TemplateIn, ctx: CtxDep, inst: InstitutionDep,
-                    idempotency_key: IdempotencyKey = None) -> JSONResponse:
+def create_template(body: TemplateRequest, ctx: CtxDep, inst: InstitutionDep,
+                    response: Response,
+                    idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+    """Versions are never modified: an authorization keeps the version it was requested
+    under. The same content again answers 200 and the current version."""
     spec = templates.TemplateSpec(
         code=body.code, title=body.title, purpose=body.purpose,
-        data_scope=tuple(body.data_scope), body=body.body, locale=body.locale,
+        data_scope=tuple(body.data_scope), body=body.body, locale=str(body.locale),
         validity_days=body.validity_days, max_uses=body.max_uses,
         require_passkey=body.require_passkey, request_ttl_minutes=body.request_ttl_minutes)
     status, out = templates.put_template(ctx, inst, spec, idempotency_key=idempotency_key,
                                          body_for_digest=body.model_dump(mode="json"))
-    return JSONResponse(out, status_code=status)
+    response.status_code = status
+    return out
 
 
-@router.get("/templates", responses=AUTH)
-def list_templates(ctx: CtxDep, inst: InstitutionDep) -> dict[str, Any]:
-    return {"items": templates.list_templates(ctx, inst)}
+@router.get("/templates", response_model=TemplatePage, tags=["templates"],
+            summary="Your templates (their current versions), by code")
+def list_templates(ctx: CtxDep, inst: InstitutionDep, page: Page = 1,
+                   page_size: PageSize = DEFAULT_PAGE_SIZE) -> dict[str, Any]:
+    return templates.list_templates_page(ctx, inst, page=page, page_size=page_size)
 
 
-@router.get("/templates/{code}", responses={**AUTH, **problems(s404=[Code.TEMPLATE_NOT_FOUND])})
-def get_template(code: str, ctx: CtxDep, inst: InstitutionDep,
+@router.get("/templates/{code}", response_model=TemplateDetail, tags=["templates"],
+            responses=problems(s404=[Code.TEMPLATE_NOT_FOUND]),
+            summary="A template: its current version, or `version=N`")
+def get_template(code: Annotated[str, Path(description="The template's code")],
+                 ctx: CtxDep, inst: InstitutionDep,
                  version: Annotated[Positive32 | None, Query()] = None) -> dict[str, Any]:
     return templates.get_template(ctx, inst, code, version)
 
 
-@router.post("/authorizations", status_code=201, responses={
-    **AUTH, **problems(s422=[Code.VALIDATION_FAILED, Code.INVALID_ID_NUMBER, Code.INVALID_MOBILE,
-                             Code.UNKNOWN_TEMPLATE, Code.VALIDITY_EXCEEDS_TEMPLATE,
-                             Code.MAX_USES_EXCEEDS_TEMPLATE, Code.POLICY_CEILING_EXCEEDED,
-                             Code.IDEMPOTENCY_KEY_REUSED])},
+def _check_subject_shape(body: AuthorizationRequest) -> None:
+    """The schema's patterns of the id number and mobile, refused with the domain's codes
+    (the domain then checks the GB 11643 check digit, the birth date, the number)."""
+    if not re.fullmatch(ID_NUMBER_PATTERN, body.subject.id_number):
+        raise ValidationFailed("an id number has 5 to 20 letters and digits (a resident ID "
+                               "18: 17 digits and a check character)",
+                               field="subject.id_number", code=Code.INVALID_ID_NUMBER)
+    if not re.fullmatch(MOBILE_PATTERN, body.subject.mobile):
+        raise ValidationFailed("a mobile is an 11-digit mainland number or E.164 "
+                               "(+85291234567)", field="subject.mobile",
+                               code=Code.INVALID_MOBILE)
+
+
+@router.post("/authorizations", status_code=201, response_model=AuthorizationCreated,
+             tags=["authorizations"], responses={
+    201: {"description": "The request is made: send the person to `signing_url`",
+          "links": AUTHORIZATION_LINKS},
+    **problems(s422=[Code.VALIDATION_FAILED, Code.INVALID_ID_NUMBER, Code.INVALID_MOBILE,
+                     Code.SMS_COUNTRY_NOT_ALLOWED, Code.UNKNOWN_TEMPLATE,
+                     Code.VALIDITY_EXCEEDS_TEMPLATE, Code.MAX_USES_EXCEEDS_TEMPLATE,
+                     Code.POLICY_CEILING_EXCEEDED, Code.LETTER_TOO_LONG,
+                     Code.OUTBOUND_REFUSED, Code.IDEMPOTENCY_KEY_REUSED])},
     summary="Request an authorization from a template")
-def create_authorization(body: AuthorizationIn, ctx: CtxDep, inst: InstitutionDep,
-                         idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    subject = Subject.parse(body.subject.name, body.subject.id_type, body.subject.id_number,
-                            body.subject.mobile)
+def create_authorization(body: AuthorizationRequest, ctx: CtxDep, inst: InstitutionDep,
+                         response: Response,
+                         idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+    """The person signs at `signing_url` (a code by SMS, a passkey where the template
+    requires one); follow the status by webhook (`callback_url`) or `GET /v1/events`."""
+    _check_subject_shape(body)
+    subject = Subject.parse(body.subject.name, str(body.subject.id_type),
+                            body.subject.id_number, body.subject.mobile)
     req = auths.AuthorizationRequest(template=body.template, subject=subject,
                                      reference=body.reference, valid_until=body.valid_until,
                                      max_uses=body.max_uses, callback_url=body.callback_url)
     status, out = auths.request_authorization(ctx, inst, req, idempotency_key=idempotency_key,
                                               body_for_digest=body.model_dump(mode="json"))
-    return JSONResponse(out, status_code=status)
+    response.status_code = status
+    return out
 
 
-@router.get("/authorizations", responses={**AUTH, **problems(s422=[Code.VALIDATION_FAILED])})
+@router.get("/authorizations", response_model=AuthorizationPage, tags=["authorizations"],
+            summary="Your authorizations, newest first, a page at a time")
 def list_authorizations(ctx: CtxDep, inst: InstitutionDep,
-                        status: Annotated[str | None, Query()] = None,
-                        reference: Annotated[str | None, Query()] = None,
-                        page: Annotated[Positive32, Query()] = 1) -> dict[str, Any]:
-    return auths.list_authorizations(ctx, inst, status=status, reference=reference, page=page)
+                        status: Annotated[AuthorizationStatus | None, Query()] = None,
+                        reference: Annotated[Text | None, Query()] = None,
+                        page: Page = 1,
+                        page_size: PageSize = DEFAULT_PAGE_SIZE) -> dict[str, Any]:
+    return auths.list_authorizations(
+        ctx, inst, status=None if status is None else str(status), reference=reference,
+        page=page, page_size=page_size)
 
 
-@router.get("/authorizations/{auth_id}", responses={**AUTH, **NOT_FOUND})
-def get_authorization(auth_id: str, ctx: CtxDep, inst: InstitutionDep) -> dict[str, Any]:
+@router.get("/authorizations/{auth_id}", response_model=AuthorizationDetail,
+            tags=["authorizations"], responses=NOT_FOUND,
+            summary="An authorization, with every gate call made on it")
+def get_authorization(auth_id: AuthId, ctx: CtxDep, inst: InstitutionDep) -> dict[str, Any]:
     return auths.get_authorization(ctx, inst, auth_id)
 
 
-@router.post("/authorizations/{auth_id}/cancel", responses={
-    **AUTH, **NOT_FOUND, **problems(s409=[Code.AUTHORIZATION_NOT_PENDING])})
-def cancel_authorization(auth_id: str, ctx: CtxDep, inst: InstitutionDep) -> dict[str, Any]:
+@router.post("/authorizations/{auth_id}/cancel", response_model=Authorization,
+             tags=["authorizations"],
+             responses={**NOT_FOUND, **problems(s409=[Code.AUTHORIZATION_NOT_PENDING])},
+             summary="Withdraw a pending request")
+def cancel_authorization(auth_id: AuthId, ctx: CtxDep, inst: InstitutionDep
+                         ) -> dict[str, Any]:
     return auths.cancel_authorization(ctx, inst, auth_id)
 
 
-@router.post("/authorizations/{auth_id}/uses", status_code=201, responses={
-    201: {"model": UseOut, "description": "The use is granted"}, **AUTH, **NOT_FOUND,
+@router.post("/authorizations/{auth_id}/uses", status_code=201, response_model=None,
+             tags=["gate"], responses={
+    201: {"model": UseGranted, "description": "The use is granted"}, **NOT_FOUND,
     **problems(s409=[Code.AUTHORIZATION_NOT_ACTIVE, Code.AUTHORIZATION_EXHAUSTED,
                      Code.AUTHORIZATION_EXPIRED, Code.AUTHORIZATION_REVOKED],
                s403=[Code.PURPOSE_MISMATCH, Code.SCOPE_MISMATCH],
                s422=[Code.VALIDATION_FAILED, Code.IDEMPOTENCY_KEY_REUSED])},
     summary="The use gate: grant one use, or refuse",
-    openapi_extra={"requestBody": {"required": True, "content": {
-        "application/json": {"schema": UseIn.model_json_schema()}}}})
-async def consume_use(auth_id: str, request: Request, ctx: CtxDep, api_key: ApiKey,
+    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+        "schema": {"$ref": "#/components/schemas/UseRequest"}}}}})
+async def consume_use(auth_id: AuthId, request: Request, ctx: CtxDep, api_key: ApiKey,
                       idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    # The body is validated here (UseIn, the same 422) rather than as a FastAPI body
+    """Ask before every query of the person's data. A grant spends one use atomically
+    (never more than `max_uses`, under any concurrency) and answers a signed `receipt`;
+    every call, granted or refused, is recorded in the ledger. The same
+    `Idempotency-Key` and body answer the same grant without spending another use."""
+    # The body is validated here (UseRequest, the same 422) rather than as a FastAPI body
     # parameter, and the key is checked inside the grant's own statement (a bad key still
-    # answers 401 from the slow path): this is the hottest route.
+    # answers 401 from the slow path): this is the hottest route. The answer is the
+    # use case's dict, unvalidated; tests check it against UseGranted.
     raw = await request.body()
     try:
-        body = validated_body(UseIn, raw)
+        body = validated_body(UseRequest, raw)
     except RequestValidationError as exc:
         # Still a gate call: recorded as a refused use, then the same 422.
         await run_in_threadpool(_record_bad_body, ctx, api_key, auth_id, raw, exc)
@@ -204,10 +245,11 @@ def _document(ctx: CtxDep, inst: InstitutionDep, auth_id: str, kind: str,
 
 
 @router.get("/authorizations/{auth_id}/evidence.zip", response_class=Response,
-            responses={**AUTH, **problems(s404=[Code.AUTHORIZATION_NOT_FOUND,
-                                                Code.DOCUMENT_NOT_FOUND])},
+            name="get_evidence_package", tags=["authorizations"],
+            responses={**_binary("application/zip", "The evidence package"),
+                       **DOCUMENT_NOT_FOUND},
             summary="The evidence package (ZIP), checkable offline")
-def evidence_zip(auth_id: str, ctx: CtxDep, inst: InstitutionDep) -> Response:
+def evidence_zip(auth_id: AuthId, ctx: CtxDep, inst: InstitutionDep) -> Response:
     from anxin.services.evidence_package import build_package
     data = build_package(ctx, inst.id, auth_id)
     return Response(data, media_type="application/zip", headers={
@@ -215,10 +257,11 @@ def evidence_zip(auth_id: str, ctx: CtxDep, inst: InstitutionDep) -> Response:
 
 
 @router.get("/authorizations/{auth_id}/report.pdf", response_class=Response,
-            responses={**AUTH, **problems(s404=[Code.AUTHORIZATION_NOT_FOUND,
-                                                Code.DOCUMENT_NOT_FOUND])},
+            name="get_report_pdf", tags=["authorizations"],
+            responses={**_binary("application/pdf", "The report (PDF, sealed)"),
+                       **DOCUMENT_NOT_FOUND},
             summary="The Digital Signature Verification Report (PDF, sealed)")
-def report_pdf(auth_id: str, ctx: CtxDep, inst: InstitutionDep) -> Response:
+def report_pdf(auth_id: AuthId, ctx: CtxDep, inst: InstitutionDep) -> Response:
     from anxin.services.evidence_package import build_report_pdf
     data = build_report_pdf(ctx, inst.id, auth_id)
     return Response(data, media_type="application/pdf", headers={
@@ -226,7 +269,9 @@ def report_pdf(auth_id: str, ctx: CtxDep, inst: InstitutionDep) -> Response:
 
 
 @router.get("/authorizations/{auth_id}/letter.pdf", response_class=Response,
-            responses={**AUTH, **problems(s404=[Code.AUTHORIZATION_NOT_FOUND,
-                                                Code.DOCUMENT_NOT_FOUND])})
-def letter_pdf(auth_id: str, ctx: CtxDep, inst: InstitutionDep) -> Response:
+            name="get_letter_pdf", tags=["authorizations"],
+            responses={**_binary("application/pdf", "The signed letter (PDF, PAdES B-LTA)"),
+                       **DOCUMENT_NOT_FOUND},
+            summary="The signed letter (PDF, PAdES)")
+def letter_pdf(auth_id: AuthId, ctx: CtxDep, inst: InstitutionDep) -> Response:
     return _document(ctx, inst, auth_id, "letter.pdf", "application/pdf")
