@@ -17,13 +17,17 @@ from __future__ import annotations
 import filecmp
 import importlib
 import re
+import socket
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pyotp
@@ -359,3 +363,80 @@ def test_verify_receipt_accepts_a_real_receipt_and_refuses_an_altered_one(
         verify_receipt(f"{header}.{altered}.{signature}", jwks)
     with pytest.raises(ReceiptError, match="kid"):
         verify_receipt(use.receipt, {"keys": [{**jwks["keys"][0], "kid": "another"}]})
+
+
+@contextmanager
+def answer_lost_once(base_url: str) -> Iterator[tuple[str, list[bytes]]]:
+    """A TCP relay on 127.0.0.1 to ``base_url`` that delivers the first request to the server
+    but drops its answer (closes the connection unanswered): a network failure after the
+    server acted. Later connections are relayed both ways. Yields its URL and the requests
+    it saw."""
+    target = urlsplit(base_url)
+    seen: list[bytes] = []
+    server = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def pump(src: socket.socket, dst: socket.socket, record: bool) -> None:
+        try:
+            while data := src.recv(65536):
+                if record:
+                    seen.append(data)
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            dst.close()
+
+    def lose_answer(client: socket.socket, upstream: socket.socket) -> None:
+        try:
+            upstream.recv(65536)  # the server has answered: the answer is lost on the way
+        finally:
+            for sock in (client, upstream):
+                with suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)  # wakes the relay blocked in recv
+                sock.close()
+
+    def serve() -> None:
+        first = True
+        while not stop.is_set():
+            try:
+                client, _ = server.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection((target.hostname or "localhost",
+                                                 target.port or 80))
+            threading.Thread(target=pump, args=(client, upstream, True), daemon=True).start()
+            if first:
+                first = False
+                threading.Thread(target=lose_answer, args=(client, upstream),
+                                 daemon=True).start()
+                continue
+            threading.Thread(target=pump, args=(upstream, client, False), daemon=True).start()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.getsockname()[1]}", seen
+    finally:
+        stop.set()
+        server.close()
+        thread.join(timeout=5)
+
+
+def test_a_use_whose_answer_is_lost_is_retried_with_its_key_and_spends_one_use(
+        served: Served, browser: httpx.Client) -> None:
+    auth = _active(served, browser, 8680)  # max_uses 2
+    with answer_lost_once(served.base_url) as (url, seen), \
+            Anxin(url, served.demo_key, max_retries=1) as anxin:
+        use = anxin.authorizations.use(auth["id"], purpose="loan_approval",
+                                       data_item="credit_report", reference="Q-8680",
+                                       operator="officer-7")
+    gate_calls = [r for r in seen if r.startswith(b"POST /v1/authorizations/")]
+    assert len(gate_calls) == 2, "the lost answer was not retried"
+    keys = {re.search(rb"idempotency-key: (\S+)", r, re.I).group(1)  # type: ignore[union-attr]
+            for r in gate_calls}
+    assert len(keys) == 1, f"the retry carried another Idempotency-Key: {keys}"
+    record = served.api.get(f"/v1/authorizations/{auth['id']}").json()
+    assert record["uses"] == 1, "the retry spent a second use"
+    assert use.uses_remaining == 1
+    assert [u["use_id"] for u in record["uses_log"] if u["granted"]] == [str(use.use_id)]
