@@ -46,7 +46,15 @@ def test_openapi_documents_every_gate_code(client):
     assert schema["additionalProperties"] is False
     page = client.get("/docs")
     assert page.status_code == 200
-    assert "/v1/authorizations/{auth_id}/uses" in page.text
+    # Swagger UI renders the operations from /openapi.json (tests/browser/test_api_docs.py);
+    # its script and style are served here, not by a CDN.
+    for asset in ("/docs/assets/swagger-ui-bundle.js", "/docs/assets/swagger-ui.css"):
+        assert f'"{asset}"' in page.text
+        got = client.get(asset)
+        assert got.status_code == 200
+        assert len(got.content) > 100_000
+    assert "https://" not in page.text
+    assert client.get("/docs/assets/index.html").status_code == 404  # only what it needs
 
 
 def test_receipt_verifies_with_the_published_key(api, client, outbox):

@@ -16,9 +16,9 @@ from importlib import resources
 from typing import Any
 
 import anyio.to_thread
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import text
@@ -31,8 +31,9 @@ from anxin.error_codes import Code
 from anxin.errors import AnxinError, NotFound
 from anxin.services.context import Context
 from anxin.services.metrics import Metrics
-from anxin.web.api import v1
+from anxin.web.api import docs_routes, v1
 from anxin.web.api.openapi import build_openapi, operation_id
+from anxin.web.api.schemas import Health, KeySet
 from anxin.web.body_limit import BodyLimitMiddleware
 from anxin.web.cross_site import CrossSiteGuard
 from anxin.web.edge_errors import DB_RETRY_AFTER_SECONDS, install_error_handlers
@@ -89,6 +90,7 @@ def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
     app.include_router(pki_router())
     app.include_router(ledger_router)
     app.include_router(verify_page.router)
+    app.include_router(docs_routes.build_router())
     _ops_routes(app, context)
 
     # The last added is the outermost: headers on every answer (refusals too), then
@@ -150,7 +152,8 @@ class MetricsMiddleware:
 
 
 def _ops_routes(app: FastAPI, ctx: Context) -> None:
-    @app.get("/healthz", tags=["operations"])
+    @app.get("/healthz", tags=["operations"], response_model=Health,
+             responses=problems(s503=[Code.UNHEALTHY]))
     def healthz() -> Response:
         try:
             with ctx.db.transaction() as s:
@@ -169,14 +172,14 @@ def _ops_routes(app: FastAPI, ctx: Context) -> None:
         return Response(ctx.metrics.render(),
                         media_type="text/plain; version=0.0.4; charset=utf-8")
 
-    @app.get("/.well-known/jwks.json", tags=["operations"])
+    @app.get("/.well-known/jwks.json", tags=["operations"], response_model=KeySet)
     def jwks() -> dict[str, Any]:
         """The platform seal's ES256 public key, to verify ES256 use receipts (intl and
         dual). It stays ES256-only in every profile: JOSE libraries may refuse a key set
         with a curve they do not know; the SM2 key is at /.well-known/jwks-sm2.json."""
         return ctx.seal.jwks()
 
-    @app.get("/.well-known/jwks-sm2.json", tags=["operations"],
+    @app.get("/.well-known/jwks-sm2.json", tags=["operations"], response_model=KeySet,
              responses=problems(s404=[Code.NOT_FOUND]))
     def jwks_sm2() -> dict[str, Any]:
         """The SM2 seal's public key (``kty`` EC, ``crv`` SM2, ``alg`` SM2SM3), to verify
@@ -194,9 +197,3 @@ def _ops_routes(app: FastAPI, ctx: Context) -> None:
                 row = conn.execute(text("SELECT id, status FROM authorizations WHERE id = :id"),
                                    {"id": auth_id}).first()
             return {"id": auth_id, "status": None if row is None else row[1]}
-
-    @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
-    def docs(request: Request) -> HTMLResponse:
-        spec = app.openapi()
-        return HTMLResponse(request.app.state.templates.get_template("docs.html").render(
-            spec=spec))

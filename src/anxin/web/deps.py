@@ -11,6 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from anxin.services.context import Context
 from anxin.services.institutions import InstitutionRef, authenticate
+from anxin.web.text_rules import TEXT_PATTERN
 
 
 # The two dependencies below do no I/O, so they are ``async``: FastAPI runs a plain
@@ -49,7 +50,7 @@ def get_institution(ctx: CtxDep, key: ApiKey) -> InstitutionRef:
 
 InstitutionDep = Annotated[InstitutionRef, Depends(get_institution)]
 IdempotencyKey = Annotated[str | None, Header(
-    alias="Idempotency-Key", min_length=1, max_length=200,
+    alias="Idempotency-Key", min_length=1, max_length=200, pattern=TEXT_PATTERN,
     description="1 to 200 characters: the same key and body answer the same result "
                 "without doing it twice; the same key with another body answers 422 "
                 "`idempotency_key_reused`")]

@@ -18,6 +18,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 from starlette.types import Scope
 
 from anxin.error_codes import Code, spec
@@ -33,6 +34,7 @@ DB_RETRY_AFTER_SECONDS = 5
 HTTP_CODES: dict[int, Code] = {spec(c).status: c for c in (
     Code.BAD_REQUEST, Code.UNAUTHENTICATED, Code.FORBIDDEN, Code.NOT_FOUND,
     Code.METHOD_NOT_ALLOWED, Code.PAYLOAD_TOO_LARGE, Code.UNSUPPORTED_MEDIA_TYPE)}
+METHODS = ("DELETE", "GET", "PATCH", "POST", "PUT")
 # FastAPI's wording when the body is not JSON it can decode (bad UTF-8, nesting too deep).
 _BODY_PARSE = "There was an error parsing the body"
 
@@ -126,7 +128,21 @@ async def http_exception_handler(request: Request, exc: Exception) -> Response:
         page=request_page_args(request), **extra)
     for name, value in (exc.headers or {}).items():
         response.headers[name] = value
+    if exc.status_code == 405:
+        response.headers["Allow"] = allowed_methods(request)
     return response
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method some route takes at this path. Starlette's 405 names only the first
+    route whose path matched (``Allow: POST`` for ``/v1/templates``, which takes GET too),
+    which misleads a client and breaks RFC 9110's "MUST list the methods". Each method is
+    tried against the router (FastAPI nests included routers, so asking it is the one
+    way that sees them all)."""
+    routes = request.app.router.routes
+    allowed = [m for m in METHODS if any(
+        route.matches({**request.scope, "method": m})[0] is Match.FULL for route in routes)]
+    return ", ".join(allowed)
 
 
 def is_outage(exc: BaseException) -> bool:

@@ -12,6 +12,7 @@ from anxin.error_codes import Code
 from anxin.errors import NotFound, ValidationFailed
 from anxin.services.context import Context
 from anxin.services.ledger import sm2_verifier_key
+from anxin.web.api.schemas import LedgerEntries, LedgerProof
 from anxin.web.problems import problems
 
 # Leaf indexes and tree sizes: bounded so that a huge number is a 422, not an overflow.
@@ -60,7 +61,7 @@ def key_sm2(request: Request) -> PlainTextResponse:
     return PlainTextResponse(vkey + "\n", media_type="text/plain; charset=utf-8")
 
 
-@router.get("/proof/inclusion", responses=problems(
+@router.get("/proof/inclusion", response_model=LedgerProof, responses=problems(
     s422=[Code.LEDGER_BAD_RANGE], s404=[Code.LEDGER_SIZE_UNKNOWN]))
 def inclusion(request: Request, index: Annotated[int, Query(ge=0, le=MAX_INDEX)],
               size: Annotated[int, Query(ge=1, le=MAX_INDEX)]) -> dict[str, Any]:
@@ -70,7 +71,7 @@ def inclusion(request: Request, index: Annotated[int, Query(ge=0, le=MAX_INDEX)]
     return {"hashes": _b64(_ctx(request).ledger.inclusion_proof(index, size))}
 
 
-@router.get("/proof/consistency", responses=problems(
+@router.get("/proof/consistency", response_model=LedgerProof, responses=problems(
     s422=[Code.LEDGER_BAD_RANGE], s404=[Code.LEDGER_SIZE_UNKNOWN]))
 def consistency(request: Request, first: Annotated[int, Query(ge=1, le=MAX_INDEX)],
                 second: Annotated[int, Query(ge=1, le=MAX_INDEX)]) -> dict[str, Any]:
@@ -80,7 +81,8 @@ def consistency(request: Request, first: Annotated[int, Query(ge=1, le=MAX_INDEX
     return {"hashes": _b64(_ctx(request).ledger.consistency_proof(first, second))}
 
 
-@router.get("/entries")
+@router.get("/entries", response_model=LedgerEntries,
+            responses=problems(s422=[Code.LEDGER_BAD_RANGE]))
 def entries(request: Request, start: Annotated[int, Query(ge=0, le=MAX_INDEX)],
             end: Annotated[int, Query(ge=0, le=MAX_INDEX)]) -> dict[str, Any]:
     if end < start:

@@ -26,6 +26,7 @@ from anxin.pki.tsa import TimestampAuthority
 from anxin.services import pki_publication
 from anxin.services.sm2_services import Sm2Services
 from anxin.storage.database import Database
+from anxin.web.api.schemas import SignatureProfile
 
 MAX_BODY_BYTES = 64 * 1024
 PEM = "application/x-pem-file"
@@ -120,7 +121,7 @@ def build_router() -> APIRouter:
         reply = await run_in_threadpool(pki_publication.timestamp_reply, authority, body)
         return Response(reply, media_type="application/timestamp-reply")
 
-    @router.get("/pki/profile")
+    @router.get("/pki/profile", response_model=SignatureProfile)
     async def profile(request: Request) -> dict[str, str]:
         """The deployment's signature profile (``intl``, ``sm`` or ``dual``), fixed at
         ``anxin init``: what a verifier should expect in its letters and packages."""

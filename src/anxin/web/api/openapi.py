@@ -25,6 +25,7 @@ Example::
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 from fastapi import FastAPI
@@ -71,6 +72,29 @@ TAGS = [
 ]
 
 BODY_MODELS = [UseRequest]
+STRING = {"type": "string"}
+BINARY = {"type": "string", "format": "binary"}
+# The public routes answer files in their own formats, by what the path names (a new
+# certificate or CRL route is documented by the same rule).
+PUBLIC_ANSWERS: list[tuple[str, str, str, dict[str, Any], str]] = [
+    (r"\.crt$", "get", "application/x-pem-file", STRING, "The certificate (PEM)"),
+    (r"\.crl$", "get", "application/pkix-crl", BINARY, "The CRL (DER)"),
+    (r"/ocsp(/\{encoded\})?$", "*", "application/ocsp-response", BINARY,
+     "The OCSP response (DER, RFC 6960); a malformed request is answered in OCSP"),
+    (r"^/tsa(/sm2)?$", "post", "application/timestamp-reply", BINARY,
+     "The time-stamp response (DER, RFC 3161); a refused request is answered in TSP"),
+    (r"^/metrics$", "get", "text/plain", STRING, "Prometheus text format"),
+]
+PUBLIC_BODIES = [(r"/ocsp$", "application/ocsp-request"),
+                 (r"^/tsa(/sm2)?$", "application/timestamp-query")]
+VERIFICATION_REPORT = {
+    "type": "object", "description": "The verification report (docs/verification.md)",
+    "properties": {
+        "indication": {"enum": ["TOTAL_PASSED", "TOTAL_FAILED", "INDETERMINATE"]},
+        "sub_indication": {"type": ["string", "null"]},
+        "checks": {"type": "array", "items": {"type": "object"}}},
+    "required": ["indication", "checks"],
+    "example": {"indication": "TOTAL_PASSED", "sub_indication": None, "checks": []}}
 AUTH_CODES = [Code.MISSING_API_KEY, Code.INVALID_API_KEY, Code.INSTITUTION_SUSPENDED]
 
 
@@ -111,6 +135,8 @@ def _finish_operation(path: str, method: str, op: dict[str, Any]) -> None:
     for param in op.get("parameters", []):
         _not_null(param)
     responses: dict[str, Any] = op.setdefault("responses", {})
+    if not path.startswith("/v1/"):
+        _public(path, method, op)
     secured = bool(op.get("security"))
     if not secured:
         op["security"] = []
@@ -120,12 +146,42 @@ def _finish_operation(path: str, method: str, op: dict[str, Any]) -> None:
         if op.get("parameters") or op.get("requestBody"):
             _add_codes(responses, 422, [Code.VALIDATION_FAILED])
         if op.get("requestBody"):
+            _add_codes(responses, 400, [Code.MALFORMED_BODY])
             _add_codes(responses, 413, [Code.PAYLOAD_TOO_LARGE])
+    if op.get("parameters") or op.get("requestBody"):
+        _add_codes(responses, 422, [Code.VALIDATION_FAILED])
+    if method == "post":
+        _add_codes(responses, 413, [Code.PAYLOAD_TOO_LARGE])
+    if path.startswith(("/ledger/", "/pki/ocsp", "/pki/sm2/ocsp")) or path.endswith(".crl"):
+        _add_codes(responses, 503, [Code.DATABASE_UNAVAILABLE])
+    if path.startswith(("/pki/sm2/", "/tsa/sm2")):
+        _add_codes(responses, 404, [Code.NOT_FOUND])  # the intl profile has no SM2 PKI
     for status, response in list(responses.items()):
         if status.isdigit() and int(status) >= 400:
-            _as_problem(response)
+            _as_problem(response, keep_html=(path, status) == ("/verify", "422"))
     # The success first, problems by status: what a reader looks for first.
     op["responses"] = dict(sorted(responses.items(), key=lambda kv: kv[0]))
+
+
+def _public(path: str, method: str, op: dict[str, Any]) -> None:
+    """Content types and schemas of the public routes' answers and bodies."""
+    ok = op["responses"].setdefault("200", {"description": "OK"})
+    for pattern, verb, media, schema, description in PUBLIC_ANSWERS:
+        if re.search(pattern, path) and verb in (method, "*"):
+            ok["content"] = {media: {"schema": dict(schema)}}
+            ok["description"] = description
+    for pattern, media in PUBLIC_BODIES:
+        if re.search(pattern, path) and method == "post":
+            op["requestBody"] = {"required": True,
+                                 "content": {media: {"schema": dict(BINARY)}}}
+    if path in ("/verify", "/verify/report.pdf"):
+        ok["content"] = {"application/pdf": {"schema": dict(BINARY)}} if path.endswith(
+            ".pdf") else {
+            "text/html": {"schema": dict(STRING)},
+            "application/json": {"schema": VERIFICATION_REPORT,
+                                 "example": VERIFICATION_REPORT["example"]}}
+        ok["description"] = ("The report as PDF" if path.endswith(".pdf") else
+                             "The result page, or the report with `Accept: application/json`")
 
 
 def _not_null(param: dict[str, Any]) -> None:
@@ -157,14 +213,17 @@ def _add_codes(responses: dict[str, Any], status: int, codes: list[Code]) -> Non
     responses[key] = fresh
 
 
-def _as_problem(response: dict[str, Any]) -> None:
+def _as_problem(response: dict[str, Any], *, keep_html: bool = False) -> None:
     """Errors are ``application/problem+json`` with the ``Problem`` schema; FastAPI put
-    the model under the route's own media type."""
+    the model under the route's own media type. A page (``/verify``) also answers its
+    error as HTML to a browser."""
     content = response.setdefault("content", {})
     examples = content.get(PROBLEM_JSON, {}).get("examples")
     for media in list(content):
         if media != PROBLEM_JSON:
             content.pop(media)
+    if keep_html:
+        content["text/html"] = {"schema": dict(STRING)}
     doc: dict[str, Any] = {"schema": {"$ref": SCHEMAS + "Problem"}}
     if examples:
         doc["examples"] = examples

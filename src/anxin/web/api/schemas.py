@@ -30,7 +30,14 @@ import datetime as dt
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+)
 from pydantic import Strict as NoCoercion
 
 from anxin.domain.subject import IdType
@@ -59,10 +66,16 @@ EXAMPLE_TIME = "2026-12-01T17:39:01.847016+00:00"
 EXAMPLE_SHA = "fcca3c6c9f28ba3684a575f20605bc2830673e33585d9e16beb8a8a46a24c067"
 
 
-# Request integers and booleans are strict: ``"5"`` or ``5.5`` for an integer, ``1`` or
-# ``"yes"`` for a boolean are refused as the schema says (pydantic's lax mode took them).
-# Strings are never coerced; enums and times are read from JSON text, so they stay lax.
-StrictInt = Annotated[int, NoCoercion()]
+def _no_text_for_numbers(value: Any) -> Any:
+    if isinstance(value, str | bool):
+        raise ValueError("Input should be a valid integer")
+    return value
+
+
+# Request integers and booleans take no text: ``"5"`` for an integer, ``1`` or ``"yes"``
+# for a boolean are refused as the schema says (pydantic's lax mode took them). ``5.0`` is
+# an integer in JSON Schema and is taken; ``5.5`` is not. Strings are never coerced.
+StrictInt = Annotated[int, BeforeValidator(_no_text_for_numbers)]
 StrictBool = Annotated[bool, NoCoercion()]
 
 
@@ -410,3 +423,53 @@ class EventPage(Reply):
     next: str | None = Field(description="The cursor to ask from next time (`after=`); "
                                          "null before the first event")
     has_more: bool = Field(description="True when the page is full: ask again at once")
+
+
+# ---------------------------------------------------------------- public (no key)
+
+
+class Health(Reply):
+    model_config = ConfigDict(extra="allow", json_schema_extra=_examples({"status": "ok"}))
+
+    status: str = Field(description="`ok` once ready")
+
+
+class SignatureProfile(Reply):
+    model_config = ConfigDict(extra="allow", json_schema_extra=_examples({"profile": "intl"}))
+
+    profile: str = Field(json_schema_extra={"enum": ["intl", "sm", "dual"]})
+
+
+class KeySet(Reply):
+    """A JSON Web Key Set (RFC 7517)."""
+
+    model_config = ConfigDict(extra="allow", json_schema_extra=_examples({"keys": [{
+        "kty": "EC", "crv": "P-256", "alg": "ES256", "use": "sig",
+        "kid": "4eeYcesS5BxA4fuhALJ4-SX9o3X2OGqXoM9BgEZDio4",
+        "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
+        "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]}))
+
+    keys: list[dict[str, Any]]
+
+
+class LedgerProof(Reply):
+    """An RFC 9162 proof: the hashes in the RFC's order, base64."""
+
+    model_config = ConfigDict(extra="allow", json_schema_extra=_examples({
+        "hashes": ["uGxJw2Q4rTmjLVZDbxy4bF8mlmt5v0qmDsZZqUJaO3k="]}))
+
+    hashes: list[str]
+
+
+class LedgerEntry(Reply):
+    index: int = Field(ge=0)
+    data: str = Field(description="The exact leaf bytes, base64")
+
+
+class LedgerEntries(Reply):
+    """Leaves from `start` (a page may stop early: ask again from the next index)."""
+
+    model_config = ConfigDict(extra="allow", json_schema_extra=_examples({
+        "entries": [{"index": 0, "data": "eyJldmVudCI6ICJhdXRob3JpemF0aW9uOnJlcXVlc3RlZCJ9"}]}))
+
+    entries: list[LedgerEntry]

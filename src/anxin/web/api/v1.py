@@ -53,7 +53,7 @@ PageSize = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description=(
 
 NOT_FOUND = problems(s404=[Code.AUTHORIZATION_NOT_FOUND])
 DOCUMENT_NOT_FOUND = problems(s404=[Code.AUTHORIZATION_NOT_FOUND, Code.DOCUMENT_NOT_FOUND])
-AuthId = Annotated[str, Path(description="The authorization's `id`")]
+AuthId = Annotated[Text, Path(description="The authorization's `id`")]
 
 
 def _link(operation: str, description: str) -> dict[str, Any]:
@@ -62,14 +62,13 @@ def _link(operation: str, description: str) -> dict[str, Any]:
 
 
 # OpenAPI links from the new authorization to the operations that take its id: a reader
-# sees where to go next, and schemathesis's stateful phase follows them.
+# sees where to go next, and schemathesis's stateful phase follows them. The documents
+# (letter, evidence, report) are not linked: they exist only once the person has signed,
+# so a new request answers 404 `document_not_found` there, as documented.
 AUTHORIZATION_LINKS = {
     "GetAuthorization": _link("get_authorization", "Read its status"),
-    "ConsumeUse": _link("consume_use", "Ask the gate for a use, once it is signed"),
+    "ConsumeUse": _link("consume_use", "Ask the gate for a use (409 until it is signed)"),
     "CancelAuthorization": _link("cancel_authorization", "Withdraw the pending request"),
-    "GetLetterPdf": _link("get_letter_pdf", "The signed letter, once signed"),
-    "GetEvidencePackage": _link("get_evidence_package", "The evidence package"),
-    "GetReportPdf": _link("get_report_pdf", "The verification report"),
 }
 
 
@@ -114,7 +113,7 @@ def list_templates(ctx: CtxDep, inst: InstitutionDep, page: Page = 1,
 @router.get("/templates/{code}", response_model=TemplateDetail, tags=["templates"],
             responses=problems(s404=[Code.TEMPLATE_NOT_FOUND]),
             summary="A template: its current version, or `version=N`")
-def get_template(code: Annotated[str, Path(description="The template's code")],
+def get_template(code: Annotated[Text, Path(description="The template's code")],
                  ctx: CtxDep, inst: InstitutionDep,
                  version: Annotated[Positive32 | None, Query()] = None) -> dict[str, Any]:
     return templates.get_template(ctx, inst, code, version)
