@@ -1333,10 +1333,95 @@ export interface components {
             message: string;
         };
         /**
+         * Health
+         * @example {
+         *       "status": "ok"
+         *     }
+         */
+        Health: {
+            /**
+             * Status
+             * @description `ok` once ready
+             */
+            status: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
          * IdType
          * @enum {string}
          */
         IdType: "resident_id" | "passport";
+        /**
+         * KeySet
+         * @description A JSON Web Key Set (RFC 7517).
+         * @example {
+         *       "keys": [
+         *         {
+         *           "alg": "ES256",
+         *           "crv": "P-256",
+         *           "kid": "4eeYcesS5BxA4fuhALJ4-SX9o3X2OGqXoM9BgEZDio4",
+         *           "kty": "EC",
+         *           "use": "sig",
+         *           "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
+         *           "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"
+         *         }
+         *       ]
+         *     }
+         */
+        KeySet: {
+            /** Keys */
+            keys: {
+                [key: string]: unknown;
+            }[];
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * LedgerEntries
+         * @description Leaves from `start` (a page may stop early: ask again from the next index).
+         * @example {
+         *       "entries": [
+         *         {
+         *           "data": "eyJldmVudCI6ICJhdXRob3JpemF0aW9uOnJlcXVlc3RlZCJ9",
+         *           "index": 0
+         *         }
+         *       ]
+         *     }
+         */
+        LedgerEntries: {
+            /** Entries */
+            entries: components["schemas"]["LedgerEntry"][];
+        } & {
+            [key: string]: unknown;
+        };
+        /** LedgerEntry */
+        LedgerEntry: {
+            /** Index */
+            index: number;
+            /**
+             * Data
+             * @description The exact leaf bytes, base64
+             */
+            data: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * LedgerProof
+         * @description An RFC 9162 proof: the hashes in the RFC's order, base64.
+         * @example {
+         *       "hashes": [
+         *         "uGxJw2Q4rTmjLVZDbxy4bF8mlmt5v0qmDsZZqUJaO3k="
+         *       ]
+         *     }
+         */
+        LedgerProof: {
+            /** Hashes */
+            hashes: string[];
+        } & {
+            [key: string]: unknown;
+        };
         /**
          * Locale
          * @enum {string}
@@ -1435,6 +1520,21 @@ export interface components {
              * @description `authorization_not_pending`: the authorization's status now
              */
             status_now?: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * SignatureProfile
+         * @example {
+         *       "profile": "intl"
+         *     }
+         */
+        SignatureProfile: {
+            /**
+             * Profile
+             * @enum {string}
+             */
+            profile: "intl" | "sm" | "dual";
         } & {
             [key: string]: unknown;
         };
@@ -2000,6 +2100,15 @@ export interface operations {
                     "application/json": components["schemas"]["Template"];
                 };
             };
+            /** @description Problem: `malformed_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem: `missing_api_key`, `invalid_api_key`, `institution_suspended` */
             401: {
                 headers: {
@@ -2292,6 +2401,15 @@ export interface operations {
                     "application/json": components["schemas"]["AuthorizationCreated"];
                 };
             };
+            /** @description Problem: `malformed_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem: `missing_api_key`, `invalid_api_key`, `institution_suspended` */
             401: {
                 headers: {
@@ -2508,6 +2626,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem: `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem: `validation_failed` */
             422: {
                 headers: {
@@ -2574,6 +2701,15 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["UseGranted"];
+                };
+            };
+            /** @description Problem: `malformed_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Problem: `missing_api_key`, `invalid_api_key`, `institution_suspended` */
@@ -2835,12 +2971,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The certificate (PEM) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/x-pem-file": string;
+                };
             };
         };
     };
@@ -2853,12 +2991,23 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The certificate (PEM) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/x-pem-file": string;
+                };
+            };
+            /** @description Problem: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -2871,12 +3020,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The certificate (PEM) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/x-pem-file": string;
+                };
             };
         };
     };
@@ -2889,12 +3040,23 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The certificate (PEM) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/x-pem-file": string;
+                };
+            };
+            /** @description Problem: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -2907,12 +3069,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The certificate (PEM) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/x-pem-file": string;
+                };
             };
         };
     };
@@ -2925,12 +3089,23 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The certificate (PEM) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/x-pem-file": string;
+                };
+            };
+            /** @description Problem: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -2943,12 +3118,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The certificate (PEM) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/x-pem-file": string;
+                };
             };
         };
     };
@@ -2961,12 +3138,23 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The certificate (PEM) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/x-pem-file": string;
+                };
+            };
+            /** @description Problem: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -2979,12 +3167,34 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The CRL (DER) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/pkix-crl": string;
+                };
+            };
+            /** @description Problem: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `database_unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -2997,12 +3207,34 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The CRL (DER) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/pkix-crl": string;
+                };
+            };
+            /** @description Problem: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `database_unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -3013,14 +3245,58 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/ocsp-request": string;
+            };
+        };
         responses: {
-            /** @description Successful Response */
+            /** @description The OCSP response (DER, RFC 6960); a malformed request is answered in OCSP */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/ocsp-response": string;
+                };
+            };
+            /** @description Problem: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `validation_failed` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `database_unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -3035,28 +3311,41 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The OCSP response (DER, RFC 6960); a malformed request is answered in OCSP */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/ocsp-response": string;
+                };
             };
-            /** @description Validation Error */
+            /** @description Problem: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `validation_failed` */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "code": "authorization_exhausted",
-                     *       "detail": "all 1 use(s) of this authorization are spent",
-                     *       "status": 409,
-                     *       "title": "Conflict",
-                     *       "type": "https://anxin.dev/problems/authorization_exhausted"
-                     *     }
-                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `database_unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3069,14 +3358,47 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/timestamp-query": string;
+            };
+        };
         responses: {
-            /** @description Successful Response */
+            /** @description The time-stamp response (DER, RFC 3161); a refused request is answered in TSP */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/timestamp-reply": string;
+                };
+            };
+            /** @description Problem: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `validation_failed` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -3095,9 +3417,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: string;
-                    };
+                    /**
+                     * @example {
+                     *       "profile": "intl"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SignatureProfile"];
                 };
             };
         };
@@ -3111,12 +3436,25 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The CRL (DER) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/pkix-crl": string;
+                };
+            };
+            /** @description Problem: `database_unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -3129,12 +3467,25 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The CRL (DER) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/pkix-crl": string;
+                };
+            };
+            /** @description Problem: `database_unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -3145,14 +3496,49 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/ocsp-request": string;
+            };
+        };
         responses: {
-            /** @description Successful Response */
+            /** @description The OCSP response (DER, RFC 6960); a malformed request is answered in OCSP */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/ocsp-response": string;
+                };
+            };
+            /** @description Problem: `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `validation_failed` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `database_unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -3167,28 +3553,32 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The OCSP response (DER, RFC 6960); a malformed request is answered in OCSP */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/ocsp-response": string;
+                };
             };
-            /** @description Validation Error */
+            /** @description Problem: `validation_failed` */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "code": "authorization_exhausted",
-                     *       "detail": "all 1 use(s) of this authorization are spent",
-                     *       "status": 409,
-                     *       "title": "Conflict",
-                     *       "type": "https://anxin.dev/problems/authorization_exhausted"
-                     *     }
-                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `database_unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3201,14 +3591,38 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/timestamp-query": string;
+            };
+        };
         responses: {
-            /** @description Successful Response */
+            /** @description The time-stamp response (DER, RFC 3161); a refused request is answered in TSP */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/timestamp-reply": string;
+                };
+            };
+            /** @description Problem: `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `validation_failed` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -3239,6 +3653,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem: `database_unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     key: {
@@ -3257,6 +3682,17 @@ export interface operations {
                 };
                 content: {
                     "text/plain": string;
+                };
+            };
+            /** @description Problem: `database_unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -3288,6 +3724,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem: `database_unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     inclusion: {
@@ -3308,9 +3755,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    /**
+                     * @example {
+                     *       "hashes": [
+                     *         "uGxJw2Q4rTmjLVZDbxy4bF8mlmt5v0qmDsZZqUJaO3k="
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["LedgerProof"];
                 };
             };
             /** @description Problem: `ledger_size_unknown` */
@@ -3322,9 +3774,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `ledger_bad_range` */
+            /** @description Problem: `ledger_bad_range`, `validation_failed` */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `database_unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3351,9 +3814,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    /**
+                     * @example {
+                     *       "hashes": [
+                     *         "uGxJw2Q4rTmjLVZDbxy4bF8mlmt5v0qmDsZZqUJaO3k="
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["LedgerProof"];
                 };
             };
             /** @description Problem: `ledger_size_unknown` */
@@ -3365,9 +3833,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `ledger_bad_range` */
+            /** @description Problem: `ledger_bad_range`, `validation_failed` */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `database_unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3394,26 +3873,36 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    /**
+                     * @example {
+                     *       "entries": [
+                     *         {
+                     *           "data": "eyJldmVudCI6ICJhdXRob3JpemF0aW9uOnJlcXVlc3RlZCJ9",
+                     *           "index": 0
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["LedgerEntries"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Problem: `ledger_bad_range`, `validation_failed` */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "code": "authorization_exhausted",
-                     *       "detail": "all 1 use(s) of this authorization are spent",
-                     *       "status": 409,
-                     *       "title": "Conflict",
-                     *       "type": "https://anxin.dev/problems/authorization_exhausted"
-                     *     }
-                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `database_unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3432,13 +3921,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description The report as PDF */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/pdf": string;
                 };
             };
             /** @description Problem: `payload_too_large` */
@@ -3450,7 +3939,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `unreadable_input` */
+            /** @description Problem: `unreadable_input`, `validation_failed` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3474,13 +3963,26 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description The result page, or the report with `Accept: application/json` */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "text/html": string;
+                    /**
+                     * @example {
+                     *       "indication": "TOTAL_PASSED",
+                     *       "sub_indication": null,
+                     *       "checks": []
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {unknown} */
+                        indication: "TOTAL_PASSED" | "TOTAL_FAILED" | "INDETERMINATE";
+                        sub_indication?: string | null;
+                        checks: Record<string, never>[];
+                    };
                 };
             };
             /** @description Problem: `payload_too_large` */
@@ -3492,13 +3994,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `unreadable_input` */
+            /** @description Problem: `unreadable_input`, `validation_failed` */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
                 };
             };
         };
@@ -3518,7 +4021,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "status": "ok"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+            /** @description Problem: `unhealthy` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -3532,12 +4051,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description Prometheus text format */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/plain": string;
+                };
             };
         };
     };
@@ -3556,9 +4077,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    /**
+                     * @example {
+                     *       "keys": [
+                     *         {
+                     *           "alg": "ES256",
+                     *           "crv": "P-256",
+                     *           "kid": "4eeYcesS5BxA4fuhALJ4-SX9o3X2OGqXoM9BgEZDio4",
+                     *           "kty": "EC",
+                     *           "use": "sig",
+                     *           "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
+                     *           "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["KeySet"];
                 };
             };
         };
@@ -3578,9 +4112,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    /**
+                     * @example {
+                     *       "keys": [
+                     *         {
+                     *           "alg": "ES256",
+                     *           "crv": "P-256",
+                     *           "kid": "4eeYcesS5BxA4fuhALJ4-SX9o3X2OGqXoM9BgEZDio4",
+                     *           "kty": "EC",
+                     *           "use": "sig",
+                     *           "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
+                     *           "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["KeySet"];
                 };
             };
             /** @description Problem: `not_found` */

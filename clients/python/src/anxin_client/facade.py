@@ -50,7 +50,7 @@ from anxin_client.generated.models import (
     AuthorizationRequest,
     AuthorizationStatus,
     EventPage,
-    JwksResponseJwks,
+    KeySet,
     SubjectIdentity,
     Template,
     TemplateDetail,
@@ -238,7 +238,7 @@ class Anxin:
 
     def jwks(self) -> dict[str, Any]:
         """``/.well-known/jwks.json``: the keys that sign the gate's receipts."""
-        return _result(get_jwks.sync_detailed(client=self.client), JwksResponseJwks).to_dict()
+        return _result(get_jwks.sync_detailed(client=self.client), KeySet).to_dict()
 
     def retrying(self, send: Callable[[], Response[Any]], want: type[T]) -> T:
         """``send()`` (a call that carries an Idempotency-Key), again after a network

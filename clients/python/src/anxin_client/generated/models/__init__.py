@@ -11,20 +11,22 @@ from .authorization_status import AuthorizationStatus
 from .authorization_status_times import AuthorizationStatusTimes
 from .body_report_pdf import BodyReportPdf
 from .body_verify import BodyVerify
-from .consistency_response_consistency import ConsistencyResponseConsistency
-from .entries_response_entries import EntriesResponseEntries
 from .event import Event
 from .event_page import EventPage
 from .field_error import FieldError
+from .health import Health
 from .id_type import IdType
-from .inclusion_response_inclusion import InclusionResponseInclusion
-from .jwks_response_jwks import JwksResponseJwks
-from .jwks_sm_2_response_jwks_sm_2 import JwksSm2ResponseJwksSm2
+from .key_set import KeySet
+from .key_set_keys_item import KeySetKeysItem
+from .ledger_entries import LedgerEntries
+from .ledger_entry import LedgerEntry
+from .ledger_proof import LedgerProof
 from .locale import Locale
 from .masked_subject import MaskedSubject
 from .problem import Problem
 from .problem_code import ProblemCode
-from .profile_response_profile import ProfileResponseProfile
+from .signature_profile import SignatureProfile
+from .signature_profile_profile import SignatureProfileProfile
 from .subject_identity import SubjectIdentity
 from .template import Template
 from .template_detail import TemplateDetail
@@ -47,20 +49,22 @@ __all__ = (
     "AuthorizationStatusTimes",
     "BodyReportPdf",
     "BodyVerify",
-    "ConsistencyResponseConsistency",
-    "EntriesResponseEntries",
     "Event",
     "EventPage",
     "FieldError",
+    "Health",
     "IdType",
-    "InclusionResponseInclusion",
-    "JwksResponseJwks",
-    "JwksSm2ResponseJwksSm2",
+    "KeySet",
+    "KeySetKeysItem",
+    "LedgerEntries",
+    "LedgerEntry",
+    "LedgerProof",
     "Locale",
     "MaskedSubject",
     "Problem",
     "ProblemCode",
-    "ProfileResponseProfile",
+    "SignatureProfile",
+    "SignatureProfileProfile",
     "SubjectIdentity",
     "Template",
     "TemplateDetail",

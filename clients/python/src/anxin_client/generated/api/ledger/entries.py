@@ -5,7 +5,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.entries_response_entries import EntriesResponseEntries
+from ...models.ledger_entries import LedgerEntries
 from ...models.problem import Problem
 from ...types import UNSET, Response
 
@@ -35,9 +35,9 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> EntriesResponseEntries | Problem | None:
+) -> LedgerEntries | Problem | None:
     if response.status_code == 200:
-        response_200 = EntriesResponseEntries.from_dict(response.json())
+        response_200 = LedgerEntries.from_dict(response.json())
 
         return response_200
 
@@ -45,6 +45,11 @@ def _parse_response(
         response_422 = Problem.from_dict(response.json())
 
         return response_422
+
+    if response.status_code == 503:
+        response_503 = Problem.from_dict(response.json())
+
+        return response_503
 
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
@@ -54,7 +59,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[EntriesResponseEntries | Problem]:
+) -> Response[LedgerEntries | Problem]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -68,7 +73,7 @@ def sync_detailed(
     client: AuthenticatedClient | Client,
     start: int,
     end: int,
-) -> Response[EntriesResponseEntries | Problem]:
+) -> Response[LedgerEntries | Problem]:
     """Entries
 
     Args:
@@ -80,7 +85,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[EntriesResponseEntries | Problem]
+        Response[LedgerEntries | Problem]
     """
 
     kwargs = _get_kwargs(
@@ -100,7 +105,7 @@ def sync(
     client: AuthenticatedClient | Client,
     start: int,
     end: int,
-) -> EntriesResponseEntries | Problem | None:
+) -> LedgerEntries | Problem | None:
     """Entries
 
     Args:
@@ -112,7 +117,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        EntriesResponseEntries | Problem
+        LedgerEntries | Problem
     """
 
     return sync_detailed(
@@ -127,7 +132,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
     start: int,
     end: int,
-) -> Response[EntriesResponseEntries | Problem]:
+) -> Response[LedgerEntries | Problem]:
     """Entries
 
     Args:
@@ -139,7 +144,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[EntriesResponseEntries | Problem]
+        Response[LedgerEntries | Problem]
     """
 
     kwargs = _get_kwargs(
@@ -157,7 +162,7 @@ async def asyncio(
     client: AuthenticatedClient | Client,
     start: int,
     end: int,
-) -> EntriesResponseEntries | Problem | None:
+) -> LedgerEntries | Problem | None:
     """Entries
 
     Args:
@@ -169,7 +174,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        EntriesResponseEntries | Problem
+        LedgerEntries | Problem
     """
 
     return (

@@ -5,7 +5,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.inclusion_response_inclusion import InclusionResponseInclusion
+from ...models.ledger_proof import LedgerProof
 from ...models.problem import Problem
 from ...types import UNSET, Response
 
@@ -35,9 +35,9 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> InclusionResponseInclusion | Problem | None:
+) -> LedgerProof | Problem | None:
     if response.status_code == 200:
-        response_200 = InclusionResponseInclusion.from_dict(response.json())
+        response_200 = LedgerProof.from_dict(response.json())
 
         return response_200
 
@@ -51,6 +51,11 @@ def _parse_response(
 
         return response_422
 
+    if response.status_code == 503:
+        response_503 = Problem.from_dict(response.json())
+
+        return response_503
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -59,7 +64,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[InclusionResponseInclusion | Problem]:
+) -> Response[LedgerProof | Problem]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -73,7 +78,7 @@ def sync_detailed(
     client: AuthenticatedClient | Client,
     index: int,
     size: int,
-) -> Response[InclusionResponseInclusion | Problem]:
+) -> Response[LedgerProof | Problem]:
     """Inclusion
 
     Args:
@@ -85,7 +90,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[InclusionResponseInclusion | Problem]
+        Response[LedgerProof | Problem]
     """
 
     kwargs = _get_kwargs(
@@ -105,7 +110,7 @@ def sync(
     client: AuthenticatedClient | Client,
     index: int,
     size: int,
-) -> InclusionResponseInclusion | Problem | None:
+) -> LedgerProof | Problem | None:
     """Inclusion
 
     Args:
@@ -117,7 +122,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        InclusionResponseInclusion | Problem
+        LedgerProof | Problem
     """
 
     return sync_detailed(
@@ -132,7 +137,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
     index: int,
     size: int,
-) -> Response[InclusionResponseInclusion | Problem]:
+) -> Response[LedgerProof | Problem]:
     """Inclusion
 
     Args:
@@ -144,7 +149,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[InclusionResponseInclusion | Problem]
+        Response[LedgerProof | Problem]
     """
 
     kwargs = _get_kwargs(
@@ -162,7 +167,7 @@ async def asyncio(
     client: AuthenticatedClient | Client,
     index: int,
     size: int,
-) -> InclusionResponseInclusion | Problem | None:
+) -> LedgerProof | Problem | None:
     """Inclusion
 
     Args:
@@ -174,7 +179,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        InclusionResponseInclusion | Problem
+        LedgerProof | Problem
     """
 
     return (

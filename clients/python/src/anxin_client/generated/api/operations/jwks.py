@@ -5,7 +5,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.jwks_response_jwks import JwksResponseJwks
+from ...models.key_set import KeySet
 from ...types import Response
 
 
@@ -21,9 +21,9 @@ def _get_kwargs() -> dict[str, Any]:
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> JwksResponseJwks | None:
+) -> KeySet | None:
     if response.status_code == 200:
-        response_200 = JwksResponseJwks.from_dict(response.json())
+        response_200 = KeySet.from_dict(response.json())
 
         return response_200
 
@@ -35,7 +35,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[JwksResponseJwks]:
+) -> Response[KeySet]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -47,7 +47,7 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[JwksResponseJwks]:
+) -> Response[KeySet]:
     """Jwks
 
      The platform seal's ES256 public key, to verify ES256 use receipts (intl and
@@ -59,7 +59,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[JwksResponseJwks]
+        Response[KeySet]
     """
 
     kwargs = _get_kwargs()
@@ -74,7 +74,7 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-) -> JwksResponseJwks | None:
+) -> KeySet | None:
     """Jwks
 
      The platform seal's ES256 public key, to verify ES256 use receipts (intl and
@@ -86,7 +86,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        JwksResponseJwks
+        KeySet
     """
 
     return sync_detailed(
@@ -97,7 +97,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[JwksResponseJwks]:
+) -> Response[KeySet]:
     """Jwks
 
      The platform seal's ES256 public key, to verify ES256 use receipts (intl and
@@ -109,7 +109,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[JwksResponseJwks]
+        Response[KeySet]
     """
 
     kwargs = _get_kwargs()
@@ -122,7 +122,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-) -> JwksResponseJwks | None:
+) -> KeySet | None:
     """Jwks
 
      The platform seal's ES256 public key, to verify ES256 use receipts (intl and
@@ -134,7 +134,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        JwksResponseJwks
+        KeySet
     """
 
     return (

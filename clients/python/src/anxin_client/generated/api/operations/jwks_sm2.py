@@ -5,7 +5,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.jwks_sm_2_response_jwks_sm_2 import JwksSm2ResponseJwksSm2
+from ...models.key_set import KeySet
 from ...models.problem import Problem
 from ...types import Response
 
@@ -22,9 +22,9 @@ def _get_kwargs() -> dict[str, Any]:
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> JwksSm2ResponseJwksSm2 | Problem | None:
+) -> KeySet | Problem | None:
     if response.status_code == 200:
-        response_200 = JwksSm2ResponseJwksSm2.from_dict(response.json())
+        response_200 = KeySet.from_dict(response.json())
 
         return response_200
 
@@ -41,7 +41,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[JwksSm2ResponseJwksSm2 | Problem]:
+) -> Response[KeySet | Problem]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -53,7 +53,7 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[JwksSm2ResponseJwksSm2 | Problem]:
+) -> Response[KeySet | Problem]:
     """Jwks Sm2
 
      The SM2 seal's public key (``kty`` EC, ``crv`` SM2, ``alg`` SM2SM3), to verify
@@ -64,7 +64,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[JwksSm2ResponseJwksSm2 | Problem]
+        Response[KeySet | Problem]
     """
 
     kwargs = _get_kwargs()
@@ -79,7 +79,7 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-) -> JwksSm2ResponseJwksSm2 | Problem | None:
+) -> KeySet | Problem | None:
     """Jwks Sm2
 
      The SM2 seal's public key (``kty`` EC, ``crv`` SM2, ``alg`` SM2SM3), to verify
@@ -90,7 +90,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        JwksSm2ResponseJwksSm2 | Problem
+        KeySet | Problem
     """
 
     return sync_detailed(
@@ -101,7 +101,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[JwksSm2ResponseJwksSm2 | Problem]:
+) -> Response[KeySet | Problem]:
     """Jwks Sm2
 
      The SM2 seal's public key (``kty`` EC, ``crv`` SM2, ``alg`` SM2SM3), to verify
@@ -112,7 +112,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[JwksSm2ResponseJwksSm2 | Problem]
+        Response[KeySet | Problem]
     """
 
     kwargs = _get_kwargs()
@@ -125,7 +125,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-) -> JwksSm2ResponseJwksSm2 | Problem | None:
+) -> KeySet | Problem | None:
     """Jwks Sm2
 
      The SM2 seal's public key (``kty`` EC, ``crv`` SM2, ``alg`` SM2SM3), to verify
@@ -136,7 +136,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        JwksSm2ResponseJwksSm2 | Problem
+        KeySet | Problem
     """
 
     return (

@@ -5,7 +5,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.profile_response_profile import ProfileResponseProfile
+from ...models.signature_profile import SignatureProfile
 from ...types import Response
 
 
@@ -21,9 +21,9 @@ def _get_kwargs() -> dict[str, Any]:
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ProfileResponseProfile | None:
+) -> SignatureProfile | None:
     if response.status_code == 200:
-        response_200 = ProfileResponseProfile.from_dict(response.json())
+        response_200 = SignatureProfile.from_dict(response.json())
 
         return response_200
 
@@ -35,7 +35,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ProfileResponseProfile]:
+) -> Response[SignatureProfile]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -47,7 +47,7 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[ProfileResponseProfile]:
+) -> Response[SignatureProfile]:
     """Profile
 
      The deployment's signature profile (``intl``, ``sm`` or ``dual``), fixed at
@@ -58,7 +58,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ProfileResponseProfile]
+        Response[SignatureProfile]
     """
 
     kwargs = _get_kwargs()
@@ -73,7 +73,7 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-) -> ProfileResponseProfile | None:
+) -> SignatureProfile | None:
     """Profile
 
      The deployment's signature profile (``intl``, ``sm`` or ``dual``), fixed at
@@ -84,7 +84,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ProfileResponseProfile
+        SignatureProfile
     """
 
     return sync_detailed(
@@ -95,7 +95,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[ProfileResponseProfile]:
+) -> Response[SignatureProfile]:
     """Profile
 
      The deployment's signature profile (``intl``, ``sm`` or ``dual``), fixed at
@@ -106,7 +106,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ProfileResponseProfile]
+        Response[SignatureProfile]
     """
 
     kwargs = _get_kwargs()
@@ -119,7 +119,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-) -> ProfileResponseProfile | None:
+) -> SignatureProfile | None:
     """Profile
 
      The deployment's signature profile (``intl``, ``sm`` or ``dual``), fixed at
@@ -130,7 +130,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ProfileResponseProfile
+        SignatureProfile
     """
 
     return (

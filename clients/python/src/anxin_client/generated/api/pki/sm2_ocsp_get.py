@@ -1,5 +1,6 @@
 from http import HTTPStatus
-from typing import Any, cast
+from io import BytesIO
+from typing import Any
 from urllib.parse import quote
 
 import httpx
@@ -7,7 +8,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.problem import Problem
-from ...types import Response
+from ...types import File, Response
 
 
 def _get_kwargs(
@@ -26,15 +27,26 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Any | Problem | None:
+) -> File | Problem | None:
     if response.status_code == 200:
-        response_200 = cast(Any, None)
+        response_200 = File(payload=BytesIO(response.content))
+
         return response_200
+
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+        return response_404
 
     if response.status_code == 422:
         response_422 = Problem.from_dict(response.json())
 
         return response_422
+
+    if response.status_code == 503:
+        response_503 = Problem.from_dict(response.json())
+
+        return response_503
 
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
@@ -44,7 +56,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Any | Problem]:
+) -> Response[File | Problem]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -57,7 +69,7 @@ def sync_detailed(
     encoded: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Any | Problem]:
+) -> Response[File | Problem]:
     """Sm2 Ocsp Get
 
      RFC 6960 A.1 OCSP over GET, of the SM2 issuing CA.
@@ -70,7 +82,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | Problem]
+        Response[File | Problem]
     """
 
     kwargs = _get_kwargs(
@@ -88,7 +100,7 @@ def sync(
     encoded: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Any | Problem | None:
+) -> File | Problem | None:
     """Sm2 Ocsp Get
 
      RFC 6960 A.1 OCSP over GET, of the SM2 issuing CA.
@@ -101,7 +113,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | Problem
+        File | Problem
     """
 
     return sync_detailed(
@@ -114,7 +126,7 @@ async def asyncio_detailed(
     encoded: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Any | Problem]:
+) -> Response[File | Problem]:
     """Sm2 Ocsp Get
 
      RFC 6960 A.1 OCSP over GET, of the SM2 issuing CA.
@@ -127,7 +139,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | Problem]
+        Response[File | Problem]
     """
 
     kwargs = _get_kwargs(
@@ -143,7 +155,7 @@ async def asyncio(
     encoded: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Any | Problem | None:
+) -> File | Problem | None:
     """Sm2 Ocsp Get
 
      RFC 6960 A.1 OCSP over GET, of the SM2 issuing CA.
@@ -156,7 +168,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | Problem
+        File | Problem
     """
 
     return (

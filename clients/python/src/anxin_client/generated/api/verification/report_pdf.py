@@ -1,4 +1,5 @@
 from http import HTTPStatus
+from io import BytesIO
 from typing import Any
 
 import httpx
@@ -7,7 +8,7 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.body_report_pdf import BodyReportPdf
 from ...models.problem import Problem
-from ...types import Response
+from ...types import File, Response
 
 
 def _get_kwargs(
@@ -31,9 +32,10 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Any | Problem | None:
+) -> File | Problem | None:
     if response.status_code == 200:
-        response_200 = response.json()
+        response_200 = File(payload=BytesIO(response.content))
+
         return response_200
 
     if response.status_code == 413:
@@ -54,7 +56,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Any | Problem]:
+) -> Response[File | Problem]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -67,7 +69,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: BodyReportPdf,
-) -> Response[Any | Problem]:
+) -> Response[File | Problem]:
     """Verify an uploaded letter or evidence package; the report as PDF
 
      The same verification as ``POST /verify``, answered with the report PDF (sealed by
@@ -81,7 +83,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | Problem]
+        Response[File | Problem]
     """
 
     kwargs = _get_kwargs(
@@ -99,7 +101,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: BodyReportPdf,
-) -> Any | Problem | None:
+) -> File | Problem | None:
     """Verify an uploaded letter or evidence package; the report as PDF
 
      The same verification as ``POST /verify``, answered with the report PDF (sealed by
@@ -113,7 +115,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | Problem
+        File | Problem
     """
 
     return sync_detailed(
@@ -126,7 +128,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: BodyReportPdf,
-) -> Response[Any | Problem]:
+) -> Response[File | Problem]:
     """Verify an uploaded letter or evidence package; the report as PDF
 
      The same verification as ``POST /verify``, answered with the report PDF (sealed by
@@ -140,7 +142,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | Problem]
+        Response[File | Problem]
     """
 
     kwargs = _get_kwargs(
@@ -156,7 +158,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: BodyReportPdf,
-) -> Any | Problem | None:
+) -> File | Problem | None:
     """Verify an uploaded letter or evidence package; the report as PDF
 
      The same verification as ``POST /verify``, answered with the report PDF (sealed by
@@ -170,7 +172,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | Problem
+        File | Problem
     """
 
     return (

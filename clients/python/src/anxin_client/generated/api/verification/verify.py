@@ -31,9 +31,9 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Any | Problem | None:
+) -> Problem | str | None:
     if response.status_code == 200:
-        response_200 = response.json()
+        response_200 = response.text
         return response_200
 
     if response.status_code == 413:
@@ -54,7 +54,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Any | Problem]:
+) -> Response[Problem | str]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -67,7 +67,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: BodyVerify,
-) -> Response[Any | Problem]:
+) -> Response[Problem | str]:
     """Verify an uploaded letter (PDF) or evidence package (ZIP)
 
     Args:
@@ -78,7 +78,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | Problem]
+        Response[Problem | str]
     """
 
     kwargs = _get_kwargs(
@@ -96,7 +96,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: BodyVerify,
-) -> Any | Problem | None:
+) -> Problem | str | None:
     """Verify an uploaded letter (PDF) or evidence package (ZIP)
 
     Args:
@@ -107,7 +107,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | Problem
+        Problem | str
     """
 
     return sync_detailed(
@@ -120,7 +120,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: BodyVerify,
-) -> Response[Any | Problem]:
+) -> Response[Problem | str]:
     """Verify an uploaded letter (PDF) or evidence package (ZIP)
 
     Args:
@@ -131,7 +131,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | Problem]
+        Response[Problem | str]
     """
 
     kwargs = _get_kwargs(
@@ -147,7 +147,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: BodyVerify,
-) -> Any | Problem | None:
+) -> Problem | str | None:
     """Verify an uploaded letter (PDF) or evidence package (ZIP)
 
     Args:
@@ -158,7 +158,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | Problem
+        Problem | str
     """
 
     return (

@@ -6,27 +6,43 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="InclusionResponseInclusion")
+T = TypeVar("T", bound="Health")
 
 
 @_attrs_define
-class InclusionResponseInclusion:
+class Health:
+    """
+    Attributes:
+        status (str): `ok` once ready
+    """
+
+    status: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        status = self.status
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "status": status,
+            }
+        )
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        inclusion_response_inclusion = cls()
+        status = d.pop("status")
 
-        inclusion_response_inclusion.additional_properties = d
-        return inclusion_response_inclusion
+        health = cls(
+            status=status,
+        )
+
+        health.additional_properties = d
+        return health
 
     @property
     def additional_keys(self) -> list[str]:

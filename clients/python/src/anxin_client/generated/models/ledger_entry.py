@@ -6,27 +6,51 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="JwksSm2ResponseJwksSm2")
+T = TypeVar("T", bound="LedgerEntry")
 
 
 @_attrs_define
-class JwksSm2ResponseJwksSm2:
+class LedgerEntry:
+    """
+    Attributes:
+        index (int):
+        data (str): The exact leaf bytes, base64
+    """
+
+    index: int
+    data: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        index = self.index
+
+        data = self.data
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "index": index,
+                "data": data,
+            }
+        )
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        jwks_sm_2_response_jwks_sm_2 = cls()
+        index = d.pop("index")
 
-        jwks_sm_2_response_jwks_sm_2.additional_properties = d
-        return jwks_sm_2_response_jwks_sm_2
+        data = d.pop("data")
+
+        ledger_entry = cls(
+            index=index,
+            data=data,
+        )
+
+        ledger_entry.additional_properties = d
+        return ledger_entry
 
     @property
     def additional_keys(self) -> list[str]:

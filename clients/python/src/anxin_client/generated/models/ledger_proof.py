@@ -1,32 +1,49 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="ConsistencyResponseConsistency")
+T = TypeVar("T", bound="LedgerProof")
 
 
 @_attrs_define
-class ConsistencyResponseConsistency:
+class LedgerProof:
+    """An RFC 9162 proof: the hashes in the RFC's order, base64.
+
+    Attributes:
+        hashes (list[str]):
+    """
+
+    hashes: list[str]
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        hashes = self.hashes
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "hashes": hashes,
+            }
+        )
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        consistency_response_consistency = cls()
+        hashes = cast(list[str], d.pop("hashes"))
 
-        consistency_response_consistency.additional_properties = d
-        return consistency_response_consistency
+        ledger_proof = cls(
+            hashes=hashes,
+        )
+
+        ledger_proof.additional_properties = d
+        return ledger_proof
 
     @property
     def additional_keys(self) -> list[str]:

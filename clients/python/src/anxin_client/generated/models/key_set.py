@@ -1,32 +1,63 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="EntriesResponseEntries")
+if TYPE_CHECKING:
+    from ..models.key_set_keys_item import KeySetKeysItem
+
+
+T = TypeVar("T", bound="KeySet")
 
 
 @_attrs_define
-class EntriesResponseEntries:
+class KeySet:
+    """A JSON Web Key Set (RFC 7517).
+
+    Attributes:
+        keys (list[KeySetKeysItem]):
+    """
+
+    keys: list[KeySetKeysItem]
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        keys = []
+        for keys_item_data in self.keys:
+            keys_item = keys_item_data.to_dict()
+            keys.append(keys_item)
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "keys": keys,
+            }
+        )
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        d = dict(src_dict)
-        entries_response_entries = cls()
+        from ..models.key_set_keys_item import KeySetKeysItem  # noqa: PLC0415
 
-        entries_response_entries.additional_properties = d
-        return entries_response_entries
+        d = dict(src_dict)
+        keys = []
+        _keys = d.pop("keys")
+        for keys_item_data in _keys:
+            keys_item = KeySetKeysItem.from_dict(keys_item_data)
+
+            keys.append(keys_item)
+
+        key_set = cls(
+            keys=keys,
+        )
+
+        key_set.additional_properties = d
+        return key_set
 
     @property
     def additional_keys(self) -> list[str]:

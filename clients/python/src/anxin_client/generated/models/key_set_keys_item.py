@@ -6,11 +6,11 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="JwksResponseJwks")
+T = TypeVar("T", bound="KeySetKeysItem")
 
 
 @_attrs_define
-class JwksResponseJwks:
+class KeySetKeysItem:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -23,10 +23,10 @@ class JwksResponseJwks:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        jwks_response_jwks = cls()
+        key_set_keys_item = cls()
 
-        jwks_response_jwks.additional_properties = d
-        return jwks_response_jwks
+        key_set_keys_item.additional_properties = d
+        return key_set_keys_item
 
     @property
     def additional_keys(self) -> list[str]:
