@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import filecmp
 import importlib
 import inspect
@@ -337,11 +338,13 @@ def test_verify_webhook_accepts_a_real_delivery_and_refuses_an_altered_one(
                                 "body": EN_BODY, "locale": "en", "validity_days": 30,
                                 "max_uses": 1})
         seq = 8660
+        until = (dt.datetime.now(dt.UTC) + dt.timedelta(days=10)).replace(microsecond=0)
         auth = anxin.authorizations.create(
             template="sdk-hooks", reference=f"JOURNEY-{seq}",
-            callback_url=hook.url(path="/sdk-hook"),
+            callback_url=hook.url(path="/sdk-hook"), valid_until=until,
             subject={"name": "Zhao Liu", "id_type": "resident_id",
                      "id_number": resident_id(seq), "mobile": mobile(seq)})
+        assert anxin.authorizations.get(auth.id).valid_until == until
         sign_with_the_form(served, person, {"signing_url": auth.signing_url}, seq)
         deadline = time.monotonic() + 30
         while not hook.requests:

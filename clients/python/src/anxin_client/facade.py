@@ -20,6 +20,7 @@ authenticated client: ``anxin.client`` (an ``AuthenticatedClient``).
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -134,19 +135,20 @@ class Authorizations(_Base):
     """``/v1/authorizations``: requests, their status, and the use gate."""
 
     def create(self, *, template: str, subject: SubjectIdentity | Mapping[str, Any], reference: str,
-               valid_until: str | None = None, max_uses: int | None = None,
-               callback_url: str | None = None, idempotency_key: str | None = None,
-               **more: Any) -> AuthorizationCreated:
+               valid_until: dt.datetime | str | None = None, max_uses: int | None = None,
+               callback_url: str | None = None, idempotency_key: str | None = None
+               ) -> AuthorizationCreated:
         """Request an authorization from ``template`` for ``subject`` (``name``,
         ``id_type``, ``id_number``, ``mobile``). The answer has ``id``, ``status``
         (``pending``), ``signing_url`` (give it to the person) and
-        ``request_expires_at``. Members of the request this signature does not name
-        (added by a later API version) go in ``more``."""
+        ``request_expires_at``. A member a later API version adds needs the client
+        regenerated from that version (``make client``): the generated models send only
+        the members they know."""
         fields: dict[str, Any] = {
             "template": template, "reference": reference,
-            "subject": subject.to_dict() if isinstance(subject, SubjectIdentity) else dict(subject),
-            **more}
-        for name, value in (("valid_until", valid_until), ("max_uses", max_uses),
+            "subject": subject.to_dict() if isinstance(subject, SubjectIdentity) else dict(subject)}
+        until = valid_until.isoformat() if isinstance(valid_until, dt.datetime) else valid_until
+        for name, value in (("valid_until", until), ("max_uses", max_uses),
                             ("callback_url", callback_url)):
             if value is not None:
                 fields[name] = value
@@ -173,7 +175,7 @@ class Authorizations(_Base):
             AuthorizationPage)
 
     def use(self, auth_id: str | UUID, *, purpose: str, data_item: str, reference: str,
-            operator: str, idempotency_key: str | None = None, **more: Any) -> UseGranted:
+            operator: str, idempotency_key: str | None = None) -> UseGranted:
         """The gate: ask for one use before querying the person's data. Granted: the
         answer has ``use_id``, ``uses_remaining`` and ``receipt`` (check it with
         :func:`~anxin_client.receipts.verify_receipt`). Refused:
@@ -182,7 +184,7 @@ class Authorizations(_Base):
         ``use_id`` and spend no second use; without one, a key is made for this call and
         reused if it has to be retried."""
         body = UseRequest.from_dict({"purpose": purpose, "data_item": data_item,
-                                     "reference": reference, "operator": operator, **more})
+                                     "reference": reference, "operator": operator})
         key = idempotency_key or new_idempotency_key()
         return self._owner.retrying(lambda: consume_use.sync_detailed(
             str(auth_id), client=self._client, body=body, idempotency_key=key), UseGranted)
