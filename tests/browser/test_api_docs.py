@@ -49,7 +49,7 @@ def test_the_reference_renders_every_operation_from_this_origin_only(
     assert outside == [], outside
     assert not [c for c in console if "Content Security Policy" in c], console
     # Markdown: the description's `code` is a <code>, not backticks shown as text.
-    info = page.locator(".information-container .markdown").first
+    info = page.locator(".information-container").first
     expect(info.locator("code").first).to_be_visible()
     assert "`" not in info.inner_text()
     # An operation opened shows its typed answer and its example.
