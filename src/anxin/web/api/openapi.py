@@ -85,6 +85,16 @@ PUBLIC_ANSWERS: list[tuple[str, str, str, dict[str, Any], str]] = [
      "The time-stamp response (DER, RFC 3161); a refused request is answered in TSP"),
     (r"^/metrics$", "get", "text/plain", STRING, "Prometheus text format"),
 ]
+PEM_EXAMPLE = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU...\n-----END CERTIFICATE-----\n"
+TEXT_EXAMPLES = {  # the text answers' examples, by the start of the path
+    "/pki/": PEM_EXAMPLE,
+    "/ledger/checkpoint": ("localhost:8000/anxin\n1234\n"
+                           "q0d5Kl1Yc8E7kq3Jm4d0CqNsmC7l4G2qZ2JkVqk8v0o=\n"
+                           "\n— localhost:8000/anxin Az3b9w1mQx8T...\n"),
+    "/ledger/key": "localhost:8000/anxin+4c9a1b2e+AW0T9HfZ1sYxk3y7Q2bZxQ0c2l8N6pVv1m3YbQeJ7kUo\n",
+    "/metrics": "# TYPE anxin_requests_total counter\n"
+                "anxin_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 3.0\n",
+}
 PUBLIC_BODIES = [(r"/ocsp$", "application/ocsp-request"),
                  (r"^/tsa(/sm2)?$", "application/timestamp-query")]
 VERIFICATION_REPORT = {
@@ -170,6 +180,11 @@ def _public(path: str, method: str, op: dict[str, Any]) -> None:
         if re.search(pattern, path) and verb in (method, "*"):
             ok["content"] = {media: {"schema": dict(schema)}}
             ok["description"] = description
+    for media, content in ok.get("content", {}).items():
+        if media.startswith(("text/plain", "application/x-pem-file")):
+            example = next((v for k, v in TEXT_EXAMPLES.items() if path.startswith(k)), None)
+            if example is not None:
+                content["example"] = example
     for pattern, media in PUBLIC_BODIES:
         if re.search(pattern, path) and method == "post":
             op["requestBody"] = {"required": True,
