@@ -2977,6 +2977,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example -----BEGIN CERTIFICATE-----
+                     *     MIIBszCCAVmgAwIBAgIU...
+                     *     -----END CERTIFICATE-----
+                     */
                     "application/x-pem-file": string;
                 };
             };
@@ -2997,6 +3002,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example -----BEGIN CERTIFICATE-----
+                     *     MIIBszCCAVmgAwIBAgIU...
+                     *     -----END CERTIFICATE-----
+                     */
                     "application/x-pem-file": string;
                 };
             };
@@ -3026,6 +3036,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example -----BEGIN CERTIFICATE-----
+                     *     MIIBszCCAVmgAwIBAgIU...
+                     *     -----END CERTIFICATE-----
+                     */
                     "application/x-pem-file": string;
                 };
             };
@@ -3046,6 +3061,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example -----BEGIN CERTIFICATE-----
+                     *     MIIBszCCAVmgAwIBAgIU...
+                     *     -----END CERTIFICATE-----
+                     */
                     "application/x-pem-file": string;
                 };
             };
@@ -3075,6 +3095,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example -----BEGIN CERTIFICATE-----
+                     *     MIIBszCCAVmgAwIBAgIU...
+                     *     -----END CERTIFICATE-----
+                     */
                     "application/x-pem-file": string;
                 };
             };
@@ -3095,6 +3120,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example -----BEGIN CERTIFICATE-----
+                     *     MIIBszCCAVmgAwIBAgIU...
+                     *     -----END CERTIFICATE-----
+                     */
                     "application/x-pem-file": string;
                 };
             };
@@ -3124,6 +3154,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example -----BEGIN CERTIFICATE-----
+                     *     MIIBszCCAVmgAwIBAgIU...
+                     *     -----END CERTIFICATE-----
+                     */
                     "application/x-pem-file": string;
                 };
             };
@@ -3144,6 +3179,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example -----BEGIN CERTIFICATE-----
+                     *     MIIBszCCAVmgAwIBAgIU...
+                     *     -----END CERTIFICATE-----
+                     */
                     "application/x-pem-file": string;
                 };
             };
@@ -3641,6 +3681,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example localhost:8000/anxin
+                     *     1234
+                     *     q0d5Kl1Yc8E7kq3Jm4d0CqNsmC7l4G2qZ2JkVqk8v0o=
+                     *
+                     *     — localhost:8000/anxin Az3b9w1mQx8T...
+                     */
                     "text/plain": string;
                 };
             };
@@ -3681,6 +3728,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /** @example localhost:8000/anxin+4c9a1b2e+AW0T9HfZ1sYxk3y7Q2bZxQ0c2l8N6pVv1m3YbQeJ7kUo */
                     "text/plain": string;
                 };
             };
@@ -3712,6 +3760,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /** @example localhost:8000/anxin+4c9a1b2e+AW0T9HfZ1sYxk3y7Q2bZxQ0c2l8N6pVv1m3YbQeJ7kUo */
                     "text/plain": string;
                 };
             };
@@ -4057,6 +4106,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example # TYPE anxin_requests_total counter
+                     *     anxin_requests_total{method="GET",route="/healthz",status="200"} 3.0
+                     */
                     "text/plain": string;
                 };
             };
