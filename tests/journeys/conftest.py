@@ -188,12 +188,15 @@ def browser(served: Served) -> Iterator[httpx.Client]:
 
 
 def sign_with_the_form(served: Served, browser: httpx.Client, auth: dict[str, Any],
-                       seq: int) -> None:
+                       seq: int, *, reference: str | None = None) -> None:
     """The person: open the signing link, read the letter, tick "I have read", ask for a
-    code, read it from the SMS (the outbox), enter it, sign — the no-JavaScript forms."""
+    code, read it from the SMS (the outbox), enter it, sign — the no-JavaScript forms.
+    The person is ``mobile(seq)``; the letter's reference is ``JOURNEY-<seq>`` unless
+    ``reference`` says otherwise."""
     page = browser.get(auth["signing_url"], params={"lang": "en"})
     assert page.status_code == 200, page.text
-    assert f"JOURNEY-{seq}" in page.text, "the letter's reference is not on the signing page"
+    assert (reference or f"JOURNEY-{seq}") in page.text, \
+        "the letter's reference is not on the signing page"
     action, fields = Forms(page.text).form("sign-form")
     token = auth["signing_url"].rsplit("/", 1)[1]
     assert action == f"/s/{token}/sign?lang=en"
@@ -241,3 +244,19 @@ def console_sign_in(served: Served, browser: httpx.Client, totp: pyotp.TOTP) -> 
                                       "password": PASSWORD, "totp": totp.now()})
     assert home.status_code == 200, home.text
     assert home.url.path == "/console", f"console sign-in refused: {home.url}"
+
+
+@pytest.fixture(scope="package")
+def live_generated(served: Served, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Python client generated from ``served``'s live ``/openapi.json`` as ``make
+    client`` does (clients/python/regenerate.py), in a temporary directory; the portable
+    document it was made from is beside it (``openapi.json``, the TypeScript client's
+    input). tests/journeys/test_python_client.py and test_typescript_client.py use it."""
+    out = tmp_path_factory.mktemp(f"client-{served.backend}")
+    run = subprocess.run([sys.executable, str(ROOT / "clients" / "python" / "regenerate.py"),
+                          "--url", served.base_url + "/openapi.json",
+                          "--output", str(out / "generated"),
+                          "--schema-out", str(out / "openapi.json")],
+                         capture_output=True, text=True, timeout=600, env=served.env)
+    assert run.returncode == 0, run.stdout + run.stderr
+    return out / "generated"

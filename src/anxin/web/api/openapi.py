@@ -9,7 +9,9 @@ routes cannot say one by one, so that a route only declares what is its own:
   ``validation_failed`` (a parameter or body), 413 (a body over the limit), 503 (the
   database), merged with the route's own codes;
 - the deployment's vocabulary (purpose codes, data categories) as enums where a request
-  model marked a member (:data:`anxin.web.api.schemas.PURPOSE`);
+  model marked a member (:data:`anxin.web.api.schemas.PURPOSE`); the mark stays beside
+  the enum (``"x-anxin-vocabulary": "purposes"``), so that a client meant for every
+  deployment (clients/python/regenerate.py) knows to take any string there;
 - an ``example`` on every JSON request and response, from its model's ``examples``;
 - ``security: []`` on the public routes (``/pki``, ``/tsa``, ``/ledger``, ...), so that a
   reader and a generated client know they need no key;
@@ -272,7 +274,7 @@ def _vocabulary(spec: dict[str, Any], settings: Settings) -> None:
     values = {"purposes": list(settings.purposes),
               "data_categories": list(settings.data_categories)}
     for node in _walk(spec):
-        mark = node.pop(VOCABULARY_MARK, None)
+        mark = node.get(VOCABULARY_MARK)
         if mark is not None:
             node["enum"] = values[mark]
 

@@ -1,0 +1,186 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.authorization import Authorization
+from ...models.problem import Problem
+from ...types import Response
+
+
+def _get_kwargs(
+    auth_id: str,
+) -> dict[str, Any]:
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/v1/authorizations/{auth_id}/cancel".format(
+            auth_id=quote(str(auth_id), safe=""),
+        ),
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Authorization | Problem | None:
+    if response.status_code == 200:
+        response_200 = Authorization.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 409:
+        response_409 = Problem.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 413:
+        response_413 = Problem.from_dict(response.json())
+
+        return response_413
+
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 503:
+        response_503 = Problem.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Authorization | Problem]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    auth_id: str,
+    *,
+    client: AuthenticatedClient,
+) -> Response[Authorization | Problem]:
+    """Withdraw a pending request
+
+    Args:
+        auth_id (str): The authorization's `id`
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Authorization | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        auth_id=auth_id,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    auth_id: str,
+    *,
+    client: AuthenticatedClient,
+) -> Authorization | Problem | None:
+    """Withdraw a pending request
+
+    Args:
+        auth_id (str): The authorization's `id`
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Authorization | Problem
+    """
+
+    return sync_detailed(
+        auth_id=auth_id,
+        client=client,
+    ).parsed
+
+
+async def asyncio_detailed(
+    auth_id: str,
+    *,
+    client: AuthenticatedClient,
+) -> Response[Authorization | Problem]:
+    """Withdraw a pending request
+
+    Args:
+        auth_id (str): The authorization's `id`
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Authorization | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        auth_id=auth_id,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    auth_id: str,
+    *,
+    client: AuthenticatedClient,
+) -> Authorization | Problem | None:
+    """Withdraw a pending request
+
+    Args:
+        auth_id (str): The authorization's `id`
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Authorization | Problem
+    """
+
+    return (
+        await asyncio_detailed(
+            auth_id=auth_id,
+            client=client,
+        )
+    ).parsed

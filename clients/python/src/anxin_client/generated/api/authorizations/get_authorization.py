@@ -1,0 +1,176 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.authorization_detail import AuthorizationDetail
+from ...models.problem import Problem
+from ...types import Response
+
+
+def _get_kwargs(
+    auth_id: str,
+) -> dict[str, Any]:
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/v1/authorizations/{auth_id}".format(
+            auth_id=quote(str(auth_id), safe=""),
+        ),
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> AuthorizationDetail | Problem | None:
+    if response.status_code == 200:
+        response_200 = AuthorizationDetail.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 503:
+        response_503 = Problem.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[AuthorizationDetail | Problem]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    auth_id: str,
+    *,
+    client: AuthenticatedClient,
+) -> Response[AuthorizationDetail | Problem]:
+    """An authorization, with every gate call made on it
+
+    Args:
+        auth_id (str): The authorization's `id`
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[AuthorizationDetail | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        auth_id=auth_id,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    auth_id: str,
+    *,
+    client: AuthenticatedClient,
+) -> AuthorizationDetail | Problem | None:
+    """An authorization, with every gate call made on it
+
+    Args:
+        auth_id (str): The authorization's `id`
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        AuthorizationDetail | Problem
+    """
+
+    return sync_detailed(
+        auth_id=auth_id,
+        client=client,
+    ).parsed
+
+
+async def asyncio_detailed(
+    auth_id: str,
+    *,
+    client: AuthenticatedClient,
+) -> Response[AuthorizationDetail | Problem]:
+    """An authorization, with every gate call made on it
+
+    Args:
+        auth_id (str): The authorization's `id`
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[AuthorizationDetail | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        auth_id=auth_id,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    auth_id: str,
+    *,
+    client: AuthenticatedClient,
+) -> AuthorizationDetail | Problem | None:
+    """An authorization, with every gate call made on it
+
+    Args:
+        auth_id (str): The authorization's `id`
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        AuthorizationDetail | Problem
+    """
+
+    return (
+        await asyncio_detailed(
+            auth_id=auth_id,
+            client=client,
+        )
+    ).parsed

@@ -1,0 +1,15 @@
+from enum import StrEnum
+
+
+class AuthorizationStatus(StrEnum):
+    ACTIVE = "active"
+    CANCELLED = "cancelled"
+    DECLINED = "declined"
+    EXHAUSTED = "exhausted"
+    EXPIRED = "expired"
+    LAPSED = "lapsed"
+    PENDING = "pending"
+    REVOKED = "revoked"
+
+    def __str__(self) -> str:
+        return str(self.value)
