@@ -28,6 +28,8 @@ OPERATION_IDS = {
     ("get", "/v1/authorizations/{auth_id}/evidence.zip"): "get_evidence_package",
     ("get", "/v1/authorizations/{auth_id}/report.pdf"): "get_report_pdf",
     ("get", "/v1/events"): "list_events",
+    ("get", "/v1/institution"): "get_institution",
+    ("patch", "/v1/institution"): "update_institution",
 }
 
 

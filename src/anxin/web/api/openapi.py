@@ -65,6 +65,7 @@ TAGS = [
     {"name": "authorizations", "description": "Requests, their state, their documents."},
     {"name": "gate", "description": "The use gate: one use per query of the person's data."},
     {"name": "events", "description": "Status changes, by cursor."},
+    {"name": "institution", "description": "Your institution's own settings (embedding)."},
     {"name": "pki", "description": "Certificates, CRLs, OCSP and time-stamping, for verifiers."},
     {"name": "ledger", "description": "The Merkle ledger: checkpoints, proofs, entries."},
     {"name": "verification", "description": "Verify a letter or package on this server."},
