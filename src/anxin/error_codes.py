@@ -50,6 +50,7 @@ class Code(StrEnum):
     FORBIDDEN = "forbidden"
     PURPOSE_MISMATCH = "purpose_mismatch"
     SCOPE_MISMATCH = "scope_mismatch"
+    DATA_RANGE_MISMATCH = "data_range_mismatch"
     CROSS_SITE_REQUEST = "cross_site_request"
     FORM_TOKEN_INVALID = "form_token_invalid"  # noqa: S105 (a code, not a password)
     CSRF_FAILED = "csrf_failed"
@@ -71,6 +72,7 @@ class Code(StrEnum):
     AUTHORIZATION_EXHAUSTED = "authorization_exhausted"
     AUTHORIZATION_EXPIRED = "authorization_expired"
     AUTHORIZATION_REVOKED = "authorization_revoked"
+    FREQUENCY_EXCEEDED = "frequency_exceeded"
     AUTHORIZATION_DECLINED = "authorization_declined"
     AUTHORIZATION_CANCELLED = "authorization_cancelled"
     AUTHORIZATION_LAPSED = "authorization_lapsed"
@@ -80,6 +82,7 @@ class Code(StrEnum):
     PASSKEY_ALREADY_REGISTERED = "passkey_already_registered"
     CERTIFICATE_REVOKED = "certificate_revoked"
     OPERATOR_EXISTS = "operator_exists"
+    DELETION_ALREADY_ATTESTED = "deletion_already_attested"
     # 410
     GONE = "gone"
     # 413
@@ -96,6 +99,7 @@ class Code(StrEnum):
     VALIDITY_EXCEEDS_TEMPLATE = "validity_exceeds_template"
     MAX_USES_EXCEEDS_TEMPLATE = "max_uses_exceeds_template"
     POLICY_CEILING_EXCEEDED = "policy_ceiling_exceeded"
+    TERMS_EXCEED_TEMPLATE = "terms_exceed_template"
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     OTP_INVALID = "otp_invalid"
     READ_NOT_CONFIRMED = "read_not_confirmed"
@@ -224,6 +228,9 @@ REGISTRY: Mapping[Code, Spec] = MappingProxyType({
     C.PURPOSE_MISMATCH: Spec(403, "the gate: the use's purpose is not the authorization's"),
     C.SCOPE_MISMATCH: Spec(403, "the gate: the data item is outside the authorization's "
                                 "scope"),
+    C.DATA_RANGE_MISMATCH: Spec(403, "the gate: the query's `data_from`/`data_to` is outside "
+                                     "the letter's data range (lookback counted from the "
+                                     "day of the call)"),
     C.CROSS_SITE_REQUEST: Spec(403, "a state-changing request to `/s/…`, `/me/…`, "
                                     "`/console/…` from another origin"),
     C.FORM_TOKEN_INVALID: Spec(403, "a signing-page form post without its form token"),
@@ -246,6 +253,9 @@ REGISTRY: Mapping[Code, Spec] = MappingProxyType({
     C.AUTHORIZATION_EXHAUSTED: Spec(409, "the gate: every use is spent"),
     C.AUTHORIZATION_EXPIRED: Spec(409, "the gate: the validity has ended"),
     C.AUTHORIZATION_REVOKED: Spec(409, "the gate: the subject revoked the authorization"),
+    C.FREQUENCY_EXCEEDED: Spec(409, "the gate: the letter's frequency (uses per calendar "
+                                    "day, week or month) is spent for this period (with "
+                                    "`retry_after` and `Retry-After`: seconds to the next)"),
     C.AUTHORIZATION_DECLINED: Spec(409, "the subject declined the request"),
     C.AUTHORIZATION_CANCELLED: Spec(409, "the institution cancelled the request"),
     C.AUTHORIZATION_LAPSED: Spec(409, "the request was not signed in time"),
@@ -257,6 +267,8 @@ REGISTRY: Mapping[Code, Spec] = MappingProxyType({
     C.PASSKEY_ALREADY_REGISTERED: Spec(409, "this passkey is already registered"),
     C.CERTIFICATE_REVOKED: Spec(409, "the certificate is already revoked"),
     C.OPERATOR_EXISTS: Spec(409, "an operator of that name exists"),
+    C.DELETION_ALREADY_ATTESTED: Spec(409, "a deletion attestation names a use whose deletion "
+                                           "is already attested (`field` `items[i]`)"),
     C.GONE: Spec(410, "the resource is gone for good"),
     C.PAYLOAD_TOO_LARGE: Spec(413, "the body is over the limit (with `limit`, the byte "
                                    "limit: `ANXIN_MAX_BODY_BYTES`, `ANXIN_MAX_UPLOAD_BYTES` "
@@ -273,6 +285,8 @@ REGISTRY: Mapping[Code, Spec] = MappingProxyType({
     C.MAX_USES_EXCEEDS_TEMPLATE: Spec(422, "`max_uses` above the template's"),
     C.POLICY_CEILING_EXCEEDED: Spec(422, "above the purpose's configured ceiling (with "
                                          "`rule`)"),
+    C.TERMS_EXCEED_TEMPLATE: Spec(422, "a request's `frequency`, `data_range` or "
+                                       "`data_life_days` is wider than its template's"),
     C.IDEMPOTENCY_KEY_REUSED: Spec(422, "the same `Idempotency-Key` with another body"),
     C.OTP_INVALID: Spec(422, "wrong or malformed code (with `tries_left`)"),
     C.READ_NOT_CONFIRMED: Spec(422, "the subject did not confirm reading the letter"),
@@ -289,7 +303,9 @@ REGISTRY: Mapping[Code, Spec] = MappingProxyType({
                                  "`ANXIN_LETTER_MAX_PAGES` (`field` `body`, `rule`, `limit`)"),
     C.LETTER_HASH_MISMATCH: Spec(422, "the letter is not the one whose hash was given"),
     C.LETTER_CONTRADICTS_TERMS: Spec(422, "the template's wording contradicts the terms "
-                                          "(`rule` `irrevocable` or `unlimited_uses`)"),
+                                          "(`rule` `irrevocable`, `unlimited_uses`, "
+                                          "`unlimited_frequency`, `unlimited_data_range` "
+                                          "or `kept_forever`)"),
     C.INVALID_VALUE: Spec(422, "a value the database refuses to store"),
     C.SIGNATURE_INVALID: Spec(422, "a notification signature does not match"),
     C.SIGNATURE_MALFORMED: Spec(422, "a notification signature header is malformed"),

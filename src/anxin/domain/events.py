@@ -24,6 +24,8 @@ class Event(StrEnum):
     EXPIRED = "authorization:expired"
     REVOKED = "authorization:revoked"
     LETTER_RENEWED = "authorization:letter:renewed"
+    DELETION_ATTESTED = "authorization:deletion:attested"
+    DELETION_OVERDUE = "authorization:deletion:overdue"
     INSTITUTION_CREATED = "institution:created"
     INSTITUTION_KEY_ROTATED = "institution:key:rotated"
     INSTITUTION_SUSPENDED = "institution:suspended"

@@ -1,6 +1,7 @@
 """The expiry sweep: moves due authorizations to ``expired`` / ``lapsed`` without waiting
-for anyone to read them, so their notifications go out on time; and drops rate-limit
-counters whose window has ended.
+for anyone to read them, so their notifications go out on time; notifies, once, the
+deletion attestations that became overdue (terms v2, :func:`anxin.services.deletions.
+notify_overdue`); and drops rate-limit counters whose window has ended.
 
 Each transition goes through :func:`anxin.services.authorizations.settle_status`, whose
 UPDATE is conditional on the status read: with any number of sweepers (several
@@ -14,6 +15,7 @@ from sqlalchemy import and_, or_, select
 from anxin.domain.states import Status
 from anxin.services.authorizations import settle_status
 from anxin.services.context import Context
+from anxin.services.deletions import notify_overdue
 from anxin.services.periodic import PeriodicThread
 from anxin.services.rate_limits import purge_expired
 from anxin.storage.models import Authorization
@@ -49,6 +51,8 @@ def make_sweeper(ctx: Context, *, interval: float | None = None) -> PeriodicThre
         with ctx.db.transaction() as s:
             purge_expired(s, ctx.clock())
         # A full batch may mean more is due: go again at once; else wait for the interval.
-        return 1 if sweep_due(ctx) >= 200 else 0
+        moved = sweep_due(ctx)
+        notify_overdue(ctx)
+        return 1 if moved >= 200 else 0
 
     return PeriodicThread("anxin-sweep", work, every, first_delay=min(every, 5.0))

@@ -15,7 +15,15 @@ from anxin.domain.events import Event
 from anxin.domain.gate import effective_status
 from anxin.domain.states import Action, Status
 from anxin.domain.subject import Subject
-from anxin.domain.terms import check_ceiling, resolve_max_uses, resolve_validity
+from anxin.domain.terms import (
+    NO_TERMS,
+    TermsV2,
+    check_ceiling,
+    narrow_terms,
+    resolve_max_uses,
+    resolve_validity,
+)
+from anxin.domain.terms_wording import placeholder_values, terms_paragraph
 from anxin.domain.vocabulary import join_labels, purpose_label, scope_labels
 from anxin.error_codes import Code
 from anxin.errors import Conflict, NotFound, ValidationFailed
@@ -46,6 +54,8 @@ class AuthorizationRequest:
     valid_until: dt.datetime | None = None
     max_uses: int | None = None
     callback_url: str | None = None
+    # The request's terms v2, each narrowing the template's (domain.terms.narrow_terms).
+    terms: TermsV2 = NO_TERMS
 
 
 def _id_type_label(id_type: str, locale: str) -> str:
@@ -78,19 +88,24 @@ def request_authorization(ctx: Context, inst: InstitutionRef, req: Authorization
         days = max(1, -(-int((valid_until - now).total_seconds()) // 86400))
         check_ceiling(tpl.purpose, validity_days=days, max_uses=max_uses,
                       ceilings=ctx.settings.purpose_ceilings)
+        terms = narrow_terms(TermsV2.from_stored(tpl.terms), req.terms)
         institution = s.get(Institution, inst.id)
         assert institution is not None
         subj = req.subject
         values = LetterValues(
             subject_name=subj.name, subject_id_type=_id_type_label(subj.id_type, tpl.locale),
             subject_id_number=subj.id_number, institution=institution.name,
-            purpose=purpose_label(tpl.purpose, tpl.locale),
+            purpose=purpose_label(tpl.purpose, tpl.locale, ctx.settings.purpose_labels),
             scope=join_labels(scope_labels(tpl.data_scope, tpl.locale), tpl.locale),
             valid_from=format_date(now, tpl.locale),
             valid_until=format_date(valid_until, tpl.locale), validity_days=days,
-            max_uses=max_uses, reference=req.reference)
+            max_uses=max_uses, reference=req.reference,
+            **placeholder_values(terms, tpl.locale))
         limits = ctx.settings
         text = render_letter_text(tpl.body, values, max_chars=limits.letter_max_chars)
+        if not terms.empty:
+            # What the gate enforces is in the signed words, whatever the template says.
+            text = f"{text.rstrip()}\n\n{terms_paragraph(terms, tpl.locale)}\n"
         check_letter(text, locale=tpl.locale, title=tpl.title, institution=institution.name,
                      purpose_label=values.purpose,
                      scope_labels=scope_labels(tpl.data_scope, tpl.locale),
@@ -116,7 +131,10 @@ def request_authorization(ctx: Context, inst: InstitutionRef, req: Authorization
             request_expires_at=now + dt.timedelta(minutes=tpl.request_ttl_minutes),
             callback_url=req.callback_url, realname=None, otp_sends=0, otp_failures=0,
             signing=None, status_changed_at=now, created_at=now, ledger_seq=0,
-            commitment_salt=os.urandom(16))
+            commitment_salt=os.urandom(16), terms=terms.stored(),
+            freq_max=None if terms.frequency is None else terms.frequency.max_uses,
+            freq_per=None if terms.frequency is None else terms.frequency.per,
+            freq_period=None, freq_uses=0)
         s.add(a)
         s.flush()
         record(s, Event.REQUESTED, at=now, authorization_id=auth_id, institution_id=inst.id,
@@ -124,7 +142,7 @@ def request_authorization(ctx: Context, inst: InstitutionRef, req: Authorization
                letter_sha256=a.letter_sha256, subject_index=a.subject_id_index,
                reference_commitment=commit(k.commitment_key(auth_id, a.commitment_salt),
                                            "reference", req.reference),
-               max_uses=max_uses,
+               max_uses=max_uses, terms=terms.stored(),
                valid_until=valid_until.isoformat())
         ctx.metrics.authorizations_requested.inc()
         out = authorization_dict(a, tpl)
@@ -155,6 +173,7 @@ def authorization_dict(a: Authorization, tpl: Template | None = None) -> dict[st
         "created_at": iso(a.created_at), "status_changed_at": iso(a.status_changed_at),
         "revoked_at": iso(a.status_changed_at) if a.status == "revoked" else None,
         "status_times": status_times(a),
+        **TermsV2.from_stored(a.terms).to_dict(),
         "subject": {"name": a.subject_name_masked, "id_type": a.subject_id_type,
                     "id_number": a.subject_id_masked, "mobile": a.subject_mobile_masked},
     }

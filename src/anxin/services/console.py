@@ -25,6 +25,7 @@ from anxin.letters.text import format_date, letter_sha256, render_letter_text, s
 from anxin.net.outbound import OutboundPolicy
 from anxin.services.authorizations import authorization_dict
 from anxin.services.context import Context
+from anxin.services.deletions import deletions_of
 from anxin.services.institutions import InstitutionRef, insert_institution
 from anxin.services.notifications import new_webhook_secret, store_webhook_secret
 from anxin.services.records import record
@@ -229,6 +230,7 @@ def dispute_view(ctx: Context, auth_id: str) -> dict[str, Any]:
         out["timeline"] = timeline
         out["steps"] = _steps(timeline, a.signing or {})
         out["uses_log"] = uses_log(s, auth_id)  # UseEntry: at, granted, code, purpose, ...
+        out["deletions"] = deletions_of(s, auth_id)
         out["notifications"] = [
             {"id": n.id, "event": n.event, "state": n.state, "attempts": n.attempts,
              "last_error": n.last_error, "created_at": n.created_at}

@@ -31,7 +31,7 @@ from anxin.error_codes import Code
 from anxin.errors import AnxinError, NotFound
 from anxin.services.context import Context
 from anxin.services.metrics import Metrics
-from anxin.web.api import v1
+from anxin.web.api import deletions, v1
 from anxin.web.body_limit import BodyLimitMiddleware
 from anxin.web.cross_site import CrossSiteGuard
 from anxin.web.edge_errors import DB_RETRY_AFTER_SECONDS, install_error_handlers
@@ -85,6 +85,7 @@ def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
     install_error_handlers(app)
     app.mount("/static", StaticFiles(packages=[("anxin.web", "static")]), name="static")
     app.include_router(v1.router)
+    app.include_router(deletions.router)
     app.include_router(signing.router)
     app.include_router(pki_router())
     app.include_router(ledger_router)

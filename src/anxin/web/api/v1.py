@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from anxin.domain.subject import Subject
+from anxin.domain.terms import TermsV2, parse_terms
 from anxin.error_codes import Code
 from anxin.errors import NotFound, ValidationFailed
 from anxin.services import authorizations as auths
@@ -35,7 +36,32 @@ class Strict(BaseModel):
 # Every text member is Text (LongText for the letter body) and every integer Int32: no
 # control characters, no integer the database cannot hold (anxin.web.input_guard; the
 # security suite checks that no member escapes these types).
-class TemplateIn(Strict):
+class FrequencyIn(Strict):
+    max_uses: Int32 = Field(examples=[1])
+    per: Text = Field(examples=["day", "week", "month"])
+
+
+class DataRangeIn(Strict):
+    """Either ``lookback_months`` (counted back from each gate call) or ``from``/``to``."""
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    lookback_months: Int32 | None = Field(None, examples=[24])
+    from_: dt.date | None = Field(None, alias="from")
+    to: dt.date | None = None
+
+
+class TermsV2In(Strict):
+    """Terms v2 (CONTRACT §8): all optional; a request's narrow its template's."""
+    frequency: FrequencyIn | None = None
+    data_range: DataRangeIn | None = None
+    data_life_days: Int32 | None = Field(None, description=(
+        "days the institution may keep what a use fetched, from each granted use"))
+
+    def terms(self) -> TermsV2:
+        raw = self.model_dump(by_alias=True, exclude_none=True, mode="json")
+        return parse_terms(raw)
+
+
+class TemplateIn(TermsV2In):
     code: Text = Field(examples=["credit-check-v1"])
     title: Text
     purpose: Text = Field(examples=["loan_approval"])
@@ -55,7 +81,7 @@ class SubjectIn(Strict):
     mobile: Text
 
 
-class AuthorizationIn(Strict):
+class AuthorizationIn(TermsV2In):
     template: Text
     subject: SubjectIn
     reference: Text
@@ -69,6 +95,10 @@ class UseIn(Strict):
     reference: Text
     operator: Text
     data_item: Text
+    data_from: dt.date | None = Field(None, description=(
+        "first day of the subject's data the query covers; required when the letter has "
+        "a data range"))
+    data_to: dt.date | None = Field(None, description="last day of the data the query covers")
 
 
 class UseOut(BaseModel):
@@ -99,7 +129,8 @@ def create_template(body: TemplateIn, ctx: CtxDep, inst: InstitutionDep,
         code=body.code, title=body.title, purpose=body.purpose,
         data_scope=tuple(body.data_scope), body=body.body, locale=body.locale,
         validity_days=body.validity_days, max_uses=body.max_uses,
-        require_passkey=body.require_passkey, request_ttl_minutes=body.request_ttl_minutes)
+        require_passkey=body.require_passkey, request_ttl_minutes=body.request_ttl_minutes,
+        terms=body.terms())
     status, out = templates.put_template(ctx, inst, spec, idempotency_key=idempotency_key,
                                          body_for_digest=body.model_dump(mode="json"))
     return JSONResponse(out, status_code=status)
@@ -120,7 +151,7 @@ def get_template(code: str, ctx: CtxDep, inst: InstitutionDep,
     **AUTH, **problems(s422=[Code.VALIDATION_FAILED, Code.INVALID_ID_NUMBER, Code.INVALID_MOBILE,
                              Code.UNKNOWN_TEMPLATE, Code.VALIDITY_EXCEEDS_TEMPLATE,
                              Code.MAX_USES_EXCEEDS_TEMPLATE, Code.POLICY_CEILING_EXCEEDED,
-                             Code.IDEMPOTENCY_KEY_REUSED])},
+                             Code.TERMS_EXCEED_TEMPLATE, Code.IDEMPOTENCY_KEY_REUSED])},
     summary="Request an authorization from a template")
 def create_authorization(body: AuthorizationIn, ctx: CtxDep, inst: InstitutionDep,
                          idempotency_key: IdempotencyKey = None) -> JSONResponse:
@@ -128,7 +159,8 @@ def create_authorization(body: AuthorizationIn, ctx: CtxDep, inst: InstitutionDe
                             body.subject.mobile)
     req = auths.AuthorizationRequest(template=body.template, subject=subject,
                                      reference=body.reference, valid_until=body.valid_until,
-                                     max_uses=body.max_uses, callback_url=body.callback_url)
+                                     max_uses=body.max_uses, callback_url=body.callback_url,
+                                     terms=body.terms())
     status, out = auths.request_authorization(ctx, inst, req, idempotency_key=idempotency_key,
                                               body_for_digest=body.model_dump(mode="json"))
     return JSONResponse(out, status_code=status)
@@ -156,8 +188,9 @@ def cancel_authorization(auth_id: str, ctx: CtxDep, inst: InstitutionDep) -> dic
 @router.post("/authorizations/{auth_id}/uses", status_code=201, responses={
     201: {"model": UseOut, "description": "The use is granted"}, **AUTH, **NOT_FOUND,
     **problems(s409=[Code.AUTHORIZATION_NOT_ACTIVE, Code.AUTHORIZATION_EXHAUSTED,
-                     Code.AUTHORIZATION_EXPIRED, Code.AUTHORIZATION_REVOKED],
-               s403=[Code.PURPOSE_MISMATCH, Code.SCOPE_MISMATCH],
+                     Code.AUTHORIZATION_EXPIRED, Code.AUTHORIZATION_REVOKED,
+                     Code.FREQUENCY_EXCEEDED],
+               s403=[Code.PURPOSE_MISMATCH, Code.SCOPE_MISMATCH, Code.DATA_RANGE_MISMATCH],
                s422=[Code.VALIDATION_FAILED, Code.IDEMPOTENCY_KEY_REUSED])},
     summary="The use gate: grant one use, or refuse",
     openapi_extra={"requestBody": {"required": True, "content": {
@@ -177,7 +210,9 @@ async def consume_use(auth_id: str, request: Request, ctx: CtxDep, api_key: ApiK
     out = await run_in_threadpool(uses.consume_use_with_key, ctx, api_key, auth_id,
                                   uses.UseCall(purpose=body.purpose, data_item=body.data_item,
                                                reference=body.reference,
-                                               operator=body.operator),
+                                               operator=body.operator,
+                                               data_from=body.data_from,
+                                               data_to=body.data_to),
                                   idempotency_key=idempotency_key)
     return JSONResponse(out, status_code=201)
 
