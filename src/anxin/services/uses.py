@@ -568,8 +568,10 @@ def _slow_path(ctx: Context, inst: InstitutionRef, auth_id: str, call: UseCall,
         check_use(_view(row), UseRequest(call.purpose, call.data_item, call.data_from,
                                          call.data_to), now, ctx.settings.zone)
         # Every rule holds now but the UPDATE missed: another call took the last use.
-        exc = UseRefused(Code.AUTHORIZATION_EXHAUSTED, "no use is left")
-    except UseRefused as refused:
+        exc: AnxinError = UseRefused(Code.AUTHORIZATION_EXHAUSTED, "no use is left")
+    except (UseRefused, ValidationFailed) as refused:
+        # ValidationFailed: the letter's data range needs the query's dates (422), and
+        # such a call is recorded like any refusal.
         exc = refused
     return _refuse(ctx, inst, row, call, exc)
 
