@@ -167,7 +167,7 @@ def test_overdue_attestations_are_listed_and_notified_once(api, client, outbox, 
 
 
 def test_revocation_makes_the_deletion_due_at_once(api, client, outbox, ctx):
-    auth_id, uses = _granted(api, client, outbox, 1805, n=1, life=30)
+    auth_id, _uses = _granted(api, client, outbox, 1805, n=1, life=30)
     portal_sign_in(client, outbox, mobile(1805))
     confirm = client.get(f"/me/authorizations/{auth_id}/revoke")
     csrf = re.search(r'name="csrf" value="([^"]+)"', confirm.text)

@@ -180,3 +180,17 @@ def test_a_plain_receipt_is_unchanged(api, client, outbox):
     r = api.use(auth_id)
     assert r.status_code == 201, r.text
     assert not {"terms_checked", "data_from", "delete_by"} & set(_payload(r.json()["receipt"]))
+
+
+def test_a_console_edit_keeps_the_template_terms(api, ctx):
+    from anxin.services.console import save_template_version
+    from anxin.services.templates import TemplateSpec
+
+    api.template(code="v2-console", max_uses=12, **PL, **TERMS)
+    made, saved = save_template_version(ctx, "operator-1", api.institution_id, TemplateSpec(
+        code="v2-console", title="Edited", purpose="post_loan_management",
+        data_scope=("credit_report",), body=ZH_BODY, locale="zh-CN", validity_days=30,
+        max_uses=12))
+    assert made
+    assert saved["version"] == 2
+    assert {k: saved[k] for k in TERMS} == TERMS

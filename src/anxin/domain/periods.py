@@ -78,4 +78,8 @@ PERIOD_NAMES_SQL = ("day", "week", "month")
 def period_keys(now: dt.datetime, zone: dt.tzinfo) -> dict[str, str]:
     """The keys of the day, week and month holding ``now``, as the gate's statements bind
     them (``:p_day``, ``:p_week``, ``:p_month``)."""
-    return {f"p_{per}": period_key(now, per, zone) for per in PERIOD_NAMES_SQL}
+    local = now.astimezone(zone)  # once: this runs on every gate call
+    year, week, _ = local.isocalendar()
+    return {"p_day": f"{local.year:04d}-{local.month:02d}-{local.day:02d}",
+            "p_week": f"{year:04d}-W{week:02d}",
+            "p_month": f"{local.year:04d}-{local.month:02d}"}

@@ -257,3 +257,10 @@ def test_the_terms_in_words():
     assert "查询日前 24 个月内的数据" in zh
     assert "90 日内删除" in zh
     assert terms_paragraph(TermsV2(), "en") == ""
+
+
+def test_the_bound_period_keys_are_the_period_keys():
+    from anxin.domain.periods import period_keys
+    for moment in (_sh(2026, 12, 31, 23, 59), _sh(2027, 1, 1, 0, 0), _sh(2026, 2, 28, 16)):
+        assert period_keys(moment, SH) == {f"p_{p}": period_key(moment, p, SH)
+                                           for p in ("day", "week", "month")}
