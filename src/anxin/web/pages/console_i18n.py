@@ -208,6 +208,8 @@ LABELS: dict[str, dict[str, str]] = {
         "authorization:expired": "到期", "authorization:revoked": "撤销",
         "authorization:letter:renewed": "授权书续期时间戳", "authorization:paused": "暂停",
         "authorization:resumed": "恢复", "console:action": "控制台操作",
+        "authorization:deletion:attested": "机构声明已删除数据",
+        "authorization:deletion:overdue": "删除声明逾期",
         "institution:created": "新增机构", "institution:key:rotated": "轮换 API 密钥",
         "institution:suspended": "暂停机构", "template:versioned": "模板新版本",
         "pending": "待签署", "active": "有效", "exhausted": "次数已用完", "expired": "已到期",
@@ -237,6 +239,8 @@ LABELS: dict[str, dict[str, str]] = {
         "Uses exhausted", "authorization:expired": "Expired", "authorization:revoked":
         "Revoked", "authorization:letter:renewed": "Archive timestamp renewed",
         "authorization:paused": "Paused", "authorization:resumed": "Resumed",
+        "authorization:deletion:attested": "Deletion attested",
+        "authorization:deletion:overdue": "Deletion attestation overdue",
         "console:action": "Console action", "institution:created": "Institution added",
         "institution:key:rotated": "API key rotated",
         "institution:suspended": "Institution suspended",
