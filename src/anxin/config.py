@@ -41,6 +41,10 @@ DEFAULT_PURPOSES = (
     "credit_card_approval",
     "guarantee_qualification",
     "account_opening",
+    "pre_insurance_review",
+    "creditworthiness_review",
+    "merchant_real_name_review",
+    "dispute_verification",
 )
 DEFAULT_DATA_CATEGORIES = (
     "credit_report",
@@ -52,6 +56,8 @@ DEFAULT_DATA_CATEGORIES = (
 
 
 CEILING_KEYS = ("max_validity_days", "max_uses")
+# The keys of a [purpose_labels.<code>] table (anxin.domain.vocabulary.LABEL_KEYS).
+PURPOSE_LABEL_KEYS = ("zh-CN", "en", "bureau_reason")
 
 
 class SmsProvider(StrEnum):
@@ -133,6 +139,9 @@ class Settings(BaseSettings):
     data_categories: tuple[str, ...] = DEFAULT_DATA_CATEGORIES
     # Per-purpose ceilings: {"loan_approval": {"max_validity_days": 30, "max_uses": 1}}
     purpose_ceilings: dict[str, dict[str, int]] = Field(default_factory=dict)
+    # Words of configured purposes (anxin.domain.vocabulary): [purpose_labels.car_loan]
+    # zh-CN = "汽车贷款审批", en = "car loan approval", bureau_reason = "贷款审批".
+    purpose_labels: dict[str, dict[str, str]] = Field(default_factory=dict)
     otp_ttl_seconds: int = 300
     otp_min_interval_seconds: int = 60
     otp_max_sends: int = 5
@@ -217,6 +226,17 @@ class Settings(BaseSettings):
                     raise ValueError(f"unknown key {key!r} in [purpose_ceilings.{purpose}]"
                                      f"{_did_you_mean(key, CEILING_KEYS)}; the keys are "
                                      + ", ".join(CEILING_KEYS))
+        return value
+
+    @field_validator("purpose_labels")
+    @classmethod
+    def _label_keys(cls, value: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+        for purpose, labels in value.items():
+            for key in labels:
+                if key not in PURPOSE_LABEL_KEYS:
+                    raise ValueError(f"unknown key {key!r} in [purpose_labels.{purpose}]"
+                                     f"{_did_you_mean(key, PURPOSE_LABEL_KEYS)}; the keys are "
+                                     + ", ".join(PURPOSE_LABEL_KEYS))
         return value
 
     @field_validator("sms_countries", "trusted_proxies", mode="before")

@@ -50,6 +50,7 @@ class Code(StrEnum):
     FORBIDDEN = "forbidden"
     PURPOSE_MISMATCH = "purpose_mismatch"
     SCOPE_MISMATCH = "scope_mismatch"
+    DATA_RANGE_MISMATCH = "data_range_mismatch"
     CROSS_SITE_REQUEST = "cross_site_request"
     FORM_TOKEN_INVALID = "form_token_invalid"  # noqa: S105 (a code, not a password)
     CSRF_FAILED = "csrf_failed"
@@ -75,6 +76,7 @@ class Code(StrEnum):
     AUTHORIZATION_REVOKED = "authorization_revoked"
     AUTHORIZATION_PAUSED = "authorization_paused"
     PAUSED_BY_OPERATOR = "paused_by_operator"
+    FREQUENCY_EXCEEDED = "frequency_exceeded"
     AUTHORIZATION_DECLINED = "authorization_declined"
     AUTHORIZATION_CANCELLED = "authorization_cancelled"
     AUTHORIZATION_LAPSED = "authorization_lapsed"
@@ -86,6 +88,7 @@ class Code(StrEnum):
     CERTIFICATE_REVOKED = "certificate_revoked"
     OPERATOR_EXISTS = "operator_exists"
     WEBHOOK_ENDPOINT_EXISTS = "webhook_endpoint_exists"
+    DELETION_ALREADY_ATTESTED = "deletion_already_attested"
     # 410
     GONE = "gone"
     # 413
@@ -104,6 +107,7 @@ class Code(StrEnum):
     POLICY_CEILING_EXCEEDED = "policy_ceiling_exceeded"
     RENEWAL_PURPOSE_CHANGED = "renewal_purpose_changed"
     RENEWAL_SUBJECT_MISMATCH = "renewal_subject_mismatch"
+    TERMS_EXCEED_TEMPLATE = "terms_exceed_template"
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     OTP_INVALID = "otp_invalid"
     READ_NOT_CONFIRMED = "read_not_confirmed"
@@ -234,6 +238,9 @@ REGISTRY: Mapping[Code, Spec] = MappingProxyType({
     C.PURPOSE_MISMATCH: Spec(403, "the gate: the use's purpose is not the authorization's"),
     C.SCOPE_MISMATCH: Spec(403, "the gate: the data item is outside the authorization's "
                                 "scope"),
+    C.DATA_RANGE_MISMATCH: Spec(403, "the gate: the query's `data_from`/`data_to` is outside "
+                                     "the letter's data range (lookback counted from the "
+                                     "day of the call)"),
     C.CROSS_SITE_REQUEST: Spec(403, "a state-changing request to `/s/…`, `/me/…`, "
                                     "`/console/…` from another origin"),
     C.FORM_TOKEN_INVALID: Spec(403, "a signing-page form post without its form token"),
@@ -263,6 +270,9 @@ REGISTRY: Mapping[Code, Spec] = MappingProxyType({
                                       "subject or the operator) until it is resumed"),
     C.PAUSED_BY_OPERATOR: Spec(409, "the operator paused this authorization (a dispute): "
                                     "only the operator can resume it"),
+    C.FREQUENCY_EXCEEDED: Spec(409, "the gate: the letter's frequency (uses per calendar "
+                                    "day, week or month) is spent for this period (with "
+                                    "`retry_after` and `Retry-After`: seconds to the next)"),
     C.AUTHORIZATION_DECLINED: Spec(409, "the subject declined the request"),
     C.AUTHORIZATION_CANCELLED: Spec(409, "the institution cancelled the request"),
     C.AUTHORIZATION_LAPSED: Spec(409, "the request was not signed in time"),
@@ -279,6 +289,8 @@ REGISTRY: Mapping[Code, Spec] = MappingProxyType({
     C.OPERATOR_EXISTS: Spec(409, "an operator of that name exists"),
     C.WEBHOOK_ENDPOINT_EXISTS: Spec(409, "the institution already has a webhook endpoint "
                                          "with that `url` (with `id`)"),
+    C.DELETION_ALREADY_ATTESTED: Spec(409, "a deletion attestation names a use whose deletion "
+                                           "is already attested (`field` `items[i]`)"),
     C.GONE: Spec(410, "the resource is gone for good"),
     C.PAYLOAD_TOO_LARGE: Spec(413, "the body is over the limit (with `limit`, the byte "
                                    "limit: `ANXIN_MAX_BODY_BYTES`, `ANXIN_MAX_UPLOAD_BYTES` "
@@ -298,6 +310,8 @@ REGISTRY: Mapping[Code, Spec] = MappingProxyType({
     C.RENEWAL_PURPOSE_CHANGED: Spec(422, "`renews` with a template of another purpose: a new "
                                          "purpose needs a new authorization, not a renewal"),
     C.RENEWAL_SUBJECT_MISMATCH: Spec(422, "`renews`: the subject's id is not the original's"),
+    C.TERMS_EXCEED_TEMPLATE: Spec(422, "a request's `frequency`, `data_range` or "
+                                       "`data_life_days` is wider than its template's"),
     C.IDEMPOTENCY_KEY_REUSED: Spec(422, "the same `Idempotency-Key` with another body"),
     C.OTP_INVALID: Spec(422, "wrong or malformed code (with `tries_left`)"),
     C.READ_NOT_CONFIRMED: Spec(422, "the subject did not confirm reading the letter"),
@@ -318,7 +332,9 @@ REGISTRY: Mapping[Code, Spec] = MappingProxyType({
                                  "`ANXIN_LETTER_MAX_PAGES` (`field` `body`, `rule`, `limit`)"),
     C.LETTER_HASH_MISMATCH: Spec(422, "the letter is not the one whose hash was given"),
     C.LETTER_CONTRADICTS_TERMS: Spec(422, "the template's wording contradicts the terms "
-                                          "(`rule` `irrevocable` or `unlimited_uses`)"),
+                                          "(`rule` `irrevocable`, `unlimited_uses`, "
+                                          "`unlimited_frequency`, `unlimited_data_range` "
+                                          "or `kept_forever`)"),
     C.INVALID_VALUE: Spec(422, "a value the database refuses to store"),
     C.SIGNATURE_INVALID: Spec(422, "a notification signature does not match"),
     C.SIGNATURE_MALFORMED: Spec(422, "a notification signature header is malformed"),

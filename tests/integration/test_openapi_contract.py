@@ -28,6 +28,7 @@ OPERATION_IDS = {
     ("get", "/v1/authorizations/{auth_id}/evidence.zip"): "get_evidence_package",
     ("get", "/v1/authorizations/{auth_id}/report.pdf"): "get_report_pdf",
     ("get", "/v1/events"): "list_events",
+    ("post", "/v1/authorizations/{auth_id}/deletion"): "attest_deletion",
     ("get", "/v1/institution"): "get_institution",
     ("patch", "/v1/institution"): "update_institution",
 }
@@ -126,7 +127,7 @@ def test_problems_are_problem_json_with_the_route_s_registry_codes(
     gate = doc["paths"]["/v1/authorizations/{auth_id}/uses"]["post"]["responses"]
     assert gate["409"]["x-problem-codes"] == [
         "authorization_not_active", "authorization_exhausted", "authorization_expired",
-        "authorization_revoked", "authorization_paused"]
+        "authorization_revoked", "authorization_paused", "frequency_exceeded"]
     assert "Retry-After" in gate["503"]["headers"]
 
 

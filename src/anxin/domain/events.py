@@ -30,6 +30,8 @@ class Event(StrEnum):
     RESUMED = "authorization:resumed"
     EXPIRING = "authorization:expiring"
     LETTER_RENEWED = "authorization:letter:renewed"
+    DELETION_ATTESTED = "authorization:deletion:attested"
+    DELETION_OVERDUE = "authorization:deletion:overdue"
     INSTITUTION_CREATED = "institution:created"
     INSTITUTION_KEY_ROTATED = "institution:key:rotated"
     INSTITUTION_SUSPENDED = "institution:suspended"

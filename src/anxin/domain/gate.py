@@ -1,8 +1,10 @@
 """The use gate's rules: "one authorization for one thing".
 
 A use is granted only while the authorization is active, inside its validity window,
-with uses left, for exactly its purpose and for an item of its data scope. The rules are
-checked in a fixed order so that a refusal always names the most fundamental reason.
+with uses left, for exactly its purpose and for an item of its data scope, and within its
+terms v2: the query's data period inside the letter's data range, and a use left in the
+frequency's current calendar period. The rules are checked in a fixed order so that a
+refusal always names the most fundamental reason.
 
 >>> import datetime as dt
 >>> t = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
@@ -19,10 +21,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
+from anxin.domain.periods import lookback_window, period_key, seconds_to_next_period
 from anxin.domain.states import Action, Status, transition
+from anxin.domain.terms import DataRange, Frequency
 from anxin.error_codes import Code
-from anxin.errors import AnxinError
+from anxin.errors import AnxinError, ValidationFailed
 
 
 class UseRefused(AnxinError):
@@ -31,8 +36,8 @@ class UseRefused(AnxinError):
 
     code = Code.USE_REFUSED
 
-    def __init__(self, code: Code, detail: str) -> None:
-        super().__init__(detail, code=code)
+    def __init__(self, code: Code, detail: str, **extra: Any) -> None:
+        super().__init__(detail, code=code, **extra)
 
 
 # The states the gate's storage statements test and set, as values they bind: a use is
@@ -67,12 +72,20 @@ class GateView:
     valid_until: dt.datetime | None
     max_uses: int
     uses: int
+    frequency: Frequency | None = None
+    data_range: DataRange | None = None
+    # The frequency's counter: the key of the period it counts (periods.period_key) and
+    # the uses granted in it.
+    period: str | None = None
+    period_uses: int = 0
 
 
 @dataclass(frozen=True, slots=True)
 class UseRequest:
     purpose: str
     data_item: str
+    data_from: dt.date | None = None
+    data_to: dt.date | None = None
 
 
 def effective_status(status: Status, *, now: dt.datetime, valid_until: dt.datetime | None,
@@ -88,8 +101,55 @@ def effective_status(status: Status, *, now: dt.datetime, valid_until: dt.dateti
     return status
 
 
-def check_use(view: GateView, request: UseRequest, now: dt.datetime) -> None:
-    """Raise :class:`UseRefused` unless a use may be granted now."""
+def check_data_range(data_range: DataRange | None, request: UseRequest, now: dt.datetime,
+                     zone: dt.tzinfo) -> None:
+    """With a data range on the letter, the query names its period (``data_from``,
+    ``data_to``: 422 naming the missing one) and it lies inside the range (403
+    ``data_range_mismatch``); a lookback is counted back from today in ``zone``."""
+    if data_range is None:
+        return
+    for name in ("data_from", "data_to"):
+        if getattr(request, name) is None:
+            raise ValidationFailed(f"the letter limits the data's period: {name} is required",
+                                   field=name)
+    start, end = request.data_from, request.data_to
+    assert start is not None
+    assert end is not None
+    if start > end:
+        raise ValidationFailed("data_from is after data_to", field="data_from")
+    if data_range.lookback_months is not None:
+        low, high = lookback_window(now, data_range.lookback_months, zone)
+        allowed = f"the last {data_range.lookback_months} month(s), {low} to {high}"
+    else:
+        assert data_range.start is not None
+        assert data_range.end is not None
+        low, high = data_range.start, data_range.end
+        allowed = f"{low} to {high}"
+    if start < low or end > high:
+        raise UseRefused(Code.DATA_RANGE_MISMATCH,
+                         f"the query covers {start} to {end}, outside the letter's data "
+                         f"range ({allowed})", allowed_from=low.isoformat(),
+                         allowed_to=high.isoformat())
+
+
+def check_frequency(frequency: Frequency | None, *, period: str | None, period_uses: int,
+                    now: dt.datetime, zone: dt.tzinfo) -> None:
+    """409 ``frequency_exceeded`` (with ``retry_after``, seconds to the next period) when
+    the current period's uses are spent."""
+    if frequency is None:
+        return
+    if period == period_key(now, frequency.per, zone) and period_uses >= frequency.max_uses:
+        raise UseRefused(Code.FREQUENCY_EXCEEDED,
+                         f"at most {frequency.max_uses} use(s) per {frequency.per}: this "
+                         f"{frequency.per}'s are spent",
+                         retry_after=seconds_to_next_period(now, frequency.per, zone))
+
+
+def check_use(view: GateView, request: UseRequest, now: dt.datetime,
+              zone: dt.tzinfo = dt.UTC) -> None:
+    """Raise :class:`UseRefused` unless a use may be granted now (or
+    :class:`ValidationFailed` when the letter's data range needs the query's dates and
+    they are missing). ``zone`` is the deployment's, for the terms v2 calendars."""
     status = Status(view.status)
     if status is Status.REVOKED:
         raise UseRefused(Code.AUTHORIZATION_REVOKED, "the subject revoked this authorization")
@@ -120,3 +180,6 @@ def check_use(view: GateView, request: UseRequest, now: dt.datetime) -> None:
             Code.SCOPE_MISMATCH,
             f"{request.data_item} is outside the authorization's data scope "
             f"({', '.join(view.data_scope)})")
+    check_data_range(view.data_range, request, now, zone)
+    check_frequency(view.frequency, period=view.period, period_uses=view.period_uses,
+                    now=now, zone=zone)

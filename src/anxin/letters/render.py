@@ -137,6 +137,9 @@ class LetterSpec:
     # Where the letter is verified (``<base>/verify?id=<id>``, :func:`.qr.verification_url`):
     # printed under a QR code of it on the last page.
     verify_url: str | None = None
+    # The terms v2 that are set, as (label, value) rows of the key terms table, in the
+    # letter's locale (anxin.domain.terms_wording.term_rows).
+    term_rows: tuple[tuple[str, str], ...] = ()
 
     def check(self) -> None:
         """Raise :class:`ValidationFailed` if the spec cannot make an honest letter."""
@@ -205,6 +208,7 @@ def _key_terms(pdf: FPDF, spec: LetterSpec, labels: dict[str, str]) -> None:
         (labels["validity"], _format_time(spec.valid_from, spec.locale) + labels["until"]
          + _format_time(spec.valid_until, spec.locale)),
         (labels["uses"], labels["uses_fmt"].format(n=spec.max_uses)),
+        *spec.term_rows,
         (labels["subject"], f"{spec.subject_name} ({spec.subject_id_masked})"),
         (labels["reference"], spec.reference),
     ]

@@ -3,9 +3,10 @@
 Templates use Jinja2 placeholders: ``{{ subject_name }}``, ``{{ subject_id_type }}``,
 ``{{ subject_id_number }}``, ``{{ institution }}``, ``{{ purpose }}``, ``{{ scope }}``,
 ``{{ valid_from }}``, ``{{ valid_until }}``, ``{{ validity_days }}``, ``{{ max_uses }}``,
-``{{ reference }}``. The sandbox refuses attribute access to Python internals, and an
-unknown placeholder is an error, so a template can neither reach objects or files nor
-silently drop a term.
+``{{ reference }}``, and the terms v2 in words, ``{{ frequency }}``, ``{{ data_range }}``,
+``{{ data_life }}`` (:mod:`anxin.domain.terms_wording`; "no further limit" when unset).
+The sandbox refuses attribute access to Python internals, and an unknown placeholder is
+an error, so a template can neither reach objects or files nor silently drop a term.
 
 Rendering is bounded (issue 12 item 6: ``{{ 'x' * 10**8 }}`` was accepted, and Jinja's
 constant folding even computed it while compiling). A letter body is text with
@@ -36,7 +37,7 @@ from anxin.errors import ValidationFailed
 
 PLACEHOLDERS = ("subject_name", "subject_id_type", "subject_id_number", "institution",
                 "purpose", "scope", "valid_from", "valid_until", "validity_days", "max_uses",
-                "reference")
+                "reference", "frequency", "data_range", "data_life")
 
 DEFAULT_MAX_CHARS = 20_000
 # Filters whose output is bounded by their input (no width, count or replacement argument).
@@ -111,6 +112,9 @@ class LetterValues:
     validity_days: int
     max_uses: int
     reference: str
+    frequency: str = ""
+    data_range: str = ""
+    data_life: str = ""
 
 
 def format_date(value: dt.datetime, locale: str) -> str:
@@ -130,7 +134,11 @@ def sample_values(locale: str) -> LetterValues:
         scope="个人信用报告" if zh else "credit report",
         valid_from="2026年1月1日" if zh else "01 January 2026",
         valid_until="2026年1月31日" if zh else "31 January 2026",
-        validity_days=30, max_uses=1, reference="LA-0001")
+        validity_days=30, max_uses=1, reference="LA-0001",
+        frequency="每自然月最多 1 次" if zh else "at most 1 per calendar month",
+        data_range="查询日前 24 个月内的数据" if zh else "data of the 24 months before the "
+        "day of each query",
+        data_life="每次使用后 90 日内删除" if zh else "deleted within 90 days of each use")
 
 
 def check_template_body(body: str, locale: str) -> None:

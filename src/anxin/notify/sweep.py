@@ -1,7 +1,10 @@
 """The expiry sweep: moves due authorizations to ``expired`` / ``lapsed`` without waiting
 for anyone to read them, so their notifications go out on time; sends the reminders of
 requests about to lapse unsigned (:func:`anxin.services.subject_reach.send_due_reminders`,
-claimed in the database, so once); and drops rate-limit counters whose window has ended.
+claimed in the database, so once) and of authorizations about to end
+(:mod:`anxin.notify.expiry_reminders`); notifies, once, the deletion attestations that
+became overdue (terms v2, :func:`anxin.services.deletions.notify_overdue`); and drops
+rate-limit counters whose window has ended.
 
 Each transition goes through :func:`anxin.services.authorizations.settle_status`, whose
 UPDATE is conditional on the status read: with any number of sweepers (several
@@ -16,6 +19,7 @@ from anxin.domain.states import Status
 from anxin.notify.expiry_reminders import remind_expiring
 from anxin.services.authorizations import settle_status
 from anxin.services.context import Context
+from anxin.services.deletions import notify_overdue
 from anxin.services.periodic import PeriodicThread
 from anxin.services.rate_limits import purge_expired
 from anxin.services.subject_reach import send_due_reminders
@@ -56,6 +60,7 @@ def make_sweeper(ctx: Context, *, interval: float | None = None) -> PeriodicThre
         reminded = send_due_reminders(ctx)  # the signing link, before a request lapses
         expiring = remind_expiring(ctx)  # before an authorization in force ends
         # A full batch may mean more is due: go again at once; else wait for the interval.
+        notify_overdue(ctx)
         return 1 if max(moved, reminded, expiring) >= 200 else 0
 
     return PeriodicThread("anxin-sweep", work, every, first_delay=min(every, 5.0))

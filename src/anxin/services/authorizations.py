@@ -15,7 +15,15 @@ from anxin.domain.events import Event
 from anxin.domain.gate import effective_status
 from anxin.domain.states import Action, Status
 from anxin.domain.subject import Subject
-from anxin.domain.terms import check_ceiling, resolve_max_uses, resolve_validity
+from anxin.domain.terms import (
+    NO_TERMS,
+    TermsV2,
+    check_ceiling,
+    narrow_terms,
+    resolve_max_uses,
+    resolve_validity,
+)
+from anxin.domain.terms_wording import placeholder_values, terms_paragraph
 from anxin.domain.vocabulary import join_labels, purpose_label, scope_labels
 from anxin.error_codes import Code
 from anxin.errors import Conflict, NotFound, ValidationFailed
@@ -52,6 +60,8 @@ class AuthorizationRequest:
     renews: str | None = None  # the id of the authorization this request renews
     notify_subject: str | None = None   # "sms": Anxin sends the link (services.subject_reach)
     return_url: str | None = None       # allow-listed per institution (services.embedding)
+    # The request's terms v2, each narrowing the template's (domain.terms.narrow_terms).
+    terms: TermsV2 = NO_TERMS
 
 
 def _id_type_label(id_type: str, locale: str) -> str:
@@ -85,6 +95,7 @@ def request_authorization(ctx: Context, inst: InstitutionRef, req: Authorization
         days = max(1, -(-int((valid_until - now).total_seconds()) // 86400))
         check_ceiling(tpl.purpose, validity_days=days, max_uses=max_uses,
                       ceilings=ctx.settings.purpose_ceilings)
+        terms = narrow_terms(TermsV2.from_stored(tpl.terms), req.terms)
         institution = s.get(Institution, inst.id)
         assert institution is not None
         return_url = check_return_url(ctx, institution.return_url_prefixes, req.return_url)
@@ -100,13 +111,17 @@ def request_authorization(ctx: Context, inst: InstitutionRef, req: Authorization
         values = LetterValues(
             subject_name=subj.name, subject_id_type=_id_type_label(subj.id_type, tpl.locale),
             subject_id_number=subj.id_number, institution=institution.name,
-            purpose=purpose_label(tpl.purpose, tpl.locale),
+            purpose=purpose_label(tpl.purpose, tpl.locale, ctx.settings.purpose_labels),
             scope=join_labels(scope_labels(tpl.data_scope, tpl.locale), tpl.locale),
             valid_from=format_date(now, tpl.locale),
             valid_until=format_date(valid_until, tpl.locale), validity_days=days,
-            max_uses=max_uses, reference=req.reference)
+            max_uses=max_uses, reference=req.reference,
+            **placeholder_values(terms, tpl.locale))
         limits = ctx.settings
         text = render_letter_text(tpl.body, values, max_chars=limits.letter_max_chars)
+        if not terms.empty:
+            # What the gate enforces is in the signed words, whatever the template says.
+            text = f"{text.rstrip()}\n\n{terms_paragraph(terms, tpl.locale)}\n"
         check_letter(text, locale=tpl.locale, title=tpl.title, institution=institution.name,
                      purpose_label=values.purpose,
                      scope_labels=scope_labels(tpl.data_scope, tpl.locale),
@@ -138,7 +153,10 @@ def request_authorization(ctx: Context, inst: InstitutionRef, req: Authorization
             if keep_token else None,
             callback_url=req.callback_url, realname=None, otp_sends=0, otp_failures=0,
             signing=None, status_changed_at=now, created_at=now, ledger_seq=0,
-            commitment_salt=os.urandom(16))
+            commitment_salt=os.urandom(16), terms=terms.stored(),
+            freq_max=None if terms.frequency is None else terms.frequency.max_uses,
+            freq_per=None if terms.frequency is None else terms.frequency.per,
+            freq_period=None, freq_uses=0)
         s.add(a)
         s.flush()
         renewal_of = {}
@@ -151,7 +169,7 @@ def request_authorization(ctx: Context, inst: InstitutionRef, req: Authorization
                letter_sha256=a.letter_sha256, subject_index=a.subject_id_index,
                reference_commitment=commit(k.commitment_key(auth_id, a.commitment_salt),
                                            "reference", req.reference),
-               max_uses=max_uses,
+               max_uses=max_uses, terms=terms.stored(),
                valid_until=valid_until.isoformat())
         signing_url = f"{ctx.settings.effective_base_url}/s/{token}"
         if req.notify_subject == "sms":
@@ -191,6 +209,7 @@ def authorization_dict(a: Authorization, tpl: Template | None = None) -> dict[st
         "status_times": status_times(a),
         "notify_subject": a.notify_subject, "return_url": a.return_url,
         "viewed_at": iso(a.viewed_at), "reminder_sent_at": iso(a.reminder_sent_at),
+        **TermsV2.from_stored(a.terms).to_dict(),
         "subject": {"name": a.subject_name_masked, "id_type": a.subject_id_type,
                     "id_number": a.subject_id_masked, "mobile": a.subject_mobile_masked},
     }

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from anxin.domain.events import Event
 from anxin.domain.states import PausedBy, Status
 from anxin.domain.subject import IdType, normalize_mobile, validate_id_number
+from anxin.domain.terms import TermsV2
 from anxin.domain.vocabulary import join_labels, purpose_label, scope_labels
 from anxin.error_codes import Code
 from anxin.errors import NotFound, ValidationFailed
@@ -25,6 +26,7 @@ from anxin.letters.text import format_date, letter_sha256, render_letter_text, s
 from anxin.net.outbound import OutboundPolicy
 from anxin.services.authorizations import authorization_dict
 from anxin.services.context import Context
+from anxin.services.deletions import deletions_of
 from anxin.services.embedding import update_embedding
 from anxin.services.institutions import InstitutionRef, insert_institution
 from anxin.services.notifications import new_webhook_secret, store_webhook_secret
@@ -251,6 +253,7 @@ def dispute_view(ctx: Context, auth_id: str) -> dict[str, Any]:
             .order_by(OtpCode.id))]
         out["steps"] = _steps(timeline, a.signing or {}, sends)
         out["uses_log"] = uses_log(s, auth_id)  # UseEntry: at, granted, code, purpose, ...
+        out["deletions"] = deletions_of(s, auth_id)
         out["notifications"] = [
             {"id": n.id, "event": n.event, "state": n.state, "attempts": n.attempts,
              "last_error": n.last_error, "created_at": n.created_at}
@@ -319,6 +322,15 @@ def template_form(ctx: Context, inst_id: str, code: str | None) -> dict[str, Any
         return base
 
 
+def _keeping_terms(s: Any, inst_id: str, spec: TemplateSpec) -> TemplateSpec:
+    """The editor has no fields for the terms v2 (set through the API): a new version
+    keeps the current version's."""
+    current = current_template(s, inst_id, spec.code) if spec.terms.empty else None
+    if current is None or not current.terms:
+        return spec
+    return replace(spec, terms=TermsV2.from_stored(current.terms))
+
+
 def save_template_version(ctx: Context, operator_id: str, inst_id: str, spec: TemplateSpec
                           ) -> tuple[bool, dict[str, Any]]:
     """A new version of the template (the same checks as ``POST /v1/templates``), with its
@@ -328,6 +340,7 @@ def save_template_version(ctx: Context, operator_id: str, inst_id: str, spec: Te
         if inst is None:
             raise NotFound(f"no institution {inst_id}", code=Code.INSTITUTION_NOT_FOUND)
         ref = InstitutionRef(inst.id, inst.name)
+        spec = _keeping_terms(s, inst_id, spec)
     status, t = put_template(ctx, ref, spec)
     if status == 201:
         now = ctx.clock()

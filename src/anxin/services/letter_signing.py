@@ -41,6 +41,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from pyhanko.sign.timestamps import TimeStamper
 
+from anxin.domain.terms import TermsV2
+from anxin.domain.terms_wording import term_rows
 from anxin.domain.vocabulary import purpose_label, scope_labels
 from anxin.letters import LetterSpec, render_letter_pdf, sign_letter, upgrade_to_lta
 from anxin.letters.letter_data import open_signed_letter
@@ -182,7 +184,7 @@ class PkiLetterSigner:
         return LetterSpec(
             authorization_id=letter.authorization_id, locale=letter.locale,
             title=letter.title, institution_name=letter.institution_name,
-            purpose_label=purpose_label(letter.purpose, letter.locale),
+            purpose_label=letter.purpose_label or purpose_label(letter.purpose, letter.locale),
             scope_labels=scope_labels(letter.data_scope, letter.locale),
             valid_from=letter.valid_from or now, valid_until=letter.valid_until,
             max_uses=letter.max_uses, subject_name=letter.subject_name,
@@ -191,7 +193,8 @@ class PkiLetterSigner:
             passkey_evidence=_passkey_json(letter), root_sha256=self.root_sha256,
             sm2_root_sha256=self.sm2_root_sha256,
             verify_url=(verification_url(self.verify_base_url, letter.authorization_id)
-                        if self.verify_base_url else None))
+                        if self.verify_base_url else None),
+            term_rows=tuple(term_rows(TermsV2.from_stored(letter.terms), letter.locale)))
 
     def __call__(self, letter: LetterToSign, status: CertificateStatus) -> SignatureOutcome:
         salt_hex, commitment = make_id_commitment(letter.subject_id_number)

@@ -28,12 +28,15 @@ from sqlalchemy.orm import Session
 
 from anxin.domain.states import PausedBy
 from anxin.domain.subject import mask_mobile, normalize_mobile
+from anxin.domain.terms import TermsV2
+from anxin.domain.terms_wording import term_rows
 from anxin.domain.vocabulary import purpose_label, scope_labels
 from anxin.encoding import sha256_hex
 from anxin.error_codes import Code
 from anxin.errors import NotFound, TooManyRequests, ValidationFailed
 from anxin.services.authorizations import settle_status
 from anxin.services.context import Context
+from anxin.services.deletions import deletions_of
 from anxin.services.documents import read_document
 from anxin.services.pausing import pause_authorization, resume_authorization
 from anxin.services.refusals import refuse, refusing_transaction
@@ -182,7 +185,8 @@ def _summary(ctx: Context, s: Session, a: Authorization, locale: str) -> dict[st
     assert inst is not None
     assert tpl is not None
     return {"id": a.id, "status": a.status, "institution": inst.name, "title": tpl.title,
-            "purpose": purpose_label(a.purpose, locale), "purpose_code": a.purpose,
+            "purpose": purpose_label(a.purpose, locale, ctx.settings.purpose_labels),
+            "purpose_code": a.purpose,
             "scope": list(scope_labels(a.data_scope, locale)), "reference": a.reference,
             "valid_from": a.valid_from, "valid_until": a.valid_until, "uses": a.uses,
             "max_uses": a.max_uses, "created_at": a.created_at, "signed_at": a.signed_at,
@@ -218,13 +222,18 @@ def view_mine(ctx: Context, index: str, auth_id: str, locale: str = "zh-CN"
         names: dict[str, str] = dict(s.execute(select(Institution.id, Institution.name)).all())
         out["uses_log"] = [
             {"at": u.at, "institution": names.get(u.institution_id, "?"),
-             "purpose": purpose_label(u.purpose, locale), "reference": u.reference,
+             "purpose": purpose_label(u.purpose, locale, ctx.settings.purpose_labels),
+             "reference": u.reference,
              "operator": u.operator, "data_item": u.data_item, "granted": u.granted,
-             "refusal": u.code}
+             "refusal": u.code, "delete_by": u.delete_by, "deletion_id": u.deletion_id}
             for u in uses_log(s, a.id)]
         out["renewal_chain"] = [
             {**r, "valid_until": dt.datetime.fromisoformat(str(r["valid_until"]))}
             for r in (renewal_chain(s, a) if a.renews or a.renewed_by else [])]
+        # Terms v2 in the person's words, and the institution's deletion attestations.
+        out["term_rows"] = term_rows(TermsV2.from_stored(a.terms), locale)
+        out["deletions"] = [{**d, "at": dt.datetime.fromisoformat(d["deleted_at"]),
+                             "count": len(d["items"])} for d in deletions_of(s, a.id)]
         out["has_letter_pdf"] = s.get(Document, (a.id, "letter.pdf")) is not None
         out["has_evidence"] = a.signed_at is not None  # the package and the report
         return out

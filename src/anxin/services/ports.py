@@ -64,6 +64,10 @@ class LetterToSign:
     method: str
     passkey_evidence: dict[str, Any] | None
     now: dt.datetime
+    # Terms v2 (anxin.domain.terms.TermsV2.stored), printed in the key terms table.
+    terms: dict[str, Any] | None = None
+    # The purpose's words where the deployment configured them (purpose_labels).
+    purpose_label: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

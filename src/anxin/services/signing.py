@@ -74,7 +74,8 @@ def view(ctx: Context, token: str) -> dict[str, Any]:
             cooldown = max(0, int(wait + 0.999))
         return {
             "id": a.id, "status": a.status, "locale": tpl.locale, "title": tpl.title,
-            "institution": inst.name, "purpose": purpose_label(a.purpose, tpl.locale),
+            "institution": inst.name,
+            "purpose": purpose_label(a.purpose, tpl.locale, ctx.settings.purpose_labels),
             "purpose_code": a.purpose,
             "scope": list(scope_labels(a.data_scope, tpl.locale)),
             "valid_from": a.valid_from, "valid_until": a.valid_until, "max_uses": a.max_uses,
@@ -322,7 +323,8 @@ def _letter_to_sign(ctx: Context, s: Session, a: Authorization, tpl: Template,
         subject_id_number=k.decrypt_text(a.subject_id_enc, aad=f"{a.id}/id"),
         subject_id_masked=a.subject_id_masked,
         method="sms+passkey" if passkey_evidence is not None else "sms",
-        passkey_evidence=passkey_evidence, now=now)
+        passkey_evidence=passkey_evidence, now=now, terms=a.terms,
+        purpose_label=purpose_label(a.purpose, tpl.locale, ctx.settings.purpose_labels))
 
 
 def passkey_enrolment(s: Session, a: Authorization, credential_sha256: str) -> str:

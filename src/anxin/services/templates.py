@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from anxin.domain.events import Event
 from anxin.domain.letter_wording import check_wording
-from anxin.domain.terms import check_ceiling, check_purpose_and_scope
+from anxin.domain.terms import NO_TERMS, TermsV2, check_ceiling, check_purpose_and_scope
 from anxin.domain.vocabulary import LOCALES, join_labels, purpose_label, scope_labels
 from anxin.error_codes import Code
 from anxin.errors import NotFound, ValidationFailed
@@ -39,10 +39,13 @@ class TemplateSpec:
     max_uses: int = 1
     require_passkey: bool = False
     request_ttl_minutes: int = 1440
+    terms: TermsV2 = NO_TERMS
 
     def content_sha256(self) -> str:
-        d = {k: getattr(self, k) for k in self.__slots__ if k != "code"}
+        d = {k: getattr(self, k) for k in self.__slots__ if k not in ("code", "terms")}
         d["data_scope"] = list(self.data_scope)
+        if not self.terms.empty:  # absent v2 terms leave earlier versions' digests as they were
+            d["terms"] = self.terms.to_dict()
         return hashlib.sha256(json.dumps(d, sort_keys=True, ensure_ascii=False).encode()
                               ).hexdigest()
 
@@ -68,10 +71,10 @@ def validate_spec(ctx: Context, spec: TemplateSpec) -> None:
     check_ceiling(spec.purpose, validity_days=spec.validity_days, max_uses=spec.max_uses,
                   ceilings=s.purpose_ceilings)
     check_template_body(spec.body, spec.locale)
-    check_wording(spec.body, title=spec.title, max_uses=spec.max_uses)
+    check_wording(spec.body, title=spec.title, max_uses=spec.max_uses, terms=spec.terms)
     check_template_letter(
         spec.body, locale=spec.locale, title=spec.title,
-        purpose_label=purpose_label(spec.purpose, spec.locale),
+        purpose_label=purpose_label(spec.purpose, spec.locale, s.purpose_labels),
         scope_labels=scope_labels(spec.data_scope, spec.locale),
         scope=join_labels(scope_labels(spec.data_scope, spec.locale), spec.locale),
         validity_days=spec.validity_days, max_uses=spec.max_uses,
@@ -84,7 +87,8 @@ def template_dict(t: Template) -> dict[str, Any]:
             "locale": t.locale, "validity_days": t.validity_days, "max_uses": t.max_uses,
             "require_passkey": t.require_passkey,
             "request_ttl_minutes": t.request_ttl_minutes, "content_sha256": t.content_sha256,
-            "created_at": t.created_at.isoformat()}
+            "created_at": t.created_at.isoformat(),
+            **TermsV2.from_stored(t.terms).to_dict()}
 
 
 def put_template(ctx: Context, inst: InstitutionRef, spec: TemplateSpec, *,
@@ -111,7 +115,8 @@ def put_template(ctx: Context, inst: InstitutionRef, spec: TemplateSpec, *,
                      validity_days=spec.validity_days, max_uses=spec.max_uses,
                      require_passkey=spec.require_passkey,
                      request_ttl_minutes=spec.request_ttl_minutes,
-                     content_sha256=spec.content_sha256(), created_at=now)
+                     content_sha256=spec.content_sha256(), created_at=now,
+                     terms=spec.terms.stored())
         s.add(t)
         s.flush()
         record(s, Event.TEMPLATE_VERSIONED, at=now, institution_id=inst.id,

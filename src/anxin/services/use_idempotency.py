@@ -52,7 +52,9 @@ def gate_key(key: str | None, auth_id: str, call: UseCall) -> GateKey | None:
                                field="Idempotency-Key")
     return GateKey(key, request_digest({
         "authorization_id": auth_id, "purpose": call.purpose, "data_item": call.data_item,
-        "reference": call.reference, "operator": call.operator}))
+        "reference": call.reference, "operator": call.operator,
+        **({} if call.data_from is None and call.data_to is None else {
+            "data_from": str(call.data_from), "data_to": str(call.data_to)})}))
 
 
 _I = IdempotencyRecord

@@ -14,10 +14,11 @@ character into a console, a log or an export.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from anxin.errors import ValidationFailed
@@ -55,6 +56,10 @@ class UseCall:
     data_item: str
     reference: str
     operator: str
+    # The period of the subject's data the query covers (terms v2: required, and
+    # checked, when the letter has a data range).
+    data_from: dt.date | None = None
+    data_to: dt.date | None = None
 
     def validate(self) -> None:
         """Raise :class:`ValidationFailed` naming the first field that breaks its rule."""
@@ -66,8 +71,10 @@ class UseCall:
                 raise ValidationFailed(f"{name} contains a control character", field=name)
 
     def neutralised(self) -> UseCall:
-        return UseCall(**{name: neutralise(getattr(self, name), limit)
-                          for name, limit in FIELD_LIMITS.items()})
+        return replace(self, purpose=neutralise(self.purpose, FIELD_LIMITS["purpose"]),
+                       data_item=neutralise(self.data_item, FIELD_LIMITS["data_item"]),
+                       reference=neutralise(self.reference, FIELD_LIMITS["reference"]),
+                       operator=neutralise(self.operator, FIELD_LIMITS["operator"]))
 
 
 def call_from_raw(raw: bytes) -> UseCall:
@@ -79,5 +86,8 @@ def call_from_raw(raw: bytes) -> UseCall:
         body = None
     if not isinstance(body, dict):
         body = {}
-    values = {name: body.get(name) for name in FIELD_LIMITS}
-    return UseCall(**{name: v if isinstance(v, str) else "" for name, v in values.items()})
+    def text(name: str) -> str:
+        v = body.get(name)
+        return v if isinstance(v, str) else ""
+
+    return UseCall(text("purpose"), text("data_item"), text("reference"), text("operator"))

@@ -27,7 +27,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
-from sqlalchemy import bindparam, case, insert, select, text, update
+from sqlalchemy import bindparam, case, insert, literal, or_, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -38,10 +38,13 @@ from anxin.domain.gate import (
     UseRefused,
     UseRequest,
     bound_states,
+    check_data_range,
     check_use,
     effective_status,
 )
+from anxin.domain.periods import PERIOD_NAMES_SQL, period_keys
 from anxin.domain.states import Status
+from anxin.domain.terms import NO_TERMS, TermsV2
 from anxin.encoding import sha256_hex
 from anxin.error_codes import Code
 from anxin.errors import AnxinError, ConfigurationError, NotFound, ValidationFailed
@@ -74,7 +77,8 @@ __all__ = ["UseCall", "consume_use", "consume_use_with_key", "record_bad_call"]
 
 A = Authorization
 _READ = select(A.id, A.status, A.purpose, A.data_scope, A.valid_from, A.valid_until,
-               A.max_uses, A.uses, A.letter_sha256, A.request_expires_at, A.commitment_salt)
+               A.max_uses, A.uses, A.letter_sha256, A.request_expires_at, A.commitment_salt,
+               A.terms, A.freq_period, A.freq_uses)
 
 
 def _read(conn: Connection, inst: InstitutionRef, auth_id: str) -> Any:
@@ -85,8 +89,24 @@ def _read(conn: Connection, inst: InstitutionRef, auth_id: str) -> Any:
 
 
 def _view(row: Any) -> GateView:
+    terms = TermsV2.from_stored(row.terms)
     return GateView(row.status, row.purpose, tuple(row.data_scope), row.valid_from,
-                    row.valid_until, row.max_uses, row.uses)
+                    row.valid_until, row.max_uses, row.uses, frequency=terms.frequency,
+                    data_range=terms.data_range, period=row.freq_period,
+                    period_uses=int(row.freq_uses or 0))
+
+
+# The frequency's counter (terms v2) beside the total count, in the same UPDATE and so
+# under the same row lock: the key of the current period of the authorization's
+# ``freq_per`` (the three keys are bound, :func:`anxin.domain.periods.period_keys`), a
+# use left in it unless the counter counts another period, and the counter moved on.
+_PERIOD = case(*((A.freq_per == literal(per), bindparam(f"p_{per}"))
+                 for per in PERIOD_NAMES_SQL), else_=None)
+_FREQUENCY_LEFT = or_(A.freq_max.is_(None), A.freq_period.is_distinct_from(_PERIOD),
+                      A.freq_uses < A.freq_max)
+_FREQUENCY_SET = {"freq_uses": case((A.freq_per.is_(None), A.freq_uses),
+                                    (A.freq_period == _PERIOD, A.freq_uses + 1), else_=1),
+                  "freq_period": _PERIOD}
 
 
 # The gate's rules as one UPDATE (all but the scope, checked on what it returns), the
@@ -96,13 +116,14 @@ _GRANT = (
     .where(A.id == bindparam("aid"),
            A.status == bindparam("granting"), A.uses < A.max_uses,
            A.valid_until > bindparam("now"), A.valid_from <= bindparam("now"),
-           A.purpose == bindparam("want_purpose"))
+           A.purpose == bindparam("want_purpose"), _FREQUENCY_LEFT)
     .values(uses=A.uses + 1,
             status=case((A.uses + 1 >= A.max_uses, bindparam("after_last_use")),
                         else_=A.status),
-            status_changed_at=bindparam("now"))
+            status_changed_at=bindparam("now"), **_FREQUENCY_SET)
     .returning(A.id, A.institution_id, A.uses, A.status, A.max_uses, A.data_scope,
-               A.letter_sha256, A.reference, A.ledger_seq, A.ledger_head, A.commitment_salt))
+               A.letter_sha256, A.reference, A.ledger_seq, A.ledger_head, A.commitment_salt,
+               A.terms))
 _GRANT_BY_INSTITUTION = _GRANT.where(A.institution_id == bindparam("iid"))
 _GRANT_BY_KEY = _GRANT.where(A.institution_id == select(Institution.id).where(
     Institution.api_key_hash == bindparam("key_hash"),
@@ -110,7 +131,8 @@ _GRANT_BY_KEY = _GRANT.where(A.institution_id == select(Institution.id).where(
 
 
 class _OutOfScope(Exception):
-    """Rolls back an optimistic grant whose data item is outside the scope."""
+    """Rolls back an optimistic grant whose data item is outside the scope, or whose
+    data period the letter's data range refuses (the slow path names the refusal)."""
 
 
 def consume_use_with_key(ctx: Context, api_key: str | None, auth_id: str, call: UseCall,
@@ -201,7 +223,7 @@ def _try_grant(ctx: Context, key_hash: str | None, inst: InstitutionRef | None, 
     stmt = _GRANT_BY_INSTITUTION if inst is not None else _GRANT_BY_KEY
     params = {"aid": auth_id, "now": now, "want_purpose": call.purpose,
               "key_hash": key_hash, "iid": inst.id if inst is not None else None,
-              **bound_states()}
+              **bound_states(), **period_keys(now, ctx.settings.zone)}
     try:
         with ctx.db.core_transaction() as conn:
             if gk is not None and key_hash is not None:
@@ -214,10 +236,26 @@ def _try_grant(ctx: Context, key_hash: str | None, inst: InstitutionRef | None, 
             if granted is not None:
                 if call.data_item not in granted.data_scope:
                     raise _OutOfScope
-                return _grant(ctx, conn, granted.institution_id, granted, call, now, gk)
+                terms = TermsV2.from_stored(granted.terms)
+                if not _range_holds(ctx, terms, call, now):
+                    raise _OutOfScope
+                return _grant(ctx, conn, granted.institution_id, granted, call, now, gk,
+                              terms)
     except _OutOfScope:
         pass
     return None
+
+
+def _range_holds(ctx: Context, terms: TermsV2, call: UseCall, now: dt.datetime) -> bool:
+    if terms.data_range is None:
+        return True
+    try:
+        check_data_range(terms.data_range, UseRequest(call.purpose, call.data_item,
+                                                      call.data_from, call.data_to),
+                         now, ctx.settings.zone)
+    except (UseRefused, ValidationFailed):
+        return False
+    return True
 
 
 # The grant's leaves continue the authorization's chain (anxin.ledger.chain): the UPDATE
@@ -233,12 +271,17 @@ _SEQ_BEFORE = "(ledger_seq - CASE WHEN status = :after_last_use THEN 2 ELSE 1 EN
 _RET_GRANT_LEAF = LeafTemplate.sql("gl", "ledger_prev", _SEQ_BEFORE)
 _RET_EXHAUSTED_LEAF = LeafTemplate.sql("xl", _LEAF_HASH.format(_RET_GRANT_LEAF),
                                        f"{_SEQ_BEFORE} + 1")
+_PG_PERIOD = ("(CASE freq_per " + " ".join(f"WHEN '{p}' THEN :p_{p}" for p in PERIOD_NAMES_SQL)
+              + " END)")
 _ONE_STATEMENT_SQL = f"""
 WITH g AS (
   UPDATE authorizations
      SET uses = uses + 1,
          status = CASE WHEN uses + 1 >= max_uses THEN :after_last_use ELSE status END,
          status_changed_at = :now,
+         freq_uses = CASE WHEN freq_per IS NULL THEN freq_uses
+                          WHEN freq_period = {_PG_PERIOD} THEN freq_uses + 1 ELSE 1 END,
+         freq_period = {_PG_PERIOD},
          ledger_prev = {_OLD_HEAD},
          ledger_seq = ledger_seq + CASE WHEN uses + 1 >= max_uses THEN 2 ELSE 1 END,
          ledger_head = CASE WHEN uses + 1 >= max_uses
@@ -248,6 +291,8 @@ WITH g AS (
      AND valid_until > :now AND valid_from <= :now AND purpose = :purpose
      AND jsonb_exists(CAST(data_scope AS jsonb), :item)
      AND letter_sha256 = :letter_sha256 AND max_uses = :max_uses
+     AND (freq_max IS NULL OR freq_period IS DISTINCT FROM {_PG_PERIOD}
+          OR freq_uses < freq_max)
      AND EXISTS (SELECT 1 FROM institutions
                   WHERE id = :iid AND api_key_hash = :key_hash
                     AND status = :institution_active)
@@ -256,9 +301,9 @@ WITH g AS (
 ), u AS (
   INSERT INTO uses (id, authorization_id, institution_id, granted, refusal_code, purpose,
                     data_item, reference, operator, uses_after, receipt, receipt_sm2,
-                    created_at)
+                    created_at, data_from, data_to, delete_by)
   SELECT :use_id, g.id, :iid, true, NULL, :purpose, :item, :reference, :operator, g.uses,
-         :receipt, :receipt_sm2, :now FROM g
+         :receipt, :receipt_sm2, :now, :data_from, :data_to, :delete_by FROM g
 ), q AS (
   INSERT INTO ledger_queue (data, authorization_id, created_at)
   SELECT v.data, g.id, :now
@@ -286,12 +331,13 @@ class _Signed:
     max_uses: int
     reference: str
     commitment_key: bytes
+    terms: TermsV2 = NO_TERMS
 
 
 _SIGNED_CACHE_SIZE = 10_000
 
 
-_FACTS = select(A.letter_sha256, A.max_uses, A.reference, A.commitment_salt).where(
+_FACTS = select(A.letter_sha256, A.max_uses, A.reference, A.commitment_salt, A.terms).where(
     A.id == bindparam("aid"))
 
 
@@ -310,7 +356,8 @@ def _signed_facts(ctx: Context, conn: Connection, auth_id: str, *,
             cache.clear()
         facts = cache[auth_id] = _Signed(
             str(row.letter_sha256), int(row.max_uses), str(row.reference),
-            ctx.keys.commitment_key(auth_id, row.commitment_salt))
+            ctx.keys.commitment_key(auth_id, row.commitment_salt),
+            TermsV2.from_stored(row.terms))
     return facts
 
 
@@ -333,6 +380,8 @@ class _WriteOut:
         out = {"use_id": self.use_id, "uses": uses, "uses_remaining": max_uses - uses,
                "status": status, "receipt": self.receipt,
                "granted_at": self.now.isoformat()}
+        if (delete_by := self.use_record["delete_by"]) is not None:
+            out["delete_by"] = delete_by.isoformat()
         if self.receipt_sm2 is not None:
             out["receipt_sm2"] = self.receipt_sm2
         return out
@@ -340,33 +389,42 @@ class _WriteOut:
 
 def _write_out(ctx: Context, auth_id: str, institution_id: str, call: UseCall, *,
                letter_sha256: str, max_uses: int, reference: str, key: bytes,
-               now: dt.datetime) -> _WriteOut:
+               now: dt.datetime, terms: TermsV2) -> _WriteOut:
     use_id = str(uuid.uuid4())
-    receipt, receipt_sm2 = _receipts(ctx, _receipt_payload(
-        ctx, use_id, auth_id, institution_id, call, letter_sha256, max_uses, now, key))
+    delete_by = (None if terms.data_life_days is None
+                 else now + dt.timedelta(days=terms.data_life_days))
+    payload = _receipt_payload(ctx, use_id, auth_id, institution_id, call, letter_sha256,
+                               max_uses, now, key)
+    if not terms.empty:
+        payload.update(_terms_checked(ctx, terms, call, now, delete_by))
+    receipt, receipt_sm2 = _receipts(ctx, payload)
     grant_t, exhausted_t = _grant_leaves(use_id, auth_id, institution_id, call, receipt,
-                                         receipt_sm2, now, key)
+                                         receipt_sm2, now, key, delete_by)
     return _WriteOut(
         use_id=use_id, receipt=receipt, receipt_sm2=receipt_sm2,
         use_record={"id": use_id, "authorization_id": auth_id,
                     "institution_id": institution_id, "granted": True, "refusal_code": None,
                     "purpose": call.purpose, "data_item": call.data_item,
                     "reference": call.reference, "operator": call.operator,
-                    "receipt": receipt, "receipt_sm2": receipt_sm2, "created_at": now},
+                    "receipt": receipt, "receipt_sm2": receipt_sm2, "created_at": now,
+                    "data_from": call.data_from, "data_to": call.data_to,
+                    "delete_by": delete_by},
         grant_leaf=grant_t, exhausted_leaf=exhausted_t,
         notice=notification_row(institution_id=institution_id, authorization_id=auth_id,
                                 reference=reference, event=Event.EXHAUSTED, at=now),
         now=now)
 
 
-def _one_statement_params(w: _WriteOut, key_hash: str, facts: _Signed) -> dict[str, Any]:
+def _one_statement_params(w: _WriteOut, key_hash: str, facts: _Signed,
+                          zone: dt.tzinfo) -> dict[str, Any]:
     """The grant's write-out as the parameters of the PostgreSQL statement."""
     u = w.use_record
     return {
         "aid": u["authorization_id"], "iid": u["institution_id"], "key_hash": key_hash,
         "now": w.now, "purpose": u["purpose"], "item": u["data_item"], "use_id": w.use_id,
         "reference": u["reference"], "operator": u["operator"], "receipt": w.receipt,
-        "receipt_sm2": w.receipt_sm2,
+        "receipt_sm2": w.receipt_sm2, "data_from": u["data_from"], "data_to": u["data_to"],
+        "delete_by": u["delete_by"], **period_keys(w.now, zone),
         "letter_sha256": facts.letter_sha256, "max_uses": facts.max_uses,
         "zero": ZERO_HASH, **bound_states(),
         **w.grant_leaf.params("gl"), **w.exhausted_leaf.params("xl"),
@@ -387,11 +445,14 @@ def _grant_in_one_statement(ctx: Context, institution_id: str, key_hash: str, au
         for fresh in (False, True):
             if facts is None:
                 return None
+            now = ctx.clock()
+            if not _range_holds(ctx, facts.terms, call, now):
+                return None  # the slow path names the refusal (422 or 403)
             w = _write_out(ctx, auth_id, institution_id, call,
                            letter_sha256=facts.letter_sha256, max_uses=facts.max_uses,
                            reference=facts.reference, key=facts.commitment_key,
-                           now=ctx.clock())
-            params = _one_statement_params(w, key_hash, facts)
+                           now=now, terms=facts.terms)
+            params = _one_statement_params(w, key_hash, facts, ctx.settings.zone)
             if gk is None:
                 row = conn.execute(_ONE_STATEMENT, params).first()
             else:
@@ -452,9 +513,30 @@ def _receipt_payload(ctx: Context, use_id: str, auth_id: str, institution_id: st
         "iat": int(now.timestamp()), "granted_at": now.isoformat()}
 
 
+def _terms_checked(ctx: Context, terms: TermsV2, call: UseCall, now: dt.datetime,
+                   delete_by: dt.datetime | None) -> dict[str, Any]:
+    """What a grant's receipt says of the terms v2 it was checked against: the terms
+    (with the frequency's period counted), the query's data period, and ``delete_by``."""
+    checked: dict[str, Any] = {}
+    if terms.frequency is not None:
+        checked["frequency"] = {**terms.frequency.to_dict(),
+                                "period": period_keys(now, ctx.settings.zone)[
+                                    f"p_{terms.frequency.per}"]}
+    if terms.data_range is not None:
+        checked["data_range"] = terms.data_range.to_dict()
+    if terms.data_life_days is not None:
+        checked["data_life_days"] = terms.data_life_days
+    out: dict[str, Any] = {"terms_checked": checked}
+    if call.data_from is not None and call.data_to is not None:
+        out["data_from"], out["data_to"] = call.data_from.isoformat(), call.data_to.isoformat()
+    if delete_by is not None:
+        out["delete_by"] = delete_by.isoformat()
+    return out
+
+
 def _grant_leaves(use_id: str, auth_id: str, institution_id: str, call: UseCall,
-                  receipt: str, receipt_sm2: str | None, now: dt.datetime, key: bytes
-                  ) -> tuple[LeafTemplate, LeafTemplate]:
+                  receipt: str, receipt_sm2: str | None, now: dt.datetime, key: bytes,
+                  delete_by: dt.datetime | None = None) -> tuple[LeafTemplate, LeafTemplate]:
     """The grant's leaf (which commits to the receipt, and in dual to ``receipt_sm2``
     too) and the leaf written as well when that grant was the last use, as templates:
     their chain fields are known only under the row lock."""
@@ -463,7 +545,9 @@ def _grant_leaves(use_id: str, auth_id: str, institution_id: str, call: UseCall,
                           data_item=call.data_item, **_call_commitments(key, call),
                           receipt_sha256=sha256_hex(receipt),
                           receipt_sm2_sha256=(None if receipt_sm2 is None
-                                              else sha256_hex(receipt_sm2))),
+                                              else sha256_hex(receipt_sm2)),
+                          delete_by=(None if delete_by is None
+                                     else delete_by.astimezone(dt.UTC).isoformat())),
             leaf_template(Event.EXHAUSTED.value, at=now, authorization_id=auth_id,
                           institution_id=institution_id))
 
@@ -481,20 +565,24 @@ def _slow_path(ctx: Context, inst: InstitutionRef, auth_id: str, call: UseCall,
             settle_status(s, ctx, a)
             row = _read(s.connection(), inst, auth_id)
     try:
-        check_use(_view(row), UseRequest(call.purpose, call.data_item), now)
+        check_use(_view(row), UseRequest(call.purpose, call.data_item, call.data_from,
+                                         call.data_to), now, ctx.settings.zone)
         # Every rule holds now but the UPDATE missed: another call took the last use.
-        exc = UseRefused(Code.AUTHORIZATION_EXHAUSTED, "no use is left")
-    except UseRefused as refused:
+        exc: AnxinError = UseRefused(Code.AUTHORIZATION_EXHAUSTED, "no use is left")
+    except (UseRefused, ValidationFailed) as refused:
+        # ValidationFailed: the letter's data range needs the query's dates (422), and
+        # such a call is recorded like any refusal.
         exc = refused
     return _refuse(ctx, inst, row, call, exc)
 
 
 def _grant(ctx: Context, conn: Connection, institution_id: str, row: Any, call: UseCall,
-           now: dt.datetime, gk: GateKey | None) -> dict[str, Any]:
+           now: dt.datetime, gk: GateKey | None, terms: TermsV2) -> dict[str, Any]:
     uses_after, status_after = int(row.uses), str(row.status)
     w = _write_out(ctx, row.id, institution_id, call, letter_sha256=row.letter_sha256,
                    max_uses=int(row.max_uses), reference=row.reference,
-                   key=ctx.keys.commitment_key(row.id, row.commitment_salt), now=now)
+                   key=ctx.keys.commitment_key(row.id, row.commitment_salt), now=now,
+                   terms=terms)
     use_row = insert(UseRecord).values(**w.use_record, uses_after=uses_after)
     last_use = status_after == AFTER_LAST_USE.value
     # The UPDATE returned the chain head and holds the row lock until this transaction

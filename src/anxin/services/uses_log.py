@@ -29,6 +29,12 @@ class UseEntry:
     at: dt.datetime
     receipt: str | None
     receipt_sm2: str | None = None  # the dual profile's SM2SM3 receipt
+    # Terms v2: the query's data period, the use's delete_by (under a data life) and the
+    # deletion attestation that covers it.
+    data_from: dt.date | None = None
+    data_to: dt.date | None = None
+    delete_by: dt.datetime | None = None
+    deletion_id: str | None = None
 
     def as_dict(self, *, receipt: bool = False) -> dict[str, Any]:
         """The entry as the API answers it (``at`` in ISO 8601); with ``receipt``, as the
@@ -38,6 +44,12 @@ class UseEntry:
             "purpose": self.purpose, "data_item": self.data_item,
             "reference": self.reference, "operator": self.operator,
             "at": self.at.isoformat()}
+        if self.data_from is not None and self.data_to is not None:
+            out["data_from"] = self.data_from.isoformat()
+            out["data_to"] = self.data_to.isoformat()
+        if self.delete_by is not None:
+            out["delete_by"] = self.delete_by.isoformat()
+            out["deletion_id"] = self.deletion_id
         if receipt:
             out["receipt"] = self.receipt
             if self.receipt_sm2 is not None:
@@ -49,6 +61,6 @@ def uses_log(s: Session, auth_id: str) -> list[UseEntry]:
     """Every use record of ``auth_id``, oldest first."""
     return [UseEntry(u.id, u.institution_id, u.granted, u.refusal_code, u.purpose,
                      u.data_item, u.reference, u.operator, u.created_at, u.receipt,
-                     u.receipt_sm2)
+                     u.receipt_sm2, u.data_from, u.data_to, u.delete_by, u.deletion_id)
             for u in s.scalars(select(UseRecord).where(UseRecord.authorization_id == auth_id)
                                .order_by(UseRecord.created_at, UseRecord.id))]

@@ -10,6 +10,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -68,6 +69,8 @@ class Template(Base):
     request_ttl_minutes: Mapped[int] = mapped_column(Integer)
     content_sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime]
+    # Terms v2 (anxin.domain.terms.TermsV2.stored): frequency, data_range, data_life_days.
+    terms: Mapped[dict[str, Any] | None]
 
 
 class Authorization(Base):
@@ -140,6 +143,14 @@ class Authorization(Base):
     signing_token_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     reminder_sent_at: Mapped[dt.datetime | None]
     viewed_at: Mapped[dt.datetime | None]
+    # Terms v2 as signed (anxin.domain.terms.TermsV2.stored), and the gate's frequency
+    # counter beside the total count, under the same row lock: the frequency (copied from
+    # ``terms``), the key of the period it counts and the uses granted in that period.
+    terms: Mapped[dict[str, Any] | None]
+    freq_max: Mapped[int | None] = mapped_column(Integer)
+    freq_per: Mapped[str | None] = mapped_column(String(8))
+    freq_period: Mapped[str | None] = mapped_column(String(16))
+    freq_uses: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class OtpCode(Base):
@@ -189,6 +200,28 @@ class UseRecord(Base):
     # SM2SM3 by the SM2 seal (anxin.pki.seal_sm2). NULL in intl and sm (where ``receipt``
     # itself is the SM2SM3 one) and on refusals.
     receipt_sm2: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime]
+    # Terms v2: the data period the query named, and (a granted use under a data life)
+    # when the institution must have deleted what it fetched; the attestation that says
+    # it did, and when the sweep notified that it was overdue.
+    data_from: Mapped[dt.date | None] = mapped_column(Date)
+    data_to: Mapped[dt.date | None] = mapped_column(Date)
+    delete_by: Mapped[dt.datetime | None] = mapped_column(index=True)
+    deletion_id: Mapped[str | None] = mapped_column(String(36))
+    overdue_notified_at: Mapped[dt.datetime | None]
+
+
+class Deletion(Base):
+    """An institution's attestation that it deleted what some granted uses fetched
+    (``POST /v1/authorizations/{id}/deletion``)."""
+
+    __tablename__ = "deletions"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    authorization_id: Mapped[str] = mapped_column(String(36), index=True)
+    institution_id: Mapped[str] = mapped_column(String(36))
+    deleted_at: Mapped[dt.datetime]
+    use_ids: Mapped[list[str]]
     created_at: Mapped[dt.datetime]
 
 

@@ -31,7 +31,7 @@ from anxin.error_codes import Code
 from anxin.errors import AnxinError, NotFound
 from anxin.services.context import Context
 from anxin.services.metrics import Metrics
-from anxin.web.api import docs_routes, institution, v1
+from anxin.web.api import deletions, docs_routes, institution, v1
 from anxin.web.api.openapi import build_openapi, operation_id
 from anxin.web.api.schemas import Health, KeySet
 from anxin.web.body_limit import BodyLimitMiddleware
@@ -87,6 +87,7 @@ def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(packages=[("anxin.web", "static")]), name="static")
     app.include_router(v1.router)
     app.include_router(institution.router)
+    app.include_router(deletions.router)
     app.include_router(signing.router, include_in_schema=False)  # a page's endpoints
     app.include_router(pki_router())
     app.include_router(ledger_router)

@@ -41,6 +41,13 @@ from pydantic import (
 from pydantic import Strict as NoCoercion
 
 from anxin.domain.subject import IdType
+from anxin.domain.terms import (
+    MAX_DATA_LIFE_DAYS,
+    MAX_FREQUENCY,
+    MAX_LOOKBACK_MONTHS,
+    TermsV2,
+    parse_terms,
+)
 from anxin.error_codes import Code
 from anxin.web.input_guard import LongText, Text
 
@@ -124,7 +131,56 @@ TEMPLATE_BODY_EXAMPLE = (
     "Reference {{ reference }}.")
 
 
-class TemplateRequest(Strict):
+class Frequency(Strict):
+    """At most `max_uses` granted uses per calendar `per` (the deployment's time zone)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_examples(
+        {"max_uses": 1, "per": "month"}))
+
+    max_uses: StrictInt = Field(ge=1, le=MAX_FREQUENCY)
+    per: Literal["day", "week", "month"]
+
+
+class LookbackRange(Strict):
+    """The query may cover the last `lookback_months`, counted back from each gate call."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_examples(
+        {"lookback_months": 24}))
+
+    lookback_months: StrictInt = Field(ge=1, le=MAX_LOOKBACK_MONTHS)
+
+
+class DatedRange(Strict):
+    """The query may cover the days `from` to `to` (inclusive; `from` not after `to`)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True,
+                              json_schema_extra=_examples(
+                                  {"from": "2024-01-01", "to": "2025-12-31"}))
+
+    from_: dt.date = Field(alias="from")
+    to: dt.date
+
+
+class TermsMembers(Strict):
+    """Terms v2 (CONTRACT §8), each optional; a request's narrow its template's
+    (422 `terms_exceed_template` otherwise)."""
+
+    frequency: Frequency | None = None
+    data_range: LookbackRange | DatedRange | None = Field(None, description=(
+        "The period of the person's data a query may cover; the gate then needs "
+        "`data_from` and `data_to`"))
+    data_life_days: StrictInt | None = Field(None, ge=1, le=MAX_DATA_LIFE_DAYS, description=(
+        "Days you may keep what a use fetched, from each granted use; then attest the "
+        "deletion (`POST /v1/authorizations/{id}/deletion`)"))
+
+    def terms(self) -> TermsV2:
+        """The domain's value of these members (validated again there)."""
+        raw = self.model_dump(by_alias=True, exclude_none=True, mode="json",
+                              include={"frequency", "data_range", "data_life_days"})
+        return parse_terms(raw)
+
+
+class TemplateRequest(TermsMembers):
     """A template: the letter the person signs, and the terms every request from it gets.
     The same content again answers 200 and the current version; other content makes a
     new version (201)."""
@@ -227,7 +283,7 @@ class SubjectIdentity(Strict):
         "the country codes the deployment allows (`ANXIN_SMS_COUNTRIES`, default 86)"))
 
 
-class AuthorizationRequest(Strict):
+class AuthorizationRequest(TermsMembers):
     """A request for the person's authorization, from one of your templates."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra=_examples({
@@ -401,6 +457,11 @@ class UseRequest(Strict):
     operator: Text = Field(description="Who in the institution asks")
     data_item: Text = Field(description="One category of the authorization's scope",
                             json_schema_extra=DATA_CATEGORY)
+    data_from: dt.date | None = Field(None, description=(
+        "The first day of the person's data the query covers; required when the letter "
+        "has a data range"))
+    data_to: dt.date | None = Field(None, description=(
+        "The last day of the person's data the query covers"))
 
 
 class UseGranted(Reply):

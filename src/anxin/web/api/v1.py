@@ -96,7 +96,8 @@ def create_template(body: TemplateRequest, ctx: CtxDep, inst: InstitutionDep,
         code=body.code, title=body.title, purpose=body.purpose,
         data_scope=tuple(body.data_scope), body=body.body, locale=str(body.locale),
         validity_days=body.validity_days, max_uses=body.max_uses,
-        require_passkey=body.require_passkey, request_ttl_minutes=body.request_ttl_minutes)
+        require_passkey=body.require_passkey, request_ttl_minutes=body.request_ttl_minutes,
+        terms=body.terms())
     status, out = templates.put_template(ctx, inst, spec, idempotency_key=idempotency_key,
                                          body_for_digest=body.model_dump(mode="json"))
     response.status_code = status
@@ -142,7 +143,7 @@ def _check_subject_shape(body: AuthorizationRequest) -> None:
                      Code.POLICY_CEILING_EXCEEDED, Code.LETTER_TOO_LONG,
                      Code.OUTBOUND_REFUSED, Code.IDEMPOTENCY_KEY_REUSED,
                      Code.RENEWAL_PURPOSE_CHANGED, Code.RENEWAL_SUBJECT_MISMATCH,
-                     Code.RETURN_URL_NOT_ALLOWED],
+                     Code.RETURN_URL_NOT_ALLOWED, Code.TERMS_EXCEED_TEMPLATE],
                s404=[Code.AUTHORIZATION_NOT_FOUND], s409=[Code.RENEWAL_NOT_ALLOWED],
                s429=[Code.SMS_SESSION_LIMIT, Code.SMS_GLOBAL_LIMIT])},
     summary="Request an authorization from a template (or the renewal of one)")
@@ -159,7 +160,7 @@ def create_authorization(body: AuthorizationRequest, ctx: CtxDep, inst: Institut
                                      max_uses=body.max_uses, callback_url=body.callback_url,
                                      renews=body.renews,
                                      notify_subject=body.notify_subject,
-                                     return_url=body.return_url)
+                                     return_url=body.return_url, terms=body.terms())
     status, out = auths.request_authorization(ctx, inst, req, idempotency_key=idempotency_key,
                                               body_for_digest=body.model_dump(mode="json"))
     response.status_code = status
@@ -199,8 +200,8 @@ def cancel_authorization(auth_id: AuthId, ctx: CtxDep, inst: InstitutionDep
     201: {"model": UseGranted, "description": "The use is granted"}, **NOT_FOUND,
     **problems(s409=[Code.AUTHORIZATION_NOT_ACTIVE, Code.AUTHORIZATION_EXHAUSTED,
                      Code.AUTHORIZATION_EXPIRED, Code.AUTHORIZATION_REVOKED,
-                     Code.AUTHORIZATION_PAUSED],
-               s403=[Code.PURPOSE_MISMATCH, Code.SCOPE_MISMATCH],
+                     Code.AUTHORIZATION_PAUSED, Code.FREQUENCY_EXCEEDED],
+               s403=[Code.PURPOSE_MISMATCH, Code.SCOPE_MISMATCH, Code.DATA_RANGE_MISMATCH],
                s422=[Code.VALIDATION_FAILED, Code.IDEMPOTENCY_KEY_REUSED])},
     summary="The use gate: grant one use, or refuse",
     openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
@@ -225,7 +226,9 @@ async def consume_use(auth_id: AuthId, request: Request, ctx: CtxDep, api_key: A
     out = await run_in_threadpool(uses.consume_use_with_key, ctx, api_key, auth_id,
                                   uses.UseCall(purpose=body.purpose, data_item=body.data_item,
                                                reference=body.reference,
-                                               operator=body.operator),
+                                               operator=body.operator,
+                                               data_from=body.data_from,
+                                               data_to=body.data_to),
                                   idempotency_key=idempotency_key)
     return JSONResponse(out, status_code=201)
 

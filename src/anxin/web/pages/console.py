@@ -26,6 +26,7 @@ from anxin.errors import AnxinError, Conflict, NotFound, Unauthenticated, Valida
 from anxin.services import console as svc
 from anxin.services.console_preview import preview_pages
 from anxin.services.console_stats import MAX_DAYS, Period, bars, dashboard
+from anxin.services.deletions import overdue
 from anxin.services.documents import read_document
 from anxin.services.templates import TemplateSpec
 from anxin.services.web_sessions import SessionRef, check_csrf, end_session, resume_session
@@ -436,6 +437,14 @@ def build_router() -> APIRouter:
             await run_in_threadpool(svc.record_view, ctx, sess.principal, action)
             return await run_in_threadpool(_search_page, request, sess, q, results)
         return await guarded(request, run, post=True)
+
+    @router.get("/deletions")
+    async def overdue_deletions(request: Request) -> Response:
+        async def run(request: Request, sess: SessionRef, form: dict[str, str]) -> Response:
+            items = await run_in_threadpool(overdue, ctx_of(request))
+            return _page(request, "console_deletions.html", sess, items=items,
+                         title=_t(request)["deletions_h"])
+        return await guarded(request, run, post=False)
 
     @router.get("/authorizations/{auth_id}")
     async def dispute(auth_id: str, request: Request) -> Response:

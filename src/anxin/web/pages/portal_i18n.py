@@ -57,6 +57,10 @@ PORTAL_STRINGS: dict[str, dict[str, str]] = {
         "r_data_range_mismatch": "数据时间范围与授权不符", "r_other": "不符合授权条件",
         "refused_because": "拒绝：{reason}",
         "st_paused": "已暂停",
+        # Terms v2: deletion of what a use fetched.
+        "delete_by": "机构应删除数据的期限", "deletion_attested": "机构已声明删除",
+        "deletions_h": "机构的数据删除声明", "deleted_at": "删除时间",
+        "deleted_uses": "涉及的使用次数",
         # Passkeys.
         "passkeys": "我的通行密钥",
         "passkeys_note": "通行密钥（指纹、面容或安全密钥）可用于登录和确认签署。"
@@ -184,6 +188,9 @@ PORTAL_STRINGS: dict[str, dict[str, str]] = {
                               "revoke it.",
         "authorization_paused": "This authorization is already paused.",
         "invalid_transition": "This cannot be done to the authorization now.",
+        "delete_by": "Institution to delete the data by", "deletion_attested":
+        "deletion attested by the institution", "deletions_h": "The institution's deletion "
+        "attestations", "deleted_at": "Deleted on", "deleted_uses": "Uses covered",
         "passkeys": "My passkeys", "passkeys_note": "A passkey (fingerprint, face or security "
                     "key) signs you in and confirms signatures. Once removed, that device no "
                     "longer signs you in; when signing you can enrol again with an SMS code.",
