@@ -183,7 +183,8 @@ def _summary(ctx: Context, s: Session, a: Authorization, locale: str) -> dict[st
             "scope": list(scope_labels(a.data_scope, locale)), "reference": a.reference,
             "valid_from": a.valid_from, "valid_until": a.valid_until, "uses": a.uses,
             "max_uses": a.max_uses, "created_at": a.created_at, "signed_at": a.signed_at,
-            "status_changed_at": a.status_changed_at, "letter_locale": tpl.locale}
+            "status_changed_at": a.status_changed_at, "letter_locale": tpl.locale,
+            "test": bool(a.test)}
 
 
 def list_mine(ctx: Context, index: str, locale: str = "zh-CN") -> list[dict[str, Any]]:

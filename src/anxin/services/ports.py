@@ -64,6 +64,8 @@ class LetterToSign:
     method: str
     passkey_evidence: dict[str, Any] | None
     now: dt.datetime
+    # Test mode: signed only by the test CA's signer (each signer refuses the other kind).
+    test: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -35,6 +36,8 @@ class Institution(Base):
     name: Mapped[str] = mapped_column(String(200))
     code: Mapped[str | None] = mapped_column(String(32))
     api_key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The test key (``anx_test_…``, test mode): its authorizations carry ``test``.
+    test_api_key_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     status: Mapped[str] = mapped_column(String(16), default="active")
     callback_url: Mapped[str | None] = mapped_column(String(2000))
     webhook_secret_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
@@ -115,6 +118,8 @@ class Authorization(Base):
     ledger_prev: Mapped[bytes | None] = mapped_column(LargeBinary)
     # Random salt of the key committing to this authorization's low-entropy values.
     commitment_salt: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Made with the institution's test key (test mode): never counted, signed by the test CA.
+    test: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class OtpCode(Base):

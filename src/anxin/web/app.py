@@ -39,6 +39,7 @@ from anxin.web.input_guard import QueryPathGuard
 from anxin.web.ledger_routes import router as ledger_router
 from anxin.web.pages import passkey_routes, portal_passkey, signing, verify_page
 from anxin.web.pki_routes import build_router as pki_router
+from anxin.web.pki_test_routes import build_router as pki_test_router
 from anxin.web.portal_plugin import install_portal
 from anxin.web.problems import (
     anxin_error_handler,
@@ -87,6 +88,7 @@ def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
     app.include_router(v1.router)
     app.include_router(signing.router)
     app.include_router(pki_router())
+    app.include_router(pki_test_router())
     app.include_router(ledger_router)
     app.include_router(verify_page.router)
     _ops_routes(app, context)

@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from anxin.domain.subject import Subject
 from anxin.error_codes import Code
-from anxin.errors import NotFound, ValidationFailed
+from anxin.errors import Forbidden, NotFound, ValidationFailed
 from anxin.services import authorizations as auths
 from anxin.services import templates, uses
 from anxin.services.documents import read_document
@@ -89,12 +89,18 @@ class UseOut(BaseModel):
 
 
 @router.post("/templates", status_code=201, responses={
-    **AUTH, **problems(s422=[Code.VALIDATION_FAILED, Code.UNKNOWN_PURPOSE,
+    **AUTH, **problems(s403=[Code.TEST_KEY_NOT_ALLOWED],
+                       s422=[Code.VALIDATION_FAILED, Code.UNKNOWN_PURPOSE,
                              Code.UNKNOWN_DATA_CATEGORY, Code.POLICY_CEILING_EXCEEDED,
                              Code.IDEMPOTENCY_KEY_REUSED])},
     summary="Create a template, or a new version of it")
 def create_template(body: TemplateIn, ctx: CtxDep, inst: InstitutionDep,
                     idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    if inst.test:
+        # Templates are shared by the live and the test key: a test key reads them but
+        # never changes what live requests are made from.
+        raise Forbidden("a test key cannot create or change templates: use the live key",
+                        code=Code.TEST_KEY_NOT_ALLOWED)
     spec = templates.TemplateSpec(
         code=body.code, title=body.title, purpose=body.purpose,
         data_scope=tuple(body.data_scope), body=body.body, locale=body.locale,
@@ -195,6 +201,7 @@ def _record_bad_body(ctx: CtxDep, api_key: str | None, auth_id: str, raw: bytes,
 
 def _document(ctx: CtxDep, inst: InstitutionDep, auth_id: str, kind: str,
               media_type: str) -> Response:
+    auths.require_visible(ctx, inst, auth_id)  # test mode: the key's mode, or 404
     content = read_document(ctx, inst.id, auth_id, kind)
     if content is None:
         raise NotFound(f"no {kind} for this authorization (not signed yet?)",
@@ -209,6 +216,7 @@ def _document(ctx: CtxDep, inst: InstitutionDep, auth_id: str, kind: str,
             summary="The evidence package (ZIP), checkable offline")
 def evidence_zip(auth_id: str, ctx: CtxDep, inst: InstitutionDep) -> Response:
     from anxin.services.evidence_package import build_package
+    auths.require_visible(ctx, inst, auth_id)  # test mode: the key's mode, or 404
     data = build_package(ctx, inst.id, auth_id)
     return Response(data, media_type="application/zip", headers={
         "Content-Disposition": f'attachment; filename="{auth_id}-evidence.zip"'})
@@ -220,6 +228,7 @@ def evidence_zip(auth_id: str, ctx: CtxDep, inst: InstitutionDep) -> Response:
             summary="The Digital Signature Verification Report (PDF, sealed)")
 def report_pdf(auth_id: str, ctx: CtxDep, inst: InstitutionDep) -> Response:
     from anxin.services.evidence_package import build_report_pdf
+    auths.require_visible(ctx, inst, auth_id)  # test mode: the key's mode, or 404
     data = build_report_pdf(ctx, inst.id, auth_id)
     return Response(data, media_type="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="{auth_id}-report.pdf"'})
