@@ -51,10 +51,13 @@ def test_institution_add_json(tmp_path):
     run("init", "--data-dir", str(d))
     out = json.loads(run("institution", "add", "Bank of Tests", "--json",
                          "--data-dir", str(d)).stdout)
-    assert set(out) == {"id", "api_key"}
+    assert set(out) == {"id", "api_key", "test_api_key"}
     assert out["api_key"].startswith("anx_")
-    # The key is stored only as a hash.
+    assert not out["api_key"].startswith("anx_test_")
+    assert out["test_api_key"].startswith("anx_test_")  # test mode (docs/api.md)
+    # The keys are stored only as hashes.
     assert out["api_key"].encode() not in (d / "anxin.db").read_bytes()
+    assert out["test_api_key"].encode() not in (d / "anxin.db").read_bytes()
 
 
 def test_commands_have_help():

@@ -32,6 +32,7 @@ from anxin.ledger.chain import COMMITMENT_ALGORITHM
 from anxin.letters.timestamps import timestamp_certificates
 from anxin.pki.revocation import known_issuers, validation_data
 from anxin.pki.signature_profile import Profile
+from anxin.pki.tsa import timestamp_data
 from anxin.services.authorizations import authorization_dict, settle_status
 from anxin.services.context import Context
 from anxin.services.evidence_package_sm2 import sm2_evidence_files, sm2_ledger_files, sm2_sealer
@@ -101,7 +102,8 @@ def collect_files(ctx: Context, institution_id: str | None, auth_id: str) -> dic
         if a is None:
             raise NotFound(f"no authorization {auth_id}", code=Code.AUTHORIZATION_NOT_FOUND)
         # Test mode: the test CA's chain and seal, intl whatever the deployment's profile.
-        pki, profile = (_test_pki(ctx), Profile.INTL) if a.test else (ctx.pki, ctx.profile)
+        test = bool(a.test)
+        pki, profile = (_test_pki(ctx), Profile.INTL) if test else (ctx.pki, ctx.profile)
         files["README.txt"] = readme(
             pki, ctx.settings.effective_base_url, profile=profile,
             sm2_root=ctx.sm2.pki.root_cert if ctx.sm2 is not None and not a.test
@@ -168,7 +170,12 @@ def collect_files(ctx: Context, institution_id: str | None, auth_id: str) -> dic
         files["ledger/entries.json"] = _json({"checkpoint_size": checkpoint.size,
                                               "entries": entries})
         files["ledger/checkpoint.txt"] = checkpoint.note.encode()
-        if checkpoint.tsa_token:
+        if test and ctx.test_mode is not None:
+            # Test mode: the checkpoint is stamped again by the test TSA, so that the whole
+            # package chains to the test root (and nothing in it to the production root).
+            files["ledger/checkpoint.tst"] = timestamp_data(ctx.test_mode.tsa,
+                                                            checkpoint.note.encode())
+        elif checkpoint.tsa_token:
             files["ledger/checkpoint.tst"] = checkpoint.tsa_token
     files["ledger/verifier-key.txt"] = (ctx.ledger.signer.verifier_key + "\n").encode()
     files["ledger/commitment-key.json"] = _json({
