@@ -7,8 +7,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
+import uuid
 import zipfile
 from io import BytesIO
 
@@ -18,9 +20,9 @@ from cryptography.hazmat.primitives import serialization
 
 from anxin.services.institutions import add_institution
 from anxin.services.test_mode import TEST_OTP
-from tests.common.factories import Api, form_token_of, last_code, sign, token_of
+from tests.common.factories import Api, form_token_of, last_code, mobile, sign, token_of
 from tests.common.letters import pdftotext
-from tests.common.portal_fixtures import client
+from tests.common.portal_fixtures import client, csrf_of, portal_sign_in
 
 __all__ = ["client"]
 USE = {"purpose": "loan_approval", "reference": "Q-1", "operator": "officer-7",
@@ -53,7 +55,7 @@ def sign_with_fixed_code(client, auth):
     assert r.headers["location"] == f"/s/{tok}?msg=signed", r.headers.get("location")
 
 
-def test_test_key_flow_end_to_end(pair, client, outbox, settings, tmp_path):
+def test_test_key_flow_end_to_end(pair, client, outbox, settings, tmp_path, ctx):
     _live, test = pair
     auth = test.request(seq=3)
     assert auth["test"] is True
@@ -81,6 +83,7 @@ def test_test_key_flow_end_to_end(pair, client, outbox, settings, tmp_path):
         record = json.loads(z.read("authorization.json"))
         report = json.loads(z.read("report.json"))
         root = x509.load_pem_x509_certificate(z.read("certificates/root.crt"))
+    assert report["indication"] == "TOTAL_PASSED", report["failed_checks"]  # test root
     assert manifest["test"] is True
     assert record["test"] is True
     assert report["test"] is True
@@ -89,6 +92,12 @@ def test_test_key_flow_end_to_end(pair, client, outbox, settings, tmp_path):
     assert published.status_code == 200
     assert x509.load_pem_x509_certificate(published.content) == root
     assert root != x509.load_pem_x509_certificate((settings.keys_dir / "root.crt").read_bytes())
+    report_pdf = test.get(f"/v1/authorizations/{auth['id']}/report.pdf").content
+    assert "TEST — no legal effect" in pdftotext(report_pdf, tmp_path)
+    # Archive renewal never adds a production time-stamp to a test letter.
+    from anxin.services import archive
+    assert archive.renew_one(ctx, auth["id"]) is False
+    assert test.get(f"/v1/authorizations/{auth['id']}/letter.pdf").content == pdf
 
 
 @pytest.fixture
@@ -122,15 +131,15 @@ def test_a_test_package_never_passes_against_the_production_root(test_package, s
     production_root = settings.keys_dir / "root.crt"
     # In the data directory: its (production) root is trusted.
     code, report = anxin_verify(path, "--data-dir", settings.data_dir)
-    assert report["indication"] != "TOTAL_PASSED"
-    assert code != 0
+    assert (code, report["indication"]) == (2, "INDETERMINATE")
+    assert report["sub_indication"] == "NO_CERTIFICATE_CHAIN_FOUND"
     assert report["test"] is True
     # With the production root's fingerprint, or the production root itself.
     for trust in (("--trust-fingerprint", sha256_of(production_root)),
                   ("--trust", production_root)):
         code, report = anxin_verify(path, *trust)
-        assert (code, report["indication"]) != (0, "TOTAL_PASSED"), trust
-        assert report["indication"] in ("TOTAL_FAILED", "INDETERMINATE")
+        assert (code, report["indication"]) == (2, "INDETERMINATE"), trust
+        assert report["sub_indication"] == "NO_CERTIFICATE_CHAIN_FOUND"
     # With the test root trusted explicitly it verifies, and says it is a test package.
     test_root = tmp_path / "test-root.crt"
     test_root.write_bytes((settings.keys_dir / "test" / "root.crt").read_bytes())
@@ -288,3 +297,71 @@ def test_the_cli_issues_a_new_test_key(pair, settings, client):
     fresh = Api(client, out["test_api_key"], live.institution_id)
     assert fresh.get("/v1/templates").status_code == 200
     assert live.get("/v1/templates").status_code == 200  # the live key is untouched
+
+
+def test_the_portal_and_the_console_mark_test_authorizations(pair, client, outbox, settings,
+                                                             ctx):
+    from anxin.console.totp import totp_code
+    from tests.integration.test_console import PASSWORD, _add_operator, _login
+
+    live, test = pair
+    t_auth = test.request(seq=12)
+    l_auth = live.request(seq=13)
+    sign_with_fixed_code(client, t_auth)
+    # The person's portal: the test authorization is marked, the live one is not.
+    portal_sign_in(client, outbox, mobile(12))
+    listing = client.get("/me").text
+    assert t_auth["id"] in listing
+    assert "TEST 测试" in listing
+    detail = client.get(f"/me/authorizations/{t_auth['id']}").text
+    assert 'id="test-banner"' in detail
+    # The console: live by default, test or all on asking, TEST marked.
+    name = f"tm-{uuid.uuid4().hex[:8]}"
+    secret = _add_operator(settings, name)
+    assert _login(client, name, PASSWORD, totp_code(secret, ctx.clock().timestamp())
+                  ).status_code == 303
+    csrf = csrf_of(client.get("/console/authorizations").text)
+
+    def found(mode):
+        r = client.post("/console/authorizations", data={
+            "csrf": csrf, "institution": live.institution_id, **({"mode": mode} if mode else {})})
+        assert r.status_code == 200
+        return set(re.findall(r'class="result" data-id="([^"]+)"', r.text)), r.text
+
+    ids, _ = found(None)
+    assert (l_auth["id"] in ids, t_auth["id"] in ids) == (True, False)
+    ids, page = found("test")
+    assert (l_auth["id"] in ids, t_auth["id"] in ids) == (False, True)
+    assert '<span class="badge test">TEST</span>' in page
+    ids, _ = found("all")
+    assert {l_auth["id"], t_auth["id"]} <= ids
+    assert 'id="test-banner"' in client.get(f"/console/authorizations/{t_auth['id']}").text
+    # Issue a test key from the console: shown once, and it works.
+    r = client.post(f"/console/institutions/{live.institution_id}/test-key",
+                    data={"csrf": csrf})
+    key = re.search(r'id="new-test-key">[^<]*<code>(anx_test_[^<]+)</code>', r.text)
+    assert key, r.text
+    assert Api(client, key.group(1), live.institution_id).get(
+        f"/v1/authorizations/{t_auth['id']}").json()["test"] is True
+
+
+@pytest.mark.parametrize("signature_profile", ["sm"])
+def test_in_the_sm_profile_a_test_letter_is_the_test_cas_intl_one(pair, client, settings,
+                                                                 tmp_path):
+    from anxin.letters import verify_letter
+
+    _live, test = pair
+    auth = test.request(seq=14)
+    sign_with_fixed_code(client, auth)
+    pdf = test.get(f"/v1/authorizations/{auth['id']}/letter.pdf").content
+    test_root = x509.load_pem_x509_certificate(
+        (settings.keys_dir / "test" / "root.crt").read_bytes())
+    result = verify_letter(pdf, [test_root])
+    assert result.indication == "TOTAL_PASSED"
+    assert "TEST — no legal effect" in pdftotext(pdf, tmp_path)
+    with zipfile.ZipFile(BytesIO(test.get(
+            f"/v1/authorizations/{auth['id']}/evidence.zip").content)) as z:
+        manifest = json.loads(z.read("manifest.json"))
+        assert (manifest["profile"], manifest["test"]) == ("intl", True)
+        assert not [n for n in z.namelist() if n.startswith("sm2/")]
+        assert json.loads(z.read("report.json"))["indication"] == "TOTAL_PASSED"
