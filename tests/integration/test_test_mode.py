@@ -67,6 +67,16 @@ def test_test_key_flow_end_to_end(pair, client, outbox, settings, tmp_path, ctx)
     assert line["text"].startswith("[TEST")
     r = test.use(auth["id"])
     assert r.status_code == 201, r.text
+    # The receipt says test and is the test seal's, not the platform seal's.
+    from anxin.errors import AnxinError
+    from anxin.seal import verify_jws
+
+    def seal_key(path):
+        return x509.load_pem_x509_certificate(path.read_bytes()).public_key()
+    receipt = r.json()["receipt"]
+    assert verify_jws(receipt, seal_key(settings.keys_dir / "test" / "seal.crt"))["test"]
+    with pytest.raises(AnxinError):
+        verify_jws(receipt, seal_key(settings.keys_dir / "seal.crt"))
     # The letter says TEST on every page.
     pdf = test.get(f"/v1/authorizations/{auth['id']}/letter.pdf").content
     text = pdftotext(pdf, tmp_path)

@@ -6,6 +6,7 @@ the same API, pages and rules, but
 - their letters say TEST on every page and are signed, time-stamped and sealed by the
   test CA (:mod:`anxin.pki.test_ca`), in the intl profile whatever the deployment's, with
   the built-in test TSA (never ``ANXIN_TSA_URL``): they never chain to the production root;
+- their gate receipts are signed ES256 by the test seal (``/pki/test/seal.crt``);
 - their SMS always go to the outbox file (never the real gateway) and the fixed code
   :data:`TEST_OTP` is accepted in place of the one sent (for test authorizations only);
 - they are never counted in production figures (dashboard, stats, metrics) or exports;
@@ -28,8 +29,9 @@ from pyhanko.sign.timestamps import TimeStamper
 from anxin.config import Settings
 from anxin.identity.sms import OutboxSms, SmsGateway
 from anxin.pki.authority import Pki
-from anxin.pki.test_ca import has_test_pki, load_test_pki
+from anxin.pki.test_ca import has_test_pki, load_test_pki, test_keys_dir
 from anxin.pki.tsa import TimestampAuthority, make_timestamper
+from anxin.seal import Seal, load_seal
 from anxin.services.letter_signing import PkiLetterSigner
 from anxin.services.pki_services import DbSerialSource
 from anxin.storage.database import Database
@@ -51,6 +53,8 @@ class TestMode:
     timestamper: TimeStamper
     letter_signer: PkiLetterSigner
     sms: SmsGateway
+    # Signs test grants' receipts (ES256, /pki/test/seal.crt), never the platform seal.
+    seal: Seal
 
 
 def open_test_mode(settings: Settings, db: Database, *,
@@ -66,7 +70,8 @@ def open_test_mode(settings: Settings, db: Database, *,
     signer = PkiLetterSigner(pki, timestamper, verify_base_url=settings.effective_base_url,
                              test=True)
     return TestMode(pki=pki, tsa=tsa, timestamper=timestamper, letter_signer=signer,
-                    sms=OutboxSms(settings.outbox_path))
+                    sms=OutboxSms(settings.outbox_path),
+                    seal=load_seal(test_keys_dir(settings), settings.key_passphrase))
 
 
 def marked_sms_text(text: str) -> str:

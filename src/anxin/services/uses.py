@@ -357,8 +357,14 @@ def _write_out(ctx: Context, auth_id: str, institution_id: str, call: UseCall, *
     payload = _receipt_payload(ctx, use_id, auth_id, institution_id, call, letter_sha256,
                                max_uses, now, key)
     if test:
-        payload["test"] = True  # a test grant's receipt says so, under the seal
-    receipt, receipt_sm2 = _receipts(ctx, payload)
+        # Test mode: the receipt says so and is signed by the test seal (ES256 in every
+        # profile), never by the platform's.
+        payload["test"] = True
+        if ctx.test_mode is None:
+            raise ConfigurationError("a test grant's receipt needs the test CA's seal")
+        receipt, receipt_sm2 = ctx.test_mode.seal.sign_jws(payload), None
+    else:
+        receipt, receipt_sm2 = _receipts(ctx, payload)
     grant_t, exhausted_t = _grant_leaves(use_id, auth_id, institution_id, call, receipt,
                                          receipt_sm2, now, key)
     return _WriteOut(
