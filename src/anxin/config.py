@@ -154,6 +154,9 @@ class Settings(BaseSettings):
     letter_max_pages: int = 6
     checkpoint_interval_seconds: float = 2.0
     sweep_interval_seconds: float = 30.0
+    # Days before valid_until that the institution and the person are reminded (the
+    # sweep, notify.expiry_reminders); 0 turns reminders off.
+    expiry_reminder_days: int = Field(default=7, ge=0)
     # How often `anxin serve` looks for letters whose newest archive timestamp is not by
     # the current TSA (after `anxin keys rotate`) and renews them; 0 turns it off.
     archive_renew_interval_seconds: float = 86400.0

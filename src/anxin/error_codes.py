@@ -72,11 +72,14 @@ class Code(StrEnum):
     AUTHORIZATION_EXHAUSTED = "authorization_exhausted"
     AUTHORIZATION_EXPIRED = "authorization_expired"
     AUTHORIZATION_REVOKED = "authorization_revoked"
+    AUTHORIZATION_PAUSED = "authorization_paused"
+    PAUSED_BY_OPERATOR = "paused_by_operator"
     AUTHORIZATION_DECLINED = "authorization_declined"
     AUTHORIZATION_CANCELLED = "authorization_cancelled"
     AUTHORIZATION_LAPSED = "authorization_lapsed"
     AUTHORIZATION_NOT_PENDING = "authorization_not_pending"
     INVALID_TRANSITION = "invalid_transition"
+    RENEWAL_NOT_ALLOWED = "renewal_not_allowed"
     OTP_LOCKED = "otp_locked"
     PASSKEY_ALREADY_REGISTERED = "passkey_already_registered"
     CERTIFICATE_REVOKED = "certificate_revoked"
@@ -97,6 +100,8 @@ class Code(StrEnum):
     VALIDITY_EXCEEDS_TEMPLATE = "validity_exceeds_template"
     MAX_USES_EXCEEDS_TEMPLATE = "max_uses_exceeds_template"
     POLICY_CEILING_EXCEEDED = "policy_ceiling_exceeded"
+    RENEWAL_PURPOSE_CHANGED = "renewal_purpose_changed"
+    RENEWAL_SUBJECT_MISMATCH = "renewal_subject_mismatch"
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     OTP_INVALID = "otp_invalid"
     READ_NOT_CONFIRMED = "read_not_confirmed"
@@ -249,12 +254,19 @@ REGISTRY: Mapping[Code, Spec] = MappingProxyType({
     C.AUTHORIZATION_EXHAUSTED: Spec(409, "the gate: every use is spent"),
     C.AUTHORIZATION_EXPIRED: Spec(409, "the gate: the validity has ended"),
     C.AUTHORIZATION_REVOKED: Spec(409, "the gate: the subject revoked the authorization"),
+    C.AUTHORIZATION_PAUSED: Spec(409, "the gate: the authorization is paused (by the "
+                                      "subject or the operator) until it is resumed"),
+    C.PAUSED_BY_OPERATOR: Spec(409, "the operator paused this authorization (a dispute): "
+                                    "only the operator can resume it"),
     C.AUTHORIZATION_DECLINED: Spec(409, "the subject declined the request"),
     C.AUTHORIZATION_CANCELLED: Spec(409, "the institution cancelled the request"),
     C.AUTHORIZATION_LAPSED: Spec(409, "the request was not signed in time"),
     C.AUTHORIZATION_NOT_PENDING: Spec(409, "cancel, sign, decline, code: the request is no "
                                            "longer pending"),
     C.INVALID_TRANSITION: Spec(409, "the authorization's state does not allow this"),
+    C.RENEWAL_NOT_ALLOWED: Spec(409, "`renews`: the original is not in force (active, "
+                                     "paused or exhausted, before its `valid_until`), or "
+                                     "already has a pending or signed renewal"),
     C.OTP_LOCKED: Spec(409, "too many wrong codes (signing: the request; portal: that code, "
                             "ask for a new one)"),
     C.PASSKEY_ALREADY_REGISTERED: Spec(409, "this passkey is already registered"),
@@ -276,6 +288,9 @@ REGISTRY: Mapping[Code, Spec] = MappingProxyType({
     C.MAX_USES_EXCEEDS_TEMPLATE: Spec(422, "`max_uses` above the template's"),
     C.POLICY_CEILING_EXCEEDED: Spec(422, "above the purpose's configured ceiling (with "
                                          "`rule`)"),
+    C.RENEWAL_PURPOSE_CHANGED: Spec(422, "`renews` with a template of another purpose: a new "
+                                         "purpose needs a new authorization, not a renewal"),
+    C.RENEWAL_SUBJECT_MISMATCH: Spec(422, "`renews`: the subject's id is not the original's"),
     C.IDEMPOTENCY_KEY_REUSED: Spec(422, "the same `Idempotency-Key` with another body"),
     C.OTP_INVALID: Spec(422, "wrong or malformed code (with `tries_left`)"),
     C.READ_NOT_CONFIRMED: Spec(422, "the subject did not confirm reading the letter"),

@@ -77,9 +77,11 @@ class UseRequest:
 
 def effective_status(status: Status, *, now: dt.datetime, valid_until: dt.datetime | None,
                      request_expires_at: dt.datetime | None) -> Status:
-    """The status as of ``now``: an active letter past its validity is expired, a pending
-    request past its deadline has lapsed, without waiting for any sweep."""
-    if status is Status.ACTIVE and valid_until is not None and now >= valid_until:
+    """The status as of ``now``: an active (or paused) letter past its validity is
+    expired, a pending request past its deadline has lapsed, without waiting for any
+    sweep."""
+    if status in (Status.ACTIVE, Status.PAUSED) and valid_until is not None \
+            and now >= valid_until:
         return Status.EXPIRED
     if status is Status.PENDING and request_expires_at is not None and now >= request_expires_at:
         return Status.LAPSED
@@ -95,9 +97,13 @@ def check_use(view: GateView, request: UseRequest, now: dt.datetime) -> None:
         raise UseRefused(Code.AUTHORIZATION_EXHAUSTED,
                          f"all {view.max_uses} use(s) of this authorization are spent")
     if status is Status.EXPIRED or (
-        status is GRANTING and view.valid_until is not None and now >= view.valid_until
+        status in (GRANTING, Status.PAUSED) and view.valid_until is not None
+        and now >= view.valid_until
     ):
         raise UseRefused(Code.AUTHORIZATION_EXPIRED, "the authorization's validity has ended")
+    if status is Status.PAUSED:
+        raise UseRefused(Code.AUTHORIZATION_PAUSED,
+                         "the authorization is paused: no use until it is resumed")
     if status is not GRANTING:
         raise UseRefused(Code.AUTHORIZATION_NOT_ACTIVE,
                          f"the authorization is {status.value}, not active")

@@ -1,7 +1,16 @@
 """The authorization state machine: the only transitions that exist.
 
 ``pending`` → ``active`` (signed) → ``exhausted`` | ``expired`` | ``revoked``;
-``pending`` → ``declined`` | ``cancelled`` | ``lapsed``. Nothing else.
+``active`` ⇄ ``paused`` (by the person, or by the operator on a dispute), and
+``paused`` → ``revoked`` | ``expired`` (a pause stops uses, never the clock);
+``pending`` → ``declined`` | ``cancelled`` | ``lapsed``. Nothing else::
+
+    pending ──sign──▶ active ──exhaust──▶ exhausted
+       │              │    ▲
+       │         pause│    │resume        active | paused ──expire──▶ expired
+       │              ▼    │              active | paused ──revoke──▶ revoked
+       │             paused
+       ╰──decline | cancel | lapse──▶ declined | cancelled | lapsed
 
 >>> transition(Status.PENDING, Action.SIGN)
 <Status.ACTIVE: 'active'>
@@ -24,10 +33,11 @@ class Status(StrEnum):
     DECLINED = "declined"
     CANCELLED = "cancelled"
     LAPSED = "lapsed"
+    PAUSED = "paused"
 
     @property
     def is_final(self) -> bool:
-        return self not in (Status.PENDING, Status.ACTIVE)
+        return self not in (Status.PENDING, Status.ACTIVE, Status.PAUSED)
 
 
 class Action(StrEnum):
@@ -38,6 +48,8 @@ class Action(StrEnum):
     EXHAUST = "exhaust"
     EXPIRE = "expire"
     REVOKE = "revoke"
+    PAUSE = "pause"
+    RESUME = "resume"
 
 
 TRANSITIONS: dict[tuple[Status, Action], Status] = {
@@ -48,7 +60,19 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
     (Status.ACTIVE, Action.EXHAUST): Status.EXHAUSTED,
     (Status.ACTIVE, Action.EXPIRE): Status.EXPIRED,
     (Status.ACTIVE, Action.REVOKE): Status.REVOKED,
+    (Status.ACTIVE, Action.PAUSE): Status.PAUSED,
+    (Status.PAUSED, Action.RESUME): Status.ACTIVE,
+    (Status.PAUSED, Action.REVOKE): Status.REVOKED,
+    (Status.PAUSED, Action.EXPIRE): Status.EXPIRED,
 }
+
+
+class PausedBy(StrEnum):
+    """Who paused an authorization: a pause set by the operator (on a dispute) is lifted
+    only by the operator."""
+
+    SUBJECT = "subject"
+    OPERATOR = "operator"
 
 
 class InvalidTransition(Conflict):

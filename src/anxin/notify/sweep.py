@@ -12,6 +12,7 @@ from __future__ import annotations
 from sqlalchemy import and_, or_, select
 
 from anxin.domain.states import Status
+from anxin.notify.expiry_reminders import remind_expiring
 from anxin.services.authorizations import settle_status
 from anxin.services.context import Context
 from anxin.services.periodic import PeriodicThread
@@ -26,7 +27,8 @@ def sweep_due(ctx: Context, *, batch: int = 200) -> int:
     now = ctx.clock()
     with ctx.db.transaction() as s:
         ids = list(s.scalars(select(A.id).where(or_(
-            and_(A.status == Status.ACTIVE.value, A.valid_until <= now),
+            and_(A.status.in_((Status.ACTIVE.value, Status.PAUSED.value)),
+                 A.valid_until <= now),
             and_(A.status == Status.PENDING.value, A.request_expires_at <= now),
         )).order_by(A.id).limit(batch)))
     moved = 0
@@ -49,6 +51,8 @@ def make_sweeper(ctx: Context, *, interval: float | None = None) -> PeriodicThre
         with ctx.db.transaction() as s:
             purge_expired(s, ctx.clock())
         # A full batch may mean more is due: go again at once; else wait for the interval.
-        return 1 if sweep_due(ctx) >= 200 else 0
+        moved = sweep_due(ctx)
+        reminded = remind_expiring(ctx)
+        return 1 if moved >= 200 or reminded >= 200 else 0
 
     return PeriodicThread("anxin-sweep", work, every, first_delay=min(every, 5.0))

@@ -24,7 +24,7 @@ from anxin.ledger.chain import commit
 from anxin.letters.bounds import check_letter
 from anxin.letters.text import LetterValues, format_date, letter_sha256, render_letter_text
 from anxin.net.outbound import OutboundPolicy
-from anxin.services import idempotency
+from anxin.services import idempotency, renewal
 from anxin.services.context import Context
 from anxin.services.institutions import InstitutionRef
 from anxin.services.records import record
@@ -46,6 +46,7 @@ class AuthorizationRequest:
     valid_until: dt.datetime | None = None
     max_uses: int | None = None
     callback_url: str | None = None
+    renews: str | None = None  # the id of the authorization this request renews
 
 
 def _id_type_label(id_type: str, locale: str) -> str:
@@ -81,6 +82,14 @@ def request_authorization(ctx: Context, inst: InstitutionRef, req: Authorization
         institution = s.get(Institution, inst.id)
         assert institution is not None
         subj = req.subject
+        k = ctx.keys
+        id_index = k.blind_index("id", f"{subj.id_type.value}:{subj.id_number}")
+        original = None
+        if req.renews is not None:
+            original = renewal.lock_original(s, inst.id, req.renews, test=inst.test)
+            settle_status(s, ctx, original)  # judged on its status as of now
+            renewal.check_renewable(s, original, purpose=tpl.purpose,
+                                    subject_id_index=id_index, now=now)
         values = LetterValues(
             subject_name=subj.name, subject_id_type=_id_type_label(subj.id_type, tpl.locale),
             subject_id_number=subj.id_number, institution=institution.name,
@@ -98,14 +107,13 @@ def request_authorization(ctx: Context, inst: InstitutionRef, req: Authorization
                      max_chars=limits.letter_max_chars, max_pages=limits.letter_max_pages)
         auth_id = str(uuid.uuid4())
         token = new_token()
-        k = ctx.keys
         a = Authorization(
             id=auth_id, institution_id=inst.id, template_id=tpl.id, status=Status.PENDING.value,
             purpose=tpl.purpose, data_scope=list(tpl.data_scope), reference=req.reference,
             subject_name_enc=k.encrypt_text(subj.name, aad=f"{auth_id}/name"),
             subject_name_masked=_mask_name(subj.name), subject_id_type=subj.id_type.value,
             subject_id_enc=k.encrypt_text(subj.id_number, aad=f"{auth_id}/id"),
-            subject_id_index=k.blind_index("id", f"{subj.id_type.value}:{subj.id_number}"),
+            subject_id_index=id_index,
             subject_id_masked=subj.id_masked,
             subject_mobile_enc=k.encrypt_text(subj.mobile, aad=f"{auth_id}/mobile"),
             subject_mobile_index=k.blind_index("mobile", subj.mobile),
@@ -119,7 +127,12 @@ def request_authorization(ctx: Context, inst: InstitutionRef, req: Authorization
             commitment_salt=os.urandom(16), test=inst.test)
         s.add(a)
         s.flush()
+        renewal_of = {}
+        if original is not None:
+            renewal.link(original, a)
+            renewal_of = {"renews": original.id}
         record(s, Event.REQUESTED, at=now, authorization_id=auth_id, institution_id=inst.id,
+               **renewal_of,
                template_id=tpl.id, template_version=tpl.version, purpose=tpl.purpose,
                letter_sha256=a.letter_sha256, subject_index=a.subject_id_index,
                reference_commitment=commit(k.commitment_key(auth_id, a.commitment_salt),
@@ -151,8 +164,10 @@ def authorization_dict(a: Authorization, tpl: Template | None = None) -> dict[st
         "id": a.id, "status": a.status, "purpose": a.purpose, "data_scope": list(a.data_scope),
         "reference": a.reference, "valid_from": iso(a.valid_from),
         "valid_until": iso(a.valid_until), "max_uses": a.max_uses, "uses": a.uses,
-        "uses_remaining": max(a.max_uses - a.uses, 0) if a.status == "active" else (
-            0 if a.status != "pending" else a.max_uses),
+        "uses_remaining": max(a.max_uses - a.uses, 0) if a.status in ("active", "paused")
+        else (0 if a.status != "pending" else a.max_uses),
+        "paused_by": a.paused_by if a.status == "paused" else None,
+        "renews": a.renews, "renewed_by": a.renewed_by,
         "signed_at": iso(a.signed_at), "timestamp": iso(a.timestamp_at),
         "letter_sha256": a.letter_sha256, "request_expires_at": iso(a.request_expires_at),
         "created_at": iso(a.created_at), "status_changed_at": iso(a.status_changed_at),
@@ -217,6 +232,8 @@ def get_authorization(ctx: Context, inst: InstitutionRef, auth_id: str) -> dict[
         settle_status(s, ctx, a)
         tpl = s.get(Template, a.template_id)
         out = authorization_dict(a, tpl)
+        if a.renews is not None or a.renewed_by is not None:
+            out["renewal_chain"] = renewal.renewal_chain(s, a)
         out["uses_log"] = [u.as_dict() for u in uses_log(s, a.id)]
         return out
 

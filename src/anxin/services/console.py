@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 
 from anxin.domain.events import Event
-from anxin.domain.states import Status
+from anxin.domain.states import PausedBy, Status
 from anxin.domain.subject import IdType, normalize_mobile, validate_id_number
 from anxin.domain.vocabulary import join_labels, purpose_label, scope_labels
 from anxin.error_codes import Code
@@ -27,6 +27,7 @@ from anxin.services.authorizations import authorization_dict
 from anxin.services.context import Context
 from anxin.services.institutions import InstitutionRef, insert_institution
 from anxin.services.notifications import new_webhook_secret, store_webhook_secret
+from anxin.services.pausing import pause_authorization, resume_authorization
 from anxin.services.records import record
 from anxin.services.templates import (
     TemplateSpec,
@@ -356,3 +357,15 @@ def record_view(ctx: Context, operator_id: str, action: str, auth_id: str | None
     with ctx.db.transaction() as s:
         record(s, Event.CONSOLE_ACTION, at=ctx.clock(), authorization_id=auth_id,
                operator_id=operator_id, action=action)
+
+
+def pause_on_dispute(ctx: Context, operator_id: str, auth_id: str) -> dict[str, Any]:
+    """The operator pauses an authorization during a dispute (or takes over the person's
+    pause): only the operator can lift it. The leaf names the operator."""
+    return pause_authorization(ctx, auth_id, by=PausedBy.OPERATOR, channel="console",
+                               operator_id=operator_id)
+
+
+def resume_after_dispute(ctx: Context, operator_id: str, auth_id: str) -> dict[str, Any]:
+    return resume_authorization(ctx, auth_id, by=PausedBy.OPERATOR, channel="console",
+                                operator_id=operator_id)

@@ -36,6 +36,7 @@ from anxin.pki.tsa import timestamp_data
 from anxin.services.authorizations import authorization_dict, settle_status
 from anxin.services.context import Context
 from anxin.services.evidence_package_sm2 import sm2_evidence_files, sm2_ledger_files, sm2_sealer
+from anxin.services.renewal import renewal_chain
 from anxin.services.uses_log import uses_log
 from anxin.storage.certificate_store import SqlCertificateStore
 from anxin.storage.models import Authorization, Document, OtpCode, Template
@@ -115,6 +116,8 @@ def collect_files(ctx: Context, institution_id: str | None, auth_id: str) -> dic
         tpl = s.get(Template, a.template_id)
         pdf = ctx.keys.decrypt(doc.content_enc, aad=f"{auth_id}/letter.pdf")
         record = authorization_dict(a, tpl)
+        if a.renews is not None or a.renewed_by is not None:
+            record["renewal_chain"] = renewal_chain(s, a)
         commitment_key = ctx.keys.commitment_key(a.id, a.commitment_salt)
         record["uses_log"] = [u.as_dict(receipt=True) for u in uses_log(s, auth_id)]
         signing = dict(a.signing)

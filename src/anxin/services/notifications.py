@@ -36,10 +36,15 @@ from anxin.storage.models import Authorization, Institution
 from anxin.storage.portal_models import Notification
 
 NOTIFIED_EVENTS = frozenset({Event.SIGNED, Event.DECLINED, Event.CANCELLED, Event.REVOKED,
-                             Event.EXPIRED, Event.EXHAUSTED, Event.LAPSED})
+                             Event.EXPIRED, Event.EXHAUSTED, Event.LAPSED, Event.PAUSED,
+                             Event.RESUMED, Event.EXPIRING})
 STATUS_OF = {Event.SIGNED: "active", Event.DECLINED: "declined",
              Event.CANCELLED: "cancelled", Event.REVOKED: "revoked",
-             Event.EXPIRED: "expired", Event.EXHAUSTED: "exhausted", Event.LAPSED: "lapsed"}
+             Event.EXPIRED: "expired", Event.EXHAUSTED: "exhausted", Event.LAPSED: "lapsed",
+             Event.PAUSED: "paused", Event.RESUMED: "active",
+             Event.EXPIRING: "active"}  # or paused: the payload says the row's own
+# Events that announce no change: their payload's status is the authorization's own.
+STATUS_UNCHANGED = frozenset({Event.EXPIRING})
 SIGNATURE_HEADER = "Anxin-Signature"
 # A catch-up read returns only rows older than this, so that a row committed late with a
 # lower id (concurrent writers on PostgreSQL) is never jumped over by a cursor.
@@ -64,12 +69,17 @@ def notification_row(*, institution_id: str, authorization_id: str, reference: s
 
 
 def notify(session: Session, *, institution_id: str, authorization_id: str, reference: str,
-           event: Event, at: dt.datetime, test: bool = False) -> None:
+           event: Event, at: dt.datetime, status: str | None = None,
+           extra: dict[str, Any] | None = None, test: bool = False) -> None:
     """Enqueue the notification of a status change inside the caller's transaction
-    (``test``: the authorization is a test-mode one; the payload says so)."""
-    session.add(Notification(**notification_row(
-        institution_id=institution_id, authorization_id=authorization_id,
-        reference=reference, event=event, at=at, test=test)))
+    (``status`` and ``extra`` for an event of :data:`STATUS_UNCHANGED`; ``test``: the
+    authorization is a test-mode one, the payload says so)."""
+    row = notification_row(institution_id=institution_id, authorization_id=authorization_id,
+                           reference=reference, event=event, at=at, test=test)
+    if event in STATUS_UNCHANGED:
+        assert status is not None
+        row["payload"] = {**row["payload"], "status": status, **(extra or {})}
+    session.add(Notification(**row))
 
 
 def sign_payload(secret: bytes, body: bytes, timestamp: int) -> str:

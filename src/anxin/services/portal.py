@@ -1,6 +1,6 @@
 """The person's own portal (CONTRACT §4): sign in by SMS code, see every authorization
 given (found through the mobile's blind index, never by scanning clear data), every use
-of it, download the letter and evidence, revoke in one step.
+of it, download the letter and evidence, revoke in one step, pause and resume.
 
 Sign-in codes: one a minute and five an hour per mobile (plus the platform's SMS limits
 per client IP, per session and in total, :mod:`anxin.services.sms_guard`), a code lives
@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from anxin.domain.states import PausedBy
 from anxin.domain.subject import mask_mobile, normalize_mobile
 from anxin.domain.vocabulary import purpose_label, scope_labels
 from anxin.encoding import sha256_hex
@@ -34,7 +35,9 @@ from anxin.errors import NotFound, TooManyRequests, ValidationFailed
 from anxin.services.authorizations import settle_status
 from anxin.services.context import Context
 from anxin.services.documents import read_document
+from anxin.services.pausing import pause_authorization, resume_authorization
 from anxin.services.refusals import refuse, refusing_transaction
+from anxin.services.renewal import renewal_chain
 from anxin.services.revocation import revoke_authorization
 from anxin.services.signing import OtpLocked
 from anxin.services.sms_guard import charge_sms, check_sms_country
@@ -184,6 +187,7 @@ def _summary(ctx: Context, s: Session, a: Authorization, locale: str) -> dict[st
             "valid_from": a.valid_from, "valid_until": a.valid_until, "uses": a.uses,
             "max_uses": a.max_uses, "created_at": a.created_at, "signed_at": a.signed_at,
             "status_changed_at": a.status_changed_at, "letter_locale": tpl.locale,
+            "paused_by": a.paused_by if a.status == "paused" else None,
             "test": bool(a.test)}
 
 
@@ -216,6 +220,9 @@ def view_mine(ctx: Context, index: str, auth_id: str, locale: str = "zh-CN"
              "operator": u.operator, "data_item": u.data_item, "granted": u.granted,
              "refusal": u.code}
             for u in uses_log(s, a.id)]
+        out["renewal_chain"] = [
+            {**r, "valid_until": dt.datetime.fromisoformat(str(r["valid_until"]))}
+            for r in (renewal_chain(s, a) if a.renews or a.renewed_by else [])]
         out["has_letter_pdf"] = s.get(Document, (a.id, "letter.pdf")) is not None
         out["has_evidence"] = a.signed_at is not None  # the package and the report
         return out
@@ -252,3 +259,15 @@ def report_mine(ctx: Context, index: str, auth_id: str) -> bytes:
 def revoke_mine(ctx: Context, index: str, auth_id: str) -> dict[str, Any]:
     """Revoke at once: the use gate refuses from the commit on (``authorization_revoked``)."""
     return revoke_authorization(ctx, auth_id, subject_index=index, channel="portal")
+
+
+def pause_mine(ctx: Context, index: str, auth_id: str) -> dict[str, Any]:
+    """Pause at once: the gate refuses (``authorization_paused``) until resumed."""
+    return pause_authorization(ctx, auth_id, by=PausedBy.SUBJECT, subject_index=index,
+                               channel="portal")
+
+
+def resume_mine(ctx: Context, index: str, auth_id: str) -> dict[str, Any]:
+    """Resume a pause the person set (not one the operator set)."""
+    return resume_authorization(ctx, auth_id, by=PausedBy.SUBJECT, subject_index=index,
+                                channel="portal")

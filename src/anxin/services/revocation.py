@@ -1,4 +1,5 @@
-"""Revocation by the subject: effective at once for the use gate."""
+"""Revocation by the subject: effective at once for the use gate. A paused authorization
+can be revoked too (a pause never makes withdrawing harder)."""
 
 from __future__ import annotations
 
@@ -26,8 +27,9 @@ def revoke_authorization(ctx: Context, auth_id: str, *, subject_index: str | Non
         if a is None or (subject_index is not None and a.subject_mobile_index != subject_index):
             raise NotFound(f"no authorization {auth_id}", code=Code.AUTHORIZATION_NOT_FOUND)
         settle_status(s, ctx, a)  # an expiry found here is kept even if we refuse
-        if a.status != Status.ACTIVE.value:
-            refuse(Conflict(f"only an active authorization can be revoked; it is {a.status}",
-                            code=Code.AUTHORIZATION_NOT_ACTIVE))
+        if a.status not in (Status.ACTIVE.value, Status.PAUSED.value):
+            refuse(Conflict(f"only an active or paused authorization can be revoked; "
+                            f"it is {a.status}", code=Code.AUTHORIZATION_NOT_ACTIVE))
         move(s, a, Action.REVOKE, at=ctx.clock(), channel=channel)
+        a.paused_by = None
         return authorization_dict(a)

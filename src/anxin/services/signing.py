@@ -39,6 +39,7 @@ from anxin.services.notifications import notify
 from anxin.services.ports import LetterToSign, SignatureOutcome
 from anxin.services.records import record
 from anxin.services.refusals import refuse, refusing_transaction
+from anxin.services.renewal import start_validity
 from anxin.services.sms_guard import charge_sms, check_sms_country
 from anxin.services.test_mode import TEST_OTP, TestMode, marked_sms_text
 from anxin.services.transitions import move
@@ -420,6 +421,7 @@ def _complete_signing(ctx: Context, s: Session, a: Authorization, letter: Letter
     a.status = transition(Status(a.status), Action.SIGN).value
     a.signed_at = now
     a.status_changed_at = now
+    start_validity(a, now)  # a renewal's validity starts now
     method = letter.method
     a.signing = {"method": method, "otp_verified_at": now.isoformat(), "client_ip": client_ip,
                  "user_agent": (user_agent or "")[:500], "letter_sha256": a.letter_sha256,
@@ -438,7 +440,8 @@ def _complete_signing(ctx: Context, s: Session, a: Authorization, letter: Letter
     a.signing = {**a.signing, **outcome.evidence}
     store_document(ctx, s, a.id, "letter.pdf", outcome.pdf, now)
     record(s, Event.SIGNED, at=now, authorization_id=a.id, institution_id=a.institution_id,
-           letter_sha256=a.letter_sha256, method=method)
+           letter_sha256=a.letter_sha256, method=method,
+           **({"renews": a.renews} if a.renews is not None else {}))
     # The outbox row is dated by this transaction's clock, not by the signing's moment
     # (``now``, when the code was checked, before the letter was signed): a catch-up read
     # trusts a row's time to be within SETTLE_SECONDS of its commit.

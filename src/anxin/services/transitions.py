@@ -30,6 +30,8 @@ EVENT_OF: dict[Action, Event] = {
     Action.EXHAUST: Event.EXHAUSTED,
     Action.EXPIRE: Event.EXPIRED,
     Action.REVOKE: Event.REVOKED,
+    Action.PAUSE: Event.PAUSED,
+    Action.RESUME: Event.RESUMED,
 }
 
 

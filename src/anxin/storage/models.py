@@ -108,6 +108,14 @@ class Authorization(Base):
     timestamp_at: Mapped[dt.datetime | None]
     status_changed_at: Mapped[dt.datetime]
     created_at: Mapped[dt.datetime]
+    # Who paused it while ``status`` is paused (``domain.states.PausedBy``), else None.
+    paused_by: Mapped[str | None] = mapped_column(String(16))
+    # Renewal (services.renewal): the authorization this one renews, and the latest
+    # request that renews this one (pending, signed or ended unsigned).
+    renews: Mapped[str | None] = mapped_column(String(36), index=True)
+    renewed_by: Mapped[str | None] = mapped_column(String(36))
+    # When the reminder before valid_until went out (notify.expiry_reminders), else None.
+    expiry_reminded_at: Mapped[dt.datetime | None]
     # The per-authorization hash chain inside the ledger (anxin.ledger.chain): the number
     # of chained leaves so far (the next leaf's ``seq``) and the RFC 9162 leaf hash of the
     # last one (the next leaf's ``prev``). Updated under the row lock with every leaf.

@@ -34,6 +34,8 @@ def test_grants_inside_every_bound():
 
 @pytest.mark.parametrize(("over", "req", "now", "code", "status"), [
     ({"status": "revoked"}, OK, T0, "authorization_revoked", 409),
+    ({"status": "paused"}, OK, T0, "authorization_paused", 409),
+    ({"status": "paused"}, OK, T0 + 30 * DAY, "authorization_expired", 409),
     ({"status": "exhausted", "uses": 2}, OK, T0, "authorization_exhausted", 409),
     ({"uses": 2}, OK, T0, "authorization_exhausted", 409),
     ({"status": "expired"}, OK, T0, "authorization_expired", 409),
@@ -65,6 +67,11 @@ def test_effective_status_expires_and_lapses_by_time_alone():
                             request_expires_at=None) is Status.ACTIVE
     assert effective_status(Status.REVOKED, now=T0 + 99 * DAY, valid_until=T0,
                             request_expires_at=T0) is Status.REVOKED
+    # a pause never stops the clock
+    assert effective_status(Status.PAUSED, now=T0 + 31 * DAY, valid_until=T0 + 30 * DAY,
+                            request_expires_at=None) is Status.EXPIRED
+    assert effective_status(Status.PAUSED, now=T0, valid_until=T0 + DAY,
+                            request_expires_at=None) is Status.PAUSED
 
 
 @given(max_uses=st.integers(1, 20), calls=st.lists(

@@ -14,6 +14,10 @@ ALLOWED = {
     (Status.ACTIVE, Action.EXHAUST): Status.EXHAUSTED,
     (Status.ACTIVE, Action.EXPIRE): Status.EXPIRED,
     (Status.ACTIVE, Action.REVOKE): Status.REVOKED,
+    (Status.ACTIVE, Action.PAUSE): Status.PAUSED,
+    (Status.PAUSED, Action.RESUME): Status.ACTIVE,
+    (Status.PAUSED, Action.REVOKE): Status.REVOKED,
+    (Status.PAUSED, Action.EXPIRE): Status.EXPIRED,
 }
 
 
@@ -47,11 +51,22 @@ def test_no_sequence_reaches_a_state_outside_the_diagram(actions):
         except InvalidTransition:
             continue
         path.append(state)
-    # pending first, then at most active, then at most one final state
+    # pending first, then active and paused alternating, then at most one final state;
+    # a paused authorization never exhausts (no use is granted while paused)
     assert path[0] is Status.PENDING
-    assert len(path) <= 3
     if len(path) >= 2:
         assert path[1] in (Status.ACTIVE, Status.DECLINED, Status.CANCELLED, Status.LAPSED)
-    if len(path) == 3:
-        assert path[1] is Status.ACTIVE
-        assert path[2] in (Status.EXHAUSTED, Status.EXPIRED, Status.REVOKED)
+    middle = path[1:-1] if path[-1].is_final else path[1:]
+    assert all(s is (Status.ACTIVE if i % 2 == 0 else Status.PAUSED)
+               for i, s in enumerate(middle))
+    finals = [s for s in path if s.is_final]
+    assert len(finals) <= 1
+    if finals and len(path) > 2:
+        assert path[-1] in (Status.EXPIRED, Status.REVOKED) or (
+            path[-1] is Status.EXHAUSTED and path[-2] is Status.ACTIVE)
+
+
+def test_paused_is_not_final_and_a_pause_is_undone_only_by_resuming():
+    assert not Status.PAUSED.is_final
+    assert [a for a in Action if (Status.PAUSED, a) in TRANSITIONS] == [
+        Action.EXPIRE, Action.REVOKE, Action.RESUME]

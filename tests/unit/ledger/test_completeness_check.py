@@ -49,4 +49,14 @@ def test_entries_before_the_chain_make_it_indeterminate():
 
 
 def test_an_unknown_status_is_not_judged():
-    assert completeness("paused", chained(LIFE)).result == "INDETERMINATE"
+    assert completeness("frozen", chained(LIFE)).result == "INDETERMINATE"
+
+
+def test_a_pause_and_a_resume_are_state_entries():
+    paused = [*LIFE, "authorization:paused"]
+    assert completeness("paused", chained(paused)).result == "PASSED"
+    assert completeness("active", chained(paused)).result == "FAILED"  # the resume left out
+    assert completeness("active", chained([*paused, "authorization:resumed"])
+                        ).result == "PASSED"
+    assert completeness("paused", chained([*paused, "authorization:resumed"])
+                        ).result == "FAILED"

@@ -62,6 +62,9 @@ class AuthorizationIn(Strict):
     valid_until: dt.datetime | None = None
     max_uses: Int32 | None = None
     callback_url: Text | None = None
+    renews: Text | None = Field(None, description=(
+        "the id of an authorization in force that this request renews: same purpose, same "
+        "person; a new letter to sign, valid from its signing"))
 
 
 class UseIn(Strict):
@@ -134,7 +137,8 @@ def create_authorization(body: AuthorizationIn, ctx: CtxDep, inst: InstitutionDe
                             body.subject.mobile)
     req = auths.AuthorizationRequest(template=body.template, subject=subject,
                                      reference=body.reference, valid_until=body.valid_until,
-                                     max_uses=body.max_uses, callback_url=body.callback_url)
+                                     max_uses=body.max_uses, callback_url=body.callback_url,
+                                     renews=body.renews)
     status, out = auths.request_authorization(ctx, inst, req, idempotency_key=idempotency_key,
                                               body_for_digest=body.model_dump(mode="json"))
     return JSONResponse(out, status_code=status)

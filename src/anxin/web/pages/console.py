@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from anxin.console.operators import login_operator, operator_name
 from anxin.domain.states import Status
 from anxin.error_codes import Code
-from anxin.errors import AnxinError, NotFound, Unauthenticated, ValidationFailed
+from anxin.errors import AnxinError, Conflict, NotFound, Unauthenticated, ValidationFailed
 from anxin.services import console as svc
 from anxin.services.console_preview import preview_pages
 from anxin.services.console_stats import MAX_DAYS, Period, bars, dashboard
@@ -37,7 +37,7 @@ COOKIE = "anxin_console"
 PRE_COOKIE = "anxin_console_pre"
 Handler = Callable[[Request, SessionRef, dict[str, str]], Awaitable[Response]]
 # Messages after a redirect (?msg=): keys of the catalogue, nothing else is shown.
-MESSAGES = ("msg_suspended", "msg_activated", "msg_webhook")
+MESSAGES = ("msg_suspended", "msg_activated", "msg_webhook", "msg_paused", "msg_resumed")
 LOGIN_ERRORS = ("login_failed", "login_locked", "csrf_failed")
 
 
@@ -439,10 +439,37 @@ def build_router() -> APIRouter:
             await run_in_threadpool(svc.record_view, ctx, sess.principal,
                                     "authorization.view", auth_id)
             signed = a.get("signed_at") is not None
+            msg = request.query_params.get("msg")
             return _page(request, "console_dispute.html", sess, a=a,
                          title=_t(request)["dispute"], has_evidence=signed,
-                         has_report=signed)
+                         has_report=signed,
+                         msg=_t(request)[msg] if msg in MESSAGES else None)
         return await guarded(request, run, post=False)
+
+    @router.post("/authorizations/{auth_id}/{action}")
+    async def dispute_action(auth_id: str, action: str, request: Request) -> Response:
+        """Pause (during a dispute) and resume, each after a confirmation."""
+        async def run(request: Request, sess: SessionRef, form: dict[str, str]) -> Response:
+            ctx = ctx_of(request)
+            fn = {"pause": svc.pause_on_dispute, "resume": svc.resume_after_dispute}.get(action)
+            if fn is None:
+                raise NotFound(f"no action {action}", code=Code.NOT_FOUND)
+            t = _t(request)
+            if form.get("confirmed") != "yes":
+                a = await run_in_threadpool(svc.dispute_view, ctx, auth_id)  # 404 if unknown
+                return _page(request, "console_confirm.html", sess, title=t["confirm_title"],
+                             question=t[f"confirm_{action}"].format(ref=a["reference"]),
+                             action=action,
+                             action_url=f"/console/authorizations/{auth_id}/{action}",
+                             button=t[f"{action}_authorization"],
+                             back=f"/console/authorizations/{auth_id}")
+            try:
+                await run_in_threadpool(fn, ctx, sess.principal, auth_id)
+            except Conflict as exc:  # not active / not paused: said, nothing changed
+                return _page(request, "console_base.html", sess, exc.status, err=exc.code,
+                             err_text=exc.detail)
+            return _redirect(f"/console/authorizations/{auth_id}?msg=msg_{action}d")
+        return await guarded(request, run, post=True)
 
     @router.get("/authorizations/{auth_id}/{kind}")
     async def document(auth_id: str, kind: str, request: Request) -> Response:

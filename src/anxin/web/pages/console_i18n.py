@@ -61,6 +61,14 @@ STRINGS: dict[str, dict[str, str]] = {
                           "该机构须改用新密钥（仅显示一次）。",
         "msg_suspended": "机构已暂停。", "msg_activated": "机构已恢复。",
         "msg_webhook": "回调已保存。",
+        "pause_authorization": "暂停授权（争议处理）", "resume_authorization": "恢复授权",
+        "pause_hint": "暂停期间机构不能使用这份授权；只有平台可以恢复，本人仍可撤销。",
+        "confirm_pause": "暂停授权「{ref}」？机构立即不能再使用它，直到平台恢复；"
+                         "本人不能自行恢复，但仍可撤销。有效期照常计算。",
+        "confirm_resume": "恢复授权「{ref}」？机构可以在有效期和剩余次数内继续使用。",
+        "msg_paused": "授权已暂停。", "msg_resumed": "授权已恢复。",
+        "paused_by_subject": "本人暂停了这份授权（平台暂停将接管，本人不能再自行恢复）。",
+        "paused_by_operator": "平台在争议处理中暂停了这份授权。",
         "inst_active": "正常", "inst_suspended": "已暂停",
         # templates
         "templates": "模板", "code": "代码", "version": "版本", "title": "标题",
@@ -145,6 +153,18 @@ STRINGS: dict[str, dict[str, str]] = {
         "confirm_rotate": "Rotate the API key of “{name}”? The old key stops working at "
                           "once; the institution must switch to the new one (shown once).",
         "msg_suspended": "Institution suspended.", "msg_activated": "Institution reactivated.",
+        "pause_authorization": "Pause (dispute)", "resume_authorization": "Resume",
+        "pause_hint": "While paused the institution cannot use it; only the platform can "
+                      "resume it, the person can still revoke it.",
+        "confirm_pause": "Pause the authorization “{ref}”? The institution cannot use it "
+                         "from now until the platform resumes it; the person cannot resume "
+                         "it but can still revoke it. Its validity keeps running.",
+        "confirm_resume": "Resume the authorization “{ref}”? The institution may use it "
+                          "again within its validity and the uses left.",
+        "msg_paused": "Authorization paused.", "msg_resumed": "Authorization resumed.",
+        "paused_by_subject": "The person paused it (a platform pause takes it over; the "
+                             "person can then no longer resume it).",
+        "paused_by_operator": "The platform paused it during a dispute.",
         "msg_webhook": "Webhook saved.",
         "inst_active": "Active", "inst_suspended": "Suspended",
         "templates": "Templates", "code": "Code", "version": "Version", "title": "Title",
@@ -203,6 +223,7 @@ LABELS: dict[str, dict[str, str]] = {
         "authorization:use:refused": "使用被拒", "authorization:exhausted": "次数用完",
         "authorization:expired": "到期", "authorization:revoked": "撤销",
         "authorization:letter:renewed": "授权书续期时间戳", "authorization:paused": "暂停",
+        "authorization:expiring": "到期提醒",
         "authorization:resumed": "恢复", "console:action": "控制台操作",
         "institution:created": "新增机构", "institution:key:rotated": "轮换 API 密钥",
         "institution:suspended": "暂停机构", "template:versioned": "模板新版本",
@@ -233,6 +254,7 @@ LABELS: dict[str, dict[str, str]] = {
         "Uses exhausted", "authorization:expired": "Expired", "authorization:revoked":
         "Revoked", "authorization:letter:renewed": "Archive timestamp renewed",
         "authorization:paused": "Paused", "authorization:resumed": "Resumed",
+        "authorization:expiring": "Expiry reminder",
         "console:action": "Console action", "institution:created": "Institution added",
         "institution:key:rotated": "API key rotated",
         "institution:suspended": "Institution suspended",

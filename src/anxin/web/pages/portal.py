@@ -312,6 +312,36 @@ def build_router() -> APIRouter:
         return RedirectResponse(f"/me/authorizations/{auth_id}?msg=revoked_ok",
                                 status_code=303)
 
+    async def _state_change(request: Request, auth_id: str, action: str) -> Response:
+        """The pause and resume forms: one POST, back to the detail page with the outcome."""
+        ctx = ctx_of(request)
+        form = await form_of(request)
+        try:
+            sess = await run_in_threadpool(session_of, request)
+        except Unauthenticated:
+            return to_signin(request)
+        fn = {"pause": portal.pause_mine, "resume": portal.resume_mine}[action]
+        try:
+            check_csrf(sess.csrf, form.get("csrf"))
+            await run_in_threadpool(fn, ctx, sess.principal, auth_id)
+        except NotFound:
+            return page(request, "portal_base.html", 404, session=sess, err="not_found")
+        except AnxinError as exc:
+            if exc.code == Code.CSRF_FAILED:
+                return page(request, "portal_base.html", 403, session=sess, err=exc.code)
+            return RedirectResponse(f"/me/authorizations/{auth_id}?err={exc.code}",
+                                    status_code=303)
+        done = "paused_ok" if action == "pause" else "resumed_ok"
+        return RedirectResponse(f"/me/authorizations/{auth_id}?msg={done}", status_code=303)
+
+    @router.post("/me/authorizations/{auth_id}/pause")
+    async def pause(auth_id: str, request: Request) -> Response:
+        return await _state_change(request, auth_id, "pause")
+
+    @router.post("/me/authorizations/{auth_id}/resume")
+    async def resume(auth_id: str, request: Request) -> Response:
+        return await _state_change(request, auth_id, "resume")
+
     async def _download(request: Request, auth_id: str, kind: str) -> Response:
         ctx = ctx_of(request)
         try:

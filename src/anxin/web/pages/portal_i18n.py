@@ -35,7 +35,7 @@ PORTAL_STRINGS: dict[str, dict[str, str]] = {
         "otp_rate_limited": "每分钟只能获取一次验证码。",
         "otp_send_limit": "每小时最多获取 5 次验证码。", "invalid_mobile": "手机号码无效。",
         "csrf_failed": "页面已过期，请刷新后重试。", "session_expired": "登录已过期，请重新登录。",
-        "authorization_not_active": "只有生效中的授权可以撤销。",
+        "authorization_not_active": "只有生效中或已暂停的授权可以撤销或暂停。",
         "not_found": "没有找到这份授权。", "passkey_signin": "使用通行密钥登录",
 
         # Sign-in: a deep link, the code page, resending.
@@ -70,6 +70,21 @@ PORTAL_STRINGS: dict[str, dict[str, str]] = {
         "passkey_name_invalid": "名称须为 1 到 40 个字符。",
         "validation_failed": "输入有误，请检查后重试。", "error_other": "请稍后重试。",
         "passkeys_link": "管理我的通行密钥", "status_legend": "状态",
+        # Renewals.
+        "renewals_h": "续期记录",
+        "renewals_note": "续期是一份新的授权书，由您重新签署；原授权在其有效期内照常有效，"
+                         "续期自签署时起生效。",
+        "this_authorization": "本授权", "renewal_link": "查看这份授权",
+        # Pause and resume.
+        "pause": "暂停授权", "resume": "恢复授权",
+        "pause_note": "暂停期间，{inst} 不能凭这份授权查询您的数据；您可以随时恢复。"
+                      "暂停不延长有效期，到期后授权照常失效。",
+        "resume_note": "恢复后，{inst} 可以在有效期和剩余次数内继续查询。",
+        "paused_ok": "授权已暂停，立即生效。", "resumed_ok": "授权已恢复。",
+        "paused_by_operator": "平台在处理争议期间暂停了这份授权，只有平台可以恢复。"
+                              "您仍可以撤销它。",
+        "authorization_paused": "这份授权已经暂停。",
+        "invalid_transition": "这份授权现在不能这样操作。",
     },
     "en": {
         "lang": "en", "app": "Anxin", "switch": "中文", "portal": "My authorizations",
@@ -109,7 +124,8 @@ PORTAL_STRINGS: dict[str, dict[str, str]] = {
         "invalid_mobile": "That is not a valid mobile number.",
         "csrf_failed": "The page had expired: please try again.",
         "session_expired": "Your session has ended: sign in again.",
-        "authorization_not_active": "Only an authorization in force can be revoked.",
+        "authorization_not_active": "Only an authorization in force or paused can be "
+                                    "revoked or paused.",
         "not_found": "No such authorization.", "passkey_signin": "Sign in with a passkey",
 
         "signin_first": "Sign in first: the page you asked for opens next.",
@@ -131,6 +147,23 @@ PORTAL_STRINGS: dict[str, dict[str, str]] = {
         "r_data_range_mismatch": "data period outside the authorized range",
         "r_other": "outside the authorization's terms",
         "refused_because": "refused: {reason}", "st_paused": "paused",
+        "renewals_h": "Renewals",
+        "renewals_note": "A renewal is a new letter that you sign again; the original stays "
+                         "in force until its own end date, and the renewal takes effect "
+                         "when signed.",
+        "this_authorization": "This authorization", "renewal_link": "Open this one",
+        "pause": "Pause", "resume": "Resume",
+        "pause_note": "While paused, {inst} cannot query your data under this "
+                      "authorization; you can resume it any time. A pause does not extend "
+                      "the validity: it still ends on its date.",
+        "resume_note": "Once resumed, {inst} may query again within the validity and the "
+                       "uses left.",
+        "paused_ok": "Paused, with immediate effect.", "resumed_ok": "Resumed.",
+        "paused_by_operator": "The platform paused this authorization while it handles a "
+                              "dispute; only the platform can resume it. You can still "
+                              "revoke it.",
+        "authorization_paused": "This authorization is already paused.",
+        "invalid_transition": "This cannot be done to the authorization now.",
         "passkeys": "My passkeys", "passkeys_note": "A passkey (fingerprint, face or security "
                     "key) signs you in and confirms signatures. Once removed, that device no "
                     "longer signs you in; when signing you can enrol again with an SMS code.",

@@ -1,8 +1,8 @@
 """test mode: a test API key per institution (its hash, like the live key's) and the
 ``test`` mark of the authorizations made with it
 
-Revision ID: 0012_test_mode
-Revises: 0011_passkey_names
+Revision ID: 0015_test_mode
+Revises: 0014_expiry_reminder
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0012_test_mode'
-down_revision = '0011_passkey_names'
+revision = '0015_test_mode'
+down_revision = '0014_expiry_reminder'
 branch_labels = None
 depends_on = None
 
