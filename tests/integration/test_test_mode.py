@@ -20,7 +20,15 @@ from cryptography.hazmat.primitives import serialization
 
 from anxin.services.institutions import add_institution
 from anxin.services.test_mode import TEST_OTP
-from tests.common.factories import Api, form_token_of, last_code, mobile, sign, token_of
+from tests.common.factories import (
+    Api,
+    form_token_of,
+    last_code,
+    mobile,
+    resident_id,
+    sign,
+    token_of,
+)
 from tests.common.letters import pdftotext
 from tests.common.portal_fixtures import client, csrf_of, portal_sign_in
 
@@ -375,3 +383,54 @@ def test_in_the_sm_profile_a_test_letter_is_the_test_cas_intl_one(pair, client, 
         assert (manifest["profile"], manifest["test"]) == ("intl", True)
         assert not [n for n in z.namelist() if n.startswith("sm2/")]
         assert json.loads(z.read("report.json"))["indication"] == "TOTAL_PASSED"
+
+
+class RecordingGateway:
+    """Stands for the real SMS gateway: what reaches it is recorded."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str]] = []
+
+    def send(self, to: str, text: str) -> None:
+        self.sent.append((to, text))
+
+
+def test_test_sms_never_reach_the_real_gateway(pair, outbox, ctx, clock):
+    import dataclasses
+
+    from anxin.notify.expiry_reminders import remind_expiring
+    from anxin.services import signing
+
+    live, test = pair
+    gateway = RecordingGateway()
+    real = dataclasses.replace(ctx, sms=gateway)
+    t_auth, l_auth = test.request(seq=15), live.request(seq=16)
+    signing.send_code(real, token_of(l_auth))  # the control: a live code goes to it
+    assert [to for to, _ in gateway.sent] == ["+86" + mobile(16)]
+    signing.send_code(real, token_of(t_auth))
+    assert [to for to, _ in gateway.sent] == ["+86" + mobile(16)]
+    line = json.loads(outbox.read_text(encoding="utf-8").splitlines()[-1])
+    assert line["to"] == "+86" + mobile(15)
+    assert line["text"].startswith("[TEST")
+    out = signing.sign(real, token_of(t_auth), otp=TEST_OTP, read_confirmed=True,
+                       client_ip=None, user_agent=None)
+    assert out["status"] == "active"
+    # The expiry reminder of a test authorization: the outbox too, never the gateway.
+    clock.advance(days=25)
+    remind_expiring(real)
+    assert ("+86" + mobile(15)) not in {to for to, _ in gateway.sent}
+    mine = [json.loads(x) for x in outbox.read_text(encoding="utf-8").splitlines()]
+    assert [x for x in mine if x["to"] == "+86" + mobile(15)
+            and x["text"].startswith("[TEST") and "/me/authorizations/" in x["text"]]
+
+
+def test_a_test_key_cannot_renew_a_live_authorization(pair, client, outbox):
+    live, test = pair
+    original = live.request(seq=17)
+    sign(client, outbox, original)
+    r = test.post("/v1/authorizations", {
+        "template": "credit", "reference": "RENEW-1", "renews": original["id"],
+        "subject": {"name": "Zhang San", "id_type": "resident_id",
+                    "id_number": resident_id(17), "mobile": mobile(17)}})
+    assert (r.status_code, r.json()["code"]) == (404, "authorization_not_found"), r.text
+    assert live.get(f"/v1/authorizations/{original['id']}").json().get("renewed_by") is None
