@@ -37,6 +37,7 @@ from anxin.services.passkey_signing import make_passkey_check
 from anxin.services.pki_services import open_pki_services
 from anxin.services.ports import Clock
 from anxin.services.sm2_services import Sm2Services, open_sm2_services
+from anxin.services.test_mode import open_test_mode
 from anxin.storage.database import Database
 
 
@@ -90,6 +91,7 @@ def build_services(settings: Settings, *, db: Database | None = None,
         passkey_check=make_passkey_check(settings),
         evidence_package=build_package, evidence_report=build_report_pdf,
         metrics=Metrics(), profile=profile, sm2=sm2_parts, clock=clock,
+        test_mode=open_test_mode(settings, db, clock=clock),
         background_workers=background_workers, ledger_checkpoints=ledger_checkpoints)
 
 

@@ -4,6 +4,7 @@ code's, from the registry (:mod:`anxin.error_codes`).
     anxin init [--data-dir DIR] [--root-key PATH]
     anxin serve [--host H] [--port P] [--data-dir DIR] [--demo]
     anxin institution add NAME [--code USCC] [--json]
+    anxin institution test-key ID_OR_CODE [--json]
     anxin verify FILE [--trust ROOT.crt]... [--trust-fingerprint SHA256]... [--json]
                  [--report OUT.pdf] [--xml OUT.xml] [--ledger URL|DIR]
     anxin ledger verify [--data-dir DIR]
@@ -163,10 +164,38 @@ def institution_add(name: str, data_dir: DataDir = None,
         _fail(exc)
     if as_json:
         typer.echo(json.dumps({"id": new.id, "api_key": new.api_key,
-                               "webhook_secret": new.webhook_secret}))
+                               "webhook_secret": new.webhook_secret,
+                               "test_api_key": new.test_api_key}))
     else:
         typer.echo(f"institution {new.id} ({new.name})\nAPI key (shown once): {new.api_key}"
-                   f"\nwebhook secret (shown once): {new.webhook_secret}")
+                   f"\nwebhook secret (shown once): {new.webhook_secret}"
+                   f"\nTest API key (test mode, shown once): {new.test_api_key}")
+
+
+@institution_app.command("test-key")
+def institution_test_key(institution: Annotated[str, typer.Argument(
+                             metavar="ID_OR_CODE",
+                             help="The institution's id or unified social credit code.")],
+                         data_dir: DataDir = None,
+                         as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Issue the institution a new test API key (anx_test_…, shown once); the previous
+    test key stops working. Test mode: docs/api.md."""
+    from anxin.bootstrap import build_services
+    from anxin.services.institutions import find_institution, issue_test_key
+    settings = _settings(data_dir)
+    try:
+        ctx = build_services(settings)
+        try:
+            inst_id = find_institution(ctx, institution)
+            key = issue_test_key(ctx, inst_id)
+        finally:
+            ctx.close()
+    except AnxinError as exc:
+        _fail(exc)
+    if as_json:
+        typer.echo(json.dumps({"id": inst_id, "test_api_key": key}))
+    else:
+        typer.echo(f"institution {inst_id}\nTest API key (shown once): {key}")
 
 
 @app.command()

@@ -54,6 +54,7 @@ class Code(StrEnum):
     CROSS_SITE_REQUEST = "cross_site_request"
     FORM_TOKEN_INVALID = "form_token_invalid"  # noqa: S105 (a code, not a password)
     CSRF_FAILED = "csrf_failed"
+    TEST_KEY_NOT_ALLOWED = "test_key_not_allowed"
     # 404
     NOT_FOUND = "not_found"
     AUTHORIZATION_NOT_FOUND = "authorization_not_found"
@@ -246,6 +247,8 @@ REGISTRY: Mapping[Code, Spec] = MappingProxyType({
     C.FORM_TOKEN_INVALID: Spec(403, "a signing-page form post without its form token"),
     C.CSRF_FAILED: Spec(403, "a portal or console form without its form token (the page "
                              "had expired)"),
+    C.TEST_KEY_NOT_ALLOWED: Spec(403, "test mode: a test key (`anx_test_…`) cannot change what "
+                                      "live requests use (templates); use the live key"),
     C.NOT_FOUND: Spec(404, "no such route or resource"),
     C.AUTHORIZATION_NOT_FOUND: Spec(404, "no such authorization (or another institution's)"),
     C.TEMPLATE_NOT_FOUND: Spec(404, "no such template or template version"),

@@ -137,8 +137,22 @@ def load_master_key(path: Path, passphrase: str | None) -> DataKeys:
     raise ConfigurationError(f"{path} is not an Anxin master key")
 
 
+TEST_KEY_PREFIX = "anx_test_"
+
+
 def new_api_key() -> str:
-    return "anx_" + secrets.token_urlsafe(32)
+    key = "anx_" + secrets.token_urlsafe(32)
+    # A live key never looks like a test one (a token may begin with "test_").
+    return key if not key.startswith(TEST_KEY_PREFIX) else new_api_key()
+
+
+def new_test_api_key() -> str:
+    """A test-mode key (``anx_test_…``): its authorizations carry ``test`` (docs/api.md)."""
+    return TEST_KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+def is_test_api_key(api_key: str) -> bool:
+    return api_key.startswith(TEST_KEY_PREFIX)
 
 
 def new_token() -> str:

@@ -51,11 +51,14 @@ def test_institution_add_json(tmp_path):
     run("init", "--data-dir", str(d))
     out = json.loads(run("institution", "add", "Bank of Tests", "--json",
                          "--data-dir", str(d)).stdout)
-    assert set(out) == {"id", "api_key", "webhook_secret"}
+    assert set(out) == {"id", "api_key", "webhook_secret", "test_api_key"}
     assert out["api_key"].startswith("anx_")
+    assert not out["api_key"].startswith("anx_test_")
+    assert out["test_api_key"].startswith("anx_test_")  # test mode (docs/api.md)
     assert out["webhook_secret"].startswith("whsec_")
-    # The key is stored only as a hash, the webhook secret only encrypted.
+    # The keys are stored only as hashes, the webhook secret only encrypted.
     assert out["api_key"].encode() not in (d / "anxin.db").read_bytes()
+    assert out["test_api_key"].encode() not in (d / "anxin.db").read_bytes()
     assert out["webhook_secret"].encode() not in (d / "anxin.db").read_bytes()
 
 

@@ -120,7 +120,8 @@ def signature_token(pdf: bytes) -> bytes | None:
 
 
 def seal_package(pki: Pki, files: dict[str, bytes], auth_id: str, timestamper: Any, *,
-                 profile: Profile = Profile.INTL, sm2_sealer: Sm2Sealer | None = None) -> bytes:
+                 profile: Profile = Profile.INTL, sm2_sealer: Sm2Sealer | None = None,
+                 test: bool = False) -> bytes:
     """Verify what was collected, add the report, then the signed manifest; the ZIP.
 
     In ``sm`` and ``dual`` ``sm2_sealer`` is required (it seals ``manifest.sm2.p7s`` and,
@@ -131,12 +132,13 @@ def seal_package(pki: Pki, files: dict[str, bytes], auth_id: str, timestamper: A
     from anxin.evidence.sm_trust import from_asn1
 
     signed = with_manifest(pki, dict(files), timestamper, profile=profile,
-                           sm2_sealer=sm2_sealer)
+                           sm2_sealer=sm2_sealer, test=test)
     roots = [pki.root_cert]  # sm, dual: the SM2 root too (its checks need it)
     if profile.has_sm:
         roots.append(from_asn1(_required(sm2_sealer, profile).root))
     report = verify_files(signed, f"{auth_id}-evidence.zip", roots,
-                          "the platform's own root certificate (at issuance)",
+                          "the platform's own test root certificate (test mode)" if test
+                          else "the platform's own root certificate (at issuance)",
                           report_files=REPORT_FILES)
     files["report.json"] = report.to_json().encode()
     if profile.has_intl:
@@ -146,7 +148,7 @@ def seal_package(pki: Pki, files: dict[str, bytes], auth_id: str, timestamper: A
                                               _required(sm2_sealer, profile))
     files["report.xml"] = report_xml(report)
     return zip_files(with_manifest(pki, files, timestamper, profile=profile,
-                                   sm2_sealer=sm2_sealer))
+                                   sm2_sealer=sm2_sealer, test=test))
 
 
 def seal_report_sm2(pdf: bytes, sealer: Sm2Sealer) -> bytes:
@@ -167,14 +169,17 @@ def _required(sealer: Sm2Sealer | None, profile: Profile) -> Sm2Sealer:
     return sealer
 
 
-def manifest_document(files: dict[str, bytes], profile: Profile = Profile.INTL) -> bytes:
+def manifest_document(files: dict[str, bytes], profile: Profile = Profile.INTL, *,
+                      test: bool = False) -> bytes:
     """``manifest.json``: SHA-256 of every file, the profile and, in ``sm``/``dual``, the
-    SM3 of the same files (``files_sm3``)."""
+    SM3 of the same files (``files_sm3``); ``"test": true`` for a test authorization's."""
     manifest: dict[str, Any] = {
         "format": "anxin-evidence/1",
         "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "profile": profile.value,
         "files": {n: hashlib.sha256(b).hexdigest() for n, b in sorted(files.items())}}
+    if test:
+        manifest["test"] = True
     if profile.has_sm:
         manifest["files_sm3"] = {n: sm2.sm3(b).hex() for n, b in sorted(files.items())}
     return package_json(manifest)
@@ -182,10 +187,10 @@ def manifest_document(files: dict[str, bytes], profile: Profile = Profile.INTL) 
 
 def with_manifest(pki: Pki, files: dict[str, bytes], timestamper: Any, *,
                   profile: Profile = Profile.INTL,
-                  sm2_sealer: Sm2Sealer | None = None) -> dict[str, bytes]:
+                  sm2_sealer: Sm2Sealer | None = None, test: bool = False) -> dict[str, bytes]:
     """``files`` plus ``manifest.json`` and its seals: ``manifest.p7s`` (intl seal, intl
     and dual) and ``manifest.sm2.p7s`` (SM2 seal over its SM3, sm and dual)."""
-    files["manifest.json"] = manifest_document(files, profile)
+    files["manifest.json"] = manifest_document(files, profile, test=test)
     if profile.has_intl:
         files[MANIFEST_P7S] = sign_detached(pki, files[MANIFEST], timestamper)
     if profile.has_sm:

@@ -161,7 +161,13 @@ def _profile(report: Report, files: dict[str, bytes]) -> Profile:
     """The package's profile from its manifest (a package made before profiles is intl);
     an unknown profile fails the package (its checks would be guessed)."""
     try:
-        word = untrusted_json.load_object(files[MANIFEST]).get("profile", "intl")
+        manifest = untrusted_json.load_object(files[MANIFEST])
+        word = manifest.get("profile", "intl")
+        if manifest.get("test") is True:
+            report.test = True
+            report.warnings.append(
+                "TEST — no legal effect / 测试——不具法律效力: a test-mode authorization's "
+                "package, signed by the test CA (/pki/test/root.crt)")
     except (KeyError, ValueError, AttributeError):
         word = "intl"
     try:

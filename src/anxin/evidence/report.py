@@ -103,6 +103,8 @@ class Report:
     """Which algorithms protect what (letter, manifest, timestamps, receipts, ...)."""
     not_applicable: list[dict[str, str]] = field(default_factory=list)
     """Checks of another profile that have no object here, each with what replaces it."""
+    test: bool = False
+    """Test mode: the package's manifest says it is a test authorization's (no legal effect)."""
 
     def add(self, check_id: str, title: str, result: str, detail: str,
             sub_indication: str | None = None, **data: Any) -> CheckResult:
@@ -163,6 +165,8 @@ class Report:
             "checks": [asdict(c) for c in self.checks],
             "warnings": list(self.warnings),
         }
+        if self.test:
+            out["test"] = True
         if self.profile is not None:
             out["profile"] = self.profile
             out["algorithms"] = {k: list(v) for k, v in self.algorithms.items()}

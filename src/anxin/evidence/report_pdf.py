@@ -109,6 +109,11 @@ def _first_page(pdf: FPDF, report: Report) -> None:
     write_lines(pdf, f"{POLICY.name_zh} / {POLICY.name} ({POLICY.id}, v{POLICY.version})",
                 size=8, line_h=5, width=WIDTH, align="C")
     write_lines(pdf, ZONE_NOTE, size=8, line_h=5, width=WIDTH, align="C")
+    if report.test:  # test mode: said first, in red
+        pdf.set_text_color(200, 30, 30)
+        write_lines(pdf, "TEST — no legal effect / 测试——不具法律效力 (test CA, "
+                    "/pki/test/root.crt)", size=12, line_h=8, width=WIDTH, align="C")
+        pdf.set_text_color(0, 0, 0)
     zh, en = VERDICT.get(report.indication, UNDETERMINED)
     _answer(pdf, "结论一：同意是否有效作出并签署", "Answer 1: was the consent validly given "
             "and signed?", (zh, en), COLORS.get(report.indication, (120, 80, 0)),

@@ -99,6 +99,8 @@ def parse_letter_keywords(keywords: str) -> dict[str, str]:
     return found
 # The one name of the product, on every page of the letter and in its signature stamp.
 PRODUCT_NAME = "安心授权 Anxin"
+# Test mode: the banner at the top of every page of a test letter (both languages).
+TEST_BANNER = "TEST — no legal effect / 测试——不具法律效力"
 # The bottom of the last page, left of the signature box: the institution's name and seal
 # area, and the verification QR code (x, y, w, h in mm; the QR code is square).
 SEAL_BOX_MM = (20.0, 236.0, 52.0, 36.0)
@@ -140,6 +142,8 @@ class LetterSpec:
     # The terms v2 that are set, as (label, value) rows of the key terms table, in the
     # letter's locale (anxin.domain.terms_wording.term_rows).
     term_rows: tuple[tuple[str, str], ...] = ()
+    # Test mode: a test authorization's letter, with TEST_BANNER on every page.
+    test: bool = False
 
     def check(self) -> None:
         """Raise :class:`ValidationFailed` if the spec cannot make an honest letter."""
@@ -165,10 +169,31 @@ class _LetterPDF(FPDF):
     """fpdf2 document whose footer, on every page, names the product, the authorization id
     and the page (x / y)."""
 
-    def __init__(self, page_label: str, id_label: str) -> None:
+    def __init__(self, page_label: str, id_label: str, *, test: bool = False) -> None:
         super().__init__(orientation="P", unit="mm", format="A4", enforce_compliance=COMPLIANCE)
         self._page_label = page_label
         self._id_label = id_label
+        self._test = test
+
+    def header(self) -> None:
+        """Test letters only: a red banner across the top of every page and a large
+        diagonal TEST behind the text."""
+        if not self._test:
+            return
+        auto, margin = self.auto_page_break, self.b_margin
+        self.set_auto_page_break(auto=False)
+        self.set_xy(_MARGIN, 6)
+        self.set_fill_color(200, 30, 30)
+        self.set_text_color(255, 255, 255)
+        self.set_font(CJK_FAMILY, size=10)
+        self.cell(_PAGE_W - 2 * _MARGIN, 8, TEST_BANNER, align="C", fill=True)
+        self.set_text_color(240, 180, 180)
+        self.set_font(CJK_FAMILY, size=110)
+        with self.rotation(45, _PAGE_W / 2, _PAGE_H / 2):
+            self.text(_PAGE_W / 2 - 60, _PAGE_H / 2 + 15, "TEST")
+        self.set_text_color(0, 0, 0)
+        self.set_auto_page_break(auto=auto, margin=margin)
+        self.set_xy(_MARGIN, _MARGIN)
 
     def footer(self) -> None:
         self.set_y(-15)
@@ -246,7 +271,8 @@ def _layout(spec: LetterSpec) -> _LetterPDF:
     spec.check()
     labels = _LABELS[spec.locale]
     face = cjk_face()
-    pdf = _LetterPDF(labels["page"], f"{labels['id']} {spec.authorization_id}")
+    pdf = _LetterPDF(labels["page"], f"{labels['id']} {spec.authorization_id}",
+                     test=spec.test)
     attach_cjk_font(pdf, face)
     created = spec.valid_from.astimezone(dt.UTC)
     pdf.set_creation_date(created)

@@ -24,6 +24,7 @@ from anxin.letters.text import format_date
 from anxin.services.context import Context
 from anxin.services.notifications import notify
 from anxin.services.records import record
+from anxin.services.test_mode import marked_sms_text
 from anxin.storage.models import Authorization, Institution, Template
 
 log = logging.getLogger(__name__)
@@ -60,16 +61,20 @@ def remind_expiring(ctx: Context, *, batch: int = 200) -> int:
         if sms is None:
             continue
         sent += 1
-        to, text = sms
+        to, text, test = sms
         try:
-            ctx.sms.send(to, text)
+            if test:  # test mode: the outbox only, never the real gateway
+                if ctx.test_mode is not None:
+                    ctx.test_mode.sms.send(to, marked_sms_text(text))
+            else:
+                ctx.sms.send(to, text)
         except (AnxinError, OSError) as exc:  # the leaf and notification stand
             log.warning("expiry reminder SMS for %s failed: %s", auth_id, exc)
     return sent
 
 
 def _claim_and_record(ctx: Context, auth_id: str, now: dt.datetime
-                      ) -> tuple[str, str] | None:
+                      ) -> tuple[str, str, bool] | None:
     """Claim the reminder and record it; the SMS to send after the commit, or None if
     another sweeper claimed it (or the authorization ended meanwhile)."""
     with ctx.db.transaction() as s:
@@ -87,7 +92,7 @@ def _claim_and_record(ctx: Context, auth_id: str, now: dt.datetime
                institution_id=a.institution_id, valid_until=until)
         notify(s, institution_id=a.institution_id, authorization_id=a.id,
                reference=a.reference, event=Event.EXPIRING, at=now, status=a.status,
-               extra={"valid_until": until})
+               extra={"valid_until": until}, test=a.test)
         inst = s.get(Institution, a.institution_id)
         tpl = s.get(Template, a.template_id)
         locale = tpl.locale if tpl is not None and tpl.locale in TEXTS else "zh-CN"
@@ -97,4 +102,4 @@ def _claim_and_record(ctx: Context, auth_id: str, now: dt.datetime
             institution=inst.name if inst else "?", reference=a.reference,
             date=format_date(a.valid_until.astimezone(ctx.settings.zone), locale),
             url=f"{ctx.settings.effective_base_url}/me/authorizations/{a.id}")
-        return mobile, text
+        return mobile, text, bool(a.test)

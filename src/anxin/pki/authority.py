@@ -131,10 +131,12 @@ def build_root_crl(root_cert: x509.Certificate, root_key: ec.EllipticCurvePrivat
 
 
 def issue_generation(keys_dir: Path, settings: Settings, root_cert: x509.Certificate,
-                     root_key: ec.EllipticCurvePrivateKey | None, now: dt.datetime) -> None:
+                     root_key: ec.EllipticCurvePrivateKey | None, now: dt.datetime, *,
+                     urls: PkiUrls | None = None, label: str = "") -> None:
     """Create the issuing CA, TSA and seal certificates that are missing (keys reused);
-    ``root_key`` is needed only when the issuing CA itself is missing."""
-    urls = PkiUrls(settings.effective_base_url)
+    ``root_key`` is needed only when the issuing CA itself is missing. ``urls`` and
+    ``label``: the test CA's (:mod:`anxin.pki.test_ca`)."""
+    urls = urls or PkiUrls(settings.effective_base_url)
     pw = settings.key_passphrase
     issuing_path = keys_dir / "issuing.crt"
     issuing_key = _ensure_key(keys_dir / "issuing.key", pw, ec.SECP256R1())
@@ -144,18 +146,21 @@ def issue_generation(keys_dir: Path, settings: Settings, root_cert: x509.Certifi
         if root_key is None:
             raise ConfigurationError("a new issuing CA needs the root key")
         issuing_cert = profiles.sign(
-            profiles.issuing_ca_builder(issuing_key.public_key(), root_cert, urls, now),
+            profiles.issuing_ca_builder(issuing_key.public_key(), root_cert, urls, now,
+                                        label=label),
             root_key)
         write_certificates(issuing_path, [issuing_cert])
     tsa_key = _ensure_key(keys_dir / "tsa.key", pw, ec.SECP256R1())
     if not (keys_dir / "tsa.crt").exists():
         tsa_cert = profiles.sign(
-            profiles.tsa_builder(tsa_key.public_key(), issuing_cert, urls, now), issuing_key)
+            profiles.tsa_builder(tsa_key.public_key(), issuing_cert, urls, now, label=label),
+            issuing_key)
         write_certificates(keys_dir / "tsa.crt", [tsa_cert, issuing_cert])
     seal_key = _ensure_key(keys_dir / "seal.key", pw, ec.SECP256R1())
     if not (keys_dir / "seal.crt").exists():
         seal_cert = profiles.sign(
-            profiles.seal_builder(seal_key.public_key(), issuing_cert, urls, now), issuing_key)
+            profiles.seal_builder(seal_key.public_key(), issuing_cert, urls, now, label=label),
+            issuing_key)
         write_certificates(keys_dir / "seal.crt", [seal_cert])
 
 
@@ -203,9 +208,11 @@ def ensure_pki(settings: Settings, *, now: dt.datetime | None = None,
     return True
 
 
-def load_pki(settings: Settings) -> Pki:
-    """Load and cross-check the online part of the PKI (not the root key)."""
-    keys_dir = settings.keys_dir
+def load_pki(settings: Settings, *, keys_dir: Path | None = None,
+             urls: PkiUrls | None = None) -> Pki:
+    """Load and cross-check the online part of the PKI (not the root key); ``keys_dir``
+    and ``urls``: another PKI of the same layout (the test CA, :mod:`anxin.pki.test_ca`)."""
+    keys_dir = keys_dir or settings.keys_dir
     missing = [n for n in (*PUBLISHED, "root.crl") if not (keys_dir / n).is_file()]
     if missing:
         raise ConfigurationError(
@@ -217,7 +224,7 @@ def load_pki(settings: Settings) -> Pki:
     tsa_cert = load_certificate(keys_dir / "tsa.crt")
     seal_cert = load_certificate(keys_dir / "seal.crt")
     pki = Pki(
-        urls=PkiUrls(settings.effective_base_url),
+        urls=urls or PkiUrls(settings.effective_base_url),
         root_cert=root_cert,
         issuing_cert=issuing_cert,
         issuing_key=load_private_key(keys_dir / "issuing.key", pw),

@@ -40,26 +40,28 @@ class PkiUrls:
     """Where verifiers fetch what the certificates point at (from ``ANXIN_BASE_URL``)."""
 
     base: str
+    # Where the files are under the base: ``/pki``, or ``/pki/test`` for the test CA.
+    prefix: str = "/pki"
 
     @property
     def root_cert(self) -> str:
-        return f"{self.base}/pki/root.crt"
+        return f"{self.base}{self.prefix}/root.crt"
 
     @property
     def root_crl(self) -> str:
-        return f"{self.base}/pki/root.crl"
+        return f"{self.base}{self.prefix}/root.crl"
 
     @property
     def issuing_cert(self) -> str:
-        return f"{self.base}/pki/issuing.crt"
+        return f"{self.base}{self.prefix}/issuing.crt"
 
     @property
     def issuing_crl(self) -> str:
-        return f"{self.base}/pki/issuing.crl"
+        return f"{self.base}{self.prefix}/issuing.crl"
 
     @property
     def ocsp(self) -> str:
-        return f"{self.base}/pki/ocsp"
+        return f"{self.base}{self.prefix}/ocsp"
 
 
 def key_id_hex(public_key: ec.EllipticCurvePublicKey) -> str:
@@ -167,18 +169,20 @@ def issued_by(builder: x509.CertificateBuilder, issuer: x509.Certificate) -> \
 
 
 def root_ca_builder(public_key: ec.EllipticCurvePublicKey,
-                    now: dt.datetime) -> x509.CertificateBuilder:
-    name = ca_name("Anxin Root CA", public_key)
+                    now: dt.datetime, *, label: str = "") -> x509.CertificateBuilder:
+    """``label`` (``"TEST "`` for the test CA) goes before the name of the CA."""
+    name = ca_name(f"Anxin {label}Root CA", public_key)
     return (_base(name, name, public_key, now - BACKDATE, now + ROOT_LIFETIME)
             .add_extension(x509.BasicConstraints(ca=True, path_length=1), critical=True)
             .add_extension(_key_usage(cert_sign=True), critical=True))
 
 
 def issuing_ca_builder(public_key: ec.EllipticCurvePublicKey, root: x509.Certificate,
-                       urls: PkiUrls, now: dt.datetime) -> x509.CertificateBuilder:
+                       urls: PkiUrls, now: dt.datetime, *, label: str = ""
+                       ) -> x509.CertificateBuilder:
     # digitalSignature: the issuing CA signs OCSP responses itself (CA/B BR 7.1.2.1).
     not_after = min(now + ISSUING_LIFETIME, root.not_valid_after_utc)
-    builder = _base(ca_name("Anxin Issuing CA", public_key), root.subject, public_key,
+    builder = _base(ca_name(f"Anxin {label}Issuing CA", public_key), root.subject, public_key,
                     now - BACKDATE, not_after)
     # No CRL distribution point, for the reason given in tsa_builder: the root's CRL, which
     # covers the issuing CA, is supplied in every letter and package.
@@ -206,7 +210,7 @@ def _end_entity(builder: x509.CertificateBuilder, issuer: x509.Certificate, urls
 
 
 def tsa_builder(public_key: ec.EllipticCurvePublicKey, issuing: x509.Certificate,
-                urls: PkiUrls, now: dt.datetime) -> x509.CertificateBuilder:
+                urls: PkiUrls, now: dt.datetime, *, label: str = "") -> x509.CertificateBuilder:
     """RFC 3161 §2.3: exactly one EKU, id-kp-timeStamping, critical.
 
     No revocation URL (no CRL URL, no OCSP responder): the newest archive timestamp of a
@@ -218,7 +222,7 @@ def tsa_builder(public_key: ec.EllipticCurvePublicKey, issuing: x509.Certificate
     letter's DSS and package (:mod:`anxin.pki.revocation`).
     """
     not_after = min(now + LEAF_LIFETIME, issuing.not_valid_after_utc)
-    builder = _base(ca_name("Anxin TSA", public_key), issuing.subject, public_key,
+    builder = _base(ca_name(f"Anxin {label}TSA", public_key), issuing.subject, public_key,
                     now - BACKDATE, not_after)
     return (_end_entity(builder, issuing, urls,
                         _key_usage(digital_signature=True, content_commitment=True),
@@ -228,12 +232,12 @@ def tsa_builder(public_key: ec.EllipticCurvePublicKey, issuing: x509.Certificate
 
 
 def seal_builder(public_key: ec.EllipticCurvePublicKey, issuing: x509.Certificate,
-                 urls: PkiUrls, now: dt.datetime) -> x509.CertificateBuilder:
+                 urls: PkiUrls, now: dt.datetime, *, label: str = "") -> x509.CertificateBuilder:
     """The platform seal: signs use receipts (JWS ES256), manifests and reports."""
     not_after = min(now + LEAF_LIFETIME, issuing.not_valid_after_utc)
     subject = x509.Name([
         x509.NameAttribute(NameOID.COMMON_NAME,
-                           f"Anxin Platform Seal {key_id_hex(public_key)[:8]}"),
+                           f"Anxin {label}Platform Seal {key_id_hex(public_key)[:8]}"),
         x509.NameAttribute(NameOID.ORGANIZATION_NAME, ORGANIZATION),
     ])
     builder = _base(subject, issuing.subject, public_key, now - BACKDATE, not_after)

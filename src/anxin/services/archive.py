@@ -181,9 +181,15 @@ def renew_one(ctx: Context, auth_id: str, *, due_only: bool = False) -> bool:
         doc = s.get(Document, (auth_id, LETTER))
         if doc is None:
             return False
+        owner = s.execute(select(Authorization.institution_id, Authorization.test)
+                          .where(Authorization.id == auth_id)).first()
+        if owner is None or owner.test:
+            # Test mode: a test letter has no legal effect and is never renewed (a
+            # production archive time-stamp would be the one thing in it not chained to
+            # the test root).
+            return False
         old_sha, pdf = doc.sha256, ctx.keys.decrypt(doc.content_enc, aad=aad)
-        institution_id = s.scalar(select(Authorization.institution_id)
-                                  .where(Authorization.id == auth_id))
+        institution_id = owner.institution_id
     if due_only and not _due(ctx, pdf):
         return False
     now = ctx.clock()

@@ -104,7 +104,7 @@ def request_authorization(ctx: Context, inst: InstitutionRef, req: Authorization
         id_index = k.blind_index("id", f"{subj.id_type.value}:{subj.id_number}")
         original = None
         if req.renews is not None:
-            original = renewal.lock_original(s, inst.id, req.renews)
+            original = renewal.lock_original(s, inst.id, req.renews, test=inst.test)
             settle_status(s, ctx, original)  # judged on its status as of now
             renewal.check_renewable(s, original, purpose=tpl.purpose,
                                     subject_id_index=id_index, now=now)
@@ -156,7 +156,7 @@ def request_authorization(ctx: Context, inst: InstitutionRef, req: Authorization
             commitment_salt=os.urandom(16), terms=terms.stored(),
             freq_max=None if terms.frequency is None else terms.frequency.max_uses,
             freq_per=None if terms.frequency is None else terms.frequency.per,
-            freq_period=None, freq_uses=0)
+            freq_period=None, freq_uses=0, test=inst.test)
         s.add(a)
         s.flush()
         renewal_of = {}
@@ -170,18 +170,21 @@ def request_authorization(ctx: Context, inst: InstitutionRef, req: Authorization
                reference_commitment=commit(k.commitment_key(auth_id, a.commitment_salt),
                                            "reference", req.reference),
                max_uses=max_uses, terms=terms.stored(),
-               valid_until=valid_until.isoformat())
+               valid_until=valid_until.isoformat(), **({"test": True} if inst.test else {}))
         signing_url = f"{ctx.settings.effective_base_url}/s/{token}"
         if req.notify_subject == "sms":
             # Last, inside the transaction: a refused or failed send stores nothing.
             send_link(ctx, s, a, url=signing_url, locale=tpl.locale,
                       institution=institution.name, reminder=False)
-        ctx.metrics.authorizations_requested.inc()
+        if not inst.test:  # test mode never counts in production figures
+            ctx.metrics.authorizations_requested.inc()
         out = authorization_dict(a, tpl)
         out["signing_url"] = signing_url
         return 201, out
 
-    return idempotency.run_idempotent(ctx.db, ctx.clock, inst.id, "POST /v1/authorizations",
+    # A test key's Idempotency-Keys live apart from the live key's.
+    route = ("test " if inst.test else "") + "POST /v1/authorizations"
+    return idempotency.run_idempotent(ctx.db, ctx.clock, inst.id, route,
                                       idempotency_key, digest, run)
 
 
@@ -212,6 +215,7 @@ def authorization_dict(a: Authorization, tpl: Template | None = None) -> dict[st
         **TermsV2.from_stored(a.terms).to_dict(),
         "subject": {"name": a.subject_name_masked, "id_type": a.subject_id_type,
                     "id_number": a.subject_id_masked, "mobile": a.subject_mobile_masked},
+        "test": bool(a.test),
     }
     if tpl is not None:
         out["template"] = {"code": tpl.code, "version": tpl.version}
@@ -243,14 +247,23 @@ def settle_status(s: Session, ctx: Context, a: Authorization) -> None:
 
 def load_for_institution(s: Session, inst: InstitutionRef, auth_id: str,
                          *, for_update: bool = False) -> Authorization:
+    # Test mode: a test key's authorization is not found with the live key, and the reverse.
     q = select(Authorization).where(Authorization.id == auth_id,
-                                    Authorization.institution_id == inst.id)
+                                    Authorization.institution_id == inst.id,
+                                    Authorization.test == inst.test)
     if for_update:
         q = q.with_for_update()
     a = s.scalars(q).first()
     if a is None:
         raise NotFound(f"no authorization {auth_id}", code=Code.AUTHORIZATION_NOT_FOUND)
     return a
+
+
+def require_visible(ctx: Context, inst: InstitutionRef, auth_id: str) -> None:
+    """404 unless the authorization is the institution's and of the key's mode (test or
+    live): what the document routes check before they read by institution id."""
+    with ctx.db.transaction() as s:
+        load_for_institution(s, inst, auth_id)
 
 
 def get_authorization(ctx: Context, inst: InstitutionRef, auth_id: str) -> dict[str, Any]:
@@ -276,7 +289,8 @@ def list_authorizations(ctx: Context, inst: InstitutionRef, *, status: str | Non
     if status is not None and status not in {st.value for st in Status}:
         raise ValidationFailed(f"unknown status {status!r}", field="status")
     with ctx.db.transaction() as s:
-        q = select(Authorization).where(Authorization.institution_id == inst.id)
+        q = select(Authorization).where(Authorization.institution_id == inst.id,
+                                        Authorization.test == inst.test)
         if status is not None:
             q = q.where(Authorization.status == status)
         if reference is not None:

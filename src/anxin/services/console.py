@@ -20,7 +20,7 @@ from anxin.domain.terms import TermsV2
 from anxin.domain.vocabulary import join_labels, purpose_label, scope_labels
 from anxin.error_codes import Code
 from anxin.errors import NotFound, ValidationFailed
-from anxin.keys import hash_api_key, new_api_key
+from anxin.keys import hash_api_key, new_api_key, new_test_api_key
 from anxin.letters.render import LetterSpec, render_letter_pdf
 from anxin.letters.text import format_date, letter_sha256, render_letter_text, sample_values
 from anxin.net.outbound import OutboundPolicy
@@ -64,6 +64,8 @@ class Search:
     id_type: str | None = None
     id_number: str | None = None
     mobile: str | None = None
+    # Test mode: live authorizations (the default), test ones, or all.
+    mode: str = "live"
 
 
 def _action(s: Any, ctx: Context, operator_id: str, action: str, now: dt.datetime,
@@ -99,6 +101,18 @@ def create_institution(ctx: Context, operator_id: str, name: str, code: str | No
         new = insert_institution(s, name, code, now, keys=ctx.keys)
         _action(s, ctx, operator_id, "institution.create", now, new.id)
     return new.id, new.api_key, new.webhook_secret
+
+
+def issue_test_key(ctx: Context, operator_id: str, inst_id: str) -> str:
+    """A new test API key (test mode, shown once); the previous test key stops working."""
+    key = new_test_api_key()
+    now = ctx.clock()
+    with ctx.db.transaction() as s:
+        inst = _institution(s, inst_id)
+        inst.test_api_key_hash = hash_api_key(key)
+        record(s, Event.INSTITUTION_KEY_ROTATED, at=now, institution_id=inst_id, key="test")
+        _action(s, ctx, operator_id, "institution.test_key", now, inst_id)
+    return key
 
 
 def set_institution_status(ctx: Context, operator_id: str, inst_id: str, status: str) -> None:
@@ -203,6 +217,10 @@ def search_authorizations(ctx: Context, q: Search) -> list[dict[str, Any]]:
         if q.status not in {st.value for st in Status}:
             raise ValidationFailed(f"unknown status {q.status!r}", field="status")
         stmt = stmt.where(Authorization.status == q.status)
+    if q.mode not in ("live", "test", "all"):
+        raise ValidationFailed("mode is live, test or all", field="mode")
+    if q.mode != "all":
+        stmt = stmt.where(Authorization.test.is_(q.mode == "test"))
     if q.reference:
         stmt = stmt.where(Authorization.reference == q.reference.strip())
     if q.date_from:

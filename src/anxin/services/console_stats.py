@@ -8,6 +8,7 @@ deployment's time zone: what a compliance officer watches.
 - What happened in the period: gate calls granted and refused (by the refusal's reason),
   revocations; requests and signatures per day.
 - All of it per institution.
+- Live authorizations only: test mode's (``test``) are never counted.
 
 Counted by the database (GROUP BY, one query per kind), so the page costs about the same
 whatever the period holds; the median is the database's ``percentile_cont`` on
@@ -32,6 +33,9 @@ A = Authorization
 COHORT = ("requested", "signed", "declined", "lapsed", "pending")
 ACTIVITY = ("uses_granted", "uses_refused", "revocations")
 MAX_DAYS = 366
+# Production figures count live authorizations only (test mode's never).
+LIVE = A.test.is_(False)
+_LIVE_USE = UseRecord.authorization_id.not_in(select(A.id).where(A.test.is_(True)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,14 +96,14 @@ def _median_seconds(ctx: Context, s: Any, where: Any) -> dict[str, float]:
 def dashboard(ctx: Context, period: Period) -> dict[str, Any]:
     start, end = period.bounds()
     now = ctx.clock()
-    in_period = and_(A.created_at >= start, A.created_at < end)
+    in_period = and_(A.created_at >= start, A.created_at < end, LIVE)
     lapsed = or_(A.status == "lapsed",
                  and_(A.status == "pending", A.request_expires_at <= now))
     fate = case((A.signed_at.is_not(None), "signed"), (A.status == "declined", "declined"),
                 (lapsed, "lapsed"), (A.status == "pending", "pending"), else_="other")
-    used = and_(UseRecord.created_at >= start, UseRecord.created_at < end)
+    used = and_(UseRecord.created_at >= start, UseRecord.created_at < end, _LIVE_USE)
     revoked = and_(A.status == "revoked", A.status_changed_at >= start,
-                   A.status_changed_at < end)
+                   A.status_changed_at < end, LIVE)
     per_inst: dict[str, Counter[str]] = defaultdict(Counter)
     reasons: Counter[str] = Counter()
     per_day: dict[str, Counter[str]] = {"requested": Counter(), "signed": Counter()}
@@ -122,7 +126,7 @@ def dashboard(ctx: Context, period: Period) -> dict[str, Any]:
         for kind, column in (("requested", A.created_at), ("signed", A.signed_at)):
             day = _local_day(ctx, column, period)
             for d, n in s.execute(select(day, func.count()).where(
-                    column >= start, column < end).group_by(day)):
+                    column >= start, column < end, LIVE).group_by(day)):
                 per_day[kind][d] += n
         medians = _median_seconds(ctx, s, in_period)
     totals: Counter[str] = Counter()

@@ -34,6 +34,7 @@ from anxin.services.ledger import Ledger
 from anxin.services.metrics import Metrics
 from anxin.services.ports import Clock, LetterSigner, PasskeyCheck
 from anxin.services.sm2_services import Sm2Services
+from anxin.services.test_mode import TestMode
 from anxin.storage.database import Database
 
 
@@ -76,6 +77,9 @@ class Context:
     profile: Profile = Profile.INTL
     # The SM2/SM3 parts (PKI, TSA, seal) in the sm and dual profiles; None in intl.
     sm2: Sm2Services | None = None
+    # Test mode's test CA, signer and SMS outbox (anxin.services.test_mode); None when the
+    # data directory has no test CA: test letters are then refused.
+    test_mode: TestMode | None = None
     clock: Clock = utcnow
     # Which loops an application built on this context runs (tests turn them off and run
     # them by hand): notification delivery, expiry sweep and archive renewal; checkpoints.

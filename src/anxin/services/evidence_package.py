@@ -15,7 +15,7 @@ from cryptography import x509
 from sqlalchemy import select
 
 from anxin.error_codes import Code
-from anxin.errors import NotFound
+from anxin.errors import ConfigurationError, NotFound
 from anxin.evidence.consent import status_history
 from anxin.evidence.package import (
     REPORT_FILES,
@@ -31,6 +31,8 @@ from anxin.evidence.package_readme import readme
 from anxin.ledger.chain import COMMITMENT_ALGORITHM
 from anxin.letters.timestamps import timestamp_certificates
 from anxin.pki.revocation import known_issuers, validation_data
+from anxin.pki.signature_profile import Profile
+from anxin.pki.tsa import timestamp_data
 from anxin.services.authorizations import authorization_dict, settle_status
 from anxin.services.context import Context
 from anxin.services.evidence_package_sm2 import sm2_evidence_files, sm2_ledger_files, sm2_sealer
@@ -48,7 +50,18 @@ _zip = zip_files
 
 def build_package(ctx: Context, institution_id: str | None, auth_id: str) -> bytes:
     files = collect_files(ctx, institution_id, auth_id)
-    return finish_package(ctx, files, auth_id)
+    return finish_package(ctx, files, auth_id, test=_is_test(files))
+
+
+def _is_test(files: dict[str, bytes]) -> bool:
+    return json.loads(files["authorization.json"]).get("test") is True
+
+
+def _test_pki(ctx: Context) -> Any:
+    if ctx.test_mode is None:
+        raise ConfigurationError("a test authorization's package needs the test CA: run "
+                                 "`anxin init`")
+    return ctx.test_mode.pki
 
 
 def build_report_pdf(ctx: Context, institution_id: str | None, auth_id: str) -> bytes:
@@ -80,11 +93,8 @@ def collect_files(ctx: Context, institution_id: str | None, auth_id: str) -> dic
     ctx.ledger.integrate_all()
     checkpoint = ctx.ledger.checkpoint(force=True)
     now = ctx.clock()
-    pki, profile = ctx.pki, ctx.profile
-    files: dict[str, bytes] = {"README.txt": readme(
-        pki, ctx.settings.effective_base_url, profile=profile,
-        sm2_root=ctx.sm2.pki.root_cert if ctx.sm2 is not None else None).encode()}
     sm2_files: dict[str, bytes] = {}
+    files: dict[str, bytes] = {}
     with ctx.db.transaction() as s:
         q = select(Authorization).where(Authorization.id == auth_id)
         if institution_id is not None:
@@ -92,6 +102,13 @@ def collect_files(ctx: Context, institution_id: str | None, auth_id: str) -> dic
         a = s.scalars(q).first()
         if a is None:
             raise NotFound(f"no authorization {auth_id}", code=Code.AUTHORIZATION_NOT_FOUND)
+        # Test mode: the test CA's chain and seal, intl whatever the deployment's profile.
+        test = bool(a.test)
+        pki, profile = (_test_pki(ctx), Profile.INTL) if test else (ctx.pki, ctx.profile)
+        files["README.txt"] = readme(
+            pki, ctx.settings.effective_base_url, profile=profile,
+            sm2_root=ctx.sm2.pki.root_cert if ctx.sm2 is not None and not a.test
+            else None).encode()
         doc = s.get(Document, (auth_id, "letter.pdf"))
         if doc is None or a.signing is None:
             raise NotFound("the authorization is not signed: there is no evidence yet",
@@ -156,7 +173,12 @@ def collect_files(ctx: Context, institution_id: str | None, auth_id: str) -> dic
         files["ledger/entries.json"] = _json({"checkpoint_size": checkpoint.size,
                                               "entries": entries})
         files["ledger/checkpoint.txt"] = checkpoint.note.encode()
-        if checkpoint.tsa_token:
+        if test and ctx.test_mode is not None:
+            # Test mode: the checkpoint is stamped again by the test TSA, so that the whole
+            # package chains to the test root (and nothing in it to the production root).
+            files["ledger/checkpoint.tst"] = timestamp_data(ctx.test_mode.tsa,
+                                                            checkpoint.note.encode())
+        elif checkpoint.tsa_token:
             files["ledger/checkpoint.tst"] = checkpoint.tsa_token
     files["ledger/verifier-key.txt"] = (ctx.ledger.signer.verifier_key + "\n").encode()
     files["ledger/commitment-key.json"] = _json({
@@ -194,8 +216,15 @@ def _intl_certificates(files: dict[str, bytes], pki: Any, pdf: bytes, event_pem:
         files[f"revocation/ocsp-{i}.der"] = response
 
 
-def finish_package(ctx: Context, files: dict[str, bytes], auth_id: str) -> bytes:
-    """Verify what was collected, add the report, then the signed manifest(s)."""
+def finish_package(ctx: Context, files: dict[str, bytes], auth_id: str, *,
+                   test: bool = False) -> bytes:
+    """Verify what was collected, add the report, then the signed manifest(s); a test
+    authorization's package is sealed by the test CA's seal and its manifest says so."""
+    if test:
+        mode = ctx.test_mode
+        if mode is None:
+            raise ConfigurationError("a test package needs the test CA: run `anxin init`")
+        return seal_package(mode.pki, files, auth_id, mode.timestamper, test=True)
     return seal_package(ctx.pki, files, auth_id, ctx.timestamper, profile=ctx.profile,
                         sm2_sealer=sm2_sealer(ctx))
 

@@ -44,6 +44,7 @@ from pyhanko.sign.timestamps import TimeStamper
 from anxin.domain.terms import TermsV2
 from anxin.domain.terms_wording import term_rows
 from anxin.domain.vocabulary import purpose_label, scope_labels
+from anxin.errors import ConfigurationError
 from anxin.letters import LetterSpec, render_letter_pdf, sign_letter, upgrade_to_lta
 from anxin.letters.letter_data import open_signed_letter
 from anxin.letters.qr import verification_url
@@ -161,7 +162,7 @@ class PkiLetterSigner:
 
     def __init__(self, pki: Pki, timestamper: TimeStamper, *,
                  profile: Profile = Profile.INTL, sm2_parts: Sm2Services | None = None,
-                 verify_base_url: str | None = None) -> None:
+                 verify_base_url: str | None = None, test: bool = False) -> None:
         if profile.has_sm and sm2_parts is None:
             raise ValueError(f"the {profile.value} profile signs with the SM2 PKI: none given")
         self.pki = pki
@@ -178,6 +179,11 @@ class PkiLetterSigner:
         self.timestamper = timestamper
         # The deployment's address: the letter prints <base>/verify?id=<id> and its QR code.
         self.verify_base_url = verify_base_url
+        # Test mode: the test CA's signer signs test letters only, the platform's signer
+        # live letters only (fail closed: a mix-up raises, nothing is signed).
+        self.test = test
+        if test and profile is not Profile.INTL:
+            raise ValueError("the test CA signs intl letters only")
 
     def _spec(self, letter: LetterToSign) -> LetterSpec:
         now = letter.now
@@ -194,9 +200,14 @@ class PkiLetterSigner:
             sm2_root_sha256=self.sm2_root_sha256,
             verify_url=(verification_url(self.verify_base_url, letter.authorization_id)
                         if self.verify_base_url else None),
-            term_rows=tuple(term_rows(TermsV2.from_stored(letter.terms), letter.locale)))
+            term_rows=tuple(term_rows(TermsV2.from_stored(letter.terms), letter.locale)),
+            test=letter.test)
 
     def __call__(self, letter: LetterToSign, status: CertificateStatus) -> SignatureOutcome:
+        if bool(letter.test) != self.test:
+            raise ConfigurationError(
+                "a test authorization's letter is signed by the test CA only, a live one "
+                f"never by it (letter test={letter.test}, signer test={self.test})")
         salt_hex, commitment = make_id_commitment(letter.subject_id_number)
         event = _Event(salt_hex, commitment,
                        sm2.sm3(letter.letter_text.encode("utf-8")).hex())

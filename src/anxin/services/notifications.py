@@ -37,7 +37,7 @@ from anxin.error_codes import Code
 from anxin.errors import ValidationFailed
 from anxin.services.context import Context
 from anxin.services.institutions import InstitutionRef
-from anxin.storage.models import Institution
+from anxin.storage.models import Authorization, Institution
 from anxin.storage.portal_models import Notification
 
 NOTIFIED_EVENTS = frozenset({Event.SIGNED, Event.DECLINED, Event.CANCELLED, Event.REVOKED,
@@ -59,14 +59,15 @@ PAGE_SIZE = 100
 
 
 def notification_row(*, institution_id: str, authorization_id: str, reference: str,
-                     event: Event, at: dt.datetime) -> dict[str, Any]:
+                     event: Event, at: dt.datetime, test: bool = False) -> dict[str, Any]:
     """The column values of one outbox row (for a Core ``insert(Notification)``)."""
     if event not in NOTIFIED_EVENTS:
         raise ValueError(f"{event} is not a notified status change")
     payload = {"event": event.value, "authorization_id": authorization_id,
                "institution_id": institution_id, "status": STATUS_OF[event],
                "reference": reference,
-               "occurred_at": at.astimezone(dt.UTC).isoformat(timespec="microseconds")}
+               "occurred_at": at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+               "test": test}
     return {"institution_id": institution_id, "authorization_id": authorization_id,
             "event": event.value, "payload": payload, "state": "pending", "attempts": 0,
             "next_attempt_at": at, "claimed_until": None, "delivered_at": None,
@@ -75,11 +76,12 @@ def notification_row(*, institution_id: str, authorization_id: str, reference: s
 
 def notify(session: Session, *, institution_id: str, authorization_id: str, reference: str,
            event: Event, at: dt.datetime, status: str | None = None,
-           extra: dict[str, Any] | None = None) -> None:
+           extra: dict[str, Any] | None = None, test: bool = False) -> None:
     """Enqueue the notification of a status change inside the caller's transaction
-    (``status`` and ``extra`` for an event of :data:`STATUS_UNCHANGED`)."""
+    (``status`` and ``extra`` for an event of :data:`STATUS_UNCHANGED`; ``test``: the
+    authorization is a test-mode one, the payload says so)."""
     row = notification_row(institution_id=institution_id, authorization_id=authorization_id,
-                           reference=reference, event=event, at=at)
+                           reference=reference, event=event, at=at, test=test)
     if event in STATUS_UNCHANGED:
         assert status is not None
         row["payload"] = {**row["payload"], "status": status, **(extra or {})}
@@ -190,8 +192,12 @@ def list_events(ctx: Context, inst: InstitutionRef, *, after: str | None,
         raise ValidationFailed(f"limit is between 1 and {PAGE_SIZE}", field="limit")
     settled = ctx.clock() - dt.timedelta(seconds=SETTLE_SECONDS)
     with ctx.db.transaction() as s:
-        rows = s.scalars(select(Notification).where(
+        # Test mode: a test key reads the events of test authorizations, a live key the
+        # others (the authorization's mark decides, as everywhere).
+        rows = s.scalars(select(Notification).join(
+            Authorization, Authorization.id == Notification.authorization_id).where(
             Notification.institution_id == inst.id, Notification.id > cursor,
+            Authorization.test == inst.test,
             Notification.created_at <= settled).order_by(Notification.id).limit(limit)).all()
         items = [event_dict(n) for n in rows]
     nxt = items[-1]["cursor"] if items else (str(cursor) if cursor else None)

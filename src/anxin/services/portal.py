@@ -194,7 +194,8 @@ def _summary(ctx: Context, s: Session, a: Authorization, locale: str) -> dict[st
             # before it was stored.
             "timestamp_at": a.timestamp_at,
             "status_changed_at": a.status_changed_at, "letter_locale": tpl.locale,
-            "paused_by": a.paused_by if a.status == "paused" else None}
+            "paused_by": a.paused_by if a.status == "paused" else None,
+            "test": bool(a.test)}
 
 
 def list_mine(ctx: Context, index: str, locale: str = "zh-CN") -> list[dict[str, Any]]:

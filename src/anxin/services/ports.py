@@ -68,6 +68,8 @@ class LetterToSign:
     terms: dict[str, Any] | None = None
     # The purpose's words where the deployment configured them (purpose_labels).
     purpose_label: str | None = None
+    # Test mode: signed only by the test CA's signer (each signer refuses the other kind).
+    test: bool = False
 
 
 @dataclass(frozen=True, slots=True)

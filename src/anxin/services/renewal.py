@@ -38,10 +38,13 @@ STANDING = frozenset({Status.PENDING.value, Status.ACTIVE.value, Status.PAUSED.v
                       Status.EXHAUSTED.value, Status.EXPIRED.value, Status.REVOKED.value})
 
 
-def lock_original(s: Session, institution_id: str, original_id: str) -> Authorization:
-    """The authorization to renew, row-locked; another institution's answers 404."""
+def lock_original(s: Session, institution_id: str, original_id: str, *,
+                  test: bool = False) -> Authorization:
+    """The authorization to renew, row-locked; another institution's answers 404, and so
+    does one of the other mode (test mode: a test key renews test authorizations only)."""
     original = s.scalars(select(Authorization).where(
-        Authorization.id == original_id, Authorization.institution_id == institution_id)
+        Authorization.id == original_id, Authorization.institution_id == institution_id,
+        Authorization.test == test)
         .with_for_update()).first()
     if original is None:
         raise NotFound(f"renews: no authorization {original_id}",

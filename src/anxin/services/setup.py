@@ -25,6 +25,7 @@ from anxin.pki.authority import ensure_pki
 from anxin.pki.rootkey import root_key_warnings
 from anxin.pki.signature_profile import Profile, fix_profile, read_profile
 from anxin.pki.sm2_authority import ensure_sm2_pki, sm2_root_key_warnings
+from anxin.pki.test_ca import ensure_test_pki
 from anxin.private_files import create_private_file, narrow, private_dir
 from anxin.seal import create_seal_key
 from anxin.services.ledger import fix_origin, read_stored_origin
@@ -130,6 +131,7 @@ INIT_STEPS: list[tuple[str, Callable[[Settings], bool]]] = [
     ("seal key", _seal_key),
     ("PKI (root CA, issuing CA, TSA, seal certificate)", ensure_pki),
     ("SM2 PKI (root CA, issuing CA, TSA, seal certificate)", _sm2_pki),
+    ("test CA (test mode: its own root, issuing CA, TSA, seal)", ensure_test_pki),
     ("ledger signing key", ensure_ledger_key),
     ("SM2 ledger signing key", _sm2_ledger_key),
     ("database", _database),

@@ -21,7 +21,14 @@ from anxin.domain.events import Event
 from anxin.domain.states import Action, Status, transition
 from anxin.domain.vocabulary import purpose_label, scope_labels
 from anxin.error_codes import Code
-from anxin.errors import AnxinError, Conflict, NotFound, TooManyRequests, ValidationFailed
+from anxin.errors import (
+    AnxinError,
+    ConfigurationError,
+    Conflict,
+    NotFound,
+    TooManyRequests,
+    ValidationFailed,
+)
 from anxin.keys import token_hash
 from anxin.pki.events import record_certificate
 from anxin.pki.sm2_events import record_sm2_certificate
@@ -34,6 +41,7 @@ from anxin.services.records import record
 from anxin.services.refusals import refuse, refusing_transaction
 from anxin.services.renewal import start_validity
 from anxin.services.sms_guard import charge_sms, check_sms_country
+from anxin.services.test_mode import TEST_OTP, TestMode, marked_sms_text
 from anxin.services.transitions import move
 from anxin.storage.certificate_store import SqlCertificateStore
 from anxin.storage.models import Authorization, Document, Institution, OtpCode, Template
@@ -91,6 +99,7 @@ def view(ctx: Context, token: str) -> dict[str, Any]:
             # Embedding and return (services.embedding), the first view (subject_reach).
             "frame_ancestors": tuple(inst.frame_ancestors or ()),
             "return_url": a.return_url, "viewed_at": a.viewed_at,
+            "test": bool(a.test),
         }
 
 
@@ -119,6 +128,8 @@ def _ensure_realname(ctx: Context, token: str) -> None:
                 raise ValidationFailed("the name, id number and mobile do not belong together",
                                        code=Code.REALNAME_MISMATCH)
             return
+        if a.test:
+            return  # test mode: no real-name provider is ever called
         k = ctx.keys
         triple = (k.decrypt_text(a.subject_name_enc, aad=f"{a.id}/name"), a.subject_id_type,
                   k.decrypt_text(a.subject_id_enc, aad=f"{a.id}/id"),
@@ -168,7 +179,8 @@ def send_code(ctx: Context, token: str, *, client_ip: str | None = None,
             mobile = ctx.keys.decrypt_text(a.subject_mobile_enc, aad=f"{a.id}/mobile")
             # Raised inside the transaction: it rolls back, nothing is counted.
             check_sms_country(ctx, mobile, field="subject.mobile")
-            charge_sms(ctx, s, client_ip=client_ip, session=f"sign:{a.id}")
+            if not a.test:  # test SMS go to the outbox: no gateway budget is spent
+                charge_sms(ctx, s, client_ip=client_ip, session=f"sign:{a.id}")
             code = f"{secrets.randbelow(10**6):06d}"
             s.add(OtpCode(scope="sign", key=a.id,
                           code_hash=ctx.keys.secret_mac("otp-sign", f"{a.id}:{code}"),
@@ -183,8 +195,19 @@ def send_code(ctx: Context, token: str, *, client_ip: str | None = None,
             inst = s.get(Institution, a.institution_id)
             assert inst is not None
             # Sent last, inside the transaction: a gateway failure rolls the count back.
-            ctx.sms.send(mobile, otp_text(code, inst.name, st.otp_ttl_seconds // 60))
-            ctx.metrics.codes_sent.labels("sign").inc()
+            text = otp_text(code, inst.name, st.otp_ttl_seconds // 60)
+            if a.test:  # test mode: always the outbox, never the real gateway
+                _test_mode(ctx).sms.send(mobile, marked_sms_text(text))
+            else:
+                ctx.sms.send(mobile, text)
+                ctx.metrics.codes_sent.labels("sign").inc()
+
+
+def _test_mode(ctx: Context) -> TestMode:
+    if ctx.test_mode is None:
+        raise ConfigurationError("this data directory has no test CA: run `anxin init` "
+                                 "(test authorizations cannot be signed until then)")
+    return ctx.test_mode
 
 
 def otp_text(code: str, institution: str, minutes: int) -> str:
@@ -242,8 +265,13 @@ def sign(ctx: Context, token: str, *, otp: str, read_confirmed: bool, client_ip:
     if not (isinstance(otp, str) and len(otp) == 6 and otp.isdigit()):
         raise ValidationFailed("the code has 6 digits", field="otp", code=Code.OTP_INVALID)
     checked = _check_request(ctx, token, otp, passkey)
-    status = SnapshotStatus(ctx.db, ctx.pki, ctx.sm2.pki if ctx.sm2 is not None else None)
-    outcome = ctx.letter_signer(checked.letter, status)
+    if checked.letter.test:
+        # Test mode: the test CA signs, with its own status data; never the platform's.
+        test = _test_mode(ctx)
+        outcome = test.letter_signer(checked.letter, SnapshotStatus(ctx.db, test.pki))
+    else:
+        status = SnapshotStatus(ctx.db, ctx.pki, ctx.sm2.pki if ctx.sm2 is not None else None)
+        outcome = ctx.letter_signer(checked.letter, status)
     return _store_signing(ctx, token, checked, outcome, passkey, client_ip, user_agent)
 
 
@@ -270,6 +298,9 @@ def _check_request(ctx: Context, token: str, otp: str,
             refuse(OtpLocked("too many wrong codes: this request is locked"))
         else:
             row = check_code(ctx, s, "sign", a.id, otp, now)
+            if row is None and a.test and hmac.compare_digest(otp, TEST_OTP):
+                # Test mode: the fixed code stands for the live code sent (to the outbox).
+                row = live_code(s, "sign", a.id, now)
             if row is None and live_code(s, "sign", a.id, now) is None:
                 refuse(no_live_code())
             elif row is None:
@@ -324,7 +355,8 @@ def _letter_to_sign(ctx: Context, s: Session, a: Authorization, tpl: Template,
         subject_id_masked=a.subject_id_masked,
         method="sms+passkey" if passkey_evidence is not None else "sms",
         passkey_evidence=passkey_evidence, now=now, terms=a.terms,
-        purpose_label=purpose_label(a.purpose, tpl.locale, ctx.settings.purpose_labels))
+        purpose_label=purpose_label(a.purpose, tpl.locale, ctx.settings.purpose_labels),
+        test=bool(a.test))
 
 
 def passkey_enrolment(s: Session, a: Authorization, credential_sha256: str) -> str:
@@ -363,7 +395,9 @@ def _store_signing(ctx: Context, token: str, checked: _Checked,
                 refuse(passkey_refusal)
         out = {"status": a.status, "id": a.id, "signed_at": a.signed_at,
                "letter_sha256": a.letter_sha256, "timestamp": a.timestamp_at}
-    ctx.metrics.authorizations_signed.inc()
+        test = bool(a.test)
+    if not test:  # test mode never counts in production figures
+        ctx.metrics.authorizations_signed.inc()
     return out
 
 
@@ -422,7 +456,7 @@ def _complete_signing(ctx: Context, s: Session, a: Authorization, letter: Letter
     # (``now``, when the code was checked, before the letter was signed): a catch-up read
     # trusts a row's time to be within SETTLE_SECONDS of its commit.
     notify(s, institution_id=a.institution_id, authorization_id=a.id, reference=a.reference,
-           event=Event.SIGNED, at=ctx.clock())
+           event=Event.SIGNED, at=ctx.clock(), test=a.test)
     return None
 
 

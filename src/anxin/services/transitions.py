@@ -41,7 +41,7 @@ def _announce(s: Session, a: Authorization, action: Action, at: dt.datetime,
     record(s, event, at=at, authorization_id=a.id, institution_id=a.institution_id,
            **leaf_fields)
     notify(s, institution_id=a.institution_id, authorization_id=a.id,
-           reference=a.reference, event=event, at=at)
+           reference=a.reference, event=event, at=at, test=a.test)
 
 
 def move(s: Session, a: Authorization, action: Action, *, at: dt.datetime,

@@ -34,6 +34,8 @@ from anxin.services.use_input import UseCall, has_control_characters
 from anxin.storage.models import IdempotencyRecord, Institution
 
 ROUTE = "POST /v1/authorizations/{id}/uses"
+# A test key's keys live apart from the live key's of the same institution (test mode).
+TEST_ROUTE = "test " + ROUTE
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,9 +43,11 @@ class GateKey:
     """An Idempotency-Key and the digest of the call it came with."""
     key: str
     digest: str
+    route: str = ROUTE
 
 
-def gate_key(key: str | None, auth_id: str, call: UseCall) -> GateKey | None:
+def gate_key(key: str | None, auth_id: str, call: UseCall, *,
+             test: bool = False) -> GateKey | None:
     if key is None:
         return None
     check_key(key)
@@ -54,24 +58,32 @@ def gate_key(key: str | None, auth_id: str, call: UseCall) -> GateKey | None:
         "authorization_id": auth_id, "purpose": call.purpose, "data_item": call.data_item,
         "reference": call.reference, "operator": call.operator,
         **({} if call.data_from is None and call.data_to is None else {
-            "data_from": str(call.data_from), "data_to": str(call.data_to)})}))
+            "data_from": str(call.data_from), "data_to": str(call.data_to)})}),
+        TEST_ROUTE if test else ROUTE)
 
 
 _I = IdempotencyRecord
 # The key's institution is found from the API key hash, active only: a replay answers
 # only the institution that could make the call now.
-_LOOKUP = select(_I.request_sha256, _I.response).where(
-    _I.key == bindparam("idem_key"), _I.route == ROUTE,
-    _I.institution_id == select(Institution.id).where(
-        Institution.api_key_hash == bindparam("key_hash"),
-        Institution.status == bindparam("institution_active")).scalar_subquery())
+def _lookup(key_column: Any) -> Any:
+    return select(_I.request_sha256, _I.response).where(
+        _I.key == bindparam("idem_key"), _I.route == bindparam("idem_route"),
+        _I.institution_id == select(Institution.id).where(
+            key_column == bindparam("key_hash"),
+            Institution.status == bindparam("institution_active")).scalar_subquery())
+
+
+_LOOKUP = _lookup(Institution.api_key_hash)
+_LOOKUP_TEST = _lookup(Institution.test_api_key_hash)
 
 
 def replay(conn: Connection, key_hash: str, gk: GateKey) -> dict[str, Any] | None:
     """The grant stored under this key, or None; raises if the key came with another
-    call."""
-    row = conn.execute(_LOOKUP, {"idem_key": gk.key, "key_hash": key_hash,
-                                 "institution_active": INSTITUTION_ACTIVE}).first()
+    call. A test key's (``gk.route`` is :data:`TEST_ROUTE`) are found by the test key."""
+    stmt = _LOOKUP_TEST if gk.route == TEST_ROUTE else _LOOKUP
+    row = conn.execute(stmt, {"idem_key": gk.key, "key_hash": key_hash,
+                              "idem_route": gk.route,
+                              "institution_active": INSTITUTION_ACTIVE}).first()
     if row is None:
         return None
     if row.request_sha256 != gk.digest:
@@ -84,7 +96,7 @@ def remember(institution_id: str, gk: GateKey, answer: dict[str, Any],
              now: dt.datetime) -> Insert:
     """The INSERT that stores a grant's answer (SQLite: in the grant's transaction)."""
     return insert(IdempotencyRecord).values(
-        institution_id=institution_id, key=gk.key, route=ROUTE, request_sha256=gk.digest,
+        institution_id=institution_id, key=gk.key, route=gk.route, request_sha256=gk.digest,
         status_code=201, response=answer, created_at=now)
 
 
@@ -108,5 +120,5 @@ def pg_params(gk: GateKey, use_id: str, receipt: str, now: dt.datetime,
     answer = {"use_id": use_id, "receipt": receipt, "granted_at": now.isoformat()}
     if receipt_sm2 is not None:
         answer["receipt_sm2"] = receipt_sm2
-    return {"idem_key": gk.key, "idem_route": ROUTE, "idem_digest": gk.digest,
+    return {"idem_key": gk.key, "idem_route": gk.route, "idem_digest": gk.digest,
             "idem_answer": json.dumps(answer)}

@@ -48,7 +48,7 @@ from anxin.domain.terms import NO_TERMS, TermsV2
 from anxin.encoding import sha256_hex
 from anxin.error_codes import Code
 from anxin.errors import AnxinError, ConfigurationError, NotFound, ValidationFailed
-from anxin.keys import hash_api_key
+from anxin.keys import hash_api_key, is_test_api_key
 from anxin.ledger.chain import ZERO_HASH, LeafTemplate, commit, leaf_template
 from anxin.ledger.merkle import leaf_hash
 from anxin.pki.signature_profile import Profile
@@ -82,7 +82,9 @@ _READ = select(A.id, A.status, A.purpose, A.data_scope, A.valid_from, A.valid_un
 
 
 def _read(conn: Connection, inst: InstitutionRef, auth_id: str) -> Any:
-    row = conn.execute(_READ.where(A.id == auth_id, A.institution_id == inst.id)).first()
+    # Test mode: a test key sees only test authorizations and a live key only live ones.
+    row = conn.execute(_READ.where(A.id == auth_id, A.institution_id == inst.id,
+                                   A.test == inst.test)).first()
     if row is None:
         raise NotFound(f"no authorization {auth_id}", code=Code.AUTHORIZATION_NOT_FOUND)
     return row
@@ -116,7 +118,8 @@ _GRANT = (
     .where(A.id == bindparam("aid"),
            A.status == bindparam("granting"), A.uses < A.max_uses,
            A.valid_until > bindparam("now"), A.valid_from <= bindparam("now"),
-           A.purpose == bindparam("want_purpose"), _FREQUENCY_LEFT)
+           A.purpose == bindparam("want_purpose"), _FREQUENCY_LEFT,
+           A.test == bindparam("test_mode"))
     .values(uses=A.uses + 1,
             status=case((A.uses + 1 >= A.max_uses, bindparam("after_last_use")),
                         else_=A.status),
@@ -127,6 +130,9 @@ _GRANT = (
 _GRANT_BY_INSTITUTION = _GRANT.where(A.institution_id == bindparam("iid"))
 _GRANT_BY_KEY = _GRANT.where(A.institution_id == select(Institution.id).where(
     Institution.api_key_hash == bindparam("key_hash"),
+    Institution.status == bindparam("institution_active")).scalar_subquery())
+_GRANT_BY_TEST_KEY = _GRANT.where(A.institution_id == select(Institution.id).where(
+    Institution.test_api_key_hash == bindparam("key_hash"),
     Institution.status == bindparam("institution_active")).scalar_subquery())
 
 
@@ -146,20 +152,22 @@ def consume_use_with_key(ctx: Context, api_key: str | None, auth_id: str, call: 
     if not is_authorization_id(auth_id):
         authenticate(ctx, api_key)  # 401 before 404, as on every other path
         raise NotFound(f"no authorization {auth_id[:64]!r}", code=Code.AUTHORIZATION_NOT_FOUND)
+    test_mode = bool(api_key) and is_test_api_key(api_key or "")
     try:
         call.validate()
-        gk = gate_key(idempotency_key, auth_id, call)
+        gk = gate_key(idempotency_key, auth_id, call, test=test_mode)
     except ValidationFailed as exc:
         record_bad_call(ctx, api_key, auth_id, call, exc)
     if api_key:
         key_hash = hash_api_key(api_key)
-        if ctx.db.dialect == "postgresql":
+        # Test keys take the one-transaction path (test mode is not the hot path).
+        if ctx.db.dialect == "postgresql" and not test_mode:
             institution_id = _institution_of_key(ctx, key_hash)
             granted = (None if institution_id is None else
                        _grant_in_one_statement(ctx, institution_id, key_hash, auth_id, call,
                                                gk))
         else:
-            granted = _try_grant(ctx, key_hash, None, auth_id, call, gk)
+            granted = _try_grant(ctx, key_hash, None, auth_id, call, gk, test_mode=test_mode)
         if granted is None and gk is not None:
             # A concurrent call with this key may have taken the last use: its grant is
             # committed by now (the row lock ordered the two), so the store has it.
@@ -215,15 +223,19 @@ def consume_use(ctx: Context, inst: InstitutionRef, auth_id: str, call: UseCall,
 
 
 def _try_grant(ctx: Context, key_hash: str | None, inst: InstitutionRef | None, auth_id: str,
-               call: UseCall, gk: GateKey | None) -> dict[str, Any] | None:
+               call: UseCall, gk: GateKey | None, *, test_mode: bool = False
+               ) -> dict[str, Any] | None:
     # Fast path, one statement: the UPDATE's conditions are the gate's rules (all but the
     # scope, checked on what it returns). Any miss goes to the slow path, which reads the
     # row and names the refusal.
     now = ctx.clock()
-    stmt = _GRANT_BY_INSTITUTION if inst is not None else _GRANT_BY_KEY
+    if inst is not None:
+        stmt, test_mode = _GRANT_BY_INSTITUTION, inst.test
+    else:
+        stmt = _GRANT_BY_TEST_KEY if test_mode else _GRANT_BY_KEY
     params = {"aid": auth_id, "now": now, "want_purpose": call.purpose,
               "key_hash": key_hash, "iid": inst.id if inst is not None else None,
-              **bound_states(), **period_keys(now, ctx.settings.zone)}
+              "test_mode": test_mode, **bound_states(), **period_keys(now, ctx.settings.zone)}
     try:
         with ctx.db.core_transaction() as conn:
             if gk is not None and key_hash is not None:
@@ -240,7 +252,7 @@ def _try_grant(ctx: Context, key_hash: str | None, inst: InstitutionRef | None, 
                 if not _range_holds(ctx, terms, call, now):
                     raise _OutOfScope
                 return _grant(ctx, conn, granted.institution_id, granted, call, now, gk,
-                              terms)
+                              terms, test=test_mode)
     except _OutOfScope:
         pass
     return None
@@ -290,7 +302,7 @@ WITH g AS (
    WHERE id = :aid AND institution_id = :iid AND status = :granting AND uses < max_uses
      AND valid_until > :now AND valid_from <= :now AND purpose = :purpose
      AND jsonb_exists(CAST(data_scope AS jsonb), :item)
-     AND letter_sha256 = :letter_sha256 AND max_uses = :max_uses
+     AND letter_sha256 = :letter_sha256 AND max_uses = :max_uses AND test = false
      AND (freq_max IS NULL OR freq_period IS DISTINCT FROM {_PG_PERIOD}
           OR freq_uses < freq_max)
      AND EXISTS (SELECT 1 FROM institutions
@@ -389,7 +401,7 @@ class _WriteOut:
 
 def _write_out(ctx: Context, auth_id: str, institution_id: str, call: UseCall, *,
                letter_sha256: str, max_uses: int, reference: str, key: bytes,
-               now: dt.datetime, terms: TermsV2) -> _WriteOut:
+               now: dt.datetime, terms: TermsV2, test: bool = False) -> _WriteOut:
     use_id = str(uuid.uuid4())
     delete_by = (None if terms.data_life_days is None
                  else now + dt.timedelta(days=terms.data_life_days))
@@ -397,7 +409,15 @@ def _write_out(ctx: Context, auth_id: str, institution_id: str, call: UseCall, *
                                max_uses, now, key)
     if not terms.empty:
         payload.update(_terms_checked(ctx, terms, call, now, delete_by))
-    receipt, receipt_sm2 = _receipts(ctx, payload)
+    if test:
+        # Test mode: the receipt says so and is signed by the test seal (ES256 in every
+        # profile), never by the platform's.
+        payload["test"] = True
+        if ctx.test_mode is None:
+            raise ConfigurationError("a test grant's receipt needs the test CA's seal")
+        receipt, receipt_sm2 = ctx.test_mode.seal.sign_jws(payload), None
+    else:
+        receipt, receipt_sm2 = _receipts(ctx, payload)
     grant_t, exhausted_t = _grant_leaves(use_id, auth_id, institution_id, call, receipt,
                                          receipt_sm2, now, key, delete_by)
     return _WriteOut(
@@ -411,7 +431,8 @@ def _write_out(ctx: Context, auth_id: str, institution_id: str, call: UseCall, *
                     "delete_by": delete_by},
         grant_leaf=grant_t, exhausted_leaf=exhausted_t,
         notice=notification_row(institution_id=institution_id, authorization_id=auth_id,
-                                reference=reference, event=Event.EXHAUSTED, at=now),
+                                reference=reference, event=Event.EXHAUSTED, at=now,
+                                test=test),
         now=now)
 
 
@@ -577,12 +598,13 @@ def _slow_path(ctx: Context, inst: InstitutionRef, auth_id: str, call: UseCall,
 
 
 def _grant(ctx: Context, conn: Connection, institution_id: str, row: Any, call: UseCall,
-           now: dt.datetime, gk: GateKey | None, terms: TermsV2) -> dict[str, Any]:
+           now: dt.datetime, gk: GateKey | None, terms: TermsV2, *,
+           test: bool = False) -> dict[str, Any]:
     uses_after, status_after = int(row.uses), str(row.status)
     w = _write_out(ctx, row.id, institution_id, call, letter_sha256=row.letter_sha256,
                    max_uses=int(row.max_uses), reference=row.reference,
                    key=ctx.keys.commitment_key(row.id, row.commitment_salt), now=now,
-                   terms=terms)
+                   terms=terms, test=test)
     use_row = insert(UseRecord).values(**w.use_record, uses_after=uses_after)
     last_use = status_after == AFTER_LAST_USE.value
     # The UPDATE returned the chain head and holds the row lock until this transaction
@@ -611,5 +633,6 @@ def _grant(ctx: Context, conn: Connection, institution_id: str, row: Any, call: 
     answer = w.answer(uses_after, int(row.max_uses), status_after)
     if gk is not None:
         conn.execute(remember(institution_id, gk, answer, now))
-    ctx.metrics.uses.labels("granted", "").inc()
+    if not test:  # test mode never counts in production figures
+        ctx.metrics.uses.labels("granted", "").inc()
     return answer

@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -36,6 +37,8 @@ class Institution(Base):
     name: Mapped[str] = mapped_column(String(200))
     code: Mapped[str | None] = mapped_column(String(32))
     api_key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The test key (``anx_test_…``, test mode): its authorizations carry ``test``.
+    test_api_key_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     status: Mapped[str] = mapped_column(String(16), default="active")
     callback_url: Mapped[str | None] = mapped_column(String(2000))
     webhook_secret_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
@@ -151,6 +154,8 @@ class Authorization(Base):
     freq_per: Mapped[str | None] = mapped_column(String(8))
     freq_period: Mapped[str | None] = mapped_column(String(16))
     freq_uses: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Made with the institution's test key (test mode): never counted, signed by the test CA.
+    test: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class OtpCode(Base):

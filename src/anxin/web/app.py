@@ -41,6 +41,7 @@ from anxin.web.input_guard import QueryPathGuard
 from anxin.web.ledger_routes import router as ledger_router
 from anxin.web.pages import passkey_routes, portal_passkey, signing, verify_page
 from anxin.web.pki_routes import build_router as pki_router
+from anxin.web.pki_test_routes import build_router as pki_test_router
 from anxin.web.portal_plugin import install_portal
 from anxin.web.problems import (
     anxin_error_handler,
@@ -90,6 +91,7 @@ def create_app(settings: Settings, ctx: Context | None = None) -> FastAPI:
     app.include_router(deletions.router)
     app.include_router(signing.router, include_in_schema=False)  # a page's endpoints
     app.include_router(pki_router())
+    app.include_router(pki_test_router())
     app.include_router(ledger_router)
     app.include_router(verify_page.router)
     app.include_router(docs_routes.build_router())

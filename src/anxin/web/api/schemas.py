@@ -375,6 +375,9 @@ class Authorization(Reply):
     created_at: Timestamp
     status_changed_at: Timestamp
     revoked_at: Timestamp | None
+    test: bool = Field(False, description=(
+        "Made with your test key (test mode): a TEST letter by the test CA, no legal "
+        "effect, seen only with the test key"))
     paused_by: Literal["subject", "operator"] | None = Field(None, description=(
         "Who paused it, while `status` is `paused` (an operator's pause is lifted only by "
         "the operator)"))

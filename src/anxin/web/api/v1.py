@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from anxin.domain.subject import Subject
 from anxin.error_codes import Code
-from anxin.errors import NotFound, ValidationFailed
+from anxin.errors import Forbidden, NotFound, ValidationFailed
 from anxin.services import authorizations as auths
 from anxin.services import templates, uses
 from anxin.services.documents import read_document
@@ -82,7 +82,8 @@ def _binary(media_type: str, description: str) -> dict[int | str, dict[str, Any]
     201: {"description": "A new version was made", "links": {"GetTemplate": {
         "operationId": "get_template", "parameters": {"code": "$response.body#/code"}}}},
     200: {"model": Template, "description": "The same content again: the current version"},
-    **problems(s422=[Code.VALIDATION_FAILED, Code.UNKNOWN_PURPOSE,
+    **problems(s403=[Code.TEST_KEY_NOT_ALLOWED],
+               s422=[Code.VALIDATION_FAILED, Code.UNKNOWN_PURPOSE,
                      Code.UNKNOWN_DATA_CATEGORY, Code.POLICY_CEILING_EXCEEDED,
                      Code.LETTER_TOO_LONG, Code.LETTER_CONTRADICTS_TERMS,
                      Code.IDEMPOTENCY_KEY_REUSED])},
@@ -92,6 +93,11 @@ def create_template(body: TemplateRequest, ctx: CtxDep, inst: InstitutionDep,
                     idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
     """Versions are never modified: an authorization keeps the version it was requested
     under. The same content again answers 200 and the current version."""
+    if inst.test:
+        # Templates are shared by the live and the test key: a test key reads them but
+        # never changes what live requests are made from.
+        raise Forbidden("a test key cannot create or change templates: use the live key",
+                        code=Code.TEST_KEY_NOT_ALLOWED)
     spec = templates.TemplateSpec(
         code=body.code, title=body.title, purpose=body.purpose,
         data_scope=tuple(body.data_scope), body=body.body, locale=str(body.locale),
@@ -246,6 +252,7 @@ def _record_bad_body(ctx: CtxDep, api_key: str | None, auth_id: str, raw: bytes,
 
 def _document(ctx: CtxDep, inst: InstitutionDep, auth_id: str, kind: str,
               media_type: str) -> Response:
+    auths.require_visible(ctx, inst, auth_id)  # test mode: the key's mode, or 404
     content = read_document(ctx, inst.id, auth_id, kind)
     if content is None:
         raise NotFound(f"no {kind} for this authorization (not signed yet?)",
@@ -261,6 +268,7 @@ def _document(ctx: CtxDep, inst: InstitutionDep, auth_id: str, kind: str,
             summary="The evidence package (ZIP), checkable offline")
 def evidence_zip(auth_id: AuthId, ctx: CtxDep, inst: InstitutionDep) -> Response:
     from anxin.services.evidence_package import build_package
+    auths.require_visible(ctx, inst, auth_id)  # test mode: the key's mode, or 404
     data = build_package(ctx, inst.id, auth_id)
     return Response(data, media_type="application/zip", headers={
         "Content-Disposition": f'attachment; filename="{auth_id}-evidence.zip"'})
@@ -273,6 +281,7 @@ def evidence_zip(auth_id: AuthId, ctx: CtxDep, inst: InstitutionDep) -> Response
             summary="The Digital Signature Verification Report (PDF, sealed)")
 def report_pdf(auth_id: AuthId, ctx: CtxDep, inst: InstitutionDep) -> Response:
     from anxin.services.evidence_package import build_report_pdf
+    auths.require_visible(ctx, inst, auth_id)  # test mode: the key's mode, or 404
     data = build_report_pdf(ctx, inst.id, auth_id)
     return Response(data, media_type="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="{auth_id}-report.pdf"'})

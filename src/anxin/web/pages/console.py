@@ -270,6 +270,13 @@ def build_router() -> APIRouter:
                 name = next((i["name"] for i in items if i["id"] == inst_id), inst_id)
                 return await _institutions_after(request, sess, new_key=key,
                                                  new_key_for=name)
+            if action == "test-key":
+                key = await run_in_threadpool(svc.issue_test_key, ctx, sess.principal,
+                                              inst_id)
+                items = await run_in_threadpool(svc.list_institutions, ctx)
+                name = next((i["name"] for i in items if i["id"] == inst_id), inst_id)
+                return await _institutions_after(request, sess, new_test_key=key,
+                                                 new_key_for=name)
             if action == "webhook":
                 try:
                     secret = await run_in_threadpool(
@@ -426,7 +433,8 @@ def build_router() -> APIRouter:
                                date_to=_day(form, "date_to"),
                                id_type=form.get("id_type") or None,
                                id_number=form.get("id_number", "").strip() or None,
-                               mobile=form.get("mobile", "").strip() or None)
+                               mobile=form.get("mobile", "").strip() or None,
+                               mode=form.get("mode") or "live")
                 results = await run_in_threadpool(svc.search_authorizations, ctx, q)
             except ValidationFailed as exc:
                 return await run_in_threadpool(_search_page, request, sess, svc.Search(),
