@@ -54,7 +54,7 @@ export interface paths {
         get: operations["list_authorizations"];
         put?: never;
         /**
-         * Request an authorization from a template
+         * Request an authorization from a template (or the renewal of one)
          * @description The person signs at `signing_url` (a code by SMS, a passkey where the template
          *     requires one); follow the status by webhook (`callback_url`) or `GET /v1/events`.
          */
@@ -167,6 +167,41 @@ export interface paths {
         get: operations["get_letter_pdf"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/institution": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your institution and its settings */
+        get: operations["get_institution"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Set the embedding settings (frame_ancestors, return_url_prefixes) */
+        patch: operations["update_institution"];
+        trace?: never;
+    };
+    "/v1/authorizations/{auth_id}/deletion": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Attest the deletion of the data that granted uses fetched */
+        post: operations["attest_deletion"];
         delete?: never;
         options?: never;
         head?: never;
@@ -557,6 +592,126 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/pki/test/root.crt": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Pki Test Root Crt
+         * @description The test CA's PEM certificate file root.crt (test mode: test letters chain to /pki/test/root.crt only).
+         */
+        get: operations["pki_test_root_crt"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/pki/test/issuing.crt": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Pki Test Issuing Crt
+         * @description The test CA's PEM certificate file issuing.crt (test mode: test letters chain to /pki/test/root.crt only).
+         */
+        get: operations["pki_test_issuing_crt"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/pki/test/tsa.crt": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Pki Test Tsa Crt
+         * @description The test CA's PEM certificate file tsa.crt (test mode: test letters chain to /pki/test/root.crt only).
+         */
+        get: operations["pki_test_tsa_crt"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/pki/test/seal.crt": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Pki Test Seal Crt
+         * @description The test CA's PEM certificate file seal.crt (test mode: test letters chain to /pki/test/root.crt only).
+         */
+        get: operations["pki_test_seal_crt"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/pki/test/root.crl": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Test Root Crl
+         * @description The test root's CRL (DER).
+         */
+        get: operations["test_root_crl"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/pki/test/issuing.crl": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Test Issuing Crl
+         * @description A freshly signed CRL (DER) of the test issuing CA.
+         */
+        get: operations["test_issuing_crl"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/ledger/checkpoint": {
         parameters: {
             query?: never;
@@ -807,6 +962,127 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/webhook-endpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your webhook endpoints (without their secrets) */
+        get: operations["list_endpoints"];
+        put?: never;
+        /** Register a webhook endpoint; the answer shows its secret once */
+        post: operations["create_endpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhook-endpoints/{endpoint_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Endpoint */
+        get: operations["get_endpoint"];
+        put?: never;
+        post?: never;
+        /** Delete an endpoint: nothing more is sent to it */
+        delete: operations["delete_endpoint"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhook-endpoints/{endpoint_id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new secret (shown once); the old one signs too during the grace period */
+        post: operations["rotate_secret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhook-endpoints/{endpoint_id}/ping": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a signed webhook:ping event to the endpoint */
+        post: operations["ping"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhook-endpoints/{endpoint_id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The endpoint's delivery log, newest first */
+        get: operations["deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhook-endpoints/{endpoint_id}/deliveries/{delivery_id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a delivery again now */
+        post: operations["retry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/institution/rotate-webhook-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new default webhook secret (signs callback_url deliveries), shown once */
+        post: operations["rotate_default"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -898,6 +1174,47 @@ export interface components {
             status_changed_at: string;
             /** Revoked At */
             revoked_at: string | null;
+            /**
+             * Test
+             * @description Made with your test key (test mode): a TEST letter by the test CA, no legal effect, seen only with the test key
+             * @default false
+             */
+            test: boolean;
+            /**
+             * Paused By
+             * @description Who paused it, while `status` is `paused` (an operator's pause is lifted only by the operator)
+             */
+            paused_by?: ("subject" | "operator") | null;
+            /**
+             * Notify Subject
+             * @description `sms` when Anxin sends the signing link
+             */
+            notify_subject?: "sms" | null;
+            /**
+             * Return Url
+             * @description Where the signing page returns to
+             */
+            return_url?: string | null;
+            /**
+             * Viewed At
+             * @description When the signing link was first opened (`authorization:viewed`)
+             */
+            viewed_at?: string | null;
+            /**
+             * Reminder Sent At
+             * @description When the reminder SMS before the request lapses went out
+             */
+            reminder_sent_at?: string | null;
+            /**
+             * Renews
+             * @description The authorization this one renews
+             */
+            renews?: string | null;
+            /**
+             * Renewed By
+             * @description The latest request that renews this one (pending, signed or ended unsigned)
+             */
+            renewed_by?: string | null;
             /**
              * Status Times
              * @description When it entered each status it went through, by status
@@ -1001,6 +1318,47 @@ export interface components {
             status_changed_at: string;
             /** Revoked At */
             revoked_at: string | null;
+            /**
+             * Test
+             * @description Made with your test key (test mode): a TEST letter by the test CA, no legal effect, seen only with the test key
+             * @default false
+             */
+            test: boolean;
+            /**
+             * Paused By
+             * @description Who paused it, while `status` is `paused` (an operator's pause is lifted only by the operator)
+             */
+            paused_by?: ("subject" | "operator") | null;
+            /**
+             * Notify Subject
+             * @description `sms` when Anxin sends the signing link
+             */
+            notify_subject?: "sms" | null;
+            /**
+             * Return Url
+             * @description Where the signing page returns to
+             */
+            return_url?: string | null;
+            /**
+             * Viewed At
+             * @description When the signing link was first opened (`authorization:viewed`)
+             */
+            viewed_at?: string | null;
+            /**
+             * Reminder Sent At
+             * @description When the reminder SMS before the request lapses went out
+             */
+            reminder_sent_at?: string | null;
+            /**
+             * Renews
+             * @description The authorization this one renews
+             */
+            renews?: string | null;
+            /**
+             * Renewed By
+             * @description The latest request that renews this one (pending, signed or ended unsigned)
+             */
+            renewed_by?: string | null;
             /**
              * Status Times
              * @description When it entered each status it went through, by status
@@ -1113,6 +1471,47 @@ export interface components {
             /** Revoked At */
             revoked_at: string | null;
             /**
+             * Test
+             * @description Made with your test key (test mode): a TEST letter by the test CA, no legal effect, seen only with the test key
+             * @default false
+             */
+            test: boolean;
+            /**
+             * Paused By
+             * @description Who paused it, while `status` is `paused` (an operator's pause is lifted only by the operator)
+             */
+            paused_by?: ("subject" | "operator") | null;
+            /**
+             * Notify Subject
+             * @description `sms` when Anxin sends the signing link
+             */
+            notify_subject?: "sms" | null;
+            /**
+             * Return Url
+             * @description Where the signing page returns to
+             */
+            return_url?: string | null;
+            /**
+             * Viewed At
+             * @description When the signing link was first opened (`authorization:viewed`)
+             */
+            viewed_at?: string | null;
+            /**
+             * Reminder Sent At
+             * @description When the reminder SMS before the request lapses went out
+             */
+            reminder_sent_at?: string | null;
+            /**
+             * Renews
+             * @description The authorization this one renews
+             */
+            renews?: string | null;
+            /**
+             * Renewed By
+             * @description The latest request that renews this one (pending, signed or ended unsigned)
+             */
+            renewed_by?: string | null;
+            /**
              * Status Times
              * @description When it entered each status it went through, by status
              */
@@ -1123,6 +1522,11 @@ export interface components {
             template: components["schemas"]["TemplateRef"];
             /** Uses Log */
             uses_log: components["schemas"]["UseLogEntry"][];
+            /**
+             * Renewal Chain
+             * @description Where it is part of a chain of renewals: every authorization of it, oldest first
+             */
+            renewal_chain?: components["schemas"]["RenewalLink"][] | null;
         } & {
             [key: string]: unknown;
         };
@@ -1197,6 +1601,17 @@ export interface components {
          *     }
          */
         AuthorizationRequest: {
+            frequency?: components["schemas"]["Frequency"] | null;
+            /**
+             * Data Range
+             * @description The period of the person's data a query may cover; the gate then needs `data_from` and `data_to`
+             */
+            data_range?: components["schemas"]["LookbackRange"] | components["schemas"]["DatedRange"] | null;
+            /**
+             * Data Life Days
+             * @description Days you may keep what a use fetched, from each granted use; then attest the deletion (`POST /v1/authorizations/{id}/deletion`)
+             */
+            data_life_days?: number | null;
             /**
              * Template
              * @description The template's code
@@ -1223,6 +1638,21 @@ export interface components {
              * @description An http(s) URL to POST status changes to (signed `Anxin-Signature`)
              */
             callback_url?: string | null;
+            /**
+             * Notify Subject
+             * @description `sms`: Anxin sends `signing_url` to the subject's mobile by SMS (and one reminder before the request lapses). Absent: Anxin sends nothing; you deliver `signing_url` yourself
+             */
+            notify_subject?: "sms" | null;
+            /**
+             * Return Url
+             * @description Where the signing page sends the person after signing or declining, with `?authorization_id=…&status=signed|declined`; must start with one of your `return_url_prefixes` (`PATCH /v1/institution`)
+             */
+            return_url?: string | null;
+            /**
+             * Renews
+             * @description The `id` of one of your authorizations in force that this request renews: same purpose, same person; a new letter to sign, valid from its signing (docs/api.md Renewal)
+             */
+            renews?: string | null;
         };
         /**
          * AuthorizationStatus
@@ -1230,7 +1660,7 @@ export interface components {
          *     the two equal).
          * @enum {string}
          */
-        AuthorizationStatus: "pending" | "active" | "exhausted" | "expired" | "revoked" | "declined" | "cancelled" | "lapsed";
+        AuthorizationStatus: "pending" | "active" | "exhausted" | "expired" | "revoked" | "declined" | "cancelled" | "lapsed" | "paused";
         /** Body_report_pdf */
         Body_report_pdf: {
             /** File */
@@ -1240,6 +1670,107 @@ export interface components {
         Body_verify: {
             /** File */
             file: string;
+        };
+        /**
+         * DatedRange
+         * @description The query may cover the days `from` to `to` (inclusive; `from` not after `to`).
+         * @example {
+         *       "from": "2024-01-01",
+         *       "to": "2025-12-31"
+         *     }
+         */
+        DatedRange: {
+            /**
+             * From
+             * Format: date
+             */
+            from: string;
+            /**
+             * To
+             * Format: date
+             */
+            to: string;
+        };
+        /**
+         * DeletionAttestation
+         * @description The attestation as recorded (a ledger leaf names the uses, nothing personal).
+         * @example {
+         *       "authorization_id": "7c1f7c3e-3f0f-4c47-9a55-8f5f6c2f0a11",
+         *       "created_at": "2026-12-01T00:00:05+00:00",
+         *       "deleted_at": "2026-12-01T00:00:00+00:00",
+         *       "id": "9b0f3f0e-1f4d-4d0e-8e7a-0a3c2b1d4e5f",
+         *       "items": [
+         *         "f957c3b0-ecf7-470b-bc1b-22af679945c1"
+         *       ]
+         *     }
+         */
+        DeletionAttestation: {
+            /** Id */
+            id: string;
+            /**
+             * Authorization Id
+             * Format: uuid
+             */
+            authorization_id: string;
+            /**
+             * Deleted At
+             * Format: date-time
+             */
+            deleted_at: string;
+            /** Items */
+            items: string[];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * DeletionRequest
+         * @description What you deleted, and when (the data that granted uses fetched).
+         * @example {
+         *       "deleted_at": "2026-12-01T08:00:00+08:00",
+         *       "items": [
+         *         "f957c3b0-ecf7-470b-bc1b-22af679945c1"
+         *       ]
+         *     }
+         */
+        DeletionRequest: {
+            /**
+             * Deleted At
+             * Format: date-time
+             * @description When the data was deleted, with a time zone (not in the future, not before any named use)
+             */
+            deleted_at: string;
+            /**
+             * Items
+             * @description The `use_id` of each granted use whose fetched data was deleted
+             */
+            items: string[];
+        };
+        /** EndpointIn */
+        EndpointIn: {
+            /**
+             * Url
+             * @example https://bank.example/hooks/anxin
+             */
+            url: string;
+            /**
+             * Events
+             * @description Event names, or "*" for every event
+             * @example [
+             *       "authorization:signed",
+             *       "authorization:revoked"
+             *     ]
+             * @example [
+             *       "*"
+             *     ]
+             */
+            events: string[];
+            /** Description */
+            description?: string | null;
         };
         /**
          * Event
@@ -1333,6 +1864,23 @@ export interface components {
             message: string;
         };
         /**
+         * Frequency
+         * @description At most `max_uses` granted uses per calendar `per` (the deployment's time zone).
+         * @example {
+         *       "max_uses": 1,
+         *       "per": "month"
+         *     }
+         */
+        Frequency: {
+            /** Max Uses */
+            max_uses: number;
+            /**
+             * Per
+             * @enum {string}
+             */
+            per: "day" | "week" | "month";
+        };
+        /**
          * Health
          * @example {
          *       "status": "ok"
@@ -1352,6 +1900,86 @@ export interface components {
          * @enum {string}
          */
         IdType: "resident_id" | "passport";
+        /**
+         * InstitutionPatch
+         * @description Members given replace the stored list; members absent keep it; [] clears it.
+         * @example {
+         *       "frame_ancestors": [
+         *         "https://app.bank.example"
+         *       ],
+         *       "return_url_prefixes": [
+         *         "https://app.bank.example/anxin/"
+         *       ]
+         *     }
+         */
+        InstitutionPatch: {
+            /**
+             * Frame Ancestors
+             * @description Origins (https://host[:port], no path) that may frame the signing pages of your authorizations; empty: none (frame-ancestors 'none')
+             * @example [
+             *       "https://app.bank.example"
+             *     ]
+             */
+            frame_ancestors?: string[] | null;
+            /**
+             * Return Url Prefixes
+             * @description https URL prefixes that a request's return_url must start with
+             * @example [
+             *       "https://app.bank.example/anxin/"
+             *     ]
+             */
+            return_url_prefixes?: string[] | null;
+        };
+        /**
+         * InstitutionSettings
+         * @description Your institution and its embedding settings.
+         * @example {
+         *       "code": "91110000100000000X",
+         *       "created_at": "2026-12-01T08:00:00+00:00",
+         *       "frame_ancestors": [
+         *         "https://app.bank.example"
+         *       ],
+         *       "id": "7c1f7c3e-3f0f-4c47-9a55-8f5f6c2f0a11",
+         *       "name": "Example Bank",
+         *       "return_url_prefixes": [
+         *         "https://app.bank.example/anxin/"
+         *       ],
+         *       "status": "active"
+         *     }
+         */
+        InstitutionSettings: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /** Code */
+            code: string | null;
+            /**
+             * Status
+             * @example active
+             */
+            status: string;
+            /**
+             * Frame Ancestors
+             * @description Origins that may frame your signing pages (CSP frame-ancestors)
+             */
+            frame_ancestors: string[];
+            /**
+             * Return Url Prefixes
+             * @description Prefixes a request's return_url must start with
+             */
+            return_url_prefixes: string[];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+        } & {
+            [key: string]: unknown;
+        };
         /**
          * KeySet
          * @description A JSON Web Key Set (RFC 7517).
@@ -1427,6 +2055,17 @@ export interface components {
          * @enum {string}
          */
         Locale: "zh-CN" | "en";
+        /**
+         * LookbackRange
+         * @description The query may cover the last `lookback_months`, counted back from each gate call.
+         * @example {
+         *       "lookback_months": 24
+         *     }
+         */
+        LookbackRange: {
+            /** Lookback Months */
+            lookback_months: number;
+        };
         /** MaskedSubject */
         MaskedSubject: {
             /**
@@ -1522,6 +2161,35 @@ export interface components {
             status_now?: string | null;
         } & {
             [key: string]: unknown;
+        };
+        /**
+         * RenewalLink
+         * @description One authorization of a chain of renewals.
+         */
+        RenewalLink: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            status: components["schemas"]["AuthorizationStatus"];
+            /**
+             * Valid Until
+             * Format: date-time
+             */
+            valid_until: string;
+            /** Signed At */
+            signed_at: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** RotateIn */
+        RotateIn: {
+            /**
+             * Grace Seconds
+             * @description How long the previous secret keeps signing (0 to 86400, default 86400)
+             */
+            grace_seconds?: number | null;
         };
         /**
          * SignatureProfile
@@ -1759,6 +2427,17 @@ export interface components {
          *     }
          */
         TemplateRequest: {
+            frequency?: components["schemas"]["Frequency"] | null;
+            /**
+             * Data Range
+             * @description The period of the person's data a query may cover; the gate then needs `data_from` and `data_to`
+             */
+            data_range?: components["schemas"]["LookbackRange"] | components["schemas"]["DatedRange"] | null;
+            /**
+             * Data Life Days
+             * @description Days you may keep what a use fetched, from each granted use; then attest the deletion (`POST /v1/authorizations/{id}/deletion`)
+             */
+            data_life_days?: number | null;
             /**
              * Code
              * @description Your name for the template: 1 to 64 letters, digits, `-`, `_`, `.`
@@ -1911,13 +2590,25 @@ export interface components {
              * @description One category of the authorization's scope
              */
             data_item: string;
+            /**
+             * Data From
+             * @description The first day of the person's data the query covers; required when the letter has a data range
+             * @default null
+             */
+            data_from: string | null;
+            /**
+             * Data To
+             * @description The last day of the person's data the query covers
+             * @default null
+             */
+            data_to: string | null;
         };
         /**
          * ProblemCode
          * @description Every error code, grouped by HTTP status.
          * @enum {string}
          */
-        ProblemCode: "bad_request" | "malformed_body" | "http_error" | "use_refused" | "event_binding_failed" | "fetch_failed" | "ledger_unavailable" | "unauthenticated" | "missing_api_key" | "invalid_api_key" | "institution_suspended" | "not_signed_in" | "session_expired" | "signed_download_expired" | "login_failed" | "login_locked" | "forbidden" | "purpose_mismatch" | "scope_mismatch" | "cross_site_request" | "form_token_invalid" | "csrf_failed" | "not_found" | "authorization_not_found" | "template_not_found" | "document_not_found" | "signing_link_invalid" | "institution_not_found" | "certificate_not_found" | "no_checkpoint" | "ledger_size_unknown" | "method_not_allowed" | "conflict" | "authorization_not_active" | "authorization_exhausted" | "authorization_expired" | "authorization_revoked" | "authorization_declined" | "authorization_cancelled" | "authorization_lapsed" | "authorization_not_pending" | "invalid_transition" | "otp_locked" | "passkey_already_registered" | "certificate_revoked" | "operator_exists" | "gone" | "payload_too_large" | "unsupported_media_type" | "validation_failed" | "invalid_id_number" | "invalid_mobile" | "unknown_template" | "unknown_purpose" | "unknown_data_category" | "validity_exceeds_template" | "max_uses_exceeds_template" | "policy_ceiling_exceeded" | "idempotency_key_reused" | "otp_invalid" | "read_not_confirmed" | "passkey_required" | "passkey_invalid" | "realname_mismatch" | "outbound_refused" | "sms_country_not_allowed" | "letter_too_long" | "letter_hash_mismatch" | "letter_contradicts_terms" | "invalid_value" | "signature_invalid" | "signature_malformed" | "signature_stale" | "ledger_bad_range" | "unreadable_input" | "no_trust_root" | "unsupported_key" | "missing_revocation_data" | "stamp_font_missing" | "stamp_glyph_missing" | "integrity_failure" | "damaged_signed_pdf" | "unexpected_signatures" | "checkpoint_invalid" | "ledger_proof_invalid" | "ledger_node_missing" | "ledger_truncated" | "ledger_leaf_sm3_mismatch" | "event_binding_missing" | "event_binding_malformed" | "event_binding_mismatch" | "id_commitment_mismatch" | "package_mismatch" | "passkey_assertion_invalid" | "receipt_invalid" | "receipt_malformed" | "sm2_signature_invalid" | "sm2_key_invalid" | "sm2_timestamp_invalid" | "sm2_cms_malformed" | "sm2_cms_digest_mismatch" | "sm2_cms_signer_not_found" | "sm2_certificate_invalid" | "sm2_revocation_invalid" | "rate_limited" | "otp_rate_limited" | "otp_send_limit" | "sms_ip_limit" | "sms_session_limit" | "sms_global_limit" | "configuration_error" | "profile_mismatch" | "sms_failed" | "realname_unavailable" | "tsa_failed" | "database_unavailable" | "serial_unavailable" | "unhealthy";
+        ProblemCode: "bad_request" | "malformed_body" | "http_error" | "use_refused" | "event_binding_failed" | "fetch_failed" | "ledger_unavailable" | "unauthenticated" | "missing_api_key" | "invalid_api_key" | "institution_suspended" | "not_signed_in" | "session_expired" | "signed_download_expired" | "login_failed" | "login_locked" | "forbidden" | "purpose_mismatch" | "scope_mismatch" | "data_range_mismatch" | "cross_site_request" | "form_token_invalid" | "csrf_failed" | "test_key_not_allowed" | "not_found" | "authorization_not_found" | "template_not_found" | "document_not_found" | "signing_link_invalid" | "institution_not_found" | "certificate_not_found" | "webhook_endpoint_not_found" | "webhook_delivery_not_found" | "no_checkpoint" | "ledger_size_unknown" | "method_not_allowed" | "conflict" | "authorization_not_active" | "authorization_exhausted" | "authorization_expired" | "authorization_revoked" | "authorization_paused" | "paused_by_operator" | "frequency_exceeded" | "authorization_declined" | "authorization_cancelled" | "authorization_lapsed" | "authorization_not_pending" | "invalid_transition" | "renewal_not_allowed" | "otp_locked" | "passkey_already_registered" | "certificate_revoked" | "operator_exists" | "webhook_endpoint_exists" | "deletion_already_attested" | "gone" | "payload_too_large" | "unsupported_media_type" | "validation_failed" | "invalid_id_number" | "invalid_mobile" | "unknown_template" | "unknown_purpose" | "unknown_data_category" | "validity_exceeds_template" | "max_uses_exceeds_template" | "policy_ceiling_exceeded" | "renewal_purpose_changed" | "renewal_subject_mismatch" | "terms_exceed_template" | "idempotency_key_reused" | "otp_invalid" | "read_not_confirmed" | "passkey_required" | "passkey_invalid" | "realname_mismatch" | "outbound_refused" | "unknown_event" | "sms_country_not_allowed" | "return_url_not_allowed" | "letter_too_long" | "letter_hash_mismatch" | "letter_contradicts_terms" | "invalid_value" | "signature_invalid" | "signature_malformed" | "signature_stale" | "ledger_bad_range" | "unreadable_input" | "no_trust_root" | "unsupported_key" | "missing_revocation_data" | "stamp_font_missing" | "stamp_glyph_missing" | "integrity_failure" | "damaged_signed_pdf" | "unexpected_signatures" | "checkpoint_invalid" | "ledger_proof_invalid" | "ledger_node_missing" | "ledger_truncated" | "ledger_leaf_sm3_mismatch" | "event_binding_missing" | "event_binding_malformed" | "event_binding_mismatch" | "id_commitment_mismatch" | "package_mismatch" | "passkey_assertion_invalid" | "receipt_invalid" | "receipt_malformed" | "sm2_signature_invalid" | "sm2_key_invalid" | "sm2_timestamp_invalid" | "sm2_cms_malformed" | "sm2_cms_digest_mismatch" | "sm2_cms_signer_not_found" | "sm2_certificate_invalid" | "sm2_revocation_invalid" | "rate_limited" | "otp_rate_limited" | "otp_send_limit" | "sms_ip_limit" | "sms_session_limit" | "sms_global_limit" | "configuration_error" | "profile_mismatch" | "sms_failed" | "realname_unavailable" | "tsa_failed" | "database_unavailable" | "serial_unavailable" | "unhealthy";
     };
     responses: never;
     parameters: never;
@@ -2111,6 +2802,15 @@ export interface operations {
             };
             /** @description Problem: `missing_api_key`, `invalid_api_key`, `institution_suspended` */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `test_key_not_allowed` */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2419,6 +3119,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem: `authorization_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `renewal_not_allowed` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem: `payload_too_large` */
             413: {
                 headers: {
@@ -2428,9 +3146,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation_failed`, `invalid_id_number`, `invalid_mobile`, `sms_country_not_allowed`, `unknown_template`, `validity_exceeds_template`, `max_uses_exceeds_template`, `policy_ceiling_exceeded`, `letter_too_long`, `outbound_refused`, `idempotency_key_reused` */
+            /** @description Problem: `validation_failed`, `invalid_id_number`, `invalid_mobile`, `sms_country_not_allowed`, `unknown_template`, `validity_exceeds_template`, `max_uses_exceeds_template`, `policy_ceiling_exceeded`, `letter_too_long`, `outbound_refused`, `idempotency_key_reused`, `renewal_purpose_changed`, `renewal_subject_mismatch`, `return_url_not_allowed`, `terms_exceed_template` */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `sms_session_limit`, `sms_global_limit` */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2721,7 +3450,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `purpose_mismatch`, `scope_mismatch` */
+            /** @description Problem: `purpose_mismatch`, `scope_mismatch`, `data_range_mismatch` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2739,7 +3468,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `authorization_not_active`, `authorization_exhausted`, `authorization_expired`, `authorization_revoked` */
+            /** @description Problem: `authorization_not_active`, `authorization_exhausted`, `authorization_expired`, `authorization_revoked`, `authorization_paused`, `frequency_exceeded` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2941,6 +3670,271 @@ export interface operations {
                 };
             };
             /** @description Problem: `validation_failed` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `database_unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_institution: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "91110000100000000X",
+                     *       "created_at": "2026-12-01T08:00:00+00:00",
+                     *       "frame_ancestors": [
+                     *         "https://app.bank.example"
+                     *       ],
+                     *       "id": "7c1f7c3e-3f0f-4c47-9a55-8f5f6c2f0a11",
+                     *       "name": "Example Bank",
+                     *       "return_url_prefixes": [
+                     *         "https://app.bank.example/anxin/"
+                     *       ],
+                     *       "status": "active"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["InstitutionSettings"];
+                };
+            };
+            /** @description Problem: `missing_api_key`, `invalid_api_key`, `institution_suspended` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `database_unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_institution: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "frame_ancestors": [
+                 *         "https://app.bank.example"
+                 *       ],
+                 *       "return_url_prefixes": [
+                 *         "https://app.bank.example/anxin/"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["InstitutionPatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "91110000100000000X",
+                     *       "created_at": "2026-12-01T08:00:00+00:00",
+                     *       "frame_ancestors": [
+                     *         "https://app.bank.example"
+                     *       ],
+                     *       "id": "7c1f7c3e-3f0f-4c47-9a55-8f5f6c2f0a11",
+                     *       "name": "Example Bank",
+                     *       "return_url_prefixes": [
+                     *         "https://app.bank.example/anxin/"
+                     *       ],
+                     *       "status": "active"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["InstitutionSettings"];
+                };
+            };
+            /** @description Problem: `malformed_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `missing_api_key`, `invalid_api_key`, `institution_suspended` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `validation_failed` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `database_unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    attest_deletion: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1 to 200 characters: the same key and body answer the same result without doing it twice; the same key with another body answers 422 `idempotency_key_reused` */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description The authorization's `id` */
+                auth_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "deleted_at": "2026-12-01T08:00:00+08:00",
+                 *       "items": [
+                 *         "f957c3b0-ecf7-470b-bc1b-22af679945c1"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["DeletionRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "authorization_id": "7c1f7c3e-3f0f-4c47-9a55-8f5f6c2f0a11",
+                     *       "created_at": "2026-12-01T00:00:05+00:00",
+                     *       "deleted_at": "2026-12-01T00:00:00+00:00",
+                     *       "id": "9b0f3f0e-1f4d-4d0e-8e7a-0a3c2b1d4e5f",
+                     *       "items": [
+                     *         "f957c3b0-ecf7-470b-bc1b-22af679945c1"
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DeletionAttestation"];
+                };
+            };
+            /** @description Problem: `malformed_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `missing_api_key`, `invalid_api_key`, `institution_suspended` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `authorization_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `deletion_already_attested` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `validation_failed`, `idempotency_key_reused` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3666,6 +4660,168 @@ export interface operations {
             };
         };
     };
+    pki_test_root_crt: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The certificate (PEM) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example -----BEGIN CERTIFICATE-----
+                     *     MIIBszCCAVmgAwIBAgIU...
+                     *     -----END CERTIFICATE-----
+                     */
+                    "application/x-pem-file": string;
+                };
+            };
+        };
+    };
+    pki_test_issuing_crt: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The certificate (PEM) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example -----BEGIN CERTIFICATE-----
+                     *     MIIBszCCAVmgAwIBAgIU...
+                     *     -----END CERTIFICATE-----
+                     */
+                    "application/x-pem-file": string;
+                };
+            };
+        };
+    };
+    pki_test_tsa_crt: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The certificate (PEM) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example -----BEGIN CERTIFICATE-----
+                     *     MIIBszCCAVmgAwIBAgIU...
+                     *     -----END CERTIFICATE-----
+                     */
+                    "application/x-pem-file": string;
+                };
+            };
+        };
+    };
+    pki_test_seal_crt: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The certificate (PEM) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example -----BEGIN CERTIFICATE-----
+                     *     MIIBszCCAVmgAwIBAgIU...
+                     *     -----END CERTIFICATE-----
+                     */
+                    "application/x-pem-file": string;
+                };
+            };
+        };
+    };
+    test_root_crl: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The CRL (DER) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pkix-crl": string;
+                };
+            };
+            /** @description Problem: `database_unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    test_issuing_crl: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The CRL (DER) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pkix-crl": string;
+                };
+            };
+            /** @description Problem: `database_unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     checkpoint: {
         parameters: {
             query?: never;
@@ -4243,6 +5399,620 @@ export interface operations {
             };
             /** @description Problem: `missing_api_key`, `invalid_api_key`, `institution_suspended` */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `validation_failed` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `database_unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_endpoints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: `missing_api_key`, `invalid_api_key`, `institution_suspended` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `database_unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_endpoint: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1 to 200 characters: the same key and body answer the same result without doing it twice; the same key with another body answers 422 `idempotency_key_reused` */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EndpointIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Problem: `malformed_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `missing_api_key`, `invalid_api_key`, `institution_suspended` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `webhook_endpoint_exists` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `validation_failed`, `unknown_event`, `outbound_refused`, `idempotency_key_reused` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `database_unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_endpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: `missing_api_key`, `invalid_api_key`, `institution_suspended` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `webhook_endpoint_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `validation_failed` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `database_unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_endpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: `missing_api_key`, `invalid_api_key`, `institution_suspended` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `webhook_endpoint_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `validation_failed` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `database_unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rotate_secret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RotateIn"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: `malformed_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `missing_api_key`, `invalid_api_key`, `institution_suspended` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `webhook_endpoint_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `validation_failed` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `database_unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ping: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: `missing_api_key`, `invalid_api_key`, `institution_suspended` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `webhook_endpoint_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `validation_failed` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `database_unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deliveries: {
+        parameters: {
+            query?: {
+                page?: number;
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: `missing_api_key`, `invalid_api_key`, `institution_suspended` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `webhook_endpoint_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `validation_failed` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `database_unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    retry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpoint_id: string;
+                delivery_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: `missing_api_key`, `invalid_api_key`, `institution_suspended` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `webhook_endpoint_not_found`, `webhook_delivery_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `validation_failed` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `database_unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rotate_default: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RotateIn"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: `malformed_body` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `missing_api_key`, `invalid_api_key`, `institution_suspended` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `payload_too_large` */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

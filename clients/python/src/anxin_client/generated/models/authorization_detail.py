@@ -2,17 +2,28 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Literal,
+    TypeVar,
+    cast,
+)
 from uuid import UUID
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.authorization_detail_paused_by_type_0 import (
+    AuthorizationDetailPausedByType0,
+)
 from ..models.authorization_status import AuthorizationStatus
+from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.authorization_detail_status_times import AuthorizationDetailStatusTimes
     from ..models.masked_subject import MaskedSubject
+    from ..models.renewal_link import RenewalLink
     from ..models.template_ref import TemplateRef
     from ..models.use_log_entry import UseLogEntry
 
@@ -47,6 +58,18 @@ class AuthorizationDetail:
         subject (MaskedSubject):
         template (TemplateRef):
         uses_log (list[UseLogEntry]):
+        test (bool | Unset): Made with your test key (test mode): a TEST letter by the test CA, no legal effect, seen
+            only with the test key Default: False.
+        paused_by (AuthorizationDetailPausedByType0 | None | Unset): Who paused it, while `status` is `paused` (an
+            operator's pause is lifted only by the operator)
+        notify_subject (Literal['sms'] | None | Unset): `sms` when Anxin sends the signing link
+        return_url (None | str | Unset): Where the signing page returns to
+        viewed_at (datetime.datetime | None | Unset): When the signing link was first opened (`authorization:viewed`)
+        reminder_sent_at (datetime.datetime | None | Unset): When the reminder SMS before the request lapses went out
+        renews (None | Unset | UUID): The authorization this one renews
+        renewed_by (None | Unset | UUID): The latest request that renews this one (pending, signed or ended unsigned)
+        renewal_chain (list[RenewalLink] | None | Unset): Where it is part of a chain of renewals: every authorization
+            of it, oldest first
     """
 
     id: UUID
@@ -70,6 +93,15 @@ class AuthorizationDetail:
     subject: MaskedSubject
     template: TemplateRef
     uses_log: list[UseLogEntry]
+    test: bool | Unset = False
+    paused_by: AuthorizationDetailPausedByType0 | None | Unset = UNSET
+    notify_subject: Literal["sms"] | None | Unset = UNSET
+    return_url: None | str | Unset = UNSET
+    viewed_at: datetime.datetime | None | Unset = UNSET
+    reminder_sent_at: datetime.datetime | None | Unset = UNSET
+    renews: None | Unset | UUID = UNSET
+    renewed_by: None | Unset | UUID = UNSET
+    renewal_chain: list[RenewalLink] | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -130,6 +162,72 @@ class AuthorizationDetail:
             uses_log_item = uses_log_item_data.to_dict()
             uses_log.append(uses_log_item)
 
+        test = self.test
+
+        paused_by: None | str | Unset
+        if isinstance(self.paused_by, Unset):
+            paused_by = UNSET
+        elif isinstance(self.paused_by, AuthorizationDetailPausedByType0):
+            paused_by = self.paused_by.value
+        else:
+            paused_by = self.paused_by
+
+        notify_subject: Literal["sms"] | None | Unset
+        if isinstance(self.notify_subject, Unset):
+            notify_subject = UNSET
+        else:
+            notify_subject = self.notify_subject
+
+        return_url: None | str | Unset
+        if isinstance(self.return_url, Unset):
+            return_url = UNSET
+        else:
+            return_url = self.return_url
+
+        viewed_at: None | str | Unset
+        if isinstance(self.viewed_at, Unset):
+            viewed_at = UNSET
+        elif isinstance(self.viewed_at, datetime.datetime):
+            viewed_at = self.viewed_at.isoformat()
+        else:
+            viewed_at = self.viewed_at
+
+        reminder_sent_at: None | str | Unset
+        if isinstance(self.reminder_sent_at, Unset):
+            reminder_sent_at = UNSET
+        elif isinstance(self.reminder_sent_at, datetime.datetime):
+            reminder_sent_at = self.reminder_sent_at.isoformat()
+        else:
+            reminder_sent_at = self.reminder_sent_at
+
+        renews: None | str | Unset
+        if isinstance(self.renews, Unset):
+            renews = UNSET
+        elif isinstance(self.renews, UUID):
+            renews = str(self.renews)
+        else:
+            renews = self.renews
+
+        renewed_by: None | str | Unset
+        if isinstance(self.renewed_by, Unset):
+            renewed_by = UNSET
+        elif isinstance(self.renewed_by, UUID):
+            renewed_by = str(self.renewed_by)
+        else:
+            renewed_by = self.renewed_by
+
+        renewal_chain: list[dict[str, Any]] | None | Unset
+        if isinstance(self.renewal_chain, Unset):
+            renewal_chain = UNSET
+        elif isinstance(self.renewal_chain, list):
+            renewal_chain = []
+            for renewal_chain_type_0_item_data in self.renewal_chain:
+                renewal_chain_type_0_item = renewal_chain_type_0_item_data.to_dict()
+                renewal_chain.append(renewal_chain_type_0_item)
+
+        else:
+            renewal_chain = self.renewal_chain
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -157,6 +255,24 @@ class AuthorizationDetail:
                 "uses_log": uses_log,
             }
         )
+        if test is not UNSET:
+            field_dict["test"] = test
+        if paused_by is not UNSET:
+            field_dict["paused_by"] = paused_by
+        if notify_subject is not UNSET:
+            field_dict["notify_subject"] = notify_subject
+        if return_url is not UNSET:
+            field_dict["return_url"] = return_url
+        if viewed_at is not UNSET:
+            field_dict["viewed_at"] = viewed_at
+        if reminder_sent_at is not UNSET:
+            field_dict["reminder_sent_at"] = reminder_sent_at
+        if renews is not UNSET:
+            field_dict["renews"] = renews
+        if renewed_by is not UNSET:
+            field_dict["renewed_by"] = renewed_by
+        if renewal_chain is not UNSET:
+            field_dict["renewal_chain"] = renewal_chain
 
         return field_dict
 
@@ -166,6 +282,7 @@ class AuthorizationDetail:
             AuthorizationDetailStatusTimes,  # noqa: PLC0415
         )
         from ..models.masked_subject import MaskedSubject  # noqa: PLC0415
+        from ..models.renewal_link import RenewalLink  # noqa: PLC0415
         from ..models.template_ref import TemplateRef  # noqa: PLC0415
         from ..models.use_log_entry import UseLogEntry  # noqa: PLC0415
 
@@ -256,6 +373,141 @@ class AuthorizationDetail:
 
             uses_log.append(uses_log_item)
 
+        test = d.pop("test", UNSET)
+
+        def _parse_paused_by(data: object) -> AuthorizationDetailPausedByType0 | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                paused_by_type_0 = AuthorizationDetailPausedByType0(data)
+
+                return paused_by_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(AuthorizationDetailPausedByType0 | None | Unset, data)
+
+        paused_by = _parse_paused_by(d.pop("paused_by", UNSET))
+
+        def _parse_notify_subject(data: object) -> Literal["sms"] | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            notify_subject_type_0 = cast(Literal["sms"], data)
+            if notify_subject_type_0 != "sms":
+                raise ValueError(
+                    f"notify_subject_type_0 must match const 'sms', got '{notify_subject_type_0}'"
+                )
+            return notify_subject_type_0
+            return cast(Literal["sms"] | None | Unset, data)
+
+        notify_subject = _parse_notify_subject(d.pop("notify_subject", UNSET))
+
+        def _parse_return_url(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        return_url = _parse_return_url(d.pop("return_url", UNSET))
+
+        def _parse_viewed_at(data: object) -> datetime.datetime | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                viewed_at_type_0 = datetime.datetime.fromisoformat(data)
+
+                return viewed_at_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None | Unset, data)
+
+        viewed_at = _parse_viewed_at(d.pop("viewed_at", UNSET))
+
+        def _parse_reminder_sent_at(data: object) -> datetime.datetime | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                reminder_sent_at_type_0 = datetime.datetime.fromisoformat(data)
+
+                return reminder_sent_at_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None | Unset, data)
+
+        reminder_sent_at = _parse_reminder_sent_at(d.pop("reminder_sent_at", UNSET))
+
+        def _parse_renews(data: object) -> None | Unset | UUID:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                renews_type_0 = UUID(data)
+
+                return renews_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | Unset | UUID, data)
+
+        renews = _parse_renews(d.pop("renews", UNSET))
+
+        def _parse_renewed_by(data: object) -> None | Unset | UUID:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                renewed_by_type_0 = UUID(data)
+
+                return renewed_by_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | Unset | UUID, data)
+
+        renewed_by = _parse_renewed_by(d.pop("renewed_by", UNSET))
+
+        def _parse_renewal_chain(data: object) -> list[RenewalLink] | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                renewal_chain_type_0 = []
+                _renewal_chain_type_0 = data
+                for renewal_chain_type_0_item_data in _renewal_chain_type_0:
+                    renewal_chain_type_0_item = RenewalLink.from_dict(
+                        renewal_chain_type_0_item_data
+                    )
+
+                    renewal_chain_type_0.append(renewal_chain_type_0_item)
+
+                return renewal_chain_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[RenewalLink] | None | Unset, data)
+
+        renewal_chain = _parse_renewal_chain(d.pop("renewal_chain", UNSET))
+
         authorization_detail = cls(
             id=id,
             status=status,
@@ -278,6 +530,15 @@ class AuthorizationDetail:
             subject=subject,
             template=template,
             uses_log=uses_log,
+            test=test,
+            paused_by=paused_by,
+            notify_subject=notify_subject,
+            return_url=return_url,
+            viewed_at=viewed_at,
+            reminder_sent_at=reminder_sent_at,
+            renews=renews,
+            renewed_by=renewed_by,
+            renewal_chain=renewal_chain,
         )
 
         authorization_detail.additional_properties = d

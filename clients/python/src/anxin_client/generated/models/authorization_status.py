@@ -8,6 +8,7 @@ class AuthorizationStatus(StrEnum):
     EXHAUSTED = "exhausted"
     EXPIRED = "expired"
     LAPSED = "lapsed"
+    PAUSED = "paused"
     PENDING = "pending"
     REVOKED = "revoked"
 

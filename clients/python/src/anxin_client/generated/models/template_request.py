@@ -1,12 +1,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
 from ..models.locale import Locale
 from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.dated_range import DatedRange
+    from ..models.frequency import Frequency
+    from ..models.lookback_range import LookbackRange
+
 
 T = TypeVar("T", bound="TemplateRequest")
 
@@ -25,6 +31,11 @@ class TemplateRequest:
             body (str): The letter text (Jinja2, sandboxed) with `{{ placeholders }}`: `subject_name`, `subject_id_type`,
                 `subject_id_number`, `institution`, `purpose`, `scope`, `valid_from`, `valid_until`, `validity_days`,
                 `max_uses`, `reference`
+            frequency (Frequency | None | Unset):
+            data_range (DatedRange | LookbackRange | None | Unset): The period of the person's data a query may cover; the
+                gate then needs `data_from` and `data_to`
+            data_life_days (int | None | Unset): Days you may keep what a use fetched, from each granted use; then attest
+                the deletion (`POST /v1/authorizations/{id}/deletion`)
             locale (Locale | Unset):
             validity_days (int | Unset):  Default: 30.
             max_uses (int | Unset):  Default: 1.
@@ -37,6 +48,9 @@ class TemplateRequest:
     purpose: str
     data_scope: list[str]
     body: str
+    frequency: Frequency | None | Unset = UNSET
+    data_range: DatedRange | LookbackRange | None | Unset = UNSET
+    data_life_days: int | None | Unset = UNSET
     locale: Locale | Unset = UNSET
     validity_days: int | Unset = 30
     max_uses: int | Unset = 1
@@ -44,6 +58,10 @@ class TemplateRequest:
     request_ttl_minutes: int | Unset = 1440
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.dated_range import DatedRange  # noqa: PLC0415
+        from ..models.frequency import Frequency  # noqa: PLC0415
+        from ..models.lookback_range import LookbackRange  # noqa: PLC0415
+
         code = self.code
 
         title = self.title
@@ -53,6 +71,30 @@ class TemplateRequest:
         data_scope = self.data_scope
 
         body = self.body
+
+        frequency: dict[str, Any] | None | Unset
+        if isinstance(self.frequency, Unset):
+            frequency = UNSET
+        elif isinstance(self.frequency, Frequency):
+            frequency = self.frequency.to_dict()
+        else:
+            frequency = self.frequency
+
+        data_range: dict[str, Any] | None | Unset
+        if isinstance(self.data_range, Unset):
+            data_range = UNSET
+        elif isinstance(self.data_range, LookbackRange):
+            data_range = self.data_range.to_dict()
+        elif isinstance(self.data_range, DatedRange):
+            data_range = self.data_range.to_dict()
+        else:
+            data_range = self.data_range
+
+        data_life_days: int | None | Unset
+        if isinstance(self.data_life_days, Unset):
+            data_life_days = UNSET
+        else:
+            data_life_days = self.data_life_days
 
         locale: str | Unset = UNSET
         if not isinstance(self.locale, Unset):
@@ -77,6 +119,12 @@ class TemplateRequest:
                 "body": body,
             }
         )
+        if frequency is not UNSET:
+            field_dict["frequency"] = frequency
+        if data_range is not UNSET:
+            field_dict["data_range"] = data_range
+        if data_life_days is not UNSET:
+            field_dict["data_life_days"] = data_life_days
         if locale is not UNSET:
             field_dict["locale"] = locale
         if validity_days is not UNSET:
@@ -92,6 +140,10 @@ class TemplateRequest:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.dated_range import DatedRange  # noqa: PLC0415
+        from ..models.frequency import Frequency  # noqa: PLC0415
+        from ..models.lookback_range import LookbackRange  # noqa: PLC0415
+
         d = dict(src_dict)
         code = d.pop("code")
 
@@ -102,6 +154,57 @@ class TemplateRequest:
         data_scope = cast(list[str], d.pop("data_scope"))
 
         body = d.pop("body")
+
+        def _parse_frequency(data: object) -> Frequency | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                frequency_type_0 = Frequency.from_dict(data)
+
+                return frequency_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(Frequency | None | Unset, data)
+
+        frequency = _parse_frequency(d.pop("frequency", UNSET))
+
+        def _parse_data_range(data: object) -> DatedRange | LookbackRange | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                data_range_type_0 = LookbackRange.from_dict(data)
+
+                return data_range_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                data_range_type_1 = DatedRange.from_dict(data)
+
+                return data_range_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(DatedRange | LookbackRange | None | Unset, data)
+
+        data_range = _parse_data_range(d.pop("data_range", UNSET))
+
+        def _parse_data_life_days(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        data_life_days = _parse_data_life_days(d.pop("data_life_days", UNSET))
 
         _locale = d.pop("locale", UNSET)
         locale: Locale | Unset
@@ -124,6 +227,9 @@ class TemplateRequest:
             purpose=purpose,
             data_scope=data_scope,
             body=body,
+            frequency=frequency,
+            data_range=data_range,
+            data_life_days=data_life_days,
             locale=locale,
             validity_days=validity_days,
             max_uses=max_uses,

@@ -51,6 +51,16 @@ def _parse_response(
 
         return response_401
 
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 409:
+        response_409 = Problem.from_dict(response.json())
+
+        return response_409
+
     if response.status_code == 413:
         response_413 = Problem.from_dict(response.json())
 
@@ -60,6 +70,11 @@ def _parse_response(
         response_422 = Problem.from_dict(response.json())
 
         return response_422
+
+    if response.status_code == 429:
+        response_429 = Problem.from_dict(response.json())
+
+        return response_429
 
     if response.status_code == 503:
         response_503 = Problem.from_dict(response.json())
@@ -89,7 +104,7 @@ def sync_detailed(
     body: AuthorizationRequest,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[AuthorizationCreated | Problem]:
-    """Request an authorization from a template
+    """Request an authorization from a template (or the renewal of one)
 
      The person signs at `signing_url` (a code by SMS, a passkey where the template
     requires one); follow the status by webhook (`callback_url`) or `GET /v1/events`.
@@ -127,7 +142,7 @@ def sync(
     body: AuthorizationRequest,
     idempotency_key: str | Unset = UNSET,
 ) -> AuthorizationCreated | Problem | None:
-    """Request an authorization from a template
+    """Request an authorization from a template (or the renewal of one)
 
      The person signs at `signing_url` (a code by SMS, a passkey where the template
     requires one); follow the status by webhook (`callback_url`) or `GET /v1/events`.
@@ -160,7 +175,7 @@ async def asyncio_detailed(
     body: AuthorizationRequest,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[AuthorizationCreated | Problem]:
-    """Request an authorization from a template
+    """Request an authorization from a template (or the renewal of one)
 
      The person signs at `signing_url` (a code by SMS, a passkey where the template
     requires one); follow the status by webhook (`callback_url`) or `GET /v1/events`.
@@ -196,7 +211,7 @@ async def asyncio(
     body: AuthorizationRequest,
     idempotency_key: str | Unset = UNSET,
 ) -> AuthorizationCreated | Problem | None:
-    """Request an authorization from a template
+    """Request an authorization from a template (or the renewal of one)
 
      The person signs at `signing_url` (a code by SMS, a passkey where the template
     requires one); follow the status by webhook (`callback_url`) or `GET /v1/events`.
