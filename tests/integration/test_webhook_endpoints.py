@@ -27,6 +27,7 @@ from anxin.services.institutions import NewInstitution, add_institution
 from anxin.services.revocation import revoke_authorization
 from anxin.storage.portal_models import Notification
 from anxin.storage.webhook_models import WebhookDelivery, WebhookEndpoint
+from anxin_client import WebhookSignatureError, verify_webhook
 from tests.common.factories import Api, sign
 from tests.common.listener import listener
 from tests.common.portal_fixtures import client
@@ -132,6 +133,11 @@ def test_endpoint_lifecycle(bank: tuple[Api, NewInstitution], ctx: Context, outb
         assert got["headers"]["Anxin-Event-Id"] == body_of(got)["id"]
         assert signed_by(ep["secret"], got)
         assert not signed_by("whsec_other", got)
+        # ... and the Python client's helper, as an integrator would check it
+        assert verify_webhook(got["body"], got["headers"]["Anxin-Signature"],
+                              ep["secret"])["event"] == "webhook:ping"
+        with pytest.raises(WebhookSignatureError):
+            verify_webhook(got["body"], got["headers"]["Anxin-Signature"], "whsec_other")
 
         # Rotation with no grace: only the new secret signs the next delivery.
         r = api.post(f"/v1/webhook-endpoints/{ep['id']}/rotate-secret", {"grace_seconds": 0})
