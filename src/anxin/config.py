@@ -166,6 +166,9 @@ class Settings(BaseSettings):
     # Days before valid_until that the institution and the person are reminded (the
     # sweep, notify.expiry_reminders); 0 turns reminders off.
     expiry_reminder_days: int = Field(default=7, ge=0)
+    # Years a signed consent's letter and evidence are kept after it ended, whatever an
+    # erasure request (services.erasure; PIPL art. 47, CFPB 1033 asks for >= 3).
+    retention_years: int = Field(default=5, ge=1, le=100)
     # A request made with "notify_subject": "sms" gets one reminder SMS this many minutes
     # before it lapses unsigned (sent by the sweep); 0 turns reminders off.
     signing_reminder_minutes: int = Field(default=120, ge=0)

@@ -29,6 +29,7 @@ class Event(StrEnum):
     PAUSED = "authorization:paused"
     RESUMED = "authorization:resumed"
     EXPIRING = "authorization:expiring"
+    ERASURE_ANSWERED = "subject:erasure:answered"
     LETTER_RENEWED = "authorization:letter:renewed"
     DELETION_ATTESTED = "authorization:deletion:attested"
     DELETION_OVERDUE = "authorization:deletion:overdue"

@@ -79,6 +79,17 @@ PORTAL_STRINGS: dict[str, dict[str, str]] = {
         "export_link": "下载我的全部数据（ZIP）",
         "export_note": "包括每份授权书、每一次查询（含被拒绝的）、账本记录和通行密钥，"
                        "JSON 格式与 PDF，可带走或交给他人核验。",
+        "erase_link": "删除我的数据", "erase_h": "删除我在本平台的数据？",
+        "erase_note": "将立即删除您从未签署的授权申请中的姓名、证件号码、手机号码和授权书文本"
+                      "（待签署的申请会先被拒绝），以及您的通行密钥，并退出登录。",
+        "erase_keep_note": "您已签署的授权（包括已撤销、已到期的）依法须作为同意的记录保存，"
+                           "不会删除；我们会告诉您每一份保存到哪一天。",
+        "erase_confirm": "确认删除", "erase_done_h": "我们已处理您的删除请求",
+        "erase_answered_at": "处理时间：", "erased_h": "已删除",
+        "erased_none": "没有可删除的记录。",
+        "passkeys_erased": "已删除 {n} 个通行密钥。", "retained_h": "依法保存",
+        "retained_until": "保存至", "retained_none": "没有需要保存的记录。",
+        "retained_why": "这些是您签署过的授权：授权书和证据是您曾经同意的记录，到期后删除。",
         # Renewals.
         "renewals_h": "续期记录",
         "renewals_note": "续期是一份新的授权书，由您重新签署；原授权在其有效期内照常有效，"
@@ -171,6 +182,20 @@ PORTAL_STRINGS: dict[str, dict[str, str]] = {
         "export_link": "Download all my data (ZIP)",
         "export_note": "Every letter, every query (refused ones too), the ledger entries "
                        "and your passkeys, as JSON and PDF: yours to keep or hand on.",
+        "erase_link": "Erase my data", "erase_h": "Erase your data on this platform?",
+        "erase_note": "We erase at once the name, id number, mobile and letter text of every "
+                      "request you never signed (a pending one is declined first), and your "
+                      "passkeys, and sign you out.",
+        "erase_keep_note": "Authorizations you signed (revoked and expired ones too) are the "
+                           "record of a consent given, which the law asks us to keep: they "
+                           "are not erased, and we tell you until when each is kept.",
+        "erase_confirm": "Yes, erase", "erase_done_h": "Your erasure request is answered",
+        "erase_answered_at": "Answered on", "erased_h": "Erased",
+        "erased_none": "Nothing could be erased.",
+        "passkeys_erased": "{n} passkey(s) erased.", "retained_h": "Kept by law",
+        "retained_until": "kept until", "retained_none": "Nothing is kept.",
+        "retained_why": "These are authorizations you signed: their letter and evidence are "
+                        "the record of your consent, erased when the period ends.",
         "renewals_h": "Renewals",
         "renewals_note": "A renewal is a new letter that you sign again; the original stays "
                          "in force until its own end date, and the renewal takes effect "

@@ -1,17 +1,23 @@
-"""The person's rights at ``/me`` (PIPL art. 45): ``GET /me/export.zip``, a copy of
-everything held about them (:mod:`anxin.services.person_export`), for the signed-in
-person only; before sign-in it leads to the sign-in and back."""
+"""The person's rights at ``/me``: ``GET /me/export.zip``, a copy of everything held about
+them (PIPL art. 45, :mod:`anxin.services.person_export`), and ``GET|POST /me/erase``, the
+erasure of what no retention duty covers, answered at once (art. 47,
+:mod:`anxin.services.erasure`). For the signed-in person only; before sign-in they lead
+to the sign-in and back."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from anxin.errors import Unauthenticated
+from anxin.errors import AnxinError, Unauthenticated
+from anxin.services.erasure import erase_mine
 from anxin.services.person_export import person_export
-from anxin.web.pages.portal import session_of, to_signin
-from anxin.web.pages.web_common import ctx_of
+from anxin.services.web_sessions import check_csrf
+from anxin.web.pages.portal import COOKIE, page, session_of, to_signin
+from anxin.web.pages.web_common import ctx_of, form_of
 
 
 def build_router() -> APIRouter:
@@ -27,5 +33,33 @@ def build_router() -> APIRouter:
         return Response(data, media_type="application/zip", headers={
             "Content-Disposition": 'attachment; filename="anxin-my-data.zip"',
             "Cache-Control": "no-store"})
+
+    @router.get("/me/erase")
+    async def erase_page(request: Request) -> Response:
+        try:
+            sess = await run_in_threadpool(session_of, request)
+        except Unauthenticated:
+            return to_signin(request)
+        return page(request, "portal_erase.html", session=sess, answer=None)
+
+    @router.post("/me/erase")
+    async def erase(request: Request) -> Response:
+        form = await form_of(request)
+        try:
+            sess = await run_in_threadpool(session_of, request)
+        except Unauthenticated:
+            return to_signin(request)
+        try:
+            check_csrf(sess.csrf, form.get("csrf"))
+        except AnxinError as exc:
+            return page(request, "portal_base.html", 403, session=sess, err=exc.code)
+        answer = await run_in_threadpool(erase_mine, ctx_of(request), sess.principal)
+        shown = {"answered_at": answer.answered_at, "erased": answer.erased,
+                 "passkeys_erased": answer.passkeys_erased,
+                 "retained": [{**r, "until": dt.datetime.fromisoformat(r["retained_until"])}
+                              for r in answer.retained]}
+        resp = page(request, "portal_erase.html", answer=shown)  # signed out: no session
+        resp.delete_cookie(COOKIE, path="/me")
+        return resp
 
     return router
