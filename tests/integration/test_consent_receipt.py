@@ -43,7 +43,6 @@ from anxin.storage.models import Authorization
 from anxin.web.app import create_app
 from tests.common.factories import resident_id, sign, token_of
 from tests.common.gmssl_check import gm_verify
-from tests.common.portal_fixtures import portal_sign_in
 
 JSON = {"Accept": "application/json"}
 HTML = {"Accept": "text/html,application/xhtml+xml"}
