@@ -72,6 +72,9 @@ def add_consent_receipt_check(report: Report, files: dict[str, bytes],
     except ReceiptProblem as p:
         report.add(CHECK, TITLE, FAILED, f"{FILE_NAME}: {p.detail}", p.sub)
         return
+    except (AttributeError, TypeError, KeyError) as exc:  # a field of an unexpected type
+        report.add(CHECK, TITLE, FAILED, f"{FILE_NAME} is malformed: {exc}", FORMAT_FAILURE)
+        return
     if wrong:
         report.add(CHECK, TITLE, FAILED,
                    f"{FILE_NAME} differs from the package: {'; '.join(wrong)}",
