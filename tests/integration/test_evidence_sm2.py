@@ -60,7 +60,8 @@ INTL_ONLY = ("manifest.p7s", "timestamps/signature.tst")
 COMMON = {"README.txt", "letter.pdf", "authorization.json", "identity/id-commitment.json",
           "identity/sms.json", "ledger/entries.json", "ledger/checkpoint.txt",
           "ledger/checkpoint.tst", "ledger/verifier-key.txt", "ledger/commitment-key.json",
-          "report.json", "report.pdf", "report.xml", "manifest.json"}
+          "report.json", "report.pdf", "report.xml", "manifest.json",
+          "consent-receipt.json"}  # CONTRACT §8: the person's consent receipt
 INTL_CERTS = {f"certificates/{n}.crt" for n in ("root", "issuing", "tsa", "seal", "event")}
 SM2_CERTS = {f"sm2/certificates/{n}.crt" for n in ("root", "issuing", "tsa", "seal")}
 SM2_FIXED = {"sm2/ledger/verifier-key.txt", "sm2/ledger/leaves-sm3.json", "manifest.sm2.p7s"}

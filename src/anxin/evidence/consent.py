@@ -8,9 +8,9 @@ package's ledger leaves, which are proven included in a signed checkpoint.
 from __future__ import annotations
 
 import base64
-import json
 from typing import Any
 
+from anxin import untrusted_json
 from anxin.evidence.report import ConsentStatus
 
 STATUS_OF_EVENT = {
@@ -39,13 +39,13 @@ def status_history(leaves: list[dict[str, Any]]) -> tuple[list[dict[str, str]],
 
 def package_leaves(files: dict[str, bytes]) -> list[dict[str, Any]]:
     try:
-        entries = json.loads(files["ledger/entries.json"])["entries"]
+        entries = untrusted_json.loads(files["ledger/entries.json"])["entries"]
     except (KeyError, ValueError, TypeError):
         return []
     out = []
     for e in entries:
         try:
-            leaf = json.loads(base64.b64decode(e["data"], validate=True))
+            leaf = untrusted_json.loads(base64.b64decode(e["data"], validate=True))
         except (KeyError, ValueError, TypeError):
             continue
         if isinstance(leaf, dict):

@@ -8,6 +8,8 @@ Layout::
     README.txt                  what this is and how to check it
     letter.pdf                  the signed letter (PAdES B-LTA)
     authorization.json          the record: terms, status, uses, how it was signed
+    consent-receipt.json        the person's signed consent receipt (JSON-LD + JWS), the
+                                same bytes /me and the signing page download
     identity/id-commitment.json salt and commitment of the id number in the certificate
     identity/sms.json           the SMS evidence (masked number, times)
     identity/passkey.json       the WebAuthn assertion and credential key (if used)

@@ -23,6 +23,7 @@ from anxin.asyncutil import run_sync
 from anxin.errors import AnxinError
 from anxin.evidence.anchors import TrustAnchor
 from anxin.evidence.consent import consent_status, package_leaves
+from anxin.evidence.consent_receipt_check import add_consent_receipt_check
 from anxin.evidence.described import add_trust_anchor_check, describe, package_certificates
 from anxin.evidence.labels import readable_name
 from anxin.evidence.ledger_completeness import add_completeness_checks
@@ -110,6 +111,7 @@ async def _verify_files(files: dict[str, bytes], name: str,
     _check_passkey(report, files, record)
     await _check_ledger(report, files, token_context, auth_id, record, profile)
     _check_sms(report, files)
+    add_consent_receipt_check(report, files, record)
     add_sm_checks(report, files, profile=profile, roots=sm2_roots, record=record,
                   report_files=report_files)
     if profile is Profile.SM and "sm2_signature_time" in report.facts:

@@ -202,3 +202,16 @@ def _report(report: Report, check: str, title: str, problems: list[tuple[str, st
         report.add(check, title, FAILED, "; ".join(d for d, _ in problems), problems[0][1])
     else:
         report.add(check, title, PASSED, passed, **data)
+
+
+# The same verification for the package's other JWS (the consent receipt,
+# :mod:`anxin.evidence.consent_receipt_check`): one implementation for every receipt.
+ReceiptProblem = _Problem
+
+
+def verify_with_packaged_seal(files: dict[str, bytes], token: Any, name: str,
+                              want: str | None) -> dict[str, Any]:
+    """The payload of the compact JWS ``token``, verified with the packaged seal
+    certificate its ``alg`` names (``want``: the only alg accepted, or None for either);
+    raises :class:`ReceiptProblem` naming ``name``."""
+    return _verified(_Seals(files), token, name, want)

@@ -36,6 +36,7 @@ CHECK_TITLES_ZH = {
     "sm2_archive_timestamp": "SM2 文档时间戳（字节范围的 SM3）",
     "sm2_checkpoint_signature": "账本检查点 SM2 签名",
     "ledger_leaves_sm3": "账本条目的 SM3 摘要",
+    "consent_receipt": "同意回执（平台印章签名，与授权记录一致）",
 }
 RESULT_ZH = {"PASSED": "通过", "FAILED": "未通过", "INDETERMINATE": "无法确定"}
 

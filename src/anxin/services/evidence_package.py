@@ -17,6 +17,7 @@ from sqlalchemy import select
 from anxin.error_codes import Code
 from anxin.errors import ConfigurationError, NotFound
 from anxin.evidence.consent import status_history
+from anxin.evidence.consent_receipt import FILE_NAME as RECEIPT_FILE
 from anxin.evidence.package import (
     REPORT_FILES,
     package_json,
@@ -34,6 +35,7 @@ from anxin.pki.revocation import known_issuers, validation_data
 from anxin.pki.signature_profile import Profile
 from anxin.pki.tsa import timestamp_data
 from anxin.services.authorizations import authorization_dict, settle_status
+from anxin.services.consent_receipts import consent_receipt
 from anxin.services.context import Context
 from anxin.services.evidence_package_sm2 import sm2_evidence_files, sm2_ledger_files, sm2_sealer
 from anxin.services.renewal import renewal_chain
@@ -144,6 +146,7 @@ def collect_files(ctx: Context, institution_id: str | None, auth_id: str) -> dic
         record["revoked_by"] = revoked_by or {"party": "subject", "channel": None}
     files["letter.pdf"] = pdf
     files["authorization.json"] = _json(record)
+    files[RECEIPT_FILE] = consent_receipt(ctx, auth_id)  # the person's, issued once
     files["identity/id-commitment.json"] = _json({
         "algorithm": "SHA-256(salt || id_number)", "salt": signing.get("id_commitment_salt"),
         "commitment": signing.get("id_commitment"),

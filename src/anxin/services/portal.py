@@ -35,6 +35,7 @@ from anxin.encoding import sha256_hex
 from anxin.error_codes import Code
 from anxin.errors import NotFound, TooManyRequests, ValidationFailed
 from anxin.services.authorizations import settle_status
+from anxin.services.consent_receipts import consent_receipt
 from anxin.services.context import Context
 from anxin.services.deletions import deletions_of
 from anxin.services.documents import read_document
@@ -266,6 +267,13 @@ def report_mine(ctx: Context, index: str, auth_id: str) -> bytes:
     """The sealed verification report of one of the person's signed authorizations."""
     _signed_own(ctx, index, auth_id, "verification report")
     return ctx.evidence_report(ctx, None, auth_id)
+
+
+def receipt_mine(ctx: Context, index: str, auth_id: str) -> bytes:
+    """The signed consent receipt (consent-receipt.json) of one of the person's signed
+    authorizations (:mod:`anxin.services.consent_receipts`)."""
+    _signed_own(ctx, index, auth_id, "consent receipt")
+    return consent_receipt(ctx, auth_id)
 
 
 def revoke_mine(ctx: Context, index: str, auth_id: str) -> dict[str, Any]:

@@ -1,21 +1,25 @@
-"""The signed letter through the signing link, for a short time, in the signing browser.
+"""The signed letter and the consent receipt through the signing link, for a short time,
+in the signing browser.
 
-After signing, the page offers the signed PDF at once, without a sign-in: signing starts
-a short session (realm ``signed``, ten minutes, :mod:`anxin.services.web_sessions`) whose
-cookie the web edge sets on the signing browser only, scoped to the link's path. Anyone
-else holding the link, or the same browser later, is refused with 401
-``signed_download_expired`` and sent to ``/me``, where the person signs in.
+After signing, the page offers the signed PDF and the signed consent receipt at once,
+without a sign-in: signing starts a short session (realm ``signed``, ten minutes,
+:mod:`anxin.services.web_sessions`) whose cookie the web edge sets on the signing browser
+only, scoped to the link's path. Anyone else holding the link, or the same browser
+later, is refused with 401 ``signed_download_expired`` and sent to ``/me``, where the
+person signs in.
 
 Example::
 
     cookie = start_signed_session(ctx, auth_id)
     pdf = signed_letter_pdf(ctx, token, cookie)
+    receipt = signed_consent_receipt(ctx, token, cookie)
 """
 
 from __future__ import annotations
 
 from anxin.error_codes import Code
 from anxin.errors import AnxinError, NotFound, Unauthenticated
+from anxin.services.consent_receipts import consent_receipt
 from anxin.services.context import Context
 from anxin.services.documents import read_document
 from anxin.services.signing import load_by_token
@@ -59,3 +63,9 @@ def signed_letter_pdf(ctx: Context, token: str, cookie: str | None) -> bytes:
     if pdf is None:
         raise NotFound("this letter has no signed PDF", code=Code.DOCUMENT_NOT_FOUND)
     return pdf
+
+
+def signed_consent_receipt(ctx: Context, token: str, cookie: str | None) -> bytes:
+    """The signed consent receipt (consent-receipt.json) of the link, in its download
+    window; issued on this first ask if it was not yet."""
+    return consent_receipt(ctx, downloadable(ctx, token, cookie))

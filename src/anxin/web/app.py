@@ -183,6 +183,12 @@ def _ops_routes(app: FastAPI, ctx: Context) -> None:
         with a curve they do not know; the SM2 key is at /.well-known/jwks-sm2.json."""
         return ctx.seal.jwks()
 
+    @app.get("/schemas/consent-receipt.json", include_in_schema=False)
+    def consent_receipt_schema() -> dict[str, Any]:
+        """The JSON Schema (2020-12) of a consent receipt (consent-receipt.json)."""
+        from anxin.evidence.consent_receipt import SCHEMA_PATH, schema
+        return schema() | {"$id": f"{ctx.settings.effective_base_url}{SCHEMA_PATH}"}
+
     @app.get("/.well-known/jwks-sm2.json", tags=["operations"], response_model=KeySet,
              responses=problems(s404=[Code.NOT_FOUND]))
     def jwks_sm2() -> dict[str, Any]:

@@ -353,14 +353,15 @@ def build_router() -> APIRouter:
         except Unauthenticated:
             return to_signin(request)
         fn = {"letter.pdf": portal.letter_pdf_mine, "evidence.zip": portal.evidence_mine,
-              "report.pdf": portal.report_mine}[kind]
+              "report.pdf": portal.report_mine, "receipt.json": portal.receipt_mine}[kind]
         try:
             data = await run_in_threadpool(fn, ctx, sess.principal, auth_id)
         except NotFound as exc:
             return problem_for(request.headers.get("accept", ""), request.url.path, 404,
                                exc.code, exc.title, exc.detail,
                                page=request_page_args(request))
-        media = "application/zip" if kind.endswith(".zip") else "application/pdf"
+        media = {"zip": "application/zip", "json": "application/json"}.get(
+            kind.rsplit(".", 1)[-1], "application/pdf")
         return Response(data, media_type=media, headers={
             "Content-Disposition": f'attachment; filename="anxin-{auth_id}-{kind}"',
             "Cache-Control": "no-store"})
@@ -376,5 +377,9 @@ def build_router() -> APIRouter:
     @router.get("/me/authorizations/{auth_id}/report.pdf")
     async def report_pdf(auth_id: str, request: Request) -> Response:
         return await _download(request, auth_id, "report.pdf")
+
+    @router.get("/me/authorizations/{auth_id}/receipt.json")
+    async def receipt_json(auth_id: str, request: Request) -> Response:
+        return await _download(request, auth_id, "receipt.json")
 
     return router

@@ -19,7 +19,8 @@ PORTAL_STRINGS: dict[str, dict[str, str]] = {
         "letter_hash": "授权书 SHA-256", "uses_h": "使用记录", "no_uses": "尚无使用记录。",
         "when": "时间", "operator": "操作人", "outcome": "结果", "granted": "准予",
         "refused": "拒绝", "downloads": "下载", "letter_pdf": "已签署的授权书 (PDF)",
-        "evidence": "证据包 (ZIP)", "report": "验证报告 (PDF)", "revoke": "撤销授权",
+        "evidence": "证据包 (ZIP)", "report": "验证报告 (PDF)",
+        "receipt": "同意回执 (JSON，平台签名)", "revoke": "撤销授权",
         "revoke_h": "确认撤销这份授权？",
         "revoke_note": "撤销立即生效：{inst} 将不能再凭这份授权查询您的数据，并会立即收到通知。"
                        "撤销不影响撤销前已进行的查询。",
@@ -136,6 +137,7 @@ PORTAL_STRINGS: dict[str, dict[str, str]] = {
         "refused": "refused", "downloads": "Downloads",
         "letter_pdf": "Signed letter (PDF)", "evidence": "Evidence package (ZIP)",
         "report": "Verification report (PDF)",
+        "receipt": "Consent receipt (JSON, signed by the platform)",
         "revoke": "Revoke", "revoke_h": "Revoke this authorization?",
         "revoke_note": "Revocation takes effect at once: {inst} can no longer query your "
                        "data under it and is notified now. Queries made before stay valid.",

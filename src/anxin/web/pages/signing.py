@@ -136,6 +136,19 @@ async def signed_letter(token: str, request: Request, ctx: CtxDep) -> Response:
         "Content-Disposition": 'attachment; filename="signed-letter.pdf"'})
 
 
+@router.get("/s/{token}/receipt.json", include_in_schema=True, response_class=Response,
+            responses=problems(s401=[Code.SIGNED_DOWNLOAD_EXPIRED],
+                               s404=[Code.SIGNING_LINK_INVALID, Code.DOCUMENT_NOT_FOUND]),
+            summary="The signed consent receipt, for a short time, in the browser that signed")
+async def signed_receipt(token: str, request: Request, ctx: CtxDep) -> Response:
+    """``{"receipt": <JSON-LD>, "jws": <compact JWS over it>}`` (docs/api.md)."""
+    data = await run_in_threadpool(signed_downloads.signed_consent_receipt, ctx, token,
+                                   request.cookies.get(SIGNED_COOKIE))
+    return Response(data, media_type="application/json", headers={
+        "Cache-Control": "no-store",
+        "Content-Disposition": 'attachment; filename="consent-receipt.json"'})
+
+
 def _open_download_window(response: Response, ctx: Context, token: str,
                           auth_id: str) -> None:
     """The signing browser's short download window: an http-only cookie on the link's
