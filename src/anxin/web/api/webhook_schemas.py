@@ -119,6 +119,19 @@ class WebhookEndpointWithSecret(WebhookEndpoint):
     secret: str = Field(description="Verify `Anxin-Signature` with it (HMAC-SHA256)")
 
 
+class WebhookEndpointCreated(WebhookEndpoint):
+    """The new endpoint and its secret: shown this once, stored encrypted. A replay of the
+    same `Idempotency-Key` answers the same endpoint and its current secret; once the
+    endpoint is deleted, what was made, with `secret` null."""
+
+    model_config = ConfigDict(extra="allow", json_schema_extra=_examples(
+        {**_ENDPOINT_EXAMPLE, "secret": EXAMPLE_SECRET}))
+
+    secret: str | None = Field(description=(
+        "Verify `Anxin-Signature` with it (HMAC-SHA256); null only in a replay after "
+        "the endpoint was deleted"))
+
+
 class WebhookEndpointList(Reply):
     """Your webhook endpoints, oldest first, and the events one may subscribe to."""
 

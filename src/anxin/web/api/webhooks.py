@@ -19,6 +19,7 @@ from anxin.web.api.webhook_schemas import (
     SecretRotation,
     WebhookDelivery,
     WebhookDeliveryPage,
+    WebhookEndpointCreated,
     WebhookEndpointDeleted,
     WebhookEndpointList,
     WebhookEndpointRequest,
@@ -58,7 +59,7 @@ def build_router() -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["webhooks"])
 
     @router.post("/webhook-endpoints", status_code=201,
-                 response_model=WebhookEndpointWithSecret, responses={
+                 response_model=WebhookEndpointCreated, responses={
         201: {"description": "Registered; the answer shows its secret once",
               "links": ENDPOINT_LINKS},
         **problems(s409=[Code.WEBHOOK_ENDPOINT_EXISTS],
