@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import uuid
 from typing import Any
 
@@ -28,6 +29,8 @@ import schemathesis
 from schemathesis import GenerationMode
 
 from anxin.domain.subject import resident_id_check_char
+
+ENDPOINT_ID_PATTERN = r"^we_[0-9a-f]{32}$"  # anxin.web.api.webhook_schemas'
 
 
 def _positive(case: schemathesis.Case) -> bool:
@@ -44,6 +47,11 @@ def _resident_id(seed: str) -> str:
 
 def _one_in(n: int, seed: str) -> bool:
     return int(hashlib.sha256(seed.encode()).hexdigest(), 16) % n == 0
+
+
+def _drawn_endpoint(case: schemathesis.Case) -> bool:
+    value = (case.path_parameters or {}).get("endpoint_id")
+    return not (isinstance(value, str) and re.fullmatch(ENDPOINT_ID_PATTERN, value))
 
 
 def _scope() -> list[str]:
@@ -101,17 +109,16 @@ def map_case(context: schemathesis.HookContext, case: schemathesis.Case) -> sche
         for name in [h for h in (case.headers or {}) if h.lower() == "idempotency-key"]:
             case.headers[name] = uuid.uuid4().hex
     elif operation_id in ("get_webhook_endpoint", "rotate_webhook_endpoint_secret",
-                          "ping_webhook_endpoint", "list_webhook_deliveries") and not _one_in(
-                              3, str(case.path_parameters)):
-        # Two cases in three reach the fixture's endpoint (never deleted: the delete is
-        # not steered), the others check the 404 of a drawn id.
-        case.path_parameters = {**(case.path_parameters or {}),
-                                "endpoint_id": os.environ["ANXIN_ST_ENDPOINT"]}
-    elif operation_id == "retry_webhook_delivery" and not _one_in(
-            3, str(case.path_parameters)):
-        case.path_parameters = {**(case.path_parameters or {}),
-                                "endpoint_id": os.environ["ANXIN_ST_ENDPOINT"],
-                                "delivery_id": os.environ["ANXIN_ST_DELIVERY"]}
+                          "ping_webhook_endpoint", "list_webhook_deliveries",
+                          "retry_webhook_delivery") and _drawn_endpoint(case):
+        # Two drawn ids in three become the fixture's endpoint (the delete is not steered),
+        # the others check the 404 of a drawn id. An id of the product's form came from a
+        # link (the stateful phase): it stays, or the link's check would judge another id.
+        if not _one_in(3, str(case.path_parameters)):
+            steered = {"endpoint_id": os.environ["ANXIN_ST_ENDPOINT"]}
+            if operation_id == "retry_webhook_delivery":
+                steered["delivery_id"] = os.environ["ANXIN_ST_DELIVERY"]
+            case.path_parameters = {**(case.path_parameters or {}), **steered}
     elif operation_id == "get_template":
         case.path_parameters = {**(case.path_parameters or {}),
                                 "code": os.environ["ANXIN_ST_TEMPLATE"]}
