@@ -77,10 +77,7 @@ def no_text_for_numbers(value: Any) -> Any:
 # an integer in JSON Schema and is taken; ``5.5`` is not. Strings are never coerced.
 StrictInt = Annotated[int, BeforeValidator(no_text_for_numbers)]
 StrictBool = Annotated[bool, NoCoercion()]
-
-# An optional bounded integer takes its bounds before the validator, in the type:
-# ``StrictInt | None`` with ``Field(ge=, le=)`` published them as ``ge``/``le``, which
-# are not JSON Schema (no ``minimum``/``maximum``), so generated clients never saw them.
+# Optional and bounded: bounds in the type, or they publish as `ge` (docs/api.md).
 MaxUses = Annotated[int, Field(ge=1, le=10000), BeforeValidator(no_text_for_numbers)]
 
 
