@@ -12,7 +12,13 @@ from openapi_spec_validator import OpenAPIV31SpecValidator
 
 from anxin.domain.states import Status
 from anxin.error_codes import Code, spec
+from anxin.services.notifications import NOTIFIED_EVENTS
 from anxin.web.api.schemas import AuthorizationStatus, UseGranted
+from anxin.web.api.webhook_schemas import (
+    WebhookDelivery,
+    WebhookEndpointCreated,
+    WebhookEndpointWithSecret,
+)
 from tests.common.factories import Api, resident_id, sign
 
 OPERATION_IDS = {
@@ -31,6 +37,17 @@ OPERATION_IDS = {
     ("post", "/v1/authorizations/{auth_id}/deletion"): "attest_deletion",
     ("get", "/v1/institution"): "get_institution",
     ("patch", "/v1/institution"): "update_institution",
+    ("post", "/v1/webhook-endpoints"): "create_webhook_endpoint",
+    ("get", "/v1/webhook-endpoints"): "list_webhook_endpoints",
+    ("get", "/v1/webhook-endpoints/{endpoint_id}"): "get_webhook_endpoint",
+    ("delete", "/v1/webhook-endpoints/{endpoint_id}"): "delete_webhook_endpoint",
+    ("post", "/v1/webhook-endpoints/{endpoint_id}/rotate-secret"):
+        "rotate_webhook_endpoint_secret",
+    ("post", "/v1/webhook-endpoints/{endpoint_id}/ping"): "ping_webhook_endpoint",
+    ("get", "/v1/webhook-endpoints/{endpoint_id}/deliveries"): "list_webhook_deliveries",
+    ("post", "/v1/webhook-endpoints/{endpoint_id}/deliveries/{delivery_id}/retry"):
+        "retry_webhook_delivery",
+    ("post", "/v1/institution/rotate-webhook-secret"): "rotate_institution_webhook_secret",
 }
 
 
@@ -143,6 +160,9 @@ def test_models_have_human_names_and_real_constraints(doc: dict[str, Any],
     subject = schemas["SubjectIdentity"]["properties"]
     assert subject["id_number"]["pattern"] == "^[0-9A-Za-z]{5,20}$"
     assert subject["mobile"]["pattern"].startswith("^(1[3-9]")
+    # An optional integer publishes its bounds as JSON Schema (they were `ge`/`le`).
+    max_uses = schemas["AuthorizationRequest"]["properties"]["max_uses"]["anyOf"][0]
+    assert (max_uses["minimum"], max_uses["maximum"]) == (1, 10000)
     use = schemas["UseRequest"]["properties"]
     assert use["purpose"]["enum"] == list(settings.purposes)
     assert use["data_item"]["enum"] == list(settings.data_categories)
@@ -163,6 +183,69 @@ def test_the_new_authorization_links_to_what_takes_its_id(doc: dict[str, Any]) -
         "get_authorization", "consume_use", "cancel_authorization"}
     assert all(link["parameters"] == {"auth_id": "$response.body#/id"}
                for link in links.values())
+
+
+def test_the_webhook_models_say_their_constraints_and_codes(doc: dict[str, Any]) -> None:
+    schemas = doc["components"]["schemas"]
+    request = schemas["WebhookEndpointRequest"]["properties"]
+    assert request["url"]["maxLength"] == 2000
+    assert set(request["events"]["items"]["enum"]) == {"*"} | {
+        e.value for e in NOTIFIED_EVENTS}
+    assert request["description"]["anyOf"][0]["maxLength"] == 200
+    grace = schemas["SecretRotation"]["properties"]["grace_seconds"]["anyOf"][0]
+    assert (grace["minimum"], grace["maximum"]) == (0, 86400)
+    paths = doc["paths"]
+    create = paths["/v1/webhook-endpoints"]["post"]["responses"]
+    assert create["201"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/WebhookEndpointCreated"}
+    assert create["409"]["x-problem-codes"] == ["webhook_endpoint_exists"]
+    assert {"unknown_event", "outbound_refused", "idempotency_key_reused"} <= set(
+        create["422"]["x-problem-codes"])
+    assert {link["operationId"] for link in create["201"]["links"].values()} == {
+        "get_webhook_endpoint", "ping_webhook_endpoint", "list_webhook_deliveries",
+        "rotate_webhook_endpoint_secret", "delete_webhook_endpoint"}
+    retry = paths["/v1/webhook-endpoints/{endpoint_id}/deliveries/{delivery_id}/retry"]
+    assert retry["post"]["responses"]["404"]["x-problem-codes"] == [
+        "webhook_endpoint_not_found", "webhook_delivery_not_found"]
+    deliveries = paths["/v1/webhook-endpoints/{endpoint_id}/deliveries"]["get"]
+    size = {p["name"]: p["schema"] for p in deliveries["parameters"]}["page_size"]
+    assert (size["minimum"], size["maximum"]) == (1, 100)
+
+
+def test_webhook_answers_are_their_documented_models(api: Api) -> None:
+    r = api.post("/v1/webhook-endpoints", {"url": "https://bank.example/hook",
+                                           "events": ["*"]})
+    assert r.status_code == 201, r.text
+    made = r.json()
+    assert WebhookEndpointCreated.model_validate(made).model_dump(
+        exclude_unset=True) == made
+    ping = api.post(f"/v1/webhook-endpoints/{made['id']}/ping", {})
+    assert ping.status_code == 202, ping.text
+    assert WebhookDelivery.model_validate(ping.json()).model_dump(
+        exclude_unset=True) == ping.json()
+    rotated = api.post(f"/v1/webhook-endpoints/{made['id']}/rotate-secret").json()
+    assert WebhookEndpointWithSecret.model_validate(rotated).model_dump(
+        exclude_unset=True) == rotated
+    r = api.post("/v1/webhook-endpoints/" + made["id"] + "/rotate-secret",
+                 {"grace_seconds": 86401})
+    assert (r.status_code, r.json()["field"]) == (422, "grace_seconds")
+    r = api.post("/v1/webhook-endpoints", {"url": "https://bank.example/" + "a" * 2000,
+                                           "events": ["*"]})
+    assert (r.status_code, r.json()["field"]) == (422, "url")
+    r = api.get(f"/v1/webhook-endpoints/{made['id']}/deliveries?page_size=101")
+    assert (r.status_code, r.json()["field"]) == (422, "page_size")
+
+
+def test_a_replay_after_the_delete_answers_what_was_made(api: Api) -> None:
+    # The answer model required a secret; the replay of a deleted endpoint's creation has
+    # none left to show, and answered 500 (response validation) instead of its 201.
+    body, key = {"url": "https://bank.example/hook", "events": ["*"]}, {"Idempotency-Key": "k1"}
+    made = api.post("/v1/webhook-endpoints", body, headers=key).json()
+    deleted = api.client.delete(f"/v1/webhook-endpoints/{made['id']}", headers=api.h)
+    assert deleted.status_code == 200, deleted.text
+    r = api.post("/v1/webhook-endpoints", body, headers=key)
+    assert r.status_code == 201, r.text
+    assert r.json() == made | {"secret": None}
 
 
 def test_page_size_is_honoured_up_to_its_maximum(api: Api) -> None:

@@ -11,19 +11,26 @@ the test through the environment:
 - ``ANXIN_ST_TEMPLATE``: a template of the caller's (purpose ``ANXIN_ST_PURPOSE``, scope
   ``ANXIN_ST_SCOPE``, comma-separated);
 - ``ANXIN_ST_ACTIVE``: a signed, active authorization from it with many uses (the gate);
-- ``ANXIN_ST_SIGNED``: another signed one, never used (its documents stay small).
+- ``ANXIN_ST_SIGNED``: another signed one, never used (its documents stay small);
+- ``ANXIN_ST_ENDPOINT`` and ``ANXIN_ST_DELIVERY``: a webhook endpoint of the caller's and
+  one delivery of it (a ping); ``ANXIN_ST_HOOK_BASE``: a URL prefix the server's SSRF
+  guard accepts (a closed port on 127.0.0.1, listed in its ``ANXIN_OUTBOUND_ALLOW``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
+import uuid
 from typing import Any
 
 import schemathesis
 from schemathesis import GenerationMode
 
 from anxin.domain.subject import resident_id_check_char
+
+ENDPOINT_ID_PATTERN = r"^we_[0-9a-f]{32}$"  # anxin.web.api.webhook_schemas'
 
 
 def _positive(case: schemathesis.Case) -> bool:
@@ -40,6 +47,11 @@ def _resident_id(seed: str) -> str:
 
 def _one_in(n: int, seed: str) -> bool:
     return int(hashlib.sha256(seed.encode()).hexdigest(), 16) % n == 0
+
+
+def _drawn_endpoint(case: schemathesis.Case) -> bool:
+    value = (case.path_parameters or {}).get("endpoint_id")
+    return not (isinstance(value, str) and re.fullmatch(ENDPOINT_ID_PATTERN, value))
 
 
 def _scope() -> list[str]:
@@ -85,6 +97,28 @@ def map_case(context: schemathesis.HookContext, case: schemathesis.Case) -> sche
         # them, the others check the 404 of a drawn id.
         case.path_parameters = {**(case.path_parameters or {}),
                                 "auth_id": os.environ["ANXIN_ST_SIGNED"]}
+    elif operation_id == "create_webhook_endpoint" and isinstance(body, dict):
+        # A URL the guard takes (a drawn one is refused as it says: outbound_refused),
+        # one of eight: the same again answers 409, and the 16-endpoint limit is never met.
+        n = int(hashlib.sha256(str(body.get("url")).encode()).hexdigest(), 16) % 8
+        body["url"] = f"{os.environ['ANXIN_ST_HOOK_BASE']}/{n}"
+        # A fresh Idempotency-Key: with eight URLs, a drawn key meets another body
+        # (idempotency_key_reused, 422, as documented) or replays a creation whose
+        # endpoint a later delete removed (the replay answers what was made, by design:
+        # docs/notifications.md). Replays are tested in test_webhook_endpoints.py.
+        for name in [h for h in (case.headers or {}) if h.lower() == "idempotency-key"]:
+            case.headers[name] = uuid.uuid4().hex
+    elif operation_id in ("get_webhook_endpoint", "rotate_webhook_endpoint_secret",
+                          "ping_webhook_endpoint", "list_webhook_deliveries",
+                          "retry_webhook_delivery") and _drawn_endpoint(case):
+        # Two drawn ids in three become the fixture's endpoint (the delete is not steered),
+        # the others check the 404 of a drawn id. An id of the product's form came from a
+        # link (the stateful phase): it stays, or the link's check would judge another id.
+        if not _one_in(3, str(case.path_parameters)):
+            steered = {"endpoint_id": os.environ["ANXIN_ST_ENDPOINT"]}
+            if operation_id == "retry_webhook_delivery":
+                steered["delivery_id"] = os.environ["ANXIN_ST_DELIVERY"]
+            case.path_parameters = {**(case.path_parameters or {}), **steered}
     elif operation_id == "get_template":
         case.path_parameters = {**(case.path_parameters or {}),
                                 "code": os.environ["ANXIN_ST_TEMPLATE"]}

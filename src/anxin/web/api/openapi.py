@@ -66,6 +66,7 @@ TAGS = [
     {"name": "gate", "description": "The use gate: one use per query of the person's data."},
     {"name": "events", "description": "Status changes, by cursor."},
     {"name": "institution", "description": "Your institution's own settings (embedding)."},
+    {"name": "webhooks", "description": "Webhook endpoints, their secrets and deliveries."},
     {"name": "pki", "description": "Certificates, CRLs, OCSP and time-stamping, for verifiers."},
     {"name": "ledger", "description": "The Merkle ledger: checkpoints, proofs, entries."},
     {"name": "verification", "description": "Verify a letter or package on this server."},
@@ -282,6 +283,8 @@ def _vocabulary(spec: dict[str, Any], settings: Settings) -> None:
 
 def _schema_example(spec: dict[str, Any], schema: dict[str, Any]) -> Any:
     ref = schema.get("$ref")
+    if ref is None and "anyOf" in schema:  # an optional body: the model, or null
+        ref = next((m["$ref"] for m in schema["anyOf"] if "$ref" in m), None)
     if ref is None and schema.get("type") == "array" and "$ref" in schema.get("items", {}):
         item = _schema_example(spec, schema["items"])
         return None if item is None else [item]

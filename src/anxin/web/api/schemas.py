@@ -73,7 +73,7 @@ EXAMPLE_TIME = "2026-12-01T17:39:01.847016+00:00"
 EXAMPLE_SHA = "fcca3c6c9f28ba3684a575f20605bc2830673e33585d9e16beb8a8a46a24c067"
 
 
-def _no_text_for_numbers(value: Any) -> Any:
+def no_text_for_numbers(value: Any) -> Any:
     if isinstance(value, str | bool):
         raise ValueError("Input should be a valid integer")
     return value
@@ -82,8 +82,10 @@ def _no_text_for_numbers(value: Any) -> Any:
 # Request integers and booleans take no text: ``"5"`` for an integer, ``1`` or ``"yes"``
 # for a boolean are refused as the schema says (pydantic's lax mode took them). ``5.0`` is
 # an integer in JSON Schema and is taken; ``5.5`` is not. Strings are never coerced.
-StrictInt = Annotated[int, BeforeValidator(_no_text_for_numbers)]
+StrictInt = Annotated[int, BeforeValidator(no_text_for_numbers)]
 StrictBool = Annotated[bool, NoCoercion()]
+# Optional and bounded: bounds in the type, or they publish as `ge` (docs/api.md).
+MaxUses = Annotated[int, Field(ge=1, le=10000), BeforeValidator(no_text_for_numbers)]
 
 
 class Strict(BaseModel):
@@ -297,7 +299,7 @@ class AuthorizationRequest(TermsMembers):
         "Your business reference (a loan application number)"))
     valid_until: dt.datetime | None = Field(None, description=(
         "Shortens the template's validity, never extends it (with a time zone)"))
-    max_uses: StrictInt | None = Field(None, ge=1, le=10000, description=(
+    max_uses: MaxUses | None = Field(None, description=(
         "Lowers the template's `max_uses`, never raises it"))
     callback_url: Text | None = Field(None, max_length=2000, description=(
         "An http(s) URL to POST status changes to (signed `Anxin-Signature`)"))
