@@ -970,10 +970,10 @@ export interface paths {
             cookie?: never;
         };
         /** Your webhook endpoints (without their secrets) */
-        get: operations["list_endpoints"];
+        get: operations["list_webhook_endpoints"];
         put?: never;
         /** Register a webhook endpoint; the answer shows its secret once */
-        post: operations["create_endpoint"];
+        post: operations["create_webhook_endpoint"];
         delete?: never;
         options?: never;
         head?: never;
@@ -987,12 +987,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get Endpoint */
-        get: operations["get_endpoint"];
+        /** One webhook endpoint (without its secret) */
+        get: operations["get_webhook_endpoint"];
         put?: never;
         post?: never;
         /** Delete an endpoint: nothing more is sent to it */
-        delete: operations["delete_endpoint"];
+        delete: operations["delete_webhook_endpoint"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1008,7 +1008,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** A new secret (shown once); the old one signs too during the grace period */
-        post: operations["rotate_secret"];
+        post: operations["rotate_webhook_endpoint_secret"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1025,7 +1025,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Send a signed webhook:ping event to the endpoint */
-        post: operations["ping"];
+        post: operations["ping_webhook_endpoint"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1040,7 +1040,7 @@ export interface paths {
             cookie?: never;
         };
         /** The endpoint's delivery log, newest first */
-        get: operations["deliveries"];
+        get: operations["list_webhook_deliveries"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1059,7 +1059,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Send a delivery again now */
-        post: operations["retry"];
+        post: operations["retry_webhook_delivery"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1076,7 +1076,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** A new default webhook secret (signs callback_url deliveries), shown once */
-        post: operations["rotate_default"];
+        post: operations["rotate_institution_webhook_secret"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1692,6 +1692,25 @@ export interface components {
             to: string;
         };
         /**
+         * DefaultSecretRotated
+         * @description The institution's new default secret (it signs deliveries to `callback_url`s).
+         * @example {
+         *       "previous_secret_expires_at": "2026-12-02T17:39:01.847016+00:00",
+         *       "webhook_secret": "whsec_pV3q8Zr0mXc1YtK7sWbN4eHd2LfJ9aGu"
+         *     }
+         */
+        DefaultSecretRotated: {
+            /**
+             * Webhook Secret
+             * @description Shown this once
+             */
+            webhook_secret: string;
+            /** Previous Secret Expires At */
+            previous_secret_expires_at: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
          * DeletionAttestation
          * @description The attestation as recorded (a ledger leaf names the uses, nothing personal).
          * @example {
@@ -1749,28 +1768,6 @@ export interface components {
              * @description The `use_id` of each granted use whose fetched data was deleted
              */
             items: string[];
-        };
-        /** EndpointIn */
-        EndpointIn: {
-            /**
-             * Url
-             * @example https://bank.example/hooks/anxin
-             */
-            url: string;
-            /**
-             * Events
-             * @description Event names, or "*" for every event
-             * @example [
-             *       "authorization:signed",
-             *       "authorization:revoked"
-             *     ]
-             * @example [
-             *       "*"
-             *     ]
-             */
-            events: string[];
-            /** Description */
-            description?: string | null;
         };
         /**
          * Event
@@ -2183,11 +2180,18 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
-        /** RotateIn */
-        RotateIn: {
+        /**
+         * SecretRotation
+         * @description How long the previous secret keeps signing (deliveries then carry two `v1`
+         *     signatures). No body: the default, 24 hours.
+         * @example {
+         *       "grace_seconds": 3600
+         *     }
+         */
+        SecretRotation: {
             /**
              * Grace Seconds
-             * @description How long the previous secret keeps signing (0 to 86400, default 86400)
+             * @description 0 to 86400 (the default); 0 ends the previous secret at once
              */
             grace_seconds?: number | null;
         };
@@ -2556,6 +2560,374 @@ export interface components {
              * Format: date-time
              */
             at: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * WebhookDelivery
+         * @description One delivery of an event (or a ping) to an endpoint, and how it went.
+         * @example {
+         *       "also_callback_url": false,
+         *       "attempts": 1,
+         *       "authorization_id": "f8e94b34-0aa5-4a1c-b769-010f9169b4f6",
+         *       "created_at": "2026-12-01T17:39:02.242586+00:00",
+         *       "delivered_at": "2026-12-01T17:39:02.512000+00:00",
+         *       "endpoint_id": "we_3f9c2a7d1b8e4f6a9c0d2e4b6a8c0e1f",
+         *       "event": "authorization:signed",
+         *       "event_id": "evt_5b1d0c9e8f7a6b5c",
+         *       "id": "17",
+         *       "last_attempt_at": "2026-12-01T17:39:02.512000+00:00",
+         *       "object": "webhook_delivery",
+         *       "response_status": 200,
+         *       "status": "delivered",
+         *       "url": "https://bank.example/hooks/anxin"
+         *     }
+         */
+        WebhookDelivery: {
+            /**
+             * Id
+             * @description Retry it with `.../deliveries/{id}/retry`
+             */
+            id: string;
+            /**
+             * Object
+             * @constant
+             */
+            object: "webhook_delivery";
+            /**
+             * Endpoint Id
+             * @description null once the endpoint is deleted (a delivery also to the `callback_url` stays)
+             */
+            endpoint_id: string | null;
+            /**
+             * Event
+             * @example authorization:signed
+             * @example webhook:ping
+             */
+            event: string;
+            /**
+             * Event Id
+             * @description The `Anxin-Event-Id` header: deduplicate by it
+             */
+            event_id: string;
+            /** Authorization Id */
+            authorization_id: string | null;
+            /** Url */
+            url: string;
+            /**
+             * Status
+             * @description `pending`, `delivered`, `failed` (gave up, or a permanent refusal) or `cancelled`
+             */
+            status: string;
+            /** Attempts */
+            attempts: number;
+            /** Last Error */
+            last_error: string | null;
+            /** Last Attempt At */
+            last_attempt_at: string | null;
+            /**
+             * Response Status
+             * @description The receiver's last HTTP status
+             */
+            response_status: number | null;
+            /** Delivered At */
+            delivered_at: string | null;
+            /**
+             * Next Attempt At
+             * @description While `pending`: the next try
+             */
+            next_attempt_at: string | null;
+            /**
+             * Also Callback Url
+             * @description The endpoint's URL is also the authorization's `callback_url`: one delivery
+             */
+            also_callback_url: boolean;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * WebhookDeliveryPage
+         * @description A page of an endpoint's delivery log, newest first.
+         * @example {
+         *       "has_more": false,
+         *       "items": [
+         *         {
+         *           "also_callback_url": false,
+         *           "attempts": 1,
+         *           "authorization_id": "f8e94b34-0aa5-4a1c-b769-010f9169b4f6",
+         *           "created_at": "2026-12-01T17:39:02.242586+00:00",
+         *           "delivered_at": "2026-12-01T17:39:02.512000+00:00",
+         *           "endpoint_id": "we_3f9c2a7d1b8e4f6a9c0d2e4b6a8c0e1f",
+         *           "event": "authorization:signed",
+         *           "event_id": "evt_5b1d0c9e8f7a6b5c",
+         *           "id": "17",
+         *           "last_attempt_at": "2026-12-01T17:39:02.512000+00:00",
+         *           "object": "webhook_delivery",
+         *           "response_status": 200,
+         *           "status": "delivered",
+         *           "url": "https://bank.example/hooks/anxin"
+         *         }
+         *       ],
+         *       "page": 1,
+         *       "page_size": 50
+         *     }
+         */
+        WebhookDeliveryPage: {
+            /** Items */
+            items: components["schemas"]["WebhookDelivery"][];
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /**
+             * Has More
+             * @description True when a next page has deliveries
+             */
+            has_more: boolean;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * WebhookEndpoint
+         * @description A webhook endpoint (its secret is shown only when made or rotated).
+         * @example {
+         *       "created_at": "2026-12-01T17:39:01.847016+00:00",
+         *       "description": "Loan system",
+         *       "events": [
+         *         "authorization:signed",
+         *         "authorization:revoked"
+         *       ],
+         *       "id": "we_3f9c2a7d1b8e4f6a9c0d2e4b6a8c0e1f",
+         *       "object": "webhook_endpoint",
+         *       "url": "https://bank.example/hooks/anxin"
+         *     }
+         */
+        WebhookEndpoint: {
+            /** Id */
+            id: string;
+            /**
+             * Object
+             * @constant
+             */
+            object: "webhook_endpoint";
+            /** Url */
+            url: string;
+            /** Events */
+            events: string[];
+            /** Description */
+            description: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Secret Rotated At */
+            secret_rotated_at: string | null;
+            /**
+             * Previous Secret Expires At
+             * @description Until when the previous secret signs too (after a rotation with a grace period)
+             */
+            previous_secret_expires_at: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * WebhookEndpointCreated
+         * @description The new endpoint and its secret: shown this once, stored encrypted. A replay of the
+         *     same `Idempotency-Key` answers the same endpoint and its current secret; once the
+         *     endpoint is deleted, what was made, with `secret` null.
+         * @example {
+         *       "created_at": "2026-12-01T17:39:01.847016+00:00",
+         *       "description": "Loan system",
+         *       "events": [
+         *         "authorization:signed",
+         *         "authorization:revoked"
+         *       ],
+         *       "id": "we_3f9c2a7d1b8e4f6a9c0d2e4b6a8c0e1f",
+         *       "object": "webhook_endpoint",
+         *       "secret": "whsec_pV3q8Zr0mXc1YtK7sWbN4eHd2LfJ9aGu",
+         *       "url": "https://bank.example/hooks/anxin"
+         *     }
+         */
+        WebhookEndpointCreated: {
+            /** Id */
+            id: string;
+            /**
+             * Object
+             * @constant
+             */
+            object: "webhook_endpoint";
+            /** Url */
+            url: string;
+            /** Events */
+            events: string[];
+            /** Description */
+            description: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Secret Rotated At */
+            secret_rotated_at: string | null;
+            /**
+             * Previous Secret Expires At
+             * @description Until when the previous secret signs too (after a rotation with a grace period)
+             */
+            previous_secret_expires_at: string | null;
+            /**
+             * Secret
+             * @description Verify `Anxin-Signature` with it (HMAC-SHA256); null only in a replay after the endpoint was deleted
+             */
+            secret: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * WebhookEndpointDeleted
+         * @example {
+         *       "deleted": true,
+         *       "id": "we_3f9c2a7d1b8e4f6a9c0d2e4b6a8c0e1f",
+         *       "object": "webhook_endpoint"
+         *     }
+         */
+        WebhookEndpointDeleted: {
+            /** Id */
+            id: string;
+            /**
+             * Object
+             * @constant
+             */
+            object: "webhook_endpoint";
+            /**
+             * Deleted
+             * @constant
+             */
+            deleted: true;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * WebhookEndpointList
+         * @description Your webhook endpoints, oldest first, and the events one may subscribe to.
+         * @example {
+         *       "items": [
+         *         {
+         *           "created_at": "2026-12-01T17:39:01.847016+00:00",
+         *           "description": "Loan system",
+         *           "events": [
+         *             "authorization:signed",
+         *             "authorization:revoked"
+         *           ],
+         *           "id": "we_3f9c2a7d1b8e4f6a9c0d2e4b6a8c0e1f",
+         *           "object": "webhook_endpoint",
+         *           "url": "https://bank.example/hooks/anxin"
+         *         }
+         *       ],
+         *       "subscribable_events": [
+         *         "*",
+         *         "authorization:cancelled",
+         *         "authorization:declined",
+         *         "authorization:exhausted",
+         *         "authorization:expired",
+         *         "authorization:expiring",
+         *         "authorization:lapsed",
+         *         "authorization:paused",
+         *         "authorization:resumed",
+         *         "authorization:revoked",
+         *         "authorization:signed",
+         *         "authorization:viewed"
+         *       ]
+         *     }
+         */
+        WebhookEndpointList: {
+            /** Items */
+            items: components["schemas"]["WebhookEndpoint"][];
+            /** Subscribable Events */
+            subscribable_events: string[];
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * WebhookEndpointRequest
+         * @description A URL to POST the events you subscribe to, signed (`Anxin-Signature`) with the
+         *     endpoint's own secret. At most 16 endpoints, each URL once.
+         * @example {
+         *       "description": "Loan system",
+         *       "events": [
+         *         "authorization:signed",
+         *         "authorization:revoked"
+         *       ],
+         *       "url": "https://bank.example/hooks/anxin"
+         *     }
+         */
+        WebhookEndpointRequest: {
+            /**
+             * Url
+             * Format: uri
+             * @description An http(s) URL; not a loopback, private, link-local or metadata address unless the deployment allows it (`ANXIN_OUTBOUND_ALLOW`)
+             */
+            url: string;
+            /**
+             * Events
+             * @description Event names, or "*" for every event (repeats are taken once)
+             */
+            events: ("*" | "authorization:cancelled" | "authorization:declined" | "authorization:exhausted" | "authorization:expired" | "authorization:expiring" | "authorization:lapsed" | "authorization:paused" | "authorization:resumed" | "authorization:revoked" | "authorization:signed" | "authorization:viewed")[];
+            /** Description */
+            description?: string | null;
+        };
+        /**
+         * WebhookEndpointWithSecret
+         * @description The endpoint and its new secret: shown this once, stored encrypted.
+         * @example {
+         *       "created_at": "2026-12-01T17:39:01.847016+00:00",
+         *       "description": "Loan system",
+         *       "events": [
+         *         "authorization:signed",
+         *         "authorization:revoked"
+         *       ],
+         *       "id": "we_3f9c2a7d1b8e4f6a9c0d2e4b6a8c0e1f",
+         *       "object": "webhook_endpoint",
+         *       "secret": "whsec_pV3q8Zr0mXc1YtK7sWbN4eHd2LfJ9aGu",
+         *       "url": "https://bank.example/hooks/anxin"
+         *     }
+         */
+        WebhookEndpointWithSecret: {
+            /** Id */
+            id: string;
+            /**
+             * Object
+             * @constant
+             */
+            object: "webhook_endpoint";
+            /** Url */
+            url: string;
+            /** Events */
+            events: string[];
+            /** Description */
+            description: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Secret Rotated At */
+            secret_rotated_at: string | null;
+            /**
+             * Previous Secret Expires At
+             * @description Until when the previous secret signs too (after a rotation with a grace period)
+             */
+            previous_secret_expires_at: string | null;
+            /**
+             * Secret
+             * @description Verify `Anxin-Signature` with it (HMAC-SHA256)
+             */
+            secret: string;
         } & {
             [key: string]: unknown;
         };
@@ -5428,7 +5800,7 @@ export interface operations {
             };
         };
     };
-    list_endpoints: {
+    list_webhook_endpoints: {
         parameters: {
             query?: never;
             header?: never;
@@ -5443,9 +5815,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "created_at": "2026-12-01T17:39:01.847016+00:00",
+                     *           "description": "Loan system",
+                     *           "events": [
+                     *             "authorization:signed",
+                     *             "authorization:revoked"
+                     *           ],
+                     *           "id": "we_3f9c2a7d1b8e4f6a9c0d2e4b6a8c0e1f",
+                     *           "object": "webhook_endpoint",
+                     *           "url": "https://bank.example/hooks/anxin"
+                     *         }
+                     *       ],
+                     *       "subscribable_events": [
+                     *         "*",
+                     *         "authorization:cancelled",
+                     *         "authorization:declined",
+                     *         "authorization:exhausted",
+                     *         "authorization:expired",
+                     *         "authorization:expiring",
+                     *         "authorization:lapsed",
+                     *         "authorization:paused",
+                     *         "authorization:resumed",
+                     *         "authorization:revoked",
+                     *         "authorization:signed",
+                     *         "authorization:viewed"
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookEndpointList"];
                 };
             };
             /** @description Problem: `missing_api_key`, `invalid_api_key`, `institution_suspended` */
@@ -5470,7 +5871,7 @@ export interface operations {
             };
         };
     };
-    create_endpoint: {
+    create_webhook_endpoint: {
         parameters: {
             query?: never;
             header?: {
@@ -5482,17 +5883,41 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["EndpointIn"];
+                /**
+                 * @example {
+                 *       "description": "Loan system",
+                 *       "events": [
+                 *         "authorization:signed",
+                 *         "authorization:revoked"
+                 *       ],
+                 *       "url": "https://bank.example/hooks/anxin"
+                 *     }
+                 */
+                "application/json": components["schemas"]["WebhookEndpointRequest"];
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description Registered; the answer shows its secret once */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "created_at": "2026-12-01T17:39:01.847016+00:00",
+                     *       "description": "Loan system",
+                     *       "events": [
+                     *         "authorization:signed",
+                     *         "authorization:revoked"
+                     *       ],
+                     *       "id": "we_3f9c2a7d1b8e4f6a9c0d2e4b6a8c0e1f",
+                     *       "object": "webhook_endpoint",
+                     *       "secret": "whsec_pV3q8Zr0mXc1YtK7sWbN4eHd2LfJ9aGu",
+                     *       "url": "https://bank.example/hooks/anxin"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookEndpointCreated"];
                 };
             };
             /** @description Problem: `malformed_body` */
@@ -5553,11 +5978,12 @@ export interface operations {
             };
         };
     };
-    get_endpoint: {
+    get_webhook_endpoint: {
         parameters: {
             query?: never;
             header?: never;
             path: {
+                /** @description The endpoint's `id` (`we_…`) */
                 endpoint_id: string;
             };
             cookie?: never;
@@ -5570,9 +5996,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    /**
+                     * @example {
+                     *       "created_at": "2026-12-01T17:39:01.847016+00:00",
+                     *       "description": "Loan system",
+                     *       "events": [
+                     *         "authorization:signed",
+                     *         "authorization:revoked"
+                     *       ],
+                     *       "id": "we_3f9c2a7d1b8e4f6a9c0d2e4b6a8c0e1f",
+                     *       "object": "webhook_endpoint",
+                     *       "url": "https://bank.example/hooks/anxin"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookEndpoint"];
                 };
             };
             /** @description Problem: `missing_api_key`, `invalid_api_key`, `institution_suspended` */
@@ -5615,11 +6052,12 @@ export interface operations {
             };
         };
     };
-    delete_endpoint: {
+    delete_webhook_endpoint: {
         parameters: {
             query?: never;
             header?: never;
             path: {
+                /** @description The endpoint's `id` (`we_…`) */
                 endpoint_id: string;
             };
             cookie?: never;
@@ -5632,9 +6070,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    /**
+                     * @example {
+                     *       "deleted": true,
+                     *       "id": "we_3f9c2a7d1b8e4f6a9c0d2e4b6a8c0e1f",
+                     *       "object": "webhook_endpoint"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookEndpointDeleted"];
                 };
             };
             /** @description Problem: `missing_api_key`, `invalid_api_key`, `institution_suspended` */
@@ -5677,18 +6120,24 @@ export interface operations {
             };
         };
     };
-    rotate_secret: {
+    rotate_webhook_endpoint_secret: {
         parameters: {
             query?: never;
             header?: never;
             path: {
+                /** @description The endpoint's `id` (`we_…`) */
                 endpoint_id: string;
             };
             cookie?: never;
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["RotateIn"] | null;
+                /**
+                 * @example {
+                 *       "grace_seconds": 3600
+                 *     }
+                 */
+                "application/json": components["schemas"]["SecretRotation"] | null;
             };
         };
         responses: {
@@ -5698,9 +6147,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    /**
+                     * @example {
+                     *       "created_at": "2026-12-01T17:39:01.847016+00:00",
+                     *       "description": "Loan system",
+                     *       "events": [
+                     *         "authorization:signed",
+                     *         "authorization:revoked"
+                     *       ],
+                     *       "id": "we_3f9c2a7d1b8e4f6a9c0d2e4b6a8c0e1f",
+                     *       "object": "webhook_endpoint",
+                     *       "secret": "whsec_pV3q8Zr0mXc1YtK7sWbN4eHd2LfJ9aGu",
+                     *       "url": "https://bank.example/hooks/anxin"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookEndpointWithSecret"];
                 };
             };
             /** @description Problem: `malformed_body` */
@@ -5761,11 +6222,12 @@ export interface operations {
             };
         };
     };
-    ping: {
+    ping_webhook_endpoint: {
         parameters: {
             query?: never;
             header?: never;
             path: {
+                /** @description The endpoint's `id` (`we_…`) */
                 endpoint_id: string;
             };
             cookie?: never;
@@ -5778,9 +6240,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    /**
+                     * @example {
+                     *       "also_callback_url": false,
+                     *       "attempts": 1,
+                     *       "authorization_id": "f8e94b34-0aa5-4a1c-b769-010f9169b4f6",
+                     *       "created_at": "2026-12-01T17:39:02.242586+00:00",
+                     *       "delivered_at": "2026-12-01T17:39:02.512000+00:00",
+                     *       "endpoint_id": "we_3f9c2a7d1b8e4f6a9c0d2e4b6a8c0e1f",
+                     *       "event": "authorization:signed",
+                     *       "event_id": "evt_5b1d0c9e8f7a6b5c",
+                     *       "id": "17",
+                     *       "last_attempt_at": "2026-12-01T17:39:02.512000+00:00",
+                     *       "object": "webhook_delivery",
+                     *       "response_status": 200,
+                     *       "status": "delivered",
+                     *       "url": "https://bank.example/hooks/anxin"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookDelivery"];
                 };
             };
             /** @description Problem: `missing_api_key`, `invalid_api_key`, `institution_suspended` */
@@ -5832,14 +6310,17 @@ export interface operations {
             };
         };
     };
-    deliveries: {
+    list_webhook_deliveries: {
         parameters: {
             query?: {
+                /** @description The page's number, from 1 */
                 page?: number;
+                /** @description Deliveries a page, at most 100 */
                 page_size?: number;
             };
             header?: never;
             path: {
+                /** @description The endpoint's `id` (`we_…`) */
                 endpoint_id: string;
             };
             cookie?: never;
@@ -5852,9 +6333,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    /**
+                     * @example {
+                     *       "has_more": false,
+                     *       "items": [
+                     *         {
+                     *           "also_callback_url": false,
+                     *           "attempts": 1,
+                     *           "authorization_id": "f8e94b34-0aa5-4a1c-b769-010f9169b4f6",
+                     *           "created_at": "2026-12-01T17:39:02.242586+00:00",
+                     *           "delivered_at": "2026-12-01T17:39:02.512000+00:00",
+                     *           "endpoint_id": "we_3f9c2a7d1b8e4f6a9c0d2e4b6a8c0e1f",
+                     *           "event": "authorization:signed",
+                     *           "event_id": "evt_5b1d0c9e8f7a6b5c",
+                     *           "id": "17",
+                     *           "last_attempt_at": "2026-12-01T17:39:02.512000+00:00",
+                     *           "object": "webhook_delivery",
+                     *           "response_status": 200,
+                     *           "status": "delivered",
+                     *           "url": "https://bank.example/hooks/anxin"
+                     *         }
+                     *       ],
+                     *       "page": 1,
+                     *       "page_size": 50
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookDeliveryPage"];
                 };
             };
             /** @description Problem: `missing_api_key`, `invalid_api_key`, `institution_suspended` */
@@ -5897,12 +6401,14 @@ export interface operations {
             };
         };
     };
-    retry: {
+    retry_webhook_delivery: {
         parameters: {
             query?: never;
             header?: never;
             path: {
+                /** @description The endpoint's `id` (`we_…`) */
                 endpoint_id: string;
+                /** @description The delivery's `id` */
                 delivery_id: string;
             };
             cookie?: never;
@@ -5915,9 +6421,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    /**
+                     * @example {
+                     *       "also_callback_url": false,
+                     *       "attempts": 1,
+                     *       "authorization_id": "f8e94b34-0aa5-4a1c-b769-010f9169b4f6",
+                     *       "created_at": "2026-12-01T17:39:02.242586+00:00",
+                     *       "delivered_at": "2026-12-01T17:39:02.512000+00:00",
+                     *       "endpoint_id": "we_3f9c2a7d1b8e4f6a9c0d2e4b6a8c0e1f",
+                     *       "event": "authorization:signed",
+                     *       "event_id": "evt_5b1d0c9e8f7a6b5c",
+                     *       "id": "17",
+                     *       "last_attempt_at": "2026-12-01T17:39:02.512000+00:00",
+                     *       "object": "webhook_delivery",
+                     *       "response_status": 200,
+                     *       "status": "delivered",
+                     *       "url": "https://bank.example/hooks/anxin"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookDelivery"];
                 };
             };
             /** @description Problem: `missing_api_key`, `invalid_api_key`, `institution_suspended` */
@@ -5969,7 +6491,7 @@ export interface operations {
             };
         };
     };
-    rotate_default: {
+    rotate_institution_webhook_secret: {
         parameters: {
             query?: never;
             header?: never;
@@ -5978,7 +6500,12 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["RotateIn"] | null;
+                /**
+                 * @example {
+                 *       "grace_seconds": 3600
+                 *     }
+                 */
+                "application/json": components["schemas"]["SecretRotation"] | null;
             };
         };
         responses: {
@@ -5988,9 +6515,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    /**
+                     * @example {
+                     *       "previous_secret_expires_at": "2026-12-02T17:39:01.847016+00:00",
+                     *       "webhook_secret": "whsec_pV3q8Zr0mXc1YtK7sWbN4eHd2LfJ9aGu"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DefaultSecretRotated"];
                 };
             };
             /** @description Problem: `malformed_body` */

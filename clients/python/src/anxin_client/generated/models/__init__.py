@@ -15,19 +15,14 @@ from .authorization_status_times import AuthorizationStatusTimes
 from .body_report_pdf import BodyReportPdf
 from .body_verify import BodyVerify
 from .dated_range import DatedRange
-from .delete_endpoint_response_delete_endpoint import (
-    DeleteEndpointResponseDeleteEndpoint,
-)
+from .default_secret_rotated import DefaultSecretRotated
 from .deletion_attestation import DeletionAttestation
 from .deletion_request import DeletionRequest
-from .deliveries_response_deliveries import DeliveriesResponseDeliveries
-from .endpoint_in import EndpointIn
 from .event import Event
 from .event_page import EventPage
 from .field_error import FieldError
 from .frequency import Frequency
 from .frequency_per import FrequencyPer
-from .get_endpoint_response_get_endpoint import GetEndpointResponseGetEndpoint
 from .health import Health
 from .id_type import IdType
 from .institution_patch import InstitutionPatch
@@ -37,18 +32,13 @@ from .key_set_keys_item import KeySetKeysItem
 from .ledger_entries import LedgerEntries
 from .ledger_entry import LedgerEntry
 from .ledger_proof import LedgerProof
-from .list_endpoints_response_list_endpoints import ListEndpointsResponseListEndpoints
 from .locale import Locale
 from .lookback_range import LookbackRange
 from .masked_subject import MaskedSubject
-from .ping_response_ping import PingResponsePing
 from .problem import Problem
 from .problem_code import ProblemCode
 from .renewal_link import RenewalLink
-from .retry_response_retry import RetryResponseRetry
-from .rotate_default_response_rotate_default import RotateDefaultResponseRotateDefault
-from .rotate_in import RotateIn
-from .rotate_secret_response_rotate_secret import RotateSecretResponseRotateSecret
+from .secret_rotation import SecretRotation
 from .signature_profile import SignatureProfile
 from .signature_profile_profile import SignatureProfileProfile
 from .subject_identity import SubjectIdentity
@@ -60,6 +50,15 @@ from .template_request import TemplateRequest
 from .use_granted import UseGranted
 from .use_log_entry import UseLogEntry
 from .use_request import UseRequest
+from .webhook_delivery import WebhookDelivery
+from .webhook_delivery_page import WebhookDeliveryPage
+from .webhook_endpoint import WebhookEndpoint
+from .webhook_endpoint_created import WebhookEndpointCreated
+from .webhook_endpoint_deleted import WebhookEndpointDeleted
+from .webhook_endpoint_list import WebhookEndpointList
+from .webhook_endpoint_request import WebhookEndpointRequest
+from .webhook_endpoint_request_events_item import WebhookEndpointRequestEventsItem
+from .webhook_endpoint_with_secret import WebhookEndpointWithSecret
 
 __all__ = (
     "Authorization",
@@ -77,17 +76,14 @@ __all__ = (
     "BodyReportPdf",
     "BodyVerify",
     "DatedRange",
-    "DeleteEndpointResponseDeleteEndpoint",
+    "DefaultSecretRotated",
     "DeletionAttestation",
     "DeletionRequest",
-    "DeliveriesResponseDeliveries",
-    "EndpointIn",
     "Event",
     "EventPage",
     "FieldError",
     "Frequency",
     "FrequencyPer",
-    "GetEndpointResponseGetEndpoint",
     "Health",
     "IdType",
     "InstitutionPatch",
@@ -97,18 +93,13 @@ __all__ = (
     "LedgerEntries",
     "LedgerEntry",
     "LedgerProof",
-    "ListEndpointsResponseListEndpoints",
     "Locale",
     "LookbackRange",
     "MaskedSubject",
-    "PingResponsePing",
     "Problem",
     "ProblemCode",
     "RenewalLink",
-    "RetryResponseRetry",
-    "RotateDefaultResponseRotateDefault",
-    "RotateIn",
-    "RotateSecretResponseRotateSecret",
+    "SecretRotation",
     "SignatureProfile",
     "SignatureProfileProfile",
     "SubjectIdentity",
@@ -120,4 +111,13 @@ __all__ = (
     "UseGranted",
     "UseLogEntry",
     "UseRequest",
+    "WebhookDelivery",
+    "WebhookDeliveryPage",
+    "WebhookEndpoint",
+    "WebhookEndpointCreated",
+    "WebhookEndpointDeleted",
+    "WebhookEndpointList",
+    "WebhookEndpointRequest",
+    "WebhookEndpointRequestEventsItem",
+    "WebhookEndpointWithSecret",
 )

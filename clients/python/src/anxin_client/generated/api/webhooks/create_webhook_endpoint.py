@@ -5,14 +5,15 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.endpoint_in import EndpointIn
 from ...models.problem import Problem
+from ...models.webhook_endpoint_created import WebhookEndpointCreated
+from ...models.webhook_endpoint_request import WebhookEndpointRequest
 from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     *,
-    body: EndpointIn,
+    body: WebhookEndpointRequest,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
@@ -34,9 +35,10 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Any | Problem | None:
+) -> Problem | WebhookEndpointCreated | None:
     if response.status_code == 201:
-        response_201 = response.json()
+        response_201 = WebhookEndpointCreated.from_dict(response.json())
+
         return response_201
 
     if response.status_code == 400:
@@ -77,7 +79,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Any | Problem]:
+) -> Response[Problem | WebhookEndpointCreated]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -89,23 +91,25 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient,
-    body: EndpointIn,
+    body: WebhookEndpointRequest,
     idempotency_key: str | Unset = UNSET,
-) -> Response[Any | Problem]:
+) -> Response[Problem | WebhookEndpointCreated]:
     """Register a webhook endpoint; the answer shows its secret once
 
     Args:
         idempotency_key (str | Unset): 1 to 200 characters: the same key and body answer the same
             result without doing it twice; the same key with another body answers 422
             `idempotency_key_reused`
-        body (EndpointIn):
+        body (WebhookEndpointRequest): A URL to POST the events you subscribe to, signed (`Anxin-
+            Signature`) with the
+            endpoint's own secret. At most 16 endpoints, each URL once.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | Problem]
+        Response[Problem | WebhookEndpointCreated]
     """
 
     kwargs = _get_kwargs(
@@ -123,23 +127,25 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient,
-    body: EndpointIn,
+    body: WebhookEndpointRequest,
     idempotency_key: str | Unset = UNSET,
-) -> Any | Problem | None:
+) -> Problem | WebhookEndpointCreated | None:
     """Register a webhook endpoint; the answer shows its secret once
 
     Args:
         idempotency_key (str | Unset): 1 to 200 characters: the same key and body answer the same
             result without doing it twice; the same key with another body answers 422
             `idempotency_key_reused`
-        body (EndpointIn):
+        body (WebhookEndpointRequest): A URL to POST the events you subscribe to, signed (`Anxin-
+            Signature`) with the
+            endpoint's own secret. At most 16 endpoints, each URL once.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | Problem
+        Problem | WebhookEndpointCreated
     """
 
     return sync_detailed(
@@ -152,23 +158,25 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
-    body: EndpointIn,
+    body: WebhookEndpointRequest,
     idempotency_key: str | Unset = UNSET,
-) -> Response[Any | Problem]:
+) -> Response[Problem | WebhookEndpointCreated]:
     """Register a webhook endpoint; the answer shows its secret once
 
     Args:
         idempotency_key (str | Unset): 1 to 200 characters: the same key and body answer the same
             result without doing it twice; the same key with another body answers 422
             `idempotency_key_reused`
-        body (EndpointIn):
+        body (WebhookEndpointRequest): A URL to POST the events you subscribe to, signed (`Anxin-
+            Signature`) with the
+            endpoint's own secret. At most 16 endpoints, each URL once.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | Problem]
+        Response[Problem | WebhookEndpointCreated]
     """
 
     kwargs = _get_kwargs(
@@ -184,23 +192,25 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient,
-    body: EndpointIn,
+    body: WebhookEndpointRequest,
     idempotency_key: str | Unset = UNSET,
-) -> Any | Problem | None:
+) -> Problem | WebhookEndpointCreated | None:
     """Register a webhook endpoint; the answer shows its secret once
 
     Args:
         idempotency_key (str | Unset): 1 to 200 characters: the same key and body answer the same
             result without doing it twice; the same key with another body answers 422
             `idempotency_key_reused`
-        body (EndpointIn):
+        body (WebhookEndpointRequest): A URL to POST the events you subscribe to, signed (`Anxin-
+            Signature`) with the
+            endpoint's own secret. At most 16 endpoints, each URL once.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | Problem
+        Problem | WebhookEndpointCreated
     """
 
     return (

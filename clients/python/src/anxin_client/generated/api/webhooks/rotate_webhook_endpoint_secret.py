@@ -6,34 +6,49 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.delete_endpoint_response_delete_endpoint import (
-    DeleteEndpointResponseDeleteEndpoint,
-)
 from ...models.problem import Problem
-from ...types import Response
+from ...models.secret_rotation import SecretRotation
+from ...models.webhook_endpoint_with_secret import WebhookEndpointWithSecret
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     endpoint_id: str,
+    *,
+    body: None | SecretRotation | Unset = UNSET,
 ) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
 
     _kwargs: dict[str, Any] = {
-        "method": "delete",
-        "url": "/v1/webhook-endpoints/{endpoint_id}".format(
+        "method": "post",
+        "url": "/v1/webhook-endpoints/{endpoint_id}/rotate-secret".format(
             endpoint_id=quote(str(endpoint_id), safe=""),
         ),
     }
 
+    if isinstance(body, SecretRotation):
+        _kwargs["json"] = body.to_dict()
+    else:
+        _kwargs["json"] = body
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
     return _kwargs
 
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> DeleteEndpointResponseDeleteEndpoint | Problem | None:
+) -> Problem | WebhookEndpointWithSecret | None:
     if response.status_code == 200:
-        response_200 = DeleteEndpointResponseDeleteEndpoint.from_dict(response.json())
+        response_200 = WebhookEndpointWithSecret.from_dict(response.json())
 
         return response_200
+
+    if response.status_code == 400:
+        response_400 = Problem.from_dict(response.json())
+
+        return response_400
 
     if response.status_code == 401:
         response_401 = Problem.from_dict(response.json())
@@ -44,6 +59,11 @@ def _parse_response(
         response_404 = Problem.from_dict(response.json())
 
         return response_404
+
+    if response.status_code == 413:
+        response_413 = Problem.from_dict(response.json())
+
+        return response_413
 
     if response.status_code == 422:
         response_422 = Problem.from_dict(response.json())
@@ -63,7 +83,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[DeleteEndpointResponseDeleteEndpoint | Problem]:
+) -> Response[Problem | WebhookEndpointWithSecret]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -76,22 +96,25 @@ def sync_detailed(
     endpoint_id: str,
     *,
     client: AuthenticatedClient,
-) -> Response[DeleteEndpointResponseDeleteEndpoint | Problem]:
-    """Delete an endpoint: nothing more is sent to it
+    body: None | SecretRotation | Unset = UNSET,
+) -> Response[Problem | WebhookEndpointWithSecret]:
+    """A new secret (shown once); the old one signs too during the grace period
 
     Args:
-        endpoint_id (str):
+        endpoint_id (str): The endpoint's `id` (`we_…`)
+        body (None | SecretRotation | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[DeleteEndpointResponseDeleteEndpoint | Problem]
+        Response[Problem | WebhookEndpointWithSecret]
     """
 
     kwargs = _get_kwargs(
         endpoint_id=endpoint_id,
+        body=body,
     )
 
     response = client.get_httpx_client().request(
@@ -105,23 +128,26 @@ def sync(
     endpoint_id: str,
     *,
     client: AuthenticatedClient,
-) -> DeleteEndpointResponseDeleteEndpoint | Problem | None:
-    """Delete an endpoint: nothing more is sent to it
+    body: None | SecretRotation | Unset = UNSET,
+) -> Problem | WebhookEndpointWithSecret | None:
+    """A new secret (shown once); the old one signs too during the grace period
 
     Args:
-        endpoint_id (str):
+        endpoint_id (str): The endpoint's `id` (`we_…`)
+        body (None | SecretRotation | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        DeleteEndpointResponseDeleteEndpoint | Problem
+        Problem | WebhookEndpointWithSecret
     """
 
     return sync_detailed(
         endpoint_id=endpoint_id,
         client=client,
+        body=body,
     ).parsed
 
 
@@ -129,22 +155,25 @@ async def asyncio_detailed(
     endpoint_id: str,
     *,
     client: AuthenticatedClient,
-) -> Response[DeleteEndpointResponseDeleteEndpoint | Problem]:
-    """Delete an endpoint: nothing more is sent to it
+    body: None | SecretRotation | Unset = UNSET,
+) -> Response[Problem | WebhookEndpointWithSecret]:
+    """A new secret (shown once); the old one signs too during the grace period
 
     Args:
-        endpoint_id (str):
+        endpoint_id (str): The endpoint's `id` (`we_…`)
+        body (None | SecretRotation | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[DeleteEndpointResponseDeleteEndpoint | Problem]
+        Response[Problem | WebhookEndpointWithSecret]
     """
 
     kwargs = _get_kwargs(
         endpoint_id=endpoint_id,
+        body=body,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -156,23 +185,26 @@ async def asyncio(
     endpoint_id: str,
     *,
     client: AuthenticatedClient,
-) -> DeleteEndpointResponseDeleteEndpoint | Problem | None:
-    """Delete an endpoint: nothing more is sent to it
+    body: None | SecretRotation | Unset = UNSET,
+) -> Problem | WebhookEndpointWithSecret | None:
+    """A new secret (shown once); the old one signs too during the grace period
 
     Args:
-        endpoint_id (str):
+        endpoint_id (str): The endpoint's `id` (`we_…`)
+        body (None | SecretRotation | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        DeleteEndpointResponseDeleteEndpoint | Problem
+        Problem | WebhookEndpointWithSecret
     """
 
     return (
         await asyncio_detailed(
             endpoint_id=endpoint_id,
             client=client,
+            body=body,
         )
     ).parsed

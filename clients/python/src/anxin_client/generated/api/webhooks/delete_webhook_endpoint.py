@@ -1,22 +1,25 @@
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.list_endpoints_response_list_endpoints import (
-    ListEndpointsResponseListEndpoints,
-)
 from ...models.problem import Problem
+from ...models.webhook_endpoint_deleted import WebhookEndpointDeleted
 from ...types import Response
 
 
-def _get_kwargs() -> dict[str, Any]:
+def _get_kwargs(
+    endpoint_id: str,
+) -> dict[str, Any]:
 
     _kwargs: dict[str, Any] = {
-        "method": "get",
-        "url": "/v1/webhook-endpoints",
+        "method": "delete",
+        "url": "/v1/webhook-endpoints/{endpoint_id}".format(
+            endpoint_id=quote(str(endpoint_id), safe=""),
+        ),
     }
 
     return _kwargs
@@ -24,9 +27,9 @@ def _get_kwargs() -> dict[str, Any]:
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ListEndpointsResponseListEndpoints | Problem | None:
+) -> Problem | WebhookEndpointDeleted | None:
     if response.status_code == 200:
-        response_200 = ListEndpointsResponseListEndpoints.from_dict(response.json())
+        response_200 = WebhookEndpointDeleted.from_dict(response.json())
 
         return response_200
 
@@ -34,6 +37,16 @@ def _parse_response(
         response_401 = Problem.from_dict(response.json())
 
         return response_401
+
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
 
     if response.status_code == 503:
         response_503 = Problem.from_dict(response.json())
@@ -48,7 +61,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ListEndpointsResponseListEndpoints | Problem]:
+) -> Response[Problem | WebhookEndpointDeleted]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -58,20 +71,26 @@ def _build_response(
 
 
 def sync_detailed(
+    endpoint_id: str,
     *,
     client: AuthenticatedClient,
-) -> Response[ListEndpointsResponseListEndpoints | Problem]:
-    """Your webhook endpoints (without their secrets)
+) -> Response[Problem | WebhookEndpointDeleted]:
+    """Delete an endpoint: nothing more is sent to it
+
+    Args:
+        endpoint_id (str): The endpoint's `id` (`we_…`)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ListEndpointsResponseListEndpoints | Problem]
+        Response[Problem | WebhookEndpointDeleted]
     """
 
-    kwargs = _get_kwargs()
+    kwargs = _get_kwargs(
+        endpoint_id=endpoint_id,
+    )
 
     response = client.get_httpx_client().request(
         **kwargs,
@@ -81,39 +100,50 @@ def sync_detailed(
 
 
 def sync(
+    endpoint_id: str,
     *,
     client: AuthenticatedClient,
-) -> ListEndpointsResponseListEndpoints | Problem | None:
-    """Your webhook endpoints (without their secrets)
+) -> Problem | WebhookEndpointDeleted | None:
+    """Delete an endpoint: nothing more is sent to it
+
+    Args:
+        endpoint_id (str): The endpoint's `id` (`we_…`)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ListEndpointsResponseListEndpoints | Problem
+        Problem | WebhookEndpointDeleted
     """
 
     return sync_detailed(
+        endpoint_id=endpoint_id,
         client=client,
     ).parsed
 
 
 async def asyncio_detailed(
+    endpoint_id: str,
     *,
     client: AuthenticatedClient,
-) -> Response[ListEndpointsResponseListEndpoints | Problem]:
-    """Your webhook endpoints (without their secrets)
+) -> Response[Problem | WebhookEndpointDeleted]:
+    """Delete an endpoint: nothing more is sent to it
+
+    Args:
+        endpoint_id (str): The endpoint's `id` (`we_…`)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ListEndpointsResponseListEndpoints | Problem]
+        Response[Problem | WebhookEndpointDeleted]
     """
 
-    kwargs = _get_kwargs()
+    kwargs = _get_kwargs(
+        endpoint_id=endpoint_id,
+    )
 
     response = await client.get_async_httpx_client().request(**kwargs)
 
@@ -121,21 +151,26 @@ async def asyncio_detailed(
 
 
 async def asyncio(
+    endpoint_id: str,
     *,
     client: AuthenticatedClient,
-) -> ListEndpointsResponseListEndpoints | Problem | None:
-    """Your webhook endpoints (without their secrets)
+) -> Problem | WebhookEndpointDeleted | None:
+    """Delete an endpoint: nothing more is sent to it
+
+    Args:
+        endpoint_id (str): The endpoint's `id` (`we_…`)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ListEndpointsResponseListEndpoints | Problem
+        Problem | WebhookEndpointDeleted
     """
 
     return (
         await asyncio_detailed(
+            endpoint_id=endpoint_id,
             client=client,
         )
     ).parsed

@@ -6,8 +6,8 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.ping_response_ping import PingResponsePing
 from ...models.problem import Problem
+from ...models.webhook_endpoint import WebhookEndpoint
 from ...types import Response
 
 
@@ -16,8 +16,8 @@ def _get_kwargs(
 ) -> dict[str, Any]:
 
     _kwargs: dict[str, Any] = {
-        "method": "post",
-        "url": "/v1/webhook-endpoints/{endpoint_id}/ping".format(
+        "method": "get",
+        "url": "/v1/webhook-endpoints/{endpoint_id}".format(
             endpoint_id=quote(str(endpoint_id), safe=""),
         ),
     }
@@ -27,11 +27,11 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> PingResponsePing | Problem | None:
-    if response.status_code == 202:
-        response_202 = PingResponsePing.from_dict(response.json())
+) -> Problem | WebhookEndpoint | None:
+    if response.status_code == 200:
+        response_200 = WebhookEndpoint.from_dict(response.json())
 
-        return response_202
+        return response_200
 
     if response.status_code == 401:
         response_401 = Problem.from_dict(response.json())
@@ -42,11 +42,6 @@ def _parse_response(
         response_404 = Problem.from_dict(response.json())
 
         return response_404
-
-    if response.status_code == 413:
-        response_413 = Problem.from_dict(response.json())
-
-        return response_413
 
     if response.status_code == 422:
         response_422 = Problem.from_dict(response.json())
@@ -66,7 +61,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[PingResponsePing | Problem]:
+) -> Response[Problem | WebhookEndpoint]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -79,18 +74,18 @@ def sync_detailed(
     endpoint_id: str,
     *,
     client: AuthenticatedClient,
-) -> Response[PingResponsePing | Problem]:
-    """Send a signed webhook:ping event to the endpoint
+) -> Response[Problem | WebhookEndpoint]:
+    """One webhook endpoint (without its secret)
 
     Args:
-        endpoint_id (str):
+        endpoint_id (str): The endpoint's `id` (`we_…`)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[PingResponsePing | Problem]
+        Response[Problem | WebhookEndpoint]
     """
 
     kwargs = _get_kwargs(
@@ -108,18 +103,18 @@ def sync(
     endpoint_id: str,
     *,
     client: AuthenticatedClient,
-) -> PingResponsePing | Problem | None:
-    """Send a signed webhook:ping event to the endpoint
+) -> Problem | WebhookEndpoint | None:
+    """One webhook endpoint (without its secret)
 
     Args:
-        endpoint_id (str):
+        endpoint_id (str): The endpoint's `id` (`we_…`)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        PingResponsePing | Problem
+        Problem | WebhookEndpoint
     """
 
     return sync_detailed(
@@ -132,18 +127,18 @@ async def asyncio_detailed(
     endpoint_id: str,
     *,
     client: AuthenticatedClient,
-) -> Response[PingResponsePing | Problem]:
-    """Send a signed webhook:ping event to the endpoint
+) -> Response[Problem | WebhookEndpoint]:
+    """One webhook endpoint (without its secret)
 
     Args:
-        endpoint_id (str):
+        endpoint_id (str): The endpoint's `id` (`we_…`)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[PingResponsePing | Problem]
+        Response[Problem | WebhookEndpoint]
     """
 
     kwargs = _get_kwargs(
@@ -159,18 +154,18 @@ async def asyncio(
     endpoint_id: str,
     *,
     client: AuthenticatedClient,
-) -> PingResponsePing | Problem | None:
-    """Send a signed webhook:ping event to the endpoint
+) -> Problem | WebhookEndpoint | None:
+    """One webhook endpoint (without its secret)
 
     Args:
-        endpoint_id (str):
+        endpoint_id (str): The endpoint's `id` (`we_…`)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        PingResponsePing | Problem
+        Problem | WebhookEndpoint
     """
 
     return (

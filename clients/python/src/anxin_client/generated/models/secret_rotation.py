@@ -7,14 +7,16 @@ from attrs import define as _attrs_define
 
 from ..types import UNSET, Unset
 
-T = TypeVar("T", bound="RotateIn")
+T = TypeVar("T", bound="SecretRotation")
 
 
 @_attrs_define
-class RotateIn:
-    """
-    Attributes:
-        grace_seconds (int | None | Unset): How long the previous secret keeps signing (0 to 86400, default 86400)
+class SecretRotation:
+    """How long the previous secret keeps signing (deliveries then carry two `v1`
+    signatures). No body: the default, 24 hours.
+
+        Attributes:
+            grace_seconds (int | None | Unset): 0 to 86400 (the default); 0 ends the previous secret at once
     """
 
     grace_seconds: int | None | Unset = UNSET
@@ -47,8 +49,8 @@ class RotateIn:
 
         grace_seconds = _parse_grace_seconds(d.pop("grace_seconds", UNSET))
 
-        rotate_in = cls(
+        secret_rotation = cls(
             grace_seconds=grace_seconds,
         )
 
-        return rotate_in
+        return secret_rotation

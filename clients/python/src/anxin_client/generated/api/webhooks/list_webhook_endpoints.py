@@ -6,62 +6,32 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.problem import Problem
-from ...models.rotate_default_response_rotate_default import (
-    RotateDefaultResponseRotateDefault,
-)
-from ...models.rotate_in import RotateIn
-from ...types import UNSET, Response, Unset
+from ...models.webhook_endpoint_list import WebhookEndpointList
+from ...types import Response
 
 
-def _get_kwargs(
-    *,
-    body: None | RotateIn | Unset = UNSET,
-) -> dict[str, Any]:
-    headers: dict[str, Any] = {}
+def _get_kwargs() -> dict[str, Any]:
 
     _kwargs: dict[str, Any] = {
-        "method": "post",
-        "url": "/v1/institution/rotate-webhook-secret",
+        "method": "get",
+        "url": "/v1/webhook-endpoints",
     }
 
-    if isinstance(body, RotateIn):
-        _kwargs["json"] = body.to_dict()
-    else:
-        _kwargs["json"] = body
-
-    headers["Content-Type"] = "application/json"
-
-    _kwargs["headers"] = headers
     return _kwargs
 
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Problem | RotateDefaultResponseRotateDefault | None:
+) -> Problem | WebhookEndpointList | None:
     if response.status_code == 200:
-        response_200 = RotateDefaultResponseRotateDefault.from_dict(response.json())
+        response_200 = WebhookEndpointList.from_dict(response.json())
 
         return response_200
-
-    if response.status_code == 400:
-        response_400 = Problem.from_dict(response.json())
-
-        return response_400
 
     if response.status_code == 401:
         response_401 = Problem.from_dict(response.json())
 
         return response_401
-
-    if response.status_code == 413:
-        response_413 = Problem.from_dict(response.json())
-
-        return response_413
-
-    if response.status_code == 422:
-        response_422 = Problem.from_dict(response.json())
-
-        return response_422
 
     if response.status_code == 503:
         response_503 = Problem.from_dict(response.json())
@@ -76,7 +46,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Problem | RotateDefaultResponseRotateDefault]:
+) -> Response[Problem | WebhookEndpointList]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -88,24 +58,18 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient,
-    body: None | RotateIn | Unset = UNSET,
-) -> Response[Problem | RotateDefaultResponseRotateDefault]:
-    """A new default webhook secret (signs callback_url deliveries), shown once
-
-    Args:
-        body (None | RotateIn | Unset):
+) -> Response[Problem | WebhookEndpointList]:
+    """Your webhook endpoints (without their secrets)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | RotateDefaultResponseRotateDefault]
+        Response[Problem | WebhookEndpointList]
     """
 
-    kwargs = _get_kwargs(
-        body=body,
-    )
+    kwargs = _get_kwargs()
 
     response = client.get_httpx_client().request(
         **kwargs,
@@ -117,48 +81,37 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient,
-    body: None | RotateIn | Unset = UNSET,
-) -> Problem | RotateDefaultResponseRotateDefault | None:
-    """A new default webhook secret (signs callback_url deliveries), shown once
-
-    Args:
-        body (None | RotateIn | Unset):
+) -> Problem | WebhookEndpointList | None:
+    """Your webhook endpoints (without their secrets)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | RotateDefaultResponseRotateDefault
+        Problem | WebhookEndpointList
     """
 
     return sync_detailed(
         client=client,
-        body=body,
     ).parsed
 
 
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
-    body: None | RotateIn | Unset = UNSET,
-) -> Response[Problem | RotateDefaultResponseRotateDefault]:
-    """A new default webhook secret (signs callback_url deliveries), shown once
-
-    Args:
-        body (None | RotateIn | Unset):
+) -> Response[Problem | WebhookEndpointList]:
+    """Your webhook endpoints (without their secrets)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | RotateDefaultResponseRotateDefault]
+        Response[Problem | WebhookEndpointList]
     """
 
-    kwargs = _get_kwargs(
-        body=body,
-    )
+    kwargs = _get_kwargs()
 
     response = await client.get_async_httpx_client().request(**kwargs)
 
@@ -168,24 +121,19 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient,
-    body: None | RotateIn | Unset = UNSET,
-) -> Problem | RotateDefaultResponseRotateDefault | None:
-    """A new default webhook secret (signs callback_url deliveries), shown once
-
-    Args:
-        body (None | RotateIn | Unset):
+) -> Problem | WebhookEndpointList | None:
+    """Your webhook endpoints (without their secrets)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | RotateDefaultResponseRotateDefault
+        Problem | WebhookEndpointList
     """
 
     return (
         await asyncio_detailed(
             client=client,
-            body=body,
         )
     ).parsed

@@ -1,59 +1,60 @@
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.deliveries_response_deliveries import DeliveriesResponseDeliveries
+from ...models.default_secret_rotated import DefaultSecretRotated
 from ...models.problem import Problem
+from ...models.secret_rotation import SecretRotation
 from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
-    endpoint_id: str,
     *,
-    page: int | Unset = 1,
-    page_size: int | Unset = 50,
+    body: None | SecretRotation | Unset = UNSET,
 ) -> dict[str, Any]:
-
-    params: dict[str, Any] = {}
-
-    params["page"] = page
-
-    params["page_size"] = page_size
-
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+    headers: dict[str, Any] = {}
 
     _kwargs: dict[str, Any] = {
-        "method": "get",
-        "url": "/v1/webhook-endpoints/{endpoint_id}/deliveries".format(
-            endpoint_id=quote(str(endpoint_id), safe=""),
-        ),
-        "params": params,
+        "method": "post",
+        "url": "/v1/institution/rotate-webhook-secret",
     }
 
+    if isinstance(body, SecretRotation):
+        _kwargs["json"] = body.to_dict()
+    else:
+        _kwargs["json"] = body
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
     return _kwargs
 
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> DeliveriesResponseDeliveries | Problem | None:
+) -> DefaultSecretRotated | Problem | None:
     if response.status_code == 200:
-        response_200 = DeliveriesResponseDeliveries.from_dict(response.json())
+        response_200 = DefaultSecretRotated.from_dict(response.json())
 
         return response_200
+
+    if response.status_code == 400:
+        response_400 = Problem.from_dict(response.json())
+
+        return response_400
 
     if response.status_code == 401:
         response_401 = Problem.from_dict(response.json())
 
         return response_401
 
-    if response.status_code == 404:
-        response_404 = Problem.from_dict(response.json())
+    if response.status_code == 413:
+        response_413 = Problem.from_dict(response.json())
 
-        return response_404
+        return response_413
 
     if response.status_code == 422:
         response_422 = Problem.from_dict(response.json())
@@ -73,7 +74,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[DeliveriesResponseDeliveries | Problem]:
+) -> Response[DefaultSecretRotated | Problem]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -83,31 +84,25 @@ def _build_response(
 
 
 def sync_detailed(
-    endpoint_id: str,
     *,
     client: AuthenticatedClient,
-    page: int | Unset = 1,
-    page_size: int | Unset = 50,
-) -> Response[DeliveriesResponseDeliveries | Problem]:
-    """The endpoint's delivery log, newest first
+    body: None | SecretRotation | Unset = UNSET,
+) -> Response[DefaultSecretRotated | Problem]:
+    """A new default webhook secret (signs callback_url deliveries), shown once
 
     Args:
-        endpoint_id (str):
-        page (int | Unset):  Default: 1.
-        page_size (int | Unset):  Default: 50.
+        body (None | SecretRotation | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[DeliveriesResponseDeliveries | Problem]
+        Response[DefaultSecretRotated | Problem]
     """
 
     kwargs = _get_kwargs(
-        endpoint_id=endpoint_id,
-        page=page,
-        page_size=page_size,
+        body=body,
     )
 
     response = client.get_httpx_client().request(
@@ -118,61 +113,49 @@ def sync_detailed(
 
 
 def sync(
-    endpoint_id: str,
     *,
     client: AuthenticatedClient,
-    page: int | Unset = 1,
-    page_size: int | Unset = 50,
-) -> DeliveriesResponseDeliveries | Problem | None:
-    """The endpoint's delivery log, newest first
+    body: None | SecretRotation | Unset = UNSET,
+) -> DefaultSecretRotated | Problem | None:
+    """A new default webhook secret (signs callback_url deliveries), shown once
 
     Args:
-        endpoint_id (str):
-        page (int | Unset):  Default: 1.
-        page_size (int | Unset):  Default: 50.
+        body (None | SecretRotation | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        DeliveriesResponseDeliveries | Problem
+        DefaultSecretRotated | Problem
     """
 
     return sync_detailed(
-        endpoint_id=endpoint_id,
         client=client,
-        page=page,
-        page_size=page_size,
+        body=body,
     ).parsed
 
 
 async def asyncio_detailed(
-    endpoint_id: str,
     *,
     client: AuthenticatedClient,
-    page: int | Unset = 1,
-    page_size: int | Unset = 50,
-) -> Response[DeliveriesResponseDeliveries | Problem]:
-    """The endpoint's delivery log, newest first
+    body: None | SecretRotation | Unset = UNSET,
+) -> Response[DefaultSecretRotated | Problem]:
+    """A new default webhook secret (signs callback_url deliveries), shown once
 
     Args:
-        endpoint_id (str):
-        page (int | Unset):  Default: 1.
-        page_size (int | Unset):  Default: 50.
+        body (None | SecretRotation | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[DeliveriesResponseDeliveries | Problem]
+        Response[DefaultSecretRotated | Problem]
     """
 
     kwargs = _get_kwargs(
-        endpoint_id=endpoint_id,
-        page=page,
-        page_size=page_size,
+        body=body,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -181,32 +164,26 @@ async def asyncio_detailed(
 
 
 async def asyncio(
-    endpoint_id: str,
     *,
     client: AuthenticatedClient,
-    page: int | Unset = 1,
-    page_size: int | Unset = 50,
-) -> DeliveriesResponseDeliveries | Problem | None:
-    """The endpoint's delivery log, newest first
+    body: None | SecretRotation | Unset = UNSET,
+) -> DefaultSecretRotated | Problem | None:
+    """A new default webhook secret (signs callback_url deliveries), shown once
 
     Args:
-        endpoint_id (str):
-        page (int | Unset):  Default: 1.
-        page_size (int | Unset):  Default: 50.
+        body (None | SecretRotation | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        DeliveriesResponseDeliveries | Problem
+        DefaultSecretRotated | Problem
     """
 
     return (
         await asyncio_detailed(
-            endpoint_id=endpoint_id,
             client=client,
-            page=page,
-            page_size=page_size,
+            body=body,
         )
     ).parsed

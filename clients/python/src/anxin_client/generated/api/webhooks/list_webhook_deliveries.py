@@ -7,50 +7,43 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.problem import Problem
-from ...models.rotate_in import RotateIn
-from ...models.rotate_secret_response_rotate_secret import (
-    RotateSecretResponseRotateSecret,
-)
+from ...models.webhook_delivery_page import WebhookDeliveryPage
 from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     endpoint_id: str,
     *,
-    body: None | RotateIn | Unset = UNSET,
+    page: int | Unset = 1,
+    page_size: int | Unset = 50,
 ) -> dict[str, Any]:
-    headers: dict[str, Any] = {}
+
+    params: dict[str, Any] = {}
+
+    params["page"] = page
+
+    params["page_size"] = page_size
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
     _kwargs: dict[str, Any] = {
-        "method": "post",
-        "url": "/v1/webhook-endpoints/{endpoint_id}/rotate-secret".format(
+        "method": "get",
+        "url": "/v1/webhook-endpoints/{endpoint_id}/deliveries".format(
             endpoint_id=quote(str(endpoint_id), safe=""),
         ),
+        "params": params,
     }
 
-    if isinstance(body, RotateIn):
-        _kwargs["json"] = body.to_dict()
-    else:
-        _kwargs["json"] = body
-
-    headers["Content-Type"] = "application/json"
-
-    _kwargs["headers"] = headers
     return _kwargs
 
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Problem | RotateSecretResponseRotateSecret | None:
+) -> Problem | WebhookDeliveryPage | None:
     if response.status_code == 200:
-        response_200 = RotateSecretResponseRotateSecret.from_dict(response.json())
+        response_200 = WebhookDeliveryPage.from_dict(response.json())
 
         return response_200
-
-    if response.status_code == 400:
-        response_400 = Problem.from_dict(response.json())
-
-        return response_400
 
     if response.status_code == 401:
         response_401 = Problem.from_dict(response.json())
@@ -61,11 +54,6 @@ def _parse_response(
         response_404 = Problem.from_dict(response.json())
 
         return response_404
-
-    if response.status_code == 413:
-        response_413 = Problem.from_dict(response.json())
-
-        return response_413
 
     if response.status_code == 422:
         response_422 = Problem.from_dict(response.json())
@@ -85,7 +73,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Problem | RotateSecretResponseRotateSecret]:
+) -> Response[Problem | WebhookDeliveryPage]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -98,25 +86,28 @@ def sync_detailed(
     endpoint_id: str,
     *,
     client: AuthenticatedClient,
-    body: None | RotateIn | Unset = UNSET,
-) -> Response[Problem | RotateSecretResponseRotateSecret]:
-    """A new secret (shown once); the old one signs too during the grace period
+    page: int | Unset = 1,
+    page_size: int | Unset = 50,
+) -> Response[Problem | WebhookDeliveryPage]:
+    """The endpoint's delivery log, newest first
 
     Args:
-        endpoint_id (str):
-        body (None | RotateIn | Unset):
+        endpoint_id (str): The endpoint's `id` (`we_…`)
+        page (int | Unset): The page's number, from 1 Default: 1.
+        page_size (int | Unset): Deliveries a page, at most 100 Default: 50.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | RotateSecretResponseRotateSecret]
+        Response[Problem | WebhookDeliveryPage]
     """
 
     kwargs = _get_kwargs(
         endpoint_id=endpoint_id,
-        body=body,
+        page=page,
+        page_size=page_size,
     )
 
     response = client.get_httpx_client().request(
@@ -130,26 +121,29 @@ def sync(
     endpoint_id: str,
     *,
     client: AuthenticatedClient,
-    body: None | RotateIn | Unset = UNSET,
-) -> Problem | RotateSecretResponseRotateSecret | None:
-    """A new secret (shown once); the old one signs too during the grace period
+    page: int | Unset = 1,
+    page_size: int | Unset = 50,
+) -> Problem | WebhookDeliveryPage | None:
+    """The endpoint's delivery log, newest first
 
     Args:
-        endpoint_id (str):
-        body (None | RotateIn | Unset):
+        endpoint_id (str): The endpoint's `id` (`we_…`)
+        page (int | Unset): The page's number, from 1 Default: 1.
+        page_size (int | Unset): Deliveries a page, at most 100 Default: 50.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | RotateSecretResponseRotateSecret
+        Problem | WebhookDeliveryPage
     """
 
     return sync_detailed(
         endpoint_id=endpoint_id,
         client=client,
-        body=body,
+        page=page,
+        page_size=page_size,
     ).parsed
 
 
@@ -157,25 +151,28 @@ async def asyncio_detailed(
     endpoint_id: str,
     *,
     client: AuthenticatedClient,
-    body: None | RotateIn | Unset = UNSET,
-) -> Response[Problem | RotateSecretResponseRotateSecret]:
-    """A new secret (shown once); the old one signs too during the grace period
+    page: int | Unset = 1,
+    page_size: int | Unset = 50,
+) -> Response[Problem | WebhookDeliveryPage]:
+    """The endpoint's delivery log, newest first
 
     Args:
-        endpoint_id (str):
-        body (None | RotateIn | Unset):
+        endpoint_id (str): The endpoint's `id` (`we_…`)
+        page (int | Unset): The page's number, from 1 Default: 1.
+        page_size (int | Unset): Deliveries a page, at most 100 Default: 50.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | RotateSecretResponseRotateSecret]
+        Response[Problem | WebhookDeliveryPage]
     """
 
     kwargs = _get_kwargs(
         endpoint_id=endpoint_id,
-        body=body,
+        page=page,
+        page_size=page_size,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -187,26 +184,29 @@ async def asyncio(
     endpoint_id: str,
     *,
     client: AuthenticatedClient,
-    body: None | RotateIn | Unset = UNSET,
-) -> Problem | RotateSecretResponseRotateSecret | None:
-    """A new secret (shown once); the old one signs too during the grace period
+    page: int | Unset = 1,
+    page_size: int | Unset = 50,
+) -> Problem | WebhookDeliveryPage | None:
+    """The endpoint's delivery log, newest first
 
     Args:
-        endpoint_id (str):
-        body (None | RotateIn | Unset):
+        endpoint_id (str): The endpoint's `id` (`we_…`)
+        page (int | Unset): The page's number, from 1 Default: 1.
+        page_size (int | Unset): Deliveries a page, at most 100 Default: 50.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | RotateSecretResponseRotateSecret
+        Problem | WebhookDeliveryPage
     """
 
     return (
         await asyncio_detailed(
             endpoint_id=endpoint_id,
             client=client,
-            body=body,
+            page=page,
+            page_size=page_size,
         )
     ).parsed

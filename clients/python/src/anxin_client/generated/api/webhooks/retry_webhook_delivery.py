@@ -6,19 +6,21 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.get_endpoint_response_get_endpoint import GetEndpointResponseGetEndpoint
 from ...models.problem import Problem
+from ...models.webhook_delivery import WebhookDelivery
 from ...types import Response
 
 
 def _get_kwargs(
     endpoint_id: str,
+    delivery_id: str,
 ) -> dict[str, Any]:
 
     _kwargs: dict[str, Any] = {
-        "method": "get",
-        "url": "/v1/webhook-endpoints/{endpoint_id}".format(
+        "method": "post",
+        "url": "/v1/webhook-endpoints/{endpoint_id}/deliveries/{delivery_id}/retry".format(
             endpoint_id=quote(str(endpoint_id), safe=""),
+            delivery_id=quote(str(delivery_id), safe=""),
         ),
     }
 
@@ -27,11 +29,11 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> GetEndpointResponseGetEndpoint | Problem | None:
-    if response.status_code == 200:
-        response_200 = GetEndpointResponseGetEndpoint.from_dict(response.json())
+) -> Problem | WebhookDelivery | None:
+    if response.status_code == 202:
+        response_202 = WebhookDelivery.from_dict(response.json())
 
-        return response_200
+        return response_202
 
     if response.status_code == 401:
         response_401 = Problem.from_dict(response.json())
@@ -42,6 +44,11 @@ def _parse_response(
         response_404 = Problem.from_dict(response.json())
 
         return response_404
+
+    if response.status_code == 413:
+        response_413 = Problem.from_dict(response.json())
+
+        return response_413
 
     if response.status_code == 422:
         response_422 = Problem.from_dict(response.json())
@@ -61,7 +68,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[GetEndpointResponseGetEndpoint | Problem]:
+) -> Response[Problem | WebhookDelivery]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -72,24 +79,27 @@ def _build_response(
 
 def sync_detailed(
     endpoint_id: str,
+    delivery_id: str,
     *,
     client: AuthenticatedClient,
-) -> Response[GetEndpointResponseGetEndpoint | Problem]:
-    """Get Endpoint
+) -> Response[Problem | WebhookDelivery]:
+    """Send a delivery again now
 
     Args:
-        endpoint_id (str):
+        endpoint_id (str): The endpoint's `id` (`we_…`)
+        delivery_id (str): The delivery's `id`
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[GetEndpointResponseGetEndpoint | Problem]
+        Response[Problem | WebhookDelivery]
     """
 
     kwargs = _get_kwargs(
         endpoint_id=endpoint_id,
+        delivery_id=delivery_id,
     )
 
     response = client.get_httpx_client().request(
@@ -101,48 +111,54 @@ def sync_detailed(
 
 def sync(
     endpoint_id: str,
+    delivery_id: str,
     *,
     client: AuthenticatedClient,
-) -> GetEndpointResponseGetEndpoint | Problem | None:
-    """Get Endpoint
+) -> Problem | WebhookDelivery | None:
+    """Send a delivery again now
 
     Args:
-        endpoint_id (str):
+        endpoint_id (str): The endpoint's `id` (`we_…`)
+        delivery_id (str): The delivery's `id`
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        GetEndpointResponseGetEndpoint | Problem
+        Problem | WebhookDelivery
     """
 
     return sync_detailed(
         endpoint_id=endpoint_id,
+        delivery_id=delivery_id,
         client=client,
     ).parsed
 
 
 async def asyncio_detailed(
     endpoint_id: str,
+    delivery_id: str,
     *,
     client: AuthenticatedClient,
-) -> Response[GetEndpointResponseGetEndpoint | Problem]:
-    """Get Endpoint
+) -> Response[Problem | WebhookDelivery]:
+    """Send a delivery again now
 
     Args:
-        endpoint_id (str):
+        endpoint_id (str): The endpoint's `id` (`we_…`)
+        delivery_id (str): The delivery's `id`
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[GetEndpointResponseGetEndpoint | Problem]
+        Response[Problem | WebhookDelivery]
     """
 
     kwargs = _get_kwargs(
         endpoint_id=endpoint_id,
+        delivery_id=delivery_id,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -152,25 +168,28 @@ async def asyncio_detailed(
 
 async def asyncio(
     endpoint_id: str,
+    delivery_id: str,
     *,
     client: AuthenticatedClient,
-) -> GetEndpointResponseGetEndpoint | Problem | None:
-    """Get Endpoint
+) -> Problem | WebhookDelivery | None:
+    """Send a delivery again now
 
     Args:
-        endpoint_id (str):
+        endpoint_id (str): The endpoint's `id` (`we_…`)
+        delivery_id (str): The delivery's `id`
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        GetEndpointResponseGetEndpoint | Problem
+        Problem | WebhookDelivery
     """
 
     return (
         await asyncio_detailed(
             endpoint_id=endpoint_id,
+            delivery_id=delivery_id,
             client=client,
         )
     ).parsed

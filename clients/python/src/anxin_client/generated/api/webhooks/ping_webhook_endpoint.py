@@ -7,20 +7,18 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.problem import Problem
-from ...models.retry_response_retry import RetryResponseRetry
+from ...models.webhook_delivery import WebhookDelivery
 from ...types import Response
 
 
 def _get_kwargs(
     endpoint_id: str,
-    delivery_id: str,
 ) -> dict[str, Any]:
 
     _kwargs: dict[str, Any] = {
         "method": "post",
-        "url": "/v1/webhook-endpoints/{endpoint_id}/deliveries/{delivery_id}/retry".format(
+        "url": "/v1/webhook-endpoints/{endpoint_id}/ping".format(
             endpoint_id=quote(str(endpoint_id), safe=""),
-            delivery_id=quote(str(delivery_id), safe=""),
         ),
     }
 
@@ -29,9 +27,9 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Problem | RetryResponseRetry | None:
+) -> Problem | WebhookDelivery | None:
     if response.status_code == 202:
-        response_202 = RetryResponseRetry.from_dict(response.json())
+        response_202 = WebhookDelivery.from_dict(response.json())
 
         return response_202
 
@@ -68,7 +66,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Problem | RetryResponseRetry]:
+) -> Response[Problem | WebhookDelivery]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -79,27 +77,24 @@ def _build_response(
 
 def sync_detailed(
     endpoint_id: str,
-    delivery_id: str,
     *,
     client: AuthenticatedClient,
-) -> Response[Problem | RetryResponseRetry]:
-    """Send a delivery again now
+) -> Response[Problem | WebhookDelivery]:
+    """Send a signed webhook:ping event to the endpoint
 
     Args:
-        endpoint_id (str):
-        delivery_id (str):
+        endpoint_id (str): The endpoint's `id` (`we_…`)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | RetryResponseRetry]
+        Response[Problem | WebhookDelivery]
     """
 
     kwargs = _get_kwargs(
         endpoint_id=endpoint_id,
-        delivery_id=delivery_id,
     )
 
     response = client.get_httpx_client().request(
@@ -111,54 +106,48 @@ def sync_detailed(
 
 def sync(
     endpoint_id: str,
-    delivery_id: str,
     *,
     client: AuthenticatedClient,
-) -> Problem | RetryResponseRetry | None:
-    """Send a delivery again now
+) -> Problem | WebhookDelivery | None:
+    """Send a signed webhook:ping event to the endpoint
 
     Args:
-        endpoint_id (str):
-        delivery_id (str):
+        endpoint_id (str): The endpoint's `id` (`we_…`)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | RetryResponseRetry
+        Problem | WebhookDelivery
     """
 
     return sync_detailed(
         endpoint_id=endpoint_id,
-        delivery_id=delivery_id,
         client=client,
     ).parsed
 
 
 async def asyncio_detailed(
     endpoint_id: str,
-    delivery_id: str,
     *,
     client: AuthenticatedClient,
-) -> Response[Problem | RetryResponseRetry]:
-    """Send a delivery again now
+) -> Response[Problem | WebhookDelivery]:
+    """Send a signed webhook:ping event to the endpoint
 
     Args:
-        endpoint_id (str):
-        delivery_id (str):
+        endpoint_id (str): The endpoint's `id` (`we_…`)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | RetryResponseRetry]
+        Response[Problem | WebhookDelivery]
     """
 
     kwargs = _get_kwargs(
         endpoint_id=endpoint_id,
-        delivery_id=delivery_id,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -168,28 +157,25 @@ async def asyncio_detailed(
 
 async def asyncio(
     endpoint_id: str,
-    delivery_id: str,
     *,
     client: AuthenticatedClient,
-) -> Problem | RetryResponseRetry | None:
-    """Send a delivery again now
+) -> Problem | WebhookDelivery | None:
+    """Send a signed webhook:ping event to the endpoint
 
     Args:
-        endpoint_id (str):
-        delivery_id (str):
+        endpoint_id (str): The endpoint's `id` (`we_…`)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | RetryResponseRetry
+        Problem | WebhookDelivery
     """
 
     return (
         await asyncio_detailed(
             endpoint_id=endpoint_id,
-            delivery_id=delivery_id,
             client=client,
         )
     ).parsed
