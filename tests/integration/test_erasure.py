@@ -16,8 +16,9 @@ from anxin.services.portal import mobile_index
 from anxin.storage.models import Authorization, LedgerLeaf, LedgerQueued
 from tests.common.factories import Api, mobile, resident_id, sign
 from tests.common.portal_fixtures import client, csrf_of, portal_sign_in
+from tests.integration.test_ledger import settings  # a database of its own: one ledger key
 
-__all__ = ["client"]
+__all__ = ["client", "settings"]
 
 
 def _row(ctx: Context, auth_id: str) -> Authorization:
