@@ -2965,15 +2965,13 @@ export interface components {
             /**
              * Data From
              * @description The first day of the person's data the query covers; required when the letter has a data range
-             * @default null
              */
-            data_from: string | null;
+            data_from?: string | null;
             /**
              * Data To
              * @description The last day of the person's data the query covers
-             * @default null
              */
-            data_to: string | null;
+            data_to?: string | null;
         };
         /**
          * ProblemCode

@@ -134,6 +134,9 @@ def build_openapi(app: FastAPI, settings: Settings) -> dict[str, Any]:
         components.pop(name, None)
     for model in BODY_MODELS:  # bodies a route reads itself (the gate), named by $ref
         schema = model.model_json_schema(ref_template=SCHEMAS + "{model}")
+        for member in schema.get("properties", {}).values():
+            if member.get("default", ...) is None:  # optional, as FastAPI's bodies say it
+                del member["default"]
         components.update(schema.pop("$defs", {}))
         components.setdefault(model.__name__, schema)
     _rename_schema(spec, "Code", "ProblemCode")
