@@ -30,6 +30,7 @@ class Event(StrEnum):
     RESUMED = "authorization:resumed"
     EXPIRING = "authorization:expiring"
     ERASURE_ANSWERED = "subject:erasure:answered"
+    REFUSAL_ALERTED = "subject:refusal:alerted"
     LETTER_RENEWED = "authorization:letter:renewed"
     DELETION_ATTESTED = "authorization:deletion:attested"
     DELETION_OVERDUE = "authorization:deletion:overdue"

@@ -21,6 +21,7 @@ from anxin.services.authorizations import settle_status
 from anxin.services.context import Context
 from anxin.services.deletions import notify_overdue
 from anxin.services.periodic import PeriodicThread
+from anxin.services.person_history import send_refusal_alerts
 from anxin.services.rate_limits import purge_expired
 from anxin.services.subject_reach import send_due_reminders
 from anxin.storage.models import Authorization
@@ -61,6 +62,7 @@ def make_sweeper(ctx: Context, *, interval: float | None = None) -> PeriodicThre
         expiring = remind_expiring(ctx)  # before an authorization in force ends
         # A full batch may mean more is due: go again at once; else wait for the interval.
         notify_overdue(ctx)
+        send_refusal_alerts(ctx)  # to the people who opted in (services.person_history)
         return 1 if max(moved, reminded, expiring) >= 200 else 0
 
     return PeriodicThread("anxin-sweep", work, every, first_delay=min(every, 5.0))

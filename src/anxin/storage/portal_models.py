@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import BigInteger, Index, Integer, LargeBinary, String
+from sqlalchemy import BigInteger, Boolean, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from anxin.storage.models import Base
@@ -95,3 +95,16 @@ class Operator(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime]
+
+
+class SubjectPreference(Base):
+    """A person's notification preferences (``/me/preferences``), by the mobile's blind
+    index: whether a refused query of their data is told to them by SMS, and up to which
+    refused use (its time) they were told (``notify.refusal_alerts``)."""
+
+    __tablename__ = "subject_preferences"
+
+    mobile_index: Mapped[str] = mapped_column(String(64), primary_key=True)
+    refusal_alerts: Mapped[bool] = mapped_column(Boolean, default=False)
+    alerted_until: Mapped[dt.datetime | None]
+    updated_at: Mapped[dt.datetime]

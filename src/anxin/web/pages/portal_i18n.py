@@ -80,6 +80,14 @@ PORTAL_STRINGS: dict[str, dict[str, str]] = {
         "export_link": "下载我的全部数据（ZIP）",
         "export_note": "包括每份授权书、每一次查询（含被拒绝的）、账本记录和通行密钥，"
                        "JSON 格式与 PDF，可带走或交给他人核验。",
+        "history_link": "谁查询了我的数据", "history_h": "我的数据被查询的记录",
+        "history_note": "每一次机构凭您的授权查询您的数据，无论准予还是拒绝，都在这里。"
+                        "被拒绝的查询可能是滥用的第一个迹象。",
+        "history_summary": "共 {n} 次查询，其中 {r} 次被拒绝。",
+        "preferences_link": "通知设置", "preferences_h": "通知设置",
+        "refusal_alerts": "有机构对我数据的查询被拒绝时，短信通知我",
+        "refusal_alerts_note": "每次检查最多发一条短信，告诉您被拒绝的次数和机构。",
+        "save_preferences": "保存", "preferences_saved": "通知设置已保存。",
         "erase_link": "删除我的数据", "erase_h": "删除我在本平台的数据？",
         "erase_note": "将立即删除您从未签署的授权申请中的姓名、证件号码、手机号码和授权书文本"
                       "（待签署的申请会先被拒绝），以及您的通行密钥，并退出登录。",
@@ -184,6 +192,16 @@ PORTAL_STRINGS: dict[str, dict[str, str]] = {
         "export_link": "Download all my data (ZIP)",
         "export_note": "Every letter, every query (refused ones too), the ledger entries "
                        "and your passkeys, as JSON and PDF: yours to keep or hand on.",
+        "history_link": "Who queried my data", "history_h": "Queries of my data",
+        "history_note": "Every time an institution queried your data under an "
+                        "authorization, granted or refused. A refused query can be the "
+                        "first sign of abuse.",
+        "history_summary": "{n} queries, {r} of them refused.",
+        "preferences_link": "Notification settings", "preferences_h": "Notification settings",
+        "refusal_alerts": "Send me an SMS when an institution's query of my data is refused",
+        "refusal_alerts_note": "At most one SMS a check, with the number refused and the "
+                               "institution.",
+        "save_preferences": "Save", "preferences_saved": "Notification settings saved.",
         "erase_link": "Erase my data", "erase_h": "Erase your data on this platform?",
         "erase_note": "We erase at once the name, id number, mobile and letter text of every "
                       "request you never signed (a pending one is declined first), and your "
