@@ -1,8 +1,9 @@
 """Property test of the consent lifecycle through the real gate (issue 17): random
-sequences of uses, pauses, resumes (by the person and the operator), revocations and
-clock moves, on SQLite and PostgreSQL, against a model of the rules. After every step the
-gate's answer is exactly the model's: it never grants beyond the total count or the
-validity, nor while paused or revoked, and a refusal spends nothing."""
+sequences of uses, pauses, resumes (by the person and the operator), revocations,
+renewals and clock moves, on SQLite and PostgreSQL, against a model of the rules. After
+every step the gate's answer is exactly the model's: it never grants beyond the total
+count or the validity, nor while paused or revoked, a refusal spends nothing, and a
+renewal never changes the original's answers."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from anxin.errors import AnxinError
 from anxin.services.context import Context
 from anxin.services.pausing import pause_authorization, resume_authorization
 from anxin.services.revocation import revoke_authorization
-from tests.common.factories import Api, sign
+from tests.common.factories import Api, mobile, resident_id, sign
 from tests.common.portal_fixtures import client
 
 __all__ = ["client"]
@@ -30,6 +31,7 @@ STEP = st.one_of(
     st.tuples(st.just("pause"), st.sampled_from(list(PausedBy))),
     st.tuples(st.just("resume"), st.sampled_from(list(PausedBy))),
     st.just(("revoke",)),
+    st.just(("renew",)),
     st.tuples(st.just("advance"), st.floats(0.1, 2.5)),
 )
 
@@ -42,6 +44,7 @@ class Model:
     status: str = "active"
     paused_by: PausedBy | None = None
     uses: int = 0
+    renewed: bool = False  # a signed renewal stands: no second one
     log: list[str] = field(default_factory=list)
 
     def settle(self, now: dt.datetime) -> None:
@@ -84,6 +87,20 @@ def test_the_gate_follows_the_rules_through_any_lifecycle(
                     model.status = "exhausted"
         elif kind == "advance":
             clock.advance(seconds=step[1] * 86400)
+        elif kind == "renew":
+            # a renewal is a new letter; it never changes the original's answers
+            r = api.post("/v1/authorizations", {
+                "template": "credit", "reference": "LOAN-90-R", "renews": auth["id"],
+                "subject": {"name": "Zhang San", "id_type": "resident_id",
+                            "id_number": resident_id(90), "mobile": mobile(90)}})
+            allowed = (model.status in ("active", "paused", "exhausted")
+                       and not model.renewed and ctx.clock() < model.until)
+            assert (r.status_code == 201) is allowed, (steps, model, r.text)
+            if allowed:
+                sign(client, outbox, r.json())
+                model.renewed = True
+            else:
+                assert r.json()["code"] == "renewal_not_allowed"
         else:
             try:
                 if kind == "pause":
