@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from anxin.error_codes import Code
-from anxin.errors import NotFound
+from anxin.errors import ConfigurationError, NotFound
 from anxin.evidence.consent_receipt import (
     FILE_NAME,
     ReceiptFacts,
@@ -101,6 +101,7 @@ def _issue(ctx: Context, auth_id: str) -> bytes:
         assert inst is not None
         assert a.signed_at is not None
         signing: dict[str, Any] = dict(a.signing or {})
+        is_test = bool(a.test)
         record = authorization_dict(a, tpl)
         v2 = getattr(a, "terms", None)  # terms v2 (issue 17): one JSON object on the row
         if isinstance(v2, dict) and not isinstance(record.get("terms"), dict):
@@ -125,7 +126,14 @@ def _issue(ctx: Context, auth_id: str) -> bytes:
             signed_leaf_index=index, signed_leaf_hash=leaf_hash(leaf).hex(),
             passkey_enrolment=signing.get("passkey_enrolment"))
     receipt = build_receipt(facts)
-    jws, jws_sm2 = sign_by_profile(ctx, receipt)
+    if is_test:
+        # Test mode: signed by the test CA's seal (ES256 in every profile), like the test
+        # gate receipts, never by the platform's.
+        if ctx.test_mode is None:
+            raise ConfigurationError("a test authorization's receipt needs the test seal")
+        jws, jws_sm2 = ctx.test_mode.seal.sign_jws(receipt), None
+    else:
+        jws, jws_sm2 = sign_by_profile(ctx, receipt)
     return receipt_document(receipt, jws, jws_sm2, base_url=base)
 
 

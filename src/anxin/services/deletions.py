@@ -49,7 +49,7 @@ def _notification(a: Authorization, event: Event, at: dt.datetime,
                "institution_id": a.institution_id, "status": a.status,
                "reference": a.reference,
                "occurred_at": at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
-               **extra}
+               "test": bool(a.test), **extra}
     return Notification(institution_id=a.institution_id, authorization_id=a.id,
                         event=event.value, payload=payload, state="pending", attempts=0,
                         next_attempt_at=at, created_at=at)

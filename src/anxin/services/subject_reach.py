@@ -161,7 +161,7 @@ def record_first_view(ctx: Context, s: Session, a: Authorization) -> bool:
         return False
     record(s, Event.VIEWED, at=now, authorization_id=a.id, institution_id=a.institution_id)
     notify(s, institution_id=a.institution_id, authorization_id=a.id,
-           reference=a.reference, event=Event.VIEWED, at=now)
+           reference=a.reference, event=Event.VIEWED, at=now, test=bool(a.test))
     return True
 
 

@@ -30,6 +30,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
+from annotated_types import Ge, Le
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -85,7 +86,7 @@ def no_text_for_numbers(value: Any) -> Any:
 StrictInt = Annotated[int, BeforeValidator(no_text_for_numbers)]
 StrictBool = Annotated[bool, NoCoercion()]
 # Optional and bounded: bounds in the type, or they publish as `ge` (docs/api.md).
-MaxUses = Annotated[int, Field(ge=1, le=10000), BeforeValidator(no_text_for_numbers)]
+MaxUses = Annotated[int, Ge(1), Le(10000), BeforeValidator(no_text_for_numbers)]
 
 
 class Strict(BaseModel):
@@ -311,7 +312,8 @@ class AuthorizationRequest(TermsMembers):
         "Where the signing page sends the person after signing or declining, with "
         "`?authorization_id=…&status=signed|declined`; must start with one of your "
         "`return_url_prefixes` (`PATCH /v1/institution`)"))
-    renews: Uuid | None = Field(None, description=(
+    renews: Annotated[Text, WithJsonSchema({"type": "string", "format": "uuid"})] | None = Field(
+        None, description=(
         "The `id` of one of your authorizations in force that this request renews: same "
         "purpose, same person; a new letter to sign, valid from its signing (docs/api.md "
         "Renewal)"))

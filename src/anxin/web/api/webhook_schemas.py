@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
+from annotated_types import Ge, Le
 from pydantic import BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from anxin.services.webhook_endpoints import MAX_GRACE_SECONDS, subscribable_events
@@ -38,7 +39,7 @@ MAX_DESCRIPTION_LENGTH = 200
 ENDPOINT_ID_PATTERN = r"^we_[0-9a-f]{32}$"
 
 # Bounds before the validator: see anxin.web.api.schemas.MaxUses.
-GraceSeconds = Annotated[int, Field(ge=0, le=MAX_GRACE_SECONDS),
+GraceSeconds = Annotated[int, Ge(0), Le(MAX_GRACE_SECONDS),
                          BeforeValidator(no_text_for_numbers)]
 EndpointId = Annotated[str, WithJsonSchema({"type": "string", "pattern": ENDPOINT_ID_PATTERN})]
 
