@@ -4,7 +4,7 @@ those of embedding (``frame_ancestors``, ``return_url_prefixes``; anxin.services
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter
 from pydantic import ConfigDict, Field
@@ -17,6 +17,9 @@ from anxin.web.input_guard import Text
 from anxin.web.problems import problems
 
 router = APIRouter(prefix="/v1", tags=["institution"])
+# An origin or URL prefix: 1 to 2000 characters, no control character (then the
+# embedding rules: https, an origin without a path, a prefix with one).
+Entry = Annotated[Text, Field(min_length=1, max_length=2000)]
 
 _EXAMPLE: dict[str, Any] = {"id": "7c1f7c3e-3f0f-4c47-9a55-8f5f6c2f0a11", "name": "Example Bank",
             "code": "91110000100000000X", "status": "active",
@@ -47,12 +50,12 @@ class InstitutionPatch(Strict):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
         "frame_ancestors": ["https://app.bank.example"],
         "return_url_prefixes": ["https://app.bank.example/anxin/"]}]})
-    frame_ancestors: list[Text] | None = Field(None, max_length=embedding.MAX_ENTRIES,
+    frame_ancestors: list[Entry] | None = Field(None, max_length=embedding.MAX_ENTRIES,
                                                examples=[["https://app.bank.example"]],
                                                description=(
         "Origins (https://host[:port], no path) that may frame the signing pages of your "
         "authorizations; empty: none (frame-ancestors 'none')"))
-    return_url_prefixes: list[Text] | None = Field(None, max_length=embedding.MAX_ENTRIES,
+    return_url_prefixes: list[Entry] | None = Field(None, max_length=embedding.MAX_ENTRIES,
                                                    examples=[["https://app.bank.example/anxin/"]],
                                                    description=(
         "https URL prefixes that a request's return_url must start with"))

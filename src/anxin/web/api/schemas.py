@@ -85,6 +85,17 @@ def no_text_for_numbers(value: Any) -> Any:
 # an integer in JSON Schema and is taken; ``5.5`` is not. Strings are never coerced.
 StrictInt = Annotated[int, BeforeValidator(no_text_for_numbers)]
 StrictBool = Annotated[bool, NoCoercion()]
+
+
+def _date_text_only(value: Any) -> Any:
+    """A date as JSON says it, "2026-12-01": not a number, which lax mode would read as a
+    Unix time (FastAPI validates the parsed body, so strict mode would refuse the text)."""
+    if isinstance(value, int | float | bool):
+        raise ValueError("a date is a string YYYY-MM-DD")
+    return value
+
+
+StrictDate = Annotated[dt.date, BeforeValidator(_date_text_only)]
 # Optional and bounded: bounds in the type, or they publish as `ge` (docs/api.md).
 MaxUses = Annotated[int, Ge(1), Le(10000), BeforeValidator(no_text_for_numbers)]
 
@@ -160,8 +171,8 @@ class DatedRange(Strict):
                               json_schema_extra=_examples(
                                   {"from": "2024-01-01", "to": "2025-12-31"}))
 
-    from_: dt.date = Field(alias="from")
-    to: dt.date
+    from_: StrictDate = Field(alias="from")
+    to: StrictDate
 
 
 class TermsMembers(Strict):
@@ -464,10 +475,10 @@ class UseRequest(Strict):
     operator: Text = Field(description="Who in the institution asks")
     data_item: Text = Field(description="One category of the authorization's scope",
                             json_schema_extra=DATA_CATEGORY)
-    data_from: dt.date | None = Field(None, description=(
+    data_from: StrictDate | None = Field(None, description=(
         "The first day of the person's data the query covers; required when the letter "
         "has a data range"))
-    data_to: dt.date | None = Field(None, description=(
+    data_to: StrictDate | None = Field(None, description=(
         "The last day of the person's data the query covers"))
 
 
