@@ -101,10 +101,11 @@ def test_zero_turns_reminders_off(client: TestClient, api: Api, outbox, ctx: Con
 
 def test_concurrent_sweepers_remind_once(client: TestClient, api: Api, outbox, ctx: Context,
                                          clock) -> None:
-    api.template(validity_days=3)
+    api.template(validity_days=10)
     auths = [api.request(seq=76 + i) for i in range(3)]
     for auth in auths:
         sign(client, outbox, auth)
+    clock.advance(seconds=5 * DAY)
     counts: list[int] = []
     barrier = threading.Barrier(4)
 
@@ -122,3 +123,15 @@ def test_concurrent_sweepers_remind_once(client: TestClient, api: Api, outbox, c
     for auth in auths:
         assert len(_notifications(ctx, auth["id"])) == 1
         assert event_names(ctx, auth["id"]).count("authorization:expiring") == 1
+
+
+def test_a_letter_signed_for_less_than_the_lead_is_not_reminded(
+        client: TestClient, api: Api, outbox, ctx: Context, clock) -> None:
+    api.template(validity_days=3)  # shorter than the 7-day lead: the person knows
+    auth = api.request(seq=79)
+    sign(client, outbox, auth)
+    clock.advance(seconds=2 * DAY)
+    remind_expiring(ctx)
+    remind_expiring(ctx)
+    assert "authorization:expiring" not in event_names(ctx, auth["id"])
+    assert _notifications(ctx, auth["id"]) == []

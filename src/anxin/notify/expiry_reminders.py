@@ -2,7 +2,8 @@
 turns them off) before ``valid_until``, an authorization in force (active or paused) gets
 one ``authorization:expiring`` ledger leaf, one notification to its institution (payload
 ``status`` and ``valid_until``; a renewal can be requested now, docs/api.md "Renewal") and
-one SMS to the person (in the letter's language, with the portal's address).
+one SMS to the person (in the letter's language, with the portal's address). One signed
+for no longer than the lead time is not reminded (its reminder is claimed, silently).
 
 Exactly once with any number of sweepers: the reminder is claimed by a conditional UPDATE
 of ``expiry_reminded_at`` (NULL → now) in the same transaction as its leaf and its
@@ -87,6 +88,9 @@ def _claim_and_record(ctx: Context, auth_id: str, now: dt.datetime
         a = s.get(A, auth_id)
         assert a is not None
         s.refresh(a)
+        lead = dt.timedelta(days=ctx.settings.expiry_reminder_days)
+        if a.signed_at is not None and a.valid_until - a.signed_at <= lead:
+            return None  # signed for less than the lead time: the person knows; claimed, quiet
         until = a.valid_until.isoformat()
         record(s, Event.EXPIRING, at=now, authorization_id=a.id,
                institution_id=a.institution_id, valid_until=until)

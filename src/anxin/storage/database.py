@@ -151,7 +151,7 @@ class Database:
         On SQLite, a migration of a database that had rows ends with ``VACUUM``, so that
         clear values a migration replaced do not linger in free pages."""
         before = self.current_revision()
-        with self.engine.begin() as conn:
+        with self.migration_connection() as conn:
             cfg = _alembic_config(conn)
             cfg.attributes["data_keys"] = data_keys
             command.upgrade(cfg, "head")
@@ -164,6 +164,27 @@ class Database:
                 cursor.close()
             finally:
                 raw.close()
+
+    @contextmanager
+    def migration_connection(self) -> Iterator[Connection]:
+        """A connection in one transaction for Alembic. On SQLite, foreign keys are off
+        while it runs (set outside the transaction, where SQLite honours it), as SQLite's
+        table rebuilds (Alembic's batch mode) drop a table that others reference; they
+        are checked with ``PRAGMA foreign_key_check`` before the commit."""
+        with self.engine.connect() as conn:
+            raw = conn.connection.driver_connection if self.dialect == "sqlite" else None
+            if raw is not None:
+                raw.execute("PRAGMA foreign_keys=OFF")
+            try:
+                with conn.begin():
+                    yield conn
+                    if raw is not None:
+                        broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                        if broken:
+                            raise RuntimeError(f"a migration broke foreign keys: {broken[:5]}")
+            finally:
+                if raw is not None:
+                    raw.execute("PRAGMA foreign_keys=ON")
 
     def current_revision(self) -> str | None:
         with self.engine.connect() as conn:
