@@ -54,6 +54,12 @@ def test_urls(settings: Settings) -> PkiUrls:
     return PkiUrls(settings.effective_base_url, TEST_PREFIX)
 
 
+# Named for test mode, not tests: pytest collects src/ (for the doctests) and must not
+# take these for test functions.
+test_keys_dir.__test__ = False  # type: ignore[attr-defined]
+test_urls.__test__ = False  # type: ignore[attr-defined]
+
+
 def ensure_test_pki(settings: Settings, *, now: dt.datetime | None = None) -> bool:
     """Create the test CA if any part is missing; True if something was made. The test
     root's key signs the test issuing CA and the test root CRL, then is dropped (a new
