@@ -84,6 +84,20 @@ class Server:
             return db.execute(query, args).fetchall()
 
 
+_SERVE_LOGS: list[Path] = []
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """A failed browser test shows the end of the server's log: what the page waited for
+    (a slow or failed request) is only there."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if report.failed and _SERVE_LOGS and _SERVE_LOGS[-1].exists():
+        tail = _SERVE_LOGS[-1].read_text(errors="replace").splitlines()[-80:]
+        report.sections.append(("anxin serve log (last 80 lines)", "\n".join(tail)))
+
+
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     data_dir = tmp_path_factory.mktemp("browser") / "data"
@@ -92,6 +106,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     env.pop("ANXIN_DATABASE_URL", None)
     env.pop("ANXIN_BASE_URL", None)
     log = (data_dir.parent / "serve.log").open("wb")
+    _SERVE_LOGS.append(data_dir.parent / "serve.log")
     proc = subprocess.Popen([sys.executable, "-m", "anxin", "serve", "--data-dir",
                              str(data_dir), "--port", str(port)], env=env, stdout=log,
                             stderr=subprocess.STDOUT)

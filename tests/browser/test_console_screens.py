@@ -170,10 +170,12 @@ def test_dispute_view_is_a_readable_timeline(console: Page, server: Server,
     expect(signed_step.locator("dd.ip")).to_have_text("127.0.0.1")
     expect(signed_step.locator("dd.ua")).to_contain_text("python-httpx")
     expect(page.locator("#uses")).to_contain_text("拒绝：用途不符")
-    with page.expect_download() as got:
+    # A package is built (checkpoint, report, seal) when asked: seconds, not the UI's 15 s
+    # on a loaded machine (one CI run waited longer than that).
+    with page.expect_download(timeout=60_000) as got:
         page.click("#evidence")
     assert got.value.suggested_filename.endswith("evidence.zip")
-    with page.expect_download() as got:
+    with page.expect_download(timeout=60_000) as got:
         page.click("#report")
     assert got.value.suggested_filename.endswith("report.pdf")
 
@@ -231,3 +233,4 @@ def test_template_editor_live_preview(console: Page, server: Server) -> None:
     expect(page.locator("#message")).to_contain_text("credit v")
     current = server.api.get("/v1/templates/credit").json()
     assert current["title"] == "Credit check (v2)"
+
