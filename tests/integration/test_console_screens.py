@@ -218,6 +218,52 @@ def test_template_editor_saves_a_new_version(client: TestClient, api: Api, opera
                        ).status_code == 403
 
 
+def test_template_editor_sets_and_shows_the_terms_v2(client: TestClient, api: Api,
+                                                     operator: str) -> None:
+    api.template(frequency={"max_uses": 2, "per": "week"},
+                 data_range={"lookback_months": 24}, data_life_days=30)
+    page = client.get("/console/templates/edit", params={"institution": api.institution_id,
+                                                         "code": "credit"})
+    assert 'id="terms-v2"' in page.text  # the current version's terms, filled in
+    assert 'name="frequency_max_uses" id="frequency_max_uses" type="number" min="1" ' \
+           'max="10000" value="2"' in page.text
+    assert '<option value="week" selected>' in page.text
+    assert '<option value="lookback" selected>' in page.text
+    assert 'id="lookback_months" type="number" min="1" max="600" value="24"' in page.text
+    assert 'id="data_life_days" type="number" min="1" max="3660" value="30"' in page.text
+    form = _editor_form(client, api) | {
+        "frequency_max_uses": "3", "frequency_per": "month", "data_range_kind": "dates",
+        "range_from": "2024-01-01", "range_to": "2025-12-31", "data_life_days": "90"}
+    r = client.post("/console/templates/edit", data=form)
+    assert r.status_code == 200, r.text
+    current = api.get("/v1/templates/credit").json()
+    assert current["frequency"] == {"max_uses": 3, "per": "month"}
+    assert current["data_range"] == {"from": "2024-01-01", "to": "2025-12-31"}
+    assert current["data_life_days"] == 90
+    # The preview draws the letter with them (the renderer is the letter's: no refusal).
+    r = client.post("/console/templates/preview", data=form,
+                    headers={"Accept": "application/json"})
+    assert r.status_code == 200, r.text
+    # A bad term is refused naming its member, the form kept as typed, nothing saved.
+    bad = form | {"range_from": "2026-01-01", "frequency_max_uses": "7"}
+    r = client.post("/console/templates/edit", data=bad)
+    assert r.status_code == 422
+    assert 'data-code="validation_failed"' in r.text
+    assert 'value="7"' in r.text
+    r = client.post("/console/templates/preview", data=form | {"frequency_max_uses": "x"},
+                    headers={"Accept": "application/json"})
+    assert r.status_code == 422
+    assert r.json()["field"] == "frequency_max_uses"
+    assert api.get("/v1/templates/credit").json()["frequency"] == {"max_uses": 3,
+                                                                  "per": "month"}
+    # Blank fields: no such terms in the next version.
+    blank = form | {"frequency_max_uses": "", "data_range_kind": "none", "data_life_days": ""}
+    assert client.post("/console/templates/edit", data=blank).status_code == 200
+    current = api.get("/v1/templates/credit").json()
+    assert (current["frequency"], current["data_range"], current["data_life_days"]) == (
+        None, None, None)
+
+
 def test_time_zone_is_a_setting() -> None:
     assert Settings().time_zone == "Asia/Shanghai"
     assert Settings(time_zone="Europe/Paris").zone.key == "Europe/Paris"

@@ -16,7 +16,6 @@ from sqlalchemy import select
 from anxin.domain.events import Event
 from anxin.domain.states import PausedBy, Status
 from anxin.domain.subject import IdType, normalize_mobile, validate_id_number
-from anxin.domain.terms import TermsV2
 from anxin.domain.vocabulary import join_labels, purpose_label, scope_labels
 from anxin.error_codes import Code
 from anxin.errors import NotFound, ValidationFailed
@@ -340,15 +339,6 @@ def template_form(ctx: Context, inst_id: str, code: str | None) -> dict[str, Any
         return base
 
 
-def _keeping_terms(s: Any, inst_id: str, spec: TemplateSpec) -> TemplateSpec:
-    """The editor has no fields for the terms v2 (set through the API): a new version
-    keeps the current version's."""
-    current = current_template(s, inst_id, spec.code) if spec.terms.empty else None
-    if current is None or not current.terms:
-        return spec
-    return replace(spec, terms=TermsV2.from_stored(current.terms))
-
-
 def save_template_version(ctx: Context, operator_id: str, inst_id: str, spec: TemplateSpec
                           ) -> tuple[bool, dict[str, Any]]:
     """A new version of the template (the same checks as ``POST /v1/templates``), with its
@@ -358,7 +348,6 @@ def save_template_version(ctx: Context, operator_id: str, inst_id: str, spec: Te
         if inst is None:
             raise NotFound(f"no institution {inst_id}", code=Code.INSTITUTION_NOT_FOUND)
         ref = InstitutionRef(inst.id, inst.name)
-        spec = _keeping_terms(s, inst_id, spec)
     status, t = put_template(ctx, ref, spec)
     if status == 201:
         now = ctx.clock()

@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from anxin.console.operators import login_operator, operator_name
 from anxin.domain.states import Status
+from anxin.domain.terms import TermsV2, parse_terms
 from anxin.error_codes import Code
 from anxin.errors import AnxinError, Conflict, NotFound, Unauthenticated, ValidationFailed
 from anxin.services import console as svc
@@ -113,6 +114,34 @@ def _period(request: Request) -> Period:
     return Period(first, last, zone)
 
 
+def _terms(form: dict[str, str]) -> TermsV2:
+    """The editor's terms v2 fields (blank = no such term) as the API's members, checked by
+    the API's own parser: a refusal names the member (``frequency.max_uses``...)."""
+    def whole(name: str) -> int | None:
+        v = form.get(name, "").strip()
+        if not v:
+            return None
+        try:
+            return int(v)
+        except ValueError:
+            raise ValidationFailed(f"{name} is a whole number", field=name) from None
+    raw: dict[str, Any] = {}
+    per_period = whole("frequency_max_uses")
+    if per_period is not None:
+        raw["frequency"] = {"max_uses": per_period, "per": form.get("frequency_per", "")}
+    kind = form.get("data_range_kind", "none")
+    if kind == "lookback":
+        raw["data_range"] = {"lookback_months": whole("lookback_months")}
+    elif kind == "dates":
+        raw["data_range"] = {"from": form.get("range_from", ""),
+                             "to": form.get("range_to", "")}
+    elif kind != "none":
+        raise ValidationFailed("data_range_kind is none, lookback or dates",
+                               field="data_range_kind")
+    raw["data_life_days"] = whole("data_life_days")
+    return parse_terms(raw)
+
+
 def _spec(form: dict[str, str]) -> TemplateSpec:
     def number(name: str, default: int) -> int:
         v = form.get(name, "").strip()
@@ -121,12 +150,16 @@ def _spec(form: dict[str, str]) -> TemplateSpec:
         except ValueError:
             raise ValidationFailed(f"{name} is a whole number", field=name) from None
     scope = tuple(x for x in form.get("data_scope", "").split(",") if x)
-    return TemplateSpec(
+    return TemplateSpec(terms=_terms(form),
         code=form.get("code", "").strip(), title=form.get("title", "").strip(),
         purpose=form.get("purpose", ""), data_scope=scope, body=form.get("body", ""),
         locale=form.get("locale", "zh-CN"), validity_days=number("validity_days", 30),
         max_uses=number("max_uses", 1), require_passkey=form.get("require_passkey") == "on",
         request_ttl_minutes=number("request_ttl_minutes", 1440))
+
+
+_TERMS_FIELDS = ("frequency_max_uses", "frequency_per", "data_range_kind", "lookback_months",
+                 "range_from", "range_to")
 
 
 def build_router() -> APIRouter:
@@ -354,7 +387,10 @@ def build_router() -> APIRouter:
                 "max_uses": form.get("max_uses", ""),
                 "require_passkey": form.get("require_passkey") == "on",
                 "request_ttl_minutes": form.get("request_ttl_minutes", ""),
-                "version": form.get("version") or None}
+                "version": form.get("version") or None,
+                # the terms v2 fields as typed, shown again after a refusal
+                **{k: form.get(k, "") for k in _TERMS_FIELDS},
+                "data_life_days": form.get("data_life_days", "")}
 
     async def _scope_form(request: Request) -> dict[str, str]:
         """The editor's form, its checkboxes of the data scope joined by commas."""
