@@ -64,6 +64,24 @@ def months_before(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month + 1, min(day.day, last))
 
 
+def years_after(moment: dt.datetime, years: int) -> dt.datetime:
+    """The same calendar date and time ``years`` later; a 29 February with no 29 February
+    in that year is 1 March (never earlier than the full count of years: a retention
+    period is served whole).
+
+    >>> years_after(dt.datetime(2028, 2, 29, 12), 5)
+    datetime.datetime(2033, 3, 1, 12, 0)
+    >>> years_after(dt.datetime(2028, 2, 29), 4)
+    datetime.datetime(2032, 2, 29, 0, 0)
+    >>> years_after(dt.datetime(2026, 12, 1, 8, 30), 5)
+    datetime.datetime(2031, 12, 1, 8, 30)
+    """
+    try:
+        return moment.replace(year=moment.year + years)
+    except ValueError:  # 29 February into a common year
+        return moment.replace(year=moment.year + years, month=3, day=1)
+
+
 def lookback_window(now: dt.datetime, months: int, zone: dt.tzinfo) -> tuple[dt.date, dt.date]:
     """The dates a lookback of ``months`` allows at ``now``: from the same day
     ``months`` months before today (in ``zone``) to today, both included."""

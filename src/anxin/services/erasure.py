@@ -27,6 +27,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from anxin.domain.events import Event
+from anxin.domain.periods import years_after
 from anxin.domain.states import Action, Status
 from anxin.services.authorizations import settle_status
 from anxin.services.context import Context
@@ -59,8 +60,7 @@ def _retained_until(ctx: Context, a: Authorization) -> dt.datetime:
     ended = a.status_changed_at if a.status in (Status.EXPIRED.value, Status.REVOKED.value,
                                                 Status.EXHAUSTED.value) else a.valid_until
     years = ctx.settings.retention_years
-    return ended.replace(year=ended.year + years) if not (
-        ended.month == 2 and ended.day == 29) else ended + dt.timedelta(days=365 * years)
+    return years_after(ended, years)
 
 
 def _scrub(ctx: Context, a: Authorization) -> None:

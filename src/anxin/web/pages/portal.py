@@ -67,7 +67,7 @@ PASSKEY_SIGNIN_URL = "/me/passkey"  # :mod:`anxin.web.pages.portal_passkey`
 _NEXT = re.compile(r"/me(/[A-Za-z0-9_-]+)*")
 
 
-def _locale(request: Request) -> str:
+def page_locale(request: Request) -> str:
     asked = chosen(request.query_params.get("lang") or request.cookies.get(LANG_COOKIE))
     if asked is not None:
         return asked
@@ -107,7 +107,7 @@ def page(request: Request, template: str, status: int = 200, *,
          session: SessionRef | None = None, csrf: str | None = None,
          **values: Any) -> Response:
     """A portal page in the person's language (``?lang=`` sets the cookie)."""
-    locale = _locale(request)
+    locale = page_locale(request)
     t = portal_strings(locale)
     values.setdefault("next", None)
     resp = html(request, template, status, t=t, locale=locale,
@@ -173,7 +173,7 @@ def _refusal(request: Request, exc: AnxinError, *, mobile: str,
     the refusal in words; a 429 carries ``Retry-After`` either way."""
     if _wants_json(request):
         return problem_response(exc.status, exc.code, exc.title, exc.detail, **exc.extra)
-    detail = _err_detail(portal_strings(_locale(request)), exc)
+    detail = _err_detail(portal_strings(page_locale(request)), exc)
     if on_code_page:
         resp = _code_page(request, mobile=mobile, next_page=next_page, status=exc.status,
                           err=exc.code, err_detail=detail)
@@ -210,7 +210,7 @@ def build_router() -> APIRouter:
             return _signin_page(request, err=request.query_params.get("err"),
                                 next_page=safe_next(request.query_params.get("next")))
         items = await run_in_threadpool(portal.list_mine, ctx, sess.principal,
-                                        _locale(request))
+                                        page_locale(request))
         return page(request, "portal_list.html", session=sess, items=items,
                      msg=request.query_params.get("msg"))
 
@@ -275,7 +275,7 @@ def build_router() -> APIRouter:
             return to_signin(request)
         try:
             a = await run_in_threadpool(portal.view_mine, ctx, sess.principal, auth_id,
-                                        _locale(request))
+                                        page_locale(request))
         except NotFound:
             return page(request, "portal_base.html", 404, session=sess, err="not_found")
         return page(request, "portal_detail.html", session=sess, a=a,
@@ -290,7 +290,7 @@ def build_router() -> APIRouter:
             return to_signin(request)
         try:
             a = await run_in_threadpool(portal.view_mine, ctx, sess.principal, auth_id,
-                                        _locale(request))
+                                        page_locale(request))
         except NotFound:
             return page(request, "portal_base.html", 404, session=sess, err="not_found")
         return page(request, "portal_revoke.html", session=sess, a=a)

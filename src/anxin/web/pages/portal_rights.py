@@ -17,7 +17,7 @@ from anxin.services.erasure import erase_mine
 from anxin.services.person_export import person_export
 from anxin.services.person_history import history_mine, preferences_mine, set_preferences
 from anxin.services.web_sessions import check_csrf
-from anxin.web.pages.portal import COOKIE, _locale, page, session_of, to_signin
+from anxin.web.pages.portal import COOKIE, page, page_locale, session_of, to_signin
 from anxin.web.pages.web_common import ctx_of, form_of
 
 
@@ -42,7 +42,7 @@ def build_router() -> APIRouter:
         except Unauthenticated:
             return to_signin(request)
         items = await run_in_threadpool(history_mine, ctx_of(request), sess.principal,
-                                        _locale(request))
+                                        page_locale(request))
         return page(request, "portal_history.html", session=sess, items=items,
                     refused=sum(1 for u in items if not u.granted))
 
