@@ -44,7 +44,8 @@ def _secret(settings: Settings) -> bytes:
 
 
 def _new_node(settings: Settings, tmp_path: Path, name: str = "node-b",
-              passphrase: str | None = "node b passphrase") -> Settings:
+              passphrase: str | None = "node b passphrase",  # noqa: S107 (a test value)
+              ) -> Settings:
     add_node(tmp_path / name, settings.effective_database_url, master=_secret(settings),
              passphrase=passphrase)
     return load_settings(data_dir=tmp_path / name, key_passphrase=passphrase)
@@ -80,10 +81,12 @@ def test_a_node_with_another_deployments_keys_is_refused_naming_the_differences(
     with pytest.raises(DeploymentMismatch) as info:
         initialise(pointed)
     detail = info.value.detail
-    assert "root certificate SHA-256" in detail and "ledger key id" in detail
+    assert "root certificate SHA-256" in detail
+    assert "ledger key id" in detail
     mine = identity(read_key_files(other.keys_dir, None))
     theirs = identity(read_key_files(settings.keys_dir, None))
-    assert mine.root_sha256 in detail and theirs.root_sha256 in detail
+    assert mine.root_sha256 in detail
+    assert theirs.root_sha256 in detail
     assert "anxin node add" in detail
 
 
@@ -92,7 +95,8 @@ def test_anxin_serve_with_mismatched_keys_exits_with_the_reason(settings, tmp_pa
     r = _run(["serve", "--data-dir", str(other.data_dir), "--port", "1"],
              {"ANXIN_DATABASE_URL": settings.effective_database_url}, tmp_path)
     assert r.returncode == 1, (r.stdout, r.stderr)
-    assert "root certificate SHA-256" in r.stderr and "[deployment_mismatch]" in r.stderr
+    assert "root certificate SHA-256" in r.stderr
+    assert "[deployment_mismatch]" in r.stderr
     assert "Traceback" not in r.stderr
 
 
@@ -110,7 +114,8 @@ def test_init_on_a_deployments_database_without_its_keys_refuses_to_make_keys(
     r = _run(["init", "--data-dir", str(fresh)],
              {"ANXIN_DATABASE_URL": settings.effective_database_url}, tmp_path)
     assert r.returncode == 1, (r.stdout, r.stderr)
-    assert "anxin node add" in r.stderr and "[deployment_mismatch]" in r.stderr
+    assert "anxin node add" in r.stderr
+    assert "[deployment_mismatch]" in r.stderr
     assert "Traceback" not in r.stderr
     assert not (fresh / "keys" / "root.crt").exists()
     assert not (fresh / "keys" / "master.key").exists()
@@ -127,7 +132,8 @@ def test_node_add_cli_with_a_wrong_secret_says_so(settings, tmp_path):
     assert not (tmp_path / "n" / "keys").exists()
     r = _run(["node", "add", "--data-dir", str(tmp_path / "n"), "--database-url",
               settings.effective_database_url], {"ANXIN_MASTER_KEY": "not base64!"}, tmp_path)
-    assert r.returncode == 1 and "ANXIN_MASTER_KEY is not base64" in r.stderr, r.stderr
+    assert r.returncode == 1, r.stderr
+    assert "ANXIN_MASTER_KEY is not base64" in r.stderr, r.stderr
 
 
 def test_node_secret_and_node_add_through_the_cli(settings, tmp_path):
@@ -141,13 +147,15 @@ def test_node_secret_and_node_add_through_the_cli(settings, tmp_path):
              {"ANXIN_KEY_PASSPHRASE": "n"}, tmp_path)
     assert r.returncode == 0, r.stderr
     root = identity(read_key_files(settings.keys_dir, None)).root_sha256
-    assert root in r.stdout and "keys/tsa.key" in r.stdout
+    assert root in r.stdout
+    assert "keys/tsa.key" in r.stdout
     assert read_key_files(tmp_path / "n" / "keys", "n") == read_key_files(settings.keys_dir,
                                                                            None)
     again = _run(["node", "add", "--data-dir", str(tmp_path / "n"), "--database-url",
                   settings.effective_database_url, "--master-key-file", str(secret_file)],
                  {}, tmp_path)
-    assert again.returncode == 1 and "exists" in again.stderr, again.stderr
+    assert again.returncode == 1, again.stderr
+    assert "exists" in again.stderr, again.stderr
 
 
 def test_a_rotation_on_one_node_reaches_the_others_at_their_next_start(settings, tmp_path):
