@@ -173,3 +173,27 @@ def test_a_rotation_on_one_node_reaches_the_others_at_their_next_start(settings,
     assert read_key_files(node.keys_dir, node.key_passphrase) == rotated
     assert any(n.startswith("archive/") for n in rotated)
     assert is_encrypted_key(node.keys_dir / "tsa.key")
+
+
+def test_a_rotation_made_without_the_database_is_stored_at_the_next_start(settings, tmp_path):
+    rotate_online_keys(settings, leaves_only=True)  # no database: the files change only here
+    rotated = read_key_files(settings.keys_dir, settings.key_passphrase)
+    steps = {s.name: s.created for s in initialise(settings)}
+    assert steps["deployment key material in the database"] is True
+    node = _new_node(settings, tmp_path)  # a new node gets the rotated keys
+    assert read_key_files(node.keys_dir, node.key_passphrase) == rotated
+
+
+def test_keys_changed_on_a_node_and_in_the_database_are_refused_naming_the_files(
+        settings, tmp_path):
+    node = _new_node(settings, tmp_path)
+    db = Database.connect(settings.effective_database_url)
+    try:
+        rotate_online_keys(settings, db, leaves_only=True)
+    finally:
+        db.dispose()
+    rotate_online_keys(node, leaves_only=True)  # the other node rotates too, unpublished
+    mine = read_key_files(node.keys_dir, node.key_passphrase)
+    with pytest.raises(DeploymentMismatch, match=r"both changed .*tsa\.crt"):
+        initialise(node)
+    assert read_key_files(node.keys_dir, node.key_passphrase) == mine  # nothing lost

@@ -37,9 +37,11 @@ from anxin.pki.signature_profile import PROFILE_FILE, Profile
 from anxin.private_files import create_private_file, private_dir
 
 # Never part of the shared set: the master secret itself (a node gets it from the
-# operator) and files being written.
-EXCLUDED = frozenset({"master.key"})
+# operator), the node's own record of the set it last agreed with its database
+# (:data:`SYNCED_FILE`), and files being written.
 MASTER_FILE = "master.key"
+SYNCED_FILE = "deployment-synced"
+EXCLUDED = frozenset({MASTER_FILE, SYNCED_FILE})
 
 
 def is_private(name: str) -> bool:
@@ -95,6 +97,31 @@ def read_key_files(keys_dir: Path, passphrase: str | None) -> dict[str, bytes]:
         data = path.read_bytes()
         out[name] = open_private(name, data, passphrase) if is_private(name) else data
     return out
+
+
+def digest(files: Mapping[str, bytes]) -> str:
+    """The SHA-256 of a whole key set (names and contents), to tell which side changed."""
+    h = hashlib.sha256()
+    for name in sorted(files):
+        content = files[name]
+        h.update(f"{name}\x00{len(content)}\x00".encode())
+        h.update(content)
+    return h.hexdigest()
+
+
+def read_synced(keys_dir: Path) -> str | None:
+    """The digest of the set this node last agreed with its database, if recorded."""
+    path = keys_dir / SYNCED_FILE
+    return path.read_text(encoding="ascii").strip() if path.is_file() else None
+
+
+def record_synced(keys_dir: Path, files: Mapping[str, bytes]) -> None:
+    """Record that ``files`` is the set this node and its database agree on."""
+    path = keys_dir / SYNCED_FILE
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.unlink(missing_ok=True)
+    create_private_file(tmp, f"{digest(files)}\n".encode())
+    os.replace(tmp, path)
 
 
 def profile_of(files: Mapping[str, bytes]) -> Profile:

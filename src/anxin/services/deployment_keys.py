@@ -30,8 +30,11 @@ from anxin.errors import ConfigurationError
 from anxin.keys import DataKeys, load_master_key
 from anxin.pki.key_material import (
     DeploymentMismatch,
+    digest,
     identity,
     read_key_files,
+    read_synced,
+    record_synced,
     write_key_files,
 )
 from anxin.storage.database import Database
@@ -88,8 +91,8 @@ def refuse_foreign_database(settings: Settings) -> bool:
 
 def sync_key_material(settings: Settings, *, now: dt.datetime | None = None) -> bool:
     """An init step (after the database): store the node's key set if the database has
-    none; otherwise refuse a node whose keys or master secret differ, and write the files
-    the database has newer. True if something was stored or refreshed."""
+    none; otherwise refuse a node whose keys or master secret differ, and reconcile the
+    rest (see :func:`_reconcile`). True if something was stored or refreshed."""
     now = now or dt.datetime.now(dt.UTC)
     keys = load_master_key(settings.keys_dir / "master.key", settings.key_passphrase)
     local = read_key_files(settings.keys_dir, settings.key_passphrase)
@@ -100,8 +103,8 @@ def sync_key_material(settings: Settings, *, now: dt.datetime | None = None) -> 
             _lock(session)
             theirs = read_identity(session)
             if theirs is None:
-                write_key_material(session, mine, {n: keys.seal_key_file(n, c)
-                                                   for n, c in local.items()}, now)
+                _store(session, keys, local, now)
+                record_synced(settings.keys_dir, local)
                 return True
             differences = mine.differences(theirs)
             if differences:
@@ -110,12 +113,47 @@ def sync_key_material(settings: Settings, *, now: dt.datetime | None = None) -> 
                     f"database belongs to: {'; '.join(differences)}. This node must not "
                     f"start; {NODE_ADD_HINT}")
             shared = open_key_material(keys, read_sealed(session))
+            if shared == local:
+                if read_synced(settings.keys_dir) != digest(local):
+                    record_synced(settings.keys_dir, local)
+                return False
+            pushed = _reconcile(settings, local, shared)
+            if pushed:
+                _store(session, keys, local, now)
     finally:
         db.dispose()
+    return True
+
+
+def _store(session: Session, keys: DataKeys, files: dict[str, bytes],
+           now: dt.datetime) -> None:
+    write_key_material(session, identity(files),
+                       {n: keys.seal_key_file(n, c) for n, c in files.items()}, now)
+
+
+def _reconcile(settings: Settings, local: dict[str, bytes], shared: dict[str, bytes]) -> bool:
+    """Same deployment, different files: the side that did not change since this node
+    last agreed with the database (``keys/deployment-synced``) takes the other's. The
+    database changed (a rotation on another node): write its files here. This node
+    changed (a rotation made here without the database): store its files (True). Both,
+    or no record of the last agreement: refuse, naming the files, rather than lose a
+    key."""
+    synced = read_synced(settings.keys_dir)
+    changed = sorted(n for n in set(local) | set(shared) if local.get(n) != shared.get(n))
+    if synced == digest(shared):
+        record_synced(settings.keys_dir, local)
+        return True
+    only_db_changed = synced is not None and synced == digest(local)
+    if not only_db_changed:
+        raise DeploymentMismatch(
+            f"the key files of {settings.keys_dir} and the database's both changed since "
+            f"this node last started ({', '.join(changed)}): a rotation on two nodes? "
+            "Keep the node whose keys are current, and bring the other in again with "
+            "`anxin node add` (in a new data directory)")
     newer = {n: c for n, c in shared.items() if local.get(n) != c}
-    if newer:
-        write_key_files(settings.keys_dir, newer, settings.key_passphrase, replace=True)
-    return bool(newer)
+    write_key_files(settings.keys_dir, newer, settings.key_passphrase, replace=True)
+    record_synced(settings.keys_dir, {**local, **shared})
+    return False
 
 
 def publish_key_material(settings: Settings, db: Database, *,
@@ -134,5 +172,5 @@ def publish_key_material(settings: Settings, db: Database, *,
             if differences:
                 raise DeploymentMismatch("the rotated keys are not the deployment's: "
                                          + "; ".join(differences))
-        write_key_material(session, identity(local),
-                           {n: keys.seal_key_file(n, c) for n, c in local.items()}, now)
+        _store(session, keys, local, now)
+    record_synced(settings.keys_dir, local)

@@ -30,6 +30,7 @@ from anxin.pki.key_material import (
     DeploymentMismatch,
     Identity,
     identity,
+    record_synced,
     write_key_files,
 )
 from anxin.private_files import create_private_file, private_dir
@@ -101,6 +102,7 @@ def add_node(data_dir: Path, database_url: str, *, master: bytes,
     data_dir.mkdir(parents=True, exist_ok=True)
     private_dir(keys_dir)
     written = write_key_files(keys_dir, files, passphrase)
+    record_synced(keys_dir, files)
     write_master_key(keys_dir / MASTER_FILE, master, passphrase)
     create_private_file(data_dir / "anxin.toml", node_config(database_url).encode())
     return NodeAdded(data_dir=data_dir, files=(MASTER_FILE, *written), identity=theirs,
