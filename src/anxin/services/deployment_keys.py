@@ -159,8 +159,13 @@ def _reconcile(settings: Settings, local: dict[str, bytes], shared: dict[str, by
 def publish_key_material(settings: Settings, db: Database, *,
                          now: dt.datetime | None = None) -> None:
     """Store the node's current key set as the deployment's (after a rotation or a new
-    root CRL made on this node); other nodes take it at their next start."""
+    root CRL made on this node); other nodes take it at their next start. A keys
+    directory that is no node's (a bare PKI, without ``master.key`` or ``ledger.key``)
+    or a database not migrated to ``0021_key_material`` stores nothing."""
     now = now or dt.datetime.now(dt.UTC)
+    if not all((settings.keys_dir / n).is_file() for n in ("master.key", "ledger.key")) \
+            or not has_key_tables(db):
+        return
     keys = load_master_key(settings.keys_dir / "master.key", settings.key_passphrase)
     local = read_key_files(settings.keys_dir, settings.key_passphrase)
     with db.transaction() as session:
