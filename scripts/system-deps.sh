@@ -14,6 +14,9 @@ command -v faketime >/dev/null || missing+=(faketime)  # libfaketime: long-term 
 # openssl: the PKI tests' independent checks; its libssl3 (OpenSSL 3) is also the SM2 of
 # anxin.pki.sm2 (through ctypes), so it must be a build with SM2, as Debian's is.
 command -v openssl >/dev/null || missing+=(openssl)
+# pg_dump, pg_restore, psql: the backup-and-restore test (tests/integration/test_backup_restore.py).
+command -v pg_dump >/dev/null || [ -x /usr/lib/postgresql/15/bin/pg_dump ] \
+  || missing+=(postgresql-client)
 # `system-deps.sh --bench`: also the HTTP load generator of bench/use_gate.py.
 if [ "${1:-}" = "--bench" ]; then command -v wrk >/dev/null || missing+=(wrk); fi
 [ ${#missing[@]} -eq 0 ] && exit 0

@@ -16,7 +16,7 @@ from anxin.services.context import Context
 from anxin.services.institutions import add_institution
 from anxin.services.setup import initialise
 from anxin.web.app import create_app
-from tests.common.backends import require_postgres, throwaway_postgres
+from tests.common.backends import release_database, require_postgres, throwaway_postgres
 from tests.common.factories import Api
 
 
@@ -56,6 +56,8 @@ def signature_profile() -> str:
 
 @pytest.fixture
 def settings(tmp_path: Path, backend: str, signature_profile: str) -> Settings:
+    # Each test is a new deployment on the session's shared database.
+    release_database(backend)
     initialise(load_settings(data_dir=tmp_path / "data", database_url=backend,
                              profile=signature_profile))
     # Reloaded: init wrote anxin.toml, whose values (policy ceilings) now apply.

@@ -8,6 +8,8 @@ code's, from the registry (:mod:`anxin.error_codes`).
     anxin verify FILE [--trust ROOT.crt]... [--trust-fingerprint SHA256]... [--json]
                  [--report OUT.pdf] [--xml OUT.xml] [--ledger URL|DIR]
     anxin ledger verify [--data-dir DIR]
+    anxin node add --data-dir DIR --database-url URL [--master-key-file F]
+    anxin node secret [--data-dir DIR]
     anxin archive renew [--data-dir DIR] [--due]
     anxin archive renew FILE.zip --server URL [--api-key KEY]
 """
@@ -296,6 +298,9 @@ def _mount_optional() -> None:
     from anxin.commands.keys import keys_app
     app.add_typer(keys_app, name="keys", help="The platform's keys and certificates.")
     from anxin.commands.ledger import ledger_app
+    from anxin.commands.node import node_app
+    app.add_typer(node_app, name="node", help="Nodes of one deployment: `node add`, "
+                  "`node secret`.")
     from anxin.console.cli import operator_app
     app.add_typer(operator_app, name="operator", help="Operator accounts of the console.")
     app.add_typer(ledger_app, name="ledger", help="The tamper-evident ledger.")

@@ -168,6 +168,7 @@ class Code(StrEnum):
     # 500
     CONFIGURATION_ERROR = "configuration_error"
     PROFILE_MISMATCH = "profile_mismatch"
+    DEPLOYMENT_MISMATCH = "deployment_mismatch"
     # 502
     SMS_FAILED = "sms_failed"
     REALNAME_UNAVAILABLE = "realname_unavailable"
@@ -402,6 +403,8 @@ REGISTRY: Mapping[Code, Spec] = MappingProxyType({
     C.CONFIGURATION_ERROR: Spec(500, "the configuration or key material is not usable"),
     C.PROFILE_MISMATCH: Spec(500, "`anxin init`/`serve` asked for another signature profile "
                                   "than the data directory's (it is fixed at init)"),
+    C.DEPLOYMENT_MISMATCH: Spec(500, "the node's keys or master secret are not those of the "
+                                     "deployment its database belongs to (`anxin node add`)"),
     C.SMS_FAILED: Spec(502, "the SMS gateway failed", title="SMS gateway failed"),
     C.REALNAME_UNAVAILABLE: Spec(502, "the real-name check cannot be reached",
                                  title="Real-name check unavailable"),

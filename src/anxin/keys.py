@@ -61,6 +61,7 @@ class DataKeys:
         self._index_key = _derive(master, "blind-index")
         self._secret_key = _derive(master, "secret-mac")
         self._commitment_root = _derive(master, "ledger-commitment")
+        self._key_material = AESGCM(_derive(master, "key-material"))
 
     def encrypt(self, plaintext: bytes, *, aad: str) -> bytes:
         nonce = os.urandom(12)
@@ -90,6 +91,25 @@ class DataKeys:
         return hmac.new(self._secret_key, f"{kind}\x00{value}".encode(),
                         hashlib.sha256).hexdigest()
 
+    def seal_key_file(self, name: str, content: bytes) -> bytes:
+        """A key file of the deployment sealed for the database (``key_material``):
+        AES-GCM under the key-encryption key derived from the master secret, the file's
+        name as associated data (a row moved to another name does not open)."""
+        nonce = os.urandom(12)
+        return b"\x01" + nonce + self._key_material.encrypt(
+            nonce, content, f"key-material/{name}".encode())
+
+    def open_key_file(self, name: str, blob: bytes) -> bytes:
+        """The content of a sealed key file, or :class:`ConfigurationError` when this master
+        secret does not open it (another deployment's secret, or a tampered row)."""
+        if not blob or blob[0] != 1:
+            raise ConfigurationError(f"key material {name!r}: unknown sealing format")
+        try:
+            return self._key_material.decrypt(blob[1:13], blob[13:],
+                                              f"key-material/{name}".encode())
+        except InvalidTag:
+            raise ConfigurationError(
+                f"key material {name!r} does not open under this master secret") from None
 
     def commitment_key(self, authorization_id: str, salt: bytes | None) -> bytes:
         """The key of one authorization's commitments in leaves and receipts
@@ -106,7 +126,14 @@ def _kek(passphrase: str, salt: bytes) -> bytes:
 
 
 def create_master_key(path: Path, passphrase: str | None) -> None:
-    master = secrets.token_bytes(32)
+    write_master_key(path, secrets.token_bytes(32), passphrase)
+
+
+def write_master_key(path: Path, master: bytes, passphrase: str | None) -> None:
+    """Write ``master`` (32 bytes) to a new 0600 file, wrapped with ``passphrase`` when
+    given (``anxin init`` makes a random one; ``anxin node add`` writes the deployment's)."""
+    if len(master) != 32:
+        raise ConfigurationError("the master key must be 32 bytes")
     if passphrase:
         salt, nonce = os.urandom(16), os.urandom(12)
         blob = _WRAP_MAGIC + salt + nonce + AESGCM(_kek(passphrase, salt)).encrypt(
@@ -120,9 +147,14 @@ def create_master_key(path: Path, passphrase: str | None) -> None:
 
 
 def load_master_key(path: Path, passphrase: str | None) -> DataKeys:
+    return DataKeys(read_master_secret(path, passphrase))
+
+
+def read_master_secret(path: Path, passphrase: str | None) -> bytes:
+    """The 32 bytes of the master key file (``anxin node secret`` prints them)."""
     blob = path.read_bytes()
     if blob.startswith(_PLAIN_MAGIC):
-        return DataKeys(blob[len(_PLAIN_MAGIC):])
+        return blob[len(_PLAIN_MAGIC):]
     if blob.startswith(_WRAP_MAGIC):
         if not passphrase:
             raise ConfigurationError(
@@ -133,7 +165,7 @@ def load_master_key(path: Path, passphrase: str | None) -> DataKeys:
             master = AESGCM(_kek(passphrase, salt)).decrypt(nonce, ct, _WRAP_MAGIC)
         except InvalidTag:
             raise ConfigurationError("ANXIN_KEY_PASSPHRASE does not open the master key") from None
-        return DataKeys(master)
+        return master
     raise ConfigurationError(f"{path} is not an Anxin master key")
 
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -53,3 +53,19 @@ def throwaway_postgres(admin_url: str) -> Iterator[str]:
         with admin.connect() as c:
             c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def release_database(url: str) -> None:
+    """Forget the deployment a shared test database belongs to (its ``key_material`` and
+    ``deployment`` rows), so that the next test's new data directory may make its own
+    keys there: the suite reuses one database per back-end for many deployments, which
+    `anxin init` otherwise refuses (a data directory without keys on a database that
+    belongs to a deployment must come in by `anxin node add`)."""
+    engine = create_engine(url)
+    try:
+        with engine.begin() as c:
+            if inspect(c).has_table("deployment"):
+                c.execute(text("DELETE FROM key_material"))
+                c.execute(text("DELETE FROM deployment"))
+    finally:
+        engine.dispose()

@@ -53,6 +53,7 @@ from anxin.services.evidence_package_sm2 import letter_sm2_signature
 from anxin.services.institutions import add_institution
 from anxin.services.setup import initialise
 from anxin.web.app import create_app
+from tests.common.backends import release_database
 from tests.common.factories import Api, sign
 from tests.common.letters import flip_byte_in_signed_range
 
@@ -84,6 +85,7 @@ def flip(data: bytes, at: int) -> bytes:
 
 
 def _world(tmp: Path, backend: str, profile: str) -> Iterator[dict[str, Any]]:
+    release_database(backend)  # a new deployment on the session's shared database
     initialise(load_settings(data_dir=tmp / "data", database_url=backend, profile=profile))
     settings = load_settings(data_dir=tmp / "data", database_url=backend)
     ctx = build_services(settings, background_workers=False)

@@ -113,7 +113,8 @@ def rotate(data_dir: DataDir = None,
         typer.echo(f"issuing CA {result.old_issuing_key_id[:8]} retired -> "
                    f"{result.new_issuing_key_id[:8]}; new TSA {result.new_tsa_key_id[:8]}")
     typer.echo(f"archived in {result.archive_dir}")
-    typer.echo("restart running `anxin serve` processes to use the new keys, then run "
+    typer.echo("stored in the database as the deployment's key material: restart every "
+               "node's `anxin serve` (each takes the new keys at start), then run "
                "`anxin archive renew`")
 
 
@@ -126,10 +127,13 @@ def root_crl(root_key: RootKey = None, data_dir: DataDir = None) -> None:
                    "--root-key PATH", err=True)
         raise typer.Exit(2)
     settings = _with_root_passphrase(load_settings(data_dir=data_dir), root_key)
+    db = Database.connect(settings.effective_database_url)
     try:
-        next_update = resign_root_crl(settings, root_key)
+        next_update = resign_root_crl(settings, root_key, db)
     except AnxinError as exc:
         typer.echo(f"error: {exc.detail}", err=True)
         raise typer.Exit(1) from None
+    finally:
+        db.dispose()
     typer.echo(f"root CRL re-signed; next update {next_update:%Y-%m-%d}. Restart running "
                "`anxin serve` processes to publish it.")

@@ -22,9 +22,10 @@ from anxin.pki.rotation import (
     RotationResult,
     open_rotation_root_key,
     replace_online_keys,
-    resign_root_crl,
     retirement,
 )
+from anxin.pki.rotation import resign_root_crl as _resign_root_crl
+from anxin.services.deployment_keys import publish_key_material
 from anxin.storage.certificate_store import SqlCertificateStore
 from anxin.storage.database import Database
 
@@ -38,7 +39,9 @@ def rotate_online_keys(settings: Settings, db: Database | None = None, *,
     """Retire the issuing CA and TSA keys and make new ones (needs the root key file,
     ``root_key_path``, opened with ``ANXIN_ROOT_KEY_PASSPHRASE``); with ``leaves_only``,
     retire the TSA key only and re-certify the seal (no root key). Without ``db`` the
-    retiring CA's final CRL lists no revocations and it leaves no OCSP responses."""
+    retiring CA's final CRL lists no revocations and it leaves no OCSP responses. With
+    ``db``, the new key set is stored as the deployment's (``key_material``), which the
+    other nodes take at their next start."""
     now = now or dt.datetime.now(dt.UTC)
     root_key = open_rotation_root_key(settings, leaves_only=leaves_only,
                                       root_key_path=root_key_path)
@@ -49,5 +52,18 @@ def rotate_online_keys(settings: Settings, db: Database | None = None, *,
         with db.transaction() as session:
             retiring = retirement(pki, SqlCertificateStore(session), now,
                                   leaves_only=leaves_only)
-    return replace_online_keys(settings, retiring, root_key=root_key, now=now,
-                               leaves_only=leaves_only)
+    result = replace_online_keys(settings, retiring, root_key=root_key, now=now,
+                                 leaves_only=leaves_only)
+    if db is not None:
+        publish_key_material(settings, db, now=now)
+    return result
+
+
+def resign_root_crl(settings: Settings, root_key_path: Path, db: Database | None = None, *,
+                    now: dt.datetime | None = None) -> dt.datetime:
+    """A fresh root CRL (:func:`anxin.pki.rotation.resign_root_crl`); with ``db``, stored
+    in the deployment's key material for the other nodes. Returns its ``nextUpdate``."""
+    next_update = _resign_root_crl(settings, root_key_path, now=now)
+    if db is not None:
+        publish_key_material(settings, db, now=now)
+    return next_update

@@ -28,6 +28,7 @@ from anxin.pki.sm2_authority import ensure_sm2_pki, sm2_root_key_warnings
 from anxin.pki.test_ca import ensure_test_pki
 from anxin.private_files import create_private_file, narrow, private_dir
 from anxin.seal import create_seal_key
+from anxin.services.deployment_keys import refuse_foreign_database, sync_key_material
 from anxin.services.ledger import fix_origin, read_stored_origin
 from anxin.storage.database import Database, sqlite_file
 
@@ -125,7 +126,9 @@ def _ledger_origin(settings: Settings) -> bool:
 
 
 INIT_STEPS: list[tuple[str, Callable[[Settings], bool]]] = [
-    ("signature profile", _profile),  # first: a mismatch must change nothing
+    # First: a database of another deployment, or a profile mismatch, changes nothing.
+    ("deployment check", refuse_foreign_database),
+    ("signature profile", _profile),
     ("configuration", _config),
     ("master key", _master_key),
     ("seal key", _seal_key),
@@ -136,6 +139,8 @@ INIT_STEPS: list[tuple[str, Callable[[Settings], bool]]] = [
     ("SM2 ledger signing key", _sm2_ledger_key),
     ("database", _database),
     ("ledger origin", _ledger_origin),
+    # Last: store the key set in the database, or check it is the deployment's.
+    ("deployment key material in the database", sync_key_material),
 ]
 
 
