@@ -14,6 +14,11 @@ command -v faketime >/dev/null || missing+=(faketime)  # libfaketime: long-term 
 # openssl: the PKI tests' independent checks; its libssl3 (OpenSSL 3) is also the SM2 of
 # anxin.pki.sm2 (through ctypes), so it must be a build with SM2, as Debian's is.
 command -v openssl >/dev/null || missing+=(openssl)
+# PostgreSQL's server binaries (initdb, pg_ctl, pg_basebackup): the read-replica tests run
+# a primary and a streaming replica of their own (tests/common/pg_replica.py).
+compgen -G "/usr/lib/postgresql/*/bin/pg_basebackup" >/dev/null || missing+=(postgresql)
+# haproxy: `haproxy -c` checks the load balancer configuration of docs/operations.md.
+command -v haproxy >/dev/null || missing+=(haproxy)
 # `system-deps.sh --bench`: also the HTTP load generator of bench/use_gate.py.
 if [ "${1:-}" = "--bench" ]; then command -v wrk >/dev/null || missing+=(wrk); fi
 [ ${#missing[@]} -eq 0 ] && exit 0

@@ -203,6 +203,15 @@ def test_replica_reads_verify_and_never_lose_a_write(node: Node) -> None:
         lagging = node.api.get("/v1/authorizations").json()
         assert second["id"] not in [a["id"] for a in lagging["items"]]
         assert [a["uses"] for a in lagging["items"] if a["id"] == first["id"]] == [3]
+        # The same of templates: the new one by its code at once, in the list later.
+        r = node.api.post("/v1/templates", json={
+            "code": "replica-2", "title": "Second", "purpose": PURPOSE,
+            "data_scope": SCOPE, "body": EN_BODY, "locale": "en",
+            "validity_days": 30, "max_uses": 1})
+        assert r.status_code == 201, r.text
+        assert node.api.get("/v1/templates/replica-2").status_code == 200
+        codes = [t["code"] for t in node.api.get("/v1/templates").json()["items"]]
+        assert codes == ["replica"]
         # A tree the replica does not have: proofs and entries as the primary answers.
         new_size, new_root = _checkpoint_covering(node, _leaf_count(node))
         assert new_size > behind == _replica_size(node)
@@ -217,6 +226,8 @@ def test_replica_reads_verify_and_never_lose_a_write(node: Node) -> None:
     node.pair.wait_replayed()
     caught_up = node.api.get("/v1/authorizations").json()
     assert second["id"] in [a["id"] for a in caught_up["items"]]
+    codes = [t["code"] for t in node.api.get("/v1/templates").json()["items"]]
+    assert codes == ["replica", "replica-2"]
 
     # The primary stops: what the replica holds is still served, and still verifies.
     node.pair.stop_primary()
