@@ -228,6 +228,16 @@ def test_replica_reads_verify_and_never_lose_a_write(node: Node) -> None:
     assert second["id"] in [a["id"] for a in caught_up["items"]]
     codes = [t["code"] for t in node.api.get("/v1/templates").json()["items"]]
     assert codes == ["replica", "replica-2"]
+    # The events feed (a fresh read) has the signing, once it has settled.
+    deadline = time.monotonic() + 30
+    while True:
+        events = node.api.get("/v1/events")
+        assert events.status_code == 200, events.text
+        if any(e["authorization_id"] == first["id"] and e["event"] == "authorization:signed"
+               for e in events.json()["events"]):
+            break
+        assert time.monotonic() < deadline, events.text
+        time.sleep(0.5)
 
     # The primary stops: what the replica holds is still served, and still verifies.
     node.pair.stop_primary()
