@@ -6,7 +6,7 @@ replica serves it while the primary takes writes.
 A primary and its streaming replica of the bench's own (tests/common/pg_replica.py: an
 ``initdb`` primary, a ``pg_basebackup -R`` hot standby, on 127.0.0.1, ``fsync = off``)
 and one table of 1,000 rows. For each read kind — the primary (``Database.snapshot``),
-``lagging_read`` and ``fresh_read`` — one indexed SELECT by id, timed end to end (the
+``read_lagging`` and ``read_fresh`` — one indexed SELECT by id, timed end to end (the
 session, the primary's WAL position and the wait for the replica included): p50 and p99
 in microseconds, and the share served by the replica (``pg_is_in_recovery()`` in the
 read's own session). Idle first; then with ``--writers`` threads updating random rows
@@ -24,7 +24,6 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -40,14 +39,20 @@ ROWS = 1000
 _READ = text("SELECT v, pg_is_in_recovery() FROM bench_rows WHERE id = :id")
 
 
-def _time_reads(open_read: Callable[[], AbstractContextManager[Session]], n: int
+def _on_primary(db: Database) -> Callable[[Callable[[Session], Any]], Any]:
+    def read(fn: Callable[[Session], Any]) -> Any:
+        with db.snapshot() as s:
+            return fn(s)
+    return read
+
+
+def _time_reads(run_read: Callable[[Callable[[Session], Any]], Any], n: int
                 ) -> dict[str, Any]:
     times: list[float] = []
     on_replica = 0
     for _ in range(n):
         t0 = time.perf_counter()
-        with open_read() as s:
-            row = s.execute(_READ, {"id": random.randrange(ROWS)}).one()
+        row = run_read(lambda s: s.execute(_READ, {"id": random.randrange(ROWS)}).one())
         times.append(time.perf_counter() - t0)
         on_replica += bool(row[1])
     times.sort()
@@ -101,9 +106,9 @@ def main() -> None:
                                       replica_wait=wait / 1000)
                 try:
                     if wait == waits[0]:
-                        figures["primary"] = _time_reads(db.snapshot, args.reads)
-                        figures["lagging"] = _time_reads(db.lagging_read, args.reads)
-                    figures[f"fresh_wait_{wait}ms"] = _time_reads(db.fresh_read, args.reads)
+                        figures["primary"] = _time_reads(_on_primary(db), args.reads)
+                        figures["lagging"] = _time_reads(db.read_lagging, args.reads)
+                    figures[f"fresh_wait_{wait}ms"] = _time_reads(db.read_fresh, args.reads)
                 finally:
                     db.dispose()
             stop.set()

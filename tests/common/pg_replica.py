@@ -126,6 +126,17 @@ class ReplicaPair:
     def resume_replay(self) -> None:
         self.replica_scalar("SELECT pg_wal_replay_resume()::text")
 
+    def stop_replica(self) -> None:
+        """The replica goes away at once (``immediate``: connections to it just break)."""
+        _run([str(self.bin / "pg_ctl"), "-D", str(self.root / "replica"), "-m", "immediate",
+              "-w", "-t", str(STEP_TIMEOUT), "stop"], cwd=self.root)
+
+    def start_replica(self) -> None:
+        """Start the replica again; it resumes streaming from the primary."""
+        _run([str(self.bin / "pg_ctl"), "-D", str(self.root / "replica"), "-l",
+              str(self.root / "replica.log"), "-w", "-t", str(STEP_TIMEOUT), "start"],
+             cwd=self.root)
+
     def stop_primary(self) -> None:
         _run([str(self.bin / "pg_ctl"), "-D", str(self.root / "primary"), "-m", "fast",
               "-w", "-t", str(STEP_TIMEOUT), "stop"], cwd=self.root)

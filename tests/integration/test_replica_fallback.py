@@ -28,10 +28,9 @@ def test_reads_go_to_the_primary_while_the_replica_does_not_answer() -> None:
         db = Database.connect(url, replica_url=dead, replica_wait=0.01)
         name = make_url(url).database
         try:
-            for read in (db.lagging_read, db.fresh_read, db.lagging_read):
-                with read() as s:
-                    assert s.execute(text("SELECT current_database()")).scalar() == name
-                    assert s.execute(text("SELECT pg_is_in_recovery()")).scalar() is False
+            for read in (db.read_lagging, db.read_fresh, db.read_lagging):
+                assert read(lambda s: s.execute(text(
+                    "SELECT current_database(), pg_is_in_recovery()")).one()) == (name, False)
             with db.replica_connection() as conn:
                 assert conn is None
         finally:
@@ -41,10 +40,8 @@ def test_reads_go_to_the_primary_while_the_replica_does_not_answer() -> None:
 def test_without_a_replica_every_read_is_the_primarys() -> None:
     db = Database.connect("sqlite://")
     try:
-        with db.lagging_read() as s:
-            assert s.execute(text("SELECT 1")).scalar() == 1
-        with db.fresh_read() as s:
-            assert s.execute(text("SELECT 1")).scalar() == 1
+        assert db.read_lagging(lambda s: s.execute(text("SELECT 1")).scalar()) == 1
+        assert db.read_fresh(lambda s: s.execute(text("SELECT 1")).scalar()) == 1
         with db.replica_connection() as conn:
             assert conn is None
     finally:

@@ -4,9 +4,10 @@ A primary and its hot standby of the test's own (tests/common/pg_replica.py), an
 ``anxin serve`` on both. What goes where is shown from the outside, by what each side
 can know: while the replica's replay is paused, a new request is in the record (GET by
 id: read-your-writes through the primary) but not in the list (the replica's); a proof
-for a tree the replica has not replayed is the primary's, and verifies; once the primary
-is stopped, entries and proofs of the trees the replica holds still answer and verify,
-so they came from the replica. Every proof is checked against the signed checkpoint.
+for a tree the replica has not replayed is the primary's, and verifies; while the
+replica is stopped every read is the primary's and none fails; once the primary is
+stopped, entries and proofs of the trees the replica holds still answer and verify, so
+they came from the replica. Every proof is checked against the signed checkpoint.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import pytest
 
 from anxin.ledger.checkpoint import verify_checkpoint
 from anxin.ledger.merkle import leaf_hash, verify_consistency, verify_inclusion
+from anxin.storage.replica import RETRY_AFTER
 from tests.common.factories import EN_BODY, mobile, resident_id
 from tests.common.pg_replica import ReplicaPair, streaming_replica
 from tests.common.serve import wait_until_healthy
@@ -238,6 +240,21 @@ def test_replica_reads_verify_and_never_lose_a_write(node: Node) -> None:
             break
         assert time.monotonic() < deadline, events.text
         time.sleep(0.5)
+
+    # The replica goes away under the node's pooled connections: every read is the
+    # primary's, none fails.
+    node.pair.stop_replica()
+    for _ in range(3):
+        listed = node.api.get("/v1/authorizations")
+        assert listed.status_code == 200, listed.text
+        assert {first["id"], second["id"]} <= {a["id"] for a in listed.json()["items"]}
+        assert node.api.get(f"/v1/authorizations/{first['id']}").status_code == 200
+    _verify_all(node, new_size, new_root)
+    # It comes back; once the node tries it again (RETRY_AFTER), reads go there again.
+    node.pair.start_replica()
+    node.pair.wait_replayed()
+    time.sleep(RETRY_AFTER + 0.5)
+    assert node.api.get("/v1/authorizations").status_code == 200
 
     # The primary stops: what the replica holds is still served, and still verifies.
     node.pair.stop_primary()

@@ -286,11 +286,12 @@ def get_authorization(ctx: Context, inst: InstitutionRef, auth_id: str) -> dict[
     """The record, read-your-writes: with a replica, a fresh read there (it has replayed
     every commit made before the request, or the read is the primary's); a record due a
     time-driven transition is read again on the primary, which records it."""
-    if ctx.db.replica is not None:
-        with ctx.db.fresh_read() as s:
-            a = load_for_institution(s, inst, auth_id)
-            if not needs_settling(ctx, a):
-                return _detail(s, a)
+    def as_read(s: Session) -> dict[str, Any] | None:
+        a = load_for_institution(s, inst, auth_id)
+        return None if needs_settling(ctx, a) else _detail(s, a)
+
+    if ctx.db.replica is not None and (out := ctx.db.read_fresh(as_read)) is not None:
+        return out
     with ctx.db.transaction() as s:
         a = load_for_institution(s, inst, auth_id)
         settle_status(s, ctx, a)
@@ -313,14 +314,16 @@ def list_authorizations(ctx: Context, inst: InstitutionRef, *, status: str | Non
         q = q.where(Authorization.status == status)
     if reference is not None:
         q = q.where(Authorization.reference == reference)
-    if ctx.db.replica is not None:
-        # A list may lag (the replica as it is); a page with a row due a time-driven
-        # transition is made again on the primary, which records it.
-        with ctx.db.lagging_read() as s:
-            total, rows = _page(s, q, page, page_size)
-            if not any(needs_settling(ctx, a) for a in rows):
-                return _page_dict([authorization_dict(a) for a in rows], page, page_size,
-                                  total)
+    def as_read(s: Session) -> dict[str, Any] | None:
+        total, rows = _page(s, q, page, page_size)
+        if any(needs_settling(ctx, a) for a in rows):
+            return None
+        return _page_dict([authorization_dict(a) for a in rows], page, page_size, total)
+
+    # A list may lag (the replica as it is); a page with a row due a time-driven
+    # transition is made again on the primary, which records it.
+    if ctx.db.replica is not None and (out := ctx.db.read_lagging(as_read)) is not None:
+        return out
     with ctx.db.transaction() as s:
         total, rows = _page(s, q, page, page_size)
         items = []

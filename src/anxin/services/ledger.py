@@ -36,6 +36,7 @@ from anxin.ledger.merkle import consistency_proof, inclusion_proof
 from anxin.pki.signature_profile import Profile, read_profile
 from anxin.storage.database import Database
 from anxin.storage.ledger_store import SqlLedgerStore, SqlLedgerTx
+from anxin.storage.replica import ReplicaUnavailable
 
 T = TypeVar("T")
 
@@ -59,14 +60,17 @@ class Ledger(LedgerLog):
         """``read`` on the replica if it has a tree of ``size`` leaves, else None. The
         log only grows and a node never changes once written, so what the replica has
         of a tree it has whole."""
-        with self.db.replica_connection() as conn:
-            if conn is None:
-                return None
-            tx = SqlLedgerTx(conn)
-            head = tx.head()
-            if head is None or head[0] < size:
-                return None
-            return read(tx)
+        try:
+            with self.db.replica_connection() as conn:
+                if conn is None:
+                    return None
+                tx = SqlLedgerTx(conn)
+                head = tx.head()
+                if head is None or head[0] < size:
+                    return None
+                return read(tx)
+        except ReplicaUnavailable:
+            return None
 
     def inclusion_proof(self, index: int, size: int) -> list[bytes]:
         got = self._on_replica(size, lambda tx: inclusion_proof(tx, index, size))

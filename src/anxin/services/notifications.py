@@ -194,7 +194,7 @@ def list_events(ctx: Context, inst: InstitutionRef, *, after: str | None,
     # A fresh read (the replica once it has replayed the primary's position, else the
     # primary): the settling rule above holds of the primary's state, so a replica
     # behind it could skip an event the cursor then passes.
-    with ctx.db.fresh_read() as s:
+    def read(s: Session) -> list[dict[str, Any]]:
         # Test mode: a test key reads the events of test authorizations, a live key the
         # others (the authorization's mark decides, as everywhere).
         rows = s.scalars(select(Notification).join(
@@ -202,6 +202,8 @@ def list_events(ctx: Context, inst: InstitutionRef, *, after: str | None,
             Notification.institution_id == inst.id, Notification.id > cursor,
             Authorization.test == inst.test,
             Notification.created_at <= settled).order_by(Notification.id).limit(limit)).all()
-        items = [event_dict(n) for n in rows]
+        return [event_dict(n) for n in rows]
+
+    items = ctx.db.read_fresh(read)
     nxt = items[-1]["cursor"] if items else (str(cursor) if cursor else None)
     return {"events": items, "next": nxt, "has_more": len(items) == limit}

@@ -12,8 +12,8 @@ failing on a read-to-write upgrade. On PostgreSQL
 transactions run at READ COMMITTED; the use cases rely on conditional UPDATEs and row
 locks, not on isolation level, for their atomicity.
 
-With a streaming replica (``replica_url``, PostgreSQL only), :meth:`Database.lagging_read`,
-:meth:`Database.fresh_read` and :meth:`Database.replica_connection` read there (see
+With a streaming replica (``replica_url``, PostgreSQL only), :meth:`Database.read_lagging`,
+:meth:`Database.read_fresh` and :meth:`Database.replica_connection` read there (see
 :mod:`anxin.storage.replica`); every other method, and so every write, lock and the gate,
 stays on the primary. Without one they read from the primary.
 
@@ -23,11 +23,11 @@ files inherit that mode from it), since it holds personal data and key hashes.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from anxin.private_files import touch_private
-from anxin.storage.replica import Replica, primary_position
+from anxin.storage.replica import Replica, ReplicaUnavailable, primary_position
 
 if TYPE_CHECKING:
     from anxin.keys import DataKeys
@@ -78,6 +78,8 @@ def _sqlite_begin(conn: Any) -> None:
 
 
 _SNAPSHOT_OPTION = "anxin_snapshot"
+
+T = TypeVar("T")
 
 
 class Database:
@@ -143,41 +145,44 @@ class Database:
             finally:
                 session.rollback()
 
-    @contextmanager
-    def lagging_read(self) -> Iterator[Session]:
-        """A read-only session that may see the primary's state of a moment ago: on the
-        replica when there is one and it answers, else :meth:`snapshot` on the primary.
-        For lists; a row it reads is never updated in it (the caller re-reads on the
-        primary what must change)."""
+    def read_lagging(self, read: Callable[[Session], T]) -> T:
+        """``read`` in a read-only session that may see the primary's state of a moment
+        ago: on the replica when there is one and it answers, else (or when the replica
+        fails the read) in :meth:`snapshot` on the primary. For lists; ``read`` changes
+        nothing (the caller re-reads on the primary what must change)."""
         if self.replica is not None:
-            with self.replica.session() as session:
-                if session is not None:
-                    yield session
-                    return
+            try:
+                with self.replica.session() as session:
+                    if session is not None:
+                        return read(session)
+            except ReplicaUnavailable:
+                pass
         with self.snapshot() as session:
-            yield session
+            return read(session)
 
-    @contextmanager
-    def fresh_read(self) -> Iterator[Session]:
-        """A read-only session that sees every transaction the primary had committed
-        when it was opened (read-your-writes, whichever node wrote): on the replica once
-        it has replayed the primary's WAL position (waiting up to the replica's
-        ``max_wait``), else :meth:`snapshot` on the primary."""
+    def read_fresh(self, read: Callable[[Session], T]) -> T:
+        """``read`` in a read-only session that sees every transaction the primary had
+        committed when it was called (read-your-writes, whichever node wrote): on the
+        replica once it has replayed the primary's WAL position (waiting up to the
+        replica's ``max_wait``), else in :meth:`snapshot` on the primary."""
         if self.replica is not None:
             with self._autocommit.connect() as conn:
                 position = primary_position(conn)
-            with self.replica.session(caught_up_with=position) as session:
-                if session is not None:
-                    yield session
-                    return
+            try:
+                with self.replica.session(caught_up_with=position) as session:
+                    if session is not None:
+                        return read(session)
+            except ReplicaUnavailable:
+                pass
         with self.snapshot() as session:
-            yield session
+            return read(session)
 
     @contextmanager
     def replica_connection(self) -> Iterator[Connection | None]:
         """A Core connection in a read-only transaction on the replica, or None (no
         replica, or it does not answer): the ledger's proofs and entries, which check
-        what the replica has and ask the primary for the rest."""
+        what the replica has and ask the primary for the rest. A read the replica fails
+        raises :class:`~anxin.storage.replica.ReplicaUnavailable` out of the block."""
         if self.replica is None:
             yield None
             return

@@ -13,8 +13,11 @@ use it (:class:`~anxin.storage.database.Database` offers both; docs/operations.m
   ``ANXIN_DATABASE_REPLICA_WAIT_MS`` for the replica to have replayed it, and is made
   on the primary when it has not.
 
-A replica that does not answer is left alone for a few seconds (reads go to the primary
-meanwhile), so that a dead standby costs one failed connection, not one per request.
+A read the replica fails (it went away under a pooled connection, or cancelled the query
+in a recovery conflict) raises :class:`ReplicaUnavailable` out of the block, and the
+caller makes it again on the primary (``Database.read_lagging``, ``read_fresh``). A
+replica that does not answer is then left alone for a few seconds (reads go to the
+primary meanwhile), so that a dead standby costs one failed read, not one per request.
 
 Example::
 
@@ -50,6 +53,10 @@ def primary_position(conn: Connection) -> str:
     return str(conn.exec_driver_sql("SELECT pg_current_wal_lsn()::text").scalar_one())
 
 
+class ReplicaUnavailable(Exception):
+    """The replica failed a read: make it on the primary."""
+
+
 class Replica:
     """The replica's engine, its read-only sessions, and whether it is answering."""
 
@@ -62,6 +69,15 @@ class Replica:
 
     def _available(self) -> bool:
         return time.monotonic() >= self._down_until
+
+    def _failed(self, exc: OperationalError) -> ReplicaUnavailable:
+        """A read failed on the replica: a lost connection marks it down (a recovery
+        conflict does not: the next read may well succeed)."""
+        if exc.connection_invalidated:
+            self._mark_down(exc)
+        else:
+            log.warning("a read on the replica failed (%s); made on the primary", exc.orig)
+        return ReplicaUnavailable(str(exc.orig))
 
     def _mark_down(self, exc: Exception) -> None:
         with self._lock:
@@ -96,6 +112,10 @@ class Replica:
                 ready = False
             try:
                 yield session if ready else None
+            except OperationalError as exc:
+                if not ready:
+                    raise
+                raise self._failed(exc) from exc
             finally:
                 session.rollback()
 
@@ -113,9 +133,11 @@ class Replica:
             yield None
             return
         with conn:
-            conn.begin()
             try:
+                conn.begin()
                 yield conn
+            except OperationalError as exc:
+                raise self._failed(exc) from exc
             finally:
                 conn.rollback()
 
@@ -123,4 +145,4 @@ class Replica:
         self.engine.dispose()
 
 
-__all__ = ["Replica", "primary_position"]
+__all__ = ["Replica", "ReplicaUnavailable", "primary_position"]
