@@ -34,7 +34,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Connection, Engine, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
@@ -70,7 +70,7 @@ class Replica:
     def _available(self) -> bool:
         return time.monotonic() >= self._down_until
 
-    def _failed(self, exc: OperationalError) -> ReplicaUnavailable:
+    def _failed(self, exc: DBAPIError) -> ReplicaUnavailable:
         """A read failed on the replica: a lost connection marks it down (a recovery
         conflict does not: the next read may well succeed)."""
         if exc.connection_invalidated:
@@ -106,13 +106,13 @@ class Replica:
             try:
                 session.connection()  # connect now: a dead replica is found here
                 ready = caught_up_with is None or self._caught_up(session, caught_up_with)
-            except OperationalError as exc:
+            except (OperationalError, InterfaceError) as exc:
                 self._mark_down(exc)
                 session.rollback()
                 ready = False
             try:
                 yield session if ready else None
-            except OperationalError as exc:
+            except (OperationalError, InterfaceError) as exc:
                 if not ready:
                     raise
                 raise self._failed(exc) from exc
@@ -128,7 +128,7 @@ class Replica:
             return
         try:
             conn = self.engine.connect()
-        except OperationalError as exc:
+        except (OperationalError, InterfaceError) as exc:
             self._mark_down(exc)
             yield None
             return
@@ -136,7 +136,7 @@ class Replica:
             try:
                 conn.begin()
                 yield conn
-            except OperationalError as exc:
+            except (OperationalError, InterfaceError) as exc:
                 raise self._failed(exc) from exc
             finally:
                 conn.rollback()
