@@ -17,6 +17,11 @@ command -v openssl >/dev/null || missing+=(openssl)
 # pg_dump, pg_restore, psql: the backup-and-restore test (tests/integration/test_backup_restore.py).
 command -v pg_dump >/dev/null || [ -x /usr/lib/postgresql/15/bin/pg_dump ] \
   || missing+=(postgresql-client)
+# PostgreSQL's server binaries (initdb, pg_ctl, pg_basebackup): the read-replica tests run
+# a primary and a streaming replica of their own (tests/common/pg_replica.py).
+compgen -G "/usr/lib/postgresql/*/bin/pg_basebackup" >/dev/null || missing+=(postgresql)
+# haproxy: `haproxy -c` checks the load balancer configuration of docs/operations.md.
+command -v haproxy >/dev/null || missing+=(haproxy)
 # `system-deps.sh --bench`: also the HTTP load generator of bench/use_gate.py.
 if [ "${1:-}" = "--bench" ]; then command -v wrk >/dev/null || missing+=(wrk); fi
 [ ${#missing[@]} -eq 0 ] && exit 0

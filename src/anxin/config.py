@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Annotated, Any, Generic, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from anxin.errors import ConfigurationError
@@ -115,6 +115,13 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("anxin-data")
     database_url: str = ""
+    # A PostgreSQL streaming replica of database_url (hot standby): reads that may lag
+    # (lists, the ledger's entries and proofs) go there, records and events there only
+    # once it has replayed the primary's WAL position (anxin.storage.replica). Empty: none.
+    database_replica_url: str = ""
+    # How long a read-your-writes read waits for the replica to catch up with the
+    # primary before it is made on the primary instead (milliseconds).
+    database_replica_wait_ms: int = Field(default=50, ge=0, le=10_000)
     base_url: str = ""
     host: str = "127.0.0.1"
     port: int = 8000
@@ -207,6 +214,22 @@ class Settings(BaseSettings):
     def zone(self) -> ZoneInfo:
         """``time_zone`` as a zone (valid: the field's validator checked it)."""
         return ZoneInfo(self.time_zone)
+
+    @field_validator("database_replica_url")
+    @classmethod
+    def _replica_postgres(cls, value: str) -> str:
+        if value and not value.startswith("postgresql"):
+            raise ValueError("a replica is a PostgreSQL streaming replica: a "
+                             f"postgresql+psycopg:// URL, not {value.split(':', 1)[0]!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _replica_of_postgres(self) -> Settings:
+        if self.database_replica_url and not self.database_url.startswith("postgresql"):
+            raise ValueError("ANXIN_DATABASE_REPLICA_URL (database_replica_url) needs a "
+                             "PostgreSQL ANXIN_DATABASE_URL: the replica streams from it, "
+                             "and SQLite has none")
+        return self
 
     @field_validator("sms")
     @classmethod
@@ -343,5 +366,5 @@ def _explain(exc: ValidationError, toml_path: Path, from_file: set[str], env: se
         else:
             where = key
         msg = str(err["msg"]).removeprefix("Value error, ")
-        lines.append(f"{where}: {msg}")
+        lines.append(f"{where}: {msg}" if where else msg)
     return "; ".join(lines)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import os
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from anxin.domain.events import Event
@@ -266,16 +267,35 @@ def require_visible(ctx: Context, inst: InstitutionRef, auth_id: str) -> None:
         load_for_institution(s, inst, auth_id)
 
 
+def needs_settling(ctx: Context, a: Authorization) -> bool:
+    """Whether a read of ``a`` must record a time-driven transition (:func:`settle_status`),
+    which a read on the replica cannot."""
+    return effective_status(Status(a.status), now=ctx.clock(), valid_until=a.valid_until,
+                            request_expires_at=a.request_expires_at).value != a.status
+
+
+def _detail(s: Session, a: Authorization) -> dict[str, Any]:
+    out = authorization_dict(a, s.get(Template, a.template_id))
+    if a.renews is not None or a.renewed_by is not None:
+        out["renewal_chain"] = renewal.renewal_chain(s, a)
+    out["uses_log"] = [u.as_dict() for u in uses_log(s, a.id)]
+    return out
+
+
 def get_authorization(ctx: Context, inst: InstitutionRef, auth_id: str) -> dict[str, Any]:
+    """The record, read-your-writes: with a replica, a fresh read there (it has replayed
+    every commit made before the request, or the read is the primary's); a record due a
+    time-driven transition is read again on the primary, which records it."""
+    def as_read(s: Session) -> dict[str, Any] | None:
+        a = load_for_institution(s, inst, auth_id)
+        return None if needs_settling(ctx, a) else _detail(s, a)
+
+    if ctx.db.replica is not None and (out := ctx.db.read_fresh(as_read)) is not None:
+        return out
     with ctx.db.transaction() as s:
         a = load_for_institution(s, inst, auth_id)
         settle_status(s, ctx, a)
-        tpl = s.get(Template, a.template_id)
-        out = authorization_dict(a, tpl)
-        if a.renews is not None or a.renewed_by is not None:
-            out["renewal_chain"] = renewal.renewal_chain(s, a)
-        out["uses_log"] = [u.as_dict() for u in uses_log(s, a.id)]
-        return out
+        return _detail(s, a)
 
 
 def list_authorizations(ctx: Context, inst: InstitutionRef, *, status: str | None,
@@ -288,22 +308,43 @@ def list_authorizations(ctx: Context, inst: InstitutionRef, *, status: str | Non
                                field="page_size")
     if status is not None and status not in {st.value for st in Status}:
         raise ValidationFailed(f"unknown status {status!r}", field="status")
+    q = select(Authorization).where(Authorization.institution_id == inst.id,
+                                    Authorization.test == inst.test)
+    if status is not None:
+        q = q.where(Authorization.status == status)
+    if reference is not None:
+        q = q.where(Authorization.reference == reference)
+    def as_read(s: Session) -> dict[str, Any] | None:
+        total, rows = _page(s, q, page, page_size)
+        if any(needs_settling(ctx, a) for a in rows):
+            return None
+        return _page_dict([authorization_dict(a) for a in rows], page, page_size, total)
+
+    # A list may lag (the replica as it is); a page with a row due a time-driven
+    # transition is made again on the primary, which records it.
+    if ctx.db.replica is not None and (out := ctx.db.read_lagging(as_read)) is not None:
+        return out
     with ctx.db.transaction() as s:
-        q = select(Authorization).where(Authorization.institution_id == inst.id,
-                                        Authorization.test == inst.test)
-        if status is not None:
-            q = q.where(Authorization.status == status)
-        if reference is not None:
-            q = q.where(Authorization.reference == reference)
-        total = s.scalar(select(func.count()).select_from(q.subquery())) or 0
-        rows = s.scalars(q.order_by(Authorization.created_at.desc(), Authorization.id)
-                         .offset((page - 1) * page_size).limit(page_size)).all()
+        total, rows = _page(s, q, page, page_size)
         items = []
         for a in rows:
             settle_status(s, ctx, a)
             items.append(authorization_dict(a))
-        return {"items": items, "page": page, "page_size": page_size, "total": total,
-                "next_page": page + 1 if page * page_size < total else None}
+        return _page_dict(items, page, page_size, total)
+
+
+def _page(s: Session, q: Select[Authorization], page: int, page_size: int
+          ) -> tuple[int, Sequence[Authorization]]:
+    total = s.scalar(select(func.count()).select_from(q.subquery())) or 0
+    rows = s.scalars(q.order_by(Authorization.created_at.desc(), Authorization.id)
+                     .offset((page - 1) * page_size).limit(page_size)).all()
+    return total, rows
+
+
+def _page_dict(items: list[dict[str, Any]], page: int, page_size: int, total: int
+               ) -> dict[str, Any]:
+    return {"items": items, "page": page, "page_size": page_size, "total": total,
+            "next_page": page + 1 if page * page_size < total else None}
 
 
 def not_pending(status: str) -> Conflict:

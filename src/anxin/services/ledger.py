@@ -5,6 +5,11 @@ The ledger's logic is pure (:mod:`anxin.ledger.log`, :mod:`anxin.ledger.audit`,
 :class:`anxin.storage.ledger_store.SqlLedgerStore`, so a caller holding a
 :class:`~anxin.storage.database.Database` keeps one call for each.
 
+With a read replica (``ANXIN_DATABASE_REPLICA_URL``), :class:`Ledger` makes inclusion and
+consistency proofs and reads entries there when the replica has the tree asked about, and
+on the primary otherwise: a replica that lags answers as the primary would, never a
+``ledger_size_unknown`` the primary would not answer, nor a short page of entries.
+
 Example::
 
     ledger = Ledger(db, signer=load_note_signer(settings, fix_origin(db, settings)))
@@ -17,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from anxin.config import Settings, load_settings
 from anxin.evidence.checkpoint_sm2 import Sm2NoteSigner, load_sm2_note_signer
@@ -26,9 +32,13 @@ from anxin.ledger import origin as _origin
 from anxin.ledger.audit import AuditReport
 from anxin.ledger.checkpoint import NoteSigner, load_note_signer
 from anxin.ledger.log import Entry, LedgerLog, StoredCheckpoint, Timestamp, _utcnow
+from anxin.ledger.merkle import consistency_proof, inclusion_proof
 from anxin.pki.signature_profile import Profile, read_profile
 from anxin.storage.database import Database
-from anxin.storage.ledger_store import SqlLedgerStore
+from anxin.storage.ledger_store import SqlLedgerStore, SqlLedgerTx
+from anxin.storage.replica import ReplicaUnavailable
+
+T = TypeVar("T")
 
 __all__ = ["AuditReport", "Entry", "Ledger", "StorageLog", "StoredCheckpoint",
            "audit_ledger", "fix_origin", "read_origin", "read_stored_origin"]
@@ -43,6 +53,47 @@ class Ledger(LedgerLog):
         super().__init__(SqlLedgerStore(db), signer=signer, timestamp=timestamp,
                          checkpoint_interval=checkpoint_interval, clock=clock)
         self.db = db
+
+    # --- reads the replica can serve (the primary's answer whenever it cannot) -------
+
+    def _on_replica(self, size: int, read: Callable[[SqlLedgerTx], T]) -> T | None:
+        """``read`` on the replica if it has a tree of ``size`` leaves, else None. The
+        log only grows and a node never changes once written, so what the replica has
+        of a tree it has whole."""
+        try:
+            with self.db.replica_connection() as conn:
+                if conn is None:
+                    return None
+                tx = SqlLedgerTx(conn)
+                head = tx.head()
+                if head is None or head[0] < size:
+                    return None
+                return read(tx)
+        except ReplicaUnavailable:
+            return None
+
+    def inclusion_proof(self, index: int, size: int) -> list[bytes]:
+        got = self._on_replica(size, lambda tx: inclusion_proof(tx, index, size))
+        return got if got is not None else super().inclusion_proof(index, size)
+
+    def consistency_proof(self, first: int, second: int) -> list[bytes]:
+        got = self._on_replica(second, lambda tx: consistency_proof(tx, first, second))
+        return got if got is not None else super().consistency_proof(first, second)
+
+    def entries(self, start: int, end: int, limit: int = 1000) -> list[Entry]:
+        """Entries ``start`` ≤ index < ``end`` (at most ``limit``): those the replica has,
+        then the rest from the primary, so that a lagging replica never ends a page early
+        (a client would take the early end for the end of the log)."""
+        end = min(end, start + limit)
+        if end <= start:
+            return []
+        got = self._on_replica(0, lambda tx: tx.entries(start, end))
+        if got is None:
+            return super().entries(start, end, limit)
+        if len(got) == end - start:
+            return got
+        rest = got[-1].index + 1 if got else start
+        return got + super().entries(rest, end, limit)
 
 
 def audit_ledger(db: Database, verifier_key: str, *, origin: str | None = None

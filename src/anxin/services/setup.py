@@ -35,6 +35,8 @@ from anxin.storage.database import Database, sqlite_file
 DEFAULT_TOML = """\
 # Anxin configuration. Environment variables (ANXIN_*) override these values.
 # database_url = "postgresql+psycopg://user@host/anxin"
+# A streaming replica of it for the reads that may lag (docs/operations.md, multi-node):
+# database_replica_url = "postgresql+psycopg://user@replica-host/anxin"
 # base_url = "https://anxin.example.com"
 sms = "outbox"
 realname = "none"

@@ -135,7 +135,9 @@ def current_template(s: Session, institution_id: str, code: str) -> Template | N
 
 def get_template(ctx: Context, inst: InstitutionRef, code: str,
                  version: int | None = None) -> dict[str, Any]:
-    with ctx.db.transaction() as s:
+    """A template (read-your-writes: a fresh read, on the replica once it has caught up
+    with the primary, else on the primary)."""
+    def read(s: Session) -> dict[str, Any]:
         if version is None:
             t = current_template(s, inst.id, code)
         else:
@@ -150,6 +152,8 @@ def get_template(ctx: Context, inst: InstitutionRef, code: str,
             Template.version)))
         return out
 
+    return ctx.db.read_fresh(read)
+
 
 def list_templates_page(ctx: Context, inst: InstitutionRef, *, page: int,
                         page_size: int) -> dict[str, Any]:
@@ -157,7 +161,7 @@ def list_templates_page(ctx: Context, inst: InstitutionRef, *, page: int,
     if page < 1 or page_size < 1:
         raise ValidationFailed("page and page_size start at 1",
                                field="page" if page < 1 else "page_size")
-    with ctx.db.transaction() as s:
+    def read(s: Session) -> dict[str, Any]:
         current = select(Template).where(Template.institution_id == inst.id,
                                          Template.is_current.is_(True))
         total = s.scalar(select(func.count()).select_from(current.subquery())) or 0
@@ -166,3 +170,5 @@ def list_templates_page(ctx: Context, inst: InstitutionRef, *, page: int,
         return {"items": [template_dict(t) for t in rows], "page": page,
                 "page_size": page_size, "total": total,
                 "next_page": page + 1 if page * page_size < total else None}
+
+    return ctx.db.read_lagging(read)  # a list may lag (the replica as it is)

@@ -12,17 +12,22 @@ failing on a read-to-write upgrade. On PostgreSQL
 transactions run at READ COMMITTED; the use cases rely on conditional UPDATEs and row
 locks, not on isolation level, for their atomicity.
 
+With a streaming replica (``replica_url``, PostgreSQL only), :meth:`Database.read_lagging`,
+:meth:`Database.read_fresh` and :meth:`Database.replica_connection` read there (see
+:mod:`anxin.storage.replica`); every other method, and so every write, lock and the gate,
+stays on the primary. Without one they read from the primary.
+
 A SQLite database file is created 0600 before SQLite opens it (its ``-wal`` and ``-shm``
 files inherit that mode from it), since it holds personal data and key hashes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -31,6 +36,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from anxin.private_files import touch_private
+from anxin.storage.replica import Replica, ReplicaUnavailable, primary_position
 
 if TYPE_CHECKING:
     from anxin.keys import DataKeys
@@ -73,19 +79,23 @@ def _sqlite_begin(conn: Any) -> None:
 
 _SNAPSHOT_OPTION = "anxin_snapshot"
 
+T = TypeVar("T")
+
 
 class Database:
     """An engine and a session factory; use cases open one transaction each."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, replica: Replica | None = None) -> None:
         self.engine = engine
+        self.replica = replica
         self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._snapshots = sessionmaker(engine.execution_options(**{_SNAPSHOT_OPTION: True}),
                                        expire_on_commit=False, autoflush=False)
 
     @classmethod
-    def connect(cls, url: str, *, pool_size: int = 10) -> Database:
+    def connect(cls, url: str, *, pool_size: int = 10, replica_url: str = "",
+                replica_wait: float = 0.05) -> Database:
         if url.startswith("sqlite"):
             kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False}}
             if ":memory:" in url or url in ("sqlite://", "sqlite:///"):
@@ -101,6 +111,16 @@ class Database:
             # the caller like any other failure.
             engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size * 2,
                                    pool_recycle=1800)
+        if replica_url:
+            if not (url.startswith("postgresql") and replica_url.startswith("postgresql")):
+                raise ValueError("a read replica needs PostgreSQL on both sides")
+            # A short connect timeout: a dead standby must not hold a read for long
+            # before it falls back to the primary.
+            replica = Replica(create_engine(replica_url, pool_size=pool_size,
+                                            max_overflow=pool_size * 2, pool_recycle=1800,
+                                            connect_args={"connect_timeout": 2}),
+                              max_wait=replica_wait)
+            return cls(engine, replica=replica)
         return cls(engine)
 
     @property
@@ -124,6 +144,50 @@ class Database:
                 yield session
             finally:
                 session.rollback()
+
+    def read_lagging(self, read: Callable[[Session], T]) -> T:
+        """``read`` in a read-only session that may see the primary's state of a moment
+        ago: on the replica when there is one and it answers, else (or when the replica
+        fails the read) in :meth:`snapshot` on the primary. For lists; ``read`` changes
+        nothing (the caller re-reads on the primary what must change)."""
+        if self.replica is not None:
+            try:
+                with self.replica.session() as session:
+                    if session is not None:
+                        return read(session)
+            except ReplicaUnavailable:
+                pass
+        with self.snapshot() as session:
+            return read(session)
+
+    def read_fresh(self, read: Callable[[Session], T]) -> T:
+        """``read`` in a read-only session that sees every transaction the primary had
+        committed when it was called (read-your-writes, whichever node wrote): on the
+        replica once it has replayed the primary's WAL position (waiting up to the
+        replica's ``max_wait``), else in :meth:`snapshot` on the primary."""
+        if self.replica is not None:
+            with self._autocommit.connect() as conn:
+                position = primary_position(conn)
+            try:
+                with self.replica.session(caught_up_with=position) as session:
+                    if session is not None:
+                        return read(session)
+            except ReplicaUnavailable:
+                pass
+        with self.snapshot() as session:
+            return read(session)
+
+    @contextmanager
+    def replica_connection(self) -> Iterator[Connection | None]:
+        """A Core connection in a read-only transaction on the replica, or None (no
+        replica, or it does not answer): the ledger's proofs and entries, which check
+        what the replica has and ask the primary for the rest. A read the replica fails
+        raises :class:`~anxin.storage.replica.ReplicaUnavailable` out of the block."""
+        if self.replica is None:
+            yield None
+            return
+        with self.replica.connection() as conn:
+            yield conn
 
     @contextmanager
     def core_transaction(self) -> Iterator[Connection]:
@@ -195,6 +259,8 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self.replica is not None:
+            self.replica.dispose()
 
 
 def _alembic_config(connection: Any) -> Config:
