@@ -49,12 +49,12 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from asn1crypto import algos, ocsp
-from asn1crypto import x509 as asn1_x509
+from asn1crypto import ocsp
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from anxin import der
 from anxin.error_codes import Code
 from anxin.errors import Conflict, NotFound, ValidationFailed
 from anxin.pki.authority import Pki
@@ -217,20 +217,29 @@ def _signed_response(pki: Pki, certificates: CertificateStore, cert_ids: list[oc
     if nonce is not None:
         response_data["response_extensions"] = [{"extn_id": "nonce", "critical": False,
                                                  "extn_value": nonce}]
-    tbs_data = ocsp.ResponseData(response_data)
-    signature = pki.issuing_key.sign(tbs_data.dump(), ec.ECDSA(hashes.SHA256()))
-    basic = ocsp.BasicOCSPResponse({
-        "tbs_response_data": tbs_data,
-        "signature_algorithm": algos.SignedDigestAlgorithm({"algorithm": "sha256_ecdsa"}),
-        "signature": signature,
-        "certs": [asn1_x509.Certificate.load(
-            pki.issuing_cert.public_bytes(serialization.Encoding.DER))],
-    })
-    reply: bytes = ocsp.OCSPResponse({
-        "response_status": "successful",
-        "response_bytes": {"response_type": "basic_ocsp_response", "response": basic},
-    }).dump()
-    return reply
+    tbs_der: bytes = ocsp.ResponseData(response_data).dump()
+    signature = pki.issuing_key.sign(tbs_der, ec.ECDSA(hashes.SHA256()))
+    return _ocsp_response_der(tbs_der, signature,
+                              pki.issuing_cert.public_bytes(serialization.Encoding.DER))
+
+
+# BasicOCSPResponse's signatureAlgorithm (ecdsa-with-SHA256, no parameters) and
+# OCSPResponse's responseType (id-pkix-ocsp-basic).
+_ECDSA_SHA256 = der.sequence(der.der_oid("1.2.840.10045.4.3.2"))
+_OCSP_BASIC = der.der_oid("1.3.6.1.5.5.7.48.1.1")
+
+
+def _ocsp_response_der(tbs_der: bytes, signature: bytes, responder_cert_der: bytes) -> bytes:
+    """OCSPResponse { successful, [0] { id-pkix-ocsp-basic, OCTET STRING BasicOCSPResponse {
+    tbsResponseData, ecdsa-with-SHA256, BIT STRING signature, [0] { responder cert } } } }
+    (RFC 6960 §4.2.1), written around the signed ResponseData in DER: building these outer
+    layers as asn1crypto objects re-encoded the embedded CA certificate twice per response,
+    most of an OCSP response's cost (two of them per signed letter)."""
+    basic = der.sequence(
+        tbs_der, _ECDSA_SHA256, der.tlv(0x03, b"\x00" + signature),
+        der.tlv(0xA0, der.sequence(responder_cert_der)))
+    response_bytes = der.sequence(_OCSP_BASIC, der.tlv(der.OCTET_STRING, basic))
+    return der.sequence(b"\x0a\x01\x00", der.tlv(0xA0, response_bytes))  # ENUMERATED 0
 
 
 # -- validation data for long-term validation --------------------------------------------
