@@ -205,22 +205,34 @@ def _signed_response(pki: Pki, certificates: CertificateStore, cert_ids: list[oc
                      produced: dt.datetime, next_update: dt.datetime,
                      nonce: bytes | None) -> bytes:
     hashes_by_alg = _issuer_hashes(pki)
-    responses = [ocsp.SingleResponse({
-        "cert_id": cert_id,
-        "cert_status": _status(pki, certificates, cert_id, hashes_by_alg),
-        "this_update": produced, "next_update": next_update,
-    }) for cert_id in cert_ids]
-    response_data: dict[str, object] = {
-        "responder_id": ocsp.ResponderId(name="by_key", value=bytes.fromhex(
-            pki.issuing_key_id)),
-        "produced_at": produced, "responses": responses}
-    if nonce is not None:
-        response_data["response_extensions"] = [{"extn_id": "nonce", "critical": False,
-                                                 "extn_value": nonce}]
-    tbs_der: bytes = ocsp.ResponseData(response_data).dump()
+    tbs_der = _response_data_der(
+        bytes.fromhex(pki.issuing_key_id), produced, next_update, nonce,
+        [(cert_id, _status(pki, certificates, cert_id, hashes_by_alg)) for cert_id in cert_ids])
     signature = pki.issuing_key.sign(tbs_der, ec.ECDSA(hashes.SHA256()))
     return _ocsp_response_der(tbs_der, signature,
                               pki.issuing_cert.public_bytes(serialization.Encoding.DER))
+
+
+_OCSP_NONCE = der.der_oid("1.3.6.1.5.5.7.48.1.2")
+
+
+def _response_data_der(key_hash: bytes, produced: dt.datetime, next_update: dt.datetime,
+                       nonce: bytes | None,
+                       answers: list[tuple[ocsp.CertId, ocsp.CertStatus]]) -> bytes:
+    """ResponseData { [2] byKey, producedAt, responses { SingleResponse { certID,
+    certStatus, thisUpdate = producedAt, [0] nextUpdate } ... }, [1] nonce extension }
+    (RFC 6960 §4.2.1; version v1 is the default, hence absent) in DER, the request's
+    CertIDs and the statuses copied as they encode."""
+    produced_der = der.der_generalized_time(produced)
+    singles = [der.sequence(cert_id.dump(), status.dump(), produced_der,
+                            der.tlv(0xA0, der.der_generalized_time(next_update)))
+               for cert_id, status in answers]
+    parts = [der.tlv(0xA2, der.tlv(der.OCTET_STRING, key_hash)), produced_der,
+             der.sequence(*singles)]
+    if nonce is not None:  # Extension { extnID, extnValue OCTET STRING { OCTET STRING } }
+        parts.append(der.tlv(0xA1, der.sequence(der.sequence(
+            _OCSP_NONCE, der.tlv(der.OCTET_STRING, der.tlv(der.OCTET_STRING, nonce))))))
+    return der.sequence(*parts)
 
 
 # BasicOCSPResponse's signatureAlgorithm (ecdsa-with-SHA256, no parameters) and

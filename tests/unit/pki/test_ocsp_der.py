@@ -1,11 +1,13 @@
-"""The OCSP responder's outer layers written in DER (anxin.pki.revocation) are the bytes
-asn1crypto's object tree encodes for the same response, and they parse and verify as an
-OCSP response of the issuing CA (cryptography's parser, the CA's public key)."""
+"""The OCSP responses written in DER (anxin.pki.revocation: ResponseData and the outer
+layers) are the bytes asn1crypto's object tree encodes for the same response, for every
+status and with or without a nonce, and they parse and verify as OCSP responses of the
+issuing CA (cryptography's parser, the CA's public key)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from asn1crypto import algos, ocsp
 from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives import hashes
@@ -14,7 +16,11 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509 import ocsp as x_ocsp
 
 from anxin.pki.authority import Pki
-from anxin.pki.revocation import _ocsp_response_der, ocsp_for_certificate
+from anxin.pki.revocation import (
+    _ocsp_response_der,
+    _response_data_der,
+    ocsp_for_certificate,
+)
 
 
 class _NoRows:
@@ -72,3 +78,44 @@ def test_a_response_parses_and_verifies_with_the_issuing_key(pki: Pki) -> None:
     public = pki.issuing_cert.public_key()
     assert isinstance(public, ec.EllipticCurvePublicKey)
     public.verify(reply.signature, reply.tbs_response_bytes, ec.ECDSA(hashes.SHA256()))
+
+
+_REVOKED_AT = dt.datetime(2026, 11, 30, 8, 15, 1, tzinfo=dt.UTC)
+_STATUSES = {
+    "good": ocsp.CertStatus(name="good", value=None),
+    "unknown": ocsp.CertStatus(name="unknown", value=None),
+    "revoked": ocsp.CertStatus(name="revoked", value=ocsp.RevokedInfo(
+        {"revocation_time": _REVOKED_AT})),
+    "revoked_with_reason": ocsp.CertStatus(name="revoked", value=ocsp.RevokedInfo(
+        {"revocation_time": _REVOKED_AT, "revocation_reason": "key_compromise"})),
+}
+
+
+@pytest.mark.parametrize("nonce", [None, b"\x07" * 16, b"\x00\xff" * 40])
+@pytest.mark.parametrize("statuses", [["good"], ["unknown"], ["revoked"],
+                                      ["revoked_with_reason"], list(_STATUSES)])
+def test_response_data_is_asn1cryptos_bytes(statuses: list[str], nonce: bytes | None) -> None:
+    produced = dt.datetime(2026, 12, 1, 12, 0, 5, tzinfo=dt.UTC)
+    next_update = produced + dt.timedelta(hours=1)
+    answers = [(ocsp.CertId({"hash_algorithm": {"algorithm": algorithm},
+                             "issuer_name_hash": bytes([n]) * size,
+                             "issuer_key_hash": bytes([n + 1]) * size,
+                             "serial_number": 2 ** (8 * n + 7) + n}),
+                _STATUSES[name])
+               for n, name in enumerate(statuses)
+               for algorithm, size in [("sha256", 32) if n % 2 == 0 else ("sha1", 20)]]
+    expected: dict[str, object] = {
+        "responder_id": ocsp.ResponderId(name="by_key", value=b"\x0b" * 20),
+        "produced_at": produced,
+        "responses": [ocsp.SingleResponse({"cert_id": cert_id, "cert_status": status,
+                                           "this_update": produced,
+                                           "next_update": next_update})
+                      for cert_id, status in answers]}
+    if nonce is not None:
+        expected["response_extensions"] = [{"extn_id": "nonce", "critical": False,
+                                            "extn_value": nonce}]
+    ours = _response_data_der(b"\x0b" * 20, produced, next_update, nonce, answers)
+    assert ours == ocsp.ResponseData(expected).dump()
+    parsed = ocsp.ResponseData.load(ours)
+    assert [r["cert_status"].name for r in parsed["responses"]] == [
+        _STATUSES[name].name for name in statuses]
