@@ -54,9 +54,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from anxin import der
 from anxin.error_codes import Code
 from anxin.errors import Conflict, NotFound, ValidationFailed
+from anxin.pki import ocsp_der
 from anxin.pki.authority import Pki
 from anxin.pki.ocsp_request import ocsp_error, parse_ocsp_request
 from anxin.pki.ports import CertificateStore
@@ -205,53 +205,13 @@ def _signed_response(pki: Pki, certificates: CertificateStore, cert_ids: list[oc
                      produced: dt.datetime, next_update: dt.datetime,
                      nonce: bytes | None) -> bytes:
     hashes_by_alg = _issuer_hashes(pki)
-    tbs_der = _response_data_der(
-        bytes.fromhex(pki.issuing_key_id), produced, next_update, nonce,
+    tbs_der = ocsp_der.response_data(
+        ocsp_der.responder_by_key(bytes.fromhex(pki.issuing_key_id)), produced, next_update,
+        nonce,
         [(cert_id, _status(pki, certificates, cert_id, hashes_by_alg)) for cert_id in cert_ids])
     signature = pki.issuing_key.sign(tbs_der, ec.ECDSA(hashes.SHA256()))
-    return _ocsp_response_der(tbs_der, signature,
-                              pki.issuing_cert.public_bytes(serialization.Encoding.DER))
-
-
-_OCSP_NONCE = der.der_oid("1.3.6.1.5.5.7.48.1.2")
-
-
-def _response_data_der(key_hash: bytes, produced: dt.datetime, next_update: dt.datetime,
-                       nonce: bytes | None,
-                       answers: list[tuple[ocsp.CertId, ocsp.CertStatus]]) -> bytes:
-    """ResponseData { [2] byKey, producedAt, responses { SingleResponse { certID,
-    certStatus, thisUpdate = producedAt, [0] nextUpdate } ... }, [1] nonce extension }
-    (RFC 6960 §4.2.1; version v1 is the default, hence absent) in DER, the request's
-    CertIDs and the statuses copied as they encode."""
-    produced_der = der.der_generalized_time(produced)
-    singles = [der.sequence(cert_id.dump(), status.dump(), produced_der,
-                            der.tlv(0xA0, der.der_generalized_time(next_update)))
-               for cert_id, status in answers]
-    parts = [der.tlv(0xA2, der.tlv(der.OCTET_STRING, key_hash)), produced_der,
-             der.sequence(*singles)]
-    if nonce is not None:  # Extension { extnID, extnValue OCTET STRING { OCTET STRING } }
-        parts.append(der.tlv(0xA1, der.sequence(der.sequence(
-            _OCSP_NONCE, der.tlv(der.OCTET_STRING, der.tlv(der.OCTET_STRING, nonce))))))
-    return der.sequence(*parts)
-
-
-# BasicOCSPResponse's signatureAlgorithm (ecdsa-with-SHA256, no parameters) and
-# OCSPResponse's responseType (id-pkix-ocsp-basic).
-_ECDSA_SHA256 = der.sequence(der.der_oid("1.2.840.10045.4.3.2"))
-_OCSP_BASIC = der.der_oid("1.3.6.1.5.5.7.48.1.1")
-
-
-def _ocsp_response_der(tbs_der: bytes, signature: bytes, responder_cert_der: bytes) -> bytes:
-    """OCSPResponse { successful, [0] { id-pkix-ocsp-basic, OCTET STRING BasicOCSPResponse {
-    tbsResponseData, ecdsa-with-SHA256, BIT STRING signature, [0] { responder cert } } } }
-    (RFC 6960 §4.2.1), written around the signed ResponseData in DER: building these outer
-    layers as asn1crypto objects re-encoded the embedded CA certificate twice per response,
-    most of an OCSP response's cost (two of them per signed letter)."""
-    basic = der.sequence(
-        tbs_der, _ECDSA_SHA256, der.tlv(0x03, b"\x00" + signature),
-        der.tlv(0xA0, der.sequence(responder_cert_der)))
-    response_bytes = der.sequence(_OCSP_BASIC, der.tlv(der.OCTET_STRING, basic))
-    return der.sequence(b"\x0a\x01\x00", der.tlv(0xA0, response_bytes))  # ENUMERATED 0
+    return ocsp_der.ocsp_response(tbs_der, ocsp_der.ECDSA_SHA256, signature,
+                                  pki.issuing_cert.public_bytes(serialization.Encoding.DER))
 
 
 # -- validation data for long-term validation --------------------------------------------

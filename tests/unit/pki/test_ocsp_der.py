@@ -1,7 +1,7 @@
-"""The OCSP responses written in DER (anxin.pki.revocation: ResponseData and the outer
-layers) are the bytes asn1crypto's object tree encodes for the same response, for every
-status and with or without a nonce, and they parse and verify as OCSP responses of the
-issuing CA (cryptography's parser, the CA's public key)."""
+"""The OCSP responses written in DER (anxin.pki.ocsp_der: ResponseData and the outer
+layers, for both responders) are the bytes asn1crypto's object tree encodes for the same
+response, for every status and with or without a nonce, and they parse and verify as OCSP
+responses of the issuing CA (cryptography's parser, the CA's public key)."""
 
 from __future__ import annotations
 
@@ -15,12 +15,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509 import ocsp as x_ocsp
 
+from anxin.pki import ocsp_der
 from anxin.pki.authority import Pki
-from anxin.pki.revocation import (
-    _ocsp_response_der,
-    _response_data_der,
-    ocsp_for_certificate,
-)
+from anxin.pki.revocation import ocsp_for_certificate
+from anxin.pki.sm2_authority import Sm2Pki
+from anxin.pki.sm2_revocation import _SM2_SM3
 
 
 class _NoRows:
@@ -62,7 +61,8 @@ def test_the_der_layers_are_asn1cryptos_bytes(pki: Pki) -> None:
     tbs_der = tbs.dump()
     signature = pki.issuing_key.sign(tbs_der, ec.ECDSA(hashes.SHA256()))
     cert_der = pki.issuing_cert.public_bytes(Encoding.DER)
-    assert _ocsp_response_der(tbs_der, signature, cert_der) == _asn1crypto_response(
+    assert ocsp_der.ocsp_response(tbs_der, ocsp_der.ECDSA_SHA256, signature,
+                                  cert_der) == _asn1crypto_response(
         ocsp.ResponseData.load(tbs_der), signature, cert_der)
 
 
@@ -114,8 +114,38 @@ def test_response_data_is_asn1cryptos_bytes(statuses: list[str], nonce: bytes | 
     if nonce is not None:
         expected["response_extensions"] = [{"extn_id": "nonce", "critical": False,
                                             "extn_value": nonce}]
-    ours = _response_data_der(b"\x0b" * 20, produced, next_update, nonce, answers)
+    ours = ocsp_der.response_data(ocsp_der.responder_by_key(b"\x0b" * 20), produced,
+                                  next_update, nonce, answers)
     assert ours == ocsp.ResponseData(expected).dump()
     parsed = ocsp.ResponseData.load(ours)
     assert [r["cert_status"].name for r in parsed["responses"]] == [
         _STATUSES[name].name for name in statuses]
+
+
+def test_the_sm2_responders_layers_are_asn1cryptos_bytes(sm2_pki: Sm2Pki) -> None:
+    produced = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
+    answers = [(ocsp.CertId({"hash_algorithm": {"algorithm": "sha256"},
+                             "issuer_name_hash": b"\x03" * 32, "issuer_key_hash": b"\x04" * 32,
+                             "serial_number": 99}), _STATUSES["good"])]
+    tbs_der = ocsp_der.response_data(
+        ocsp_der.responder_by_name(sm2_pki.issuing_cert.subject.dump()), produced,
+        produced + dt.timedelta(hours=1), b"\x05" * 8, answers)
+    assert tbs_der == ocsp.ResponseData({
+        "responder_id": ocsp.ResponderId(name="by_name", value=sm2_pki.issuing_cert.subject),
+        "produced_at": produced,
+        "responses": [ocsp.SingleResponse({
+            "cert_id": answers[0][0], "cert_status": answers[0][1], "this_update": produced,
+            "next_update": produced + dt.timedelta(hours=1)})],
+        "response_extensions": [{"extn_id": "nonce", "critical": False,
+                                 "extn_value": b"\x05" * 8}]}).dump()
+    signature = b"\x30\x06\x02\x01\x01\x02\x01\x02"
+    expected = ocsp.OCSPResponse({
+        "response_status": "successful",
+        "response_bytes": {"response_type": "basic_ocsp_response",
+                           "response": ocsp.BasicOCSPResponse({
+                               "tbs_response_data": ocsp.ResponseData.load(tbs_der),
+                               "signature_algorithm": {"algorithm": "sm2_sm3"},
+                               "signature": signature,
+                               "certs": [sm2_pki.issuing_cert]})}}).dump()
+    assert ocsp_der.ocsp_response(tbs_der, _SM2_SM3, signature,
+                                  sm2_pki.issuing_cert.dump()) == expected
