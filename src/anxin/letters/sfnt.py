@@ -86,13 +86,22 @@ def build_subset(*, order: Sequence[str], glyph_index: Mapping[str, int],
                  post_header: bytes) -> bytes:
     """The subset font program, glyph ``i`` being ``order[i]`` (``order[0]`` = .notdef)."""
     new_id = {glyph_index[name]: i for i, name in enumerate(order)}
-    glyf, loca = bytearray(), [0]
+    pieces: list[bytes] = []
+    loca, end = [0], 0
     for name in order:
-        raw = bytearray(raw_glyphs[glyph_index[name]])
-        for at, old in component_offsets(bytes(raw)):
-            struct.pack_into(">H", raw, at, new_id[old])
-        glyf += raw + b"\0" * (-len(raw) % 4)
-        loca.append(len(glyf))
+        raw = raw_glyphs[glyph_index[name]]
+        if len(raw) >= 10 and raw[0] & 0x80:  # a composite: its component ids renumbered
+            record = bytearray(raw)
+            for at, old in component_offsets(raw):
+                struct.pack_into(">H", record, at, new_id[old])
+            raw = bytes(record)
+        pieces.append(raw)
+        end += len(raw)
+        if end % 4:
+            pieces.append(b"\0" * (-end % 4))
+            end += -end % 4
+        loca.append(end)
+    glyf = b"".join(pieces)
     count = len(order)
     hmtx = b"".join(struct.pack(">Hh", *metrics[name]) for name in order)
     hhea = bytearray(raw_tables["hhea"])
@@ -105,7 +114,7 @@ def build_subset(*, order: Sequence[str], glyph_index: Mapping[str, int],
     cmap = _cmap_format4({cp: i for i, name in enumerate(order)
                           for cp in codepoints.get(name, ())})
     tables = {
-        "cmap": cmap, "glyf": bytes(glyf), "head": bytes(head), "hhea": bytes(hhea),
+        "cmap": cmap, "glyf": glyf, "head": bytes(head), "hhea": bytes(hhea),
         "hmtx": hmtx, "loca": struct.pack(f">{count + 1}L", *loca), "maxp": bytes(maxp),
         "post": struct.pack(">L", 0x00030000) + post_header[4:32],
         **{tag: raw_tables[tag] for tag in _COPIED if tag in raw_tables},

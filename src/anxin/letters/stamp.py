@@ -41,8 +41,10 @@ def _locale_of(text: str) -> str:
     return "zh-CN" if any(ord(c) >= 0x2E80 for c in text) else "en"
 
 
-def _letter_font(writer: IncrementalPdfFileWriter) -> tuple[Any, dict[str, bytes]]:
-    """The last page's Type0 font with a ToUnicode map, and unicode → 2-byte code."""
+def _letter_font(writer: IncrementalPdfFileWriter) -> tuple[Any, dict[bytes, bytes]]:
+    """The last page's Type0 font with a ToUnicode map, and the map itself: a character's
+    UTF-16BE in hex → its 2-byte code in hex (only the stamp's few characters are ever
+    looked up, so the map's ~400 entries are not decoded)."""
     pages = writer.root["/Pages"]
     page = pages["/Kids"][-1].get_object()
     while page.get("/Type") == "/Pages":
@@ -55,23 +57,24 @@ def _letter_font(writer: IncrementalPdfFileWriter) -> tuple[Any, dict[str, bytes
         ref = fonts.raw_get(name)
         font = ref.get_object()
         if font.get("/Subtype") == "/Type0" and "/ToUnicode" in font:
-            cmap = font["/ToUnicode"].data
-            codes: dict[str, bytes] = {}
-            for code, text in _BFCHAR.findall(cmap):
-                char = bytes.fromhex(text.decode()).decode("utf-16-be")
-                codes.setdefault(char, bytes.fromhex(code.decode()))
-            return ref, codes
+            # UTF-16BE hex (upper case) -> code hex; the first code of a character wins.
+            pairs = _BFCHAR.findall(font["/ToUnicode"].data)
+            return ref, {text.upper(): code.upper() for code, text in reversed(pairs)}
     raise ValidationFailed("the letter has no embedded Unicode font for the stamp",
                            code=Code.STAMP_FONT_MISSING)
 
 
-def _encode(text: str, codes: dict[str, bytes]) -> bytes:
-    missing = sorted({c for c in text if c not in codes})
+def _utf16_hex(char: str) -> bytes:
+    return char.encode("utf-16-be").hex().upper().encode("ascii")
+
+
+def _encode(text: str, codes: dict[bytes, bytes]) -> bytes:
+    missing = sorted({c for c in text if _utf16_hex(c) not in codes})
     if missing:
         raise ValidationFailed(
             f"the letter's font lacks the stamp characters {''.join(missing)!r}",
             code=Code.STAMP_GLYPH_MISSING)
-    return b"<" + b"".join(codes[c] for c in text).hex().upper().encode() + b">"
+    return b"<" + b"".join(codes[_utf16_hex(c)] for c in text) + b">"
 
 
 def build_stamp_appearance(writer: IncrementalPdfFileWriter, *, signer_name: str,

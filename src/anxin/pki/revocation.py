@@ -49,14 +49,14 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from asn1crypto import algos, ocsp
-from asn1crypto import x509 as asn1_x509
+from asn1crypto import ocsp
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from anxin.error_codes import Code
 from anxin.errors import Conflict, NotFound, ValidationFailed
+from anxin.pki import ocsp_der
 from anxin.pki.authority import Pki
 from anxin.pki.ocsp_request import ocsp_error, parse_ocsp_request
 from anxin.pki.ports import CertificateStore
@@ -205,32 +205,13 @@ def _signed_response(pki: Pki, certificates: CertificateStore, cert_ids: list[oc
                      produced: dt.datetime, next_update: dt.datetime,
                      nonce: bytes | None) -> bytes:
     hashes_by_alg = _issuer_hashes(pki)
-    responses = [ocsp.SingleResponse({
-        "cert_id": cert_id,
-        "cert_status": _status(pki, certificates, cert_id, hashes_by_alg),
-        "this_update": produced, "next_update": next_update,
-    }) for cert_id in cert_ids]
-    response_data: dict[str, object] = {
-        "responder_id": ocsp.ResponderId(name="by_key", value=bytes.fromhex(
-            pki.issuing_key_id)),
-        "produced_at": produced, "responses": responses}
-    if nonce is not None:
-        response_data["response_extensions"] = [{"extn_id": "nonce", "critical": False,
-                                                 "extn_value": nonce}]
-    tbs_data = ocsp.ResponseData(response_data)
-    signature = pki.issuing_key.sign(tbs_data.dump(), ec.ECDSA(hashes.SHA256()))
-    basic = ocsp.BasicOCSPResponse({
-        "tbs_response_data": tbs_data,
-        "signature_algorithm": algos.SignedDigestAlgorithm({"algorithm": "sha256_ecdsa"}),
-        "signature": signature,
-        "certs": [asn1_x509.Certificate.load(
-            pki.issuing_cert.public_bytes(serialization.Encoding.DER))],
-    })
-    reply: bytes = ocsp.OCSPResponse({
-        "response_status": "successful",
-        "response_bytes": {"response_type": "basic_ocsp_response", "response": basic},
-    }).dump()
-    return reply
+    tbs_der = ocsp_der.response_data(
+        ocsp_der.responder_by_key(bytes.fromhex(pki.issuing_key_id)), produced, next_update,
+        nonce,
+        [(cert_id, _status(pki, certificates, cert_id, hashes_by_alg)) for cert_id in cert_ids])
+    signature = pki.issuing_key.sign(tbs_der, ec.ECDSA(hashes.SHA256()))
+    return ocsp_der.ocsp_response(tbs_der, ocsp_der.ECDSA_SHA256, signature,
+                                  pki.issuing_cert.public_bytes(serialization.Encoding.DER))
 
 
 # -- validation data for long-term validation --------------------------------------------

@@ -32,11 +32,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Protocol
 
-from asn1crypto import core, crl, ocsp, x509
+from asn1crypto import algos, core, crl, ocsp, x509
 
 from anxin.error_codes import Code
 from anxin.errors import IntegrityFailure
-from anxin.pki import sm2
+from anxin.pki import ocsp_der, sm2
 from anxin.pki.ocsp_request import ocsp_error, parse_ocsp_request
 from anxin.pki.ports import CertificateStore, RevokedCertificate
 from anxin.pki.sm2_x509 import (
@@ -299,27 +299,20 @@ def _status(pki: Sm2IssuingCa, certificates: CertificateStore, cert_id: ocsp.Cer
     return ocsp.CertStatus(name="unknown", value=None)
 
 
+# BasicOCSPResponse's signatureAlgorithm, as asn1crypto encodes SM2-with-SM3.
+_SM2_SM3: Final = bytes(algos.SignedDigestAlgorithm({"algorithm": "sm2_sm3"}).dump())
+
+
 def _signed_response(pki: Sm2IssuingCa, certificates: CertificateStore,
                      cert_ids: Sequence[ocsp.CertId], produced: dt.datetime,
                      next_update: dt.datetime, nonce: bytes | None) -> bytes:
     hashes = _issuer_hashes(pki.issuing_cert)
-    responses = [ocsp.SingleResponse({
-        "cert_id": cert_id, "cert_status": _status(pki, certificates, cert_id, hashes),
-        "this_update": produced, "next_update": next_update}) for cert_id in cert_ids]
-    data: dict[str, object] = {
-        "responder_id": ocsp.ResponderId(name="by_name", value=pki.issuing_cert.subject),
-        "produced_at": produced, "responses": responses}
-    if nonce is not None:
-        data["response_extensions"] = [{"extn_id": "nonce", "critical": False,
-                                        "extn_value": nonce}]
-    tbs = ocsp.ResponseData(data)
-    basic = ocsp.BasicOCSPResponse({
-        "tbs_response_data": tbs, "signature_algorithm": {"algorithm": "sm2_sm3"},
-        "signature": sm2.sign(pki.issuing_key, tbs.dump()), "certs": [pki.issuing_cert]})
-    return bytes(ocsp.OCSPResponse({
-        "response_status": "successful",
-        "response_bytes": {"response_type": "basic_ocsp_response", "response": basic},
-    }).dump())
+    responses = [(cert_id, _status(pki, certificates, cert_id, hashes)) for cert_id in cert_ids]
+    tbs_der = ocsp_der.response_data(
+        ocsp_der.responder_by_name(pki.issuing_cert.subject.dump()), produced, next_update,
+        nonce, responses)
+    return ocsp_der.ocsp_response(tbs_der, _SM2_SM3, sm2.sign(pki.issuing_key, tbs_der),
+                                  pki.issuing_cert.dump())
 
 
 def sm2_ocsp_respond(pki: Sm2IssuingCa, certificates: CertificateStore, request_der: bytes,
