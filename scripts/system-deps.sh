@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite drives: pdfsig/pdftotext (poppler-utils),
 # certutil (libnss3-tools), the system Chromium for the browser tests, npm (axe-core) and
-# faketime (the clock moved years ahead for the long-term validation tests);
+# faketime (the clock moved years ahead for the long-term validation tests), haproxy
+# (tests/cluster);
 # with --bench also wrk, for the benchmarks.
 # Never downloads a browser build of its own. Needs root (or sudo) the first time only.
 set -euo pipefail
@@ -14,6 +15,9 @@ command -v faketime >/dev/null || missing+=(faketime)  # libfaketime: long-term 
 # openssl: the PKI tests' independent checks; its libssl3 (OpenSSL 3) is also the SM2 of
 # anxin.pki.sm2 (through ctypes), so it must be a build with SM2, as Debian's is.
 command -v openssl >/dev/null || missing+=(openssl)
+# haproxy: the load balancer tests/cluster starts in front of three nodes (Debian puts it
+# in /usr/sbin, which a non-root PATH may lack).
+command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
 # `system-deps.sh --bench`: also the HTTP load generator of bench/use_gate.py.
 if [ "${1:-}" = "--bench" ]; then command -v wrk >/dev/null || missing+=(wrk); fi
 [ ${#missing[@]} -eq 0 ] && exit 0
