@@ -67,7 +67,8 @@ def build_services(settings: Settings, *, db: Database | None = None,
     profile = check_profile(settings.keys_dir, Profile(settings.profile) if settings.profile
                             else None)
     if db is None:
-        db = Database.connect(settings.effective_database_url, pool_size=settings.db_pool_size)
+        db = Database.connect(settings.effective_database_url, pool_size=settings.db_pool_size,
+                              idle_in_transaction_seconds=settings.db_idle_in_transaction_seconds)
     pki_services = open_pki_services(settings, db, clock=clock)
     tsa = pki_services.tsa
     keys = load_master_key(master, settings.key_passphrase)

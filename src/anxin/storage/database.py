@@ -85,7 +85,12 @@ class Database:
                                        expire_on_commit=False, autoflush=False)
 
     @classmethod
-    def connect(cls, url: str, *, pool_size: int = 10) -> Database:
+    def connect(cls, url: str, *, pool_size: int = 10,
+                idle_in_transaction_seconds: float = 0.0) -> Database:
+        """An engine for ``url``. On PostgreSQL, ``idle_in_transaction_seconds > 0`` makes
+        the server end a session left idle inside a transaction that long: a node frozen
+        (or cut off) while it holds the ledger sequencer's lock or a row lock would
+        otherwise hold it until TCP notices, and no other node could take over."""
         if url.startswith("sqlite"):
             kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False}}
             if ":memory:" in url or url in ("sqlite://", "sqlite:///"):
@@ -99,8 +104,12 @@ class Database:
             # No pre-ping (a round trip per checkout on the hot path); connections are
             # recycled instead, and a dead one fails its transaction, which is retried by
             # the caller like any other failure.
+            connect_args: dict[str, Any] = {}
+            if idle_in_transaction_seconds > 0:
+                ms = max(1, round(idle_in_transaction_seconds * 1000))
+                connect_args["options"] = f"-c idle_in_transaction_session_timeout={ms}"
             engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size * 2,
-                                   pool_recycle=1800)
+                                   pool_recycle=1800, connect_args=connect_args)
         return cls(engine)
 
     @property
