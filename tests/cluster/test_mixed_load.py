@@ -55,6 +55,12 @@ def test_three_nodes_under_load_with_a_sigkill(cluster: Cluster) -> None:
         assert acks.grants, f"no use granted: {acks.errors[:10]}"
         assert acks.revoked, f"nothing revoked: {acks.errors[:10]}"
 
+        print(f"cluster: {len(acks.created)} requested, {len(acks.signed)} signed, "
+              f"{sum(map(len, acks.grants.values()))} uses granted, {len(acks.revoked)} "
+              f"revoked, {len(acks.errors)} unacknowledged/failed calls "
+              f"({collections.Counter(e.split(' ')[0] for e in acks.errors)}) in "
+              f"{time.monotonic() - started:.0f} s; {victim.name} SIGKILLed at {KILL_AT} s")
+        waited = time.monotonic()
         engine = create_engine(cluster.db_url)
         try:
             _delivered_in_order(engine, acks.created, received)
@@ -62,6 +68,7 @@ def test_three_nodes_under_load_with_a_sigkill(cluster: Cluster) -> None:
             _checkpoints_agree(engine, acks.checkpoints)
         finally:
             engine.dispose()
+        print(f"cluster: deliveries complete {time.monotonic() - waited:.0f} s after the load")
     for node in cluster.nodes:
         verified = anxin(cluster.env, "ledger", "verify", "--data-dir", str(node.data_dir))
         assert verified.returncode == 0, (node.name, verified.stdout + verified.stderr)
@@ -128,7 +135,7 @@ def _delivered_in_order(engine: object, created: dict[str, int],
             f"delivered, e.g. {missing[:5]}"
         time.sleep(1)
     assert notes, "the load made no notification"
-    assert all(n[2] == "delivered" for n in notes) or True
+    print(f"cluster: {len(notes)} notifications, {len(received)} deliveries received")
     per_auth: dict[str, list[int]] = collections.defaultdict(list)
     for body in list(received):
         per_auth[str(body["authorization_id"])].append(int(str(body["id"])))
