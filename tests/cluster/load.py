@@ -37,6 +37,10 @@ class Acks:
     signed: list[str] = field(default_factory=list)
     grants: dict[str, list[str]] = field(default_factory=dict)  # authorization -> use ids
     revoked: list[str] = field(default_factory=list)
+    # Every third signed authorization is kept from the gate for the revoker (an exhausted
+    # one can no longer be revoked); each is tried once (one portal code a minute).
+    to_revoke: list[str] = field(default_factory=list)
+    usable: list[str] = field(default_factory=list)
     checkpoints: dict[str, set[tuple[int, bytes]]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
 
@@ -179,14 +183,17 @@ class Load:
             if signed.status_code == 200 and "msg=signed" in str(signed.url):
                 with self.acks.lock:
                     self.acks.signed.append(auth["id"])
+                    pool = (self.acks.to_revoke if len(self.acks.signed) % 3 == 0
+                            else self.acks.usable)
+                    pool.append(auth["id"])
             else:
                 self.acks.error(f"sign {signed.status_code} {signed.url}")
 
     def use(self, api: httpx.Client, rng: random.Random) -> None:
         with self.acks.lock:
-            if not self.acks.signed:
+            if not self.acks.usable:
                 return
-            auth_id = rng.choice(self.acks.signed)
+            auth_id = rng.choice(self.acks.usable)
         r = api.post(f"/v1/authorizations/{auth_id}/uses", json={
             "purpose": "loan_approval", "data_item": "credit_report",
             "reference": f"Q-{rng.randrange(10**9)}", "operator": "officer-1"})
@@ -198,10 +205,9 @@ class Load:
 
     def revoke(self, rng: random.Random) -> None:
         with self.acks.lock:
-            left = [a for a in self.acks.signed if a not in self.acks.revoked]
-            if not left:
+            if not self.acks.to_revoke:
                 return
-            auth_id = rng.choice(left)
+            auth_id = self.acks.to_revoke.pop(rng.randrange(len(self.acks.to_revoke)))
             seq = self.acks.created[auth_id]
         with httpx.Client(base_url=self.base, follow_redirects=True, timeout=30) as b:
             page = b.get("/me", params={"lang": "en"})
