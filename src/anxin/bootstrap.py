@@ -69,7 +69,8 @@ def build_services(settings: Settings, *, db: Database | None = None,
     if db is None:
         db = Database.connect(settings.effective_database_url, pool_size=settings.db_pool_size,
                               replica_url=settings.database_replica_url,
-                              replica_wait=settings.database_replica_wait_ms / 1000)
+                              replica_wait=settings.database_replica_wait_ms / 1000,
+                              idle_in_transaction_seconds=settings.db_idle_in_transaction_seconds)
     pki_services = open_pki_services(settings, db, clock=clock)
     tsa = pki_services.tsa
     keys = load_master_key(master, settings.key_passphrase)

@@ -186,6 +186,10 @@ class Settings(BaseSettings):
     # within this many days.
     tsa_expiry_warning_days: int = 365
     db_pool_size: int = 10
+    # PostgreSQL: the server ends a session idle inside a transaction this long (seconds;
+    # 0: never), so that a frozen or cut-off node releases the sequencer's lock and its
+    # row locks to the other nodes (docs/operations.md, "Several nodes").
+    db_idle_in_transaction_seconds: float = Field(60.0, ge=0)
     # Threads per worker for blocking handlers. Few threads keep the GIL from stretching
     # the time a row lock is held (see bench/use_gate.py); requests queue in the loop.
     worker_threads: int = 8

@@ -11,6 +11,7 @@ import dataclasses
 import json
 import re
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -65,6 +66,7 @@ class Receiver:
         self.port = 0
         self._server: ThreadingHTTPServer | None = None
         self.status = 200
+        self.delay = 0.0  # seconds each answer takes (a slow destination)
 
     @property
     def url(self) -> str:
@@ -76,6 +78,7 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                time.sleep(outer.delay)
                 with outer._lock:
                     if outer.status == 200:
                         outer.received.append({"headers": dict(self.headers), "body": body,

@@ -187,6 +187,35 @@ def test_two_workers_deliver_each_once_in_order(client: TestClient, api: Api, ou
     _check(receiver, secret, expected)
 
 
+def test_two_workers_and_a_slow_destination_deliver_each_once(
+        client: TestClient, api: Api, outbox, ctx: Context, settings: Settings, clock,
+        receiver: Receiver) -> None:
+    """Two nodes, a destination slower than a batch's lease (0.3 s an answer, a 1 s lease,
+    eight deliveries claimed at once): a worker never starts a POST its lease may not
+    cover, so the other never claims and sends the same delivery meanwhile."""
+    secret = _hook(ctx, api, receiver.url)
+    api.template()
+    auths = [api.request(seq=50 + i) for i in range(8)]
+    for a in auths:
+        sign(client, outbox, a)
+    receiver.delay = 0.3
+    slow = RetryPolicy(base_seconds=0.05, max_seconds=0.2, lease_seconds=1.0,
+                       timeout_seconds=0.6)
+    other = build_services(settings, clock=clock)
+    workers = [DeliveryWorker(ctx, policy=slow, poll_seconds=0.01),
+               DeliveryWorker(other, policy=slow, poll_seconds=0.01)]
+    try:
+        for w in workers:
+            w.start()
+        _drain(workers[0], ctx, [a["id"] for a in auths], until=30)
+        time.sleep(1.5)  # a late duplicate of a stolen lease would arrive by now
+    finally:
+        for w in workers:
+            w.stop()
+        other.close()
+    _check(receiver, secret, {a["id"]: ["authorization:signed"] for a in auths})
+
+
 def test_no_endpoint_and_an_old_institution_without_secret(client: TestClient, api: Api,
                                                             outbox, ctx: Context,
                                                             receiver: Receiver) -> None:

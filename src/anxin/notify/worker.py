@@ -9,7 +9,11 @@ writers with ``BEGIN IMMEDIATE``. A delivery waits while an earlier delivery of 
 authorization to the same URL is undecided, so each destination sees an authorization's
 transitions in order; a failing destination holds up only itself. Failures are retried
 with exponential back-off (state in the database: a restart loses nothing). Delivery is
-at least once: receivers deduplicate by ``Anxin-Event-Id``.
+at least once: receivers deduplicate by ``Anxin-Event-Id``. A worker starts a POST only
+while its lease outlasts the POST's timeout, and gives the rest of its batch back
+otherwise, so a slow destination never has one delivery sent by two nodes at once (nor
+out of order); a second send happens only when a node dies (or its clock is off by more
+than the lease) mid-delivery.
 
 Every POST goes through :class:`anxin.net.outbound.OutboundClient` (no loopback, private
 or metadata addresses unless allow-listed; no redirects). One bad row never stops the
@@ -162,10 +166,25 @@ class DeliveryWorker:
             log.exception("webhook delivery %s: unexpected error; marking it failed", c.id)
             return Outcome(f"unexpected {type(exc).__name__}: {exc}"[:500], permanent=True)
 
+    def _release(self, rest: list[Claimed]) -> None:
+        """Give back claims this pass has no time left to honour (lease unchanged: ours)."""
+        with self.ctx.db.transaction() as s:
+            for c in rest:
+                s.execute(update(D).where(D.id == c.id, D.claimed_until == c.lease)
+                          .values(claimed_until=None)
+                          .execution_options(synchronize_session=False))
+
     def deliver_due(self) -> int:
         dispatch_due(self.ctx, batch=max(self.batch, 50))
         claimed = self._claim()
-        for c in claimed:
+        budget = dt.timedelta(seconds=self.policy.timeout_seconds)
+        for i, c in enumerate(claimed):
+            # A POST starts only if it ends (its timeout) before the lease: past the lease
+            # another worker (node) may claim the row and deliver it too, and, once it is
+            # decided, the authorization's next one, which this late POST would overtake.
+            if self.ctx.clock() + budget >= c.lease:
+                self._release(claimed[i:])
+                return i
             out = self._attempt(c)
             now = self.ctx.clock()
             attempts = c.attempts + 1

@@ -95,7 +95,12 @@ class Database:
 
     @classmethod
     def connect(cls, url: str, *, pool_size: int = 10, replica_url: str = "",
-                replica_wait: float = 0.05) -> Database:
+                replica_wait: float = 0.05,
+                idle_in_transaction_seconds: float = 0.0) -> Database:
+        """An engine for ``url``. On PostgreSQL, ``idle_in_transaction_seconds > 0`` makes
+        the server end a session left idle inside a transaction that long: a node frozen
+        (or cut off) while it holds the ledger sequencer's lock or a row lock would
+        otherwise hold it until TCP notices, and no other node could take over."""
         if url.startswith("sqlite"):
             kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False}}
             if ":memory:" in url or url in ("sqlite://", "sqlite:///"):
@@ -109,8 +114,12 @@ class Database:
             # No pre-ping (a round trip per checkout on the hot path); connections are
             # recycled instead, and a dead one fails its transaction, which is retried by
             # the caller like any other failure.
+            connect_args: dict[str, Any] = {}
+            if idle_in_transaction_seconds > 0:
+                ms = max(1, round(idle_in_transaction_seconds * 1000))
+                connect_args["options"] = f"-c idle_in_transaction_session_timeout={ms}"
             engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size * 2,
-                                   pool_recycle=1800)
+                                   pool_recycle=1800, connect_args=connect_args)
         if replica_url:
             if not (url.startswith("postgresql") and replica_url.startswith("postgresql")):
                 raise ValueError("a read replica needs PostgreSQL on both sides")
