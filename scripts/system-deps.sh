@@ -21,8 +21,8 @@ command -v pg_dump >/dev/null || [ -x /usr/lib/postgresql/15/bin/pg_dump ] \
 # PostgreSQL's server binaries (initdb, pg_ctl, pg_basebackup): the read-replica tests run
 # a primary and a streaming replica of their own (tests/common/pg_replica.py).
 compgen -G "/usr/lib/postgresql/*/bin/pg_basebackup" >/dev/null || missing+=(postgresql)
-# haproxy: `haproxy -c` checks the load balancer configuration of docs/operations.md.
-# haproxy: the load balancer tests/cluster starts in front of three nodes (Debian puts it
+# haproxy: the load balancer tests/cluster starts in front of three nodes, and `haproxy -c`
+# checks the configuration in docs/operations.md (Debian puts it
 # in /usr/sbin, which a non-root PATH may lack).
 command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
 # `system-deps.sh --bench`: also the HTTP load generator of bench/use_gate.py.

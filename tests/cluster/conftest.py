@@ -56,7 +56,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         made = anxin(env, "init", "--data-dir", str(first))
         assert made.returncode == 0, made.stdout + made.stderr
         for n in (2, 3):
-            join_node(first, work / f"node{n}" / "data", db_url)
+            join_node(first, work / f"node{n}" / "data", db_url, env)
         added = anxin(env, "institution", "add", "Cluster Bank", "--code",
                       "91110000100000000X", "--json", "--data-dir", str(first))
         assert added.returncode == 0, added.stdout + added.stderr

@@ -1,9 +1,9 @@
 """Three ``anxin serve`` nodes on one PostgreSQL database, behind HAProxy, for tests/cluster.
 
 A :class:`Node` is one ``anxin serve`` process with its own data directory and port; it
-can be SIGKILLed and started again on the same port. :func:`join_node` is the one place
-that makes a new node's data directory from the first one (until ``anxin node add``
-exists, a copy of the first node's data directory: the same keys and ``anxin.toml``).
+can be SIGKILLed and started again on the same port. :func:`join_node` brings nodes 2
+and 3 in as an operator does: ``anxin node secret`` on the first, ``anxin node add`` on
+each new one (the keys come from the database; no node generates its own).
 :class:`HAProxy` is a throwaway ``haproxy`` with its own configuration file on 127.0.0.1,
 round-robin, health-checking ``/healthz``.
 """
@@ -72,13 +72,17 @@ def anxin(env: dict[str, str], *args: str, timeout: float = 180
                           capture_output=True, text=True, timeout=timeout)
 
 
-def join_node(first_dir: Path, new_dir: Path, db_url: str) -> None:
-    """Make ``new_dir`` the data directory of a new node of the deployment whose first
-    node is ``first_dir`` on ``db_url``. Today: a copy of the first node's data directory
-    (keys, ``anxin.toml``) without its SMS outbox; when ``anxin node add`` exists it is
-    the one line to change (the database plus the master secret)."""
+def join_node(first_dir: Path, new_dir: Path, db_url: str, env: dict[str, str]) -> None:
+    """Make ``new_dir`` a new node of the deployment whose first node is ``first_dir`` on
+    ``db_url``, as docs/operations.md says an operator does: the master secret from
+    ``anxin node secret`` on the first node, then ``anxin node add`` on the new one, which
+    takes every key from the database and generates none."""
     assert db_url.startswith("postgresql"), db_url
-    shutil.copytree(first_dir, new_dir, ignore=shutil.ignore_patterns("outbox", "*.log"))
+    secret = anxin(env, "node", "secret", "--data-dir", str(first_dir))
+    assert secret.returncode == 0, secret.stdout + secret.stderr
+    added = anxin({**env, "ANXIN_MASTER_KEY": secret.stdout.strip()}, "node", "add",
+                  "--data-dir", str(new_dir), "--database-url", db_url)
+    assert added.returncode == 0, added.stdout + added.stderr
 
 
 @dataclass
