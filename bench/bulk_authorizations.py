@@ -11,7 +11,8 @@ nodes they complete (:class:`bench.ledger.BulkLoader`). Rows are written by COPY
 authorizations per transaction, with every index of the schema in place (what a growing
 deployment pays). The signed letter PDF (``documents``) is not copied: its bytes per
 authorization are measured on the model and reported beside (tens of KB each, they would
-fill the disk at 10M). The sequencer must not run meanwhile (the nodes are stopped).
+fill the disk at 10M). The model is read once its leaves are sequenced; the sequencer
+must not run while rows are loaded (the nodes are stopped).
 """
 
 from __future__ import annotations
@@ -51,7 +52,13 @@ class AuthorizationCloner:
         self.keys: DataKeys = load_master_key(data_dir / "keys" / "master.key",
                                               os.environ.get("ANXIN_KEY_PASSPHRASE"))
         self.model_id = model_id
-        with psycopg.connect(psycopg_url(db_url)) as conn:
+        with psycopg.connect(psycopg_url(db_url), autocommit=True) as conn:
+            # Its leaves are sequenced after the signing's commit: wait for all of them.
+            deadline = time.monotonic() + 30
+            while conn.execute("SELECT count(*) FROM ledger_queue WHERE authorization_id = "
+                               "%s", (model_id,)).fetchone() != (0,):
+                assert time.monotonic() < deadline, "the model's leaves were not sequenced"
+                time.sleep(0.2)
             cur = conn.execute("SELECT * FROM authorizations WHERE id = %s", (model_id,))
             assert cur.description is not None
             self.columns = [d.name for d in cur.description]
@@ -136,3 +143,23 @@ class AuthorizationCloner:
         finally:
             ledger.db.dispose()
         return time.perf_counter() - t0
+
+    def check(self, sample: int = 20) -> int:
+        """Opens ``sample`` random bulk rows with the deployment's keys (name, id number,
+        mobile, letter) and recomputes their blind indexes; returns how many were right."""
+        ok = 0
+        with psycopg.connect(psycopg_url(self.db_url)) as conn:
+            for row in conn.execute(
+                    "SELECT id, subject_name_enc, subject_id_enc, subject_id_type, "
+                    "subject_id_index, subject_mobile_enc, subject_mobile_index, letter_enc "
+                    "FROM authorizations WHERE reference LIKE 'BULK-%%' "
+                    "ORDER BY random() LIMIT %s", (sample,)):
+                aid, name, id_no, id_type, id_ix, mobile, mobile_ix, letter = row
+                k = self.keys
+                id_number = k.decrypt_text(bytes(id_no), aad=f"{aid}/id")
+                mob = k.decrypt_text(bytes(mobile), aad=f"{aid}/mobile")
+                ok += (k.decrypt_text(bytes(name), aad=f"{aid}/name") == self.name
+                       and k.decrypt_text(bytes(letter), aad=f"{aid}/letter") == self.letter
+                       and k.blind_index("id", f"{id_type}:{id_number}") == id_ix
+                       and k.blind_index("mobile", mob) == mobile_ix)
+        return ok

@@ -66,6 +66,7 @@ from tests.common.backends import DEFAULT_PG
 from tests.common.serve import wait_until_healthy
 
 ANXIN = [sys.executable, "-m", "anxin"]
+HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"  # Debian's is in sbin
 GATE_BODY = json.dumps({"purpose": "account_opening", "reference": "bench", "operator": "wrk",
                         "data_item": "identity_verification"})
 
@@ -155,7 +156,7 @@ class Cluster:
             "    timeout server 60s\n    option forwardfor\n"
             f"frontend fe\n    bind 127.0.0.1:{self.lb_port}\n    default_backend nodes\n"
             f"backend nodes\n    balance roundrobin\n    http-reuse always\n{servers}")
-        self.haproxy = subprocess.Popen(["haproxy", "-db", "-f", str(cfg)],
+        self.haproxy = subprocess.Popen([HAPROXY, "-db", "-f", str(cfg)],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                         start_new_session=True)
         deadline = time.monotonic() + 10
@@ -367,6 +368,7 @@ def bench_growth(args: argparse.Namespace) -> dict[str, Any]:
                 cluster.grow(1)
                 cluster.balance(1)
                 out[str(size)] = fig = measure(cluster, db_url, size, args, rng)
+                fig["bulk_rows_checked"] = cloner.check(20)
                 fig["load_s"] = round(loaded, 1)
                 print(f"{size:>10,} authorizations (loaded in {loaded:.0f} s): "
                       + json.dumps(fig))
@@ -458,9 +460,9 @@ def main() -> None:
     for p in (nodes, growth):
         p.add_argument("--pg", default=os.environ.get("ANXIN_TEST_DATABASE_URL", DEFAULT_PG))
     args = ap.parse_args()
-    for tool in ("wrk", "haproxy"):
+    for tool in ("wrk", HAPROXY):
         if shutil.which(tool) is None:
-            raise SystemExit(f"{tool} is needed: scripts/system-deps.sh --bench")
+            raise SystemExit(f"{tool} is needed: scripts/system-deps.sh")
     result = bench_nodes(args) if args.what == "nodes" else bench_growth(args)
     print(json.dumps(result))
 

@@ -2,7 +2,8 @@
 # Installs the Debian packages the test suite drives: pdfsig/pdftotext (poppler-utils),
 # certutil (libnss3-tools), the system Chromium for the browser tests, npm (axe-core) and
 # faketime (the clock moved years ahead for the long-term validation tests);
-# with --bench also wrk and haproxy, for the benchmarks.
+# wrk and haproxy (bench/cluster.py and its smoke test). `--bench` is accepted for older
+# callers and installs the same.
 # Never downloads a browser build of its own. Needs root (or sudo) the first time only.
 set -euo pipefail
 missing=()
@@ -14,12 +15,11 @@ command -v faketime >/dev/null || missing+=(faketime)  # libfaketime: long-term 
 # openssl: the PKI tests' independent checks; its libssl3 (OpenSSL 3) is also the SM2 of
 # anxin.pki.sm2 (through ctypes), so it must be a build with SM2, as Debian's is.
 command -v openssl >/dev/null || missing+=(openssl)
-# `system-deps.sh --bench`: also the HTTP load generator of bench/use_gate.py, and the load
-# balancer in front of bench/cluster.py's nodes (Debian installs it in /usr/sbin).
-if [ "${1:-}" = "--bench" ]; then
-  command -v wrk >/dev/null || missing+=(wrk)
-  command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
-fi
+# The HTTP load generator of bench/use_gate.py and bench/cluster.py, and the load balancer
+# in front of bench/cluster.py's nodes (Debian installs it in /usr/sbin); the smoke test
+# tests/integration/test_bench_cluster.py runs both.
+command -v wrk >/dev/null || missing+=(wrk)
+command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "installing Debian packages: ${missing[*]}"
 SUDO=""
