@@ -9,7 +9,7 @@ id's order costs an incremental sort of a few rows) and the page fetches only it
 Measured (bench/cluster.py growth, 1M authorizations, loaded machine): first page 1.92 s
 → 1.32 s, a deep page 5.09 s → 3.71 s. The count and the OFFSET still grow with the rows
 (O(n) index entries, and heap visits until VACUUM sets the visibility map): a keyset
-cursor is the remaining fix (docs/operations.md, "Growth").
+cursor is the remaining fix (docs/operations.md, "Several nodes, and a growing database").
 Building it on a large table takes time (not measured here; it grows with the table) and
 locks writes to ``authorizations`` meanwhile: plan the upgrade.
 
