@@ -145,25 +145,52 @@ class _Frontier:
 
 
 class BulkLoader:
-    """Grows a log by writing leaves, nodes and the head directly (no queue)."""
+    """Grows a log by writing leaves, nodes and the head directly (no queue).
 
-    def __init__(self, ledger: Ledger) -> None:
+    :meth:`grow_to` appends this benchmark's synthetic leaves; :meth:`append` any leaves
+    (bench/cluster.py: the leaves of bulk-loaded authorizations), then :meth:`finish`
+    writes the head. ``keep_hashes`` keeps every leaf hash in memory (to check proofs
+    against); at 10M leaves that is ~1 GB, so callers that do not need them turn it off."""
+
+    def __init__(self, ledger: Ledger, *, keep_hashes: bool = True) -> None:
         self.ledger = ledger
         self.frontier = _Frontier()
         self.hashes: dict[int, bytes] = {}
+        self.keep_hashes = keep_hashes
+
+    def resume(self) -> None:
+        """Continues the log already in the database (its integrated head): reads the
+        perfect subtrees of its right edge, so that appends compute the nodes they
+        complete (the sequencer must not run meanwhile)."""
+        with self.ledger.db.engine.connect() as conn:
+            size = int(conn.scalar(text("SELECT size FROM ledger_head WHERE id = 1")) or 0)
+            for level, idx in frontier(size):
+                h = conn.scalar(text("SELECT hash FROM ledger_nodes WHERE level = :l "
+                                     "AND idx = :i"), {"l": level, "i": idx})
+                self.frontier.edge[(level, idx)] = bytes(h)
+        self.frontier.size = size
 
     def grow_to(self, size: int) -> None:
         while self.frontier.size < size:
-            start = self.frontier.size
-            stop = min(size, start + BULK)
-            leaves, nodes = [], []
-            for i in range(start, stop):
-                data = leaf(i)
-                h = leaf_hash(data)
+            stop = min(size, self.frontier.size + BULK)
+            self.append([(leaf(i), None) for i in range(self.frontier.size, stop)])
+        self.finish()
+
+    def append(self, items: list[tuple[bytes, str | None]]) -> None:
+        """Appends leaves ``(data, authorization_id)`` at the end of the log, in one
+        transaction (COPY on PostgreSQL)."""
+        leaves, nodes = [], []
+        for data, authorization_id in items:
+            i = self.frontier.size
+            h = leaf_hash(data)
+            if self.keep_hashes:
                 self.hashes[i] = h
-                leaves.append((i, data, h, None, AT))
-                nodes.extend(self.frontier.append(h))
-            self._write(leaves, nodes)
+            leaves.append((i, data, h, authorization_id, AT))
+            nodes.extend(self.frontier.append(h))
+        self._write(leaves, nodes)
+
+    def finish(self) -> None:
+        """Writes the head (size and root) and refreshes the planner's statistics."""
         with self.ledger.db.transaction() as session:
             session.execute(text("UPDATE ledger_head SET size = :s, root_hash = :r WHERE id = 1"),
                             {"s": self.frontier.size, "r": self.frontier.root()})

@@ -2,8 +2,9 @@
 # Installs the Debian packages the test suite drives: pdfsig/pdftotext (poppler-utils),
 # certutil (libnss3-tools), the system Chromium for the browser tests, npm (axe-core) and
 # faketime (the clock moved years ahead for the long-term validation tests), haproxy
-# (tests/cluster);
-# with --bench also wrk, for the benchmarks.
+# (tests/cluster, bench/cluster.py), wrk (bench/use_gate.py, bench/cluster.py and its smoke
+# test), PostgreSQL's client and server binaries (backup/restore, the replica tests).
+# `--bench` is accepted for older callers and installs the same.
 # Never downloads a browser build of its own. Needs root (or sudo) the first time only.
 set -euo pipefail
 missing=()
@@ -25,8 +26,9 @@ compgen -G "/usr/lib/postgresql/*/bin/pg_basebackup" >/dev/null || missing+=(pos
 # checks the configuration in docs/operations.md (Debian puts it
 # in /usr/sbin, which a non-root PATH may lack).
 command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
-# `system-deps.sh --bench`: also the HTTP load generator of bench/use_gate.py.
-if [ "${1:-}" = "--bench" ]; then command -v wrk >/dev/null || missing+=(wrk); fi
+# The HTTP load generator of bench/use_gate.py and bench/cluster.py (the smoke test
+# tests/integration/test_bench_cluster.py runs it).
+command -v wrk >/dev/null || missing+=(wrk)
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "installing Debian packages: ${missing[*]}"
 SUDO=""

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from anxin.domain.events import Event
@@ -308,14 +308,14 @@ def list_authorizations(ctx: Context, inst: InstitutionRef, *, status: str | Non
                                field="page_size")
     if status is not None and status not in {st.value for st in Status}:
         raise ValidationFailed(f"unknown status {status!r}", field="status")
-    q = select(Authorization).where(Authorization.institution_id == inst.id,
-                                    Authorization.test == inst.test)
+    where = [Authorization.institution_id == inst.id, Authorization.test == inst.test]
     if status is not None:
-        q = q.where(Authorization.status == status)
+        where.append(Authorization.status == status)
     if reference is not None:
-        q = q.where(Authorization.reference == reference)
+        where.append(Authorization.reference == reference)
+
     def as_read(s: Session) -> dict[str, Any] | None:
-        total, rows = _page(s, q, page, page_size)
+        total, rows = _page(s, where, page, page_size)
         if any(needs_settling(ctx, a) for a in rows):
             return None
         return _page_dict([authorization_dict(a) for a in rows], page, page_size, total)
@@ -325,7 +325,7 @@ def list_authorizations(ctx: Context, inst: InstitutionRef, *, status: str | Non
     if ctx.db.replica is not None and (out := ctx.db.read_lagging(as_read)) is not None:
         return out
     with ctx.db.transaction() as s:
-        total, rows = _page(s, q, page, page_size)
+        total, rows = _page(s, where, page, page_size)
         items = []
         for a in rows:
             settle_status(s, ctx, a)
@@ -333,11 +333,16 @@ def list_authorizations(ctx: Context, inst: InstitutionRef, *, status: str | Non
         return _page_dict(items, page, page_size, total)
 
 
-def _page(s: Session, q: Select[Authorization], page: int, page_size: int
+def _page(s: Session, where: list[ColumnElement[bool]], page: int, page_size: int
           ) -> tuple[int, Sequence[Authorization]]:
-    total = s.scalar(select(func.count()).select_from(q.subquery())) or 0
-    rows = s.scalars(q.order_by(Authorization.created_at.desc(), Authorization.id)
-                     .offset((page - 1) * page_size).limit(page_size)).all()
+    """The count and the page's ids read only ix_authorizations_list (index-only scans);
+    the rows themselves are fetched for the page alone, not for the rows it skips."""
+    newest_first = (Authorization.created_at.desc(), Authorization.id)
+    total = s.scalar(select(func.count(Authorization.id)).where(*where)) or 0
+    page_ids = (select(Authorization.id).where(*where).order_by(*newest_first)
+                .offset((page - 1) * page_size).limit(page_size))
+    rows = s.scalars(select(Authorization).where(Authorization.id.in_(page_ids))
+                     .order_by(*newest_first)).all()
     return total, rows
 
 

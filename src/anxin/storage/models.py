@@ -82,6 +82,8 @@ class Authorization(Base):
         UniqueConstraint("institution_id", "id"),
         Index("ix_authorizations_inst_created", "institution_id", "created_at"),
         Index("ix_authorizations_inst_reference", "institution_id", "reference"),
+        # GET /v1/authorizations: its filter and order in one index (0021).
+        Index("ix_authorizations_list", "institution_id", "test", "created_at", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
