@@ -159,6 +159,7 @@ def _producer(url: str, mode: str, threads: int, first: int, start: Any, stop: A
     workers = [threading.Thread(target=run, args=(t,)) for t in range(threads)]
     for w in workers:
         w.start()
+    counts[slot] = -1  # ready: imported and started
     for w in workers:
         w.join()
     counts[slot] = sum(done)
@@ -180,7 +181,8 @@ def bench_concurrent(ledger: Ledger, url: str, *, mode: str, producers: int, thr
         p.start()
     seq_stop = threading.Event()
     sequencer = ledger.start_background(seq_stop)
-    time.sleep(1.0)  # the producers import and connect
+    while any(c != -1 for c in counts):  # every producer has imported and started
+        time.sleep(0.1)
     start.set()
     time.sleep(warmup)
     size0, t0 = ledger.size(), time.perf_counter()
