@@ -1,13 +1,24 @@
 """Ledger benchmark: appends per second, and proof times at 1k, 100k and 1M leaves.
 
     python bench/ledger.py [--pg-admin-url URL] [--max-size 1000000] [--no-sqlite]
+                           [--producers 4] [--threads 8] [--seconds 8]
 
-Appends: *single* is one use-case transaction enqueuing a leaf followed by one sequencer
-transaction integrating it; *batched* is 1,000 leaves enqueued in one transaction, then
-integrated by one sequencer transaction. Proofs: the log is grown to each size by bulk
-loading leaves and the nodes computed in memory (COPY on PostgreSQL), then inclusion and
-consistency proofs are timed through :class:`anxin.services.ledger.Ledger` (a transaction, one
-batched node read, the fold) at random indices. PostgreSQL runs in a throwaway database
+Appends, the figure (issue 18): *concurrent* is the production path. ``--producers``
+processes of ``--threads`` threads each run use-case transactions that enqueue ONE leaf
+each (``Database.transaction`` + :func:`anxin.storage.ledger_queue.enqueue_leaf`, a
+commit per leaf), while the production sequencer loop
+(:meth:`anxin.ledger.log.LedgerLog.start_background`, checkpoints included) integrates
+them concurrently; appends/s is leaves *integrated* per second over the measured
+window, after a warm-up. The log is drained and audited afterwards.
+
+The older rows stay as extra information: *single* is one use-case transaction
+enqueuing a leaf followed by one sequencer transaction integrating it; *batched* is
+1,000 leaves enqueued in one transaction, then integrated by one sequencer transaction.
+
+Proofs: the log is grown to each size by bulk loading leaves and the nodes computed in
+memory (COPY on PostgreSQL), then inclusion and consistency proofs are timed through
+:class:`anxin.services.ledger.Ledger` (a transaction, one batched node read, the fold)
+at random indices. PostgreSQL runs in a throwaway database
 that is dropped at the end. The last line printed is one JSON object.
 """
 
@@ -16,10 +27,12 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import multiprocessing
 import random
 import sqlite3
 import statistics
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -87,6 +100,7 @@ def open_ledger(url: str) -> Ledger:
 
 def bench_appends(ledger: Ledger, single: int, batches: int) -> dict[str, float]:
     db = ledger.db
+    before = ledger.size()
     t0 = time.perf_counter()
     for n in range(single):
         with db.transaction() as session:
@@ -114,9 +128,82 @@ def bench_appends(ledger: Ledger, single: int, batches: int) -> dict[str, float]
     bulk_rate = batches * 1000 / (time.perf_counter() - t0)
     report = audit_ledger(ledger.db, ledger.signer.verifier_key)
     assert report.ok, report.problems
-    assert report.size == single + 2 * batches * 1000
+    assert report.size == before + single + 2 * batches * 1000
     return {"single": single_rate, "batched": batched_rate, "batched_bulk_enqueue": bulk_rate,
             "sequencer_only": batches * 1000 / integrate_time}
+
+
+PRODUCER_MODES = ("statement", "transaction")
+
+
+def _producer(url: str, mode: str, threads: int, first: int, start: Any, stop: Any,
+              counts: Any, slot: int) -> None:
+    """One producer process: ``threads`` threads, each committing one use-case
+    transaction per leaf until ``stop`` is set: in ``statement`` mode the leaf's INSERT
+    is the whole transaction, in autocommit (``Database.single_statement``, as the
+    gate's grant on PostgreSQL); in ``transaction`` mode an ORM transaction (BEGIN,
+    INSERT, COMMIT: ``Database.transaction``, as the other use cases)."""
+    db = Database.connect(url, pool_size=threads)
+    done = [0] * threads
+    begin = db.single_statement if mode == "statement" else db.transaction
+
+    def run(t: int) -> None:
+        n = first + t * 10_000_000
+        start.wait()
+        while not stop.is_set():
+            with begin() as conn:
+                enqueue_leaf(conn, leaf(n), authorization_id=None, at=AT)
+            n += 1
+            done[t] += 1
+
+    workers = [threading.Thread(target=run, args=(t,)) for t in range(threads)]
+    for w in workers:
+        w.start()
+    counts[slot] = -1  # ready: imported and started
+    for w in workers:
+        w.join()
+    counts[slot] = sum(done)
+    db.dispose()
+
+
+def bench_concurrent(ledger: Ledger, url: str, *, mode: str, producers: int, threads: int,
+                     seconds: float, warmup: float = 2.0) -> dict[str, float]:
+    """Leaves integrated per second while ``producers`` × ``threads`` concurrent use-case
+    transactions each enqueue one leaf and the production sequencer loop runs."""
+    ctx = multiprocessing.get_context("spawn")
+    start, stop = ctx.Event(), ctx.Event()
+    counts = ctx.Array("q", producers)
+    base = ledger.size()
+    procs = [ctx.Process(target=_producer, args=(url, mode, threads, 10**12 * (p + 1), start,
+                                                 stop, counts, p))
+             for p in range(producers)]
+    for p in procs:
+        p.start()
+    seq_stop = threading.Event()
+    sequencer = ledger.start_background(seq_stop)
+    while any(c != -1 for c in counts):  # every producer has imported and started
+        time.sleep(0.1)
+    start.set()
+    time.sleep(warmup)
+    size0, t0 = ledger.size(), time.perf_counter()
+    time.sleep(seconds)
+    size1, t1 = ledger.size(), time.perf_counter()
+    stop.set()
+    for p in procs:
+        p.join()
+    seq_stop.set()
+    sequencer.join(timeout=30)
+    ledger.integrate_all()
+    enqueued = sum(counts)
+    size = ledger.size()
+    assert size - base == enqueued, (size, base, enqueued)
+    with ledger.db.transaction() as session:
+        left = session.execute(text("SELECT count(*) FROM ledger_queue")).scalar()
+    assert left == 0, left
+    report = audit_ledger(ledger.db, ledger.signer.verifier_key)
+    assert report.ok, report.problems
+    return {"per_s": (size1 - size0) / (t1 - t0), "enqueued": enqueued,
+            "connections": producers * threads}
 
 
 class _Frontier:
@@ -275,7 +362,16 @@ def run_backend(name: str, url: str, args: argparse.Namespace) -> dict[str, Any]
     print(f"== {name}")
     ledger = open_ledger(url)
     try:
-        appends = bench_appends(ledger, args.single, args.batches)
+        appends: dict[str, Any] = {}
+        for mode in PRODUCER_MODES:
+            got = bench_concurrent(ledger, url, mode=mode, producers=args.producers,
+                                   threads=args.threads, seconds=args.seconds)
+            appends[f"concurrent_{mode}"] = got["per_s"]
+            print(f"    appends through the production path ({mode} producers): "
+                  f"{got['per_s']:,.0f}/s integrated ({args.producers} processes × "
+                  f"{args.threads} threads, one leaf per use-case transaction, the sequencer "
+                  f"loop concurrent; {got['enqueued']:,} leaves in all, audited)")
+        appends |= bench_appends(ledger, args.single, args.batches)
         print(f"    appends: single {appends['single']:,.0f}/s; batched "
               f"{appends['batched']:,.0f}/s (enqueued row by row), "
               f"{appends['batched_bulk_enqueue']:,.0f}/s (enqueued in one statement); "
@@ -301,6 +397,12 @@ def main() -> None:
     parser.add_argument("--batches", type=int, default=10)
     parser.add_argument("--repeat", type=int, default=300)
     parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument("--producers", type=int, default=4,
+                        help="producer processes of the concurrent appends")
+    parser.add_argument("--threads", type=int, default=8,
+                        help="threads (connections) per producer process")
+    parser.add_argument("--seconds", type=float, default=8.0,
+                        help="measured window of the concurrent appends")
     parser.add_argument("--verify", action="store_true",
                         help="also time a full verify of the largest log")
     args = parser.parse_args()
@@ -311,6 +413,9 @@ def main() -> None:
     with pg_url(args.pg_admin_url) as url:
         results["pg"] = run_backend("postgresql", url, args)
     summary: dict[str, float] = {
+        "append_pg_per_s": round(results["pg"]["appends"]["concurrent_statement"]),
+        "append_pg_orm_transaction_per_s": round(
+            results["pg"]["appends"]["concurrent_transaction"]),
         "append_batched_pg_per_s": round(results["pg"]["appends"]["batched"]),
         "append_single_pg_per_s": round(results["pg"]["appends"]["single"]),
         "append_batched_bulk_enqueue_pg_per_s": round(
@@ -325,6 +430,8 @@ def main() -> None:
             summary[f"consistency_ms_{label}"] = round(
                 results["pg"]["proofs"][size]["consistency_ms"], 3)
     if "sqlite" in results:
+        summary["append_sqlite_per_s"] = round(
+            results["sqlite"]["appends"]["concurrent_statement"])
         summary["append_batched_sqlite_per_s"] = round(results["sqlite"]["appends"]["batched"])
         summary["append_single_sqlite_per_s"] = round(results["sqlite"]["appends"]["single"])
         for size, label in labels.items():

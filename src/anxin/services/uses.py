@@ -27,7 +27,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
-from sqlalchemy import bindparam, case, insert, literal, or_, select, text, update
+from sqlalchemy import bindparam, case, insert, literal, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -71,6 +71,7 @@ from anxin.services.use_refusal import call_commitments as _call_commitments
 from anxin.services.use_refusal import refuse as _refuse
 from anxin.storage.ledger_queue import advance_chain
 from anxin.storage.models import Authorization, Institution, LedgerQueued, UseRecord
+from anxin.storage.pg_statement import PgStatement
 from anxin.storage.portal_models import Notification
 
 __all__ = ["UseCall", "consume_use", "consume_use_with_key", "record_bad_call"]
@@ -331,9 +332,11 @@ WITH g AS (
 ){{idempotency}}
 SELECT uses, status, max_uses FROM g
 """  # noqa: S608 - the f-string joins constant SQL only
-_ONE_STATEMENT = text(_ONE_STATEMENT_SQL.format(idempotency=""))
+# Converted once and run on psycopg's raw cursor (anxin.storage.pg_statement): too long
+# for psycopg's parse cache, it was parsed again on every call through text().
+_ONE_STATEMENT = PgStatement(_ONE_STATEMENT_SQL.format(idempotency=""))
 # The same, storing the answer under an Idempotency-Key (one more CTE, same statement).
-_ONE_STATEMENT_WITH_KEY = text(_ONE_STATEMENT_SQL.format(idempotency=PG_CTE))
+_ONE_STATEMENT_WITH_KEY = PgStatement(_ONE_STATEMENT_SQL.format(idempotency=PG_CTE))
 
 
 @dataclass(frozen=True, slots=True)
@@ -475,22 +478,22 @@ def _grant_in_one_statement(ctx: Context, institution_id: str, key_hash: str, au
                            now=now, terms=facts.terms)
             params = _one_statement_params(w, key_hash, facts, ctx.settings.zone)
             if gk is None:
-                row = conn.execute(_ONE_STATEMENT, params).first()
+                row = _ONE_STATEMENT.first(conn, params)
             else:
                 if (stored := replay(conn, key_hash, gk)) is not None:
                     return stored
                 try:
-                    row = conn.execute(_ONE_STATEMENT_WITH_KEY,
-                                       {**params, **pg_params(gk, w.use_id, w.receipt, w.now,
-                                                                w.receipt_sm2)}
-                                       ).first()
+                    row = _ONE_STATEMENT_WITH_KEY.first(
+                        conn, {**params, **pg_params(gk, w.use_id, w.receipt, w.now,
+                                                     w.receipt_sm2)})
                 except IntegrityError:
                     # A concurrent call with the same key granted first (autocommit: this
                     # statement rolled back alone): answer its grant.
                     return replay(conn, key_hash, gk)
             if row is not None:
                 ctx.metrics.uses.labels("granted", "").inc()
-                return w.answer(int(row.uses), int(row.max_uses), str(row.status))
+                uses_after, status_after, max_uses = row  # RETURNING uses, status, max_uses
+                return w.answer(int(uses_after), int(max_uses), str(status_after))
             if fresh:
                 break
             # A refusal (the slow path names it) -- unless what this process remembered

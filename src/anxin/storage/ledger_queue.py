@@ -21,8 +21,8 @@ from anxin.ledger.merkle import leaf_hash
 from anxin.storage.models import Authorization, LedgerQueued
 
 
-def enqueue_leaf(session: Session, data: bytes, *, authorization_id: str | None,
-                 at: dt.datetime) -> None:
+def enqueue_leaf(session: Session | Connection, data: bytes, *,
+                 authorization_id: str | None, at: dt.datetime) -> None:
     session.execute(_ENQUEUE, {"data": data, "authorization_id": authorization_id,
                                "created_at": at})
 
