@@ -96,9 +96,9 @@ async def _verify_files(files: dict[str, bytes], name: str,
     record = _record(files)
     auth_id = str(record.get("id")) if record else None
     report.authorization_id = auth_id
-    crls = [b for n, b in files.items()
-            if n.startswith("revocation/") and n.endswith(".crl") and _readable_crl(b)]
     memory = VerificationMemory()  # each signature verified, each certificate parsed once
+    crls = [c for n, b in files.items() if n.startswith("revocation/") and n.endswith(".crl")
+            and (c := _readable_crl(b, memory)) is not None]
     trust = TrustMaterial.of(intl_roots, package_certificates(files), crls,
                              memory.certificates)
     context = trust.context(with_crls=True, signatures=memory.signatures)
@@ -193,14 +193,14 @@ def _manifest_time(files: dict[str, bytes]) -> str | None:
     return str(value) if value else None
 
 
-def _readable_crl(der: bytes) -> bool:
-    """Whether a package's CRL parses; one that does not is left out (its certificate's
-    revocation is then unproven) instead of failing the whole verification."""
+def _readable_crl(der: bytes, memory: VerificationMemory) -> asn1_crl.CertificateList | None:
+    """A package's CRL, parsed whole once for the verification; one that does not parse
+    is left out (its certificate's revocation is then unproven) instead of failing the
+    whole verification."""
     try:
-        asn1_crl.CertificateList.load(der).native  # noqa: B018 - parses it all
+        return memory.revocation.crl(der, whole=True)
     except (ValueError, TypeError, KeyError, IndexError, OverflowError):
-        return False
-    return True
+        return None
 
 
 def _record(files: dict[str, bytes]) -> dict[str, Any]:
