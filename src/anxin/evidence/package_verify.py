@@ -47,6 +47,7 @@ from anxin.evidence.ziputil import UnreadableInput, read_zip
 from anxin.ledger.checkpoint import verify_checkpoint
 from anxin.ledger.merkle import leaf_hash, verify_inclusion
 from anxin.letters.letter_data import OpenedLetter, open_signed_letter
+from anxin.letters.prepared_names import names_prepared_once
 from anxin.letters.verification_memory import VerificationMemory
 from anxin.pki.events import read_event_binding
 from anxin.pki.signature_profile import Profile
@@ -67,7 +68,8 @@ def verify_files(files: dict[str, bytes], name: str, roots: Sequence[x509.Certif
     ``report_files`` are the report's own files, added to the manifest after this
     report is made (at issuance), so that the count it states is the package's final one."""
     trust = anchor if isinstance(anchor, TrustAnchor) else TrustAnchor.of(roots, anchor)
-    return run_sync(_verify_files(files, name, roots, trust, tuple(report_files)))
+    with names_prepared_once():  # pyHanko's many new name objects, each value prepared once
+        return run_sync(_verify_files(files, name, roots, trust, tuple(report_files)))
 
 
 async def _verify_files(files: dict[str, bytes], name: str,
