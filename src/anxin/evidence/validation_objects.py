@@ -144,6 +144,9 @@ class _Collector:
         self.sources: dict[str, list[str]] = {}
         self.poes: dict[str, list[Poe]] = {}
         self.timestamps: list[TimestampInfo] = []
+        # A token's label and time, from the token parsed when it was added (_labels would
+        # parse its DER again for the same answer).
+        self.labels: dict[str, tuple[str, str | None]] = {}
 
     def add(self, kind: str, der: bytes, source: str) -> str:
         digest = sha256_hex(der)
@@ -162,9 +165,11 @@ class _Collector:
         for raw in _token_certs(token):
             self.add(CERTIFICATE, raw, f"{source} (embedded)")
         when = _gen_time(token)
-        info = TimestampInfo(vo_id(TIMESTAMP, digest), kind, when.isoformat(),
-                             _token_signer(token), covers, digest)
+        signer = _token_signer(token)
+        info = TimestampInfo(vo_id(TIMESTAMP, digest), kind, when.isoformat(), signer, covers,
+                             digest)
         self.timestamps.append(info)
+        self.labels.setdefault(digest, (f"RFC 3161 timestamp by {signer}", when.isoformat()))
         return digest, Poe(when.isoformat(), info.id, kind)
 
 
@@ -341,7 +346,8 @@ def gather(opened: Any | None, files: dict[str, bytes] | None, *,
     infos.sort(key=lambda i: (order.get(i.role, 9), i.subject))
     objects = []
     for digest, (kind, der) in col.der.items():
-        label, when = _labels(kind, der, parsed)
+        label, when = (col.labels.get(digest) if kind == TIMESTAMP else None) or \
+            _labels(kind, der, parsed)
         if kind == CERTIFICATE and digest in certs:
             label = f"certificate {readable_name(certs[digest].subject)}"
         poes = sorted(col.poes.get(digest, []), key=lambda p: p.time)
