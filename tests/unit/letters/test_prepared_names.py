@@ -46,3 +46,30 @@ def test_each_value_prepared_once_inside_only(monkeypatch: pytest.MonkeyPatch) -
     for _ in range(2):
         _ = _name("Anxin TSA").hashable
     assert len(seen) == 4  # outside: every new object prepares its values
+
+
+def test_names_compare_as_asn1crypto_compares_them() -> None:
+    a = asn1_x509.Name.build({"common_name": "Anxin  Issuing CA", "organization_name": "Anxin"})
+    b = asn1_x509.Name.load(asn1_x509.Name.build(
+        {"common_name": "anxin issuing ca", "organization_name": "ANXIN"}).dump())
+    c = asn1_x509.Name.build({"common_name": "Anxin TSA", "organization_name": "Anxin"})
+    expected = [a == b, a == c, b != c]
+    assert expected == [True, False, True]
+    with names_prepared_once():
+        assert [a == b, a == c, b != c] * 2 == expected * 2
+        assert (a == "not a name") is False
+        # A name changed in place is compared as it is now, not as it was remembered.
+        grown = b.copy()
+        assert grown == a
+        grown.chosen.append(c.chosen[0])
+        assert grown != a
+        assert prepared_names.ORIGINAL_EQ(grown, a) is False
+
+
+def test_a_comparison_that_raises_raises_every_time() -> None:
+    bad = asn1_x509.Name.build({"common_name": "a\ufffd"})
+    good = asn1_x509.Name.build({"common_name": "a"})
+    with names_prepared_once():
+        for _ in range(2):
+            with pytest.raises(ValueError, match="replacement character"):
+                _ = asn1_x509.Name.load(bad.dump()) == good
