@@ -47,6 +47,7 @@ from anxin.evidence.ziputil import UnreadableInput, read_zip
 from anxin.ledger.checkpoint import verify_checkpoint
 from anxin.ledger.merkle import leaf_hash, verify_inclusion
 from anxin.letters.letter_data import OpenedLetter, open_signed_letter
+from anxin.letters.prepared_names import names_prepared_once
 from anxin.letters.verification_memory import VerificationMemory
 from anxin.pki.events import read_event_binding
 from anxin.pki.signature_profile import Profile
@@ -67,7 +68,8 @@ def verify_files(files: dict[str, bytes], name: str, roots: Sequence[x509.Certif
     ``report_files`` are the report's own files, added to the manifest after this
     report is made (at issuance), so that the count it states is the package's final one."""
     trust = anchor if isinstance(anchor, TrustAnchor) else TrustAnchor.of(roots, anchor)
-    return run_sync(_verify_files(files, name, roots, trust, tuple(report_files)))
+    with names_prepared_once():  # pyHanko's many new name objects, each value prepared once
+        return run_sync(_verify_files(files, name, roots, trust, tuple(report_files)))
 
 
 async def _verify_files(files: dict[str, bytes], name: str,
@@ -96,9 +98,9 @@ async def _verify_files(files: dict[str, bytes], name: str,
     record = _record(files)
     auth_id = str(record.get("id")) if record else None
     report.authorization_id = auth_id
-    crls = [b for n, b in files.items()
-            if n.startswith("revocation/") and n.endswith(".crl") and _readable_crl(b)]
     memory = VerificationMemory()  # each signature verified, each certificate parsed once
+    crls = [c for n, b in files.items() if n.startswith("revocation/") and n.endswith(".crl")
+            and (c := _readable_crl(b, memory)) is not None]
     trust = TrustMaterial.of(intl_roots, package_certificates(files), crls,
                              memory.certificates)
     context = trust.context(with_crls=True, signatures=memory.signatures)
@@ -193,14 +195,14 @@ def _manifest_time(files: dict[str, bytes]) -> str | None:
     return str(value) if value else None
 
 
-def _readable_crl(der: bytes) -> bool:
-    """Whether a package's CRL parses; one that does not is left out (its certificate's
-    revocation is then unproven) instead of failing the whole verification."""
+def _readable_crl(der: bytes, memory: VerificationMemory) -> asn1_crl.CertificateList | None:
+    """A package's CRL, parsed whole once for the verification; one that does not parse
+    is left out (its certificate's revocation is then unproven) instead of failing the
+    whole verification."""
     try:
-        asn1_crl.CertificateList.load(der).native  # noqa: B018 - parses it all
+        return memory.revocation.crl(der, whole=True)
     except (ValueError, TypeError, KeyError, IndexError, OverflowError):
-        return False
-    return True
+        return None
 
 
 def _record(files: dict[str, bytes]) -> dict[str, Any]:

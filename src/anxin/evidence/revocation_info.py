@@ -4,14 +4,18 @@ The report names, for each certificate, the source of its revocation status (an 
 response by a given responder, or a CRL by a given issuer) with its ``thisUpdate``: a
 court can then see that the status was known near the signing time, and from whom.
 This reads; it does not judge (the chain check, with pyHanko's revocation policy, does).
+Each CRL or OCSP response is parsed once for all the certificates it is asked about (a
+``parsed`` memo shared by the caller's calls).
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
-from collections.abc import Sequence
+from collections.abc import MutableMapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from asn1crypto import crl, ocsp
 from cryptography import x509
@@ -45,7 +49,10 @@ def _vo(kind: str, der: bytes) -> str:
     return f"{kind.upper()[:4]}-{sha256_hex(der)[:16]}"
 
 
+@functools.lru_cache(maxsize=64)
 def _key_hash(cert: x509.Certificate) -> bytes:
+    """SHA-1 of the certificate's public key bits (an OCSP responder's ``byKey``); a pure
+    function of the certificate, remembered for the few a process meets."""
     spki = cert.public_key().public_bytes(serialization.Encoding.DER,
                                           serialization.PublicFormat.SubjectPublicKeyInfo)
     from asn1crypto import keys
@@ -64,9 +71,10 @@ def _responder(rid: ocsp.ResponderId, certs: Sequence[x509.Certificate]) -> str:
     return f"the responder with key hash {key_hash.hex()}"
 
 
-def _from_ocsp(cert: x509.Certificate, der: bytes, certs: Sequence[x509.Certificate],
+def _from_ocsp(cert: x509.Certificate, der: bytes, response: ocsp.OCSPResponse,
+               certs: Sequence[x509.Certificate],
                sources: Sequence[str]) -> RevocationEvidence | None:
-    basic = ocsp.OCSPResponse.load(der).basic_ocsp_response["tbs_response_data"]
+    basic = response.basic_ocsp_response["tbs_response_data"]
     issuer_name = cert.issuer.public_bytes()
     for single in basic["responses"]:
         cert_id = single["cert_id"]
@@ -86,9 +94,8 @@ def _from_ocsp(cert: x509.Certificate, der: bytes, certs: Sequence[x509.Certific
     return None
 
 
-def _from_crl(cert: x509.Certificate, der: bytes, sources: Sequence[str]
-              ) -> RevocationEvidence | None:
-    c = crl.CertificateList.load(der)
+def _from_crl(cert: x509.Certificate, der: bytes, c: crl.CertificateList,
+              sources: Sequence[str]) -> RevocationEvidence | None:
     if c.issuer.dump() != cert.issuer.public_bytes():
         return None
     tbs = c["tbs_cert_list"]
@@ -102,15 +109,29 @@ def _from_crl(cert: x509.Certificate, der: bytes, sources: Sequence[str]
                               _vo("crl", der), tuple(sources))
 
 
+def parsed_revocation(kind: str, der: bytes, memo: MutableMapping[bytes, Any]) -> Any:
+    """The CRL or OCSP response (``kind``) of ``der``, parsed once per ``memo``."""
+    held = memo.get(der)
+    if held is None:
+        held = memo[der] = (ocsp.OCSPResponse.load(der) if kind == "ocsp_response"
+                            else crl.CertificateList.load(der))
+    return held
+
+
 def revocation_of(cert: x509.Certificate, certs: Sequence[x509.Certificate],
-                  data: Sequence[tuple[str, bytes, Sequence[str]]]) -> list[RevocationEvidence]:
+                  data: Sequence[tuple[str, bytes, Sequence[str]]],
+                  parsed: MutableMapping[bytes, Any] | None = None,
+                  ) -> list[RevocationEvidence]:
     """Every piece of ``data`` (kind, DER, where found) that speaks about ``cert``;
-    OCSP first, each kind newest first."""
+    OCSP first, each kind newest first. ``parsed``: the parsed objects by DER, shared by
+    the calls for one set of ``data``."""
+    memo: MutableMapping[bytes, Any] = {} if parsed is None else parsed
     out = []
     for kind, der, sources in data:
         try:
-            found = (_from_ocsp(cert, der, certs, sources) if kind == "ocsp_response"
-                     else _from_crl(cert, der, sources))
+            obj = parsed_revocation(kind, der, memo)
+            found = (_from_ocsp(cert, der, obj, certs, sources) if kind == "ocsp_response"
+                     else _from_crl(cert, der, obj, sources))
         except (ValueError, TypeError, KeyError):  # untrusted input: skip what is unreadable
             continue
         if found is not None:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from asn1crypto import cms, keys
+from asn1crypto import crl as asn1_crl
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -67,14 +68,16 @@ class TrustMaterial:
 
     roots: tuple[asn1_x509.Certificate, ...]
     certs: tuple[asn1_x509.Certificate, ...]
-    crls: tuple[bytes, ...]
+    crls: tuple[bytes | asn1_crl.CertificateList, ...]
 
     @classmethod
     def of(cls, roots: Sequence[x509.Certificate], certs: Sequence[x509.Certificate] = (),
-           crls: Sequence[bytes] = (), parsed: ParsedCertificates | None = None,
+           crls: Sequence[bytes | asn1_crl.CertificateList] = (),
+           parsed: ParsedCertificates | None = None,
            ) -> TrustMaterial:
         """The roots parsed once per process; the other certificates through ``parsed``
-        (one object per certificate for the whole verification)."""
+        (one object per certificate for the whole verification); ``crls`` as DER or
+        parsed (one object per CRL for the verification: ``ParsedRevocation``)."""
         pool = parsed or ParsedCertificates()
         der = serialization.Encoding.DER
         return cls(tuple(pool.add(trusted_root(r.public_bytes(der))) for r in roots),

@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from asn1crypto import cms, crl, ocsp
+from asn1crypto import cms
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -30,7 +30,11 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from anxin.encoding import sha256_hex
 from anxin.evidence.labels import readable_asn1_name, readable_name
-from anxin.evidence.revocation_info import RevocationEvidence, revocation_of
+from anxin.evidence.revocation_info import (
+    RevocationEvidence,
+    parsed_revocation,
+    revocation_of,
+)
 
 _DER = serialization.Encoding.DER
 CERTIFICATE, CRL, OCSP, TIMESTAMP, SIGNED_DATA = (
@@ -140,6 +144,9 @@ class _Collector:
         self.sources: dict[str, list[str]] = {}
         self.poes: dict[str, list[Poe]] = {}
         self.timestamps: list[TimestampInfo] = []
+        # A token's label and time, from the token parsed when it was added (_labels would
+        # parse its DER again for the same answer).
+        self.labels: dict[str, tuple[str, str | None]] = {}
 
     def add(self, kind: str, der: bytes, source: str) -> str:
         digest = sha256_hex(der)
@@ -158,9 +165,11 @@ class _Collector:
         for raw in _token_certs(token):
             self.add(CERTIFICATE, raw, f"{source} (embedded)")
         when = _gen_time(token)
-        info = TimestampInfo(vo_id(TIMESTAMP, digest), kind, when.isoformat(),
-                             _token_signer(token), covers, digest)
+        signer = _token_signer(token)
+        info = TimestampInfo(vo_id(TIMESTAMP, digest), kind, when.isoformat(), signer, covers,
+                             digest)
         self.timestamps.append(info)
+        self.labels.setdefault(digest, (f"RFC 3161 timestamp by {signer}", when.isoformat()))
         return digest, Poe(when.isoformat(), info.id, kind)
 
 
@@ -255,18 +264,21 @@ def _package(col: _Collector, files: dict[str, bytes]) -> None:
                 col.prove(digest, manifest_poe)
 
 
-def _labels(kind: str, der: bytes) -> tuple[str, str | None]:
+def _labels(kind: str, der: bytes, parsed: dict[bytes, Any] | None = None,
+            ) -> tuple[str, str | None]:
+    memo = {} if parsed is None else parsed
     try:
         if kind == CERTIFICATE:
             cert = x509.load_der_x509_certificate(der)
             return f"certificate {readable_name(cert.subject)}", \
                 cert.not_valid_before_utc.isoformat()
         if kind == CRL:
-            c = crl.CertificateList.load(der)
+            c = parsed_revocation(CRL, der, memo)
             tbs = c["tbs_cert_list"]
             return f"CRL of {readable_asn1_name(c.issuer)}", _iso(tbs["this_update"].native)
         if kind == OCSP:
-            basic = ocsp.OCSPResponse.load(der).basic_ocsp_response["tbs_response_data"]
+            basic = parsed_revocation(OCSP, der, memo).basic_ocsp_response[
+                "tbs_response_data"]
             return "OCSP response", _iso(basic["produced_at"].native)
         if kind == TIMESTAMP:
             token = cms.ContentInfo.load(der)
@@ -317,10 +329,12 @@ def gather(opened: Any | None, files: dict[str, bytes] | None, *,
                        if kind in (CRL, OCSP)]
     roots = set(trusted_roots)
     infos = []
+    parsed: dict[bytes, Any] = {}  # each CRL and OCSP response parsed once for all certs
+    all_certs = list(certs.values())
     for digest, cert in certs.items():
         role = _role(cert, signer_sha, seal_sha, roots)
         evidence = () if cert.subject == cert.issuer else tuple(
-            revocation_of(cert, list(certs.values()), revocation_data))
+            revocation_of(cert, all_certs, revocation_data, parsed))
         infos.append(CertificateInfo(
             vo_id(CERTIFICATE, digest), role, readable_name(cert.subject),
             readable_name(cert.issuer), format(cert.serial_number, "x"),
@@ -332,7 +346,8 @@ def gather(opened: Any | None, files: dict[str, bytes] | None, *,
     infos.sort(key=lambda i: (order.get(i.role, 9), i.subject))
     objects = []
     for digest, (kind, der) in col.der.items():
-        label, when = _labels(kind, der)
+        label, when = (col.labels.get(digest) if kind == TIMESTAMP else None) or \
+            _labels(kind, der, parsed)
         if kind == CERTIFICATE and digest in certs:
             label = f"certificate {readable_name(certs[digest].subject)}"
         poes = sorted(col.poes.get(digest, []), key=lambda p: p.time)

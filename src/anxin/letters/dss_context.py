@@ -40,9 +40,9 @@ def read_dss_data(opened: OpenedLetter, memory: VerificationMemory) -> DssData:
     except NoDSSFoundError:
         return DssData(present=False)
     certs = tuple(memory.certificates.add(c) for c in dss.load_certs())
-    ocsps = tuple(asn1_ocsp.OCSPResponse.load(
+    ocsps = tuple(memory.revocation.ocsp(
         ref.get_object().read_data(DecodePurpose.OCSP_RESPONSE)) for ref in dss.ocsps)
-    crls = tuple(asn1_crl.CertificateList.load(
+    crls = tuple(memory.revocation.crl(
         ref.get_object().read_data(DecodePurpose.CRL)) for ref in dss.crls)
     return DssData(present=True, certs=certs, ocsps=ocsps, crls=crls)
 

@@ -21,6 +21,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 
 from anxin.error_codes import Code
 from anxin.errors import IntegrityFailure, ValidationFailed
+from anxin.letters.fast_hex import fast_hex_strings
 from anxin.letters.pdfa import read_letter_properties
 from anxin.letters.render import LETTER_TEXT_ATTACHMENT, parse_letter_keywords
 
@@ -116,8 +117,9 @@ def open_signed_letter(pdf: bytes) -> OpenedLetter:
     if not pdf.startswith(b"%PDF-"):
         raise ValidationFailed("the input is not a PDF", code=Code.UNREADABLE_INPUT)
     try:
-        reader = PdfFileReader(BytesIO(pdf), strict=False)
-        signatures = list(reader.embedded_signatures)
+        with fast_hex_strings():  # the signatures' /Contents: most of the parse otherwise
+            reader = PdfFileReader(BytesIO(pdf), strict=False)
+            signatures = list(reader.embedded_signatures)
     except _READ_ERRORS as exc:
         if b"/ByteRange" in pdf:
             raise IntegrityFailure(f"the signed PDF cannot be parsed: {exc}",

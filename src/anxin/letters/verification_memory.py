@@ -16,7 +16,11 @@ determined by those inputs. Only successes are remembered; a failure is verified
 package's ``certificates/``, the letter's DSS) one asn1crypto object per verification, so
 that what pyHanko derives from it (its names prepared for comparison, its extensions) is
 derived once. The trust root, constant for a process, is parsed once per process
-(:func:`trusted_root`).
+(:func:`trusted_root`). :class:`ParsedRevocation` does the same for CRLs and OCSP
+responses: a package carries its CRLs both under ``revocation/`` and in the letter's DSS,
+and every validation context of the verification (the manifest's seal, the tokens, the
+letter's signer and timestamps) then reads the same parsed objects, their issuer names
+prepared for comparison once.
 
 Make one :class:`VerificationMemory` per verification and drop it afterwards: it is not
 meant to outlive the inputs it has seen, nor to be shared between threads.
@@ -28,6 +32,8 @@ import functools
 from dataclasses import dataclass, field
 
 from asn1crypto import algos
+from asn1crypto import crl as asn1_crl
+from asn1crypto import ocsp as asn1_ocsp
 from asn1crypto import x509 as asn1_x509
 from asn1crypto.keys import PublicKeyInfo
 from pyhanko_certvalidator.sig_validate import (
@@ -90,6 +96,32 @@ class ParsedCertificates:
         return held
 
 
+class ParsedRevocation:
+    """One asn1crypto object per distinct DER CRL or OCSP response within one
+    verification."""
+
+    def __init__(self) -> None:
+        self._crls: dict[bytes, asn1_crl.CertificateList] = {}
+        self._ocsps: dict[bytes, asn1_ocsp.OCSPResponse] = {}
+
+    def crl(self, der: bytes, *, whole: bool = False) -> asn1_crl.CertificateList:
+        """The CRL of ``der`` (asn1crypto parses lazily); ``whole`` parses all of it now,
+        so that a malformed one fails here (asn1crypto's errors, e.g. ValueError,
+        propagate: the caller decides what an unreadable CRL means)."""
+        held = self._crls.get(der)
+        if held is None:
+            held = self._crls[der] = asn1_crl.CertificateList.load(der)
+        if whole:
+            held.native  # noqa: B018 - parses it all
+        return held
+
+    def ocsp(self, der: bytes) -> asn1_ocsp.OCSPResponse:
+        held = self._ocsps.get(der)
+        if held is None:
+            held = self._ocsps[der] = asn1_ocsp.OCSPResponse.load(der)
+        return held
+
+
 @dataclass(frozen=True)
 class VerificationMemory:
     """What one verification (a letter, or a package with its letter) shares across its
@@ -97,3 +129,4 @@ class VerificationMemory:
 
     signatures: MemoisedSignatureValidator = field(default_factory=MemoisedSignatureValidator)
     certificates: ParsedCertificates = field(default_factory=ParsedCertificates)
+    revocation: ParsedRevocation = field(default_factory=ParsedRevocation)

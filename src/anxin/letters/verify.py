@@ -43,6 +43,7 @@ from anxin.error_codes import Code
 from anxin.errors import AnxinError, ValidationFailed
 from anxin.letters.checks import FAILED, INDETERMINATE, PASSED, Check
 from anxin.letters.letter_data import OpenedLetter, SignedLetter, open_signed_letter
+from anxin.letters.prepared_names import names_prepared_once
 from anxin.letters.validation import ValidationOutcome, validate_pades
 from anxin.letters.verification_memory import VerificationMemory, trusted_root
 
@@ -186,8 +187,9 @@ async def async_verify_opened_letter(
         raise ValidationFailed("at least one trust root is needed", code=Code.NO_TRUST_ROOT)
     roots = [_as_asn1(r) for r in trust_roots]
     try:
-        outcome = await validate_pades(opened, roots, validation_time=validation_time,
-                                       memory=memory)
+        with names_prepared_once():
+            outcome = await validate_pades(opened, roots, validation_time=validation_time,
+                                           memory=memory)
     except (PdfError, ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
         # AttributeError: pyHanko leaves EmbeddedPdfSignature.external_md_algorithm unset
         # when a signature's eContentType is neither data nor TSTInfo (one changed byte of

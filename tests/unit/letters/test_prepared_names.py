@@ -1,0 +1,75 @@
+"""Within ``names_prepared_once`` each distinct name value is prepared once and compares
+as asn1crypto compares it; outside, asn1crypto prepares every object's values itself."""
+
+import pytest
+from asn1crypto import x509 as asn1_x509
+
+from anxin.letters import prepared_names
+from anxin.letters.prepared_names import ORIGINAL, names_prepared_once
+
+VALUES = ["Anxin Issuing CA 5c23aa0b", "  Zhang   San ", "ＡＢＣ", "straße", "İstanbul", "a\u00adb"]
+
+
+def _name(value: str) -> asn1_x509.Name:
+    return asn1_x509.Name.build({"common_name": value, "organization_name": "Anxin"})
+
+
+@pytest.mark.parametrize("value", VALUES)
+def test_same_preparation_and_comparison(value: str) -> None:
+    plain = _name(value).hashable
+    with names_prepared_once():
+        assert _name(value).hashable == plain
+        assert _name(value) == _name(value)
+        assert _name(value) != _name(value + "x")
+    ntv = _name(value).chosen[0][0]
+    assert ntv._ldap_string_prep(value) == ORIGINAL(ntv, value)
+
+
+def test_each_value_prepared_once_inside_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[str] = []
+
+    def counting(self: object, string: str) -> str:
+        seen.append(string)
+        return ORIGINAL(self, string)
+
+    cls = asn1_x509.NameTypeAndValue
+    monkeypatch.setattr(cls, "_ldap_string_prep", cls._ldap_string_prep)  # undone after
+    monkeypatch.setattr(cls._ldap_string_prep, "__anxin_original__", counting)
+    prepared_names._install()  # now wrapping ``counting``
+    with names_prepared_once():
+        for _ in range(3):
+            _ = _name("Anxin TSA").hashable
+            with names_prepared_once():  # nested: the same memory
+                _ = _name("Anxin TSA").hashable
+    assert sorted(seen) == ["Anxin", "Anxin TSA"]
+    seen.clear()
+    for _ in range(2):
+        _ = _name("Anxin TSA").hashable
+    assert len(seen) == 4  # outside: every new object prepares its values
+
+
+def test_names_compare_as_asn1crypto_compares_them() -> None:
+    a = asn1_x509.Name.build({"common_name": "Anxin  Issuing CA", "organization_name": "Anxin"})
+    b = asn1_x509.Name.load(asn1_x509.Name.build(
+        {"common_name": "anxin issuing ca", "organization_name": "ANXIN"}).dump())
+    c = asn1_x509.Name.build({"common_name": "Anxin TSA", "organization_name": "Anxin"})
+    expected = [a == b, a == c, b != c]
+    assert expected == [True, False, True]
+    with names_prepared_once():
+        assert [a == b, a == c, b != c] * 2 == expected * 2
+        assert (a == "not a name") is False
+        # A name changed in place is compared as it is now, not as it was remembered.
+        grown = b.copy()
+        assert grown == a
+        grown.chosen.append(c.chosen[0])
+        assert grown != a
+        assert prepared_names.ORIGINAL_EQ(grown, a) is False
+
+
+def test_a_comparison_that_raises_raises_every_time() -> None:
+    bad = asn1_x509.Name.build({"common_name": "a\ufffd"})
+    good = asn1_x509.Name.build({"common_name": "a"})
+    with names_prepared_once():
+        for _ in range(2):
+            with pytest.raises(ValueError, match="replacement character"):
+                _ = asn1_x509.Name.load(bad.dump()) == good
