@@ -182,15 +182,27 @@ def test_a_plain_receipt_is_unchanged(api, client, outbox):
     assert not {"terms_checked", "data_from", "delete_by"} & set(_payload(r.json()["receipt"]))
 
 
-def test_a_console_edit_keeps_the_template_terms(api, ctx):
-    from anxin.services.console import save_template_version
+def test_a_console_edit_keeps_the_terms_it_shows(api, ctx):
+    """The editor starts from the current version's terms (template_form) and saves what it
+    shows: an edit of the title keeps them; terms the operator blanked are gone."""
+    import dataclasses
+
+    from anxin.domain.terms import TermsV2
+    from anxin.services.console import save_template_version, template_form
     from anxin.services.templates import TemplateSpec
 
     api.template(code="v2-console", max_uses=12, **PL, **TERMS)
-    made, saved = save_template_version(ctx, "operator-1", api.institution_id, TemplateSpec(
+    shown = template_form(ctx, api.institution_id, "v2-console")
+    assert {k: shown[k] for k in TERMS} == TERMS
+    spec = TemplateSpec(
         code="v2-console", title="Edited", purpose="post_loan_management",
         data_scope=("credit_report",), body=ZH_BODY, locale="zh-CN", validity_days=30,
-        max_uses=12))
+        max_uses=12, terms=TermsV2.from_stored({k: shown[k] for k in TERMS}))
+    made, saved = save_template_version(ctx, "operator-1", api.institution_id, spec)
     assert made
     assert saved["version"] == 2
     assert {k: saved[k] for k in TERMS} == TERMS
+    made, saved = save_template_version(ctx, "operator-1", api.institution_id,
+                                        dataclasses.replace(spec, terms=TermsV2()))
+    assert made and saved["version"] == 3
+    assert {k: saved[k] for k in TERMS} == dict.fromkeys(TERMS)
