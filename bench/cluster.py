@@ -48,42 +48,23 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.bulk_authorizations import AuthorizationCloner
 from bench.ledger import BULK, BulkLoader, leaf, open_ledger, timed
 from bench.use_gate import free_port, lua, median_run, run_wrk
-from tests.common.backends import DEFAULT_PG
+from tests.common.backends import DEFAULT_PG, throwaway_postgres
 from tests.common.serve import wait_until_healthy
 
 ANXIN = [sys.executable, "-m", "anxin"]
 HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"  # Debian's is in sbin
 GATE_BODY = json.dumps({"purpose": "account_opening", "reference": "bench", "operator": "wrk",
                         "data_item": "identity_verification"})
-
-
-@contextmanager
-def growth_database(admin_url: str) -> Iterator[str]:
-    """A throwaway database named ``growth_…`` (this benchmark's), dropped afterwards."""
-    name = f"growth_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def add_node(first: Path, new: Path, env: dict[str, str]) -> None:
@@ -283,7 +264,7 @@ def signing_rate(cluster: Cluster, codes: Codes, seconds: float, threads: int,
 
 def bench_nodes(args: argparse.Namespace) -> dict[str, Any]:
     counts = [int(n) for n in args.nodes.split(",")]
-    with growth_database(args.pg) as db_url, tempfile.TemporaryDirectory() as tmp:
+    with throwaway_postgres(args.pg, "growth") as db_url, tempfile.TemporaryDirectory() as tmp:
         cluster = Cluster(db_url, Path(tmp), workers=args.workers)
         try:
             cluster.grow(max(counts))
@@ -352,7 +333,7 @@ def bench_growth(args: argparse.Namespace) -> dict[str, Any]:
     sizes = [int(s) for s in args.sizes.split(",")]
     out: dict[str, Any] = {}
     rng = random.Random(18)
-    with growth_database(args.pg) as db_url, tempfile.TemporaryDirectory() as tmp:
+    with throwaway_postgres(args.pg, "growth") as db_url, tempfile.TemporaryDirectory() as tmp:
         cluster = Cluster(db_url, Path(tmp), workers=2)
         try:
             cluster.grow(1)

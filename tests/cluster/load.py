@@ -1,8 +1,8 @@
 """The mixed load of tests/cluster: threads that request, sign (the signing page's forms,
 the SMS code read from the nodes' outboxes), call the gate and revoke (the portal's
 forms), all through the load balancer, recording every acknowledged (2xx) answer; a
-watcher that reads each node's ``GET /ledger/checkpoint``; and a webhook receiver on
-127.0.0.1 that records every delivery."""
+watcher that reads each node's ``GET /ledger/checkpoint``. The deliveries go to
+:func:`tests.common.receiver.receiver` on 127.0.0.1, which records each."""
 
 from __future__ import annotations
 
@@ -12,12 +12,9 @@ import random
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import httpx
 
@@ -47,34 +44,6 @@ class Acks:
     def error(self, what: str) -> None:
         with self.lock:
             self.errors.append(what)
-
-
-@contextmanager
-def webhook_receiver() -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    """Records the JSON body of every POST, in arrival order; answers 200."""
-    received: list[dict[str, Any]] = []
-    lock = threading.Lock()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            with lock:
-                received.append(json.loads(body))
-            self.send_response(200)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/hook", received
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def newest_code(outboxes: list[Path], number: str, after: str = "") -> str | None:

@@ -10,14 +10,16 @@ from __future__ import annotations
 import collections
 import threading
 import time
+from typing import Any
 
 import httpx
 from sqlalchemy import create_engine, text
 
 from tests.cluster.conftest import Cluster
-from tests.cluster.load import MAX_USES, Load, webhook_receiver
+from tests.cluster.load import MAX_USES, Load
 from tests.cluster.nodes import anxin
 from tests.cluster.tsa_serials import tsa_serials
+from tests.common.receiver import receiver
 
 LOAD_SECONDS = 30.0
 KILL_AT = 10.0
@@ -27,7 +29,7 @@ DELIVERY_WAIT = 150.0  # a killed node's delivery lease is 60 s (notify.worker.R
 
 def test_three_nodes_under_load_with_a_sigkill(cluster: Cluster) -> None:
     victim = cluster.nodes[1]
-    with webhook_receiver() as (hook_url, received):
+    with receiver() as (hook_url, received):  # answers 200, records in arrival order
         load = Load(cluster.proxy.url, cluster.api_key,
                     [n.data_dir / "outbox" / "sms.jsonl" for n in cluster.nodes],
                     [n.url for n in cluster.nodes], hook_url)
@@ -118,7 +120,7 @@ def _checkpoints_agree(engine: object, seen: dict[str, set[tuple[int, bytes]]]) 
 
 
 def _delivered_in_order(engine: object, created: dict[str, int],
-                        received: list[dict[str, object]]) -> None:
+                        received: list[dict[str, Any]]) -> None:
     """Waits (bounded) for every notification of the load's authorizations, then checks
     that each authorization's deliveries arrived in notification order."""
     assert hasattr(engine, "connect")
@@ -129,7 +131,7 @@ def _delivered_in_order(engine: object, created: dict[str, int],
             notes = [(int(r[0]), str(r[1]), str(r[2])) for r in c.execute(text(
                 "SELECT id, authorization_id, state FROM notifications ORDER BY id"))]
         notes = [n for n in notes if n[1] in ours]
-        got = {str(b.get("id")) for b in list(received)}
+        got = {str(b.get("id")) for b in [r["body"] for r in list(received)]}
         missing = [n for n in notes if str(n[0]) not in got]
         if not missing:
             break
@@ -139,7 +141,7 @@ def _delivered_in_order(engine: object, created: dict[str, int],
     assert notes, "the load made no notification"
     print(f"cluster: {len(notes)} notifications, {len(received)} deliveries received")
     per_auth: dict[str, list[int]] = collections.defaultdict(list)
-    for body in list(received):
+    for body in [r["body"] for r in list(received)]:
         per_auth[str(body["authorization_id"])].append(int(str(body["id"])))
     for auth_id, ids in per_auth.items():
         assert ids == sorted(ids), f"deliveries of {auth_id} out of order: {ids}"

@@ -41,9 +41,10 @@ def require_postgres() -> str:
 
 
 @contextmanager
-def throwaway_postgres(admin_url: str) -> Iterator[str]:
-    """A fresh database on the server, dropped afterwards; yields its URL."""
-    name = f"anxin_test_{uuid.uuid4().hex[:12]}"
+def throwaway_postgres(admin_url: str, prefix: str = "anxin_test") -> Iterator[str]:
+    """A fresh database on the server (``<prefix>_<random>``), dropped afterwards; yields
+    its URL."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as c:
         c.execute(text(f'CREATE DATABASE "{name}"'))
