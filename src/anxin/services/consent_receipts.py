@@ -41,7 +41,7 @@ from anxin.services.authorizations import authorization_dict
 from anxin.services.context import Context
 from anxin.services.documents import read_document
 from anxin.services.ledger import read_origin
-from anxin.services.uses import _receipts as sign_by_profile
+from anxin.services.uses import sign_receipts as sign_by_profile
 from anxin.storage.models import Authorization, Document, Institution, Template
 
 KIND = FILE_NAME

@@ -74,7 +74,7 @@ from anxin.storage.models import Authorization, Institution, LedgerQueued, UseRe
 from anxin.storage.pg_statement import PgStatement
 from anxin.storage.portal_models import Notification
 
-__all__ = ["UseCall", "consume_use", "consume_use_with_key", "record_bad_call"]
+__all__ = ["UseCall", "consume_use", "consume_use_with_key", "record_bad_call", "sign_receipts"]
 
 A = Authorization
 _READ = select(A.id, A.status, A.purpose, A.data_scope, A.valid_from, A.valid_until,
@@ -420,7 +420,7 @@ def _write_out(ctx: Context, auth_id: str, institution_id: str, call: UseCall, *
             raise ConfigurationError("a test grant's receipt needs the test CA's seal")
         receipt, receipt_sm2 = ctx.test_mode.seal.sign_jws(payload), None
     else:
-        receipt, receipt_sm2 = _receipts(ctx, payload)
+        receipt, receipt_sm2 = sign_receipts(ctx, payload)
     grant_t, exhausted_t = _grant_leaves(use_id, auth_id, institution_id, call, receipt,
                                          receipt_sm2, now, key, delete_by)
     return _WriteOut(
@@ -504,7 +504,7 @@ def _grant_in_one_statement(ctx: Context, institution_id: str, key_hash: str, au
     return None
 
 
-def _receipts(ctx: Context, payload: dict[str, Any]) -> tuple[str, str | None]:
+def sign_receipts(ctx: Context, payload: dict[str, Any]) -> tuple[str, str | None]:
     """``(receipt, receipt_sm2)`` of one grant in the deployment's profile: intl
     ``(ES256, None)``, sm ``(SM2SM3, None)``, dual ``(ES256, SM2SM3)`` of the same
     payload."""
