@@ -24,6 +24,7 @@ class ProblemCode(StrEnum):
     DATABASE_UNAVAILABLE = "database_unavailable"
     DATA_RANGE_MISMATCH = "data_range_mismatch"
     DELETION_ALREADY_ATTESTED = "deletion_already_attested"
+    DEPLOYMENT_MISMATCH = "deployment_mismatch"
     DOCUMENT_NOT_FOUND = "document_not_found"
     EVENT_BINDING_FAILED = "event_binding_failed"
     EVENT_BINDING_MALFORMED = "event_binding_malformed"
