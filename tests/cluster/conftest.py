@@ -7,7 +7,6 @@ without HAProxy the fixture fails when ``ANXIN_REQUIRE_ALL_TESTS=1``, else skips
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.cluster.nodes import HAProxy, Node, anxin, free_port, haproxy_binary, join_node, node_env
-from tests.common.backends import require_postgres, throwaway_postgres
+from tests.common.backends import require_postgres, throwaway_postgres, unavailable
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -38,10 +37,7 @@ class Cluster:
 def _haproxy() -> str:
     found = haproxy_binary()
     if found is None:
-        if os.environ.get("ANXIN_REQUIRE_ALL_TESTS") == "1":
-            pytest.fail("haproxy is required (ANXIN_REQUIRE_ALL_TESTS=1): "
-                        "run scripts/system-deps.sh")
-        pytest.skip("no haproxy: run scripts/system-deps.sh")
+        unavailable("no haproxy: run scripts/system-deps.sh")
     return found
 
 

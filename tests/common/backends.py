@@ -12,6 +12,7 @@ import socket
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import NoReturn
 
 import pytest
 from sqlalchemy import create_engine, inspect, text
@@ -29,6 +30,14 @@ def postgres_admin_url() -> str | None:
             return DEFAULT_PG
     except OSError:
         return None
+
+
+def unavailable(message: str) -> NoReturn:
+    """A part the test needs is missing: a failure under ``ANXIN_REQUIRE_ALL_TESTS=1``
+    (CI: nothing is ever skipped there), a skip saying what to install otherwise."""
+    if os.environ.get("ANXIN_REQUIRE_ALL_TESTS") == "1":
+        pytest.fail(f"{message} (required: ANXIN_REQUIRE_ALL_TESTS=1)")
+    pytest.skip(message)
 
 
 def require_postgres() -> str:

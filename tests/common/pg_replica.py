@@ -29,8 +29,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
 from sqlalchemy import create_engine, text
+
+from tests.common.backends import unavailable
 
 DATABASE = "replica_anxin"
 STEP_TIMEOUT = 60
@@ -56,10 +57,7 @@ def _as_postgres(args: list[str]) -> list[str]:
         return ["runuser", "-u", "postgres", "--", *args]
     if pwd.getpwuid(os.geteuid()).pw_name == "postgres":
         return args
-    message = "a PostgreSQL cluster of the test's own runs as root (runuser) or postgres"
-    if os.environ.get("ANXIN_REQUIRE_ALL_TESTS") == "1":
-        pytest.fail(message)
-    pytest.skip(message)
+    return unavailable("a PostgreSQL cluster of the test's own runs as root (runuser) or postgres")
 
 
 def _run(args: list[str], *, cwd: Path) -> None:
@@ -164,11 +162,8 @@ fsync = off
 def _cluster_unavailable() -> Path:
     found = pg_bin()
     if found is None:
-        message = ("no PostgreSQL server binaries (initdb, pg_ctl, pg_basebackup) under "
-                   "/usr/lib/postgresql/*/bin: scripts/system-deps.sh installs them")
-        if os.environ.get("ANXIN_REQUIRE_ALL_TESTS") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
+        unavailable("no PostgreSQL server binaries (initdb, pg_ctl, pg_basebackup) under "
+                    "/usr/lib/postgresql/*/bin: scripts/system-deps.sh installs them")
     return found
 
 
