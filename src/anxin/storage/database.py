@@ -159,24 +159,23 @@ class Database:
         ago: on the replica when there is one and it answers, else (or when the replica
         fails the read) in :meth:`snapshot` on the primary. For lists; ``read`` changes
         nothing (the caller re-reads on the primary what must change)."""
-        if self.replica is not None:
-            try:
-                with self.replica.session() as session:
-                    if session is not None:
-                        return read(session)
-            except ReplicaUnavailable:
-                pass
-        with self.snapshot() as session:
-            return read(session)
+        return self._replica_or_primary(read, None)
 
     def read_fresh(self, read: Callable[[Session], T]) -> T:
         """``read`` in a read-only session that sees every transaction the primary had
         committed when it was called (read-your-writes, whichever node wrote): on the
         replica once it has replayed the primary's WAL position (waiting up to the
         replica's ``max_wait``), else in :meth:`snapshot` on the primary."""
+        if self.replica is None:
+            return self._replica_or_primary(read, None)
+        with self._autocommit.connect() as conn:
+            position = primary_position(conn)
+        return self._replica_or_primary(read, position)
+
+    def _replica_or_primary(self, read: Callable[[Session], T], position: str | None) -> T:
+        """``read`` on the replica (once caught up with ``position``, when given), or in
+        :meth:`snapshot` on the primary when there is none, it lags or it fails."""
         if self.replica is not None:
-            with self._autocommit.connect() as conn:
-                position = primary_position(conn)
             try:
                 with self.replica.session(caught_up_with=position) as session:
                     if session is not None:
