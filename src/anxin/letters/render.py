@@ -29,7 +29,8 @@ from fpdf.output import OutputProducer
 
 from anxin.error_codes import Code
 from anxin.errors import ValidationFailed
-from anxin.letters.font import CJK_FAMILY, PrebuiltSubset, attach_cjk_font, cjk_face
+from anxin.letters.font import CJK_FAMILY, attach_cjk_font, cjk_face
+from anxin.letters.font_objects import add_font_objects
 from anxin.letters.layout import wrap_lines
 from anxin.letters.pdfa import COMPLIANCE, add_srgb_output_intent, letter_xmp
 from anxin.letters.qr import draw_qr
@@ -205,13 +206,14 @@ class _LetterPDF(FPDF):
 
 
 class _PrebuiltSubsetProducer(OutputProducer):
-    """Hands fpdf2 a prebuilt subset of the cached face instead of the parsed full face."""
+    """Writes the CJK font's PDF objects itself (:mod:`.font_objects`: the prebuilt subset
+    of the cached face, without fpdf2's generic font path)."""
 
     def _add_fonts(self, *args: Any, **kwargs: Any) -> Any:
         font = self.fpdf.fonts[CJK_FAMILY]
         assert isinstance(font, TTFFont)
-        font.ttfont = PrebuiltSubset(cjk_face(), set(font.subset.get_all_glyph_names()))
-        return super()._add_fonts(*args, **kwargs)
+        assert len(self.fpdf.fonts) == 1, "the letter and report use the CJK face only"
+        return {font.i: add_font_objects(self, font)}
 
 
 def _write_lines(pdf: FPDF, text: str, *, size: float, line_h: float, width: float,
