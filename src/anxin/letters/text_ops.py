@@ -15,8 +15,14 @@ subset, its ToUnicode map and the stamp that reuses them are unchanged), as a he
 
 from __future__ import annotations
 
+import weakref
+
 from fpdf import FPDF
-from fpdf.fonts import TTFFont
+from fpdf.fonts import SubsetMap, TTFFont
+
+# Per document's subset map: character -> its glyph code as 4 hex digits (fpdf2's pick,
+# once per distinct character instead of once per character shown).
+_codes: weakref.WeakKeyDictionary[SubsetMap, dict[str, str]] = weakref.WeakKeyDictionary()
 
 
 def text_line(pdf: FPDF, width: float, height: float, text: str, *, align: str = "L",
@@ -47,8 +53,13 @@ def text_line(pdf: FPDF, width: float, height: float, text: str, *, align: str =
 def _draw(pdf: FPDF, font: TTFFont, width: float, height: float, text: str,
           align: str) -> None:
     size_pt = pdf.font_size_pt
-    pick = font.subset.pick
-    codes = "".join(f"{pick(ord(c)) or 0:04X}" for c in text)
+    known = _codes.get(font.subset)
+    if known is None:
+        known = _codes[font.subset] = {}
+    for char in dict.fromkeys(text):  # in order of first use, which numbers the glyphs
+        if char not in known:
+            known[char] = f"{font.subset.pick(ord(char)) or 0:04X}"
+    codes = "".join(map(known.__getitem__, text))
     if align == "L":
         dx = pdf.c_margin
     else:
