@@ -47,13 +47,14 @@ def composite_components(raw_glyphs: Sequence[bytes]) -> dict[int, tuple[int, ..
 
 def glyph_closure(components: Mapping[int, tuple[int, ...]], glyph_ids: set[int]) -> set[int]:
     """``glyph_ids`` plus every glyph their composites use (transitively)."""
-    keep: set[int] = set()
-    pending = list(glyph_ids)
+    keep = set(glyph_ids)
+    pending = [gid for gid in keep if gid in components]
     while pending:
-        gid = pending.pop()
-        if gid not in keep:
-            keep.add(gid)
-            pending.extend(components.get(gid, ()))
+        for part in components[pending.pop()]:
+            if part not in keep:
+                keep.add(part)
+                if part in components:
+                    pending.append(part)
     return keep
 
 
