@@ -10,7 +10,9 @@ evaluation of all eight masks: that evaluation was a quarter of rendering a lett
 (~7 ms), and every reader decodes any mask (the symbol's format information names it).
 Mask 2 is the one the evaluation picks for three letter addresses in four (measured over
 random authorization ids), so the symbols look as they did. One path instead of one
-``rect`` call per run: fpdf2's ``rect`` cost more than the code itself.
+``rect`` call per run: fpdf2's ``rect`` cost more than the code itself; and the path is
+written in module units under one ``cm`` (each run four small integers), since formatting
+every run's four coordinates as decimals was most of what drawing still cost.
 
 >>> verification_url("https://anxin.example/", "auth_01")
 'https://anxin.example/verify?id=auth_01'
