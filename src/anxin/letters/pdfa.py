@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import zlib
 from io import BytesIO
 from xml.sax.saxutils import escape
 
@@ -82,14 +83,27 @@ def srgb_icc_profile() -> bytes:
     return builtin_srgb2014_bytes()
 
 
+@functools.cache
+def _deflated_srgb_profile() -> bytes:
+    """The profile as fpdf2 would deflate it, once per process instead of per letter."""
+    return zlib.compress(srgb_icc_profile(), level=PDFICCProfile._COMPRESSION_LEVEL)
+
+
+class _SrgbProfile(PDFICCProfile):
+    """fpdf2's ICC profile stream, its contents deflated once per process."""
+
+    def __init__(self) -> None:
+        super().__init__(contents=b"", n=3, alternate="DeviceRGB")
+        self._contents = _deflated_srgb_profile()
+        self.length = len(self._contents)
+
+
 def add_srgb_output_intent(pdf: FPDF) -> None:
     """Declare sRGB (the colour space of every colour the letter uses) as PDF/A intent."""
     pdf.add_output_intent(
         OutputIntentSubType.PDFA, output_condition_identifier=_SRGB_IDENTIFIER,
         output_condition=_SRGB_CONDITION, registry_name=_SRGB_REGISTRY,
-        dest_output_profile=PDFICCProfile(contents=srgb_icc_profile(), n=3,
-                                          alternate="DeviceRGB"),
-        info="sRGB2014 (v2)")
+        dest_output_profile=_SrgbProfile(), info="sRGB2014 (v2)")
 
 
 def _text(value: str) -> str:

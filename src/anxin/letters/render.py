@@ -24,16 +24,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from fpdf import FPDF
-from fpdf.enums import XPos, YPos
 from fpdf.fonts import TTFFont
 from fpdf.output import OutputProducer
 
 from anxin.error_codes import Code
 from anxin.errors import ValidationFailed
-from anxin.letters.font import CJK_FAMILY, PrebuiltSubset, attach_cjk_font, cjk_face
+from anxin.letters.font import CJK_FAMILY, attach_cjk_font, cjk_face
+from anxin.letters.font_objects import add_font_objects
 from anxin.letters.layout import wrap_lines
 from anxin.letters.pdfa import COMPLIANCE, add_srgb_output_intent, letter_xmp
 from anxin.letters.qr import draw_qr
+from anxin.letters.text_ops import text_line
 
 # A4 in millimetres; the signature box (x, y, w, h) sits at the bottom right of the last page.
 _PAGE_W, _PAGE_H, _MARGIN = 210.0, 297.0, 20.0
@@ -205,13 +206,14 @@ class _LetterPDF(FPDF):
 
 
 class _PrebuiltSubsetProducer(OutputProducer):
-    """Hands fpdf2 a prebuilt subset of the cached face instead of the parsed full face."""
+    """Writes the CJK font's PDF objects itself (:mod:`.font_objects`: the prebuilt subset
+    of the cached face, without fpdf2's generic font path)."""
 
     def _add_fonts(self, *args: Any, **kwargs: Any) -> Any:
         font = self.fpdf.fonts[CJK_FAMILY]
         assert isinstance(font, TTFFont)
-        font.ttfont = PrebuiltSubset(cjk_face(), set(font.subset.get_all_glyph_names()))
-        return super()._add_fonts(*args, **kwargs)
+        assert len(self.fpdf.fonts) == 1, "the letter and report use the CJK face only"
+        return {font.i: add_font_objects(self, font)}
 
 
 def _write_lines(pdf: FPDF, text: str, *, size: float, line_h: float, width: float,
@@ -222,7 +224,7 @@ def _write_lines(pdf: FPDF, text: str, *, size: float, line_h: float, width: flo
     pdf.set_font(CJK_FAMILY, size=size)
     for line in wrap_lines(text, font.cw, size_pt=size, width_mm=width):
         pdf.set_x(pdf.l_margin if x is None else x)
-        pdf.cell(width, line_h, line, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        text_line(pdf, width, line_h, line, align=align, next_line=True)
 
 
 def _key_terms(pdf: FPDF, spec: LetterSpec, labels: dict[str, str]) -> None:
@@ -239,14 +241,14 @@ def _key_terms(pdf: FPDF, spec: LetterSpec, labels: dict[str, str]) -> None:
     ]
     label_w, width = 34.0, _PAGE_W - 2 * _MARGIN
     pdf.set_font(CJK_FAMILY, size=11)
-    pdf.cell(0, 8, labels["key_terms"], new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    text_line(pdf, 0, 8, labels["key_terms"], next_line=True)
     top = pdf.get_y()
     pdf.set_y(top + 2)
     for label, value in rows:
         y = pdf.get_y()
         pdf.set_x(_MARGIN + 3)
         pdf.set_font(CJK_FAMILY, size=9)
-        pdf.cell(label_w, 6.5, label)
+        text_line(pdf, label_w, 6.5, label)
         pdf.set_y(y)
         _write_lines(pdf, value, size=10.5, line_h=6.5, width=width - label_w - 6,
                      x=_MARGIN + 3 + label_w)
@@ -307,16 +309,14 @@ def _layout(spec: LetterSpec) -> _LetterPDF:
     pdf.ln(4)
     pdf.set_font(CJK_FAMILY, size=7.5)
     pdf.set_text_color(80, 80, 80)
-    pdf.cell(0, 4.5, f"{labels['id']}: {spec.authorization_id}",
-             new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.cell(0, 4.5, f"{labels['sha']}: {spec.letter_sha256.lower()}",
-             new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    text_line(pdf, 0, 4.5, f"{labels['id']}: {spec.authorization_id}", next_line=True)
+    text_line(pdf, 0, 4.5, f"{labels['sha']}: {spec.letter_sha256.lower()}", next_line=True)
     roots = ([("root_intl", spec.root_sha256), ("root_sm2", spec.sm2_root_sha256)]
              if spec.sm2_root_sha256 else [("root", spec.root_sha256)])
     for label, fingerprint in roots:
         if fingerprint:
-            pdf.cell(0, 4.5, f"{labels[label]}:", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-            pdf.cell(0, 4.5, fingerprint.lower(), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            text_line(pdf, 0, 4.5, f"{labels[label]}:", next_line=True)
+            text_line(pdf, 0, 4.5, fingerprint.lower(), next_line=True)
 
     _box_x, box_y, _box_w, _box_h = SIGNATURE_BOX_MM
     if pdf.get_y() > box_y - 8:
@@ -339,7 +339,7 @@ def _box(pdf: FPDF, box: tuple[float, float, float, float], caption: str) -> Non
     x, y, w, h = box
     pdf.set_xy(x, y - 6)
     pdf.set_font(CJK_FAMILY, size=8)
-    pdf.cell(w, 5, caption)
+    text_line(pdf, w, 5, caption)
     pdf.set_draw_color(170, 170, 170)
     pdf.set_line_width(0.2)
     pdf.rect(x, y, w, h)

@@ -47,13 +47,14 @@ def composite_components(raw_glyphs: Sequence[bytes]) -> dict[int, tuple[int, ..
 
 def glyph_closure(components: Mapping[int, tuple[int, ...]], glyph_ids: set[int]) -> set[int]:
     """``glyph_ids`` plus every glyph their composites use (transitively)."""
-    keep: set[int] = set()
-    pending = list(glyph_ids)
+    keep = set(glyph_ids)
+    pending = [gid for gid in keep if gid in components]
     while pending:
-        gid = pending.pop()
-        if gid not in keep:
-            keep.add(gid)
-            pending.extend(components.get(gid, ()))
+        for part in components[pending.pop()]:
+            if part not in keep:
+                keep.add(part)
+                if part in components:
+                    pending.append(part)
     return keep
 
 
@@ -129,19 +130,22 @@ def _assemble(tables: Mapping[str, bytes]) -> bytes:
     header = struct.pack(">LHHHH", 0x00010000, count, 16 * power, power.bit_length() - 1,
                          16 * count - 16 * power)
     offset = 12 + 16 * count
-    records, bodies = [], []
+    records, bodies, sums = [], [], []
+    head_at = 0
     for tag in tags:
         data = tables[tag]
-        records.append(struct.pack(">4sLLL", tag.encode("latin-1"), _checksum(data), offset,
+        sums.append(_checksum(data))
+        records.append(struct.pack(">4sLLL", tag.encode("latin-1"), sums[-1], offset,
                                    len(data)))
+        if tag == "head":
+            head_at = offset
         padded = data + b"\0" * (-len(data) % 4)
         bodies.append(padded)
         offset += len(padded)
-    font = bytearray(header + b"".join(records) + b"".join(bodies))
-    head_at = 12 + 16 * count
-    for tag in tags:
-        if tag == "head":
-            break
-        head_at += len(tables[tag]) + (-len(tables[tag]) % 4)
-    struct.pack_into(">L", font, head_at + 8, (0xB1B0AFBA - _checksum(bytes(font))) & 0xFFFFFFFF)
+    directory = header + b"".join(records)
+    font = bytearray(directory + b"".join(bodies))
+    # The whole font's checksum is the sum of the directory's and the (padded) tables':
+    # summing the tables again would double the cost of the largest step here.
+    total = (_checksum(directory) + sum(sums)) & 0xFFFFFFFF
+    struct.pack_into(">L", font, head_at + 8, (0xB1B0AFBA - total) & 0xFFFFFFFF)
     return bytes(font)

@@ -1,23 +1,24 @@
 """Golden test: what the letter font code relies on in fpdf2 (and fontTools) internals.
 
 ``anxin.letters.font`` and ``anxin.letters.render`` go under fpdf2's public API: they
-build a ``TTFFont`` by copying its ``__slots__`` (``attach_cjk_font``), subclass
-fontTools' ``TTFont`` so that fpdf2's output step embeds our byte-level subset
-(``PrebuiltSubset``, written by ``anxin.letters.sfnt``), and override the private
-``OutputProducer._add_fonts`` (``_PrebuiltSubsetProducer``). An fpdf2 upgrade may change
+build a ``TTFFont`` by copying its ``__slots__`` (``attach_cjk_font``), embed our
+byte-level subset (``PrebuiltSubset``, written by ``anxin.letters.sfnt``), override the
+private ``OutputProducer._add_fonts`` (``_PrebuiltSubsetProducer``) to write the font's
+objects with fpdf2's classes (``anxin.letters.font_objects``), and write lines of text
+with fpdf2's private page state (``anxin.letters.text_ops``). An fpdf2 upgrade may change
 any of that without a word. This file fails loudly, saying what to re-check, when:
 
-* an attribute, method or call we use is gone or renamed (checked by name and by the
-  source of ``_add_fonts``: Subsetter → ``ttfont.getGlyphID`` → ``ttfont.save``);
+* an attribute, method or class we use is gone or renamed (checked by name);
 * the embedded font program or fpdf2's CID→GID map of a fixed letter changes by one byte
   (pinned SHA-256, rendered with the pinned fpdf2 and fontTools versions below);
 * the text no longer maps to the right glyphs (ToUnicode → CID → CIDToGIDMap → glyph of
   the embedded font's own cmap, for every character of the letter) — checked whatever
   the hashes say, so a deliberate re-pin cannot hide a broken letter.
 
-After an upgrade: re-check ``letters/font.py`` (``attach_cjk_font``, ``PrebuiltSubset``)
-and ``letters/render.py`` (``_PrebuiltSubsetProducer``) against fpdf2's
-``fpdf/fonts.py`` (``TTFFont``, ``SubsetMap``) and ``fpdf/output.py`` (``_add_fonts``);
+After an upgrade: re-check ``letters/font.py`` (``attach_cjk_font``, ``PrebuiltSubset``),
+``letters/font_objects.py`` and ``letters/text_ops.py`` against fpdf2's
+``fpdf/fonts.py`` (``TTFFont``, ``SubsetMap``), ``fpdf/output.py`` (``_add_fonts``) and
+``fpdf/fpdf.py`` (``cell``);
 once the semantic test passes and letters still verify (tests/unit/letters,
 tests/integration/test_letter_signing.py), re-pin the hashes and versions here.
 """
@@ -50,9 +51,9 @@ GOLDEN = {
     "en": ("722c63375ae1fff7ce633cbfdf6150fa6196b082698416bb749cc0b1bb8472c3",
            "47fae5ce874c9e7662806fae36d25d611e1cb8db7a9c37fd5dfb964052d02701"),
 }
-RECHECK = ("re-check anxin/letters/font.py (attach_cjk_font, PrebuiltSubset) and "
-           "anxin/letters/render.py (_PrebuiltSubsetProducer) against fpdf2's fonts.py and "
-           "output.py; see this file's docstring")
+RECHECK = ("re-check anxin/letters/font.py (attach_cjk_font, PrebuiltSubset), "
+           "anxin/letters/font_objects.py and anxin/letters/text_ops.py against fpdf2's "
+           "fonts.py, output.py and fpdf.py; see this file's docstring")
 
 # What attach_cjk_font sets or copies on a TTFFont, and render/layout read from it.
 TTFFONT_SLOTS_USED = ("i", "ttfont", "missing_glyphs", "biggest_size_pt", "_hbfont",
@@ -86,19 +87,23 @@ def test_the_fpdf2_names_we_use_are_there() -> None:
     assert "fonts" in inspect.signature(FPDF.__init__).parameters or hasattr(FPDF(), "fonts")
 
 
-def test_add_fonts_still_subsets_then_numbers_then_saves_the_ttfont() -> None:
-    """PrebuiltSubset works because _add_fonts runs fontTools' Subsetter on
-    ``font.ttfont`` (nothing to do on a tables-free font), numbers glyphs with
-    ``font.ttfont.getGlyphID`` and embeds what ``font.ttfont.save(output)`` writes."""
-    source = inspect.getsource(OutputProducer._add_fonts)
-    steps = [r"Subsetter\(", r"\.subset\(font\.ttfont\)", r"font\.ttfont\.getGlyphID\(",
-             r"font\.ttfont\.save\(output\)"]
-    at = 0
-    for step in steps:
-        found = re.compile(step).search(source, at)
-        assert found, f"fpdf2's OutputProducer._add_fonts no longer does {step!r} in this " \
-                      f"order ({_versions()}): {RECHECK}"
-        at = found.end()
+def test_the_font_object_names_we_use_are_there() -> None:
+    """anxin.letters.font_objects writes the font's objects with fpdf2's own classes and
+    widths function, and registers them through the producer's ``_add_pdf_obj``."""
+    from fpdf import output
+
+    for name in ("PDFFont", "PDFFontStream", "CIDSystemInfo", "_tt_font_widths"):
+        assert callable(getattr(output, name, None)), \
+            f"fpdf.output.{name} is gone ({_versions()}): {RECHECK}"
+    assert callable(getattr(OutputProducer, "_add_pdf_obj", None)), \
+        f"OutputProducer._add_pdf_obj is gone ({_versions()}): {RECHECK}"
+    for attr in ("descendant_fonts", "to_unicode", "c_i_d_system_info", "font_descriptor",
+                 "c_i_d_to_g_i_d_map"):
+        assert hasattr(output.PDFFont("Type0", "X"), attr), \
+            f"fpdf2's PDFFont lost {attr} ({_versions()}): {RECHECK}"
+    for method in ("pick", "get_glyph"):
+        assert callable(getattr(getattr(SubsetMap, method), "cache_clear", None)), \
+            f"SubsetMap.{method} is no longer cached ({_versions()}): {RECHECK}"
 
 
 @pytest.mark.parametrize("locale", ["zh-CN", "en"])
@@ -133,7 +138,10 @@ def test_the_embedded_font_program_and_cid_map_are_the_pinned_ones(locale: str) 
     _font, descendant = _descendant(render_letter_pdf(letter_spec(locale)))
     program = descendant["/FontDescriptor"]["/FontFile2"].data
     want, want_map = GOLDEN[locale]
-    assert hashlib.sha256(descendant["/CIDToGIDMap"].data).hexdigest() == want_map, \
+    # The map ends at the highest CID used; padded to all 65,536 CIDs (the rest map to
+    # glyph 0) it is the one fpdf2's generic path wrote, which GOLDEN pins.
+    full_map = descendant["/CIDToGIDMap"].data.ljust(2 * 65536, b"\0")
+    assert hashlib.sha256(full_map).hexdigest() == want_map, \
         f"fpdf2's CID→GID map of the {locale} letter changed ({_versions()}): {RECHECK}"
     assert hashlib.sha256(program).hexdigest() == want, \
         f"the {locale} letter's embedded font program changed ({_versions()}). If fpdf2 or " \
