@@ -120,5 +120,6 @@ def test_a_bad_key_answers_the_same_422_as_on_the_other_routes_and_spends_nothin
         assert (g["code"], g.get("field"), g.get("errors")) == (
             o["code"], o.get("field"), o.get("errors")), (g, o)
     got = api.get(f"/v1/authorizations/{auth['id']}").json()
-    assert got["uses"] == 0 and got["uses_log"] == []
+    assert got["uses"] == 0
+    assert got["uses_log"] == []
     assert api.post(path, BODY, headers={"Idempotency-Key": "k" * 200}).status_code == 201
