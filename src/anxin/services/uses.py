@@ -286,10 +286,12 @@ _RET_EXHAUSTED_LEAF = LeafTemplate.sql("xl", _LEAF_HASH.format(_RET_GRANT_LEAF),
                                        f"{_SEQ_BEFORE} + 1")
 _PG_PERIOD = ("(CASE freq_per " + " ".join(f"WHEN '{p}' THEN :p_{p}" for p in PERIOD_NAMES_SQL)
               + " END)")
-# ``status || ''``: the row is found by its primary key, never by ix_authorizations_status.
-# While every authorization has one status (a young deployment, the benchmark) the
-# generic plan rated the two alike and scanned every active row of the status index
-# (31 buffers a grant instead of 4, EXPLAIN ANALYZE under bench/use_gate.py).
+# ``institution_id || ''``, ``status || ''``: the row is found by its primary key, never by
+# an index on its institution or its status. While every authorization has one status and
+# one institution (a young deployment, the benchmark) the generic plan rated those indexes
+# as the key and scanned every active row of ix_authorizations_status (31 buffers a grant,
+# 19 rows filtered out), then, without it, of ix_authorizations_inst_reference (21) --
+# EXPLAIN ANALYZE (auto_explain) under bench/use_gate.py.
 _ONE_STATEMENT_SQL = f"""
 WITH g AS (
   UPDATE authorizations
@@ -304,7 +306,7 @@ WITH g AS (
          ledger_head = CASE WHEN uses + 1 >= max_uses
                             THEN {_LEAF_HASH.format(_SET_EXHAUSTED_LEAF)}
                             ELSE {_LEAF_HASH.format(_SET_GRANT_LEAF)} END
-   WHERE id = :aid AND institution_id = :iid AND status || '' = :granting
+   WHERE id = :aid AND institution_id || '' = :iid AND status || '' = :granting
      AND uses < max_uses AND valid_until > :now AND valid_from <= :now AND purpose = :purpose
      AND jsonb_exists(CAST(data_scope AS jsonb), :item)
      AND letter_sha256 = :letter_sha256 AND max_uses = :max_uses AND test = false
