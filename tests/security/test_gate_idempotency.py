@@ -100,3 +100,26 @@ def test_twenty_concurrent_calls_with_one_key_spend_exactly_one_use(api, client,
     got = api.get(f"/v1/authorizations/{auth['id']}").json()
     assert got["uses"] == 1
     assert sum(u["granted"] for u in got["uses_log"]) == 1
+
+
+def test_a_bad_key_answers_the_same_422_as_on_the_other_routes_and_spends_nothing(
+        api, client, outbox):
+    # The gate reads the header itself (anxin.web.deps.idempotency_key_of) rather than as
+    # a FastAPI parameter: the rules and the problem must be those of the other routes.
+    auth = _signed(api, client, outbox, 311, 3)
+    path = f"/v1/authorizations/{auth['id']}/uses"
+    template = {"code": "idem-bad", "title": "T", "purpose": "loan_approval",
+                "data_scope": ["credit_report"], "body": "{{ subject_name }}",
+                "locale": "en", "validity_days": 30, "max_uses": 3}
+    for bad in ["", "k" * 201, "tab\there"]:
+        gate = api.post(path, BODY, headers={"Idempotency-Key": bad})
+        other = api.post("/v1/templates", template, headers={"Idempotency-Key": bad})
+        assert gate.status_code == other.status_code == 422, (bad, gate.text)
+        assert gate.headers["content-type"] == other.headers["content-type"]
+        g, o = gate.json(), other.json()
+        assert (g["code"], g.get("field"), g.get("errors")) == (
+            o["code"], o.get("field"), o.get("errors")), (g, o)
+    got = api.get(f"/v1/authorizations/{auth['id']}").json()
+    assert got["uses"] == 0
+    assert got["uses_log"] == []
+    assert api.post(path, BODY, headers={"Idempotency-Key": "k" * 200}).status_code == 201

@@ -7,7 +7,7 @@ from typing import Annotated, TypeVar
 from fastapi import Depends, Header, Request, Security
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from anxin.services.context import Context
 from anxin.services.institutions import InstitutionRef, authenticate
@@ -49,11 +49,48 @@ def get_institution(ctx: CtxDep, key: ApiKey) -> InstitutionRef:
 
 
 InstitutionDep = Annotated[InstitutionRef, Depends(get_institution)]
+_IDEMPOTENCY_HEADER = "Idempotency-Key"
+_IDEMPOTENCY_MIN, _IDEMPOTENCY_MAX = 1, 200
+_IDEMPOTENCY_DOC = ("1 to 200 characters: the same key and body answer the same result "
+                    "without doing it twice; the same key with another body answers 422 "
+                    "`idempotency_key_reused`")
 IdempotencyKey = Annotated[str | None, Header(
-    alias="Idempotency-Key", min_length=1, max_length=200, pattern=TEXT_PATTERN,
-    description="1 to 200 characters: the same key and body answer the same result "
-                "without doing it twice; the same key with another body answers 422 "
-                "`idempotency_key_reused`")]
+    alias=_IDEMPOTENCY_HEADER, min_length=_IDEMPOTENCY_MIN, max_length=_IDEMPOTENCY_MAX,
+    pattern=TEXT_PATTERN, description=_IDEMPOTENCY_DOC)]
+
+_IDEMPOTENCY_KEY: TypeAdapter[str | None] = TypeAdapter(IdempotencyKey)
+
+
+def idempotency_key_of(request: Request) -> str | None:
+    """The ``Idempotency-Key`` header checked as the :data:`IdempotencyKey` parameter is
+    (the same rules, the same 422 located under ``header``), for a route that reads its
+    headers itself (the use gate, :func:`anxin.web.api.v1.consume_use`)."""
+    value = request.headers.get(_IDEMPOTENCY_HEADER)
+    if value is None:
+        return None
+    try:
+        return _IDEMPOTENCY_KEY.validate_python(value)
+    except ValidationError as exc:
+        raise RequestValidationError(
+            [{**e, "loc": ("header", _IDEMPOTENCY_HEADER, *e["loc"])}
+             for e in exc.errors(include_url=False)]) from None
+
+
+def idempotency_key_parameter() -> dict[str, object]:
+    """The OpenAPI parameter FastAPI documents for :data:`IdempotencyKey` (as
+    :mod:`anxin.web.api.openapi` finishes it: optional, never null), for a route that
+    reads the header itself."""
+    schema = {"type": "string", "title": _IDEMPOTENCY_HEADER, "description": _IDEMPOTENCY_DOC,
+              "minLength": _IDEMPOTENCY_MIN, "maxLength": _IDEMPOTENCY_MAX,
+              "pattern": TEXT_PATTERN}
+    return {"name": _IDEMPOTENCY_HEADER, "in": "header", "required": False,
+            "description": _IDEMPOTENCY_DOC, "schema": schema}
+
+
+async def api_key_of(request: Request) -> str | None:
+    """The bearer API key as :data:`ApiKey` reads it (the same scheme object), for a
+    route that reads its headers itself."""
+    return await get_api_key(await API_KEY_SCHEME(request))
 
 
 M = TypeVar("M", bound=BaseModel)
