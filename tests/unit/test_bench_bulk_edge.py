@@ -23,3 +23,15 @@ def test_the_edge_makes_the_frontiers_nodes_and_root() -> None:
     for h in hashes[137:]:
         assert resumed.append(h) == reference.append(h)
         assert resumed.root() == reference.root()
+
+
+def test_the_edges_copy_tuples_hold_the_frontiers_nodes() -> None:
+    import struct
+    hashes = [leaf_hash(bytes([i])) for i in range(100)]
+    reference, edge = _Frontier(), _Edge()
+    made = [n for h in hashes for n in reference.append(h)]
+    leaves, nodes = edge.tuples(hashes, [b"rest"] * len(hashes))
+    assert [(*struct.unpack(">hiiiqi", t[:26]), t[26:]) for t in nodes] == [
+        (3, 4, level, 8, idx, 32, h) for level, idx, h in made]
+    assert [struct.unpack(">hiq", t[:14]) for t in leaves] == [(5, 8, i) for i in range(100)]
+    assert edge.root() == reference.root()
