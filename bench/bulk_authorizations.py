@@ -16,7 +16,9 @@ Why it is written by hand, and how it is fast. The encryption, blind indexes and
 hashes need the deployment's keys, so the rows cannot be made server-side
 (``generate_series``: PostgreSQL has no AES-GCM) and must be made here. The first loader
 adapted every value of every row through psycopg's ``write_row`` into tables with all
-their indexes: 1M authorizations took 519-1,117 s on this shared machine. Now:
+their indexes: 1M authorizations took 519-1,117 s on this shared machine; this one
+loaded 100k in 80 s where the first took 342 s in the same run, and 1M in 326 s
+(docs/operations.md, "Growth, 2026-12-02"). Now:
 
 - the model's columns that every copy shares are rendered once, by PostgreSQL itself
   (``COPY (SELECT ...) TO STDOUT``), and each COPY line is that text after the row's own
@@ -28,7 +30,8 @@ their indexes: 1M authorizations took 519-1,117 s on this shared machine. Now:
   own build. The rebuilt indexes are as compact as a REINDEX leaves them (an index grown
   row by row has split pages, ~10-30 % bigger): bytes per authorization are a settled
   table's. ``ANALYZE`` after; no VACUUM (the visibility map is as a load leaves it);
-- the tables are loaded in one transaction per ``BATCH`` with one COPY stream each.
+- the tables are loaded in one transaction per ``BATCH`` and table pair, the row
+  tables and the log's on two connections (two backends) at once.
 """
 
 from __future__ import annotations
