@@ -61,6 +61,8 @@ from bench.use_gate import free_port, lua, median_run, run_wrk
 from tests.common.backends import DEFAULT_PG, throwaway_postgres
 from tests.common.serve import wait_until_healthy
 
+from anxin.services.authorizations import make_cursor
+
 ANXIN = [sys.executable, "-m", "anxin"]
 HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"  # Debian's is in sbin
 GATE_BODY = json.dumps({"purpose": "account_opening", "reference": "bench", "operator": "wrk",
@@ -356,6 +358,7 @@ def bench_growth(args: argparse.Namespace) -> dict[str, Any]:
                 out[str(size)] = fig = measure(cluster, db_url, size, args, rng)
                 fig["bulk_rows_checked"] = cloner.check(20)
                 fig["load_s"] = round(loaded, 1)
+                fig["load_parts_s"] = {k: round(v, 1) for k, v in cloner.timings.items()}
                 print(f"{size:>10,} authorizations (loaded in {loaded:.0f} s): "
                       + json.dumps(fig))
         finally:
@@ -383,10 +386,12 @@ def measure(cluster: Cluster, db_url: str, size: int, args: argparse.Namespace,
             rng: random.Random) -> dict[str, Any]:
     eng = create_engine(db_url)
     with eng.connect() as conn:
-        ids = [r[0] for r in conn.execute(text(
-            "SELECT id FROM authorizations WHERE reference LIKE 'BULK-%' "
+        sample = [(r[0], r[1]) for r in conn.execute(text(
+            "SELECT id, created_at FROM authorizations WHERE reference LIKE 'BULK-%' "
             "ORDER BY random() LIMIT 2000"))]
     eng.dispose()
+    ids = [i for i, _ in sample]
+    cursors = [make_cursor(at, i) for i, at in sample[:50]]
     rng.shuffle(ids)
     h = {"Authorization": f"Bearer {cluster.api_key}"}
     half = len(ids) // 2
@@ -400,6 +405,12 @@ def measure(cluster: Cluster, db_url: str, size: int, args: argparse.Namespace,
                     args.seconds, 4, timeout_s=30)
     deep = run_wrk(cluster.base, lua("GET", [f"/v1/authorizations?page={rng.randrange(pages)}"
                                              for _ in range(50)], h, None),
+                   args.seconds, 4, timeout_s=30)
+    # The same depths by cursor (after= a random row), and a status no bulk row has.
+    deep_cursor = run_wrk(cluster.base, lua("GET", [f"/v1/authorizations?after={c}"
+                                                    for c in cursors], h, None),
+                          args.seconds, 4, timeout_s=30)
+    rare = run_wrk(cluster.base, lua("GET", ["/v1/authorizations?status=pending"], h, None),
                    args.seconds, 4, timeout_s=30)
     ledger = open_ledger(db_url)
     try:
@@ -417,7 +428,9 @@ def measure(cluster: Cluster, db_url: str, size: int, args: argparse.Namespace,
         "record_p50_ms": record["p50_ms"], "record_p99_ms": record["p99_ms"],
         "list_first_p50_ms": first["p50_ms"], "list_first_p99_ms": first["p99_ms"],
         "list_deep_p50_ms": deep["p50_ms"], "list_deep_p99_ms": deep["p99_ms"],
-        "list_timeouts": first["timeouts"] + deep["timeouts"],
+        "list_cursor_p50_ms": deep_cursor["p50_ms"], "list_cursor_p99_ms": deep_cursor["p99_ms"],
+        "list_rare_status_p50_ms": rare["p50_ms"], "list_rare_status_p99_ms": rare["p99_ms"],
+        "list_timeouts": sum(r["timeouts"] for r in (first, deep, deep_cursor, rare)),
         "leaves": n, "inclusion_ms": round(inc[0], 3), "inclusion_p95_ms": round(inc[1], 3),
         "consistency_ms": round(con[0], 3), "consistency_p95_ms": round(con[1], 3),
         "bytes_per_authorization": round(rows / b["count"]),

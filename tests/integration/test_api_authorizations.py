@@ -254,3 +254,52 @@ def test_a_gate_call_that_is_not_json_answers_422(api, client, outbox):
     r = client.post(f"/v1/authorizations/{auth['id']}/uses", content=b"{not json",
                     headers={**api.h, "Content-Type": "application/json"})
     assert (r.status_code, r.json()["code"]) == (422, "validation_failed")
+
+
+def test_list_by_cursor_walks_the_same_order_as_by_number(api):
+    """``after=`` continues exactly where the numbered page stopped, ties of created_at
+    (a frozen clock makes them all equal) included, and ends with ``next`` null."""
+    api.template()
+    for i in range(5):
+        api.request(seq=20 + i)
+    by_number = [a["id"] for p in (1, 2, 3) for a in api.get(
+        "/v1/authorizations", params={"page_size": 2, "page": p}).json()["items"]]
+    first = api.get("/v1/authorizations", params={"page_size": 2}).json()
+    by_cursor, page = [a["id"] for a in first["items"]], first
+    while page["next"] is not None:
+        page = api.get("/v1/authorizations",
+                       params={"page_size": 2, "after": page["next"]}).json()
+        assert (page["page"], page["next_page"], page["total"]) == (None, None, 5)
+        by_cursor += [a["id"] for a in page["items"]]
+    assert by_cursor == by_number
+    assert len(set(by_cursor)) == 5
+    assert (len(page["items"]), page["total_capped"]) == (1, False)
+
+
+def test_list_cursor_keeps_the_filters_and_refuses_nonsense(api):
+    api.template()
+    for i in range(3):
+        api.request(seq=30 + i, reference="KEEP" if i != 1 else "DROP")
+    first = api.get("/v1/authorizations", params={"reference": "KEEP", "page_size": 1}).json()
+    rest = api.get("/v1/authorizations", params={"reference": "KEEP", "page_size": 1,
+                                                 "after": first["next"]}).json()
+    assert [a["reference"] for a in first["items"] + rest["items"]] == ["KEEP", "KEEP"]
+    assert rest["next"] is None
+    for bad in ("nonsense", "!!!", "eHx5", first["next"][:-3]):
+        r = api.get("/v1/authorizations", params={"after": bad})
+        assert (r.status_code, r.json()["field"]) == (422, "after"), (bad, r.text)
+    r = api.get("/v1/authorizations", params={"after": first["next"], "page": 2})
+    assert (r.status_code, r.json()["field"]) == (422, "after")
+
+
+def test_list_total_is_capped_not_a_full_count(api, monkeypatch):
+    """Past TOTAL_CAP the total stops counting (a full count is O(rows)); the pages go on."""
+    from anxin.services import authorizations
+    monkeypatch.setattr(authorizations, "TOTAL_CAP", 2)
+    api.template()
+    for i in range(3):
+        api.request(seq=40 + i)
+    out = api.get("/v1/authorizations", params={"page_size": 2}).json()
+    assert (out["total"], out["total_capped"], out["next_page"]) == (2, True, 2)
+    last = api.get("/v1/authorizations", params={"page_size": 2, "page": 2}).json()
+    assert (len(last["items"]), last["next_page"], last["next"]) == (1, None, None)

@@ -46,6 +46,8 @@ def test_growth_measures_every_figure_on_bulk_loaded_rows():
     assert at["bulk_rows_checked"] == 20
     assert at["list_first_p50_ms"] > 0
     assert at["list_deep_p50_ms"] > 0
+    assert at["list_cursor_p50_ms"] > 0
+    assert at["list_rare_status_p50_ms"] > 0
     # 300 authorizations x their leaves, then grown to 2,000 leaves.
     assert at["leaves"] >= 2000
     assert at["inclusion_ms"] > 0

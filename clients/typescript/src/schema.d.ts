@@ -50,7 +50,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Your authorizations, newest first, a page at a time */
+        /**
+         * Your authorizations, newest first, a page at a time
+         * @description By number (`page`) or by cursor (`after`); `total` counts up to 10,000
+         *     (`total_capped` when there are more).
+         */
         get: operations["list_authorizations"];
         put?: never;
         /**
@@ -1566,23 +1570,40 @@ export interface components {
          *       ],
          *       "page": 1,
          *       "page_size": 50,
-         *       "total": 1
+         *       "total": 1,
+         *       "total_capped": false
          *     }
          */
         AuthorizationPage: {
             /** Items */
             items: components["schemas"]["Authorization"][];
-            /** Page */
-            page: number;
+            /**
+             * Page
+             * @description The page's number; null for a page asked by cursor (`after`)
+             */
+            page: number | null;
             /** Page Size */
             page_size: number;
-            /** Total */
+            /**
+             * Total
+             * @description The matching authorizations, counted up to 10,000 (a full count would cost the rows': `total_capped` is true when there are more)
+             */
             total: number;
             /**
+             * Total Capped
+             * @description True when more than `total` match
+             */
+            total_capped: boolean;
+            /**
              * Next Page
-             * @description The next page's number, or null on the last
+             * @description The next page's number, or null on the last (and on a page asked by cursor)
              */
             next_page: number | null;
+            /**
+             * Next
+             * @description The cursor of the next page (ask with `after=`), or null on the last
+             */
+            next: string | null;
         } & {
             [key: string]: unknown;
         };
@@ -3313,6 +3334,8 @@ export interface operations {
                 reference?: string;
                 /** @description The page's number, from 1 */
                 page?: number;
+                /** @description Start after this cursor (the `next` of the previous answer) instead of at a page number: as fast at any depth */
+                after?: string;
                 /** @description Items a page, at most 100 (more answers 422 naming `page_size`) */
                 page_size?: number;
             };
@@ -3362,7 +3385,8 @@ export interface operations {
                      *       ],
                      *       "page": 1,
                      *       "page_size": 50,
-                     *       "total": 1
+                     *       "total": 1,
+                     *       "total_capped": false
                      *     }
                      */
                     "application/json": components["schemas"]["AuthorizationPage"];

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import os
 import uuid
@@ -299,8 +300,12 @@ def get_authorization(ctx: Context, inst: InstitutionRef, auth_id: str) -> dict[
 
 
 def list_authorizations(ctx: Context, inst: InstitutionRef, *, status: str | None,
-                        reference: str | None, page: int,
+                        reference: str | None, page: int = 1, after: str | None = None,
                         page_size: int = PAGE_SIZE) -> dict[str, Any]:
+    """A page of the institution's authorizations, newest first: by number (``page``) or
+    after a cursor (``after``, the ``next`` of the previous answer; O(page) however deep).
+    ``total`` counts at most :data:`TOTAL_CAP` rows (``total_capped`` says when there are
+    more), so no answer reads O(rows) index entries (docs/api.md, "Pagination")."""
     if page < 1:
         raise ValidationFailed("page starts at 1", field="page")
     if not 1 <= page_size <= MAX_PAGE_SIZE:
@@ -308,48 +313,108 @@ def list_authorizations(ctx: Context, inst: InstitutionRef, *, status: str | Non
                                field="page_size")
     if status is not None and status not in {st.value for st in Status}:
         raise ValidationFailed(f"unknown status {status!r}", field="status")
+    if after is not None and page != 1:
+        raise ValidationFailed("page and after exclude each other: a cursor says where "
+                               "the page starts", field="after")
+    cursor = None if after is None else parse_cursor(after)
     where = [Authorization.institution_id == inst.id, Authorization.test == inst.test]
     if status is not None:
         where.append(Authorization.status == status)
     if reference is not None:
         where.append(Authorization.reference == reference)
+    q = _PageQuery(where, page, page_size, cursor)
 
     def as_read(s: Session) -> dict[str, Any] | None:
-        total, rows = _page(s, where, page, page_size)
+        rows, more, total = q.read(s)
         if any(needs_settling(ctx, a) for a in rows):
             return None
-        return _page_dict([authorization_dict(a) for a in rows], page, page_size, total)
+        return q.answer([authorization_dict(a) for a in rows], rows, more, total)
 
     # A list may lag (the replica as it is); a page with a row due a time-driven
     # transition is made again on the primary, which records it.
     if ctx.db.replica is not None and (out := ctx.db.read_lagging(as_read)) is not None:
         return out
     with ctx.db.transaction() as s:
-        total, rows = _page(s, where, page, page_size)
+        rows, more, total = q.read(s)
         items = []
         for a in rows:
             settle_status(s, ctx, a)
             items.append(authorization_dict(a))
-        return _page_dict(items, page, page_size, total)
+        return q.answer(items, rows, more, total)
 
 
-def _page(s: Session, where: list[ColumnElement[bool]], page: int, page_size: int
-          ) -> tuple[int, Sequence[Authorization]]:
-    """The count and the page's ids read only ix_authorizations_list (index-only scans);
-    the rows themselves are fetched for the page alone, not for the rows it skips."""
-    newest_first = (Authorization.created_at.desc(), Authorization.id)
-    total = s.scalar(select(func.count(Authorization.id)).where(*where)) or 0
-    page_ids = (select(Authorization.id).where(*where).order_by(*newest_first)
-                .offset((page - 1) * page_size).limit(page_size))
-    rows = s.scalars(select(Authorization).where(Authorization.id.in_(page_ids))
-                     .order_by(*newest_first)).all()
-    return total, rows
+# ``total`` is counted up to this many rows: past it the count would cost O(rows) (1.3 s
+# at 1M authorizations, bench/cluster.py growth) for a figure no page needs.
+TOTAL_CAP = 10_000
 
 
-def _page_dict(items: list[dict[str, Any]], page: int, page_size: int, total: int
-               ) -> dict[str, Any]:
-    return {"items": items, "page": page, "page_size": page_size, "total": total,
-            "next_page": page + 1 if page * page_size < total else None}
+@dataclass(frozen=True)
+class Cursor:
+    """Where a cursor page starts: after the row ``(created_at, id)`` in the list's order
+    (newest first, ties by id)."""
+
+    created_at: dt.datetime
+    id: str
+
+
+def make_cursor(created_at: dt.datetime, auth_id: str) -> str:
+    """The ``after`` that starts a page just after the row ``(created_at, auth_id)``."""
+    at = created_at.astimezone(dt.UTC).replace(tzinfo=None)
+    raw = f"{at.isoformat()}|{auth_id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def parse_cursor(after: str) -> Cursor:
+    try:
+        raw = base64.urlsafe_b64decode(after + "=" * (-len(after) % 4)).decode()
+        at, auth_id = raw.split("|")
+        return Cursor(dt.datetime.fromisoformat(at).replace(tzinfo=dt.UTC), str(uuid.UUID(auth_id)))
+    except ValueError:  # binascii.Error and UnicodeDecodeError are ValueErrors
+        raise ValidationFailed("after is the next of a previous answer", field="after") \
+            from None
+
+
+@dataclass(frozen=True)
+class _PageQuery:
+    """One page's SQL: its ids read from ix_authorizations_list (or, with a status,
+    ix_authorizations_list_status) newest first, ``page_size + 1`` of them (the extra
+    says whether there is a next page without counting), then the rows of the page alone;
+    the total is a count of at most TOTAL_CAP + 1 index entries."""
+
+    where: list[ColumnElement[bool]]
+    page: int
+    page_size: int
+    cursor: Cursor | None
+
+    def read(self, s: Session) -> tuple[Sequence[Authorization], bool, int]:
+        newest_first = (Authorization.created_at.desc(), Authorization.id)
+        where = list(self.where)
+        ids = select(Authorization.id)
+        if self.cursor is not None:
+            c = self.cursor
+            # created_at <= c bounds the index scan; the ties before c are filtered out.
+            where += [Authorization.created_at <= c.created_at,
+                      ~((Authorization.created_at == c.created_at) & (Authorization.id <= c.id))]
+        else:
+            ids = ids.offset((self.page - 1) * self.page_size)
+        page_ids = list(s.scalars(ids.where(*where).order_by(*newest_first)
+                                  .limit(self.page_size + 1)))
+        more = len(page_ids) > self.page_size
+        page_ids = page_ids[:self.page_size]
+        rows = s.scalars(select(Authorization).where(Authorization.id.in_(page_ids))
+                         .order_by(*newest_first)).all() if page_ids else []
+        capped = select(Authorization.id).where(*self.where).limit(TOTAL_CAP + 1).subquery()
+        total = s.scalar(select(func.count()).select_from(capped)) or 0
+        return rows, more, total
+
+    def answer(self, items: list[dict[str, Any]], rows: Sequence[Authorization], more: bool,
+               total: int) -> dict[str, Any]:
+        by_number = self.cursor is None
+        return {"items": items, "page": self.page if by_number else None,
+                "page_size": self.page_size, "total": min(total, TOTAL_CAP),
+                "total_capped": total > TOTAL_CAP,
+                "next_page": self.page + 1 if by_number and more else None,
+                "next": make_cursor(rows[-1].created_at, rows[-1].id) if more else None}
 
 
 def not_pending(status: str) -> Conflict:

@@ -84,6 +84,9 @@ class Authorization(Base):
         Index("ix_authorizations_inst_reference", "institution_id", "reference"),
         # GET /v1/authorizations: its filter and order in one index (0021).
         Index("ix_authorizations_list", "institution_id", "test", "created_at", "id"),
+        # ... and with ``status=`` (0023).
+        Index("ix_authorizations_list_status", "institution_id", "test", "status",
+              "created_at", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

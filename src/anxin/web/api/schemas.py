@@ -450,13 +450,20 @@ class AuthorizationPage(Reply):
 
     model_config = ConfigDict(extra="allow", json_schema_extra=_examples({
         "items": [_AUTH_EXAMPLE], "page": 1, "page_size": 50, "total": 1,
-        "next_page": None}))
+        "total_capped": False, "next_page": None, "next": None}))
 
     items: list[Authorization]
-    page: int = Field(ge=1)
+    page: int | None = Field(ge=1, description="The page's number; null for a page asked "
+                                               "by cursor (`after`)")
     page_size: int = Field(ge=1)
-    total: int = Field(ge=0)
-    next_page: int | None = Field(description="The next page's number, or null on the last")
+    total: int = Field(ge=0, le=10_000, description=(
+        "The matching authorizations, counted up to 10,000 (a full count would cost the "
+        "rows': `total_capped` is true when there are more)"))
+    total_capped: bool = Field(description="True when more than `total` match")
+    next_page: int | None = Field(description="The next page's number, or null on the last "
+                                              "(and on a page asked by cursor)")
+    next: str | None = Field(description="The cursor of the next page (ask with `after=`), "
+                                         "or null on the last")
 
 
 # ---------------------------------------------------------------- the gate

@@ -189,10 +189,15 @@ def list_authorizations(ctx: CtxDep, inst: InstitutionDep,
                         status: Annotated[AuthorizationStatus | None, Query()] = None,
                         reference: Annotated[Text | None, Query()] = None,
                         page: Page = 1,
+                        after: Annotated[Text | None, Query(description=(
+                            "Start after this cursor (the `next` of the previous answer) "
+                            "instead of at a page number: as fast at any depth"))] = None,
                         page_size: PageSize = DEFAULT_PAGE_SIZE) -> dict[str, Any]:
+    """By number (`page`) or by cursor (`after`); `total` counts up to 10,000
+    (`total_capped` when there are more)."""
     return auths.list_authorizations(
         ctx, inst, status=None if status is None else str(status), reference=reference,
-        page=page, page_size=page_size)
+        page=page, after=after, page_size=page_size)
 
 
 @router.get("/authorizations/{auth_id}", response_model=AuthorizationDetail,

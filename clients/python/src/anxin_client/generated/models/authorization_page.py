@@ -19,17 +19,22 @@ class AuthorizationPage:
 
     Attributes:
         items (list[Authorization]):
-        page (int):
+        page (int | None): The page's number; null for a page asked by cursor (`after`)
         page_size (int):
-        total (int):
-        next_page (int | None): The next page's number, or null on the last
+        total (int): The matching authorizations, counted up to 10,000 (a full count would cost the rows':
+            `total_capped` is true when there are more)
+        total_capped (bool): True when more than `total` match
+        next_page (int | None): The next page's number, or null on the last (and on a page asked by cursor)
+        next_ (None | str): The cursor of the next page (ask with `after=`), or null on the last
     """
 
     items: list[Authorization]
-    page: int
+    page: int | None
     page_size: int
     total: int
+    total_capped: bool
     next_page: int | None
+    next_: None | str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -38,14 +43,20 @@ class AuthorizationPage:
             items_item = items_item_data.to_dict()
             items.append(items_item)
 
+        page: int | None
         page = self.page
 
         page_size = self.page_size
 
         total = self.total
 
+        total_capped = self.total_capped
+
         next_page: int | None
         next_page = self.next_page
+
+        next_: None | str
+        next_ = self.next_
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -55,7 +66,9 @@ class AuthorizationPage:
                 "page": page,
                 "page_size": page_size,
                 "total": total,
+                "total_capped": total_capped,
                 "next_page": next_page,
+                "next": next_,
             }
         )
 
@@ -73,11 +86,18 @@ class AuthorizationPage:
 
             items.append(items_item)
 
-        page = d.pop("page")
+        def _parse_page(data: object) -> int | None:
+            if data is None:
+                return data
+            return cast(int | None, data)
+
+        page = _parse_page(d.pop("page"))
 
         page_size = d.pop("page_size")
 
         total = d.pop("total")
+
+        total_capped = d.pop("total_capped")
 
         def _parse_next_page(data: object) -> int | None:
             if data is None:
@@ -86,12 +106,21 @@ class AuthorizationPage:
 
         next_page = _parse_next_page(d.pop("next_page"))
 
+        def _parse_next_(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        next_ = _parse_next_(d.pop("next"))
+
         authorization_page = cls(
             items=items,
             page=page,
             page_size=page_size,
             total=total,
+            total_capped=total_capped,
             next_page=next_page,
+            next_=next_,
         )
 
         authorization_page.additional_properties = d

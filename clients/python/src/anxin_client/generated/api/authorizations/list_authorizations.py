@@ -16,6 +16,7 @@ def _get_kwargs(
     status: AuthorizationStatus | Unset = UNSET,
     reference: str | Unset = UNSET,
     page: int | Unset = 1,
+    after: str | Unset = UNSET,
     page_size: int | Unset = 50,
 ) -> dict[str, Any]:
 
@@ -30,6 +31,8 @@ def _get_kwargs(
     params["reference"] = reference
 
     params["page"] = page
+
+    params["after"] = after
 
     params["page_size"] = page_size
 
@@ -90,9 +93,13 @@ def sync_detailed(
     status: AuthorizationStatus | Unset = UNSET,
     reference: str | Unset = UNSET,
     page: int | Unset = 1,
+    after: str | Unset = UNSET,
     page_size: int | Unset = 50,
 ) -> Response[AuthorizationPage | Problem]:
     """Your authorizations, newest first, a page at a time
+
+     By number (`page`) or by cursor (`after`); `total` counts up to 10,000
+    (`total_capped` when there are more).
 
     Args:
         status (AuthorizationStatus | Unset): The states of an authorization
@@ -100,6 +107,8 @@ def sync_detailed(
             the two equal).
         reference (str | Unset):
         page (int | Unset): The page's number, from 1 Default: 1.
+        after (str | Unset): Start after this cursor (the `next` of the previous answer) instead
+            of at a page number: as fast at any depth
         page_size (int | Unset): Items a page, at most 100 (more answers 422 naming `page_size`)
             Default: 50.
 
@@ -115,6 +124,7 @@ def sync_detailed(
         status=status,
         reference=reference,
         page=page,
+        after=after,
         page_size=page_size,
     )
 
@@ -131,9 +141,13 @@ def sync(
     status: AuthorizationStatus | Unset = UNSET,
     reference: str | Unset = UNSET,
     page: int | Unset = 1,
+    after: str | Unset = UNSET,
     page_size: int | Unset = 50,
 ) -> AuthorizationPage | Problem | None:
     """Your authorizations, newest first, a page at a time
+
+     By number (`page`) or by cursor (`after`); `total` counts up to 10,000
+    (`total_capped` when there are more).
 
     Args:
         status (AuthorizationStatus | Unset): The states of an authorization
@@ -141,6 +155,8 @@ def sync(
             the two equal).
         reference (str | Unset):
         page (int | Unset): The page's number, from 1 Default: 1.
+        after (str | Unset): Start after this cursor (the `next` of the previous answer) instead
+            of at a page number: as fast at any depth
         page_size (int | Unset): Items a page, at most 100 (more answers 422 naming `page_size`)
             Default: 50.
 
@@ -157,6 +173,7 @@ def sync(
         status=status,
         reference=reference,
         page=page,
+        after=after,
         page_size=page_size,
     ).parsed
 
@@ -167,9 +184,13 @@ async def asyncio_detailed(
     status: AuthorizationStatus | Unset = UNSET,
     reference: str | Unset = UNSET,
     page: int | Unset = 1,
+    after: str | Unset = UNSET,
     page_size: int | Unset = 50,
 ) -> Response[AuthorizationPage | Problem]:
     """Your authorizations, newest first, a page at a time
+
+     By number (`page`) or by cursor (`after`); `total` counts up to 10,000
+    (`total_capped` when there are more).
 
     Args:
         status (AuthorizationStatus | Unset): The states of an authorization
@@ -177,6 +198,8 @@ async def asyncio_detailed(
             the two equal).
         reference (str | Unset):
         page (int | Unset): The page's number, from 1 Default: 1.
+        after (str | Unset): Start after this cursor (the `next` of the previous answer) instead
+            of at a page number: as fast at any depth
         page_size (int | Unset): Items a page, at most 100 (more answers 422 naming `page_size`)
             Default: 50.
 
@@ -192,6 +215,7 @@ async def asyncio_detailed(
         status=status,
         reference=reference,
         page=page,
+        after=after,
         page_size=page_size,
     )
 
@@ -206,9 +230,13 @@ async def asyncio(
     status: AuthorizationStatus | Unset = UNSET,
     reference: str | Unset = UNSET,
     page: int | Unset = 1,
+    after: str | Unset = UNSET,
     page_size: int | Unset = 50,
 ) -> AuthorizationPage | Problem | None:
     """Your authorizations, newest first, a page at a time
+
+     By number (`page`) or by cursor (`after`); `total` counts up to 10,000
+    (`total_capped` when there are more).
 
     Args:
         status (AuthorizationStatus | Unset): The states of an authorization
@@ -216,6 +244,8 @@ async def asyncio(
             the two equal).
         reference (str | Unset):
         page (int | Unset): The page's number, from 1 Default: 1.
+        after (str | Unset): Start after this cursor (the `next` of the previous answer) instead
+            of at a page number: as fast at any depth
         page_size (int | Unset): Items a page, at most 100 (more answers 422 naming `page_size`)
             Default: 50.
 
@@ -233,6 +263,7 @@ async def asyncio(
             status=status,
             reference=reference,
             page=page,
+            after=after,
             page_size=page_size,
         )
     ).parsed
