@@ -28,6 +28,7 @@ import argparse
 import datetime as dt
 import json
 import multiprocessing
+import os
 import random
 import sqlite3
 import statistics
@@ -137,7 +138,7 @@ PRODUCER_MODES = ("statement", "transaction")
 
 
 def _producer(url: str, mode: str, threads: int, first: int, start: Any, stop: Any,
-              counts: Any, slot: int) -> None:
+              counts: Any, cpu: Any, slot: int) -> None:
     """One producer process: ``threads`` threads, each committing one use-case
     transaction per leaf until ``stop`` is set: in ``statement`` mode the leaf's INSERT
     is the whole transaction, in autocommit (``Database.single_statement``, as the
@@ -160,8 +161,11 @@ def _producer(url: str, mode: str, threads: int, first: int, start: Any, stop: A
     for w in workers:
         w.start()
     counts[slot] = -1  # ready: imported and started
+    start.wait()
+    cpu0 = time.process_time()
     for w in workers:
         w.join()
+    cpu[slot] = time.process_time() - cpu0
     counts[slot] = sum(done)
     db.dispose()
 
@@ -172,10 +176,10 @@ def bench_concurrent(ledger: Ledger, url: str, *, mode: str, producers: int, thr
     transactions each enqueue one leaf and the production sequencer loop runs."""
     ctx = multiprocessing.get_context("spawn")
     start, stop = ctx.Event(), ctx.Event()
-    counts = ctx.Array("q", producers)
+    counts, cpu = ctx.Array("q", producers), ctx.Array("d", producers)
     base = ledger.size()
     procs = [ctx.Process(target=_producer, args=(url, mode, threads, 10**12 * (p + 1), start,
-                                                 stop, counts, p))
+                                                 stop, counts, cpu, p))
              for p in range(producers)]
     for p in procs:
         p.start()
@@ -186,8 +190,10 @@ def bench_concurrent(ledger: Ledger, url: str, *, mode: str, producers: int, thr
     start.set()
     time.sleep(warmup)
     size0, t0 = ledger.size(), time.perf_counter()
+    pg0, seq0 = _server_cpu(ledger), time.process_time()
     time.sleep(seconds)
     size1, t1 = ledger.size(), time.perf_counter()
+    pg1, seq1 = _server_cpu(ledger), time.process_time()
     stop.set()
     for p in procs:
         p.join()
@@ -202,8 +208,33 @@ def bench_concurrent(ledger: Ledger, url: str, *, mode: str, producers: int, thr
     assert left == 0, left
     report = audit_ledger(ledger.db, ledger.signer.verifier_key)
     assert report.ok, report.problems
-    return {"per_s": (size1 - size0) / (t1 - t0), "enqueued": enqueued,
-            "connections": producers * threads}
+    window = size1 - size0
+    return {"per_s": window / (t1 - t0), "enqueued": enqueued,
+            "connections": producers * threads,
+            "cpu_us_per_leaf": {
+                "producers": sum(cpu) / enqueued * 1e6,
+                "sequencer_process": (seq1 - seq0) / window * 1e6,
+                "postgres": (pg1 - pg0) / window * 1e6 if pg0 is not None and pg1 is not None
+                else None}}
+
+
+def _server_cpu(ledger: Ledger) -> float | None:
+    """CPU seconds used so far by the server processes of this database's sessions (read
+    in /proc: the server runs on this machine); None on SQLite or when /proc has them not.
+    Backends that stay connected through the window (the producers' pools) count whole."""
+    if ledger.db.dialect != "postgresql":
+        return None
+    with ledger.db.engine.connect() as conn:
+        pids = conn.scalars(text("SELECT pid FROM pg_stat_activity "
+                                 "WHERE datname = current_database()")).all()
+    tick, total = os.sysconf("SC_CLK_TCK"), 0.0
+    try:
+        for pid in pids:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    except (OSError, IndexError, ValueError):
+        return None
+    return total
 
 
 class _Frontier:
@@ -371,6 +402,9 @@ def run_backend(name: str, url: str, args: argparse.Namespace) -> dict[str, Any]
                   f"{got['per_s']:,.0f}/s integrated ({args.producers} processes × "
                   f"{args.threads} threads, one leaf per use-case transaction, the sequencer "
                   f"loop concurrent; {got['enqueued']:,} leaves in all, audited)")
+            appends[f"cpu_us_per_leaf_{mode}"] = got["cpu_us_per_leaf"]
+            print("      CPU per leaf (µs): " + ", ".join(
+                f"{k} {v:,.0f}" for k, v in got["cpu_us_per_leaf"].items() if v is not None))
         appends |= bench_appends(ledger, args.single, args.batches)
         print(f"    appends: single {appends['single']:,.0f}/s; batched "
               f"{appends['batched']:,.0f}/s (enqueued row by row), "

@@ -19,16 +19,35 @@ from anxin.ledger.chain import ZERO_HASH, chained_leaf
 from anxin.ledger.leaf import make_leaf
 from anxin.ledger.merkle import leaf_hash
 from anxin.storage.models import Authorization, LedgerQueued
+from anxin.storage.pg_statement import PgStatement
 
 
 def enqueue_leaf(session: Session | Connection, data: bytes, *,
                  authorization_id: str | None, at: dt.datetime) -> None:
-    session.execute(_ENQUEUE, {"data": data, "authorization_id": authorization_id,
-                               "created_at": at})
+    """Queue ``data`` in the caller's transaction (or, in autocommit, as its own).
+
+    On PostgreSQL the INSERT runs as one :class:`~anxin.storage.pg_statement.PgStatement`
+    on the transaction's psycopg connection, not through ``Connection.execute``: that path
+    cost ~590 us of CPU per leaf against ~150 us for the raw statement (compiled-cache
+    lookup, the ORM's bulk-insert handling on a Session, result set-up; one producer
+    thread, /tmp micro-benchmark of bench/ledger.py's producer), and every use case of
+    the product enqueues through here. SQLite keeps the Core statement."""
+    if at.tzinfo is None:  # as UTCDateTime, which the raw statement bypasses
+        raise ValueError("a queued leaf needs an aware datetime")
+    conn = session.connection() if isinstance(session, Session) else session
+    if conn.dialect.name == "postgresql":
+        _PG_ENQUEUE.first(conn, {"data": data, "aid": authorization_id,
+                                 "at": at.astimezone(dt.UTC)})
+        return
+    conn.execute(_ENQUEUE, {"data": data, "authorization_id": authorization_id,
+                            "created_at": at})
 
 
 # Built once: a statement with values() baked in is a new statement (and cache key) per call.
 _ENQUEUE = insert(LedgerQueued)
+# RETURNING: PgStatement answers the statement's first row.
+_PG_ENQUEUE = PgStatement("INSERT INTO ledger_queue (data, authorization_id, created_at) "
+                          "VALUES (:data, :aid, :at) RETURNING id")
 
 
 # The chain head of an authorization (anxin.ledger.chain), read under the row lock and
