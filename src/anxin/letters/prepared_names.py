@@ -17,12 +17,17 @@ then). A comparison that raises (a prohibited character) is not remembered: it r
 again. A fresh comparison costs 20–130 µs, a remembered one the two ``dump()`` calls,
 about 2 µs; a package compares some 350 names. The memory lasts for the block.
 
+So is ``Name.hashable`` (the key pyHanko files and finds certificates by, in every
+certificate registry and path it builds: asn1crypto joins the prepared values anew on
+each call), by the name's DER: some 250 calls a package, 7 % of its time (cProfile,
+2026-12-02).
+
 So is the match of a certificate's CRL distribution points with a CRL's issuing
 distribution point (RFC 5280 §6.3.3 b.2.i, pyHanko's ``_match_dps_idp_names``): a pure
 function of the four names it is given (the IDP, the certificate's DPs, the CRL issuer's
 certificate and the CRL authority's name), remembered by their DER. pyHanko weighs every
 CRL against every certificate of every path it validates, and builds fresh
-``GeneralName`` objects for each weighing (some 25 a package, of which 4 are distinct,
+``GeneralName`` objects for each weighing (some 25 a package, of which 10 are distinct,
 about 0.3 ms each): 6–8 % of a package's verification (cProfile, 2026-12-02).
 
 The switch is a context variable: elsewhere (and in the benchmark's baseline) asn1crypto
@@ -47,6 +52,7 @@ from pyhanko_certvalidator.revinfo import validate_crl
 class _Memory:
     values: dict[str, str] = field(default_factory=dict)
     equal: dict[tuple[bytes, bytes], bool] = field(default_factory=dict)
+    hashable: dict[bytes, str] = field(default_factory=dict)
     dp_match: dict[tuple[bytes, bytes | None, bytes, bytes], bool] = field(
         default_factory=dict)
 
@@ -95,6 +101,27 @@ def _install_equality() -> Callable[[Any, Any], bool]:
     return original
 
 
+def _install_hashable() -> Callable[[Any], str]:
+    cls: Any = asn1_x509.Name
+    current = cls.hashable.fget
+    original: Callable[[Any], str] = getattr(current, "__anxin_original__", current)
+
+    def hashable(self: Any) -> str:
+        memory = _PREPARED.get()
+        if memory is None:
+            return original(self)
+        key = self.dump()
+        held = memory.hashable.get(key)
+        if held is None:
+            held = memory.hashable[key] = original(self)
+        return held
+
+    hashable.__anxin_original__ = original  # type: ignore[attr-defined]
+    hashable.__doc__ = original.__doc__
+    cls.hashable = property(hashable)
+    return original
+
+
 def _install_dp_match() -> Callable[[Any, Any, Any, Any], bool]:
     current = validate_crl._match_dps_idp_names
     original: Callable[[Any, Any, Any, Any], bool] = getattr(
@@ -123,6 +150,8 @@ ORIGINAL = _install()
 """asn1crypto's own preparation (for tests comparing the two)."""
 ORIGINAL_EQ = _install_equality()
 """asn1crypto's own ``Name.__eq__``."""
+ORIGINAL_HASHABLE = _install_hashable()
+"""asn1crypto's own ``Name.hashable``."""
 ORIGINAL_DP_MATCH = _install_dp_match()
 """pyHanko's own ``_match_dps_idp_names``."""
 

@@ -141,3 +141,17 @@ def test_distribution_points_match_as_pyhanko_matches_them_once_each(
     calls.clear()
     assert [match(i, d, issuer, issuer.subject) for i, d in cases] == expected
     assert len(calls) == len(cases)  # outside: pyHanko's own, every time
+
+
+@pytest.mark.parametrize("value", VALUES)
+def test_hashable_as_asn1crypto_computes_it(value: str) -> None:
+    plain = prepared_names.ORIGINAL_HASHABLE(_name(value))
+    with names_prepared_once():
+        for _ in range(2):
+            assert _name(value).hashable == plain
+            assert asn1_x509.Name.load(_name(value).dump()).hashable == plain
+        # A name changed in place is keyed by what it is now.
+        grown = _name(value).copy()
+        grown.chosen.append(_name("Anxin TSA").chosen[0])
+        assert grown.hashable == prepared_names.ORIGINAL_HASHABLE(grown) != plain
+    assert _name(value).hashable == plain
