@@ -16,7 +16,6 @@ from asn1crypto import crl as asn1_crl
 from asn1crypto import ocsp as asn1_ocsp
 from asn1crypto import x509 as asn1_x509
 from pyhanko.pdf_utils.decode_limits import DecodePurpose
-from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko.sign.validation.errors import NoDSSFoundError
 from pyhanko_certvalidator import ValidationContext
 
@@ -36,7 +35,7 @@ class DssData:
 
 def read_dss_data(opened: OpenedLetter, memory: VerificationMemory) -> DssData:
     try:
-        dss = DocumentSecurityStore.read_dss(opened.reader)
+        dss = opened.dss_at()
     except NoDSSFoundError:
         return DssData(present=False)
     certs = tuple(memory.certificates.add(c) for c in dss.load_certs())
