@@ -22,6 +22,13 @@ certificate registry and path it builds: asn1crypto joins the prepared values an
 each call), by the name's DER: some 250 calls a package, 7 % of its time (cProfile,
 2026-12-02).
 
+So is pyHanko's ``match_issuer_serial`` (a certificate against the issuer and serial
+number a CMS signer identifier or an ESS signing-certificate attribute names: a pure
+function of the two), by the identifier's DER and the certificate's SHA-256 (asn1crypto's
+``Certificate.sha256``, the digest of its DER, by which pyHanko itself tells certificates
+apart): some 57 calls a package, of which 12 are distinct, 5 % of its time (cProfile,
+2026-12-02).
+
 So is the match of a certificate's CRL distribution points with a CRL's issuing
 distribution point (RFC 5280 §6.3.3 b.2.i, pyHanko's ``_match_dps_idp_names``): a pure
 function of the four names it is given (the IDP, the certificate's DPs, the CRL issuer's
@@ -45,6 +52,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from asn1crypto import x509 as asn1_x509
+from pyhanko.sign import general
 from pyhanko_certvalidator.revinfo import validate_crl
 
 
@@ -53,6 +61,7 @@ class _Memory:
     values: dict[str, str] = field(default_factory=dict)
     equal: dict[tuple[bytes, bytes], bool] = field(default_factory=dict)
     hashable: dict[bytes, str] = field(default_factory=dict)
+    issuer_serial: dict[tuple[bytes, bytes], bool] = field(default_factory=dict)
     dp_match: dict[tuple[bytes, bytes | None, bytes, bytes], bool] = field(
         default_factory=dict)
 
@@ -122,6 +131,26 @@ def _install_hashable() -> Callable[[Any], str]:
     return original
 
 
+def _install_issuer_serial() -> Callable[[Any, Any], bool]:
+    current = general.match_issuer_serial
+    original: Callable[[Any, Any], bool] = getattr(current, "__anxin_original__", current)
+
+    def match_issuer_serial(expected_issuer_serial: Any, cert: Any) -> bool:
+        memory = _PREPARED.get()
+        if memory is None:
+            return original(expected_issuer_serial, cert)
+        key = (expected_issuer_serial.dump(), cert.sha256)
+        held = memory.issuer_serial.get(key)
+        if held is None:
+            held = memory.issuer_serial[key] = bool(original(expected_issuer_serial, cert))
+        return held
+
+    match_issuer_serial.__anxin_original__ = original  # type: ignore[attr-defined]
+    match_issuer_serial.__doc__ = original.__doc__
+    general.match_issuer_serial = match_issuer_serial
+    return original
+
+
 def _install_dp_match() -> Callable[[Any, Any, Any, Any], bool]:
     current = validate_crl._match_dps_idp_names
     original: Callable[[Any, Any, Any, Any], bool] = getattr(
@@ -152,6 +181,8 @@ ORIGINAL_EQ = _install_equality()
 """asn1crypto's own ``Name.__eq__``."""
 ORIGINAL_HASHABLE = _install_hashable()
 """asn1crypto's own ``Name.hashable``."""
+ORIGINAL_ISSUER_SERIAL = _install_issuer_serial()
+"""pyHanko's own ``match_issuer_serial``."""
 ORIGINAL_DP_MATCH = _install_dp_match()
 """pyHanko's own ``_match_dps_idp_names``."""
 

@@ -155,3 +155,35 @@ def test_hashable_as_asn1crypto_computes_it(value: str) -> None:
         grown.chosen.append(_name("Anxin TSA").chosen[0])
         assert grown.hashable == prepared_names.ORIGINAL_HASHABLE(grown) != plain
     assert _name(value).hashable == plain
+
+
+def test_issuer_serial_matches_as_pyhanko_matches_it_once_each(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from asn1crypto import cms
+    from pyhanko.sign import general
+
+    cert, other = _issuer(), _issuer()
+    stranger = asn1_x509.Name.build({"common_name": "Another CA"})
+    ids = [cms.IssuerAndSerialNumber({"issuer": name, "serial_number": n})
+           for name, n in ((cert.issuer, 7), (cert.issuer, 8), (stranger, 7))]
+    original = prepared_names.ORIGINAL_ISSUER_SERIAL
+    expected = [original(i, cert) for i in ids]
+    assert expected == [True, False, False]
+    calls: list[object] = []
+
+    def counting(*args: object) -> bool:
+        calls.append(args)
+        return original(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(general, "match_issuer_serial", general.match_issuer_serial)
+    monkeypatch.setattr(general.match_issuer_serial, "__anxin_original__", counting)
+    prepared_names._install_issuer_serial()  # now wrapping ``counting``
+    with names_prepared_once():
+        for _ in range(3):
+            assert [general.match_issuer_serial(i, cert) for i in ids] == expected
+            # Another certificate (another key) with the same issuer and serial.
+            assert general.match_issuer_serial(ids[0], other) is True
+    assert len(calls) == len(ids) + 1
+    calls.clear()
+    assert [general.match_issuer_serial(i, cert) for i in ids] == expected
+    assert len(calls) == len(ids)  # outside: pyHanko's own, every time
