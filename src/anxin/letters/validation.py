@@ -10,6 +10,7 @@ as a chain, each at the time the next one proves (the newest now).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -329,16 +330,18 @@ async def validate_pades(opened: OpenedLetter, roots: list[asn1_x509.Certificate
     dts_checks, archive_times, lapsed = await _document_timestamps(
         opened, dss, roots, memory, validation_time)
     archived = bool(archive_times) and all(c.status == PASSED for c in dts_checks)
-    # The signature's TSA judged when the first archive timestamp proves the token existed.
+    # The signature's TSA judged when the first archive timestamp proves the token existed:
+    # one context for both uses below, built only when one of them runs (most letters
+    # need neither).
     poe_extra: dict[str, Any] = {"moment": archive_times[0]} if archive_times else {}
-    poe_context = dss_context(dss, roots, memory, "hard-fail", retroactive_revinfo=True,
-                              **poe_extra)
+    poe_context = functools.cache(lambda: dss_context(
+        dss, roots, memory, "hard-fail", retroactive_revinfo=True, **poe_extra))
     if ts_check.status != PASSED and archived and archive_times:
         ts_check, ts_time = await _signature_timestamp_at_poe(
-            opened, poe_context, archive_times[0], (ts_check, ts_time))
+            opened, poe_context(), archive_times[0], (ts_check, ts_time))
     if (ades_sub in _EXPIRED_SIGNER and ts_check.status == PASSED and archived
-            and ts_time is not None and await _valid_at_signature_time(opened, roots, ts_time, dss,
-                                                                   memory, poe_context)):
+            and ts_time is not None and await _valid_at_signature_time(
+                opened, roots, ts_time, dss, memory, poe_context())):
         chain = _check("signer_certificate_chain", PASSED,
                        f"short-lived event certificate chains to a supplied root and was valid "
                        f"and unrevoked at the timestamped signature time {ts_time.isoformat()} "
