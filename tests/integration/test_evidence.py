@@ -299,14 +299,18 @@ def test_public_verify_page(world, api, client, outbox):
 def _without_memories(monkeypatch):
     """The verification without its per-verification memories: asn1crypto and pyHanko as
     shipped (no prepared names, hashable names, issuer-serial or distribution-point
-    matches remembered) and the letter's DSS read again by each reader."""
+    matches remembered) and the letter's DSS read again by each reader, pyHanko's AdES
+    validation included."""
     import contextlib
 
     from anxin.evidence import package_verify
+    from anxin.letters import validation
     from anxin.letters import verify as letter_verify
     from anxin.letters.letter_data import OpenedLetter
     monkeypatch.setattr(package_verify, "names_prepared_once", contextlib.nullcontext)
     monkeypatch.setattr(letter_verify, "names_prepared_once", contextlib.nullcontext)
+    monkeypatch.setattr(validation, "dss_shared_with_pyhanko",
+                        lambda opened, memory: contextlib.nullcontext())
     remembered = OpenedLetter.dss_at
 
     def read_every_time(self, revision=None):

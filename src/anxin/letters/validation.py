@@ -44,7 +44,12 @@ from pyhanko_certvalidator.policy_decl import (
 from pyhanko_certvalidator.registry import SimpleTrustManager
 
 from anxin.letters.checks import FAILED, INDETERMINATE, PASSED, Check
-from anxin.letters.dss_context import DssData, dss_context, read_dss_data
+from anxin.letters.dss_context import (
+    DssData,
+    dss_context,
+    dss_shared_with_pyhanko,
+    read_dss_data,
+)
 from anxin.letters.letter_data import OpenedLetter
 from anxin.letters.sign_sm2 import SUBFILTER_DUAL
 from anxin.letters.verification_memory import VerificationMemory
@@ -304,7 +309,8 @@ async def validate_pades(opened: OpenedLetter, roots: list[asn1_x509.Certificate
             online_fetching_rule=RevinfoOnlineFetchingRule.LOCAL_ONLY)))
     timing = (ValidationTimingInfo(validation_time, validation_time, True)
               if validation_time else ValidationTimingInfo.now())
-    result = await ades.ades_lta_validation(opened.signature, spec, timing_info=timing)
+    with dss_shared_with_pyhanko(opened, memory):
+        result = await ades.ades_lta_validation(opened.signature, spec, timing_info=timing)
     sub = result.ades_subindic
     ades_status = sub.status.name
     ades_sub = None if ades_status == "PASSED" else sub.standard_name
