@@ -294,3 +294,51 @@ def test_public_verify_page(world, api, client, outbox):
     assert (r.status_code, r.json()["code"]) == (422, "unreadable_input")
     r = client.post("/verify", files={"file": ("big.zip", b"PK\x03\x04" + b"0" * (21 << 20))})
     assert r.status_code == 413
+
+
+def _without_memories(monkeypatch):
+    """The verification without its per-verification memories: asn1crypto and pyHanko as
+    shipped (no prepared names, hashable names, issuer-serial or distribution-point
+    matches remembered) and the letter's DSS read again by each reader, pyHanko's AdES
+    validation included."""
+    import contextlib
+
+    from anxin.evidence import package_verify
+    from anxin.letters import validation
+    from anxin.letters import verify as letter_verify
+    from anxin.letters.letter_data import OpenedLetter
+    monkeypatch.setattr(package_verify, "names_prepared_once", contextlib.nullcontext)
+    monkeypatch.setattr(letter_verify, "names_prepared_once", contextlib.nullcontext)
+    monkeypatch.setattr(validation, "dss_shared_with_pyhanko",
+                        lambda opened, memory: contextlib.nullcontext())
+    remembered = OpenedLetter.dss_at
+
+    def read_every_time(self, revision=None):
+        self._dss_reads.pop(revision, None)
+        return remembered(self, revision)
+    monkeypatch.setattr(OpenedLetter, "dss_at", read_every_time)
+
+
+def _full_report(data, roots, name="p.zip"):
+    out = verify_bytes(data, name, roots, "test root").as_dict()
+    del out["verified_at"], out["validation_time"]
+    return out
+
+
+@pytest.mark.parametrize("tamper", [
+    None, _tamper_letter, _swap_event_cert, _change_leaf, _other_checkpoint, _remove_file,
+    _edit_manifest, _timestamp_over_other_data])
+@pytest.mark.parametrize("trusted", [True, False])
+def test_the_memories_change_nothing_in_the_full_report(world, monkeypatch, tamper, trusted):
+    """Every check, detail and inventory entry is what the verification without its
+    memories reports, on a fresh package and on each tampered one."""
+    files = unzip(world["packages"][0][1])
+    if tamper is not None:
+        tamper(files, world)
+    data = rezip(files) if tamper is not None else world["packages"][0][1]
+    roots = [world["root"]] if trusted else []
+    remembered = [_full_report(data, roots), _full_report(files["letter.pdf"], roots, "l.pdf")]
+    with monkeypatch.context() as m:
+        _without_memories(m)
+        shipped = [_full_report(data, roots), _full_report(files["letter.pdf"], roots, "l.pdf")]
+    assert remembered == shipped

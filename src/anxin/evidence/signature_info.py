@@ -44,10 +44,9 @@ class SignatureInfo:
         return f"S-{self.signature_value_sha256[:32].upper()}"
 
 
-def _dss_present(reader: Any) -> tuple[bool, bool]:
-    from pyhanko.sign.validation.dss import DocumentSecurityStore
+def _dss_present(opened: Any, revision: int | None = None) -> tuple[bool, bool]:
     try:
-        dss = DocumentSecurityStore.read_dss(reader)
+        dss = opened.dss_at(revision)
     except Exception:  # untrusted file: no readable DSS means none
         return False, False
     return bool(dss.certs), bool(dss.crls or dss.ocsps)
@@ -67,7 +66,7 @@ def describe_signature(opened: Any, pdf: bytes) -> SignatureInfo:
         if token is not None:
             level = "PAdES-BASELINE-T"
             basis.append("a signature timestamp (RFC 3161) over the signature value")
-            certs, revocation = _dss_present(opened.reader)
+            certs, revocation = _dss_present(opened)
             if certs and revocation:
                 level = "PAdES-BASELINE-LT"
                 basis.append("a DSS with certificates and revocation data")
@@ -98,6 +97,5 @@ def describe_signature(opened: Any, pdf: bytes) -> SignatureInfo:
 
 def _covered_dss(opened: Any) -> bool:
     last = opened.document_timestamps[-1]
-    certs, revocation = _dss_present(opened.reader.get_historical_resolver(
-        last.signed_revision))
+    certs, revocation = _dss_present(opened, last.signed_revision)
     return certs and revocation

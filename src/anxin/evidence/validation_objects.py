@@ -173,10 +173,10 @@ class _Collector:
         return digest, Poe(when.isoformat(), info.id, kind)
 
 
-def _dss_objects(resolver: Any) -> list[tuple[str, bytes]]:
-    from pyhanko.sign.validation.dss import DocumentSecurityStore
+def _dss_objects(opened: Any, revision: int | None = None) -> list[tuple[str, bytes]]:
+    """The DSS of ``revision`` (None: the latest) of ``opened``, read once per letter."""
     try:
-        dss = DocumentSecurityStore.read_dss(resolver)
+        dss = opened.dss_at(revision)
     except Exception:  # an absent or malformed DSS is just "nothing there"
         return []
     out = [(CERTIFICATE, ref.get_object().data) for ref in dss.certs.values()]
@@ -205,9 +205,8 @@ def _letter(col: _Collector, opened: Any) -> None:
     if token is not None:
         earlier += [sha256_hex(raw) for raw in _token_certs(token)]
     for n, dts in enumerate(opened.document_timestamps, start=1):
-        resolver = opened.reader.get_historical_resolver(dts.signed_revision)
         dss = [col.add(kind, der, f"letter DSS (revision {dts.signed_revision + 1})")
-               for kind, der in _dss_objects(resolver)]
+               for kind, der in _dss_objects(opened, dts.signed_revision)]
         digest, poe = col.add_token(
             f"document timestamp {n}", _as_token(dts.signed_data),
             f"letter document timestamp {n}",
@@ -217,7 +216,7 @@ def _letter(col: _Collector, opened: Any) -> None:
             col.prove(covered, poe)
         earlier += [*dss, digest]
     # A DSS after the last document timestamp has no POE from the letter.
-    for kind, der in _dss_objects(opened.reader):
+    for kind, der in _dss_objects(opened):
         if sha256_hex(der) not in col.der:
             col.add(kind, der, "letter DSS (latest revision)")
 

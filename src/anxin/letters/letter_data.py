@@ -11,7 +11,7 @@ extension.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from io import BytesIO
 from typing import Any
 
@@ -46,6 +46,27 @@ class OpenedLetter:
     signature: Any  # pyhanko EmbeddedPdfSignature (/Sig)
     document_timestamps: tuple[Any, ...]  # EmbeddedPdfSignature (/DocTimeStamp), in order
     letter: SignedLetter
+    _dss_reads: dict[int | None, Any] = field(default_factory=dict, compare=False,
+                                             repr=False)
+
+    def dss_at(self, revision: int | None = None) -> Any:
+        """pyHanko's ``DocumentSecurityStore.read_dss`` of the latest revision (None) or of
+        ``revision`` (0-based, its historical resolver), read once per opened letter: the
+        report's inventory, the signature's level and the validation contexts each read
+        it (five reads of two revisions a package, ~1.5 ms each). The same bytes give the
+        same store; a read that fails raises the same error again on every call."""
+        if revision not in self._dss_reads:
+            from pyhanko.sign.validation.dss import DocumentSecurityStore
+            source = self.reader if revision is None else \
+                self.reader.get_historical_resolver(revision)
+            try:
+                self._dss_reads[revision] = DocumentSecurityStore.read_dss(source)
+            except Exception as exc:  # untrusted file: each caller decides what it means
+                self._dss_reads[revision] = exc
+        held = self._dss_reads[revision]
+        if isinstance(held, Exception):
+            raise held
+        return held
 
 
 def _attachment(root: Any, name: str) -> bytes | None:

@@ -10,6 +10,7 @@ as a chain, each at the time the next one proves (the newest now).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,7 +44,12 @@ from pyhanko_certvalidator.policy_decl import (
 from pyhanko_certvalidator.registry import SimpleTrustManager
 
 from anxin.letters.checks import FAILED, INDETERMINATE, PASSED, Check
-from anxin.letters.dss_context import DssData, dss_context, read_dss_data
+from anxin.letters.dss_context import (
+    DssData,
+    dss_context,
+    dss_shared_with_pyhanko,
+    read_dss_data,
+)
 from anxin.letters.letter_data import OpenedLetter
 from anxin.letters.sign_sm2 import SUBFILTER_DUAL
 from anxin.letters.verification_memory import VerificationMemory
@@ -303,7 +309,8 @@ async def validate_pades(opened: OpenedLetter, roots: list[asn1_x509.Certificate
             online_fetching_rule=RevinfoOnlineFetchingRule.LOCAL_ONLY)))
     timing = (ValidationTimingInfo(validation_time, validation_time, True)
               if validation_time else ValidationTimingInfo.now())
-    result = await ades.ades_lta_validation(opened.signature, spec, timing_info=timing)
+    with dss_shared_with_pyhanko(opened, memory):
+        result = await ades.ades_lta_validation(opened.signature, spec, timing_info=timing)
     sub = result.ades_subindic
     ades_status = sub.status.name
     ades_sub = None if ades_status == "PASSED" else sub.standard_name
@@ -329,16 +336,18 @@ async def validate_pades(opened: OpenedLetter, roots: list[asn1_x509.Certificate
     dts_checks, archive_times, lapsed = await _document_timestamps(
         opened, dss, roots, memory, validation_time)
     archived = bool(archive_times) and all(c.status == PASSED for c in dts_checks)
-    # The signature's TSA judged when the first archive timestamp proves the token existed.
+    # The signature's TSA judged when the first archive timestamp proves the token existed:
+    # one context for both uses below, built only when one of them runs (most letters
+    # need neither).
     poe_extra: dict[str, Any] = {"moment": archive_times[0]} if archive_times else {}
-    poe_context = dss_context(dss, roots, memory, "hard-fail", retroactive_revinfo=True,
-                              **poe_extra)
+    poe_context = functools.cache(lambda: dss_context(
+        dss, roots, memory, "hard-fail", retroactive_revinfo=True, **poe_extra))
     if ts_check.status != PASSED and archived and archive_times:
         ts_check, ts_time = await _signature_timestamp_at_poe(
-            opened, poe_context, archive_times[0], (ts_check, ts_time))
+            opened, poe_context(), archive_times[0], (ts_check, ts_time))
     if (ades_sub in _EXPIRED_SIGNER and ts_check.status == PASSED and archived
-            and ts_time is not None and await _valid_at_signature_time(opened, roots, ts_time, dss,
-                                                                   memory, poe_context)):
+            and ts_time is not None and await _valid_at_signature_time(
+                opened, roots, ts_time, dss, memory, poe_context())):
         chain = _check("signer_certificate_chain", PASSED,
                        f"short-lived event certificate chains to a supplied root and was valid "
                        f"and unrevoked at the timestamped signature time {ts_time.isoformat()} "
