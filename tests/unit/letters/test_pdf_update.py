@@ -3,12 +3,15 @@ and the files it writes, judged by pyHanko's validator."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import io
 import re
+from typing import Any
 
 import pytest
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.timestamps.api import TimeStamper
 from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
 from pyhanko_certvalidator import ValidationContext
 
@@ -24,7 +27,7 @@ from anxin.letters.pdf_objects import (
 )
 from anxin.letters.pdf_update import pdf_text
 from anxin.letters.render import render_letter_pdf
-from anxin.letters.sign import async_sign_letter
+from anxin.letters.sign import async_sign_letter, sign_letter
 from tests.common.letters import letter_spec, sign_spec, upgrade
 from tests.common.test_ca import TestPKI, build_test_pki, to_asn1
 
@@ -154,3 +157,38 @@ def test_a_signature_larger_than_the_reservation_is_written_again_with_room(
     byte_range = re.search(rb"/ByteRange \[0 (\d+) (\d+) (\d+)\]", signed)
     assert byte_range
     assert int(byte_range.group(2)) + int(byte_range.group(3)) == len(signed)
+
+
+class _ThreadedTimeStamper(TimeStamper):
+    """A TSA client that needs an event loop (as the HTTP one: asyncio.to_thread)."""
+
+    def __init__(self, inner: TimeStamper) -> None:
+        super().__init__()
+        self.inner = inner
+        self.calls = 0
+
+    async def async_timestamp(self, message_digest: bytes, md_algorithm: str) -> Any:
+        await asyncio.sleep(0)  # a bare yield: driven inline
+        await asyncio.to_thread(lambda: None)  # needs the running loop
+        self.calls += 1
+        return await self.inner.async_timestamp(message_digest, md_algorithm)
+
+
+@pytest.mark.parametrize("in_loop", [False, True])
+def test_a_timestamper_that_needs_an_event_loop_gets_one(
+        pki: TestPKI, rendered: bytes, in_loop: bool) -> None:
+    stamper = _ThreadedTimeStamper(pki.timestamper())
+    key, cert = pki.issue_event_cert("张三")
+
+    def sign() -> bytes:
+        return sign_letter(rendered, signer_key=key, signer_cert=cert, chain=pki.chain,
+                           timestamper=stamper, signer_name="张三", method_label="短信验证",
+                           reason="r", location="Anxin", signing_time=dt.datetime.now(dt.UTC))
+
+    async def inside_a_loop() -> bytes:
+        return sign()
+
+    signed = asyncio.run(inside_a_loop()) if in_loop else sign()
+    assert stamper.calls == 1
+    (signature,) = PdfFileReader(io.BytesIO(signed)).embedded_signatures
+    assert validate_pdf_signature(signature, _context(pki)).intact
