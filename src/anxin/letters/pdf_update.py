@@ -23,6 +23,7 @@ modification date; neither is signed evidence).
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 from collections.abc import Sequence
@@ -40,7 +41,7 @@ from anxin.letters.pdf_objects import (
 )
 
 __all__ = ["NotDirect", "PreparedSignature", "Stamp", "ValidationData", "field_names",
-           "pdf_text", "prepare_signature", "read_pdf", "stamp_font"]
+           "pdf_date", "pdf_text", "prepare_signature", "read_pdf", "stamp_font"]
 
 _PLACEHOLDER_RANGE = b"[0 0000000000 0000000000 0000000000]"
 
@@ -82,6 +83,16 @@ def pdf_text(text: str) -> bytes:
         escaped = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
         return b"(" + escaped.encode("ascii") + b")"
     return b"<FEFF" + text.encode("utf-16-be").hex().upper().encode("ascii") + b">"
+
+
+def pdf_date(moment: dt.datetime) -> str:
+    """``D:YYYYMMDDHHmmSS`` with ``Z`` or ``+HH'mm'`` (PDF 32000-1 §7.9.4), as pyHanko."""
+    offset = moment.utcoffset() or dt.timedelta(0)
+    if not offset:
+        return f"D:{moment:%Y%m%d%H%M%S}Z"
+    minutes = int(offset.total_seconds()) // 60
+    sign = "+" if minutes >= 0 else "-"
+    return f"D:{moment:%Y%m%d%H%M%S}{sign}{abs(minutes) // 60:02d}'{abs(minutes) % 60:02d}'"
 
 
 def _number(value: float) -> bytes:

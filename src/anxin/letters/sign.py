@@ -59,6 +59,7 @@ from anxin.letters.pdf_update import (
     Stamp,
     ValidationData,
     field_names,
+    pdf_date,
     pdf_text,
     prepare_signature,
     read_pdf,
@@ -161,16 +162,6 @@ def _writer_for(pdf: bytes) -> IncrementalPdfFileWriter:
                                code=Code.UNREADABLE_INPUT) from exc
 
 
-def _pdf_date(moment: dt.datetime) -> str:
-    """``D:YYYYMMDDHHmmSS`` with ``Z`` or ``+HH'mm'`` (PDF 32000-1 §7.9.4), as pyHanko."""
-    offset = moment.utcoffset() or dt.timedelta(0)
-    if not offset:
-        return f"D:{moment:%Y%m%d%H%M%S}Z"
-    minutes = int(offset.total_seconds()) // 60
-    sign = "+" if minutes >= 0 else "-"
-    return f"D:{moment:%Y%m%d%H%M%S}{sign}{abs(minutes) // 60:02d}'{abs(minutes) % 60:02d}'"
-
-
 def _direct_signature(pdf: bytes, *, signer_name: str, method_label: str, reason: str,
                       location: str, signing_time: dt.datetime,
                       bytes_reserved: int) -> PreparedSignature:
@@ -186,7 +177,7 @@ def _direct_signature(pdf: bytes, *, signer_name: str, method_label: str, reason
                   width, height)
     entries = {b"/Type": b"/Sig", b"/Filter": b"/Adobe.PPKLite",
                b"/SubFilter": b"/ETSI.CAdES.detached",
-               b"/M": pdf_text(_pdf_date(signing_time)), b"/Name": pdf_text(signer_name),
+               b"/M": pdf_text(pdf_date(signing_time)), b"/Name": pdf_text(signer_name),
                b"/Location": pdf_text(location), b"/Reason": pdf_text(reason)}
     return prepare_signature(letter, field_name=SIGNATURE_FIELD, signature_entries=entries,
                              on_last_page=True, box=SIGNATURE_BOX, stamp=stamp,
