@@ -4,9 +4,10 @@
 (:data:`SM2_SIGNATURE_FIELD`) whose signature dictionary has ``/Filter /Adobe.PPKLite``,
 ``/SubFilter /adbe.pkcs7.detached`` (``sm``) or the private ``/Anxin.SM2.detached``
 (``dual``: :data:`SUBFILTER_DUAL` says why) and, in ``/Contents``, an SM2 CMS SignedData
-over the SM3 digest of the byte range. pyHanko's
-:class:`PdfCMSEmbedder` writes the PDF structure and computes the byte-range digest with
-``md_algorithm="sm3"`` (``cryptography``'s SM3); the CMS comes from the caller's
+over the SM3 digest of the byte range. :mod:`anxin.letters.pdf_update` writes the PDF
+structure directly (pyHanko's :class:`PdfCMSEmbedder`, with ``md_algorithm="sm3"``, is the
+fallback for a file it does not cover and for a DSS that exists already: see that module
+for why and the figures); the CMS comes from the caller's
 ``sign_cms`` (in the product :func:`anxin.pki.sm2_cms.sign_detached` with the event key, its
 certificate, chain and the SM2 TSA: this library does not import the PKI layer).
 
