@@ -29,6 +29,8 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from cryptography.hazmat.primitives import hashes
+
 from anxin.letters.pdf_objects import (
     NotDirect,
     PdfDict,
@@ -311,6 +313,20 @@ def _trailer(pdf: PdfFile, size: int) -> PdfDict:
     return trailer
 
 
+def _digest(algorithm: str, *parts: memoryview) -> bytes:
+    """SHA-256 by hashlib; SM3 by ``cryptography`` (as pyHanko's path did: hashlib's SM3
+    depends on how OpenSSL was built)."""
+    if algorithm == "sm3":
+        sm3 = hashes.Hash(hashes.SM3())
+        for part in parts:
+            sm3.update(part)
+        return sm3.finalize()
+    hasher = hashlib.new(algorithm)
+    for part in parts:
+        hasher.update(part)
+    return hasher.digest()
+
+
 def _assemble(update: _Update, signature: int, contents_at: int, reserved: int,
               digest: str) -> PreparedSignature:
     out = bytearray(update.pdf.data)
@@ -329,9 +345,6 @@ def _assemble(update: _Update, signature: int, contents_at: int, reserved: int,
     at = out.index(_PLACEHOLDER_RANGE, end)
     out[at:at + len(_PLACEHOLDER_RANGE)] = byte_range.ljust(len(_PLACEHOLDER_RANGE))
     view = memoryview(out)
-    hasher = hashlib.new(digest)
-    hasher.update(view[:start - 1])
-    hasher.update(view[end:])
-    document_digest = hasher.digest()
+    document_digest = _digest(digest, view[:start - 1], view[end:])
     view.release()
     return PreparedSignature(document_digest, out, start, reserved)
