@@ -4,9 +4,10 @@
 (:data:`SM2_SIGNATURE_FIELD`) whose signature dictionary has ``/Filter /Adobe.PPKLite``,
 ``/SubFilter /adbe.pkcs7.detached`` (``sm``) or the private ``/Anxin.SM2.detached``
 (``dual``: :data:`SUBFILTER_DUAL` says why) and, in ``/Contents``, an SM2 CMS SignedData
-over the SM3 digest of the byte range. pyHanko's
-:class:`PdfCMSEmbedder` writes the PDF structure and computes the byte-range digest with
-``md_algorithm="sm3"`` (``cryptography``'s SM3); the CMS comes from the caller's
+over the SM3 digest of the byte range. :mod:`anxin.letters.pdf_update` writes the PDF
+structure directly (pyHanko's :class:`PdfCMSEmbedder`, with ``md_algorithm="sm3"``, is the
+fallback for a file it does not cover and for a DSS that exists already: see that module
+for why and the figures); the CMS comes from the caller's
 ``sign_cms`` (in the product :func:`anxin.pki.sm2_cms.sign_detached` with the event key, its
 certificate, chain and the SM2 TSA: this library does not import the PKI layer).
 
@@ -44,9 +45,26 @@ from pyhanko.sign.signers.pdf_byterange import DocumentTimestamp, SignatureObjec
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 
 from anxin.errors import ValidationFailed
+from anxin.letters.pdf_update import (
+    NotDirect,
+    PreparedSignature,
+    Stamp,
+    ValidationData,
+    field_names,
+    pdf_date,
+    pdf_text,
+    prepare_signature,
+    read_pdf,
+    stamp_font,
+)
 from anxin.letters.render import PRODUCT_NAME, SIGNATURE_BOX
 from anxin.letters.sign import _writer_for
-from anxin.letters.stamp import build_stamp_appearance
+from anxin.letters.stamp import (
+    build_stamp_appearance,
+    stamp_content,
+    stamp_size,
+    tounicode_codes,
+)
 
 SM2_SIGNATURE_FIELD: Final = "AnxinSignatureSM2"
 SM2_ARCHIVE_TIMESTAMP_FIELD: Final = "AnxinArchiveTimestampSM2"
@@ -90,10 +108,65 @@ def sign_letter_sm2(pdf: bytes, *, sign_cms: SignCms, signer_name: str, reason: 
         raise ValidationFailed(f"unknown SM2 SubFilter {subfilter}", field="subfilter")
     if signing_time.tzinfo is None:
         raise ValidationFailed("signing_time needs a time zone", field="signing_time")
+    try:
+        prepared = _direct_sm2(pdf, signer_name=signer_name, reason=reason,
+                               location=location, signing_time=signing_time,
+                               stamp_method_label=stamp_method_label, subfilter=subfilter,
+                               bytes_reserved=bytes_reserved)
+    except NotDirect:
+        return _pyhanko_sm2(pdf, sign_cms=sign_cms, signer_name=signer_name, reason=reason,
+                            location=location, signing_time=signing_time,
+                            stamp_method_label=stamp_method_label, subfilter=subfilter,
+                            bytes_reserved=bytes_reserved)
+    encoded = sign_cms(prepared.document_digest)
+    if not prepared.fits(encoded):
+        return sign_letter_sm2(pdf, sign_cms=sign_cms, signer_name=signer_name, reason=reason,
+                               location=location, signing_time=signing_time,
+                               stamp_method_label=stamp_method_label, subfilter=subfilter,
+                               bytes_reserved=4 * len(encoded) + 2048)
+    return prepared.fill(encoded)
+
+
+def _already_signed() -> ValidationFailed:
+    return ValidationFailed("the letter already carries an SM2 signature field", field="pdf")
+
+
+def _direct_sm2(pdf: bytes, *, signer_name: str, reason: str, location: str,
+                signing_time: dt.datetime, stamp_method_label: str | None, subfilter: str,
+                bytes_reserved: int) -> PreparedSignature:
+    """The SM2 field's update written by :mod:`anxin.letters.pdf_update` (the same
+    structure as pyHanko's; :exc:`NotDirect` for a file it does not cover)."""
+    if not pdf.startswith(b"%PDF-"):
+        raise NotDirect("not a PDF: pyHanko's path says so")
+    letter = read_pdf(pdf)
+    if SM2_SIGNATURE_FIELD in field_names(letter):
+        raise _already_signed()
+    stamp, font_number = None, None
+    if stamp_method_label:
+        font_number, cmap = stamp_font(letter)
+        locale = "zh-CN" if any(ord(c) >= 0x2E80 for c in stamp_method_label) else "en"
+        width, height = stamp_size()
+        stamp = Stamp(stamp_content(tounicode_codes(cmap), signer_name=signer_name,
+                                    signing_time=signing_time,
+                                    method_label=stamp_method_label,
+                                    footer=SM2_STAMP_FOOTERS[locale]), width, height)
+    entries = {b"/Type": b"/Sig", b"/Filter": b"/Adobe.PPKLite",
+               b"/SubFilter": subfilter.encode("ascii"),
+               b"/M": pdf_text(pdf_date(signing_time)), b"/Name": pdf_text(signer_name),
+               b"/Location": pdf_text(location), b"/Reason": pdf_text(reason)}
+    return prepare_signature(
+        letter, field_name=SM2_SIGNATURE_FIELD, signature_entries=entries,
+        on_last_page=True, box=SIGNATURE_BOX if stamp_method_label else _INVISIBLE,
+        stamp=stamp, font_number=font_number, reserved=bytes_reserved, digest="sm3")
+
+
+def _pyhanko_sm2(pdf: bytes, *, sign_cms: SignCms, signer_name: str, reason: str,
+                 location: str, signing_time: dt.datetime, stamp_method_label: str | None,
+                 subfilter: str, bytes_reserved: int) -> bytes:
+    """The same update written by pyHanko's embedder (the fallback)."""
     writer = _writer_for(pdf)
     if any(name == SM2_SIGNATURE_FIELD for name, _v, _r in enumerate_sig_fields(writer)):
-        raise ValidationFailed("the letter already carries an SM2 signature field",
-                               field="pdf")
+        raise _already_signed()
     box = SIGNATURE_BOX if stamp_method_label else _INVISIBLE
     embedder = PdfCMSEmbedder(new_field_spec=SigFieldSpec(
         sig_field_name=SM2_SIGNATURE_FIELD, on_page=-1, box=box))
@@ -109,10 +182,10 @@ def sign_letter_sm2(pdf: bytes, *, sign_cms: SignCms, signer_name: str, reason: 
     prepared, output = flow.send(SigIOSetup(md_algorithm="sm3"))
     encoded = sign_cms(prepared.document_digest)
     if not _fits(encoded, bytes_reserved):
-        return sign_letter_sm2(pdf, sign_cms=sign_cms, signer_name=signer_name, reason=reason,
-                               location=location, signing_time=signing_time,
-                               stamp_method_label=stamp_method_label, subfilter=subfilter,
-                               bytes_reserved=4 * len(encoded) + 2048)
+        return _pyhanko_sm2(pdf, sign_cms=sign_cms, signer_name=signer_name, reason=reason,
+                            location=location, signing_time=signing_time,
+                            stamp_method_label=stamp_method_label, subfilter=subfilter,
+                            bytes_reserved=4 * len(encoded) + 2048)
     flow.send(encoded)
     return bytes(output.getbuffer())
 
@@ -124,9 +197,8 @@ def _stamp(writer: IncrementalPdfFileWriter, signer_name: str, signing_time: dt.
                                   method_label=method_label, footer=SM2_STAMP_FOOTERS[locale])
 
 
-def _free_field(writer: IncrementalPdfFileWriter) -> str:
+def _free_field(taken: set[str]) -> str:
     """``AnxinArchiveTimestampSM2`` for the first, then ``…SM2-2``, ``…SM2-3``."""
-    taken = {name for name, _value, _ref in enumerate_sig_fields(writer)}
     if SM2_ARCHIVE_TIMESTAMP_FIELD not in taken:
         return SM2_ARCHIVE_TIMESTAMP_FIELD
     n = 2
@@ -142,8 +214,36 @@ def add_sm2_document_timestamp(
 ) -> bytes:
     """Add (after a DSS with the given DER validation data, if any) a document timestamp
     whose token imprints the SM3 of its byte range; returns the new PDF bytes."""
+    try:
+        letter = read_pdf(pdf) if pdf.startswith(b"%PDF-") else None
+        if letter is None:
+            raise NotDirect("not a PDF: pyHanko's path says so")
+        data = (ValidationData(certificates, ocsp_responses, crls)
+                if certificates or crls or ocsp_responses else None)
+        prepared = prepare_signature(
+            letter, field_name=_free_field(field_names(letter)),
+            signature_entries={b"/Type": b"/DocTimeStamp", b"/Filter": b"/Adobe.PPKLite",
+                               b"/SubFilter": b"/ETSI.RFC3161"},
+            on_last_page=False, dss=data, reserved=bytes_reserved, digest="sm3")
+    except NotDirect:  # e.g. a DSS exists already (archive renewal): pyHanko extends it
+        return _pyhanko_sm2_timestamp(pdf, timestamp=timestamp, certificates=certificates,
+                                      crls=crls, ocsp_responses=ocsp_responses,
+                                      bytes_reserved=bytes_reserved)
+    encoded = timestamp(prepared.document_digest)
+    if not prepared.fits(encoded):
+        return add_sm2_document_timestamp(
+            pdf, timestamp=timestamp, certificates=certificates, crls=crls,
+            ocsp_responses=ocsp_responses, bytes_reserved=4 * len(encoded) + 2048)
+    return prepared.fill(encoded)
+
+
+def _pyhanko_sm2_timestamp(
+    pdf: bytes, *, timestamp: Timestamp, certificates: Sequence[bytes],
+    crls: Sequence[bytes], ocsp_responses: Sequence[bytes], bytes_reserved: int,
+) -> bytes:
+    """:func:`add_sm2_document_timestamp` written by pyHanko (the fallback)."""
     writer = _writer_for(pdf)
-    field_name = _free_field(writer)
+    field_name = _free_field({name for name, _value, _ref in enumerate_sig_fields(writer)})
     if certificates or crls or ocsp_responses:
         DocumentSecurityStore.supply_dss_in_writer(
             writer, None, certs=[asn1_x509.Certificate.load(c) for c in certificates],
@@ -156,7 +256,7 @@ def add_sm2_document_timestamp(
     prepared, output = flow.send(SigIOSetup(md_algorithm="sm3"))
     encoded = timestamp(prepared.document_digest)
     if not _fits(encoded, bytes_reserved):
-        return add_sm2_document_timestamp(
+        return _pyhanko_sm2_timestamp(
             pdf, timestamp=timestamp, certificates=certificates, crls=crls,
             ocsp_responses=ocsp_responses, bytes_reserved=4 * len(encoded) + 2048)
     flow.send(encoded)

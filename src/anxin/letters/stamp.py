@@ -57,11 +57,15 @@ def _letter_font(writer: IncrementalPdfFileWriter) -> tuple[Any, dict[bytes, byt
         ref = fonts.raw_get(name)
         font = ref.get_object()
         if font.get("/Subtype") == "/Type0" and "/ToUnicode" in font:
-            # UTF-16BE hex (upper case) -> code hex; the first code of a character wins.
-            pairs = _BFCHAR.findall(font["/ToUnicode"].data)
-            return ref, {text.upper(): code.upper() for code, text in reversed(pairs)}
+            return ref, tounicode_codes(font["/ToUnicode"].data)
     raise ValidationFailed("the letter has no embedded Unicode font for the stamp",
                            code=Code.STAMP_FONT_MISSING)
+
+
+def tounicode_codes(cmap: bytes) -> dict[bytes, bytes]:
+    """A ToUnicode CMap's ``bfchar`` pairs as UTF-16BE hex (upper case) → code hex; the
+    first code of a character wins."""
+    return {text: code for code, text in reversed(_BFCHAR.findall(cmap.upper()))}
 
 
 def _utf16_hex(char: str) -> bytes:
@@ -85,24 +89,7 @@ def build_stamp_appearance(writer: IncrementalPdfFileWriter, *, signer_name: str
     ``footer`` replaces the last line (which names the signature format, PAdES by default).
     """
     font_ref, codes = _letter_font(writer)
-    name_label, time_label, method_title, default_footer = _LABELS[_locale_of(method_label)]
-    footer = default_footer if footer is None else footer
-    local = signing_time.astimezone(_CHINA_TZ)
-    lines = [
-        (11.0, f"{name_label}: {signer_name}"),
-        (8.0, f"{time_label}: {local:%Y-%m-%d %H:%M:%S} UTC+8"),
-        (8.0, f"{method_title}: {method_label}"),
-        (6.5, footer),
-    ]
-    width = SIGNATURE_BOX[2] - SIGNATURE_BOX[0]
-    height = SIGNATURE_BOX[3] - SIGNATURE_BOX[1]
-    ops = [b"q 0.13 0.33 0.62 RG 1.2 w 1 1 %.2f %.2f re S Q" % (width - 2, height - 2),
-           b"BT 0.13 0.33 0.62 rg"]
-    y = height - 20.0
-    for size, text in lines:
-        ops.append(b"/F1 %.1f Tf 1 0 0 1 8 %.2f Tm %s Tj" % (size, y, _encode(text, codes)))
-        y -= size + 9.0
-    ops.append(b"ET")
+    width, height = stamp_size()
     stream = generic.StreamObject({
         pdf_name("/Type"): pdf_name("/XObject"),
         pdf_name("/Subtype"): pdf_name("/Form"),
@@ -112,5 +99,35 @@ def build_stamp_appearance(writer: IncrementalPdfFileWriter, *, signer_name: str
         pdf_name("/Resources"): generic.DictionaryObject({
             pdf_name("/Font"): generic.DictionaryObject({pdf_name("/F1"): font_ref})}),
         pdf_name("/Filter"): pdf_name("/FlateDecode"),
-    }, encoded_data=zlib.compress(b"\n".join(ops)))
+    }, encoded_data=stamp_content(codes, signer_name=signer_name, signing_time=signing_time,
+                                  method_label=method_label, footer=footer))
     return generic.DictionaryObject({pdf_name("/N"): writer.add_object(stream)})
+
+
+def stamp_size() -> tuple[float, float]:
+    """Width and height of the stamp (the letter's signature box)."""
+    return SIGNATURE_BOX[2] - SIGNATURE_BOX[0], SIGNATURE_BOX[3] - SIGNATURE_BOX[1]
+
+
+def stamp_content(codes: dict[bytes, bytes], *, signer_name: str, signing_time: dt.datetime,
+                  method_label: str, footer: str | None = None) -> bytes:
+    """The stamp's content stream, Flate-compressed, drawing with font ``/F1`` whose
+    ToUnicode ``codes`` (:func:`tounicode_codes`) encode the text."""
+    name_label, time_label, method_title, default_footer = _LABELS[_locale_of(method_label)]
+    footer = default_footer if footer is None else footer
+    local = signing_time.astimezone(_CHINA_TZ)
+    lines = [
+        (11.0, f"{name_label}: {signer_name}"),
+        (8.0, f"{time_label}: {local:%Y-%m-%d %H:%M:%S} UTC+8"),
+        (8.0, f"{method_title}: {method_label}"),
+        (6.5, footer),
+    ]
+    width, height = stamp_size()
+    ops = [b"q 0.13 0.33 0.62 RG 1.2 w 1 1 %.2f %.2f re S Q" % (width - 2, height - 2),
+           b"BT 0.13 0.33 0.62 rg"]
+    y = height - 20.0
+    for size, text in lines:
+        ops.append(b"/F1 %.1f Tf 1 0 0 1 8 %.2f Tm %s Tj" % (size, y, _encode(text, codes)))
+        y -= size + 9.0
+    ops.append(b"ET")
+    return zlib.compress(b"\n".join(ops))
