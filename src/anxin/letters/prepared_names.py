@@ -46,7 +46,7 @@ originals unless the switch is on.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -69,109 +69,75 @@ class _Memory:
 _PREPARED: ContextVar[_Memory | None] = ContextVar("anxin_prepared_names", default=None)
 
 
-def _install() -> Callable[[Any, str], str]:
-    cls: Any = asn1_x509.NameTypeAndValue
-    current = cls._ldap_string_prep
-    original: Callable[[Any, str], str] = getattr(current, "__anxin_original__", current)
+def _remembering(original: Callable[..., Any], table: str,
+                 key: Callable[..., Hashable | None]) -> Callable[..., Any]:
+    """``original`` made to remember its answers in the current memory's ``table`` by
+    ``key`` of its arguments (named as the original names them); it defers to
+    ``original`` outside :func:`names_prepared_once`, or when ``key`` answers None
+    (arguments it does not know). An answer that raises is not
+    remembered: it raises again."""
 
-    def _ldap_string_prep(self: Any, string: str) -> str:
+    def remembering(*args: Any, **kwargs: Any) -> Any:
         memory = _PREPARED.get()
-        if memory is None:
-            return original(self, string)
-        held = memory.values.get(string)
+        k = None if memory is None else key(*args, **kwargs)
+        if k is None:
+            return original(*args, **kwargs)
+        store: dict[Hashable, Any] = getattr(memory, table)
+        held = store.get(k)
         if held is None:
-            held = memory.values[string] = original(self, string)
+            held = store[k] = original(*args, **kwargs)
         return held
 
-    _ldap_string_prep.__anxin_original__ = original  # type: ignore[attr-defined]
-    _ldap_string_prep.__doc__ = original.__doc__
-    cls._ldap_string_prep = _ldap_string_prep
+    remembering.__anxin_original__ = original  # type: ignore[attr-defined]
+    remembering.__doc__ = original.__doc__
+    return remembering
+
+
+def _original(current: Callable[..., Any]) -> Callable[..., Any]:
+    """The shipped function, also when this module is imported again (tests reload it)."""
+    found: Callable[..., Any] = getattr(current, "__anxin_original__", current)
+    return found
+
+
+def _install() -> Callable[[Any, str], str]:
+    cls: Any = asn1_x509.NameTypeAndValue
+    original = _original(cls._ldap_string_prep)
+    cls._ldap_string_prep = _remembering(original, "values", lambda _self, string: string)
     return original
 
 
 def _install_equality() -> Callable[[Any, Any], bool]:
     cls: Any = asn1_x509.Name
-    current = cls.__eq__
-    original: Callable[[Any, Any], bool] = getattr(current, "__anxin_original__", current)
-
-    def __eq__(self: Any, other: Any) -> bool:
-        memory = _PREPARED.get()
-        if memory is None or not isinstance(other, asn1_x509.Name):
-            return original(self, other)
-        key = (self.dump(), other.dump())
-        held = memory.equal.get(key)
-        if held is None:
-            held = memory.equal[key] = bool(original(self, other))
-        return held
-
-    __eq__.__anxin_original__ = original  # type: ignore[attr-defined]
-    __eq__.__doc__ = original.__doc__
-    cls.__eq__ = __eq__
+    original = _original(cls.__eq__)
+    cls.__eq__ = _remembering(
+        original, "equal",
+        lambda self, other: ((self.dump(), other.dump())
+                             if isinstance(other, asn1_x509.Name) else None))
     return original
 
 
 def _install_hashable() -> Callable[[Any], str]:
     cls: Any = asn1_x509.Name
-    current = cls.hashable.fget
-    original: Callable[[Any], str] = getattr(current, "__anxin_original__", current)
-
-    def hashable(self: Any) -> str:
-        memory = _PREPARED.get()
-        if memory is None:
-            return original(self)
-        key = self.dump()
-        held = memory.hashable.get(key)
-        if held is None:
-            held = memory.hashable[key] = original(self)
-        return held
-
-    hashable.__anxin_original__ = original  # type: ignore[attr-defined]
-    hashable.__doc__ = original.__doc__
-    cls.hashable = property(hashable)
+    original = _original(cls.hashable.fget)
+    cls.hashable = property(_remembering(original, "hashable", lambda self: self.dump()))
     return original
 
 
 def _install_issuer_serial() -> Callable[[Any, Any], bool]:
-    current = general.match_issuer_serial
-    original: Callable[[Any, Any], bool] = getattr(current, "__anxin_original__", current)
-
-    def match_issuer_serial(expected_issuer_serial: Any, cert: Any) -> bool:
-        memory = _PREPARED.get()
-        if memory is None:
-            return original(expected_issuer_serial, cert)
-        key = (expected_issuer_serial.dump(), cert.sha256)
-        held = memory.issuer_serial.get(key)
-        if held is None:
-            held = memory.issuer_serial[key] = bool(original(expected_issuer_serial, cert))
-        return held
-
-    match_issuer_serial.__anxin_original__ = original  # type: ignore[attr-defined]
-    match_issuer_serial.__doc__ = original.__doc__
-    general.match_issuer_serial = match_issuer_serial
+    original = _original(general.match_issuer_serial)
+    general.match_issuer_serial = _remembering(
+        original, "issuer_serial",
+        lambda expected_issuer_serial, cert: (expected_issuer_serial.dump(), cert.sha256))
     return original
 
 
 def _install_dp_match() -> Callable[[Any, Any, Any, Any], bool]:
-    current = validate_crl._match_dps_idp_names
-    original: Callable[[Any, Any, Any, Any], bool] = getattr(
-        current, "__anxin_original__", current)
-
-    def _match_dps_idp_names(crl_idp: Any, crl_dps: Any, crl_issuer: Any,
-                             crl_authority_name: Any) -> bool:
-        memory = _PREPARED.get()
-        if memory is None:
-            return original(crl_idp, crl_dps, crl_issuer, crl_authority_name)
-        key = (crl_idp.dump(), None if crl_dps is None else crl_dps.dump(),
-               crl_issuer.dump(), crl_authority_name.dump())
-        held = memory.dp_match.get(key)
-        if held is None:
-            held = memory.dp_match[key] = bool(
-                original(crl_idp, crl_dps, crl_issuer, crl_authority_name))
-        return held
-
-    _match_dps_idp_names.__anxin_original__ = original  # type: ignore[attr-defined]
-    _match_dps_idp_names.__doc__ = original.__doc__
-    validate_crl._match_dps_idp_names = _match_dps_idp_names
+    original = _original(validate_crl._match_dps_idp_names)
+    validate_crl._match_dps_idp_names = _remembering(
+        original, "dp_match",
+        lambda crl_idp, crl_dps, crl_issuer, crl_authority_name: (
+            crl_idp.dump(), None if crl_dps is None else crl_dps.dump(),
+            crl_issuer.dump(), crl_authority_name.dump()))
     return original
 
 
