@@ -8,6 +8,8 @@ and never reaches the core. These hooks rewrite *positive* cases only (schema-va
 a negative case must stay invalid) so that they do reach it. The fixtures are named by
 the test through the environment:
 
+A drawn list cursor (``after``) becomes a well-formed one.
+
 - ``ANXIN_ST_TEMPLATE``: a template of the caller's (purpose ``ANXIN_ST_PURPOSE``, scope
   ``ANXIN_ST_SCOPE``, comma-separated);
 - ``ANXIN_ST_ACTIVE``: a signed, active authorization from it with many uses (the gate);
@@ -19,6 +21,7 @@ the test through the environment:
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import re
@@ -29,6 +32,7 @@ import schemathesis
 from schemathesis import GenerationMode
 
 from anxin.domain.subject import resident_id_check_char
+from anxin.services.authorizations import make_cursor
 
 ENDPOINT_ID_PATTERN = r"^we_[0-9a-f]{32}$"  # anxin.web.api.webhook_schemas'
 
@@ -119,6 +123,15 @@ def map_case(context: schemathesis.HookContext, case: schemathesis.Case) -> sche
             if operation_id == "retry_webhook_delivery":
                 steered["delivery_id"] = os.environ["ANXIN_ST_DELIVERY"]
             case.path_parameters = {**(case.path_parameters or {}), **steered}
+    elif operation_id == "list_authorizations" and "after" in (case.query or {}):
+        # A cursor is the `next` of an earlier answer (a drawn string is refused, 422,
+        # as documented): a well-formed one, at a drawn point of the list, and no `page`
+        # beside it (the two exclude each other).
+        seed = str(case.query.get("after"))
+        n = int(hashlib.sha256(seed.encode()).hexdigest(), 16)
+        at = dt.datetime(2026, 1, 1, tzinfo=dt.UTC) + dt.timedelta(seconds=n % 10**8)
+        case.query = {k: v for k, v in case.query.items() if k != "page"}
+        case.query["after"] = make_cursor(at, str(uuid.UUID(int=n % 2**128)))
     elif operation_id == "get_template":
         case.path_parameters = {**(case.path_parameters or {}),
                                 "code": os.environ["ANXIN_ST_TEMPLATE"]}
