@@ -162,7 +162,10 @@ def test_list_colours_reference_end_date_revocation_time_and_evidence(server, pa
     expect(kept_li.locator(".valid-until")).to_contain_text(re.compile(r"\d{4}年\d+月\d+日"))
     # The evidence package of a signed authorization downloads from the detail page.
     page.click(f'li[data-id="{kept["id"]}"] h2 a')
-    with page.expect_download() as dl:
+    page.wait_for_url(f"**/me/authorizations/{kept['id']}")  # the detail page, not the list
+    # The package (checkpoint, report, seal) is built on request: 1 s here, but a clean CI
+    # run waited more than Playwright's default 15 s once, as the console's did (60 s there).
+    with page.expect_download(timeout=60_000) as dl:
         page.click("#evidence-zip")
     with zipfile.ZipFile(io.BytesIO(Path(dl.value.path()).read_bytes())) as z:
         names = set(z.namelist())
