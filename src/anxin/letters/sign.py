@@ -57,6 +57,7 @@ from anxin.asyncutil import run_coroutine
 from anxin.error_codes import Code
 from anxin.errors import ValidationFailed
 from anxin.letters import cms_der
+from anxin.letters.pdf_objects import PdfFile
 from anxin.letters.pdf_update import (
     NotDirect,
     PreparedSignature,
@@ -156,7 +157,30 @@ async def _pades_cms(document_digest: bytes, *, signer_key: SigningKey,
         timestamp_token_der=bytes(token.dump()))
 
 
-def _writer_for(pdf: bytes) -> IncrementalPdfFileWriter:
+def direct_stamp(letter: PdfFile, *, signer_name: str, signing_time: dt.datetime,
+                 method_label: str, footer: str | None = None) -> tuple[Stamp, int]:
+    """The visible stamp of a direct signature update and the number of the letter's
+    stamp font it draws with (the PAdES field's and the SM2 field's alike)."""
+    font_number, cmap = stamp_font(letter)
+    width, height = stamp_size()
+    content = stamp_content(tounicode_codes(cmap), signer_name=signer_name,
+                            signing_time=signing_time, method_label=method_label,
+                            footer=footer)
+    return Stamp(content, width, height), font_number
+
+
+def signature_entries(subfilter: bytes, *, signer_name: str, location: str, reason: str,
+                      signing_time: dt.datetime) -> dict[bytes, bytes]:
+    """The /Sig dictionary's entries besides /Contents and /ByteRange, as pyHanko
+    writes them."""
+    return {b"/Type": b"/Sig", b"/Filter": b"/Adobe.PPKLite", b"/SubFilter": subfilter,
+            b"/M": pdf_text(pdf_date(signing_time)), b"/Name": pdf_text(signer_name),
+            b"/Location": pdf_text(location), b"/Reason": pdf_text(reason)}
+
+
+def pdf_writer_for(pdf: bytes) -> IncrementalPdfFileWriter:
+    """pyHanko's incremental writer on ``pdf`` (the fallback path), or the
+    ``unreadable_input`` refusal."""
     if not pdf.startswith(b"%PDF-"):
         raise ValidationFailed("the input is not a PDF", code=Code.UNREADABLE_INPUT)
     try:
@@ -174,15 +198,10 @@ def _direct_signature(pdf: bytes, *, signer_name: str, method_label: str, reason
     letter = read_pdf(pdf)
     if SIGNATURE_FIELD in field_names(letter):
         raise NotDirect("the letter has a signature field already")
-    font_number, cmap = stamp_font(letter)
-    width, height = stamp_size()
-    stamp = Stamp(stamp_content(tounicode_codes(cmap), signer_name=signer_name,
-                                signing_time=signing_time, method_label=method_label),
-                  width, height)
-    entries = {b"/Type": b"/Sig", b"/Filter": b"/Adobe.PPKLite",
-               b"/SubFilter": b"/ETSI.CAdES.detached",
-               b"/M": pdf_text(pdf_date(signing_time)), b"/Name": pdf_text(signer_name),
-               b"/Location": pdf_text(location), b"/Reason": pdf_text(reason)}
+    stamp, font_number = direct_stamp(letter, signer_name=signer_name,
+                                      signing_time=signing_time, method_label=method_label)
+    entries = signature_entries(b"/ETSI.CAdES.detached", signer_name=signer_name,
+                                location=location, reason=reason, signing_time=signing_time)
     return prepare_signature(letter, field_name=SIGNATURE_FIELD, signature_entries=entries,
                              on_last_page=True, box=SIGNATURE_BOX, stamp=stamp,
                              font_number=font_number, reserved=bytes_reserved)
@@ -228,7 +247,7 @@ async def _pyhanko_sign_letter(
 ) -> bytes:
     """The same update written by pyHanko's generic embedder: the fallback for a file
     :mod:`anxin.letters.pdf_update` does not cover."""
-    writer = _writer_for(pdf)
+    writer = pdf_writer_for(pdf)
     embedder = PdfCMSEmbedder(new_field_spec=SigFieldSpec(
         sig_field_name=SIGNATURE_FIELD, on_page=-1, box=SIGNATURE_BOX))
     flow = embedder.write_cms(field_name=SIGNATURE_FIELD, writer=writer)
@@ -345,7 +364,7 @@ async def _pyhanko_upgrade_to_lta(
 ) -> bytes:
     """The same update written by pyHanko (the fallback; archive renewal, whose DSS
     exists already, takes this path)."""
-    writer = _writer_for(pdf)
+    writer = pdf_writer_for(pdf)
     field_name = _free_archive_field(
         {name for name, _value, _ref in enumerate_sig_fields(writer)})
     DocumentSecurityStore.supply_dss_in_writer(

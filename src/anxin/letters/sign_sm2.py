@@ -48,22 +48,15 @@ from anxin.errors import ValidationFailed
 from anxin.letters.pdf_update import (
     NotDirect,
     PreparedSignature,
-    Stamp,
     ValidationData,
     field_names,
-    pdf_date,
-    pdf_text,
     prepare_signature,
     read_pdf,
-    stamp_font,
 )
 from anxin.letters.render import PRODUCT_NAME, SIGNATURE_BOX
-from anxin.letters.sign import _writer_for
+from anxin.letters.sign import direct_stamp, pdf_writer_for, signature_entries
 from anxin.letters.stamp import (
     build_stamp_appearance,
-    stamp_content,
-    stamp_size,
-    tounicode_codes,
 )
 
 SM2_SIGNATURE_FIELD: Final = "AnxinSignatureSM2"
@@ -143,17 +136,13 @@ def _direct_sm2(pdf: bytes, *, signer_name: str, reason: str, location: str,
         raise _already_signed()
     stamp, font_number = None, None
     if stamp_method_label:
-        font_number, cmap = stamp_font(letter)
         locale = "zh-CN" if any(ord(c) >= 0x2E80 for c in stamp_method_label) else "en"
-        width, height = stamp_size()
-        stamp = Stamp(stamp_content(tounicode_codes(cmap), signer_name=signer_name,
-                                    signing_time=signing_time,
-                                    method_label=stamp_method_label,
-                                    footer=SM2_STAMP_FOOTERS[locale]), width, height)
-    entries = {b"/Type": b"/Sig", b"/Filter": b"/Adobe.PPKLite",
-               b"/SubFilter": subfilter.encode("ascii"),
-               b"/M": pdf_text(pdf_date(signing_time)), b"/Name": pdf_text(signer_name),
-               b"/Location": pdf_text(location), b"/Reason": pdf_text(reason)}
+        stamp, font_number = direct_stamp(letter, signer_name=signer_name,
+                                          signing_time=signing_time,
+                                          method_label=stamp_method_label,
+                                          footer=SM2_STAMP_FOOTERS[locale])
+    entries = signature_entries(subfilter.encode("ascii"), signer_name=signer_name,
+                                location=location, reason=reason, signing_time=signing_time)
     return prepare_signature(
         letter, field_name=SM2_SIGNATURE_FIELD, signature_entries=entries,
         on_last_page=True, box=SIGNATURE_BOX if stamp_method_label else _INVISIBLE,
@@ -164,7 +153,7 @@ def _pyhanko_sm2(pdf: bytes, *, sign_cms: SignCms, signer_name: str, reason: str
                  location: str, signing_time: dt.datetime, stamp_method_label: str | None,
                  subfilter: str, bytes_reserved: int) -> bytes:
     """The same update written by pyHanko's embedder (the fallback)."""
-    writer = _writer_for(pdf)
+    writer = pdf_writer_for(pdf)
     if any(name == SM2_SIGNATURE_FIELD for name, _v, _r in enumerate_sig_fields(writer)):
         raise _already_signed()
     box = SIGNATURE_BOX if stamp_method_label else _INVISIBLE
@@ -242,7 +231,7 @@ def _pyhanko_sm2_timestamp(
     crls: Sequence[bytes], ocsp_responses: Sequence[bytes], bytes_reserved: int,
 ) -> bytes:
     """:func:`add_sm2_document_timestamp` written by pyHanko (the fallback)."""
-    writer = _writer_for(pdf)
+    writer = pdf_writer_for(pdf)
     field_name = _free_field({name for name, _value, _ref in enumerate_sig_fields(writer)})
     if certificates or crls or ocsp_responses:
         DocumentSecurityStore.supply_dss_in_writer(
