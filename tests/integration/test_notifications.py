@@ -190,17 +190,19 @@ def test_two_workers_deliver_each_once_in_order(client: TestClient, api: Api, ou
 def test_two_workers_and_a_slow_destination_deliver_each_once(
         client: TestClient, api: Api, outbox, ctx: Context, settings: Settings, clock,
         receiver: Receiver) -> None:
-    """Two nodes, a destination slower than a batch's lease (0.3 s an answer, a 1 s lease,
-    eight deliveries claimed at once): a worker never starts a POST its lease may not
-    cover, so the other never claims and sends the same delivery meanwhile."""
+    """Two nodes, a destination slower than a batch's lease (0.3 s an answer, a 1.5 s
+    lease, eight deliveries claimed at once): a worker never starts a POST its lease may
+    not cover, so the other never claims and sends the same delivery meanwhile. (The
+    timeout leaves 0.6 s beyond the answer: on a loaded machine a POST that times out
+    after its destination has recorded it is a genuine, at-least-once second send.)"""
     secret = _hook(ctx, api, receiver.url)
     api.template()
     auths = [api.request(seq=50 + i) for i in range(8)]
     for a in auths:
         sign(client, outbox, a)
     receiver.delay = 0.3
-    slow = RetryPolicy(base_seconds=0.05, max_seconds=0.2, lease_seconds=1.0,
-                       timeout_seconds=0.6)
+    slow = RetryPolicy(base_seconds=0.05, max_seconds=0.2, lease_seconds=1.5,
+                       timeout_seconds=0.9)
     other = build_services(settings, clock=clock)
     workers = [DeliveryWorker(ctx, policy=slow, poll_seconds=0.01),
                DeliveryWorker(other, policy=slow, poll_seconds=0.01)]
@@ -214,6 +216,45 @@ def test_two_workers_and_a_slow_destination_deliver_each_once(
             w.stop()
         other.close()
     _check(receiver, secret, {a["id"]: ["authorization:signed"] for a in auths})
+
+
+def test_a_post_starts_only_if_its_outcome_can_be_recorded_within_the_lease(
+        client: TestClient, api: Api, outbox, ctx: Context, clock,
+        receiver: Receiver) -> None:
+    """Each answer takes 0.35 s of a 1 s lease (frozen clock, advanced per POST): after
+    the first, 0.65 s are left, more than the 0.6 s timeout but not the timeout plus the
+    margin to record the outcome, so the worker gives the rest back instead of starting a
+    POST whose outcome could land after another node has claimed the row again."""
+    _hook(ctx, api, receiver.url)
+    api.template()
+    auths = [api.request(seq=70 + i) for i in range(3)]
+    for a in auths:
+        sign(client, outbox, a)
+    policy = RetryPolicy(lease_seconds=1.0, timeout_seconds=0.6)
+    assert policy.record_margin.total_seconds() == pytest.approx(0.2)
+    worker = DeliveryWorker(ctx, policy=policy)
+    attempt = worker._attempt
+
+    def slow_attempt(c):  # type: ignore[no-untyped-def]
+        out = attempt(c)
+        clock.advance(seconds=0.35)
+        return out
+
+    worker._attempt = slow_attempt  # type: ignore[method-assign]
+    clock.frozen = True
+    try:
+        assert worker.deliver_due() == 1
+        with ctx.db.transaction() as s:
+            rows = s.scalars(_mine([a["id"] for a in auths])
+                             .order_by(Notification.id)).all()
+            assert [n.state for n in rows] == ["delivered", "pending", "pending"]
+        assert len(receiver.received) == 1
+        assert worker.deliver_due() == 1  # the next pass claims the rest afresh
+        assert len(receiver.received) == 2
+    finally:
+        worker.stop()
+    with pytest.raises(ValueError, match="must outlast"):
+        RetryPolicy(lease_seconds=5, timeout_seconds=10)
 
 
 def test_no_endpoint_and_an_old_institution_without_secret(client: TestClient, api: Api,

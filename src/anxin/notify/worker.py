@@ -10,7 +10,8 @@ authorization to the same URL is undecided, so each destination sees an authoriz
 transitions in order; a failing destination holds up only itself. Failures are retried
 with exponential back-off (state in the database: a restart loses nothing). Delivery is
 at least once: receivers deduplicate by ``Anxin-Event-Id``. A worker starts a POST only
-while its lease outlasts the POST's timeout, and gives the rest of its batch back
+while its lease outlasts the POST's timeout plus a margin to record the outcome
+(:attr:`RetryPolicy.record_margin`), and gives the rest of its batch back
 otherwise, so a slow destination never has one delivery sent by two nodes at once (nor
 out of order); a second send happens only when a node dies (or its clock is off by more
 than the lease) mid-delivery.
@@ -52,6 +53,17 @@ class RetryPolicy:
     max_attempts: int = 20  # ~ a day with the defaults, then ``failed``
     lease_seconds: float = 60.0
     timeout_seconds: float = 10.0
+
+    def __post_init__(self) -> None:
+        if self.lease_seconds <= self.timeout_seconds:
+            raise ValueError(f"a delivery's lease ({self.lease_seconds} s) must outlast its "
+                             f"POST's timeout ({self.timeout_seconds} s)")
+
+    @property
+    def record_margin(self) -> dt.timedelta:
+        """Time left in a lease, after a POST's timeout, for recording its outcome: half
+        of what the lease gives beyond the timeout (25 s with the defaults)."""
+        return dt.timedelta(seconds=(self.lease_seconds - self.timeout_seconds) / 2)
 
     def delay(self, attempts: int) -> float:
         return float(min(self.base_seconds * 2 ** max(attempts - 1, 0), self.max_seconds))
@@ -177,11 +189,14 @@ class DeliveryWorker:
     def deliver_due(self) -> int:
         dispatch_due(self.ctx, batch=max(self.batch, 50))
         claimed = self._claim()
-        budget = dt.timedelta(seconds=self.policy.timeout_seconds)
+        budget = dt.timedelta(seconds=self.policy.timeout_seconds) + self.policy.record_margin
         for i, c in enumerate(claimed):
-            # A POST starts only if it ends (its timeout) before the lease: past the lease
-            # another worker (node) may claim the row and deliver it too, and, once it is
-            # decided, the authorization's next one, which this late POST would overtake.
+            # A POST starts only if it ends (its timeout) and its outcome is recorded before
+            # the lease: past the lease another worker (node) may claim the row and deliver
+            # it too, and, once it is decided, the authorization's next one, which this late
+            # POST would overtake. (Without the margin, a POST started just inside the lease
+            # could answer in time and still be recorded after it: a clean CI run saw one
+            # such second send.)
             if self.ctx.clock() + budget >= c.lease:
                 self._release(claimed[i:])
                 return i
