@@ -11,6 +11,9 @@ commit per leaf), while the production sequencer loop
 them concurrently; appends/s is leaves *integrated* per second over the measured
 window, after a warm-up. The log is drained and audited afterwards.
 
+*The floor* is what the machine allows at all: the same producers' INSERTs on bare
+psycopg connections (no pool, no SQLAlchemy, no sequencer), enqueued per second.
+
 The older rows stay as extra information: *single* is one use-case transaction
 enqueuing a leaf followed by one sequencer transaction integrating it; *batched* is
 1,000 leaves enqueued in one transaction, then integrated by one sequencer transaction.
@@ -41,6 +44,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from sqlalchemy import create_engine, insert, text
 from sqlalchemy.engine import make_url
 
@@ -135,6 +139,8 @@ def bench_appends(ledger: Ledger, single: int, batches: int) -> dict[str, float]
 
 
 PRODUCER_MODES = ("statement", "transaction")
+_RAW_ENQUEUE = ("INSERT INTO ledger_queue (data, authorization_id, created_at) "
+                "VALUES ($1, $2, $3) RETURNING id")
 
 
 def _producer(url: str, mode: str, threads: int, first: int, start: Any, stop: Any,
@@ -157,7 +163,22 @@ def _producer(url: str, mode: str, threads: int, first: int, start: Any, stop: A
             n += 1
             done[t] += 1
 
-    workers = [threading.Thread(target=run, args=(t,)) for t in range(threads)]
+    def run_raw(t: int) -> None:  # the floor: the same INSERT on a bare psycopg connection
+        n = first + t * 10_000_000
+        libpq = make_url(url).set(drivername="postgresql").render_as_string(
+            hide_password=False)
+        with psycopg.connect(libpq, autocommit=True) as raw:
+            start.wait()
+            while not stop.is_set():
+                with psycopg.RawCursor(raw) as cur:
+                    cur.execute(_RAW_ENQUEUE, [leaf(n), None, AT])
+                    cur.fetchone()
+                n += 1
+                done[t] += 1
+
+
+    target = run_raw if mode == "raw" else run
+    workers = [threading.Thread(target=target, args=(t,)) for t in range(threads)]
     for w in workers:
         w.start()
     counts[slot] = -1  # ready: imported and started
@@ -216,6 +237,46 @@ def bench_concurrent(ledger: Ledger, url: str, *, mode: str, producers: int, thr
                 "sequencer_process": (seq1 - seq0) / window * 1e6,
                 "postgres": (pg1 - pg0) / window * 1e6 if pg0 is not None and pg1 is not None
                 else None}}
+
+
+def bench_floor(ledger: Ledger, url: str, *, producers: int, threads: int,
+                seconds: float) -> dict[str, float]:
+    """What this machine allows one leaf per transaction at all: the same producers
+    and the same INSERT of a leaf, one per autocommit statement, on bare psycopg
+    connections (no pool, no SQLAlchemy) and with no sequencer running; enqueued/s over
+    the window (rows counted in the queue at both ends). The queue is emptied
+    afterwards (those rows are not leaves)."""
+    ctx = multiprocessing.get_context("spawn")
+    start, stop = ctx.Event(), ctx.Event()
+    counts, cpu = ctx.Array("q", producers), ctx.Array("d", producers)
+    procs = [ctx.Process(target=_producer, args=(url, "raw", threads, 10**12 * (p + 1), start,
+                                                 stop, counts, cpu, p))
+             for p in range(producers)]
+    for p in procs:
+        p.start()
+    while any(c != -1 for c in counts):
+        time.sleep(0.1)
+    start.set()
+    time.sleep(1.0)  # every connection open and busy
+
+    def queued() -> int:
+        with ledger.db.transaction() as session:
+            return int(session.execute(text("SELECT count(*) FROM ledger_queue")).scalar_one())
+
+    n0, pg0, t0 = queued(), _server_cpu(ledger), time.perf_counter()
+    time.sleep(seconds)
+    n1, pg1, t1 = queued(), _server_cpu(ledger), time.perf_counter()
+    stop.set()
+    for p in procs:
+        p.join()
+    enqueued = sum(counts)
+    with ledger.db.transaction() as session:
+        session.execute(text("DELETE FROM ledger_queue"))
+    return {"per_s": (n1 - n0) / (t1 - t0), "enqueued": enqueued,
+            "cpu_us_per_leaf": {
+                "producers": sum(cpu) / enqueued * 1e6,
+                "postgres": (pg1 - pg0) / (n1 - n0) * 1e6
+                if pg0 is not None and pg1 is not None else None}}
 
 
 def _server_cpu(ledger: Ledger) -> float | None:
@@ -405,6 +466,14 @@ def run_backend(name: str, url: str, args: argparse.Namespace) -> dict[str, Any]
             appends[f"cpu_us_per_leaf_{mode}"] = got["cpu_us_per_leaf"]
             print("      CPU per leaf (µs): " + ", ".join(
                 f"{k} {v:,.0f}" for k, v in got["cpu_us_per_leaf"].items() if v is not None))
+        if name == "postgresql":
+            floor = bench_floor(ledger, url, producers=args.producers, threads=args.threads,
+                                seconds=args.seconds)
+            appends["floor_raw_enqueue"] = floor["per_s"]
+            print(f"    the floor: the same producers' INSERTs on bare psycopg, no pool, no "
+                  f"sequencer: {floor['per_s']:,.0f}/s enqueued; CPU per leaf (µs): " +
+                  ", ".join(f"{k} {v:,.0f}" for k, v in floor["cpu_us_per_leaf"].items()
+                            if v is not None))
         appends |= bench_appends(ledger, args.single, args.batches)
         print(f"    appends: single {appends['single']:,.0f}/s; batched "
               f"{appends['batched']:,.0f}/s (enqueued row by row), "
@@ -455,6 +524,7 @@ def main() -> None:
         "append_batched_bulk_enqueue_pg_per_s": round(
             results["pg"]["appends"]["batched_bulk_enqueue"]),
         "sequencer_pg_per_s": round(results["pg"]["appends"]["sequencer_only"]),
+        "floor_raw_enqueue_pg_per_s": round(results["pg"]["appends"]["floor_raw_enqueue"]),
     }
     labels = {1_000: "1k", 100_000: "100k", 1_000_000: "1m"}
     for size, label in labels.items():
