@@ -303,3 +303,27 @@ def test_list_total_is_capped_not_a_full_count(api, monkeypatch):
     assert (out["total"], out["total_capped"], out["next_page"]) == (2, True, 2)
     last = api.get("/v1/authorizations", params={"page_size": 2, "page": 2}).json()
     assert (len(last["items"]), last["next_page"], last["next"]) == (1, None, None)
+
+
+def test_status_changed_at_moves_with_the_status_not_with_each_use(api, client, outbox,
+                                                                   clock):
+    """A use that leaves the authorization active does not change when its status changed
+    (it did not); the last use, which makes it exhausted, does."""
+    api.template(max_uses=2)
+    auth = api.request()
+    sign(client, outbox, auth)
+    signed = api.get(f"/v1/authorizations/{auth['id']}").json()
+    assert signed["status"] == "active"
+    clock.advance(minutes=5)
+    assert api.use(auth["id"]).status_code == 201
+    after_one = api.get(f"/v1/authorizations/{auth['id']}").json()
+    assert (after_one["status"], after_one["uses"]) == ("active", 1)
+    assert after_one["status_changed_at"] == signed["status_changed_at"]
+    clock.advance(minutes=5)
+    assert api.use(auth["id"]).status_code == 201
+    last = api.get(f"/v1/authorizations/{auth['id']}").json()
+    assert last["status"] == "exhausted"
+    changed = dt.datetime.fromisoformat(last["status_changed_at"])
+    assert changed - dt.datetime.fromisoformat(signed["status_changed_at"]) >= \
+        dt.timedelta(minutes=10)
+    assert last["status_times"]["exhausted"] == last["status_changed_at"]

@@ -124,7 +124,9 @@ _GRANT = (
     .values(uses=A.uses + 1,
             status=case((A.uses + 1 >= A.max_uses, bindparam("after_last_use")),
                         else_=A.status),
-            status_changed_at=bindparam("now"), **_FREQUENCY_SET)
+            # Only the last use changes the status (to exhausted), and with it its time.
+            status_changed_at=case((A.uses + 1 >= A.max_uses, bindparam("now")),
+                                   else_=A.status_changed_at), **_FREQUENCY_SET)
     .returning(A.id, A.institution_id, A.uses, A.status, A.max_uses, A.data_scope,
                A.letter_sha256, A.reference, A.ledger_seq, A.ledger_head, A.commitment_salt,
                A.terms))
@@ -297,7 +299,8 @@ WITH g AS (
   UPDATE authorizations
      SET uses = uses + 1,
          status = CASE WHEN uses + 1 >= max_uses THEN :after_last_use ELSE status END,
-         status_changed_at = :now,
+         status_changed_at = CASE WHEN uses + 1 >= max_uses THEN :now
+                                  ELSE status_changed_at END,
          freq_uses = CASE WHEN freq_per IS NULL THEN freq_uses
                           WHEN freq_period = {_PG_PERIOD} THEN freq_uses + 1 ELSE 1 END,
          freq_period = {_PG_PERIOD},
