@@ -29,6 +29,7 @@ def test_metrics_count_uses_and_codes(api, client, outbox):
     assert 'anxin_uses_total{code="authorization_exhausted",outcome="refused"} 1.0' in text
     assert 'anxin_sms_codes_sent_total{scope="sign"} 1.0' in text
     assert "anxin_http_requests_total" in text
+    assert "anxin_db_replica" not in text  # no replica: no replica gauges (see replica tests)
 
 
 def test_openapi_documents_every_gate_code(client):

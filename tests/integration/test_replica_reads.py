@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import os
 import re
 import socket
@@ -176,6 +177,14 @@ def _replica_size(node: Node) -> int:
     return int(str(node.pair.replica_scalar("SELECT coalesce(max(size), 0) FROM ledger_head")))
 
 
+def _replica_gauges(node: Node) -> dict[str, float]:
+    """The replica's gauges on /metrics (anxin_db_replica_*)."""
+    r = node.page.get("/metrics")
+    assert r.status_code == 200, r.text
+    return {line.split()[0]: float(line.split()[1]) for line in r.text.splitlines()
+            if line.startswith("anxin_db_replica_")}
+
+
 def test_replica_reads_verify_and_never_lose_a_write(node: Node) -> None:
     # Requests, signings and uses, all on the primary.
     first = _request(node, 1)
@@ -189,6 +198,9 @@ def test_replica_reads_verify_and_never_lose_a_write(node: Node) -> None:
     listed = node.api.get("/v1/authorizations", params={"reference": "REPLICA-1"}).json()
     assert [a["id"] for a in listed["items"]] == [first["id"]]
     assert listed["items"][0]["uses"] == 3
+    gauges = _replica_gauges(node)  # caught up (a checkpoint may commit meanwhile)
+    assert gauges["anxin_db_replica_up"] == 1
+    assert gauges["anxin_db_replica_lag_bytes"] >= 0
 
     # The replica lags on purpose: it receives WAL and applies none.
     node.pair.pause_replay()
@@ -217,6 +229,11 @@ def test_replica_reads_verify_and_never_lose_a_write(node: Node) -> None:
         # A tree the replica does not have: proofs and entries as the primary answers.
         new_size, new_root = _checkpoint_covering(node, _leaf_count(node))
         assert new_size > behind == _replica_size(node)
+        # /metrics says so: WAL received and not replayed, and for how long.
+        gauges = _replica_gauges(node)
+        assert gauges["anxin_db_replica_up"] == 1
+        assert gauges["anxin_db_replica_lag_bytes"] > 0
+        assert gauges["anxin_db_replica_lag_seconds"] > 0
         _verify_all(node, new_size, new_root)
         r = node.page.get("/ledger/proof/consistency",
                           params={"first": size, "second": new_size})
@@ -250,6 +267,9 @@ def test_replica_reads_verify_and_never_lose_a_write(node: Node) -> None:
         assert {first["id"], second["id"]} <= {a["id"] for a in listed.json()["items"]}
         assert node.api.get(f"/v1/authorizations/{first['id']}").status_code == 200
     _verify_all(node, new_size, new_root)
+    gauges = _replica_gauges(node)
+    assert gauges["anxin_db_replica_up"] == 0
+    assert math.isnan(gauges["anxin_db_replica_lag_bytes"])
     # It comes back; once the node tries it again (RETRY_AFTER), reads go there again.
     node.pair.start_replica()
     node.pair.wait_replayed()

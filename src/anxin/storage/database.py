@@ -23,6 +23,7 @@ files inherit that mode from it), since it holds personal data and key hashes.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -32,14 +33,17 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from anxin.private_files import touch_private
-from anxin.storage.replica import Replica, ReplicaUnavailable, primary_position
+from anxin.storage.replica import Replica, ReplicaLag, ReplicaUnavailable, primary_position
 
 if TYPE_CHECKING:
     from anxin.keys import DataKeys
+
+log = logging.getLogger(__name__)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -184,6 +188,20 @@ class Database:
                 pass
         with self.snapshot() as session:
             return read(session)
+
+    def replica_lag(self) -> ReplicaLag | None:
+        """The replica's replay lag behind the primary's current WAL position, for
+        ``/metrics``; None without a replica, or when the primary does not answer (the
+        scrape still answers, with the gauges as they were)."""
+        if self.replica is None:
+            return None
+        try:
+            with self._autocommit.connect() as conn:
+                position = primary_position(conn)
+        except (OperationalError, InterfaceError) as exc:
+            log.warning("replica lag: the primary does not answer (%s)", type(exc).__name__)
+            return None
+        return self.replica.lag(position)
 
     @contextmanager
     def replica_connection(self) -> Iterator[Connection | None]:

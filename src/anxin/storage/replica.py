@@ -32,6 +32,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -45,6 +46,24 @@ RETRY_AFTER = 5.0
 POLL = 0.001
 
 _REPLAYED = text("SELECT coalesce(pg_last_wal_replay_lsn() >= CAST(:lsn AS pg_lsn), false)")
+
+
+# How far the replica's replay is behind a primary WAL position: bytes, and seconds since
+# the last transaction it replayed (0 when it has replayed the position: an idle primary
+# commits nothing, and the age of the last replayed commit would grow without any lag).
+_LAG = text("SELECT greatest(pg_wal_lsn_diff(CAST(:lsn AS pg_lsn), pg_last_wal_replay_lsn()),"
+            " 0), CASE WHEN pg_last_wal_replay_lsn() >= CAST(:lsn AS pg_lsn) THEN 0"
+            " ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp()) END")
+
+
+@dataclass(frozen=True, slots=True)
+class ReplicaLag:
+    """What ``/metrics`` says of the replica: whether it answered, and its replay lag
+    behind the primary's WAL position (None when it did not answer)."""
+
+    up: bool
+    lag_bytes: float | None = None
+    lag_seconds: float | None = None
 
 
 def primary_position(conn: Connection) -> str:
@@ -84,6 +103,25 @@ class Replica:
             self._down_until = time.monotonic() + RETRY_AFTER
         log.warning("the read replica does not answer (%s); reading from the primary for "
                     "%.0f s", type(exc).__name__, RETRY_AFTER)
+
+    def lag(self, lsn: str) -> ReplicaLag:
+        """The replay lag behind ``lsn`` (the primary's position, read just before).
+        Never raises: a replica that does not answer is ``up=False`` (and left alone for
+        a while, as after a failed read)."""
+        if not self._available():
+            return ReplicaLag(up=False)
+        try:
+            with self.engine.connect() as conn:
+                lag_bytes, lag_seconds = conn.execute(_LAG, {"lsn": lsn}).one()
+        except (OperationalError, InterfaceError) as exc:
+            self._mark_down(exc)
+            return ReplicaLag(up=False)
+        except DBAPIError as exc:  # not a standby (replay functions answer NULL) or alike
+            log.warning("the replica's lag could not be read (%s)", exc.orig)
+            return ReplicaLag(up=False)
+        return ReplicaLag(up=lag_bytes is not None,
+                          lag_bytes=None if lag_bytes is None else float(lag_bytes),
+                          lag_seconds=None if lag_seconds is None else float(lag_seconds))
 
     def _caught_up(self, session: Session, lsn: str) -> bool:
         deadline = time.monotonic() + self.max_wait
