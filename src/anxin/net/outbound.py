@@ -12,6 +12,13 @@ answers a public address to the check and ``127.0.0.1`` to the connect gets no s
 lookup. Redirects are never followed (a 3xx is an answer, not a success), proxies from the
 environment are ignored, and an answer larger than ``max_response_bytes`` is cut off.
 
+``timeout`` bounds the whole call, not each step: httpx's timeouts apply to each connect,
+read and write, so a destination that answers one byte a second (under the read timeout
+every time) held a caller for as long as it liked — the notification worker's whole pass,
+and past its lease, a second send by another node. Every read and write of a call is
+given what is left of its deadline (:class:`_DeadlineBackend`, under httpcore's
+connection pool), and a call past it fails as a timeout (transient: retried later).
+
 ``ANXIN_OUTBOUND_ALLOW`` is a comma-separated list of host names (``gw.internal``: that
 name is called whatever it resolves to), IP addresses and CIDRs (``10.1.0.0/16``: those
 addresses may be called, under any name).
@@ -25,13 +32,17 @@ Example::
 
 from __future__ import annotations
 
+import contextvars
 import ipaddress
 import socket
+import ssl
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpcore
 import httpx
 
 from anxin.config import Settings
@@ -166,6 +177,79 @@ class OutboundPolicy:
         return url
 
 
+# The monotonic deadline of the call this thread is making (OutboundClient.post).
+_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "anxin_outbound_deadline", default=None)
+
+
+def _left(timeout: float | None) -> float | None:
+    """The step's timeout cut to what is left of the call's deadline."""
+    deadline = _DEADLINE.get()
+    if deadline is None:
+        return timeout
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise httpcore.ReadTimeout("the call took longer than its timeout in all")
+    return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    def __init__(self, inner: httpcore.NetworkStream) -> None:
+        self._inner = inner
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, _left(timeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, _left(timeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
+                  timeout: float | None = None) -> httpcore.NetworkStream:
+        return _DeadlineStream(self._inner.start_tls(ssl_context, server_hostname,
+                                                     _left(timeout)))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    """httpcore's network backend with every step held to the call's deadline."""
+
+    def __init__(self, inner: httpcore.NetworkBackend) -> None:
+        self._inner = inner
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None,
+                    local_address: str | None = None,
+                    socket_options: Iterable[Any] | None = None) -> httpcore.NetworkStream:
+        return _DeadlineStream(self._inner.connect_tcp(host, port, _left(timeout),
+                                                       local_address, socket_options))
+
+    def connect_unix_socket(self, path: str, timeout: float | None = None,
+                            socket_options: Iterable[Any] | None = None
+                            ) -> httpcore.NetworkStream:
+        return _DeadlineStream(self._inner.connect_unix_socket(path, _left(timeout),
+                                                               socket_options))
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+def _deadline_transport() -> httpx.HTTPTransport:
+    """httpx's transport whose connections keep to the call's deadline. httpx does not
+    take a network backend, so it is set on its pool (``_pool._network_backend``, read
+    when each connection is made); tests/security/test_slow_destinations.py fails if a
+    new httpx or httpcore stops honouring it."""
+    transport = httpx.HTTPTransport()
+    pool = transport._pool
+    if not isinstance(pool, httpcore.ConnectionPool):  # pragma: no cover - httpx changed
+        raise RuntimeError("httpx's transport has no httpcore pool to hold to deadlines")
+    pool._network_backend = _DeadlineBackend(pool._network_backend)
+    return transport
+
+
 class GuardedTransport(httpx.BaseTransport):
     """Resolves, checks and pins each request's host before the inner transport connects.
 
@@ -192,7 +276,7 @@ class GuardedTransport(httpx.BaseTransport):
                 if len(self._pools) >= self.MAX_POOLS:
                     oldest = next(iter(self._pools))
                     self._pools.pop(oldest).close()
-                pool = self._pools[name] = httpx.HTTPTransport()
+                pool = self._pools[name] = _deadline_transport()
             return pool
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
@@ -223,13 +307,16 @@ class OutboundClient:
                  max_response_bytes: int = MAX_RESPONSE_BYTES,
                  transport: httpx.BaseTransport | None = None) -> None:
         self.policy = policy
+        self.timeout = timeout
         self._max = max_response_bytes
         self._client = httpx.Client(transport=GuardedTransport(policy, transport),
                                     timeout=timeout, follow_redirects=False, trust_env=False)
 
     def post(self, url: str, *, field: str = "url", **kwargs: Any) -> httpx.Response:
-        """POST to ``url``; raises :data:`OutboundError` (permanent) or ``httpx.HTTPError``."""
+        """POST to ``url``, all of it (connect, send, answer) within ``timeout``; raises
+        :data:`OutboundError` (permanent) or ``httpx.HTTPError`` (a timeout included)."""
         parse_url(url, field=field)
+        token = _DEADLINE.set(time.monotonic() + self.timeout)
         try:
             with self._client.stream("POST", url, **kwargs) as r:
                 body = _read_bounded(r.iter_bytes(), self._max)
@@ -237,6 +324,8 @@ class OutboundClient:
                                       request=r.request)
         except httpx.InvalidURL as exc:
             raise BadUrl(f"{field} is not a valid URL ({exc})", field=field) from None
+        finally:
+            _DEADLINE.reset(token)
 
     def close(self) -> None:
         self._client.close()
