@@ -6,22 +6,28 @@ editor (a new version; a preview drawn by the letter PDF's renderer)."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import html
 import io
 import json
 import re
+import threading
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pypdfium2
 import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
+from sqlalchemy import event, func, select, text
 
 from anxin.config import Settings
 from anxin.services import console as svc
 from anxin.services.context import Context
 from anxin.services.templates import TemplateSpec
+from anxin.storage.ledger_store import _SEQUENCER_LOCK
+from anxin.storage.models import LedgerLeaf, LedgerQueued
 from anxin.web.pages.console_i18n import local_time
 from tests.common.factories import Api, mobile, sign
 from tests.common.portal_fixtures import client, csrf_of
@@ -278,3 +284,61 @@ def test_times_follow_the_configured_zone() -> None:
         "2026-01-01 16:30:05")
     naive = moment.replace(tzinfo=None)  # SQLite's UTC
     assert local_time(naive, ZoneInfo("Asia/Shanghai")) == "2026-01-02 00:30"
+
+
+def test_the_dispute_timeline_keeps_a_leaf_the_sequencer_moves_while_it_is_read(
+        client: TestClient, api: Api, outbox, ctx: Context) -> None:
+    """The timeline is the sequenced leaves and those still queued, read by two
+    statements; on PostgreSQL each reads its own snapshot. The sequencer integrates
+    between the two (injected here, on PostgreSQL; SQLite's transaction is one
+    snapshot): every leaf is still in the timeline, once."""
+    api.template()
+    a = api.request(seq=171)
+    sign(client, outbox, a)
+    with contextlib.ExitStack() as held:
+        if ctx.db.dialect == "postgresql":
+            # The background sequencers skip their rounds while this is held: the
+            # refused use's leaf stays queued until the view's reads.
+            lock = held.enter_context(ctx.db.engine.connect())
+            lock.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _SEQUENCER_LOCK})
+        assert api.use(a["id"], purpose="account_opening").status_code == 403
+        with ctx.db.transaction() as s:
+            expected = sum(s.scalar(select(func.count()).select_from(t).where(
+                t.authorization_id == a["id"])) or 0 for t in (LedgerLeaf, LedgerQueued))
+            queued = s.scalar(select(func.count()).select_from(LedgerQueued).where(
+                LedgerQueued.authorization_id == a["id"]))
+        if ctx.db.dialect == "postgresql":
+            assert queued
+        view = _dispute_view_with_integration_between_reads(ctx, a["id"])
+    entries = [json.dumps(e["entry"], sort_keys=True) for e in view["timeline"]]
+    assert len(entries) == expected
+    assert len(set(entries)) == expected
+    assert any(e["entry"].get("event") == "authorization:use:refused"
+               for e in view["timeline"])
+
+
+def _dispute_view_with_integration_between_reads(ctx: Context, auth_id: str
+                                                 ) -> dict[str, Any]:
+    """svc.dispute_view, with the sequencer integrating (PostgreSQL) between its two
+    reads of the ledger tables."""
+    me, reads, busy = threading.get_ident(), [], []  # type: ignore[var-annotated]
+
+    def between(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if threading.get_ident() != me or busy or not statement.lstrip().startswith("SELECT"):
+            return
+        if "ledger_queue" in statement or "ledger_leaves" in statement:
+            reads.append(statement)
+            if len(reads) == 2 and ctx.db.dialect == "postgresql":
+                busy.append(1)
+                try:
+                    assert ctx.ledger.integrate_all() > 0  # the queue moves now
+                finally:
+                    busy.clear()
+
+    event.listen(ctx.db.engine, "before_cursor_execute", between)
+    try:
+        view = svc.dispute_view(ctx, auth_id)
+    finally:
+        event.remove(ctx.db.engine, "before_cursor_execute", between)
+    assert len(reads) == 2
+    return view

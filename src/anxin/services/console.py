@@ -258,12 +258,18 @@ def dispute_view(ctx: Context, auth_id: str) -> dict[str, Any]:
         tpl = s.get(Template, a.template_id)
         out = authorization_dict(a, tpl)
         out["institution"] = inst.name if inst else "?"
-        timeline = [{"index": leaf.idx, "entry": json.loads(leaf.data)}
-                    for leaf in s.scalars(select(LedgerLeaf).where(
-                        LedgerLeaf.authorization_id == auth_id).order_by(LedgerLeaf.idx))]
-        timeline += [{"index": None, "entry": json.loads(q.data)}
-                     for q in s.scalars(select(LedgerQueued).where(
-                         LedgerQueued.authorization_id == auth_id).order_by(LedgerQueued.id))]
+        # The queue first: each statement reads its own snapshot on PostgreSQL, and a
+        # leaf the sequencer moves between the two reads is then among the sequenced
+        # (and dropped from the queued: a leaf's bytes are unique). Leaves first lost it
+        # from the timeline (a clean CI run's dispute view missed a refused use).
+        queued = [q.data for q in s.scalars(select(LedgerQueued).where(
+            LedgerQueued.authorization_id == auth_id).order_by(LedgerQueued.id))]
+        leaves = list(s.scalars(select(LedgerLeaf).where(
+            LedgerLeaf.authorization_id == auth_id).order_by(LedgerLeaf.idx)))
+        seen = {leaf.data for leaf in leaves}
+        timeline = [{"index": leaf.idx, "entry": json.loads(leaf.data)} for leaf in leaves]
+        timeline += [{"index": None, "entry": json.loads(data)} for data in queued
+                     if data not in seen]
         out["timeline"] = timeline
         sends = [{"ip": c.client_ip, "user_agent": c.user_agent} for c in s.scalars(
             select(OtpCode).where(OtpCode.scope == "sign", OtpCode.key == auth_id)
