@@ -303,7 +303,7 @@ class LedgerLog:
                 #
                 # A small batch, though, is mostly the round's fixed cost (the transaction,
                 # the lock, the head, the frontier, the commit): after one of fewer than
-                # ``gather_below`` leaves the loop waits ``gather`` (10 ms) for more to
+                # ``gather_below`` leaves the loop waits ``gather`` (50 ms) for more to
                 # commit, which a proof or checkpoint never notices; a backlog still runs
                 # back to back.
                 if n == 0:
