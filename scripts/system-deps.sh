@@ -3,7 +3,8 @@
 # certutil (libnss3-tools), the system Chromium for the browser tests, npm (axe-core) and
 # faketime (the clock moved years ahead for the long-term validation tests), haproxy
 # (tests/cluster, bench/cluster.py), wrk (bench/use_gate.py, bench/cluster.py and its smoke
-# test), PostgreSQL's client and server binaries (backup/restore, the replica tests).
+# test), PostgreSQL's client and server binaries (backup/restore, the replica tests),
+# zbarimg (zbar-tools: the QR code's second reader).
 # `--bench` is accepted for older callers and installs the same.
 # Never downloads a browser build of its own. Needs root (or sudo) the first time only.
 set -euo pipefail
@@ -29,6 +30,9 @@ command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
 # The HTTP load generator of bench/use_gate.py and bench/cluster.py (the smoke test
 # tests/integration/test_bench_cluster.py runs it).
 command -v wrk >/dev/null || missing+=(wrk)
+# zbarimg: a second QR reader, independent of zxing-cpp (which also makes the letter's
+# symbol): tests/integration/test_letter_documents.py reads the printed page with both.
+command -v zbarimg >/dev/null || missing+=(zbar-tools)
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "installing Debian packages: ${missing[*]}"
 SUDO=""

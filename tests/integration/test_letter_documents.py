@@ -1,6 +1,7 @@
 """The letter as a document (issue 15): what a reader of the printed or displayed letter
 finds on it, checked with outside tools: pdftotext for the words, pdftoppm + zxing-cpp
-for the QR code, on the unsigned letter and on the signed one (PAdES and SM2)."""
+for the QR code (and zbar, a reader independent of zxing-cpp, whose encoder makes the
+symbol), on the unsigned letter and on the signed one (PAdES and SM2)."""
 
 from __future__ import annotations
 
@@ -42,6 +43,20 @@ def qr_payloads(pdf: bytes, tmp_path: Path, *, page: int) -> list[str]:
     return found
 
 
+def zbar_payloads(pdf: bytes, tmp_path: Path, *, page: int) -> list[str]:
+    """Every QR code zbar (``zbarimg``, not zxing-cpp) reads on ``page`` at 150 dpi."""
+    path = tmp_path / "for-zbar.pdf"
+    path.write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", "150", "-png", "-f", str(page), "-l", str(page),
+                    str(path), str(tmp_path / "zbar")], check=True, capture_output=True)
+    image = next(tmp_path.glob("zbar-*.png"))
+    done = subprocess.run(["zbarimg", "--quiet", "--raw", "-Sdisable", "-Sqrcode.enable",
+                           str(image)], capture_output=True, text=True)
+    image.unlink()
+    assert done.returncode in (0, 4), done.stderr  # 4: no symbol found
+    return done.stdout.splitlines()
+
+
 @pytest.fixture(scope="module")
 def pki() -> TestPKI:
     return build_test_pki()
@@ -53,12 +68,27 @@ def test_the_qr_code_decodes_to_the_verify_address_of_this_letter(locale, tmp_pa
     assert spec.verify_url == f"{VERIFY_BASE}/verify?id=auth_01QRCODE42"
     pdf = render_letter_pdf(spec)
     assert qr_payloads(pdf, tmp_path, page=1) == [spec.verify_url]
+    assert zbar_payloads(pdf, tmp_path, page=1) == [spec.verify_url]
     assert spec.verify_url in pdftotext(pdf, tmp_path)  # and in words under it
+
+
+@pytest.mark.parametrize("authorization_id", [
+    "7f9c2a4e-0b1d-4c3e-9f8a-6b5d4c3b2a19",  # a UUID, as the product's ids are
+    "auth_" + "X" * 60,  # a long id: a larger symbol version
+    "a/b?c&d=e f",  # characters the address quotes
+])
+def test_both_readers_decode_the_symbol_for_other_ids(authorization_id, tmp_path):
+    """The symbol's encoder (zxing-cpp) is checked by a reader that is not its own."""
+    spec = letter_spec("en", authorization_id=authorization_id)
+    pdf = render_letter_pdf(spec)
+    assert zbar_payloads(pdf, tmp_path, page=1) == [spec.verify_url]
+    assert qr_payloads(pdf, tmp_path, page=1) == [spec.verify_url]
 
 
 def test_without_an_address_the_letter_has_no_qr_code(tmp_path):
     pdf = render_letter_pdf(dataclasses.replace(letter_spec(), verify_url=None))
     assert qr_payloads(pdf, tmp_path, page=1) == []
+    assert zbar_payloads(pdf, tmp_path, page=1) == []
     assert "/verify" not in pdftotext(pdf, tmp_path)
 
 

@@ -13,9 +13,11 @@ whose font program is written byte by byte from the glyphs the letter uses
 :mod:`.font_objects`, not by fpdf2's generic font path. Measured here: ~200 ms of font work
 per letter → a few ms (the subset's glyf table and its deflate are most of what is left).
 
-The font program is deflated at level 1 (:data:`FONT_STREAM_LEVEL`, fpdf2's own knob on
-its font stream class), not zlib's default 6: glyph outlines hardly compress (49 KB → 33 KB
-at level 1, 32 KB at 6) and level 6 took 6 ms of a ~13 ms letter, level 1 2 ms.
+The font program is deflated by ISA-L (python-isal's ``isal_zlib``, a zlib-format stream
+any PDF reader inflates) at its level 2 (:data:`FONT_STREAM_LEVEL`), not by zlib: glyph
+outlines hardly compress (49 KB → 33 KB at zlib's level 1, 32 KB at 6, 34 KB at ISA-L's 2),
+and zlib's level 6 took 6 ms of a ~13 ms letter, its level 1 0.8–1.1 ms of a 7.5 ms one
+(eighth round); ISA-L's level 2 takes 0.13 ms (:mod:`.font_objects` writes the stream).
 """
 
 from __future__ import annotations
@@ -27,8 +29,7 @@ from typing import Any
 
 from fontTools import ttLib  # type: ignore[import-untyped]
 from fpdf import FPDF
-from fpdf.fonts import SubsetMap, TTFFont
-from fpdf.output import PDFFontStream
+from fpdf.fonts import Glyph, SubsetMap, TTFFont
 
 from anxin.letters.sfnt import build_subset, composite_components, glyph_closure
 
@@ -37,9 +38,8 @@ _FONT_PACKAGE = "paperang_p2_fonts_cjk"
 _FONT_FILE = "fonts/wqy-microhei.ttc"
 # Tables copied verbatim into each miniature (the hinting programs and global metrics).
 _COPIED_TABLES = ("head", "hhea", "maxp", "OS/2", "cvt ", "fpgm", "prep", "gasp", "name")
-# zlib level of embedded font programs (fpdf2 reads it from the stream class).
-FONT_STREAM_LEVEL = 1
-PDFFontStream._COMPRESSION_LEVEL = FONT_STREAM_LEVEL
+# ISA-L's deflate level (0-3) of embedded font programs (font_objects.font_stream).
+FONT_STREAM_LEVEL = 2
 
 
 @dataclass(frozen=True)
@@ -109,8 +109,48 @@ def attach_cjk_font(pdf: FPDF, face: ParsedFace) -> None:
     font.biggest_size_pt = 0
     font._hbfont = None
     font.color_font = None
-    font.subset = SubsetMap(font)
+    font.subset = FaceSubsetMap(font, _glyphs_of(face))
     pdf.fonts[CJK_FAMILY] = font
+
+
+# Per parsed face: code point -> fpdf2's Glyph for it (None: the face lacks it). The values
+# depend on the face alone, so every document of the process shares them.
+_face_glyphs: dict[int, dict[int, Glyph | None]] = {}
+
+
+def _glyphs_of(face: ParsedFace) -> dict[int, Glyph | None]:
+    return _face_glyphs.setdefault(id(face), {})
+
+
+class FaceSubsetMap(SubsetMap):
+    """fpdf2's :class:`~fpdf.fonts.SubsetMap` (the same glyph codes, in the same order of
+    first use), with ``pick`` as two dictionary look-ups: fpdf2's goes through two
+    ``functools.cache`` wrappers and builds a new ``Glyph`` per character and document,
+    a third of laying out a zh-CN letter (~235 distinct characters, 1.1 ms of 3.4 ms,
+    eighth round). The ``Glyph`` of a code point is the face's, made once per process."""
+
+    def __init__(self, font: TTFFont, glyphs: dict[int, Glyph | None]) -> None:
+        self._glyphs = glyphs
+        self._cid_of: dict[int, int | None] = {}
+        super().__init__(font)
+
+    def pick(self, unicode: int) -> int | None:  # type: ignore[override]
+        if unicode in self._cid_of:
+            return self._cid_of[unicode]
+        if unicode in self._glyphs:
+            glyph = self._glyphs[unicode]
+        else:
+            glyph = self._glyphs[unicode] = _glyph_for(self, unicode)
+        if glyph is None and unicode not in self.font.missing_glyphs:
+            self.font.missing_glyphs.append(unicode)
+        cid = self._cid_of[unicode] = self.pick_glyph(glyph)
+        return cid
+
+
+def _glyph_for(subset: SubsetMap, unicode: int) -> Glyph | None:
+    """fpdf2's own ``get_glyph`` for ``unicode``, without its process-wide cache."""
+    result: Glyph | None = SubsetMap.get_glyph.__wrapped__(subset, unicode=unicode)
+    return result
 
 
 class PrebuiltSubset(ttLib.TTFont):  # type: ignore[misc]

@@ -26,12 +26,12 @@ from fpdf.output import (
     CIDSystemInfo,
     OutputProducer,
     PDFFont,
-    PDFFontStream,
     _tt_font_widths,
 )
 from fpdf.syntax import Name, PDFArray, PDFContentStream
+from isal import isal_zlib
 
-from anxin.letters.font import PrebuiltSubset, cjk_face
+from anxin.letters.font import FONT_STREAM_LEVEL, PrebuiltSubset, cjk_face
 
 _BLOCK = 100  # entries per bfchar block (the CMap limit)
 
@@ -75,13 +75,31 @@ def add_font_objects(producer: OutputProducer, font: TTFFont) -> PDFFont:
     producer._add_pdf_obj(cid_map, "fonts")
     cid_font.c_i_d_to_g_i_d_map = cid_map
 
-    font_file = PDFFontStream(contents=program.getvalue())
+    font_file = font_stream(program.getvalue())
     producer._add_pdf_obj(font_file, "fonts")
     descriptor.font_file2 = font_file  # type: ignore[attr-defined]
-    # fpdf2 clears these (process-wide) caches after each document; so do we.
-    font.subset.pick.cache_clear()
+    # fpdf2 clears these (process-wide) caches after each document; so do we (a
+    # FaceSubsetMap's pick has no such cache: its entries are the document's own).
+    if hasattr(font.subset.pick, "cache_clear"):
+        font.subset.pick.cache_clear()
     font.subset.get_glyph.cache_clear()
     return type0
+
+
+class FontStream(PDFContentStream):
+    """A ``FontFile2`` stream: the program deflated by ISA-L (:data:`FONT_STREAM_LEVEL`)
+    with its inflated length as ``/Length1``, the objects fpdf2's ``PDFFontStream``
+    writes with zlib (anxin.letters.font says why not zlib)."""
+
+    def __init__(self, program: bytes) -> None:
+        super().__init__(contents=isal_zlib.compress(program, FONT_STREAM_LEVEL))
+        self.filter = Name("FlateDecode")
+        self.length1 = len(program)
+
+
+def font_stream(program: bytes) -> FontStream:
+    """The embedded font program ``program`` as a PDF stream object."""
+    return FontStream(program)
 
 
 def _to_unicode_cmap(glyphs: Sequence[tuple[object, int]]) -> str:

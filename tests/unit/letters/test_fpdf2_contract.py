@@ -92,7 +92,7 @@ def test_the_font_object_names_we_use_are_there() -> None:
     widths function, and registers them through the producer's ``_add_pdf_obj``."""
     from fpdf import output
 
-    for name in ("PDFFont", "PDFFontStream", "CIDSystemInfo", "_tt_font_widths"):
+    for name in ("PDFFont", "CIDSystemInfo", "_tt_font_widths"):
         assert callable(getattr(output, name, None)), \
             f"fpdf.output.{name} is gone ({_versions()}): {RECHECK}"
     assert callable(getattr(OutputProducer, "_add_pdf_obj", None)), \

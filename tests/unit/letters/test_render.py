@@ -85,6 +85,8 @@ def test_font_is_an_embedded_subset():
     descendant = font["/DescendantFonts"][0]
     program = descendant["/FontDescriptor"]["/FontFile2"]
     assert 5_000 < len(program.data) < 300_000  # the whole face is 5 MB
+    assert program["/Filter"] == "/FlateDecode"  # deflated (by ISA-L), inflated by pyHanko
+    assert program["/Length1"] == len(program.data)  # the inflated length, as 9.9 asks
     assert len(pdf) < 150_000
     embedded = TTFont(BytesIO(program.data))  # a well-formed TrueType font
     cmap = embedded.getBestCmap()
@@ -139,3 +141,18 @@ def test_naive_times_and_unknown_locales_are_refused():
         render_letter_pdf(dataclasses.replace(letter_spec(), valid_from=dt.datetime(2026, 1, 1)))
     with pytest.raises(ValidationFailed):
         render_letter_pdf(dataclasses.replace(letter_spec(), locale="fr"))
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en"])
+def test_the_face_subset_map_writes_what_fpdf2s_own_writes(locale, monkeypatch):
+    """FaceSubsetMap (font.py: the faster ``pick``) numbers the glyphs as fpdf2's
+    SubsetMap does: the same letter renders to the same bytes with either."""
+    from fpdf.fonts import SubsetMap
+
+    from anxin.letters import font
+
+    spec = letter_spec(locale)
+    ours = render_letter_pdf(spec)
+    monkeypatch.setattr(font, "FaceSubsetMap", lambda face_font, _glyphs: SubsetMap(face_font))
+    assert render_letter_pdf(spec) == ours
+    assert render_letter_pdf(dataclasses.replace(spec, subject_name="欧阳娜娜")) != ours
