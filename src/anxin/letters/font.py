@@ -31,7 +31,7 @@ from fontTools import ttLib  # type: ignore[import-untyped]
 from fpdf import FPDF
 from fpdf.fonts import Glyph, SubsetMap, TTFFont
 
-from anxin.letters.sfnt import build_subset, composite_components, glyph_closure
+from anxin.letters.sfnt import GlyphBank, build_subset, composite_components, glyph_closure
 
 CJK_FAMILY = "wqy-microhei"
 _FONT_PACKAGE = "paperang_p2_fonts_cjk"
@@ -55,6 +55,7 @@ class ParsedFace:
     post_header: bytes
     codepoints: dict[str, tuple[int, ...]]
     components: dict[int, tuple[int, ...]]
+    bank: GlyphBank
 
 
 _face_lock = threading.Lock()
@@ -88,12 +89,14 @@ def _parse_face() -> ParsedFace:
         codepoints: dict[str, list[int]] = {}
         for codepoint, name in prototype.cmap.items():
             codepoints.setdefault(name, []).append(codepoint)
+    components = composite_components(raw_glyphs)
     return ParsedFace(prototype=prototype, glyph_order=order,
                       glyph_index={name: i for i, name in enumerate(order)},
                       raw_glyphs=raw_glyphs, metrics=metrics, raw_tables=raw_tables,
                       post_header=post_header,
                       codepoints={n: tuple(cps) for n, cps in codepoints.items()},
-                      components=composite_components(raw_glyphs))
+                      components=components,
+                      bank=GlyphBank(order, raw_glyphs, metrics, components))
 
 
 def attach_cjk_font(pdf: FPDF, face: ParsedFace) -> None:
@@ -177,5 +180,5 @@ class PrebuiltSubset(ttLib.TTFont):  # type: ignore[misc]
         order.extend(face.glyph_order[g] for g in sorted(parts))
         file.write(build_subset(
             order=order, glyph_index=face.glyph_index,
-            raw_glyphs=face.raw_glyphs, metrics=face.metrics, codepoints=face.codepoints,
+            bank=face.bank, codepoints=face.codepoints,
             raw_tables=face.raw_tables, post_header=face.post_header))

@@ -81,30 +81,59 @@ def _cmap_format4(char_to_glyph: Mapping[int, int]) -> bytes:
     return struct.pack(">HHHHL", 0, 1, 3, 1, 12) + subtable
 
 
-def build_subset(*, order: Sequence[str], glyph_index: Mapping[str, int],
-                 raw_glyphs: Sequence[bytes], metrics: Mapping[str, tuple[int, int]],
+class GlyphBank:
+    """One face's glyph records as a subset copies them, made on first use of each glyph
+    and kept for the process: the record padded to 4 bytes, its checksum (the ``glyf``
+    table's is the sum of its padded records') and its 4-byte ``hmtx`` entry.
+
+    Re-padding, re-packing and re-summing the same ~400 glyphs for every letter was most
+    of :func:`build_subset`'s time (0.55 of 2.8 s in a profile of 200 zh-CN letters, eighth
+    round); composite glyphs, whose component ids change with each subset, are still
+    rewritten and summed per subset.
+    """
+
+    def __init__(self, glyph_order: Sequence[str], raw_glyphs: Sequence[bytes],
+                 metrics: Mapping[str, tuple[int, int]],
+                 components: Mapping[int, tuple[int, ...]]) -> None:
+        self.components = components
+        self._order, self._raw, self._metrics = glyph_order, raw_glyphs, metrics
+        self._entries: dict[int, tuple[bytes, int, bytes]] = {}
+
+    def entry(self, gid: int) -> tuple[bytes, int, bytes]:
+        """(padded record, its checksum, its hmtx entry) of glyph ``gid``."""
+        found = self._entries.get(gid)
+        if found is None:
+            raw = self._raw[gid]
+            padded = raw + b"\0" * (-len(raw) % 4)
+            found = self._entries[gid] = (
+                padded, _checksum(padded), struct.pack(">Hh", *self._metrics[self._order[gid]]))
+        return found
+
+
+def build_subset(*, order: Sequence[str], glyph_index: Mapping[str, int], bank: GlyphBank,
                  codepoints: Mapping[str, tuple[int, ...]], raw_tables: Mapping[str, bytes],
                  post_header: bytes) -> bytes:
     """The subset font program, glyph ``i`` being ``order[i]`` (``order[0]`` = .notdef)."""
-    new_id = {glyph_index[name]: i for i, name in enumerate(order)}
+    gids = [glyph_index[name] for name in order]
+    new_id = {gid: i for i, gid in enumerate(gids)}
+    composites = bank.components
     pieces: list[bytes] = []
-    loca, end = [0], 0
-    for name in order:
-        raw = raw_glyphs[glyph_index[name]]
-        if len(raw) >= 10 and raw[0] & 0x80:  # a composite: its component ids renumbered
-            record = bytearray(raw)
-            for at, old in component_offsets(raw):
+    hmtx: list[bytes] = []
+    loca, end, glyf_sum = [0], 0, 0
+    for gid in gids:
+        padded, checksum, metric = bank.entry(gid)
+        if gid in composites:  # a composite: its component ids renumbered
+            record = bytearray(padded)
+            for at, old in component_offsets(padded):
                 struct.pack_into(">H", record, at, new_id[old])
-            raw = bytes(record)
-        pieces.append(raw)
-        end += len(raw)
-        if end % 4:
-            pieces.append(b"\0" * (-end % 4))
-            end += -end % 4
+            padded = bytes(record)
+            checksum = _checksum(padded)
+        pieces.append(padded)
+        hmtx.append(metric)
+        end += len(padded)
+        glyf_sum += checksum
         loca.append(end)
-    glyf = b"".join(pieces)
     count = len(order)
-    hmtx = b"".join(struct.pack(">Hh", *metrics[name]) for name in order)
     hhea = bytearray(raw_tables["hhea"])
     struct.pack_into(">H", hhea, 34, count)
     maxp = bytearray(raw_tables["maxp"])
@@ -115,15 +144,15 @@ def build_subset(*, order: Sequence[str], glyph_index: Mapping[str, int],
     cmap = _cmap_format4({cp: i for i, name in enumerate(order)
                           for cp in codepoints.get(name, ())})
     tables = {
-        "cmap": cmap, "glyf": glyf, "head": bytes(head), "hhea": bytes(hhea),
-        "hmtx": hmtx, "loca": struct.pack(f">{count + 1}L", *loca), "maxp": bytes(maxp),
-        "post": struct.pack(">L", 0x00030000) + post_header[4:32],
+        "cmap": cmap, "glyf": b"".join(pieces), "head": bytes(head), "hhea": bytes(hhea),
+        "hmtx": b"".join(hmtx), "loca": struct.pack(f">{count + 1}L", *loca),
+        "maxp": bytes(maxp), "post": struct.pack(">L", 0x00030000) + post_header[4:32],
         **{tag: raw_tables[tag] for tag in _COPIED if tag in raw_tables},
     }
-    return _assemble(tables)
+    return _assemble(tables, {"glyf": glyf_sum & 0xFFFFFFFF})
 
 
-def _assemble(tables: Mapping[str, bytes]) -> bytes:
+def _assemble(tables: Mapping[str, bytes], sums_known: Mapping[str, int]) -> bytes:
     tags = sorted(tables)
     count = len(tags)
     power = 1 << (count.bit_length() - 1)
@@ -134,7 +163,7 @@ def _assemble(tables: Mapping[str, bytes]) -> bytes:
     head_at = 0
     for tag in tags:
         data = tables[tag]
-        sums.append(_checksum(data))
+        sums.append(sums_known[tag] if tag in sums_known else _checksum(data))
         records.append(struct.pack(">4sLLL", tag.encode("latin-1"), sums[-1], offset,
                                    len(data)))
         if tag == "head":
