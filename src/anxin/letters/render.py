@@ -168,7 +168,13 @@ def _format_time(moment: dt.datetime, locale: str) -> str:
 
 class _LetterPDF(FPDF):
     """fpdf2 document whose footer, on every page, names the product, the authorization id
-    and the page (x / y)."""
+    and the page (x / y).
+
+    The footers are written once the layout is done (:meth:`write_footers`), when the
+    page count is known, by :func:`.text_ops.text_line`, rather than by fpdf2's ``cell``
+    at each page break with its ``{nb}`` alias substituted at output: the alias made
+    ``cell`` take its general path, 5 % of rendering a letter (eighth round). Each
+    page's footer still ends that page's content, as fpdf2's does."""
 
     def __init__(self, page_label: str, id_label: str, *, test: bool = False) -> None:
         super().__init__(orientation="P", unit="mm", format="A4", enforce_compliance=COMPLIANCE)
@@ -197,12 +203,25 @@ class _LetterPDF(FPDF):
         self.set_xy(_MARGIN, _MARGIN)
 
     def footer(self) -> None:
-        self.set_y(-15)
-        self.set_font(CJK_FAMILY, size=8)
+        """Nothing at a page break: :meth:`write_footers` writes every page's at the end."""
+
+    def write_footers(self) -> None:
+        """Each page's footer, at the end of that page's content, with the page count."""
+        last, auto, margin = self.page, self.auto_page_break, self.b_margin
+        total = self.page_no()
+        self.set_auto_page_break(auto=False)
         self.set_text_color(80, 80, 80)
-        self.cell(0, 6, f"{PRODUCT_NAME} · {self._id_label} · "
-                  + self._page_label.format(page=self.page_no()), align="C")
+        for page in range(1, last + 1):
+            self.page = page  # fpdf2's _out writes to self.pages[self.page]
+            self.current_font_is_set_on_page = False  # set the font on this page again
+            self.set_y(-15)
+            self.set_font(CJK_FAMILY, size=8)
+            label = self._page_label.replace("{{nb}}", str(total)).format(page=page)
+            text_line(self, 0, 6, f"{PRODUCT_NAME} · {self._id_label} · {label}",
+                      align="C")
+        self.page = last
         self.set_text_color(0, 0, 0)
+        self.set_auto_page_break(auto=auto, margin=margin)
 
 
 class _PrebuiltSubsetProducer(OutputProducer):
@@ -295,7 +314,7 @@ def _layout(spec: LetterSpec) -> _LetterPDF:
                        desc="The signer's WebAuthn assertion over this letter",
                        associated_file_relationship="Supplement",
                        creation_date=created, modification_date=created, compress=True)
-    pdf.alias_nb_pages()
+    pdf.alias_nb_pages(None)  # the footers name the page count themselves (write_footers)
     pdf.set_margins(_MARGIN, _MARGIN, _MARGIN)
     pdf.set_auto_page_break(auto=True, margin=22)
     pdf.add_page()
@@ -331,6 +350,7 @@ def _layout(spec: LetterSpec) -> _LetterPDF:
     assert isinstance(font, TTFFont)
     for character in STAMP_CHARACTERS:
         font.subset.pick(ord(character))
+    pdf.write_footers()
     return pdf
 
 
