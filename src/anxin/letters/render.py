@@ -314,7 +314,7 @@ def _layout(spec: LetterSpec) -> _LetterPDF:
                        desc="The signer's WebAuthn assertion over this letter",
                        associated_file_relationship="Supplement",
                        creation_date=created, modification_date=created, compress=True)
-    pdf.alias_nb_pages(None)  # the footers name the page count themselves (write_footers)
+    pdf.alias_nb_pages("")  # off (fpdf2 tests it for truth): write_footers names the count
     pdf.set_margins(_MARGIN, _MARGIN, _MARGIN)
     pdf.set_auto_page_break(auto=True, margin=22)
     pdf.add_page()
