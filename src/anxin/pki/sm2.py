@@ -297,8 +297,11 @@ class SM2PrivateKey:
 def generate_private_key() -> SM2PrivateKey:
     """A new SM2 key pair (OpenSSL's generator)."""
     sec1 = keys.ECPrivateKey.load(libcrypto.generate_sm2())
-    key = SM2PrivateKey(sec1["private_key"].native,
-                        SM2PublicKey.from_point(sec1["public_key"].contents[1:]))
+    point = sec1["public_key"].contents[1:]
+    # The public half's own OpenSSL handle is made when first used (a signer's rarely
+    # is): the pair's check below (d·G = Q) already proves the point is on the curve.
+    public = SM2PublicKey(int.from_bytes(point[1:33], "big"), int.from_bytes(point[33:], "big"))
+    key = SM2PrivateKey(sec1["private_key"].native, public)
     key.handle()
     return key
 

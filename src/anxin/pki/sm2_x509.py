@@ -33,6 +33,7 @@ Example::
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -158,11 +159,19 @@ def to_pem(certs: Iterable[x509.Certificate]) -> bytes:
 def public_key_of(cert: x509.Certificate) -> sm2.SM2PublicKey:
     """The certificate's SM2 public key (refuses any other algorithm or curve)."""
     try:
-        return sm2.SM2PublicKey.from_der(cert["tbs_certificate"]["subject_public_key_info"]
-                                         .dump())
+        return _public_key(cert["tbs_certificate"]["subject_public_key_info"].dump())
     except sm2.SM2KeyInvalid as exc:
         raise Sm2CertificateInvalid(f"{_label(cert)}: {exc.detail}", check="algorithm") \
             from None
+
+
+@functools.lru_cache(maxsize=256)
+def _public_key(spki_der: bytes) -> sm2.SM2PublicKey:
+    """The key of a SubjectPublicKeyInfo, its OpenSSL handle made once per process: a
+    letter's SM2 signing asks four times for its issuing CA's key (OCSP CertIDs, the
+    checks of what it issued), and each new handle was a quarter of a millisecond, 5 %
+    of an ``sm`` letter (eighth round). Keys are immutable; a refused one is not kept."""
+    return sm2.SM2PublicKey.from_der(spki_der)
 
 
 def subject_key_id(cert: x509.Certificate) -> bytes:
