@@ -30,13 +30,18 @@ def _squash(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-def qr_payloads(pdf: bytes, tmp_path: Path, *, page: int) -> list[str]:
-    """Every QR code zxing-cpp reads on ``page`` of ``pdf`` rasterised at 150 dpi."""
+def _page_image(pdf: bytes, tmp_path: Path, *, page: int) -> Path:
+    """``page`` of ``pdf`` rasterised at 150 dpi by pdftoppm (a PNG in ``tmp_path``)."""
     path = tmp_path / "for-qr.pdf"
     path.write_bytes(pdf)
     subprocess.run(["pdftoppm", "-r", "150", "-png", "-f", str(page), "-l", str(page),
                     str(path), str(tmp_path / "page")], check=True, capture_output=True)
-    image = next(tmp_path.glob("page-*.png"))
+    return next(tmp_path.glob("page-*.png"))
+
+
+def qr_payloads(pdf: bytes, tmp_path: Path, *, page: int) -> list[str]:
+    """Every QR code zxing-cpp reads on ``page`` of ``pdf`` rasterised at 150 dpi."""
+    image = _page_image(pdf, tmp_path, page=page)
     found = [b.text for b in zxingcpp.read_barcodes(Image.open(image))
              if b.format == zxingcpp.BarcodeFormat.QRCode]
     image.unlink()
@@ -45,11 +50,7 @@ def qr_payloads(pdf: bytes, tmp_path: Path, *, page: int) -> list[str]:
 
 def zbar_payloads(pdf: bytes, tmp_path: Path, *, page: int) -> list[str]:
     """Every QR code zbar (``zbarimg``, not zxing-cpp) reads on ``page`` at 150 dpi."""
-    path = tmp_path / "for-zbar.pdf"
-    path.write_bytes(pdf)
-    subprocess.run(["pdftoppm", "-r", "150", "-png", "-f", str(page), "-l", str(page),
-                    str(path), str(tmp_path / "zbar")], check=True, capture_output=True)
-    image = next(tmp_path.glob("zbar-*.png"))
+    image = _page_image(pdf, tmp_path, page=page)
     done = subprocess.run(["zbarimg", "--quiet", "--raw", "-Sdisable", "-Sqrcode.enable",
                            str(image)], capture_output=True, text=True)
     image.unlink()
