@@ -17,13 +17,13 @@ The font program is deflated by ISA-L (python-isal's ``isal_zlib``, a zlib-forma
 any PDF reader inflates) at its level 2 (:data:`FONT_STREAM_LEVEL`), not by zlib: glyph
 outlines hardly compress (49 KB → 33 KB at zlib's level 1, 32 KB at 6, 34 KB at ISA-L's 2),
 and zlib's level 6 took 6 ms of a ~13 ms letter, its level 1 0.8–1.1 ms of a 7.5 ms one
-(eighth round); ISA-L's level 2 takes 0.13 ms (:mod:`.font_objects` writes the stream).
+(ninth session); ISA-L's level 2 takes 0.13 ms (:mod:`.font_objects` writes the stream).
 """
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
@@ -38,7 +38,7 @@ _FONT_PACKAGE = "paperang_p2_fonts_cjk"
 _FONT_FILE = "fonts/wqy-microhei.ttc"
 # Tables copied verbatim into each miniature (the hinting programs and global metrics).
 _COPIED_TABLES = ("head", "hhea", "maxp", "OS/2", "cvt ", "fpgm", "prep", "gasp", "name")
-# ISA-L's deflate level (0-3) of embedded font programs (font_objects.font_stream).
+# ISA-L's deflate level (0-3) of embedded font programs (font_objects.FontStream).
 FONT_STREAM_LEVEL = 2
 
 
@@ -56,6 +56,9 @@ class ParsedFace:
     codepoints: dict[str, tuple[int, ...]]
     components: dict[int, tuple[int, ...]]
     bank: GlyphBank
+    # Code point -> fpdf2's Glyph for it (None: the face lacks it), filled on first use
+    # by FaceSubsetMap: the values depend on the face alone, so every document shares them.
+    glyphs: dict[int, Glyph | None] = field(default_factory=dict)
 
 
 _face_lock = threading.Lock()
@@ -112,17 +115,8 @@ def attach_cjk_font(pdf: FPDF, face: ParsedFace) -> None:
     font.biggest_size_pt = 0
     font._hbfont = None
     font.color_font = None
-    font.subset = FaceSubsetMap(font, _glyphs_of(face))
+    font.subset = FaceSubsetMap(font, face.glyphs)
     pdf.fonts[CJK_FAMILY] = font
-
-
-# Per parsed face: code point -> fpdf2's Glyph for it (None: the face lacks it). The values
-# depend on the face alone, so every document of the process shares them.
-_face_glyphs: dict[int, dict[int, Glyph | None]] = {}
-
-
-def _glyphs_of(face: ParsedFace) -> dict[int, Glyph | None]:
-    return _face_glyphs.setdefault(id(face), {})
 
 
 class FaceSubsetMap(SubsetMap):
@@ -130,7 +124,8 @@ class FaceSubsetMap(SubsetMap):
     first use), with ``pick`` as two dictionary look-ups: fpdf2's goes through two
     ``functools.cache`` wrappers and builds a new ``Glyph`` per character and document,
     a third of laying out a zh-CN letter (~235 distinct characters, 1.1 ms of 3.4 ms,
-    eighth round). The ``Glyph`` of a code point is the face's, made once per process."""
+    ninth session). The ``Glyph`` of a code point is the face's (``ParsedFace.glyphs``),
+    made once per process."""
 
     def __init__(self, font: TTFFont, glyphs: dict[int, Glyph | None]) -> None:
         self._glyphs = glyphs

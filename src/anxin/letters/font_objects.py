@@ -75,7 +75,7 @@ def add_font_objects(producer: OutputProducer, font: TTFFont) -> PDFFont:
     producer._add_pdf_obj(cid_map, "fonts")
     cid_font.c_i_d_to_g_i_d_map = cid_map
 
-    font_file = font_stream(program.getvalue())
+    font_file = FontStream(program.getvalue())
     producer._add_pdf_obj(font_file, "fonts")
     descriptor.font_file2 = font_file  # type: ignore[attr-defined]
     # fpdf2 clears these (process-wide) caches after each document; so do we (a
@@ -95,11 +95,6 @@ class FontStream(PDFContentStream):
         super().__init__(contents=isal_zlib.compress(program, FONT_STREAM_LEVEL))
         self.filter = Name("FlateDecode")
         self.length1 = len(program)
-
-
-def font_stream(program: bytes) -> FontStream:
-    """The embedded font program ``program`` as a PDF stream object."""
-    return FontStream(program)
 
 
 def _to_unicode_cmap(glyphs: Sequence[tuple[object, int]]) -> str:

@@ -8,7 +8,7 @@ letter's verification address: ``<base>/verify?id=<authorization id>``
 (:func:`verification_url`).
 
 Why zxing-cpp and not segno (the first encoder here): segno is pure Python, and making the
-symbol was 1.0 ms of a 7.5 ms zh-CN letter even with its mask fixed (eighth round,
+symbol was 1.0 ms of a 7.5 ms zh-CN letter even with its mask fixed (ninth session,
 ``bench/render.py``; the mask evaluation had already been taken out); zxing-cpp's C++ makes
 the same kind of symbol (version 5-M for an address of ~70 characters) in 0.2 ms. Its
 segmentation of the payload differs from segno's, so the two symbols are not module for

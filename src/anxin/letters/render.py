@@ -173,7 +173,7 @@ class _LetterPDF(FPDF):
     The footers are written once the layout is done (:meth:`write_footers`), when the
     page count is known, by :func:`.text_ops.text_line`, rather than by fpdf2's ``cell``
     at each page break with its ``{nb}`` alias substituted at output: the alias made
-    ``cell`` take its general path, 5 % of rendering a letter (eighth round). Each
+    ``cell`` take its general path, 5 % of rendering a letter (ninth session). Each
     page's footer still ends that page's content, as fpdf2's does."""
 
     def __init__(self, page_label: str, id_label: str, *, test: bool = False) -> None:
@@ -207,11 +207,10 @@ class _LetterPDF(FPDF):
 
     def write_footers(self) -> None:
         """Each page's footer, at the end of that page's content, with the page count."""
-        last, auto, margin = self.page, self.auto_page_break, self.b_margin
-        total = self.page_no()
+        total, auto, margin = self.page, self.auto_page_break, self.b_margin
         self.set_auto_page_break(auto=False)
         self.set_text_color(80, 80, 80)
-        for page in range(1, last + 1):
+        for page in range(1, total + 1):
             self.page = page  # fpdf2's _out writes to self.pages[self.page]
             self.current_font_is_set_on_page = False  # set the font on this page again
             self.set_y(-15)
@@ -219,7 +218,7 @@ class _LetterPDF(FPDF):
             label = self._page_label.replace("{{nb}}", str(total)).format(page=page)
             text_line(self, 0, 6, f"{PRODUCT_NAME} · {self._id_label} · {label}",
                       align="C")
-        self.page = last
+        self.page = total
         self.set_text_color(0, 0, 0)
         self.set_auto_page_break(auto=auto, margin=margin)
 

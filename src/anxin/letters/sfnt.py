@@ -87,8 +87,8 @@ class GlyphBank:
     table's is the sum of its padded records') and its 4-byte ``hmtx`` entry.
 
     Re-padding, re-packing and re-summing the same ~400 glyphs for every letter was most
-    of :func:`build_subset`'s time (0.55 of 2.8 s in a profile of 200 zh-CN letters, eighth
-    round); composite glyphs, whose component ids change with each subset, are still
+    of :func:`build_subset`'s time (0.55 of 2.8 s in a profile of 200 zh-CN letters, ninth
+    session); composite glyphs, whose component ids change with each subset, are still
     rewritten and summed per subset.
     """
 

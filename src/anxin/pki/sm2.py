@@ -183,11 +183,14 @@ class SM2PublicKey:
         return bytes(pem.armor("PUBLIC KEY", self.to_der()))
 
     @classmethod
-    def from_point(cls, point: bytes) -> SM2PublicKey:
+    def from_point(cls, point: bytes, *, check: bool = True) -> SM2PublicKey:
+        """The key of an uncompressed point; OpenSSL checks it is on the curve unless
+        ``check`` is False (for a point something else has already proved)."""
         if len(point) != 65 or point[0] != 4:
             raise SM2KeyInvalid("an SM2 public key is an uncompressed point of 65 bytes")
         key = cls(int.from_bytes(point[1:33], "big"), int.from_bytes(point[33:], "big"))
-        key.handle()
+        if check:
+            key.handle()
         return key
 
     @classmethod
@@ -297,10 +300,9 @@ class SM2PrivateKey:
 def generate_private_key() -> SM2PrivateKey:
     """A new SM2 key pair (OpenSSL's generator)."""
     sec1 = keys.ECPrivateKey.load(libcrypto.generate_sm2())
-    point = sec1["public_key"].contents[1:]
     # The public half's own OpenSSL handle is made when first used (a signer's rarely
     # is): the pair's check below (d·G = Q) already proves the point is on the curve.
-    public = SM2PublicKey(int.from_bytes(point[1:33], "big"), int.from_bytes(point[33:], "big"))
+    public = SM2PublicKey.from_point(sec1["public_key"].contents[1:], check=False)
     key = SM2PrivateKey(sec1["private_key"].native, public)
     key.handle()
     return key

@@ -170,7 +170,7 @@ def _public_key(spki_der: bytes) -> sm2.SM2PublicKey:
     """The key of a SubjectPublicKeyInfo, its OpenSSL handle made once per process: a
     letter's SM2 signing asks four times for its issuing CA's key (OCSP CertIDs, the
     checks of what it issued), and each new handle was a quarter of a millisecond, 5 %
-    of an ``sm`` letter (eighth round). Keys are immutable; a refused one is not kept."""
+    of an ``sm`` letter (ninth session). Keys are immutable; a refused one is not kept."""
     return sm2.SM2PublicKey.from_der(spki_der)
 
 
