@@ -33,6 +33,7 @@ from anxin.pki.sm2_tsa import (
 from anxin.pki.sm2_tsa_client import InProcessSm2TimeStamper, Sm2TimeStamper
 from anxin.pki.sm2_tsa_verify import Sm2TokenCheck, Sm2TokenInvalid, verify_sm2_token
 from anxin.pki.tsa import TimestampAuthority, timestamp_data
+from tests.common.gmssl_check import gmssl_fast_verify
 from tests.common.sm2_tsa_ca import Sm2TsaCa, make_sm2_tsa_ca
 from tests.unit.pki.test_sm2 import _gm, _gm_sm3, _z
 
@@ -141,10 +142,17 @@ def test_signature_verifies_with_gmssl_over_the_signed_attributes(ca: Sm2TsaCa) 
     r, s = sm2.decode_signature(signer["signature"].native)  # DER SEQUENCE {r, s}
     raw = r.to_bytes(32, "big").hex() + s.to_bytes(32, "big").hex()
     public = ca.key.public_key()
-    assert _gm(None, public).verify_with_sm3(raw, signed)
     e = _gm_sm3(_z(sm2.DEFAULT_USER_ID, public.point[1:].hex()) + signed)
-    assert _gm(None, public).verify(raw, e)
-    assert not _gm(None, public).verify_with_sm3(raw, signed + b"\x00")
+    try:
+        assert _gm(None, public).verify_with_sm3(raw, signed)
+        assert _gm(None, public).verify(raw, e)
+        assert not _gm(None, public).verify_with_sm3(raw, signed + b"\x00")
+    except TypeError:
+        # gmssl 3.2.2's point arithmetic fails ("a None point") for about one key in
+        # sixty, for every signature of it (tests/common/gmssl_check.py): this fixture's
+        # key is new each run. For such a key the verdicts are GmSSL's (gmssl-fast).
+        assert gmssl_fast_verify(public, signed, r, s)
+        assert not gmssl_fast_verify(public, signed + b"\x00", r, s)
 
 
 def test_cert_req_false_leaves_certificates_out(ca: Sm2TsaCa) -> None:
