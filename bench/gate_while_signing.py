@@ -56,7 +56,7 @@ def main() -> None:
     database: AbstractContextManager[str | None] = (
         throwaway_postgres(args.pg) if args.pg else nullcontext(None))
     with database as pg_url, tempfile.TemporaryDirectory() as tmp, \
-            bench_server(pg_url or f"sqlite:///{tmp}/anxin.db", tmp, workers=1) as (base, key):
+            bench_server(pg_url or f"sqlite:///{tmp}/anxin.db", tmp, workers=1) as (base, key, _):
         result = bench(base, key, Path(tmp), args)
     result["database"] = "postgresql" if args.pg else "sqlite"
     print(json.dumps(result))

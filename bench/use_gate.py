@@ -5,7 +5,11 @@ through the real signing endpoints, then drives, from a second process (wrk), in
 interleaved rounds, `GET /_bench/select/{id}` (one indexed SELECT in one round trip: the
 floor of our framework) and `POST /v1/authorizations/{id}/uses`. Prints the medians of
 both throughputs and latencies, checks that no authorization was ever granted more than
-max_uses, and ends with one JSON line.
+max_uses, and ends with one JSON line. Each side's CPU per answered request is read in
+/proc around every round: the server's processes, the PostgreSQL backends of the
+benchmark's database (the sequencer's and the background loops' included) and the WAL
+writer; the medians are printed. They say where the gate's extra cost over the bare
+endpoint lies, which the throughputs alone do not.
 
     python bench/use_gate.py [--seconds 10] [--rounds 3] [--connections 32] [--pg URL]
                              [--profile intl|sm|dual]
@@ -32,14 +36,18 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import httpx
+import psycopg
+from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.common.backends import DEFAULT_PG, throwaway_postgres
@@ -52,12 +60,18 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+class Served(NamedTuple):
+    base: str
+    api_key: str
+    pgid: int  # the process group of `anxin serve` and its workers (CPU accounting)
+
+
 @contextmanager
 def bench_server(db_url: str, data_dir: str, *, workers: int,
-                 **settings: str) -> Iterator[tuple[str, str]]:
+                 **settings: str) -> Iterator[Served]:
     """A real ``anxin serve`` (``workers`` processes) on a fresh data directory and
-    ``db_url``, with one institution; yields ``(base URL, its API key)``. The benchmarks
-    sign their authorizations from one address, so the anti-pumping SMS limits
+    ``db_url``, with one institution; yields its base URL, API key and process group.
+    The benchmarks sign their authorizations from one address, so the anti-pumping SMS limits
     (docs/security.md), which they do not measure, are lifted. ``settings`` are more
     ``ANXIN_*`` variables."""
     env = {**os.environ, "ANXIN_DATA_DIR": data_dir, "ANXIN_DATABASE_URL": db_url,
@@ -74,7 +88,7 @@ def bench_server(db_url: str, data_dir: str, *, workers: int,
                             start_new_session=True)
     try:
         wait_until_healthy(base, proc, timeout=60)
-        yield base, inst["api_key"]
+        yield Served(base, inst["api_key"], proc.pid)
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=30)
@@ -108,6 +122,60 @@ def run_wrk(url: str, script: str, seconds: int, connections: int, *,
             "timeouts": int(timeouts.group(1)) if timeouts else 0}
 
 
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu(stat: Path) -> tuple[int, float] | None:
+    """(process group, CPU seconds so far) of one /proc/<pid>/stat; None if it is gone."""
+    try:
+        fields = stat.read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return int(fields[2]), (int(fields[11]) + int(fields[12])) / _TICK
+
+
+class CpuMeter:
+    """CPU seconds used so far, read in /proc (every process runs on this machine): by
+    the server's process group (``anxin serve`` and its workers), by the PostgreSQL
+    backends of the benchmark's database, and by the WAL writer (shared by every
+    database of the server: other work on it counts there too)."""
+
+    def __init__(self, pgid: int, db_url: str) -> None:
+        self.pgid = pgid
+        self.libpq = make_url(db_url).set(drivername="postgresql").render_as_string(
+            hide_password=False)
+
+    def read(self) -> dict[str, float]:
+        with psycopg.connect(self.libpq, autocommit=True) as conn:
+            rows = conn.execute(
+                "SELECT pid, backend_type FROM pg_stat_activity WHERE pid <> pg_backend_pid() "
+                "AND (datname = current_database() OR backend_type = 'walwriter')").fetchall()
+        out = {"server": 0.0, "postgres": 0.0, "walwriter": 0.0}
+        for pid, kind in rows:
+            got = _cpu(Path(f"/proc/{pid}/stat"))
+            if got is not None:
+                out["walwriter" if kind == "walwriter" else "postgres"] += got[1]
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            got = _cpu(stat)
+            if got is not None and got[0] == self.pgid:
+                out["server"] += got[1]
+        return out
+
+
+def metered(meter: CpuMeter | None, run: Callable[[], dict[str, float]]
+            ) -> dict[str, float]:
+    """``run()`` (one wrk run) with the CPU microseconds per answered request of each of
+    ``meter``'s parts added as ``cpu_us_<part>``."""
+    if meter is None:
+        return run()
+    before = meter.read()
+    out = run()
+    after = meter.read()
+    for part, t in after.items():
+        out[f"cpu_us_{part}"] = (t - before[part]) / max(out["requests"], 1) * 1e6
+    return out
+
+
 def median_run(runs: list[dict[str, float]]) -> dict[str, float]:
     """The run with the median throughput (its latencies with it)."""
     return dict(sorted(runs, key=lambda r: r["per_s"])[len(runs) // 2])
@@ -139,13 +207,16 @@ def main() -> None:
         raise SystemExit("wrk is needed: apt-get install wrk")
     with throwaway_postgres(args.pg) as db_url, tempfile.TemporaryDirectory() as tmp, \
             bench_server(db_url, tmp, workers=2, ANXIN_BENCH_ENDPOINTS="1",
-                         ANXIN_PROFILE=args.profile) as (base, key):
-        result: dict[str, object] = {**bench(base, key, Path(tmp), args),
+                         ANXIN_PROFILE=args.profile) as served:
+        meter = CpuMeter(served.pgid, db_url)
+        result: dict[str, object] = {**bench(served.base, served.api_key, Path(tmp), args,
+                                             meter=meter),
                                      "profile": args.profile}
     print(json.dumps(result))
 
 
-def bench(base: str, key: str, data: Path, args: argparse.Namespace) -> dict[str, float]:
+def bench(base: str, key: str, data: Path, args: argparse.Namespace, *,
+          meter: CpuMeter | None = None) -> dict[str, Any]:
     h = {"Authorization": f"Bearer {key}"}
     c = httpx.Client(base_url=base, headers=h, timeout=30)
     c.post("/v1/templates", json={
@@ -195,13 +266,15 @@ def bench(base: str, key: str, data: Path, args: argparse.Namespace) -> dict[str
                         v2_body)
     bares, gates, v2s = [], [], []
     for r in range(args.rounds):
-        bares.append(run_wrk(base, bare_script, args.seconds, args.connections))
+        bares.append(metered(meter, lambda: run_wrk(base, bare_script, args.seconds,
+                                                    args.connections)))
         # With terms v2, the two gate sides swap places every round: the side that runs
         # right after the other's writes meets the database's deferred work (WAL,
         # autovacuum) and would be favoured or penalised by its place alone.
         if args.terms_v2 and r % 2:
             v2s.append(run_wrk(base, v2_script, args.seconds, args.connections))
-        gates.append(run_wrk(base, gate_script, args.seconds, args.connections))
+        gates.append(metered(meter, lambda: run_wrk(base, gate_script, args.seconds,
+                                                    args.connections)))
         if args.terms_v2 and not r % 2:
             v2s.append(run_wrk(base, v2_script, args.seconds, args.connections))
         line = (f"round {r + 1}: bare {bares[-1]['per_s']:.0f} req/s, "
@@ -231,9 +304,16 @@ def bench(base: str, key: str, data: Path, args: argparse.Namespace) -> dict[str
           f"{gate['ok']} granted")
     print(f"burst on max_uses=3  : {burst['requests']} calls, {burst['ok']} granted")
     print(f"granted in total     : {granted_total}; over-granted: {over}")
+    cpu = {side: {part: round(statistics.median(r[f"cpu_us_{part}"] for r in runs))
+                  for part in ("server", "postgres", "walwriter")}
+           for side, runs in (("bare", bares), ("gate", gates)) if "cpu_us_server" in runs[0]}
+    for side, parts in cpu.items():
+        print(f"CPU per request, {side:4} : " + ", ".join(
+            f"{part} {us} µs" for part, us in parts.items()) + " (medians of the rounds)")
     out = {"gate_per_s": round(gate["per_s"], 1), "bare_per_s": round(bare["per_s"], 1),
            "p99_ms": round(gate["p99_ms"], 2), "p50_ms": round(gate["p50_ms"], 2),
-           "ratio": round(gate["per_s"] / bare["per_s"], 3), "over_granted": over}
+           "ratio": round(gate["per_s"] / bare["per_s"], 3), "over_granted": over,
+           "cpu_us_per_request": cpu}
     if args.terms_v2:
         v2 = median_run(v2s)
         print(f"gate, terms v2       : {v2['per_s']:8.0f} uses/s p50 {v2['p50_ms']:.2f} ms  "
