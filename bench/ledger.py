@@ -12,7 +12,10 @@ them concurrently; appends/s is leaves *integrated* per second over the measured
 window, after a warm-up. The log is drained and audited afterwards.
 
 *The floor* is what the machine allows at all: the same producers' INSERTs on bare
-psycopg connections (no pool, no SQLAlchemy, no sequencer), enqueued per second.
+psycopg connections (no pool, no SQLAlchemy, no sequencer), enqueued per second; and
+*the floor without Python*: pgbench, PostgreSQL's C client, committing the same INSERT
+from as many connections (what the database takes when the producers cost nearly nothing,
+as when they run on other machines).
 
 The older rows stay as extra information: *single* is one use-case transaction
 enqueuing a leaf followed by one sequencer transaction integrating it; *batched* is
@@ -33,8 +36,11 @@ import json
 import multiprocessing
 import os
 import random
+import re
+import shutil
 import sqlite3
 import statistics
+import subprocess
 import tempfile
 import threading
 import time
@@ -279,6 +285,33 @@ def bench_floor(ledger: Ledger, url: str, *, producers: int, threads: int,
                 if pg0 is not None and pg1 is not None else None}}
 
 
+def bench_floor_pgbench(ledger: Ledger, url: str, *, clients: int,
+                        seconds: float) -> dict[str, float] | None:
+    """The machine's floor without Python: pgbench (PostgreSQL's own C client) running the
+    same INSERT of a leaf-sized row into the queue, one per autocommit transaction, from
+    ``clients`` connections on 2 threads, with no sequencer; its tps. None when pgbench is
+    not installed (it comes with the PostgreSQL server's Debian package). The rows are
+    deleted afterwards (they are not leaves)."""
+    pgbench = shutil.which("pgbench")
+    if pgbench is None:
+        return None
+    data = leaf(0)
+    with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as fh:
+        fh.write("INSERT INTO ledger_queue (data, authorization_id, created_at) "  # noqa: S608 - a constant leaf's hex
+                 f"VALUES (decode('{data.hex()}', 'hex'), NULL, now());\n")
+    libpq = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    try:
+        out = subprocess.run([pgbench, "-n", "-c", str(clients), "-j", "2",
+                              "-T", str(max(1, round(seconds))), "-f", fh.name, libpq],
+                             capture_output=True, text=True, check=True).stdout
+    finally:
+        os.unlink(fh.name)
+    with ledger.db.transaction() as session:
+        session.execute(text("DELETE FROM ledger_queue"))
+    tps = re.search(r"^tps = ([\d.]+)", out, re.M)
+    return None if tps is None else {"per_s": float(tps.group(1)), "bytes": len(data)}
+
+
 def _server_cpu(ledger: Ledger) -> float | None:
     """CPU seconds used so far by the server processes of this database's sessions (read
     in /proc: the server runs on this machine); None on SQLite or when /proc has them not.
@@ -474,6 +507,13 @@ def run_backend(name: str, url: str, args: argparse.Namespace) -> dict[str, Any]
                   f"sequencer: {floor['per_s']:,.0f}/s enqueued; CPU per leaf (µs): " +
                   ", ".join(f"{k} {v:,.0f}" for k, v in floor["cpu_us_per_leaf"].items()
                             if v is not None))
+            c_floor = bench_floor_pgbench(ledger, url, clients=args.producers * args.threads,
+                                          seconds=args.seconds)
+            if c_floor is not None:
+                appends["floor_pgbench"] = c_floor["per_s"]
+                print(f"    the floor without Python: pgbench, the same INSERT of a "
+                      f"{c_floor['bytes']}-byte leaf from {args.producers * args.threads} "
+                      f"connections: {c_floor['per_s']:,.0f}/s committed")
         appends |= bench_appends(ledger, args.single, args.batches)
         print(f"    appends: single {appends['single']:,.0f}/s; batched "
               f"{appends['batched']:,.0f}/s (enqueued row by row), "
@@ -526,6 +566,8 @@ def main() -> None:
         "sequencer_pg_per_s": round(results["pg"]["appends"]["sequencer_only"]),
         "floor_raw_enqueue_pg_per_s": round(results["pg"]["appends"]["floor_raw_enqueue"]),
     }
+    if "floor_pgbench" in results["pg"]["appends"]:
+        summary["floor_pgbench_pg_per_s"] = round(results["pg"]["appends"]["floor_pgbench"])
     labels = {1_000: "1k", 100_000: "100k", 1_000_000: "1m"}
     for size, label in labels.items():
         if size in results["pg"]["proofs"]:
