@@ -15,7 +15,10 @@ window, after a warm-up. The log is drained and audited afterwards.
 psycopg connections (no pool, no SQLAlchemy, no sequencer), enqueued per second; and
 *the floor without Python*: pgbench, PostgreSQL's C client, committing the same INSERT
 from as many connections (what the database takes when the producers cost nearly nothing,
-as when they run on other machines).
+as when they run on other machines). *The ledger with producers that cost nothing
+here*: the production sequencer loop integrating while pgbench commits that INSERT, one
+leaf per transaction (drained and audited): what the ledger itself takes when its
+use cases run elsewhere, extra information beside the issue's row.
 
 The older rows stay as extra information: *single* is one use-case transaction
 enqueuing a leaf followed by one sequencer transaction integrating it; *batched* is
@@ -285,31 +288,88 @@ def bench_floor(ledger: Ledger, url: str, *, producers: int, threads: int,
                 if pg0 is not None and pg1 is not None else None}}
 
 
-def bench_floor_pgbench(ledger: Ledger, url: str, *, clients: int,
-                        seconds: float) -> dict[str, float] | None:
-    """The machine's floor without Python: pgbench (PostgreSQL's own C client) running the
-    same INSERT of a leaf-sized row into the queue, one per autocommit transaction, from
-    ``clients`` connections on 2 threads, with no sequencer; its tps. None when pgbench is
-    not installed (it comes with the PostgreSQL server's Debian package). The rows are
-    deleted afterwards (they are not leaves)."""
+def _pgbench(url: str, *, clients: int, seconds: float
+             ) -> tuple[subprocess.Popen[str], Path] | None:
+    """pgbench (PostgreSQL's own C client) committing, from ``clients`` connections on 2
+    threads for ``seconds``, the production enqueue: the INSERT that
+    :func:`anxin.storage.ledger_queue.enqueue_leaf` runs, of a leaf of this benchmark's
+    size (its last 8 bytes random), one row per autocommit transaction; the process and
+    its script, which :func:`_pgbench_done` removes. None without pgbench (it comes with the PostgreSQL server's Debian package)."""
     pgbench = shutil.which("pgbench")
     if pgbench is None:
         return None
-    data = leaf(0)
+    head = leaf(0)[:-8]
     with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as fh:
-        fh.write("INSERT INTO ledger_queue (data, authorization_id, created_at) "  # noqa: S608 - a constant leaf's hex
-                 f"VALUES (decode('{data.hex()}', 'hex'), NULL, now());\n")
+        fh.write("\\set n random(1, 9000000000000000000)\n"
+                 "INSERT INTO ledger_queue (data, authorization_id, created_at) "
+                 f"VALUES (decode('{head.hex()}', 'hex') || int8send(:n), NULL, now());\n")
     libpq = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-    try:
-        out = subprocess.run([pgbench, "-n", "-c", str(clients), "-j", "2",
-                              "-T", str(max(1, round(seconds))), "-f", fh.name, libpq],
-                             capture_output=True, text=True, check=True).stdout
-    finally:
-        os.unlink(fh.name)
+    proc = subprocess.Popen([pgbench, "-n", "-c", str(clients), "-j", "2",
+                             "-T", str(max(1, round(seconds))), "-f", fh.name, libpq],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    return proc, Path(fh.name)
+
+
+def _pgbench_done(run: tuple[subprocess.Popen[str], Path]) -> tuple[float, int]:
+    """(tps, transactions committed) of a :func:`_pgbench` run, once it has finished."""
+    proc, script = run
+    out, _ = proc.communicate()
+    script.unlink()
+    if proc.returncode != 0:
+        raise RuntimeError(f"pgbench failed ({proc.returncode}): {out[-500:]}")
+    tps = re.search(r"^tps = ([\d.]+)", out, re.M)
+    done = re.search(r"^number of transactions actually processed: (\d+)", out, re.M)
+    if tps is None or done is None:
+        raise RuntimeError(f"pgbench printed no result: {out[-500:]}")
+    return float(tps.group(1)), int(done.group(1))
+
+
+def bench_floor_pgbench(ledger: Ledger, url: str, *, clients: int,
+                        seconds: float) -> dict[str, float] | None:
+    """The machine's floor without Python: pgbench committing the production enqueue
+    (:func:`_pgbench`) with no sequencer; its tps. The rows are deleted afterwards (they
+    are not leaves)."""
+    run = _pgbench(url, clients=clients, seconds=seconds)
+    if run is None:
+        return None
+    tps, _ = _pgbench_done(run)
     with ledger.db.transaction() as session:
         session.execute(text("DELETE FROM ledger_queue"))
-    tps = re.search(r"^tps = ([\d.]+)", out, re.M)
-    return None if tps is None else {"per_s": float(tps.group(1)), "bytes": len(data)}
+    return {"per_s": tps, "bytes": len(leaf(0))}
+
+
+def bench_sequencer_c_producers(ledger: Ledger, url: str, *, clients: int, seconds: float,
+                                warmup: float = 2.0) -> dict[str, float] | None:
+    """The ledger itself, its producers' cost taken away: leaves integrated per second
+    by the production sequencer loop while pgbench commits the production enqueue
+    (:func:`_pgbench`), one leaf per transaction, as use cases on other machines would;
+    drained and audited afterwards as the concurrent rows are. Extra information: the
+    issue's figure is the row with the product's own use-case transactions."""
+    base = ledger.size()
+    run = _pgbench(url, clients=clients, seconds=warmup + seconds + 1)
+    if run is None:
+        return None
+    seq_stop = threading.Event()
+    sequencer = ledger.start_background(seq_stop)
+    time.sleep(warmup)
+    size0, t0 = ledger.size(), time.perf_counter()
+    pg0, seq0 = _server_cpu(ledger), time.process_time()
+    time.sleep(seconds)
+    size1, t1 = ledger.size(), time.perf_counter()
+    pg1, seq1 = _server_cpu(ledger), time.process_time()
+    _, enqueued = _pgbench_done(run)
+    seq_stop.set()
+    sequencer.join(timeout=30)
+    ledger.integrate_all()
+    assert ledger.size() - base == enqueued, (ledger.size(), base, enqueued)
+    report = audit_ledger(ledger.db, ledger.signer.verifier_key)
+    assert report.ok, report.problems
+    window = size1 - size0
+    return {"per_s": window / (t1 - t0), "enqueued": enqueued,
+            "cpu_us_per_leaf": {
+                "sequencer_process": (seq1 - seq0) / window * 1e6,
+                "postgres": (pg1 - pg0) / window * 1e6 if pg0 is not None and pg1 is not None
+                else None}}
 
 
 def _server_cpu(ledger: Ledger) -> float | None:
@@ -514,6 +574,17 @@ def run_backend(name: str, url: str, args: argparse.Namespace) -> dict[str, Any]
                 print(f"    the floor without Python: pgbench, the same INSERT of a "
                       f"{c_floor['bytes']}-byte leaf from {args.producers * args.threads} "
                       f"connections: {c_floor['per_s']:,.0f}/s committed")
+            c_seq = bench_sequencer_c_producers(ledger, url,
+                                                clients=args.producers * args.threads,
+                                                seconds=args.seconds)
+            if c_seq is not None:
+                appends["sequencer_c_producers"] = c_seq["per_s"]
+                print(f"    the ledger with producers that cost nothing here (pgbench, the "
+                      f"same INSERT, one leaf per transaction): {c_seq['per_s']:,.0f}/s "
+                      f"integrated ({c_seq['enqueued']:,} leaves in all, audited); CPU per "
+                      "leaf (µs): " + ", ".join(
+                          f"{k} {v:,.0f}" for k, v in c_seq["cpu_us_per_leaf"].items()
+                          if v is not None))
         appends |= bench_appends(ledger, args.single, args.batches)
         print(f"    appends: single {appends['single']:,.0f}/s; batched "
               f"{appends['batched']:,.0f}/s (enqueued row by row), "
@@ -568,6 +639,9 @@ def main() -> None:
     }
     if "floor_pgbench" in results["pg"]["appends"]:
         summary["floor_pgbench_pg_per_s"] = round(results["pg"]["appends"]["floor_pgbench"])
+    if "sequencer_c_producers" in results["pg"]["appends"]:
+        summary["append_pg_c_producers_per_s"] = round(
+            results["pg"]["appends"]["sequencer_c_producers"])
     labels = {1_000: "1k", 100_000: "100k", 1_000_000: "1m"}
     for size, label in labels.items():
         if size in results["pg"]["proofs"]:
