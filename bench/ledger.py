@@ -34,6 +34,7 @@ that is dropped at the end. The last line printed is one JSON object.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import json
 import multiprocessing
@@ -200,6 +201,48 @@ def _producer(url: str, mode: str, threads: int, first: int, start: Any, stop: A
     db.dispose()
 
 
+@dataclasses.dataclass
+class _Window:
+    """What the sequencer integrated over a measured window, and the CPU it cost."""
+    leaves: int
+    seconds: float
+    postgres_cpu: float | None
+    sequencer_cpu: float
+
+    @classmethod
+    def measure(cls, ledger: Ledger, seconds: float) -> _Window:
+        size0, t0 = ledger.size(), time.perf_counter()
+        pg0, seq0 = _server_cpu(ledger), time.process_time()
+        time.sleep(seconds)
+        size1, t1 = ledger.size(), time.perf_counter()
+        pg1, seq1 = _server_cpu(ledger), time.process_time()
+        return cls(size1 - size0, t1 - t0,
+                   pg1 - pg0 if pg0 is not None and pg1 is not None else None, seq1 - seq0)
+
+    def figures(self) -> dict[str, Any]:
+        """Leaves integrated per second, and the CPU microseconds per leaf."""
+        return {"per_s": self.leaves / self.seconds, "cpu_us_per_leaf": {
+            "sequencer_process": self.sequencer_cpu / self.leaves * 1e6,
+            "postgres": None if self.postgres_cpu is None
+            else self.postgres_cpu / self.leaves * 1e6}}
+
+
+def _drain_and_audit(ledger: Ledger, sequencer: threading.Thread, seq_stop: threading.Event,
+                     *, base: int, enqueued: int) -> None:
+    """Stop the sequencer loop, integrate what is left, and check that every enqueued
+    leaf is in the log, the queue empty and the log's audit clean."""
+    seq_stop.set()
+    sequencer.join(timeout=30)
+    ledger.integrate_all()
+    size = ledger.size()
+    assert size - base == enqueued, (size, base, enqueued)
+    with ledger.db.transaction() as session:
+        left = session.execute(text("SELECT count(*) FROM ledger_queue")).scalar()
+    assert left == 0, left
+    report = audit_ledger(ledger.db, ledger.signer.verifier_key)
+    assert report.ok, report.problems
+
+
 def bench_concurrent(ledger: Ledger, url: str, *, mode: str, producers: int, threads: int,
                      seconds: float, warmup: float = 2.0) -> dict[str, float]:
     """Leaves integrated per second while ``producers`` × ``threads`` concurrent use-case
@@ -219,33 +262,16 @@ def bench_concurrent(ledger: Ledger, url: str, *, mode: str, producers: int, thr
         time.sleep(0.1)
     start.set()
     time.sleep(warmup)
-    size0, t0 = ledger.size(), time.perf_counter()
-    pg0, seq0 = _server_cpu(ledger), time.process_time()
-    time.sleep(seconds)
-    size1, t1 = ledger.size(), time.perf_counter()
-    pg1, seq1 = _server_cpu(ledger), time.process_time()
+    window = _Window.measure(ledger, seconds)
     stop.set()
     for p in procs:
         p.join()
-    seq_stop.set()
-    sequencer.join(timeout=30)
-    ledger.integrate_all()
     enqueued = sum(counts)
-    size = ledger.size()
-    assert size - base == enqueued, (size, base, enqueued)
-    with ledger.db.transaction() as session:
-        left = session.execute(text("SELECT count(*) FROM ledger_queue")).scalar()
-    assert left == 0, left
-    report = audit_ledger(ledger.db, ledger.signer.verifier_key)
-    assert report.ok, report.problems
-    window = size1 - size0
-    return {"per_s": window / (t1 - t0), "enqueued": enqueued,
-            "connections": producers * threads,
-            "cpu_us_per_leaf": {
-                "producers": sum(cpu) / enqueued * 1e6,
-                "sequencer_process": (seq1 - seq0) / window * 1e6,
-                "postgres": (pg1 - pg0) / window * 1e6 if pg0 is not None and pg1 is not None
-                else None}}
+    _drain_and_audit(ledger, sequencer, seq_stop, base=base, enqueued=enqueued)
+    out = window.figures()
+    out["cpu_us_per_leaf"] = {"producers": sum(cpu) / enqueued * 1e6,
+                              **out["cpu_us_per_leaf"]}
+    return {**out, "enqueued": enqueued, "connections": producers * threads}
 
 
 def bench_floor(ledger: Ledger, url: str, *, producers: int, threads: int,
@@ -294,7 +320,8 @@ def _pgbench(url: str, *, clients: int, seconds: float
     threads for ``seconds``, the production enqueue: the INSERT that
     :func:`anxin.storage.ledger_queue.enqueue_leaf` runs, of a leaf of this benchmark's
     size (its last 8 bytes random), one row per autocommit transaction; the process and
-    its script, which :func:`_pgbench_done` removes. None without pgbench (it comes with the PostgreSQL server's Debian package)."""
+    its script, which :func:`_pgbench_done` removes. None without pgbench (it comes with
+    the PostgreSQL server's Debian package)."""
     pgbench = shutil.which("pgbench")
     if pgbench is None:
         return None
@@ -352,24 +379,10 @@ def bench_sequencer_c_producers(ledger: Ledger, url: str, *, clients: int, secon
     seq_stop = threading.Event()
     sequencer = ledger.start_background(seq_stop)
     time.sleep(warmup)
-    size0, t0 = ledger.size(), time.perf_counter()
-    pg0, seq0 = _server_cpu(ledger), time.process_time()
-    time.sleep(seconds)
-    size1, t1 = ledger.size(), time.perf_counter()
-    pg1, seq1 = _server_cpu(ledger), time.process_time()
+    window = _Window.measure(ledger, seconds)
     _, enqueued = _pgbench_done(run)
-    seq_stop.set()
-    sequencer.join(timeout=30)
-    ledger.integrate_all()
-    assert ledger.size() - base == enqueued, (ledger.size(), base, enqueued)
-    report = audit_ledger(ledger.db, ledger.signer.verifier_key)
-    assert report.ok, report.problems
-    window = size1 - size0
-    return {"per_s": window / (t1 - t0), "enqueued": enqueued,
-            "cpu_us_per_leaf": {
-                "sequencer_process": (seq1 - seq0) / window * 1e6,
-                "postgres": (pg1 - pg0) / window * 1e6 if pg0 is not None and pg1 is not None
-                else None}}
+    _drain_and_audit(ledger, sequencer, seq_stop, base=base, enqueued=enqueued)
+    return {**window.figures(), "enqueued": enqueued}
 
 
 def _server_cpu(ledger: Ledger) -> float | None:
