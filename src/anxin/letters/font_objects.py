@@ -97,13 +97,22 @@ class FontStream(PDFContentStream):
         self.length1 = len(program)
 
 
+# The UTF-16BE hex of a glyph's code points, made once per process: the face's glyphs are
+# the same in every letter, their CIDs are the document's (tenth session: the hex was
+# half of the CMap's time).
+_UTF16_HEX: dict[tuple[int, ...], str] = {}
+
+
 def _to_unicode_cmap(glyphs: Sequence[tuple[object, int]]) -> str:
     """fpdf2's ToUnicode CMap: ``<CID> <UTF-16BE>`` pairs in blocks of at most 100."""
     pairs = []
     for glyph, cid in glyphs:
         codes = getattr(glyph, "unicode", None)
         if isinstance(codes, tuple) and codes:
-            pairs.append(f"<{cid:04X}> <{''.join(map(_utf16_hex, codes))}>\n")
+            hex_codes = _UTF16_HEX.get(codes)
+            if hex_codes is None:
+                hex_codes = _UTF16_HEX[codes] = "".join(map(_utf16_hex, codes))
+            pairs.append(f"<{cid:04X}> <{hex_codes}>\n")
     blocks = "".join(
         f"{len(chunk)} beginbfchar\n{''.join(chunk)}endbfchar\n"
         for chunk in (pairs[i:i + _BLOCK] for i in range(0, len(pairs), _BLOCK)))
