@@ -32,7 +32,9 @@ def wrap_lines(text: str, widths: Mapping[int, float], *, size_pt: float,
     current: list[str] = []
     used = 0.0
     for unit in _UNITS.findall(text):
-        unit_width = sum(widths[ord(c)] for c in unit) * scale
+        # Most units of a Chinese letter are one character: no generator for those.
+        unit_width = (widths[ord(unit)] if len(unit) == 1
+                      else sum(widths[ord(c)] for c in unit)) * scale
         if current and used + unit_width > width_mm and unit not in _NO_LINE_START:
             if unit.isspace():
                 lines.append("".join(current).rstrip())
