@@ -32,9 +32,12 @@ from anxin.errors import ValidationFailed
 from anxin.letters.font import CJK_FAMILY, attach_cjk_font, cjk_face
 from anxin.letters.font_objects import add_font_objects
 from anxin.letters.layout import wrap_lines
+from anxin.letters.pdf_dicts import install as _install_pdf_dicts
 from anxin.letters.pdfa import COMPLIANCE, add_srgb_output_intent, letter_xmp
 from anxin.letters.qr import draw_qr
 from anxin.letters.text_ops import text_line
+
+_install_pdf_dicts()  # fpdf2's object dictionaries without dir() (letters and reports)
 
 # A4 in millimetres; the signature box (x, y, w, h) sits at the bottom right of the last page.
 _PAGE_W, _PAGE_H, _MARGIN = 210.0, 297.0, 20.0
