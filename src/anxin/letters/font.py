@@ -7,9 +7,9 @@ together about 200 ms per letter, and the parsed font cannot be reused afterward
 Here the face is parsed once (:func:`cjk_face`) into a :class:`ParsedFace`: the metrics
 fpdf2 needs for layout (shared read-only by every document) and the raw bytes of each
 glyph. For each letter :func:`attach_cjk_font` hands fpdf2 a ``TTFFont`` that shares those
-metrics, and just before output the letter's producer swaps in a :class:`PrebuiltSubset`,
-whose font program is written byte by byte from the glyphs the letter uses
-(:mod:`.sfnt`); the PDF font objects (widths, ToUnicode, CIDToGIDMap) are written by
+metrics, and at output the letter's producer embeds :func:`subset_program`, a font
+program written byte by byte from the glyphs the letter uses (:mod:`.sfnt`); the PDF
+font objects (widths, ToUnicode, CIDToGIDMap) are written by
 :mod:`.font_objects`, not by fpdf2's generic font path. Measured here: ~200 ms of font work
 per letter → a few ms (the subset's glyf table and its deflate are most of what is left).
 
@@ -23,6 +23,7 @@ and zlib's level 6 took 6 ms of a ~13 ms letter, its level 1 0.8–1.1 ms of a 7
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -81,7 +82,8 @@ def _parse_face() -> ParsedFace:
         holder.add_font(CJK_FAMILY, "", font_path)
         prototype = holder.fonts[CJK_FAMILY]
         assert isinstance(prototype, TTFFont)
-        tt = prototype.ttfont
+        tt = prototype.ttfont  # fontTools' parse of the face: its tables are read here
+        assert isinstance(tt, ttLib.TTFont)
         order = tuple(tt.getGlyphOrder())
         loca = tt["loca"]
         glyf_data = tt.reader["glyf"]
@@ -110,7 +112,7 @@ def attach_cjk_font(pdf: FPDF, face: ParsedFace) -> None:
         if hasattr(proto, attr):
             setattr(font, attr, getattr(proto, attr))
     font.i = len(pdf.fonts) + 1
-    font.ttfont = None  # a PrebuiltSubset, set right before output
+    font.ttfont = None  # never read: the producer embeds subset_program (font_objects)
     font.missing_glyphs = []
     font.biggest_size_pt = 0
     font._hbfont = None
@@ -151,29 +153,20 @@ def _glyph_for(subset: SubsetMap, unicode: int) -> Glyph | None:
     return result
 
 
-class PrebuiltSubset(ttLib.TTFont):  # type: ignore[misc]
-    """What fpdf2's output step sees as the font: tables-free, so its fontTools subsetter
-    has nothing to do, and whose ``save`` writes the byte-level subset of :mod:`.sfnt`
-    in the glyph order fpdf2 then numbers its glyphs by (``getGlyphID``)."""
+def subset_program(face: ParsedFace, glyph_names: Iterable[str]) -> tuple[list[str], bytes]:
+    """The letter's font program, the byte-level subset of :mod:`.sfnt`, and its glyph
+    order: ``.notdef``, the glyphs asked for in the face's order, then the parts their
+    composites use (after them, so that the ids of the glyphs asked for do not depend on
+    which composites there are). The order numbers the glyphs of the CIDToGIDMap.
 
-    def __init__(self, face: ParsedFace, glyph_names: set[str]) -> None:
-        super().__init__(recalcTimestamp=False, recalcBBoxes=False)
-        wanted = {face.glyph_index[n] for n in {".notdef", *glyph_names}
-                  if n in face.glyph_index}
-        keep = glyph_closure(face.components, wanted)
-        order = [".notdef", *(face.glyph_order[g] for g in sorted(keep) if g != 0)]
-        self.setGlyphOrder(order)
-        self._face = face
-
-    def save(self, file: Any, reorderTables: bool = True) -> None:
-        face = self._face
-        order = list(self.getGlyphOrder())
-        # fpdf2's subsetter trims the order to the glyphs it asked for; composites' parts
-        # go after them, so the ids fpdf2 already assigned stay valid.
-        present = {face.glyph_index[n] for n in order}
-        parts = glyph_closure(face.components, present) - present
-        order.extend(face.glyph_order[g] for g in sorted(parts))
-        file.write(build_subset(
-            order=order, glyph_index=face.glyph_index,
-            bank=face.bank, codepoints=face.codepoints,
-            raw_tables=face.raw_tables, post_header=face.post_header))
+    It was a fontTools ``TTFont`` for fpdf2's output step to save; with the font objects
+    written by :mod:`.font_objects` nothing reads it as one, and its closure of the
+    composites was computed twice (6 % of rendering a zh-CN letter with
+    ``TTFont.__init__``, tenth session)."""
+    index = face.glyph_index
+    asked = sorted({index[n] for n in glyph_names if n in index} - {0})
+    parts = glyph_closure(face.components, {0, *asked}) - {0, *asked}
+    order = [".notdef", *(face.glyph_order[g] for g in (*asked, *sorted(parts)))]
+    return order, build_subset(order=order, glyph_index=index, bank=face.bank,
+                               codepoints=face.codepoints, raw_tables=face.raw_tables,
+                               post_header=face.post_header)

@@ -2,16 +2,16 @@
 CIDToGIDMap, FontFile2), written for the one font and the subset we already have.
 
 fpdf2's ``OutputProducer._add_fonts`` is generic (colour, CFF and core fonts, fontTools'
-subsetter); for our TrueType face it still runs its subsetter on the (empty)
-:class:`~anxin.letters.font.PrebuiltSubset`, numbers the glyphs through fontTools, and
-writes a CIDToGIDMap of all 65,536 CIDs (128 KiB, deflated at zlib's default level), for a
-map whose used part is the few hundred CIDs of the letter. In a profile of 50 zh-CN letters
-that was 0.53 s of 1.7 s. Here the same objects with the same values are written from the
-document's fpdf2 :class:`~fpdf.fonts.SubsetMap` and the prebuilt subset: widths by fpdf2's
-own ``_tt_font_widths``, the ToUnicode CMap in fpdf2's form (the stamp and the tests read
-its ``bfchar`` pairs), the font program of :mod:`.sfnt` (unchanged bytes), and a CIDToGIDMap
-that ends at the highest CID used (a shorter map is allowed: the CIDs after it, never
-shown, map to glyph 0).
+subsetter); for our TrueType face it would still run its subsetter on an (empty) prebuilt
+subset, number the glyphs through fontTools, and write a CIDToGIDMap of all 65,536 CIDs
+(128 KiB, deflated at zlib's default level), for a map whose used part is the few hundred
+CIDs of the letter. In a profile of 50 zh-CN letters that was 0.53 s of 1.7 s. Here the
+same objects with the same values are written from the document's fpdf2
+:class:`~fpdf.fonts.SubsetMap` and :func:`~anxin.letters.font.subset_program`: widths by
+fpdf2's own ``_tt_font_widths``, the ToUnicode CMap in fpdf2's form (the stamp and the
+tests read its ``bfchar`` pairs), the font program of :mod:`.sfnt` (unchanged bytes), and
+a CIDToGIDMap that ends at the highest CID used (a shorter map is allowed: the CIDs after
+it, never shown, map to glyph 0).
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from __future__ import annotations
 import copy
 import struct
 from collections.abc import Sequence
-from io import BytesIO
 
 from fpdf.fonts import TTFFont
 from fpdf.output import (
@@ -31,7 +30,7 @@ from fpdf.output import (
 from fpdf.syntax import Name, PDFArray, PDFContentStream
 from isal import isal_zlib
 
-from anxin.letters.font import FONT_STREAM_LEVEL, PrebuiltSubset, cjk_face
+from anxin.letters.font import FONT_STREAM_LEVEL, cjk_face, subset_program
 
 _BLOCK = 100  # entries per bfchar block (the CMap limit)
 
@@ -39,13 +38,8 @@ _BLOCK = 100  # entries per bfchar block (the CMap limit)
 def add_font_objects(producer: OutputProducer, font: TTFFont) -> PDFFont:
     """Add the objects of ``font`` (its document's subset) to ``producer``; the Type0 font."""
     glyphs = [(glyph, cid) for glyph, cid in font.subset.items() if glyph is not None]
-    names = {glyph.glyph_name for glyph, _ in glyphs}
-    subset = PrebuiltSubset(cjk_face(), names)
-    # The order fpdf2's subsetter left: the glyphs asked for (save appends composites' parts).
-    subset.setGlyphOrder([n for n in subset.getGlyphOrder() if n in names or n == ".notdef"])
-    gid_of = {name: gid for gid, name in enumerate(subset.getGlyphOrder())}
-    program = BytesIO()
-    subset.save(program)
+    order, program = subset_program(cjk_face(), {glyph.glyph_name for glyph, _ in glyphs})
+    gid_of = {name: gid for gid, name in enumerate(order)}
     fontname = f"MPDFAA+{font.name}"
 
     type0 = PDFFont(subtype="Type0", base_font=fontname, encoding="Identity-H")
@@ -75,7 +69,7 @@ def add_font_objects(producer: OutputProducer, font: TTFFont) -> PDFFont:
     producer._add_pdf_obj(cid_map, "fonts")
     cid_font.c_i_d_to_g_i_d_map = cid_map
 
-    font_file = FontStream(program.getvalue())
+    font_file = FontStream(program)
     producer._add_pdf_obj(font_file, "fonts")
     descriptor.font_file2 = font_file  # type: ignore[attr-defined]
     # fpdf2 clears these (process-wide) caches after each document; so do we (a

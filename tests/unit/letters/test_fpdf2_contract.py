@@ -2,7 +2,7 @@
 
 ``anxin.letters.font`` and ``anxin.letters.render`` go under fpdf2's public API: they
 build a ``TTFFont`` by copying its ``__slots__`` (``attach_cjk_font``), embed our
-byte-level subset (``PrebuiltSubset``, written by ``anxin.letters.sfnt``), override the
+byte-level subset (``subset_program``, written by ``anxin.letters.sfnt``), override the
 private ``OutputProducer._add_fonts`` (``_PrebuiltSubsetProducer``) to write the font's
 objects with fpdf2's classes (``anxin.letters.font_objects``), and write lines of text
 with fpdf2's private page state (``anxin.letters.text_ops``). An fpdf2 upgrade may change
@@ -15,7 +15,7 @@ any of that without a word. This file fails loudly, saying what to re-check, whe
   the embedded font's own cmap, for every character of the letter) — checked whatever
   the hashes say, so a deliberate re-pin cannot hide a broken letter.
 
-After an upgrade: re-check ``letters/font.py`` (``attach_cjk_font``, ``PrebuiltSubset``),
+After an upgrade: re-check ``letters/font.py`` (``attach_cjk_font``, ``subset_program``),
 ``letters/font_objects.py`` and ``letters/text_ops.py`` against fpdf2's
 ``fpdf/fonts.py`` (``TTFFont``, ``SubsetMap``), ``fpdf/output.py`` (``_add_fonts``) and
 ``fpdf/fpdf.py`` (``cell``);
@@ -51,7 +51,7 @@ GOLDEN = {
     "en": ("722c63375ae1fff7ce633cbfdf6150fa6196b082698416bb749cc0b1bb8472c3",
            "47fae5ce874c9e7662806fae36d25d611e1cb8db7a9c37fd5dfb964052d02701"),
 }
-RECHECK = ("re-check anxin/letters/font.py (attach_cjk_font, PrebuiltSubset), "
+RECHECK = ("re-check anxin/letters/font.py (attach_cjk_font, subset_program), "
            "anxin/letters/font_objects.py and anxin/letters/text_ops.py against fpdf2's "
            "fonts.py, output.py and fpdf.py; see this file's docstring")
 
@@ -126,7 +126,7 @@ def test_every_character_maps_to_its_own_glyph(locale: str) -> None:
         assert ord(char) in cmap, f"{char!r} is not in the embedded font ({_versions()}): {RECHECK}"
         assert order[gid] == cmap[ord(char)], \
             f"CID {cid} ({char!r}) draws glyph {order[gid]}, not {cmap[ord(char)]}: " \
-            f"fpdf2 numbers glyphs differently from PrebuiltSubset ({_versions()}): {RECHECK}"
+            f"fpdf2 numbers glyphs differently from subset_program ({_versions()}): {RECHECK}"
         checked += 1
     shown = {c for c in text if not c.isspace()}
     assert shown <= {chr(int(u, 16)) for u in to_unicode.values()}
