@@ -68,8 +68,11 @@ def draw_qr(pdf: FPDF, data: str, *, x: float, y: float, size: float) -> None:
     # A hair of overlap: no light seams between rows when the page is rasterised.
     height = f"{1 + 0.02 / module:.3f}"
     runs = [f"q {module * k:.4f} 0 0 {-module * k:.4f} {left:.2f} {top:.2f} cm"]
+    tail = f" {height} re"
     for r, row in enumerate(matrix):
+        at_row = f" {r} "
         for run in _DARK_RUN.finditer(row):
-            runs.append(f"{run.start()} {r} {run.end() - run.start()} {height} re")
+            start, end = run.span()
+            runs.append(f"{start}{at_row}{end - start}{tail}")
     runs.append("f Q")
     pdf._out("\n".join(runs))  # one fill of every run (fpdf2's rect() writes the same ops)

@@ -122,11 +122,11 @@ class GlyphBank:
         return found
 
 
-def build_subset(*, order: Sequence[str], glyph_index: Mapping[str, int], bank: GlyphBank,
-                 codepoints: Mapping[str, tuple[int, ...]], raw_tables: Mapping[str, bytes],
+def build_subset(*, gids: Sequence[int], bank: GlyphBank,
+                 codepoints: Mapping[int, tuple[int, ...]], raw_tables: Mapping[str, bytes],
                  post_header: bytes) -> bytes:
-    """The subset font program, glyph ``i`` being ``order[i]`` (``order[0]`` = .notdef)."""
-    gids = [glyph_index[name] for name in order]
+    """The subset font program, its glyph ``i`` being the face's glyph ``gids[i]``
+    (``gids[0]`` = 0, .notdef); ``codepoints`` are the face's, by glyph id."""
     new_id = {gid: i for i, gid in enumerate(gids)}
     composites = bank.components
     pieces: list[bytes] = []
@@ -147,7 +147,7 @@ def build_subset(*, order: Sequence[str], glyph_index: Mapping[str, int], bank: 
         end += len(padded)
         glyf_sum += checksum
         loca.append(end)
-    count = len(order)
+    count = len(gids)
     hhea = bytearray(raw_tables["hhea"])
     struct.pack_into(">H", hhea, 34, count)
     maxp = bytearray(raw_tables["maxp"])
@@ -155,8 +155,7 @@ def build_subset(*, order: Sequence[str], glyph_index: Mapping[str, int], bank: 
     head = bytearray(raw_tables["head"])
     struct.pack_into(">L", head, 8, 0)
     struct.pack_into(">h", head, 50, 1)  # long loca offsets
-    cmap = _cmap_format4({cp: i for i, name in enumerate(order)
-                          for cp in codepoints.get(name, ())})
+    cmap = _cmap_format4({cp: i for i, gid in enumerate(gids) for cp in codepoints.get(gid, ())})
     tables = {
         "cmap": cmap, "glyf": b"".join(pieces), "head": bytes(head), "hhea": bytes(hhea),
         "hmtx": b"".join(hmtx), "loca": struct.pack(f">{count + 1}L", *loca),
