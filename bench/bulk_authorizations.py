@@ -55,17 +55,13 @@ from typing import Any
 import psycopg
 from bench.ledger import AT, BulkLoader, _Frontier, open_ledger
 from psycopg.sql import SQL, Identifier
-from sqlalchemy.engine import make_url
+from tests.common.backends import libpq_url
 
 from anxin.keys import DataKeys, load_master_key
 from anxin.ledger.merkle import leaf_hash, node_hash
 
 BATCH = 5_000  # authorizations per transaction (~50 MB of COPY)
 WORKERS = os.cpu_count() or 1  # processes making rows
-
-
-def psycopg_url(db_url: str) -> str:
-    return make_url(db_url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 # The columns each copy makes for itself, in this order (AuthorizationCloner._rows); the
@@ -161,7 +157,7 @@ class _Writers:
     use both cores while this process makes the nodes. At most ``2 * 2`` jobs wait."""
 
     def __init__(self, db_url: str) -> None:
-        self.conns = [psycopg.connect(psycopg_url(db_url)) for _ in range(2)]
+        self.conns = [psycopg.connect(libpq_url(db_url)) for _ in range(2)]
         self.pools = [ThreadPoolExecutor(1) for _ in self.conns]
         self.pending: list[Future[None]] = []
         self.turn = 0
@@ -233,7 +229,7 @@ class AuthorizationCloner:
         self.keys: DataKeys = load_master_key(data_dir / "keys" / "master.key",
                                               os.environ.get("ANXIN_KEY_PASSPHRASE"))
         self.model_id = model_id
-        with psycopg.connect(psycopg_url(db_url), autocommit=True) as conn:
+        with psycopg.connect(libpq_url(db_url), autocommit=True) as conn:
             # Its leaves are sequenced after the signing's commit: wait for all of them.
             deadline = time.monotonic() + 30
             while conn.execute("SELECT count(*) FROM ledger_queue WHERE authorization_id = "
@@ -365,7 +361,7 @@ class AuthorizationCloner:
             ("certificates", CERT_VARYING + self.cert_constant),
             ("ledger_leaves", LEAF_COLUMNS), ("ledger_nodes", NODE_COLUMNS))}
         try:
-            with (psycopg.connect(psycopg_url(self.db_url)) as conn,
+            with (psycopg.connect(libpq_url(self.db_url)) as conn,
                   without_indexes(conn, list(copies)), _Writers(self.db_url) as writers):
                 t = time.perf_counter()
                 for batch in batches:
@@ -397,7 +393,7 @@ class AuthorizationCloner:
         """Opens ``sample`` random bulk rows with the deployment's keys (name, id number,
         mobile, letter) and recomputes their blind indexes; returns how many were right."""
         ok = 0
-        with psycopg.connect(psycopg_url(self.db_url)) as conn:
+        with psycopg.connect(libpq_url(self.db_url)) as conn:
             for row in conn.execute(
                     "SELECT id, subject_name_enc, subject_id_enc, subject_id_type, "
                     "subject_id_index, subject_mobile_enc, subject_mobile_index, letter_enc "

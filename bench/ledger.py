@@ -38,7 +38,6 @@ import dataclasses
 import datetime as dt
 import json
 import multiprocessing
-import os
 import random
 import re
 import shutil
@@ -55,8 +54,10 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from bench.proc_cpu import process_cpu
 from sqlalchemy import create_engine, insert, text
 from sqlalchemy.engine import make_url
+from tests.common.backends import libpq_url
 
 from anxin.config import load_settings
 from anxin.ledger.checkpoint import NoteSigner
@@ -175,8 +176,7 @@ def _producer(url: str, mode: str, threads: int, first: int, start: Any, stop: A
 
     def run_raw(t: int) -> None:  # the floor: the same INSERT on a bare psycopg connection
         n = first + t * 10_000_000
-        libpq = make_url(url).set(drivername="postgresql").render_as_string(
-            hide_password=False)
+        libpq = libpq_url(url)
         with psycopg.connect(libpq, autocommit=True) as raw:
             start.wait()
             while not stop.is_set():
@@ -330,9 +330,8 @@ def _pgbench(url: str, *, clients: int, seconds: float
         fh.write("\\set n random(1, 9000000000000000000)\n"
                  "INSERT INTO ledger_queue (data, authorization_id, created_at) "
                  f"VALUES (decode('{head.hex()}', 'hex') || int8send(:n), NULL, now());\n")
-    libpq = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     proc = subprocess.Popen([pgbench, "-n", "-c", str(clients), "-j", "2",
-                             "-T", str(max(1, round(seconds))), "-f", fh.name, libpq],
+                             "-T", str(max(1, round(seconds))), "-f", fh.name, libpq_url(url)],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     return proc, Path(fh.name)
 
@@ -394,13 +393,11 @@ def _server_cpu(ledger: Ledger) -> float | None:
     with ledger.db.engine.connect() as conn:
         pids = conn.scalars(text("SELECT pid FROM pg_stat_activity "
                                  "WHERE datname = current_database()")).all()
-    tick, total = os.sysconf("SC_CLK_TCK"), 0.0
-    try:
-        for pid in pids:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
-    except (OSError, IndexError, ValueError):
-        return None
+    total = 0.0
+    for pid in pids:
+        if (got := process_cpu(pid)) is None:
+            return None
+        total += got[1]
     return total
 
 

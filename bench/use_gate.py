@@ -47,10 +47,10 @@ from typing import Any, NamedTuple
 
 import httpx
 import psycopg
-from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.common.backends import DEFAULT_PG, throwaway_postgres
+from bench.proc_cpu import group_cpu, process_cpu
+from tests.common.backends import DEFAULT_PG, libpq_url, throwaway_postgres
 from tests.common.serve import wait_until_healthy
 
 
@@ -122,18 +122,6 @@ def run_wrk(url: str, script: str, seconds: int, connections: int, *,
             "timeouts": int(timeouts.group(1)) if timeouts else 0}
 
 
-_TICK = os.sysconf("SC_CLK_TCK")
-
-
-def _cpu(stat: Path) -> tuple[int, float] | None:
-    """(process group, CPU seconds so far) of one /proc/<pid>/stat; None if it is gone."""
-    try:
-        fields = stat.read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return int(fields[2]), (int(fields[11]) + int(fields[12])) / _TICK
-
-
 class CpuMeter:
     """CPU seconds used so far, read in /proc (every process runs on this machine): by
     the server's process group (``anxin serve`` and its workers), by the PostgreSQL
@@ -142,23 +130,17 @@ class CpuMeter:
 
     def __init__(self, pgid: int, db_url: str) -> None:
         self.pgid = pgid
-        self.libpq = make_url(db_url).set(drivername="postgresql").render_as_string(
-            hide_password=False)
+        self.libpq = libpq_url(db_url)
 
     def read(self) -> dict[str, float]:
         with psycopg.connect(self.libpq, autocommit=True) as conn:
             rows = conn.execute(
                 "SELECT pid, backend_type FROM pg_stat_activity WHERE pid <> pg_backend_pid() "
                 "AND (datname = current_database() OR backend_type = 'walwriter')").fetchall()
-        out = {"server": 0.0, "postgres": 0.0, "walwriter": 0.0}
+        out = {"server": group_cpu(self.pgid), "postgres": 0.0, "walwriter": 0.0}
         for pid, kind in rows:
-            got = _cpu(Path(f"/proc/{pid}/stat"))
-            if got is not None:
+            if (got := process_cpu(pid)) is not None:
                 out["walwriter" if kind == "walwriter" else "postgres"] += got[1]
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            got = _cpu(stat)
-            if got is not None and got[0] == self.pgid:
-                out["server"] += got[1]
         return out
 
 

@@ -48,6 +48,12 @@ def require_postgres() -> str:
     return url
 
 
+def libpq_url(url: str) -> str:
+    """A SQLAlchemy URL as libpq and its tools take it (psycopg.connect, pgbench, pg_dump,
+    psql): no ``+driver`` suffix."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
 @contextmanager
 def throwaway_postgres(admin_url: str, prefix: str = "anxin_test") -> Iterator[str]:
     """A fresh database on the server (``<prefix>_<random>``), dropped afterwards; yields

@@ -27,7 +27,7 @@ from anxin.services.institutions import add_institution
 from anxin.services.revocation import revoke_authorization
 from anxin.services.setup import initialise
 from anxin.web.app import create_app
-from tests.common.backends import require_postgres, throwaway_postgres
+from tests.common.backends import libpq_url, require_postgres, throwaway_postgres
 from tests.common.factories import Api, sign
 
 pytestmark = pytest.mark.postgres
@@ -40,11 +40,6 @@ def _pg_tool(name: str) -> str:
     found = shutil.which(name) or (str(PG_BIN / name) if (PG_BIN / name).is_file() else None)
     assert found, f"{name} is needed (Debian package postgresql-client-15)"
     return found
-
-
-def _libpq(url: str) -> str:
-    """The URL as libpq tools take it (no SQLAlchemy driver suffix)."""
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def _run(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -99,7 +94,7 @@ def test_pg_dump_and_the_master_secret_restore_a_deployment_that_verifies(tmp_pa
         assert r.returncode == 0, r.stderr
         secret = r.stdout.strip()
         r = _run([pg_dump, "--format=custom", "--no-owner", "--file", str(dump),
-                  _libpq(source_url)], {}, work)
+                  libpq_url(source_url)], {}, work)
         assert r.returncode == 0, r.stderr
     # The source database is dropped (the context ended) and the old node is lost.
     shutil.rmtree(tmp_path / "old-node")
@@ -111,11 +106,11 @@ def test_pg_dump_and_the_master_secret_restore_a_deployment_that_verifies(tmp_pa
         hide_password=False)
     try:
         # 2. Restore onto a fresh database, 3. bring in a fresh node.
-        r = _run([psql, _libpq(admin), "-v", "ON_ERROR_STOP=1", "-c",
+        r = _run([psql, libpq_url(admin), "-v", "ON_ERROR_STOP=1", "-c",
                   f'CREATE DATABASE "{restored}"'], {}, work)
         assert r.returncode == 0, r.stderr
         r = _run([pg_restore, "--no-owner", "--exit-on-error", "--dbname",
-                  _libpq(restored_url), str(dump)], {}, work)
+                  libpq_url(restored_url), str(dump)], {}, work)
         assert r.returncode == 0, r.stderr
         node = tmp_path / "new-node"
         r = _run([*ANXIN, "node", "add", "--data-dir", str(node), "--database-url",
