@@ -30,6 +30,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import psycopg
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
@@ -89,10 +90,15 @@ T = TypeVar("T")
 class Database:
     """An engine and a session factory; use cases open one transaction each."""
 
-    def __init__(self, engine: Engine, *, replica: Replica | None = None) -> None:
+    def __init__(self, engine: Engine, *, replica: Replica | None = None,
+                 autocommit: Engine | None = None) -> None:
         self.engine = engine
         self.replica = replica
-        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+        # PostgreSQL: a pool of its own whose connections stay in autocommit (see
+        # connect()); otherwise the engine's connections, switched for the block.
+        self._autocommit_pool = autocommit
+        self._autocommit = (autocommit if autocommit is not None
+                            else engine.execution_options(isolation_level="AUTOCOMMIT"))
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._snapshots = sessionmaker(engine.execution_options(**{_SNAPSHOT_OPTION: True}),
                                        expire_on_commit=False, autoflush=False)
@@ -112,6 +118,7 @@ class Database:
             else:
                 _create_private_sqlite_file(url)
             engine = create_engine(url, **kwargs)
+            autocommit = None
             event.listen(engine, "connect", _sqlite_pragmas)
             event.listen(engine, "begin", _sqlite_begin)
         else:
@@ -122,8 +129,20 @@ class Database:
             if idle_in_transaction_seconds > 0:
                 ms = max(1, round(idle_in_transaction_seconds * 1000))
                 connect_args["options"] = f"-c idle_in_transaction_session_timeout={ms}"
-            engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size * 2,
+            engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size,
                                    pool_recycle=1800, connect_args=connect_args)
+            # The single statements (the gate's grant, every autocommit read) take their
+            # connections from a pool of their own, opened in autocommit and never
+            # switched: switching an engine's connection there and back on every checkout
+            # (SQLAlchemy's isolation-level handling and reset on return) cost ~100 us of
+            # CPU a statement, a third of the ledger's enqueue (bench/ledger.py's
+            # producer, one thread: 417-454 against 303-342 us a leaf). Its size is the
+            # overflow the main pool gave up: still at most 3 x pool_size connections a
+            # process, as docs/operations.md sizes max_connections.
+            autocommit = create_engine(url, pool_size=pool_size, max_overflow=0,
+                                       pool_recycle=1800, connect_args=connect_args,
+                                       isolation_level="AUTOCOMMIT",
+                                       pool_reset_on_return=None)
         if replica_url:
             if not (url.startswith("postgresql") and replica_url.startswith("postgresql")):
                 raise ValueError("a read replica needs PostgreSQL on both sides")
@@ -133,8 +152,8 @@ class Database:
                                             max_overflow=pool_size * 2, pool_recycle=1800,
                                             connect_args={"connect_timeout": 2}),
                               max_wait=replica_wait)
-            return cls(engine, replica=replica)
-        return cls(engine)
+            return cls(engine, replica=replica, autocommit=autocommit)
+        return cls(engine, autocommit=autocommit)
 
     @property
     def dialect(self) -> str:
@@ -232,7 +251,15 @@ class Database:
                 yield conn
             return
         with self._autocommit.connect() as conn:
-            yield conn
+            try:
+                yield conn
+            finally:
+                # Its pool does not reset a returned connection: one left inside a
+                # transaction (an explicit BEGIN) is discarded, never handed to the next
+                # grant, whose statement would otherwise run in that transaction.
+                if not conn.invalidated and (
+                        _driver_status(conn) != psycopg.pq.TransactionStatus.IDLE):
+                    conn.invalidate()
 
     def migrate(self, *, data_keys: DataKeys | None = None) -> None:
         """Bring the schema to the newest migration (creates it on an empty database).
@@ -285,8 +312,16 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._autocommit_pool is not None:
+            self._autocommit_pool.dispose()
         if self.replica is not None:
             self.replica.dispose()
+
+
+def _driver_status(conn: Connection) -> psycopg.pq.TransactionStatus:
+    raw = conn.connection.driver_connection
+    assert isinstance(raw, psycopg.Connection)
+    return raw.info.transaction_status
 
 
 def _alembic_config(connection: Any) -> Config:
