@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zlib
-from typing import Any
+from typing import Any, cast
 
 from pyhanko.pdf_utils import generic as _generic
 from pyhanko.pdf_utils.generic import pdf_name
@@ -73,12 +73,13 @@ def _utf16_hex(char: str) -> bytes:
 
 
 def _encode(text: str, codes: dict[bytes, bytes]) -> bytes:
-    missing = sorted({c for c in text if _utf16_hex(c) not in codes})
-    if missing:
+    found = [codes.get(_utf16_hex(c)) for c in text]
+    if None in found:
+        missing = sorted({c for c, code in zip(text, found, strict=True) if code is None})
         raise ValidationFailed(
             f"the letter's font lacks the stamp characters {''.join(missing)!r}",
             code=Code.STAMP_GLYPH_MISSING)
-    return b"<" + b"".join(codes[_utf16_hex(c)] for c in text) + b">"
+    return b"<" + b"".join(cast(list[bytes], found)) + b">"
 
 
 def build_stamp_appearance(writer: IncrementalPdfFileWriter, *, signer_name: str,
