@@ -245,7 +245,8 @@ class Database:
         """A connection for work that is ONE statement, which is then atomic on its own.
         On PostgreSQL it runs in autocommit (one statement, data-modifying CTEs included,
         is one transaction), which saves the BEGIN and COMMIT round trips and holds any
-        row lock for the statement only. On SQLite it is an ordinary transaction."""
+        row lock for the statement only, on a connection of the autocommit pool (see
+        :meth:`connect`). On SQLite it is an ordinary transaction."""
         if self.dialect != "postgresql":
             with self.engine.begin() as conn:
                 yield conn
