@@ -8,6 +8,7 @@ connections (docs/operations.md sizes max_connections by it)."""
 from __future__ import annotations
 
 from contextlib import ExitStack
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -84,14 +85,19 @@ def test_single_statements_do_not_wait_behind_transactions_and_the_budget_holds(
             db.dispose()
 
 
-def test_sqlite_single_statements_are_transactions_as_before(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_sqlite_single_statements_are_transactions_as_before(tmp_path: Path) -> None:
     db = Database.connect(f"sqlite:///{tmp_path / 'a.db'}")
     try:
         with db.single_statement() as conn:
             conn.execute(text("CREATE TABLE t (v int)"))
-        with pytest.raises(RuntimeError), db.single_statement() as conn:
-            conn.execute(text("INSERT INTO t VALUES (1)"))
-            raise RuntimeError("rolls the block back")
+
+        def insert_then_fail() -> None:
+            with db.single_statement() as conn:
+                conn.execute(text("INSERT INTO t VALUES (1)"))
+                raise RuntimeError("rolls the block back")
+
+        with pytest.raises(RuntimeError):
+            insert_then_fail()
         with db.core_transaction() as conn:
             assert conn.execute(text("SELECT count(*) FROM t")).scalar() == 0
     finally:
