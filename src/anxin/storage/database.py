@@ -30,7 +30,6 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import psycopg
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
@@ -96,7 +95,6 @@ class Database:
         self.replica = replica
         # PostgreSQL: a pool of its own whose connections stay in autocommit (see
         # connect()); otherwise the engine's connections, switched for the block.
-        self._autocommit_pool = autocommit
         self._autocommit = (autocommit if autocommit is not None
                             else engine.execution_options(isolation_level="AUTOCOMMIT"))
         self._sessions = sessionmaker(engine, expire_on_commit=False)
@@ -134,15 +132,17 @@ class Database:
             # The single statements (the gate's grant, every autocommit read) take their
             # connections from a pool of their own, opened in autocommit and never
             # switched: switching an engine's connection there and back on every checkout
-            # (SQLAlchemy's isolation-level handling and reset on return) cost ~100 us of
-            # CPU a statement, a third of the ledger's enqueue (bench/ledger.py's
-            # producer, one thread: 417-454 against 303-342 us a leaf). Its size is the
-            # overflow the main pool gave up: still at most 3 x pool_size connections a
-            # process, as docs/operations.md sizes max_connections.
+            # (SQLAlchemy's isolation-level handling) cost ~100 us of CPU a statement,
+            # over a third of the ledger's enqueue (bench/ledger.py's producer, one
+            # thread: 417-454 against 246-283 us a leaf). The pool's reset on return
+            # stays: psycopg's rollback costs nothing on an idle connection, and one left
+            # inside a transaction (an explicit BEGIN) is rolled back before the next
+            # grant could run in it. Its size is the overflow the main pool gave up: still
+            # at most 3 x pool_size connections a process, as docs/operations.md sizes
+            # max_connections.
             autocommit = create_engine(url, pool_size=pool_size, max_overflow=0,
                                        pool_recycle=1800, connect_args=connect_args,
-                                       isolation_level="AUTOCOMMIT",
-                                       pool_reset_on_return=None)
+                                       isolation_level="AUTOCOMMIT")
         if replica_url:
             if not (url.startswith("postgresql") and replica_url.startswith("postgresql")):
                 raise ValueError("a read replica needs PostgreSQL on both sides")
@@ -252,15 +252,7 @@ class Database:
                 yield conn
             return
         with self._autocommit.connect() as conn:
-            try:
-                yield conn
-            finally:
-                # Its pool does not reset a returned connection: one left inside a
-                # transaction (an explicit BEGIN) is discarded, never handed to the next
-                # grant, whose statement would otherwise run in that transaction.
-                if not conn.invalidated and (
-                        _driver_status(conn) != psycopg.pq.TransactionStatus.IDLE):
-                    conn.invalidate()
+            yield conn
 
     def migrate(self, *, data_keys: DataKeys | None = None) -> None:
         """Bring the schema to the newest migration (creates it on an empty database).
@@ -313,16 +305,10 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
-        if self._autocommit_pool is not None:
-            self._autocommit_pool.dispose()
+        if self._autocommit.pool is not self.engine.pool:  # a pool of its own
+            self._autocommit.dispose()
         if self.replica is not None:
             self.replica.dispose()
-
-
-def _driver_status(conn: Connection) -> psycopg.pq.TransactionStatus:
-    raw = conn.connection.driver_connection
-    assert isinstance(raw, psycopg.Connection)
-    return raw.info.transaction_status
 
 
 def _alembic_config(connection: Any) -> Config:
